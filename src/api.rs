@@ -1,0 +1,433 @@
+//! Wire types of the broker's HTTP API (`/v1`), shared by the `zt` client and `zt-broker` so
+//! the two can never disagree on a field name. The OpenAPI document beside the code
+//! (`openapi.yaml`) describes the same shapes for other clients.
+//!
+//! Times on the wire are RFC 3339 UTC strings (`2026-11-23T17:00:00Z`); durations are whole
+//! seconds. Both are converted at the edges with [`Timestamp`].
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+/// `GET /.well-known/zt`: everything `zt login --broker URL` needs to find the identity provider.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Discovery {
+    /// The OpenID provider's issuer URL (its `/.well-known/openid-configuration` is below it).
+    pub issuer: String,
+    /// The public OAuth client id zt uses at that provider.
+    pub client_id: String,
+    /// Scopes to ask for (`openid`, `offline_access`, …).
+    pub scopes: Vec<String>,
+    /// The audience (`aud`) the broker requires in access tokens; sent as the RFC 8707
+    /// `resource` parameter when the provider needs it to mint a JWT for the broker.
+    pub audience: String,
+    /// The broker's version, for `zt doctor` and bug reports.
+    pub broker_version: String,
+}
+
+/// `GET /v1/me`: who the broker thinks the caller is.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Me {
+    pub sub: String,
+    pub issuer: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+/// The kinds of target a catalog resource can be.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum ResourceKind {
+    Kubernetes,
+    Aws,
+    Postgres,
+}
+
+impl fmt::Display for ResourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Kubernetes => "kubernetes",
+            Self::Aws => "aws",
+            Self::Postgres => "postgres",
+        })
+    }
+}
+
+/// One role of a resource, as the caller may request it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RoleInfo {
+    pub name: String,
+    /// Granted at once by policy (for this caller), without an approver.
+    pub auto_approve: bool,
+    /// Groups whose members may approve requests for this role.
+    #[serde(default)]
+    pub approver_groups: Vec<String>,
+}
+
+/// One entry of `GET /v1/catalog`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CatalogEntry {
+    pub name: String,
+    pub kind: ResourceKind,
+    #[serde(default)]
+    pub description: String,
+    pub roles: Vec<RoleInfo>,
+    /// The role used when a request names none.
+    pub default_role: String,
+    /// The longest TTL policy allows, in seconds.
+    pub max_ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Catalog {
+    pub resources: Vec<CatalogEntry>,
+}
+
+/// What the client tells the broker about where a request comes from (policy context, audit).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ClientContext {
+    #[serde(default)]
+    pub client_version: String,
+    #[serde(default)]
+    pub hostname: String,
+    #[serde(default)]
+    pub platform: String,
+}
+
+/// `POST /v1/requests` body. Sent with an `Idempotency-Key` header.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CreateRequest {
+    pub resource: String,
+    /// `None`: the resource's default role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    pub ttl_secs: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    #[serde(default)]
+    pub break_glass: bool,
+    #[serde(default)]
+    pub context: ClientContext,
+}
+
+/// A request's place in its life: `pending → approved → active → expired`, or `denied`,
+/// `cancelled` (withdrawn by the requester) or `revoked` (ended early).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    Pending,
+    Approved,
+    Active,
+    Expired,
+    Denied,
+    Cancelled,
+    Revoked,
+}
+
+impl State {
+    pub const ALL: [State; 7] = [
+        State::Pending,
+        State::Approved,
+        State::Active,
+        State::Expired,
+        State::Denied,
+        State::Cancelled,
+        State::Revoked,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Active => "active",
+            Self::Expired => "expired",
+            Self::Denied => "denied",
+            Self::Cancelled => "cancelled",
+            Self::Revoked => "revoked",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<State> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// A grant exists and may still be used (subject to its window).
+    pub fn is_live(self) -> bool {
+        matches!(self, Self::Approved | Self::Active)
+    }
+
+    /// Nothing will ever happen to a request in this state again.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::Expired | Self::Denied | Self::Cancelled | Self::Revoked
+        )
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How policy answered a request.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Grant,
+    RequireApproval,
+    Deny,
+}
+
+/// The policy decision and why, as returned with every request.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Decision {
+    pub outcome: Outcome,
+    /// Ids of the policies that matched.
+    #[serde(default)]
+    pub policy_ids: Vec<String>,
+    /// A sentence for people.
+    #[serde(default)]
+    pub reason: String,
+    /// Groups whose members may approve (for `require_approval`).
+    #[serde(default)]
+    pub approver_groups: Vec<String>,
+}
+
+/// A request, and once approved its grant: the grant id *is* the request id.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Request {
+    pub id: String,
+    pub requester: String,
+    pub resource: String,
+    pub kind: ResourceKind,
+    pub role: String,
+    pub ttl_secs: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    #[serde(default)]
+    pub break_glass: bool,
+    pub state: State,
+    pub decision: Decision,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
+    pub created_at: Timestamp,
+    /// Start of the grant window (set when approved).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<Timestamp>,
+    /// End of the grant window (set when approved).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+}
+
+/// `GET /v1/requests?…` answer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RequestList {
+    pub requests: Vec<Request>,
+}
+
+/// `POST /v1/requests/{id}/deny` and `…/revoke` bodies (optional comment).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Comment {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// `POST /v1/grants/{id}/credentials`: what an issuer minted, never outliving the grant.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Credential {
+    Kubernetes {
+        server: String,
+        /// Base64 of the PEM CA bundle, as kubeconfig's `certificate-authority-data`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        certificate_authority_data: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        namespace: Option<String>,
+        token: String,
+        expires_at: Timestamp,
+    },
+    Aws {
+        access_key_id: String,
+        secret_access_key: String,
+        session_token: String,
+        expires_at: Timestamp,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        region: Option<String>,
+    },
+    Postgres {
+        host: String,
+        port: u16,
+        dbname: String,
+        user: String,
+        password: String,
+        #[serde(default)]
+        sslmode: String,
+        expires_at: Timestamp,
+    },
+}
+
+impl Credential {
+    pub fn expires_at(&self) -> Timestamp {
+        match self {
+            Self::Kubernetes { expires_at, .. }
+            | Self::Aws { expires_at, .. }
+            | Self::Postgres { expires_at, .. } => *expires_at,
+        }
+    }
+}
+
+/// RFC 9457 problem details (`application/problem+json`). `type` is a stable URI of the form
+/// `https://zt.dev/problems/<slug>`; the client maps the slug to an exit code.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// The stable problem types. The slug after `PROBLEM_BASE` is what clients match on.
+pub mod problem {
+    pub const BASE: &str = "https://zt.dev/problems/";
+    pub const UNAUTHENTICATED: &str = "unauthenticated";
+    pub const FORBIDDEN: &str = "forbidden";
+    pub const NOT_FOUND: &str = "not-found";
+    pub const INVALID_REQUEST: &str = "invalid-request";
+    pub const DENIED: &str = "denied";
+    pub const TTL_EXCEEDED: &str = "ttl-exceeded";
+    pub const CONFLICT: &str = "conflict";
+    pub const SELF_APPROVAL: &str = "self-approval";
+    pub const GRANT_NOT_LIVE: &str = "grant-not-live";
+    pub const ISSUER_FAILED: &str = "issuer-failed";
+    pub const INTERNAL: &str = "internal";
+
+    /// The slug of a problem `type` URI (`…/problems/denied` → `denied`).
+    pub fn slug(type_: &str) -> &str {
+        type_.strip_prefix(BASE).unwrap_or(type_)
+    }
+}
+
+/// A point in time, seconds since the Unix epoch, written as RFC 3339 UTC on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    pub fn now() -> Self {
+        Self::from(SystemTime::now())
+    }
+
+    pub fn add_secs(self, secs: i64) -> Self {
+        Self(self.0.saturating_add(secs))
+    }
+
+    /// Seconds from now until this time (negative once it has passed).
+    pub fn secs_from_now(self) -> i64 {
+        self.0 - Self::now().0
+    }
+
+    pub fn to_system_time(self) -> SystemTime {
+        if self.0 >= 0 {
+            UNIX_EPOCH + Duration::from_secs(self.0 as u64)
+        } else {
+            UNIX_EPOCH
+        }
+    }
+
+    pub fn to_rfc3339(self) -> String {
+        humantime::format_rfc3339_seconds(self.to_system_time()).to_string()
+    }
+
+    pub fn parse_rfc3339(s: &str) -> Option<Self> {
+        humantime::parse_rfc3339_weak(s).ok().map(Self::from)
+    }
+}
+
+impl From<SystemTime> for Timestamp {
+    fn from(t: SystemTime) -> Self {
+        Self(
+            t.duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0),
+        )
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_rfc3339())
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_rfc3339())
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Self::parse_rfc3339(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("not an RFC 3339 time: {s:?}")))
+    }
+}
+
+/// Resource and role names end up as kubeconfig entry names, INI section names and file
+/// names; anything outside this alphabet is refused rather than escaped.
+pub fn valid_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        && !s.starts_with(['-', '.'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_round_trip_rfc3339() {
+        let t = Timestamp(1_795_000_000);
+        let s = t.to_rfc3339();
+        assert!(s.ends_with('Z'), "{s}");
+        assert_eq!(Timestamp::parse_rfc3339(&s), Some(t));
+        assert_eq!(serde_json::to_string(&t).unwrap(), format!("\"{s}\""));
+    }
+
+    #[test]
+    fn names_reject_separators_and_newlines() {
+        for bad in ["", "a]b", "a=b", "a:b", "a/b", "a\nb", "-x", ".x", "a b"] {
+            assert!(!valid_name(bad), "{bad:?}");
+        }
+        for good in ["prod-k8s", "prod_db", "view", "a.b"] {
+            assert!(valid_name(good), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn credential_is_tagged_by_kind() {
+        let c = Credential::Kubernetes {
+            server: "https://k".into(),
+            certificate_authority_data: None,
+            namespace: None,
+            token: "t".into(),
+            expires_at: Timestamp(0),
+        };
+        let v = serde_json::to_value(&c).unwrap();
+        assert_eq!(v["kind"], "kubernetes");
+    }
+}

@@ -1,0 +1,231 @@
+//! Every clap definition of `zt`. These structs only describe: the first `///` line is the
+//! short help, the paragraph after it the long help. Nothing here acts.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::env;
+
+/// Just-in-time privileged access from the terminal.
+///
+/// Ask for exactly the access you need, for as long as you need it, with a reason. zt writes
+/// the credentials where kubectl, the AWS CLI and psql look for them, and wipes them again
+/// when the time is up.
+#[derive(Debug, Parser)]
+#[command(name = "zt", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Which broker login to use (several can live side by side).
+    #[arg(long, global = true, env = env::ZT_PROFILE, default_value = "default", value_name = "NAME")]
+    pub profile: String,
+
+    /// Print machine-readable JSON on stdout instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Log in to a broker with your organisation's single sign-on.
+    ///
+    /// Uses the OAuth 2.0 device authorization grant (RFC 8628): zt shows a code and a URL,
+    /// you confirm it in a browser (on any device), and zt stores the tokens in the OS keyring.
+    Login(LoginArgs),
+    /// Forget the stored tokens of this profile.
+    Logout,
+    /// Show who the broker thinks you are.
+    Whoami,
+    /// List what you may request.
+    Catalog,
+    /// Request access to a resource, wait for the decision, and write the credentials.
+    ///
+    /// Policy grants at once or waits for an approver. Once granted, zt writes a kubeconfig
+    /// context `zt-<resource>` (an AWS profile, a PostgreSQL service) that your tools pick up,
+    /// and removes it again when the TTL runs out.
+    Request(RequestArgs),
+    /// Approve someone else's pending request.
+    Approve(DecideArgs),
+    /// Deny someone else's pending request.
+    Deny(DecideArgs),
+    /// List the pending requests you may approve.
+    Inbox,
+    /// List your grants and the time each has left.
+    Status,
+    /// End a grant now and remove its credentials from this machine.
+    Revoke(RevokeArgs),
+    /// Print credentials for a grant, as a kubectl or AWS credential helper.
+    ///
+    /// kubectl and the AWS CLI run this themselves, from the entries `zt request` wrote. It
+    /// never prompts and never opens a browser: when the grant is over it exits non-zero with
+    /// a one-line hint on stderr.
+    #[command(subcommand)]
+    Credential(CredentialCommand),
+    /// Remove the credentials of grants whose time is up.
+    ///
+    /// Every zt run does this first; a detached `zt reap --daemon` does it on time.
+    Reap(ReapArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+    /// Write the man pages (used to build `man/`).
+    #[command(hide = true)]
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The broker's URL (its `/.well-known/zt` says where to log in).
+    #[arg(long, env = env::ZT_BROKER, value_name = "URL")]
+    pub broker: Option<String>,
+
+    /// Never open a browser; only print the URL and code.
+    #[arg(long)]
+    pub no_browser: bool,
+
+    /// Store tokens in a plain file (mode 0600) when no OS keyring is available.
+    #[arg(long)]
+    pub insecure_storage: bool,
+
+    /// Log in again even when already logged in.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RequestArgs {
+    /// The catalog resource (see `zt catalog`).
+    pub resource: String,
+
+    /// The role to request (default: the resource's default role).
+    #[arg(long, short = 'r')]
+    pub role: Option<String>,
+
+    /// How long the access should last (e.g. 30m, 1h, 90s).
+    #[arg(long, default_value = "1h", value_parser = parse_duration)]
+    pub ttl: Duration,
+
+    /// Why you need it (shown to approvers, kept in the audit log).
+    #[arg(long)]
+    pub reason: Option<String>,
+
+    /// A ticket or incident id (INC-4211).
+    #[arg(long)]
+    pub ticket: Option<String>,
+
+    /// Emergency access outside normal policy (only for groups allowed it; always flagged).
+    #[arg(long)]
+    pub break_glass: bool,
+
+    /// Do not wait for an approver; print the request id and exit.
+    #[arg(long)]
+    pub no_wait: bool,
+
+    /// Give up waiting for approval after this long (the request stays open).
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub timeout: Option<Duration>,
+
+    /// Make the new kubeconfig context the current one (restored when the grant ends).
+    #[arg(long = "use")]
+    pub use_context: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DecideArgs {
+    /// The request id.
+    pub id: String,
+
+    /// A note kept with the decision.
+    #[arg(long)]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// The grant id (see `zt status`).
+    pub grant: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CredentialCommand {
+    /// Print a client.authentication.k8s.io/v1 ExecCredential (kubectl exec plugin).
+    Kube(CredentialArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CredentialArgs {
+    /// The grant id.
+    pub grant: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ReapArgs {
+    /// Only show what would be removed.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Stay in the background and reap each grant when its time is up (started by zt itself).
+    #[arg(long, hide = true)]
+    pub daemon: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    pub shell: Shell,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    Elvish,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Where to write `zt.1` and one page per subcommand.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: PathBuf,
+}
+
+/// `90s`, `30m`, `1h30m`, `2h`: humantime's grammar, at least one second.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s.trim()).map_err(|e| {
+        format!("{e}; write a duration like 30m, 1h or 90s")
+    })?;
+    if d < Duration::from_secs(1) {
+        return Err("a duration must be at least 1s".into());
+    }
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("60m").unwrap(), Duration::from_secs(3600));
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("-5m").is_err());
+    }
+}

@@ -1,0 +1,35 @@
+//! Every environment variable zt reads, in one place, each with what it does. The README's
+//! table is written from this file.
+
+/// Which profile (broker login) to use; same as `--profile`.
+pub const ZT_PROFILE: &str = "ZT_PROFILE";
+/// The broker URL for `zt login`; same as `--broker`.
+pub const ZT_BROKER: &str = "ZT_BROKER";
+/// Where zt keeps its configuration (default: `$XDG_CONFIG_HOME/zt`, `~/.config/zt`).
+pub const ZT_CONFIG_DIR: &str = "ZT_CONFIG_DIR";
+/// Where zt keeps its ledger and daemon files (default: `$XDG_STATE_HOME/zt`, `~/.local/state/zt`).
+pub const ZT_STATE_DIR: &str = "ZT_STATE_DIR";
+/// Where zt caches minted credentials (default: `$XDG_RUNTIME_DIR/zt`, else a 0700 dir in the state dir).
+pub const ZT_RUNTIME_DIR: &str = "ZT_RUNTIME_DIR";
+/// Poll the IdP's token endpoint at least this often during login, in seconds (tests; IdPs
+/// that omit `interval` otherwise mean 5 s).
+pub const ZT_DEVICE_POLL_INTERVAL: &str = "ZT_DEVICE_POLL_INTERVAL";
+/// Set to `0` to never start the background reaper (wipes then happen on the next zt run).
+pub const ZT_REAPER: &str = "ZT_REAPER";
+/// Seconds a keyring call may take before zt gives up on it (default 5).
+pub const ZT_KEYRING_TIMEOUT: &str = "ZT_KEYRING_TIMEOUT";
+
+/// Standard variables zt honours.
+pub const KUBECONFIG: &str = "KUBECONFIG";
+pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
+pub const XDG_STATE_HOME: &str = "XDG_STATE_HOME";
+pub const XDG_RUNTIME_DIR: &str = "XDG_RUNTIME_DIR";
+pub const HOME: &str = "HOME";
+pub const DISPLAY: &str = "DISPLAY";
+pub const WAYLAND_DISPLAY: &str = "WAYLAND_DISPLAY";
+pub const BROWSER: &str = "BROWSER";
+
+/// Read a variable, treating empty as unset.
+pub fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}

@@ -1,0 +1,76 @@
+//! The one path resolver: an override variable first (`ZT_*_DIR`), then XDG, then `~`.
+//! Everything zt reads or writes on disk is named here.
+
+use std::path::{Path, PathBuf};
+
+use crate::env;
+use crate::error::{Error, Result};
+
+fn home() -> Result<PathBuf> {
+    env::var(env::HOME)
+        .map(PathBuf::from)
+        .ok_or_else(|| Error::config("HOME is not set", "set HOME, or ZT_CONFIG_DIR and ZT_STATE_DIR"))
+}
+
+fn resolve(over: &str, xdg: &str, fallback: &[&str]) -> Result<PathBuf> {
+    if let Some(p) = env::var(over) {
+        return Ok(PathBuf::from(p));
+    }
+    if let Some(p) = env::var(xdg) {
+        return Ok(PathBuf::from(p).join("zt"));
+    }
+    let mut p = home()?;
+    for part in fallback {
+        p.push(part);
+    }
+    Ok(p.join("zt"))
+}
+
+/// `config.toml` and (with `--insecure-storage`) `tokens/`.
+pub fn config_dir() -> Result<PathBuf> {
+    resolve(env::ZT_CONFIG_DIR, env::XDG_CONFIG_HOME, &[".config"])
+}
+
+/// The ledger, the reaper's pid and log, the dev broker's files.
+pub fn state_dir() -> Result<PathBuf> {
+    resolve(env::ZT_STATE_DIR, env::XDG_STATE_HOME, &[".local", "state"])
+}
+
+/// Minted credentials: memory-backed `$XDG_RUNTIME_DIR` when there is one.
+pub fn runtime_dir() -> Result<PathBuf> {
+    if let Some(p) = env::var(env::ZT_RUNTIME_DIR) {
+        return Ok(PathBuf::from(p));
+    }
+    if let Some(p) = env::var(env::XDG_RUNTIME_DIR) {
+        return Ok(PathBuf::from(p).join("zt"));
+    }
+    Ok(state_dir()?.join("run"))
+}
+
+pub fn config_file() -> Result<PathBuf> {
+    Ok(config_dir()?.join("config.toml"))
+}
+
+pub fn ledger_file() -> Result<PathBuf> {
+    Ok(state_dir()?.join("ledger.json"))
+}
+
+/// The kubeconfig kubectl reads: the first file of `$KUBECONFIG`, else `~/.kube/config`.
+pub fn kubeconfig() -> Result<PathBuf> {
+    if let Some(list) = env::var(env::KUBECONFIG) {
+        if let Some(first) = std::env::split_paths(&list).find(|p| !p.as_os_str().is_empty()) {
+            return Ok(first);
+        }
+    }
+    Ok(home()?.join(".kube").join("config"))
+}
+
+/// Create a directory (and parents) readable only by the user.
+pub fn ensure_private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))
+}
