@@ -201,9 +201,8 @@ pub struct ManArgs {
 
 /// `90s`, `30m`, `1h30m`, `2h`: humantime's grammar, at least one second.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(s.trim()).map_err(|e| {
-        format!("{e}; write a duration like 30m, 1h or 90s")
-    })?;
+    let d = humantime::parse_duration(s.trim())
+        .map_err(|e| format!("{e}; write a duration like 30m, 1h or 90s"))?;
     if d < Duration::from_secs(1) {
         return Err("a duration must be at least 1s".into());
     }

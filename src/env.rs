@@ -33,3 +33,40 @@ pub const BROWSER: &str = "BROWSER";
 pub fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
+
+/// Every variable with its one-line meaning, for the README and the man page.
+pub const DOCUMENTED: &[(&str, &str)] = &[
+    (
+        ZT_PROFILE,
+        "which broker login (profile) to use; same as --profile",
+    ),
+    (ZT_BROKER, "the broker URL for `zt login`; same as --broker"),
+    (
+        ZT_CONFIG_DIR,
+        "configuration directory (default $XDG_CONFIG_HOME/zt, ~/.config/zt)",
+    ),
+    (
+        ZT_STATE_DIR,
+        "ledger, reaper and dev-broker files (default $XDG_STATE_HOME/zt, ~/.local/state/zt)",
+    ),
+    (
+        ZT_RUNTIME_DIR,
+        "cached minted credentials (default $XDG_RUNTIME_DIR/zt, else <state dir>/run)",
+    ),
+    (
+        ZT_DEVICE_POLL_INTERVAL,
+        "seconds between token polls during login, overriding the IdP's interval",
+    ),
+    (
+        ZT_REAPER,
+        "0: never start the background reaper (expired entries go on the next zt run)",
+    ),
+    (
+        ZT_KEYRING_TIMEOUT,
+        "seconds a keyring call may take (default 5)",
+    ),
+    (
+        KUBECONFIG,
+        "zt writes its contexts into the first file listed (default ~/.kube/config)",
+    ),
+];

@@ -52,7 +52,10 @@ impl ErrorKind {
         (1, "error (I/O, unparsable file, broker answered garbage)"),
         (2, "usage: bad flags or arguments"),
         (3, "denied by policy or by an approver"),
-        (4, "not logged in, or the login cannot be refreshed: run `zt login`"),
+        (
+            4,
+            "not logged in, or the login cannot be refreshed: run `zt login`",
+        ),
         (5, "still pending when --timeout ran out"),
         (6, "the grant is over (expired or revoked)"),
         (7, "broker or identity provider unreachable"),
@@ -139,7 +142,10 @@ mod tests {
         ];
         let mut codes: Vec<u8> = kinds.iter().map(|k| k.exit_code()).collect();
         for c in &codes {
-            assert!(ErrorKind::TABLE.iter().any(|(t, _)| t == c), "{c} not in table");
+            assert!(
+                ErrorKind::TABLE.iter().any(|(t, _)| t == c),
+                "{c} not in table"
+            );
         }
         codes.sort();
         codes.dedup();

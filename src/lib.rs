@@ -2,15 +2,81 @@
 //!
 //! What lives where:
 //! - [`cli`] every clap definition of `zt`; [`commands`] one file per subcommand.
-//! - [`api`] the broker's wire types, shared by client and broker.
-//! - [`error`] the error kinds and exit codes; [`env`] every variable; [`paths`] every path.
+//! - [`api`] the broker's wire types, shared by client and broker; [`client`] the broker
+//!   client; [`http`] the HTTP plumbing both it and [`auth`] use.
+//! - [`auth`] device-flow login, the token store (keyring | file), refresh.
+//! - [`grants`] turns a live grant into files; [`materialize`] edits those files;
+//!   [`ledger`] remembers what was written; [`reaper`] wipes it at TTL; [`credcache`] keeps
+//!   minted credentials for the credential helpers.
+//! - [`error`] error kinds and exit codes; [`env`] every variable; [`paths`] every path;
+//!   [`config`] the profiles; [`output`] stdout/stderr; [`prompt`] questions; [`fsutil`]
+//!   atomic writes and locks; [`docs`] man pages and completions.
 //! - `broker` (feature `broker`): the reference broker behind `zt-broker`.
 
 pub mod api;
+pub mod auth;
 pub mod cli;
+pub mod client;
+pub mod commands;
+pub mod config;
+pub mod credcache;
+pub mod docs;
 pub mod env;
 pub mod error;
+pub mod fsutil;
+pub mod grants;
+pub mod http;
+pub mod ids;
+pub mod ledger;
+pub mod materialize;
+pub mod output;
 pub mod paths;
+pub mod prompt;
+pub mod reaper;
 
 #[cfg(feature = "broker")]
 pub mod broker;
+
+use std::process::ExitCode;
+
+/// Run `zt`: sweep expired entries, dispatch the command, print an error with its hint, and
+/// return the exit code. `main` calls only this.
+pub fn run(cli: cli::Cli) -> ExitCode {
+    let printer = output::Printer::new(cli.global.json);
+    let ctx = commands::Ctx {
+        profile: cli.global.profile.clone(),
+        printer: printer.clone(),
+    };
+    if commands::sweeps_first(&cli.command) {
+        match reaper::sweep(&printer, false) {
+            Ok(gone) => {
+                for e in gone {
+                    printer.note(format!(
+                        "Removed expired {} (grant {}).",
+                        e.target.describe(),
+                        e.grant
+                    ));
+                }
+            }
+            Err(e) => printer.warn(&format!("could not sweep expired entries: {}", e.message)),
+        }
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            let e = error::Error::io("cannot start the async runtime", e);
+            printer.error(&e);
+            return e.exit_code();
+        }
+    };
+    match runtime.block_on(commands::dispatch(cli.command, &ctx)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            printer.error(&e);
+            e.exit_code()
+        }
+    }
+}

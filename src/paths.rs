@@ -7,9 +7,12 @@ use crate::env;
 use crate::error::{Error, Result};
 
 fn home() -> Result<PathBuf> {
-    env::var(env::HOME)
-        .map(PathBuf::from)
-        .ok_or_else(|| Error::config("HOME is not set", "set HOME, or ZT_CONFIG_DIR and ZT_STATE_DIR"))
+    env::var(env::HOME).map(PathBuf::from).ok_or_else(|| {
+        Error::config(
+            "HOME is not set",
+            "set HOME, or ZT_CONFIG_DIR and ZT_STATE_DIR",
+        )
+    })
 }
 
 fn resolve(over: &str, xdg: &str, fallback: &[&str]) -> Result<PathBuf> {
@@ -57,10 +60,10 @@ pub fn ledger_file() -> Result<PathBuf> {
 
 /// The kubeconfig kubectl reads: the first file of `$KUBECONFIG`, else `~/.kube/config`.
 pub fn kubeconfig() -> Result<PathBuf> {
-    if let Some(list) = env::var(env::KUBECONFIG) {
-        if let Some(first) = std::env::split_paths(&list).find(|p| !p.as_os_str().is_empty()) {
-            return Ok(first);
-        }
+    if let Some(list) = env::var(env::KUBECONFIG)
+        && let Some(first) = std::env::split_paths(&list).find(|p| !p.as_os_str().is_empty())
+    {
+        return Ok(first);
     }
     Ok(home()?.join(".kube").join("config"))
 }

@@ -1,0 +1,320 @@
+//! The broker client: every `/v1` call, and the one place where an HTTP status or an RFC 9457
+//! problem `type` becomes an [`ErrorKind`] (and so an exit code).
+
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::api::{self, problem};
+use crate::config::{Config, Profile};
+use crate::error::{Error, ErrorKind, Result};
+use crate::{auth, http};
+
+pub struct BrokerClient {
+    pub base: String,
+    http: reqwest::Client,
+    token: Option<String>,
+}
+
+impl BrokerClient {
+    /// An anonymous client (discovery only).
+    pub fn anonymous(base: &str) -> Result<Self> {
+        Ok(Self {
+            base: base.trim_end_matches('/').to_string(),
+            http: http::client()?,
+            token: None,
+        })
+    }
+
+    /// A client for a logged-in profile, with a fresh access token.
+    pub async fn for_profile(name: &str) -> Result<(Self, Profile)> {
+        let cfg = Config::load()?;
+        let profile = cfg.profile(name)?.clone();
+        let http = http::client()?;
+        let token = auth::access_token(name, &profile, &http).await?;
+        Ok((
+            Self {
+                base: profile.broker.trim_end_matches('/').to_string(),
+                http,
+                token: Some(token),
+            },
+            profile,
+        ))
+    }
+
+    pub async fn discovery(&self) -> Result<api::Discovery> {
+        self.call(
+            reqwest::Method::GET,
+            "/.well-known/zt",
+            None::<&()>,
+            None,
+            None,
+        )
+        .await
+    }
+
+    pub async fn me(&self) -> Result<api::Me> {
+        self.call(reqwest::Method::GET, "/v1/me", None::<&()>, None, None)
+            .await
+    }
+
+    pub async fn catalog(&self) -> Result<api::Catalog> {
+        self.call(reqwest::Method::GET, "/v1/catalog", None::<&()>, None, None)
+            .await
+    }
+
+    pub async fn create_request(
+        &self,
+        body: &api::CreateRequest,
+        idempotency_key: &str,
+    ) -> Result<api::Request> {
+        // A retried POST with the same key never makes a second request, so retrying a
+        // request that failed on the wire is safe.
+        let mut attempt = 0;
+        loop {
+            let r = self
+                .call(
+                    reqwest::Method::POST,
+                    "/v1/requests",
+                    Some(body),
+                    Some(idempotency_key),
+                    None,
+                )
+                .await;
+            match r {
+                Err(e) if e.kind == ErrorKind::Unavailable && attempt < 2 => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(300 * attempt)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// The request; with `wait`, the broker holds the call while it stays pending.
+    pub async fn get_request(&self, id: &str, wait: Option<Duration>) -> Result<api::Request> {
+        let path = match wait {
+            Some(w) => format!("/v1/requests/{}?wait={}s", enc(id), w.as_secs()),
+            None => format!("/v1/requests/{}", enc(id)),
+        };
+        self.call(
+            reqwest::Method::GET,
+            &path,
+            None::<&()>,
+            None,
+            wait.map(|w| w + Duration::from_secs(15)),
+        )
+        .await
+    }
+
+    pub async fn list_requests(&self, query: &str) -> Result<api::RequestList> {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/v1/requests?{query}"),
+            None::<&()>,
+            None,
+            None,
+        )
+        .await
+    }
+
+    pub async fn decide(
+        &self,
+        id: &str,
+        verb: &str,
+        comment: Option<String>,
+    ) -> Result<api::Request> {
+        let body = api::Comment { comment };
+        self.call(
+            reqwest::Method::POST,
+            &format!("/v1/requests/{}/{verb}", enc(id)),
+            Some(&body),
+            None,
+            None,
+        )
+        .await
+    }
+
+    pub async fn withdraw(&self, id: &str) -> Result<api::Request> {
+        self.call(
+            reqwest::Method::DELETE,
+            &format!("/v1/requests/{}", enc(id)),
+            None::<&()>,
+            None,
+            None,
+        )
+        .await
+    }
+
+    pub async fn revoke(&self, id: &str) -> Result<api::Request> {
+        let body = api::Comment::default();
+        self.call(
+            reqwest::Method::POST,
+            &format!("/v1/grants/{}/revoke", enc(id)),
+            Some(&body),
+            None,
+            None,
+        )
+        .await
+    }
+
+    pub async fn credentials(&self, id: &str) -> Result<api::Credential> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/v1/grants/{}/credentials", enc(id)),
+            Some(&()),
+            None,
+            None,
+        )
+        .await
+    }
+
+    async fn call<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&B>,
+        idempotency_key: Option<&str>,
+        timeout: Option<Duration>,
+    ) -> Result<T> {
+        let url = format!("{}{path}", self.base);
+        let mut req = self
+            .http
+            .request(method, &url)
+            .header("accept", "application/json");
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(k) = idempotency_key {
+            req = req.header("idempotency-key", k);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        if let Some(t) = timeout {
+            req = req.timeout(t);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| http::send_error("broker", &self.base, e))?;
+        let status = resp.status().as_u16();
+        let is_problem = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/problem+json"));
+        let bytes = http::body("broker", &self.base, resp).await?;
+        if (200..300).contains(&status) {
+            return http::decode("broker", &self.base, status, &bytes);
+        }
+        let problem = if is_problem || status >= 400 {
+            serde_json::from_slice::<api::Problem>(&bytes).ok()
+        } else {
+            None
+        };
+        Err(match problem {
+            Some(p) => problem_error(&p),
+            None => status_error(status, &self.base, &bytes),
+        })
+    }
+}
+
+fn enc(id: &str) -> String {
+    // Ids are [a-z0-9]; anything else is escaped so it cannot change the path.
+    id.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The broker's problem `type` decides the kind; its `detail` is the message.
+pub fn problem_error(p: &api::Problem) -> Error {
+    let msg = p.detail.clone().unwrap_or_else(|| p.title.clone());
+    let slug = problem::slug(&p.type_);
+    match slug {
+        problem::UNAUTHENTICATED => Error::auth_required(format!("the broker did not accept your login: {msg}")),
+        problem::FORBIDDEN => Error::new(ErrorKind::Forbidden, msg),
+        problem::SELF_APPROVAL => Error::new(ErrorKind::Forbidden, msg)
+            .with_hint("someone else in the approver group must approve it"),
+        problem::NOT_FOUND => Error::new(ErrorKind::NotFound, msg),
+        problem::INVALID_REQUEST => Error::new(ErrorKind::Usage, msg),
+        problem::TTL_EXCEEDED => Error::new(ErrorKind::Usage, msg).with_hint("ask for a shorter --ttl"),
+        problem::DENIED => Error::new(ErrorKind::Denied, msg),
+        problem::GRANT_NOT_LIVE => Error::new(ErrorKind::GrantEnded, msg),
+        problem::ISSUER_FAILED => Error::new(ErrorKind::Unavailable, msg)
+            .with_hint("the broker could not reach the target system; try again, or tell the broker's operators"),
+        _ => Error::other(format!("the broker answered: {msg} ({slug})")),
+    }
+}
+
+fn status_error(status: u16, base: &str, bytes: &[u8]) -> Error {
+    match status {
+        401 => Error::auth_required("the broker did not accept your login"),
+        403 => Error::new(ErrorKind::Forbidden, "the broker refused (HTTP 403)"),
+        404 => Error::new(
+            ErrorKind::NotFound,
+            format!("{base} has no such zt API route (HTTP 404)"),
+        )
+        .with_hint("check the broker URL; is it a zt broker?"),
+        502..=504 => Error::new(
+            ErrorKind::Unavailable,
+            format!("the broker at {base} is unavailable (HTTP {status})"),
+        ),
+        _ => {
+            let what = if bytes.trim_ascii_start().starts_with(b"<") {
+                "an HTML page"
+            } else {
+                "an answer that is not zt's API"
+            };
+            Error::other(format!(
+                "the broker at {base} answered HTTP {status} with {what}"
+            ))
+            .with_hint("check that the URL points at a zt broker")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problem_types_map_to_kinds() {
+        let p = |slug: &str| api::Problem {
+            type_: format!("{}{slug}", problem::BASE),
+            title: "t".into(),
+            status: 400,
+            detail: Some("d".into()),
+        };
+        assert_eq!(
+            problem_error(&p(problem::UNAUTHENTICATED)).kind,
+            ErrorKind::AuthRequired
+        );
+        assert_eq!(
+            problem_error(&p(problem::SELF_APPROVAL)).kind,
+            ErrorKind::Forbidden
+        );
+        assert_eq!(
+            problem_error(&p(problem::GRANT_NOT_LIVE)).kind,
+            ErrorKind::GrantEnded
+        );
+        assert_eq!(
+            problem_error(&p(problem::TTL_EXCEEDED)).kind,
+            ErrorKind::Usage
+        );
+        assert_eq!(problem_error(&p("something-new")).kind, ErrorKind::Other);
+    }
+
+    #[test]
+    fn ids_cannot_escape_the_path() {
+        assert_eq!(enc("abc123"), "abc123");
+        assert_eq!(enc("../x"), "%2E%2E%2Fx");
+    }
+}

@@ -1,0 +1,36 @@
+//! `zt catalog`: what the caller may request (`GET /v1/catalog`).
+
+use crate::client::BrokerClient;
+use crate::commands::Ctx;
+use crate::error::Result;
+use crate::output::human_secs;
+
+pub async fn run(ctx: &Ctx) -> Result<()> {
+    let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
+    let cat = client.catalog().await?;
+    let p = &ctx.printer;
+    if p.json {
+        p.json(&cat);
+        return Ok(());
+    }
+    p.out(format!(
+        "{:<16} {:<11} {:<34} {:>8}  {}",
+        "RESOURCE", "KIND", "ROLES (* = granted at once)", "MAX TTL", "DESCRIPTION"
+    ));
+    for r in &cat.resources {
+        let roles: Vec<String> = r
+            .roles
+            .iter()
+            .map(|role| format!("{}{}", role.name, if role.auto_approve { "*" } else { "" }))
+            .collect();
+        p.out(format!(
+            "{:<16} {:<11} {:<34} {:>8}  {}",
+            r.name,
+            r.kind.to_string(),
+            roles.join(" "),
+            human_secs(r.max_ttl_secs as i64),
+            r.description
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,9 @@
+//! `zt deny ID`: deny someone else's pending request.
+
+use crate::cli::DecideArgs;
+use crate::commands::Ctx;
+use crate::error::Result;
+
+pub async fn run(args: DecideArgs, ctx: &Ctx) -> Result<()> {
+    super::approve::decide("deny", args, ctx).await
+}

@@ -1,0 +1,123 @@
+//! `zt login`: find the broker's identity provider (`/.well-known/zt`), run the device flow,
+//! keep the tokens in the OS keyring, and remember the profile.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::api::Timestamp;
+use crate::auth::{device, store};
+use crate::cli::LoginArgs;
+use crate::client::BrokerClient;
+use crate::commands::Ctx;
+use crate::config::{Config, Profile};
+use crate::error::{Error, Result};
+use crate::{env, http, paths};
+
+pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
+    let p = &ctx.printer;
+    let mut cfg = Config::load()?;
+    let existing = cfg.profiles.get(&ctx.profile).cloned();
+    let broker = match (&args.broker, &existing) {
+        (Some(b), _) => b.trim_end_matches('/').to_string(),
+        (None, Some(prof)) => prof.broker.clone(),
+        (None, None) => local_dev_broker().ok_or_else(|| {
+            Error::usage("no broker to log in to").with_hint(
+                "pass --broker URL (or set ZT_BROKER); for a local try-out start one with `zt-broker dev --detach`",
+            )
+        })?,
+    };
+
+    if let Some(prof) = existing
+        .as_ref()
+        .filter(|prof| prof.broker == broker && !args.force)
+        && let Ok(Some(t)) = store::load(&ctx.profile, &prof.token_store)
+        && (t.refresh_token.is_some() || t.expires_at > Timestamp::now().0)
+    {
+        p.note(format!(
+            "Already logged in to {broker} (profile {}). Use --force to log in again.",
+            ctx.profile
+        ));
+        return Ok(());
+    }
+
+    let disco = BrokerClient::anonymous(&broker)?.discovery().await?;
+    let http = http::client()?;
+    let meta = device::discover(&http, &disco.issuer).await?;
+    p.note(format!("Logging in to {broker} through {}", disco.issuer));
+    let poll_override = env::var(env::ZT_DEVICE_POLL_INTERVAL)
+        .and_then(|s| s.parse::<f64>().ok())
+        .map(Duration::from_secs_f64);
+    let login = device::DeviceLogin {
+        http: &http,
+        meta: &meta,
+        client_id: &disco.client_id,
+        scopes: &disco.scopes,
+        audience: &disco.audience,
+        open_browser: !args.no_browser,
+        poll_override,
+    };
+    let got = login.run(p).await?;
+    let tokens = store::Tokens {
+        access_token: got.access_token,
+        refresh_token: got.refresh_token,
+        id_token: got.id_token,
+        expires_at: Timestamp::now().0 + got.expires_in.unwrap_or(300) as i64,
+    };
+
+    // Replace a previous login's secrets, wherever they were.
+    if let Some(prev) = &existing {
+        let _ = store::delete(&ctx.profile, &prev.token_store);
+    }
+    let (token_store, failures) = store::save_new(&ctx.profile, &tokens, args.insecure_storage)?;
+    if token_store == store::FILE_STORE {
+        p.warn(&format!(
+            "no OS keyring available ({}); your tokens are in a plain file readable only by you: {}",
+            failures.join("; "),
+            paths::config_dir()?.join("tokens").display()
+        ));
+    }
+    cfg.profiles.insert(
+        ctx.profile.clone(),
+        Profile {
+            broker: broker.clone(),
+            issuer: disco.issuer,
+            client_id: disco.client_id,
+            audience: disco.audience,
+            scopes: disco.scopes,
+            token_endpoint: meta.token_endpoint,
+            revocation_endpoint: meta.revocation_endpoint,
+            token_store: token_store.clone(),
+        },
+    );
+    cfg.save()?;
+
+    let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
+    let me = client.me().await?;
+    if p.json {
+        p.json(&serde_json::json!({"broker": broker, "profile": ctx.profile, "token_store": token_store, "me": me}));
+    } else {
+        p.note(format!(
+            "✓ Logged in to {broker} as {} (tokens in {token_store}).",
+            me.email.as_deref().unwrap_or(&me.sub)
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct DevBrokerFile {
+    url: String,
+}
+
+/// The URL of a `zt-broker dev` running on this machine, if any: it writes
+/// `dev-broker.json` in the state dir.
+fn local_dev_broker() -> Option<String> {
+    let path = paths::state_dir().ok()?.join("dev-broker.json");
+    let f: DevBrokerFile = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    eprintln!(
+        "Using the local development broker at {} (zt-broker dev).",
+        f.url
+    );
+    Some(f.url)
+}

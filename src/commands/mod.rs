@@ -1,0 +1,55 @@
+//! One subcommand, one file, one `run`. [`dispatch`] picks the file; [`Ctx`] carries what every
+//! command needs (the profile and the printer).
+
+mod approve;
+mod catalog;
+pub(crate) mod completions;
+mod credential;
+mod deny;
+mod inbox;
+mod login;
+mod logout;
+mod man;
+mod reap;
+mod request;
+mod revoke;
+mod status;
+mod whoami;
+
+use crate::cli::{Command, CredentialCommand};
+use crate::error::Result;
+use crate::output::Printer;
+
+pub struct Ctx {
+    pub profile: String,
+    pub printer: Printer,
+}
+
+pub async fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
+    match command {
+        Command::Login(a) => login::run(a, ctx).await,
+        Command::Logout => logout::run(ctx).await,
+        Command::Whoami => whoami::run(ctx).await,
+        Command::Catalog => catalog::run(ctx).await,
+        Command::Request(a) => request::run(a, ctx).await,
+        Command::Approve(a) => approve::run(a, ctx).await,
+        Command::Deny(a) => deny::run(a, ctx).await,
+        Command::Inbox => inbox::run(ctx).await,
+        Command::Status => status::run(ctx).await,
+        Command::Revoke(a) => revoke::run(a, ctx).await,
+        Command::Credential(CredentialCommand::Kube(a)) => credential::kube(a, ctx).await,
+        Command::Reap(a) => reap::run(a, ctx),
+        Command::Completions(a) => completions::run(a),
+        Command::Man(a) => man::run(a),
+    }
+}
+
+/// Whether a command should sweep expired entries before it runs.
+pub fn sweeps_first(command: &Command) -> bool {
+    !matches!(
+        command,
+        Command::Completions(_) | Command::Man(_) | Command::Reap(_)
+    )
+}
+
+pub use completions::target as completion_target;

@@ -1,0 +1,36 @@
+//! `zt reap`: remove what expired grants left on disk now (`--dry-run`: only list it);
+//! `--daemon` is the background reaper zt starts by itself.
+
+use crate::cli::ReapArgs;
+use crate::commands::Ctx;
+use crate::error::Result;
+use crate::reaper;
+
+pub fn run(args: ReapArgs, ctx: &Ctx) -> Result<()> {
+    let p = &ctx.printer;
+    if args.daemon {
+        return reaper::daemon(p);
+    }
+    let gone = reaper::sweep(p, args.dry_run)?;
+    if p.json {
+        p.json(&gone);
+        return Ok(());
+    }
+    let verb = if args.dry_run {
+        "would remove"
+    } else {
+        "removed"
+    };
+    if gone.is_empty() {
+        p.note("Nothing has expired.");
+    }
+    for e in gone {
+        p.out(format!(
+            "{verb} {} (grant {}, {})",
+            e.target.describe(),
+            e.grant,
+            e.resource
+        ));
+    }
+    Ok(())
+}

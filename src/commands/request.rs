@@ -1,0 +1,197 @@
+//! `zt request`: ask, wait for the decision (long-poll, a spinner on stderr, Ctrl-C offers to
+//! withdraw), fetch the credential, write it where the tools look, and leave a ledger entry so
+//! it is wiped when the grant ends.
+
+use std::time::{Duration, Instant};
+
+use crate::api::{self, State};
+use crate::cli::RequestArgs;
+use crate::client::BrokerClient;
+use crate::commands::Ctx;
+use crate::error::{Error, ErrorKind, Result};
+use crate::{grants, ids, prompt};
+
+pub async fn run(args: RequestArgs, ctx: &Ctx) -> Result<()> {
+    let p = &ctx.printer;
+    if !api::valid_name(&args.resource) {
+        return Err(
+            Error::usage(format!("{:?} is not a resource name", args.resource))
+                .with_hint("names are letters, digits, '-', '_' and '.'; see `zt catalog`"),
+        );
+    }
+    if let Some(r) = args.role.as_deref().filter(|r| !api::valid_name(r)) {
+        return Err(Error::usage(format!("{r:?} is not a role name"))
+            .with_hint("see `zt catalog` for the roles"));
+    }
+    let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
+    let body = api::CreateRequest {
+        resource: args.resource.clone(),
+        role: args.role.clone(),
+        ttl_secs: args.ttl.as_secs(),
+        reason: args.reason.clone(),
+        ticket: args.ticket.clone(),
+        break_glass: args.break_glass,
+        context: client_context(),
+    };
+    let mut req = client.create_request(&body, &ids::random_hex(16)).await?;
+
+    if req.state == State::Pending {
+        if args.no_wait {
+            return report_pending(ctx, &req);
+        }
+        req = wait(&client, req, args.timeout, ctx).await?;
+    }
+    match req.state {
+        State::Approved | State::Active => {}
+        State::Denied => {
+            let by = req
+                .decided_by
+                .as_deref()
+                .map(|b| format!(" by {b}"))
+                .unwrap_or_default();
+            let policies = if req.decision.policy_ids.is_empty() {
+                String::new()
+            } else {
+                format!(" (policy: {})", req.decision.policy_ids.join(", "))
+            };
+            if p.json {
+                p.json(&req);
+            }
+            return Err(Error::new(
+                ErrorKind::Denied,
+                format!(
+                    "{}/{} was denied{by}: {}{policies}",
+                    req.resource, req.role, req.decision.reason
+                ),
+            ));
+        }
+        other => {
+            return Err(Error::new(
+                ErrorKind::Other,
+                format!("request {} is {other}", req.id),
+            ));
+        }
+    }
+    grants::materialize(&client, &req, &ctx.profile, args.use_context, p).await
+}
+
+fn report_pending(ctx: &Ctx, req: &api::Request) -> Result<()> {
+    let p = &ctx.printer;
+    if p.json {
+        p.json(req);
+    } else {
+        p.out(&req.id);
+        p.note(format!(
+            "Request {} for {}/{} is waiting for approval by {}. `zt status` shows it; `zt request {} --role {}` again picks it up once approved.",
+            req.id, req.resource, req.role, approvers(req), req.resource, req.role
+        ));
+    }
+    Ok(())
+}
+
+fn approvers(req: &api::Request) -> String {
+    if req.decision.approver_groups.is_empty() {
+        "an approver".into()
+    } else {
+        format!("a member of {}", req.decision.approver_groups.join(" or "))
+    }
+}
+
+/// Long-poll until the request leaves `pending`, the timeout passes, or the user presses Ctrl-C.
+async fn wait(
+    client: &BrokerClient,
+    mut req: api::Request,
+    timeout: Option<Duration>,
+    ctx: &Ctx,
+) -> Result<api::Request> {
+    let p = &ctx.printer;
+    let start = Instant::now();
+    p.note(format!(
+        "Request {} for {}/{} needs approval by {} ({}).",
+        req.id,
+        req.resource,
+        req.role,
+        approvers(&req),
+        if req.decision.reason.is_empty() {
+            "policy".into()
+        } else {
+            req.decision.reason.clone()
+        }
+    ));
+    let spinner = p.spinner(&format!("Waiting for approval of {}", req.id));
+    let outcome = loop {
+        let left = timeout.map(|t| t.saturating_sub(start.elapsed()));
+        if left == Some(Duration::ZERO) {
+            break Err(Error::new(
+                ErrorKind::Pending,
+                format!("request {} is still pending", req.id),
+            )
+            .with_hint(format!(
+                "it stays open; `zt status` shows it, `zt revoke {}` withdraws it",
+                req.id
+            )));
+        }
+        let wait = left
+            .unwrap_or(Duration::from_secs(25))
+            .min(Duration::from_secs(25))
+            .max(Duration::from_secs(1));
+        tokio::select! {
+            r = client.get_request(&req.id, Some(wait)) => {
+                match r {
+                    Ok(r) if r.state != State::Pending => break Ok(r),
+                    Ok(r) => req = r,
+                    // A broker restart or a network blip: keep waiting, a little slower.
+                    Err(e) if e.kind == ErrorKind::Unavailable => tokio::time::sleep(Duration::from_secs(2)).await,
+                    Err(e) => break Err(e),
+                }
+            }
+            _ = tokio::signal::ctrl_c() => {
+                if let Some(s) = &spinner { s.finish_and_clear(); }
+                break Err(interrupted(client, &req, ctx).await);
+            }
+        }
+    };
+    if let Some(s) = spinner {
+        s.finish_and_clear();
+    }
+    let r = outcome?;
+    if r.state.is_live() {
+        p.note(format!(
+            "✓ Approved by {}.",
+            r.decided_by.as_deref().unwrap_or("policy")
+        ));
+    }
+    Ok(r)
+}
+
+/// Ctrl-C while waiting: ask whether to withdraw; without a terminal, withdraw.
+async fn interrupted(client: &BrokerClient, req: &api::Request, ctx: &Ctx) -> Error {
+    let withdraw =
+        prompt::confirm(&format!("\nWithdraw request {}?", req.id), true).unwrap_or(true);
+    if withdraw {
+        match client.withdraw(&req.id).await {
+            Ok(_) => ctx.printer.note(format!("Withdrew request {}.", req.id)),
+            Err(e) => ctx
+                .printer
+                .warn(&format!("could not withdraw {}: {}", req.id, e.message)),
+        }
+    } else {
+        ctx.printer.note(format!(
+            "Request {} stays open; `zt status` shows it.",
+            req.id
+        ));
+    }
+    Error::new(ErrorKind::Cancelled, "cancelled")
+}
+
+fn client_context() -> api::ClientContext {
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_default();
+    api::ClientContext {
+        client_version: env!("CARGO_PKG_VERSION").into(),
+        hostname,
+        platform: format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
+    }
+}

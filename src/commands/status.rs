@@ -1,0 +1,103 @@
+//! `zt status`: your requests and grants with the time each has left, and what zt wrote for
+//! them on this machine. Works from the local ledger alone when the broker is unreachable.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::api::{self, Timestamp};
+use crate::client::BrokerClient;
+use crate::commands::Ctx;
+use crate::error::{ErrorKind, Result};
+use crate::ledger::Ledger;
+use crate::output::human_secs;
+
+#[derive(Serialize)]
+struct Row {
+    id: String,
+    resource: String,
+    role: String,
+    state: String,
+    expires_at: Option<Timestamp>,
+    seconds_left: Option<i64>,
+    written: Vec<String>,
+}
+
+pub async fn run(ctx: &Ctx) -> Result<()> {
+    let p = &ctx.printer;
+    let ledger = Ledger::read()?;
+    let mut rows: BTreeMap<String, Row> = BTreeMap::new();
+    let remote = async {
+        let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
+        client
+            .list_requests("requester=me&state=pending,approved,active")
+            .await
+    }
+    .await;
+    match remote {
+        Ok(list) => {
+            for r in list.requests {
+                rows.insert(r.id.clone(), row_of(&r));
+            }
+        }
+        Err(e) if matches!(e.kind, ErrorKind::Unavailable | ErrorKind::AuthRequired) => {
+            p.warn(&format!(
+                "{} — showing only what this machine knows",
+                e.message
+            ));
+        }
+        Err(e) => return Err(e),
+    }
+    for e in ledger.entries.iter().filter(|e| e.profile == ctx.profile) {
+        let row = rows.entry(e.grant.clone()).or_insert_with(|| Row {
+            id: e.grant.clone(),
+            resource: e.resource.clone(),
+            role: e.role.clone(),
+            state: "unknown".into(),
+            expires_at: Some(Timestamp(e.expires_at)),
+            seconds_left: Some(Timestamp(e.expires_at).secs_from_now()),
+            written: vec![],
+        });
+        row.written.push(e.target.describe());
+    }
+    let rows: Vec<Row> = rows.into_values().collect();
+    if p.json {
+        p.json(&rows);
+        return Ok(());
+    }
+    if rows.is_empty() {
+        p.note("No open requests or live grants.");
+        return Ok(());
+    }
+    p.out(format!(
+        "{:<14} {:<22} {:<9} {:>9}  {}",
+        "ID", "RESOURCE/ROLE", "STATE", "LEFT", "ON THIS MACHINE"
+    ));
+    for r in rows {
+        p.out(format!(
+            "{:<14} {:<22} {:<9} {:>9}  {}",
+            r.id,
+            format!("{}/{}", r.resource, r.role),
+            r.state,
+            r.seconds_left.map(human_secs).unwrap_or_else(|| "-".into()),
+            if r.written.is_empty() {
+                "-".into()
+            } else {
+                r.written.join("; ")
+            }
+        ));
+    }
+    Ok(())
+}
+
+fn row_of(r: &api::Request) -> Row {
+    Row {
+        id: r.id.clone(),
+        resource: r.resource.clone(),
+        role: r.role.clone(),
+        state: r.state.to_string(),
+        expires_at: r.expires_at,
+        seconds_left: r.expires_at.map(|t| t.secs_from_now()),
+        written: vec![],
+    }
+}

@@ -1,0 +1,34 @@
+//! `zt whoami`: the broker's view of the caller (`GET /v1/me`).
+
+use crate::client::BrokerClient;
+use crate::commands::Ctx;
+use crate::error::Result;
+
+pub async fn run(ctx: &Ctx) -> Result<()> {
+    let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
+    let me = client.me().await?;
+    let p = &ctx.printer;
+    if p.json {
+        p.json(&me);
+        return Ok(());
+    }
+    p.out(format!(
+        "{}{}",
+        me.sub,
+        me.email
+            .as_ref()
+            .map(|e| format!(" <{e}>"))
+            .unwrap_or_default()
+    ));
+    p.out(format!(
+        "groups: {}",
+        if me.groups.is_empty() {
+            "-".into()
+        } else {
+            me.groups.join(", ")
+        }
+    ));
+    p.out(format!("issuer: {}", me.issuer));
+    p.out(format!("broker: {}", client.base));
+    Ok(())
+}

@@ -1,0 +1,62 @@
+//! `config.toml`: one `[profiles.NAME]` table per broker login. It holds where to log in and
+//! which token store holds the secrets — never a secret itself.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::{fsutil, paths};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Config {
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Profile {
+    pub broker: String,
+    pub issuer: String,
+    pub client_id: String,
+    pub audience: String,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// From the issuer's discovery document, so a refresh needs no discovery round trip.
+    #[serde(default)]
+    pub token_endpoint: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_endpoint: Option<String>,
+    /// Which store holds this profile's tokens (`secret-service`, `keyutils`, `file`, …).
+    #[serde(default)]
+    pub token_store: String,
+}
+
+impl Config {
+    pub fn load() -> Result<Config> {
+        let path = paths::config_file()?;
+        let Some(text) = fsutil::read_optional(&path)? else {
+            return Ok(Config::default());
+        };
+        toml::from_str(&text).map_err(|e| {
+            Error::config(
+                format!("cannot read {}: {}", path.display(), e.message()),
+                "fix the file, or move it away and run `zt login` again",
+            )
+        })
+    }
+
+    pub fn save(&self) -> Result<()> {
+        let path = paths::config_file()?;
+        paths::ensure_private_dir(&paths::config_dir()?)?;
+        let text = toml::to_string_pretty(self)
+            .map_err(|e| Error::other(format!("cannot encode the configuration: {e}")))?;
+        fsutil::atomic_write(&path, text.as_bytes(), 0o600)
+    }
+
+    pub fn profile(&self, name: &str) -> Result<&Profile> {
+        self.profiles
+            .get(name)
+            .ok_or_else(|| Error::auth_required(format!("not logged in (profile {name:?})")))
+    }
+}

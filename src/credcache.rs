@@ -1,0 +1,44 @@
+//! Minted credentials, cached so the credential helpers answer in milliseconds without the
+//! keyring or the network: one 0600 file per grant in a 0700 directory under the user's runtime
+//! dir (`$XDG_RUNTIME_DIR`: memory-backed, gone at logout). Never the refresh token.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::Credential;
+use crate::error::Result;
+use crate::{fsutil, paths};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Cached {
+    pub profile: String,
+    pub resource: String,
+    pub credential: Credential,
+}
+
+fn path(grant: &str) -> Result<PathBuf> {
+    Ok(paths::runtime_dir()?
+        .join("creds")
+        .join(format!("{grant}.json")))
+}
+
+/// The cached credential, if any and readable. A damaged file is treated as absent.
+pub fn load(grant: &str) -> Option<Cached> {
+    let bytes = std::fs::read(path(grant).ok()?).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+pub fn store(grant: &str, cached: &Cached) -> Result<()> {
+    let p = path(grant)?;
+    if let Some(dir) = p.parent() {
+        paths::ensure_private_dir(dir)?;
+    }
+    let bytes = serde_json::to_vec(cached)
+        .map_err(|e| crate::error::Error::other(format!("cannot encode a credential: {e}")))?;
+    fsutil::atomic_write(&p, &bytes, 0o600)
+}
+
+pub fn remove(grant: &str) -> Result<()> {
+    fsutil::remove_file(&path(grant)?)
+}

@@ -1,0 +1,82 @@
+//! The one HTTP client zt uses (broker and IdP): TLS verified against the platform's roots,
+//! connect/request timeouts, bodies capped so a misbehaving server cannot exhaust memory, and
+//! errors phrased for people — never including a token.
+
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// Bodies larger than this are refused (the API's largest answers are a few KiB).
+pub const MAX_BODY: usize = 1 << 20;
+
+pub fn client() -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .user_agent(concat!("zt/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(90))
+        .build()
+        .map_err(|e| Error::other(format!("cannot set up HTTPS: {e}")))
+}
+
+/// "cannot reach …" with a next step, for connection-level failures.
+pub fn send_error(what: &str, url: &str, e: reqwest::Error) -> Error {
+    let why = if e.is_timeout() {
+        "timed out".to_string()
+    } else if e.is_connect() {
+        "connection failed".to_string()
+    } else {
+        // reqwest's Display does not include headers or bodies; the URL carries no secret.
+        e.to_string()
+    };
+    Error::new(
+        ErrorKind::Unavailable,
+        format!("cannot reach the {what} at {url}: {why}"),
+    )
+    .with_hint(format!(
+        "check that the {what} is running and the URL is right"
+    ))
+}
+
+/// Read a response body, at most [`MAX_BODY`] bytes.
+pub async fn body(what: &str, url: &str, mut resp: reqwest::Response) -> Result<Vec<u8>> {
+    if resp.content_length().is_some_and(|n| n as usize > MAX_BODY) {
+        return Err(oversized(what, url));
+    }
+    let mut buf = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| send_error(what, url, e))? {
+        if buf.len() + chunk.len() > MAX_BODY {
+            return Err(oversized(what, url));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf)
+}
+
+fn oversized(what: &str, url: &str) -> Error {
+    Error::other(format!(
+        "the {what} at {url} sent an answer larger than {} KiB",
+        MAX_BODY / 1024
+    ))
+    .with_hint(format!("check that {url} is the right address"))
+}
+
+/// Decode JSON, or say plainly that the server did not speak the expected protocol.
+pub fn decode<T: DeserializeOwned>(what: &str, url: &str, status: u16, bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        let looks = if bytes.trim_ascii_start().starts_with(b"<") {
+            "an HTML page".to_string()
+        } else if serde_json::from_slice::<serde_json::Value>(bytes).is_ok() {
+            format!("JSON of another shape ({e})")
+        } else {
+            "something that is not JSON".to_string()
+        };
+        Error::other(format!(
+            "the {what} at {url} answered HTTP {status} with {looks}"
+        ))
+        .with_hint(format!(
+            "check that {url} is a {what} (and not a proxy or login page)"
+        ))
+    })
+}
