@@ -42,29 +42,25 @@ use std::process::ExitCode;
 /// Run `zt`: sweep expired entries, dispatch the command, print an error with its hint, and
 /// return the exit code. `main` calls only this.
 pub fn run(cli: cli::Cli) -> ExitCode {
-    let printer = output::Printer::new(cli.global.json);
-    let ctx = commands::Ctx {
-        profile: cli.global.profile.clone(),
-        printer: printer.clone(),
-    };
+    // Credential helpers speak to kubectl/the AWS CLI, which show their stderr to the user:
+    // exactly one line on failure, nothing on success.
+    let helper = matches!(cli.command, cli::Command::Credential(_));
+    let printer = output::Printer::new(cli.global.json).one_line_errors(helper);
+    let mut swept = Vec::new();
     if commands::sweeps_first(&cli.command) {
         match reaper::sweep(&printer, false) {
-            Ok(gone) => {
-                for e in gone {
-                    printer.note(format!(
-                        "Removed expired {} (grant {}).",
-                        e.target.describe(),
-                        e.grant
-                    ));
-                }
-            }
-            Err(e) => printer.warn(&format!("could not sweep expired entries: {}", e.message)),
+            Ok(gone) => swept = gone,
+            Err(e) if !helper => printer.warn(&format!("could not sweep expired entries: {}", e.message)),
+            Err(_) => {}
         }
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    if !helper {
+        for e in &swept {
+            printer.note(format!("Removed expired {} (grant {}).", e.target.describe(), e.grant));
+        }
+    }
+    let ctx = commands::Ctx { profile: cli.global.profile.clone(), printer: printer.clone(), swept };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             let e = error::Error::io("cannot start the async runtime", e);

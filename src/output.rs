@@ -12,6 +12,7 @@ use crate::error::Error;
 pub struct Printer {
     pub json: bool,
     stderr_tty: bool,
+    one_line: bool,
 }
 
 impl Printer {
@@ -19,7 +20,14 @@ impl Printer {
         Self {
             json,
             stderr_tty: std::io::stderr().is_terminal(),
+            one_line: false,
         }
+    }
+
+    /// Errors as one line (`zt: message; hint`), for credential helpers.
+    pub fn one_line_errors(mut self, on: bool) -> Self {
+        self.one_line = on;
+        self
     }
 
     /// A line of data on stdout.
@@ -47,6 +55,11 @@ impl Printer {
 
     pub fn error(&self, e: &Error) {
         let mut err = std::io::stderr().lock();
+        if self.one_line {
+            let hint = e.hint.as_deref().map(|h| format!("; {h}")).unwrap_or_default();
+            let _ = writeln!(err, "zt: {}{hint}", e.message);
+            return;
+        }
         let _ = writeln!(err, "error: {}", e.message);
         if let Some(h) = &e.hint {
             let _ = writeln!(err, "hint: {h}");

@@ -49,7 +49,8 @@ pub async fn kube(args: CredentialArgs, ctx: &Ctx) -> Result<()> {
 /// The cold path: one broker call. A grant that is over is wiped here too.
 async fn fetch(grant: &str, ctx: &Ctx) -> Result<Cached> {
     let ledger = Ledger::read().unwrap_or_default();
-    let entry = ledger.for_grant(grant).next().cloned();
+    // An entry the sweep just removed tells us the grant is over without asking anyone.
+    let entry = ledger.for_grant(grant).next().or_else(|| ctx.swept.iter().find(|e| e.grant == grant)).cloned();
     let profile = entry
         .as_ref()
         .map(|e| e.profile.clone())

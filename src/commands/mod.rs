@@ -23,6 +23,9 @@ use crate::output::Printer;
 pub struct Ctx {
     pub profile: String,
     pub printer: Printer,
+    /// What the sweep before this command removed (a credential helper reports these grants
+    /// as ended rather than asking the broker).
+    pub swept: Vec<crate::ledger::Entry>,
 }
 
 pub async fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {

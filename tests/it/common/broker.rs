@@ -1,0 +1,85 @@
+//! A real `zt-broker dev` on 127.0.0.1:0 for tests, with its own sealed state dir; killed on drop.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use super::Home;
+
+pub struct Broker {
+    pub url: String,
+    child: Child,
+    _home: Home,
+}
+
+impl Broker {
+    pub fn start(extra: &[&str]) -> Broker {
+        let home = Home::new();
+        let mut cmd = home.cmd(env!("CARGO_BIN_EXE_zt-broker"));
+        cmd.args(["dev", "--port", "0"]).args(extra).stdout(Stdio::piped()).stderr(Stdio::inherit());
+        let mut child = cmd.spawn().expect("start zt-broker dev");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let url = line
+            .trim()
+            .rsplit(' ')
+            .next()
+            .filter(|u| u.starts_with("http://"))
+            .unwrap_or_else(|| panic!("unexpected first line from zt-broker dev: {line:?}"))
+            .to_string();
+        Broker { url, child, _home: home }
+    }
+
+    /// Log `user` in from `home` through the broker's HTML verification page (the path a
+    /// person takes), reading the user code from zt's stderr.
+    pub fn login_via_page(&self, home: &Home, user: &str) {
+        let mut child = home
+            .zt(&["login", "--broker", &self.url, "--insecure-storage", "--no-browser"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let mut code = None;
+        let mut seen = String::new();
+        for _ in 0..20 {
+            let mut line = String::new();
+            if err.read_line(&mut line).unwrap() == 0 {
+                break;
+            }
+            seen.push_str(&line);
+            if let Some(c) = line.trim().strip_prefix("First copy your one-time code: ") {
+                code = Some(c.to_string());
+                break;
+            }
+        }
+        let code = code.unwrap_or_else(|| panic!("no user code in zt login's output:\n{seen}"));
+        let page = format!("{}/oidc/device", self.url);
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let html = rt.block_on(async {
+            let c = reqwest::Client::new();
+            let form = c.get(format!("{page}?user_code={code}")).send().await.unwrap().text().await.unwrap();
+            assert!(form.contains("<form"), "the verification page has no form: {form}");
+            c.post(&page)
+                .form(&[("user_code", code.as_str()), ("user", user), ("action", "approve")])
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        });
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+        let status = child.wait().unwrap();
+        assert!(status.success(), "zt login failed after approving on the page: {html}\n{seen}{rest}");
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        let _ = self.child.wait();
+    }
+}

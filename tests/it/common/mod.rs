@@ -1,0 +1,141 @@
+//! The sealed test world: each `Home` is a temp HOME with its own config, state and runtime
+//! dirs and an environment cleared of the developer's (jj's test_environment style), and
+//! `Broker` is a real `zt-broker dev` bound to 127.0.0.1:0.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn zt_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_zt")
+}
+
+pub struct Home {
+    pub dir: tempfile::TempDir,
+}
+
+impl Home {
+    pub fn new() -> Home {
+        let dir = tempfile::Builder::new().prefix("zt-home-").tempdir().unwrap();
+        for sub in [".config/zt", ".local/state/zt", "run", ".kube"] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        }
+        Home { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn kubeconfig(&self) -> PathBuf {
+        self.path().join(".kube/config")
+    }
+
+    pub fn state(&self) -> PathBuf {
+        self.path().join(".local/state/zt")
+    }
+
+    /// The environment every process in this HOME sees, and nothing else (PATH kept so that
+    /// kubectl and system tools resolve).
+    pub fn envs(&self) -> Vec<(String, String)> {
+        let h = self.path().display().to_string();
+        vec![
+            ("HOME".into(), h.clone()),
+            ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
+            ("ZT_CONFIG_DIR".into(), format!("{h}/.config/zt")),
+            ("ZT_STATE_DIR".into(), format!("{h}/.local/state/zt")),
+            ("ZT_RUNTIME_DIR".into(), format!("{h}/run")),
+            ("KUBECONFIG".into(), format!("{h}/.kube/config")),
+            ("ZT_DEVICE_POLL_INTERVAL".into(), "0.2".into()),
+            ("ZT_KEYRING_TIMEOUT".into(), "3".into()),
+        ]
+    }
+
+    pub fn cmd(&self, program: &str) -> Command {
+        let mut c = Command::new(program);
+        c.env_clear().envs(self.envs()).current_dir(self.path()).stdin(Stdio::null());
+        c
+    }
+
+    pub fn zt(&self, args: &[&str]) -> Command {
+        let mut c = self.cmd(zt_bin());
+        c.args(args);
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Out {
+        Out::from(self.zt(args).output().unwrap())
+    }
+}
+
+#[derive(Debug)]
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Out {
+    fn from(o: Output) -> Out {
+        Out {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Out {
+    #[track_caller]
+    pub fn ok(&self) -> &Self {
+        assert_eq!(self.code, 0, "expected success\n{self:#?}");
+        self
+    }
+
+    #[track_caller]
+    pub fn code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, code, "expected exit {code}\n{self:#?}");
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:#?}"))
+    }
+}
+
+/// Poll `f` until it is true or `limit` passes; returns how long it took.
+pub fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> Option<Duration> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if f() {
+            return Some(start.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+/// The kubectl to drive, when the test command installed one (`ZT_TEST_KUBECTL`). With
+/// `ZT_TEST_REQUIRE_PEERS=1` (the README's test command) a missing peer fails the test.
+pub fn kubectl() -> Option<String> {
+    peer("ZT_TEST_KUBECTL")
+}
+
+pub fn peer(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(p) if !p.is_empty() => Some(p),
+        _ => {
+            assert!(
+                std::env::var("ZT_TEST_REQUIRE_PEERS").as_deref() != Ok("1"),
+                "{var} is not set but ZT_TEST_REQUIRE_PEERS=1: run the README's test command"
+            );
+            eprintln!("skipping the part that needs {var} (run the README's test command for it)");
+            None
+        }
+    }
+}
+
+#[cfg(feature = "broker")]
+pub mod broker;

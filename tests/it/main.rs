@@ -1,0 +1,10 @@
+//! The one integration-test binary: real `zt` and `zt-broker` processes in sealed HOMEs.
+
+mod common;
+mod docs;
+mod offline;
+
+#[cfg(feature = "broker")]
+mod journey;
+#[cfg(feature = "broker")]
+mod bad_input;
