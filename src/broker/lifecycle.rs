@@ -1,0 +1,150 @@
+//! State changes with their consequences, shared by the handlers and the reaper: every
+//! transition wakes its long-polls (and the reaper when a grant starts); ending a grant takes
+//! its credential back at the issuer; minting activates the grant only once the issuer has
+//! succeeded and never hands out a credential that outlives the grant.
+
+use crate::api::{Credential, State, Timestamp};
+use crate::broker::crypto::sha256_hex;
+use crate::broker::issuers::Grant;
+use crate::broker::problem::ApiError;
+use crate::broker::state::Broker;
+use crate::broker::store::{AuditEntry, Change, Record, StoreError};
+
+/// The actor named in audit rows for what the broker does by itself.
+pub const BROKER_ACTOR: &str = "zt-broker";
+
+/// One edge of the state machine, audited, then the wake-ups.
+pub async fn transition(
+    b: &Broker,
+    id: &str,
+    from: State,
+    to: State,
+    change: Change,
+    audit: AuditEntry,
+) -> Result<Record, StoreError> {
+    let rec = b.store.transition(id, from, to, change, audit).await?;
+    b.notifier.notify(id);
+    if to.is_live() {
+        b.reaper_wake.notify_one();
+    }
+    Ok(rec)
+}
+
+/// End a live grant (`to` = expired or revoked) from the state it was seen in, then revoke
+/// its credential at the target.
+pub async fn end_grant(b: &Broker, rec: &Record, to: State, actor: &str, detail: String) -> Result<Record, StoreError> {
+    let action = match to {
+        State::Expired => "grant.expire",
+        _ => "grant.revoke",
+    };
+    let audit = AuditEntry::new(actor, action, Some(rec.id())).detail(detail);
+    let ended = transition(b, rec.id(), rec.state(), to, Change::default(), audit).await?;
+    revoke_at_target(b, &ended).await;
+    Ok(ended)
+}
+
+/// Take an ended grant's credential back at its issuer, if one is still alive there. A
+/// failure is logged and audited; the reaper retries it (it works from the store).
+pub async fn revoke_at_target(b: &Broker, rec: &Record) -> bool {
+    let id = rec.id();
+    match b.store.has_unrevoked_credential(id).await {
+        Ok(false) => return true,
+        Ok(true) => {}
+        Err(e) => {
+            eprintln!("zt-broker: cannot check the credential of {id}: {e}");
+            return false;
+        }
+    }
+    let (Some(grant), Some(issuer)) = (Grant::from_record(rec, &b.catalog), b.issuers.get(&rec.request.resource)) else {
+        eprintln!("zt-broker: grant {id}: {} has no issuer now; its credential cannot be revoked", rec.request.resource);
+        return false;
+    };
+    let (ok, audit) = match issuer.revoke(&grant).await {
+        Ok(()) => {
+            let marked = b.store.mark_credential_revoked(id, Timestamp::now()).await;
+            (marked.is_ok(), AuditEntry::new(BROKER_ACTOR, "credential.revoke", Some(id)).detail(format!("revoked at the {} issuer of {}", grant.kind, grant.resource)))
+        }
+        Err(e) => {
+            eprintln!("zt-broker: revoking the credential of {id} failed (will retry): {e}");
+            (false, AuditEntry::new(BROKER_ACTOR, "credential.revoke.failed", Some(id)).detail(e.to_string()))
+        }
+    };
+    if let Err(e) = b.store.append_audit(audit).await {
+        eprintln!("zt-broker: audit append failed: {e}");
+    }
+    ok
+}
+
+/// Why a request has no usable grant right now, or `Ok` when it does.
+pub fn ensure_live(rec: &Record, now: Timestamp) -> Result<(), ApiError> {
+    let id = rec.id();
+    let exp = rec.request.expires_at;
+    match rec.state() {
+        State::Approved | State::Active if exp.is_some_and(|e| now < e) => Ok(()),
+        State::Approved | State::Active | State::Expired => Err(ApiError::grant_not_live(match exp {
+            Some(e) => format!("grant {id} expired at {e}"),
+            None => format!("grant {id} expired"),
+        })),
+        State::Revoked => Err(ApiError::grant_not_live(format!("grant {id} was revoked"))),
+        State::Denied => Err(ApiError::grant_not_live(format!("request {id} was denied"))),
+        State::Cancelled => Err(ApiError::grant_not_live(format!("request {id} was withdrawn"))),
+        State::Pending => Err(ApiError::conflict(format!("request {id} is still waiting for approval"))),
+    }
+}
+
+/// The grant's credential: the stored one while it is valid, else minted now through the
+/// resource's issuer. The grant becomes `active` only after the issuer succeeded.
+pub async fn credential(b: &Broker, id: &str, actor: &str) -> Result<Credential, ApiError> {
+    let _minting = b.mint_locks.lock(id).await;
+    let rec = b.store.get(id).await?;
+    let now = Timestamp::now();
+    ensure_live(&rec, now)?;
+    if let Some(c) = b.store.live_credential(id, now).await? {
+        return Ok(c);
+    }
+    let r = &rec.request;
+    let (Some(grant), Some(issuer)) = (Grant::from_record(&rec, &b.catalog), b.issuers.get(&r.resource)) else {
+        return Err(ApiError::internal(format!("grant {id}: {}/{} has no issuer", r.resource, r.role)));
+    };
+    let cred = match issuer.issue(&grant).await {
+        Ok(c) => c,
+        Err(e) => {
+            let audit = AuditEntry::new(actor, "credential.issue.failed", Some(id)).detail(e.to_string());
+            if let Err(e) = b.store.append_audit(audit).await {
+                eprintln!("zt-broker: audit append failed: {e}");
+            }
+            return Err(ApiError::issuer_failed(format!("the {} issuer of {} failed: {e}", r.kind, r.resource)));
+        }
+    };
+    if cred.expires_at() > grant.expires_at {
+        let _ = issuer.revoke(&grant).await;
+        return Err(ApiError::issuer_failed(format!(
+            "the {} issuer of {} minted a credential outliving the grant; it was revoked",
+            r.kind, r.resource
+        )));
+    }
+    let token_sha256 = match &cred {
+        Credential::Kubernetes { token, .. } => Some(sha256_hex(token.as_bytes())),
+        _ => None,
+    };
+    let audit = AuditEntry::new(actor, "credential.issue", Some(id))
+        .detail(format!("{} credential for {}/{} until {}", r.kind, r.resource, r.role, cred.expires_at()));
+    match b.store.save_credential(id, rec.state(), &cred, token_sha256, audit).await {
+        Ok(saved) => {
+            if saved.state() != rec.state() {
+                b.notifier.notify(id);
+            }
+            Ok(cred)
+        }
+        Err(e) => {
+            // Not stored, so nobody will ever use it: take it back at once.
+            let _ = issuer.revoke(&grant).await;
+            match e {
+                StoreError::Refused { actual: Some(actual), .. } => {
+                    Err(ApiError::grant_not_live(format!("grant {id} became {actual} while its credential was minted")))
+                }
+                other => Err(other.into()),
+            }
+        }
+    }
+}
