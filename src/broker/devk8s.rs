@@ -107,3 +107,58 @@ pub fn router(store: Store) -> Router {
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(store, authenticate))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::broker::testkit::TestBroker;
+
+    async fn kubectl_get(url: &str, token: &str, path: &str) -> (u16, serde_json::Value) {
+        let r = reqwest::Client::new()
+            .get(format!("{url}/dev/k8s{path}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+
+    async fn token_for(t: &TestBroker, id: &str) -> String {
+        let c = t.post("alice", &format!("/v1/grants/{id}/credentials"), None).await;
+        c.body["token"].as_str().unwrap().to_owned()
+    }
+
+    #[tokio::test]
+    async fn a_live_token_lists_namespaces_until_revoked() {
+        let t = TestBroker::start().await;
+        let id = t.create("alice", "prod-k8s", "view", 600).await.id();
+        let token = token_for(&t, &id).await;
+        for path in ["/version", "/api", "/apis", "/api/v1"] {
+            assert_eq!(kubectl_get(&t.url, &token, path).await.0, 200, "{path}");
+        }
+        let (status, body) = kubectl_get(&t.url, &token, "/api/v1/namespaces?limit=500").await;
+        assert_eq!(status, 200);
+        assert_eq!(body["kind"], "NamespaceList");
+        assert_eq!(body["items"][0]["metadata"]["name"], "default");
+        let (status, body) = kubectl_get(&t.url, &token, "/api/v1/pods").await;
+        assert_eq!((status, body["kind"].as_str(), body["reason"].as_str()), (404, Some("Status"), Some("NotFound")));
+
+        let (status, body) = kubectl_get(&t.url, "not-a-grant", "/api/v1/namespaces").await;
+        assert_eq!((status, body["reason"].as_str()), (401, Some("Unauthorized")));
+
+        assert_eq!(t.post("alice", &format!("/v1/grants/{id}/revoke"), None).await.status, 200);
+        let (status, body) = kubectl_get(&t.url, &token, "/api/v1/namespaces").await;
+        assert_eq!((status, body["kind"].as_str(), body["code"].as_u64()), (401, Some("Status"), Some(401)));
+    }
+
+    #[tokio::test]
+    async fn a_token_stops_working_when_the_grant_expires() {
+        let t = TestBroker::start().await;
+        let id = t.create("alice", "prod-k8s", "view", 2).await.id();
+        let token = token_for(&t, &id).await;
+        assert_eq!(kubectl_get(&t.url, &token, "/api/v1/namespaces").await.0, 200);
+        tokio::time::sleep(Duration::from_millis(3100)).await;
+        assert_eq!(kubectl_get(&t.url, &token, "/api/v1/namespaces").await.0, 401);
+    }
+}

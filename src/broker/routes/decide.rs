@@ -89,3 +89,75 @@ pub async fn deny(
 ) -> Result<Json<api::Request>, ApiError> {
     decide(s, p, id, c, Verdict::Deny).await
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::api::Timestamp;
+    use crate::broker::testkit::TestBroker;
+
+    fn ts(v: &serde_json::Value) -> Timestamp {
+        Timestamp::parse_rfc3339(v.as_str().expect("a time")).unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_approver_approves_and_the_ttl_starts_then() {
+        let t = TestBroker::start().await;
+        let r = t.create("alice", "prod-k8s", "admin", 1800).await;
+        let id = r.id();
+        let a = t.post("bob", &format!("/v1/requests/{id}/approve"), Some(json!({"comment": "ok for INC-1"}))).await;
+        assert_eq!(a.status, 200, "{:?}", a.body);
+        assert_eq!(a.body["state"], "approved");
+        assert_eq!(a.body["decided_by"], "bob@example.com");
+        let (nb, exp) = (ts(&a.body["not_before"]), ts(&a.body["expires_at"]));
+        assert_eq!(exp.0 - nb.0, 1800);
+        assert!((nb.0 - Timestamp::now().0).abs() <= 2);
+        // Decided once: a second decision is a conflict.
+        let again = t.post("dave", &format!("/v1/requests/{id}/deny"), None).await;
+        assert_eq!((again.status, again.slug()), (409, "conflict"));
+    }
+
+    #[tokio::test]
+    async fn nobody_approves_their_own_request_even_an_approver() {
+        let t = TestBroker::start().await;
+        let id = t.create("alice", "prod-k8s", "admin", 600).await.id();
+        let r = t.post("alice", &format!("/v1/requests/{id}/approve"), None).await;
+        assert_eq!((r.status, r.slug()), (403, "self-approval"));
+        // dave is in sre-leads, and still may not approve his own request.
+        let id = t.create("dave", "prod-k8s", "admin", 600).await.id();
+        let r = t.post("dave", &format!("/v1/requests/{id}/approve"), None).await;
+        assert_eq!((r.status, r.slug()), (403, "self-approval"));
+        let r = t.post("dave", &format!("/v1/requests/{id}/deny"), None).await;
+        assert_eq!((r.status, r.slug()), (403, "self-approval"));
+        let r = t.get("dave", &format!("/v1/requests/{id}")).await;
+        assert_eq!(r.body["state"], "pending");
+    }
+
+    #[tokio::test]
+    async fn non_approvers_cannot_decide() {
+        let t = TestBroker::start().await;
+        let id = t.create("alice", "prod-k8s", "edit", 600).await.id();
+        for user in ["mallory", "root", "outsider"] {
+            let r = t.post(user, &format!("/v1/requests/{id}/approve"), None).await;
+            assert_eq!((r.status, r.slug()), (403, "forbidden"), "{user}");
+        }
+        let r = t.post("bob", "/v1/requests/0000000000000000/approve", None).await;
+        assert_eq!((r.status, r.slug()), (404, "not-found"));
+    }
+
+    #[tokio::test]
+    async fn an_approver_denies_with_a_comment() {
+        let t = TestBroker::start().await;
+        let id = t.create("alice", "prod-aws", "admin", 600).await.id();
+        let r = t.post("bob", &format!("/v1/requests/{id}/deny"), Some(json!({"comment": "use readonly"}))).await;
+        assert_eq!((r.status, r.body["state"].as_str()), (200, Some("denied")));
+        assert!(r.body.get("expires_at").is_none());
+        let c = t.post("alice", &format!("/v1/grants/{id}/credentials"), None).await;
+        assert_eq!((c.status, c.slug()), (410, "grant-not-live"));
+        let rows = t.broker.store.audit_rows(0, 100).await.unwrap();
+        let deny = rows.iter().find(|r| r.entry.action == "request.deny").unwrap();
+        assert_eq!(deny.entry.actor, "bob@example.com");
+        assert!(deny.entry.detail.contains("use readonly"));
+    }
+}
