@@ -103,7 +103,10 @@ impl Catalog {
         let mut resources = Vec::new();
         for r in file.resources {
             if !api::valid_name(&r.name) || !seen.insert(r.name.clone()) {
-                return Err(format!("catalog: resource name {:?} is invalid or repeated", r.name));
+                return Err(format!(
+                    "catalog: resource name {:?} is invalid or repeated",
+                    r.name
+                ));
             }
             let max_ttl = ttl(&r.max_ttl, &r.name)?;
             let mut role_names = HashSet::new();
@@ -118,19 +121,26 @@ impl Catalog {
                     None => max_ttl,
                 };
                 if role_ttl > max_ttl {
-                    return Err(format!("catalog: {what}: max_ttl is longer than the resource's"));
+                    return Err(format!(
+                        "catalog: {what}: max_ttl is longer than the resource's"
+                    ));
                 }
                 roles.push(Role {
                     name: role.name,
                     max_ttl: role_ttl,
-                    requester_groups: role.requester_groups.unwrap_or_else(|| r.requester_groups.clone()),
+                    requester_groups: role
+                        .requester_groups
+                        .unwrap_or_else(|| r.requester_groups.clone()),
                     auto_approve_groups: role.auto_approve_groups,
                     approver_groups: role.approver_groups,
                     settings: role.settings,
                 });
             }
             if !role_names.contains(&r.default_role) {
-                return Err(format!("catalog: {}: default_role {:?} is not one of its roles", r.name, r.default_role));
+                return Err(format!(
+                    "catalog: {}: default_role {:?} is not one of its roles",
+                    r.name, r.default_role
+                ));
             }
             resources.push(Resource {
                 name: r.name,
@@ -190,7 +200,10 @@ mod tests {
         assert_eq!(k8s.default_role, "view");
         assert_eq!(k8s.role_names(), ["view", "edit", "admin"]);
         assert_eq!(human_ttl(k8s.role("view").unwrap().max_ttl), "8h");
-        assert_eq!(k8s.role("view").unwrap().auto_approve_groups, ["engineering"]);
+        assert_eq!(
+            k8s.role("view").unwrap().auto_approve_groups,
+            ["engineering"]
+        );
         assert_eq!(k8s.role("admin").unwrap().approver_groups, ["sre-leads"]);
         let aws = c.resource("prod-aws").unwrap();
         let s = aws.settings_for(aws.role("admin").unwrap());
@@ -209,11 +222,11 @@ mod tests {
         };
         assert!(Catalog::parse(&base("[[resource.role]]\nname = \"r\"\n")).is_ok());
         for bad in [
-            "[[resource.role]]\nname = \"other\"\n",                   // default role missing
-            "[[resource.role]]\nname = \"r\"\nmax_ttl = \"2h\"\n",     // longer than resource
-            "[[resource.role]]\nname = \"r\"\nmax_ttl = \"soon\"\n",   // not a duration
-            "[[resource.role]]\nname = \"r/x\"\n",                      // bad name
-            "[[resource.role]]\nname = \"r\"\nsurprise = 1\n",          // unknown key
+            "[[resource.role]]\nname = \"other\"\n", // default role missing
+            "[[resource.role]]\nname = \"r\"\nmax_ttl = \"2h\"\n", // longer than resource
+            "[[resource.role]]\nname = \"r\"\nmax_ttl = \"soon\"\n", // not a duration
+            "[[resource.role]]\nname = \"r/x\"\n",   // bad name
+            "[[resource.role]]\nname = \"r\"\nsurprise = 1\n", // unknown key
         ] {
             assert!(Catalog::parse(&base(bad)).is_err(), "{bad}");
         }

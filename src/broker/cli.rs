@@ -8,7 +8,12 @@ use clap::{Args, Parser, Subcommand};
 
 /// The reference broker of zt: policy, approvals, short-lived credentials, audit.
 #[derive(Debug, Parser)]
-#[command(name = "zt-broker", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "zt-broker",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -73,9 +78,21 @@ mod tests {
 
     #[test]
     fn dev_flags_and_stop_parse() {
-        let c = Cli::try_parse_from(["zt-broker", "dev", "--port", "0", "--detach", "--auto-login", "alice"]).unwrap();
+        let c = Cli::try_parse_from([
+            "zt-broker",
+            "dev",
+            "--port",
+            "0",
+            "--detach",
+            "--auto-login",
+            "alice",
+        ])
+        .unwrap();
         let Command::Dev(d) = c.command;
-        assert_eq!((d.port, d.detach, d.auto_login.as_deref()), (0, true, Some("alice")));
+        assert_eq!(
+            (d.port, d.detach, d.auto_login.as_deref()),
+            (0, true, Some("alice"))
+        );
         let c = Cli::try_parse_from(["zt-broker", "dev", "stop"]).unwrap();
         let Command::Dev(d) = c.command;
         assert!(matches!(d.action, Some(DevAction::Stop)));

@@ -4,8 +4,11 @@
 //! belongs to a live grant (state, window and credential all checked at every call), so
 //! `kubectl --context zt-prod-k8s get namespaces` works during the grant and fails after it.
 //!
-//! It is a stand-in, not a cluster: plain HTTP, because the dev broker only listens on
-//! loopback and has no certificate to hand kubectl.
+//! It is a stand-in, not a cluster, served in plain HTTP on the dev broker's loopback port.
+//! KNOWN GAP: kubectl (client-go) sends no credentials — neither a token nor an exec plugin's —
+//! to an `http://` server (kubernetes/kubectl#744; seen here with kubectl 1.32), so real
+//! kubectl needs this router behind TLS: a loopback HTTPS listener with a self-signed
+//! certificate whose CA the dev issuer returns as `certificate_authority_data`.
 
 use axum::extract::{Request, State};
 use axum::http::header::AUTHORIZATION;
@@ -39,7 +42,9 @@ fn namespace(name: &str) -> Value {
 }
 
 async fn version() -> Json<Value> {
-    Json(json!({"major": "1", "minor": "34", "gitVersion": "v1.34.0-zt-dev", "platform": "linux/amd64"}))
+    Json(
+        json!({"major": "1", "minor": "34", "gitVersion": "v1.34.0-zt-dev", "platform": "linux/amd64"}),
+    )
 }
 
 async fn api_versions() -> Json<Value> {
@@ -82,16 +87,29 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 /// Every path needs a token of a live grant, as the real API server checks auth first.
 async fn authenticate(State(store): State<Store>, req: Request, next: Next) -> Response {
-    let unauthorized = || status(StatusCode::UNAUTHORIZED, "Unauthorized", Some("Unauthorized"));
+    let unauthorized = || {
+        status(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            Some("Unauthorized"),
+        )
+    };
     let Some(token) = bearer(req.headers()) else {
         return unauthorized();
     };
-    match store.live_grant_by_token(&sha256_hex(token.as_bytes()), Timestamp::now()).await {
+    match store
+        .live_grant_by_token(&sha256_hex(token.as_bytes()), Timestamp::now())
+        .await
+    {
         Ok(Some(_grant)) => next.run(req).await,
         Ok(None) => unauthorized(),
         Err(e) => {
             eprintln!("zt-broker: dev k8s: {e}");
-            status(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", Some("internal error"))
+            status(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                Some("internal error"),
+            )
         }
     }
 }
@@ -125,7 +143,9 @@ mod tests {
     }
 
     async fn token_for(t: &TestBroker, id: &str) -> String {
-        let c = t.post("alice", &format!("/v1/grants/{id}/credentials"), None).await;
+        let c = t
+            .post("alice", &format!("/v1/grants/{id}/credentials"), None)
+            .await;
         c.body["token"].as_str().unwrap().to_owned()
     }
 
@@ -142,14 +162,28 @@ mod tests {
         assert_eq!(body["kind"], "NamespaceList");
         assert_eq!(body["items"][0]["metadata"]["name"], "default");
         let (status, body) = kubectl_get(&t.url, &token, "/api/v1/pods").await;
-        assert_eq!((status, body["kind"].as_str(), body["reason"].as_str()), (404, Some("Status"), Some("NotFound")));
+        assert_eq!(
+            (status, body["kind"].as_str(), body["reason"].as_str()),
+            (404, Some("Status"), Some("NotFound"))
+        );
 
         let (status, body) = kubectl_get(&t.url, "not-a-grant", "/api/v1/namespaces").await;
-        assert_eq!((status, body["reason"].as_str()), (401, Some("Unauthorized")));
+        assert_eq!(
+            (status, body["reason"].as_str()),
+            (401, Some("Unauthorized"))
+        );
 
-        assert_eq!(t.post("alice", &format!("/v1/grants/{id}/revoke"), None).await.status, 200);
+        assert_eq!(
+            t.post("alice", &format!("/v1/grants/{id}/revoke"), None)
+                .await
+                .status,
+            200
+        );
         let (status, body) = kubectl_get(&t.url, &token, "/api/v1/namespaces").await;
-        assert_eq!((status, body["kind"].as_str(), body["code"].as_u64()), (401, Some("Status"), Some(401)));
+        assert_eq!(
+            (status, body["kind"].as_str(), body["code"].as_u64()),
+            (401, Some("Status"), Some(401))
+        );
     }
 
     #[tokio::test]
@@ -157,8 +191,14 @@ mod tests {
         let t = TestBroker::start().await;
         let id = t.create("alice", "prod-k8s", "view", 2).await.id();
         let token = token_for(&t, &id).await;
-        assert_eq!(kubectl_get(&t.url, &token, "/api/v1/namespaces").await.0, 200);
+        assert_eq!(
+            kubectl_get(&t.url, &token, "/api/v1/namespaces").await.0,
+            200
+        );
         tokio::time::sleep(Duration::from_millis(3100)).await;
-        assert_eq!(kubectl_get(&t.url, &token, "/api/v1/namespaces").await.0, 401);
+        assert_eq!(
+            kubectl_get(&t.url, &token, "/api/v1/namespaces").await.0,
+            401
+        );
     }
 }

@@ -119,16 +119,28 @@ mod tests {
 
     #[test]
     fn engineers_get_view_and_readonly_at_once() {
-        for (res, role) in [("prod-k8s", "view"), ("prod-aws", "readonly"), ("prod-db", "readonly")] {
+        for (res, role) in [
+            ("prod-k8s", "view"),
+            ("prod-aws", "readonly"),
+            ("prod-db", "readonly"),
+        ] {
             let d = decide(&["engineering"], res, role);
             assert_eq!(d.outcome, Outcome::Grant, "{res}/{role}");
         }
-        assert_eq!(decide(&["engineering"], "prod-k8s", "view").policy_ids, ["demo/auto-view"]);
+        assert_eq!(
+            decide(&["engineering"], "prod-k8s", "view").policy_ids,
+            ["demo/auto-view"]
+        );
     }
 
     #[test]
     fn other_roles_need_an_sre_lead() {
-        for (res, role) in [("prod-k8s", "edit"), ("prod-k8s", "admin"), ("prod-aws", "admin"), ("prod-db", "readwrite")] {
+        for (res, role) in [
+            ("prod-k8s", "edit"),
+            ("prod-k8s", "admin"),
+            ("prod-aws", "admin"),
+            ("prod-db", "readwrite"),
+        ] {
             let d = decide(&["engineering", "sre-leads"], res, role);
             assert_eq!(d.outcome, Outcome::RequireApproval, "{res}/{role}");
             assert_eq!(d.policy_ids, ["demo/approval-required"]);

@@ -20,7 +20,12 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, slug: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+    fn new(
+        status: StatusCode,
+        slug: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
         Self {
             status,
             slug,
@@ -32,7 +37,12 @@ impl ApiError {
 
     /// No bearer token (RFC 6750: a bare challenge, no error code).
     pub fn unauthenticated(detail: impl Into<String>) -> Self {
-        let mut e = Self::new(StatusCode::UNAUTHORIZED, problem::UNAUTHENTICATED, "Authentication required", detail);
+        let mut e = Self::new(
+            StatusCode::UNAUTHORIZED,
+            problem::UNAUTHENTICATED,
+            "Authentication required",
+            detail,
+        );
         e.challenge = Some("Bearer");
         e
     }
@@ -45,27 +55,57 @@ impl ApiError {
     }
 
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, problem::FORBIDDEN, "Forbidden", detail)
+        Self::new(
+            StatusCode::FORBIDDEN,
+            problem::FORBIDDEN,
+            "Forbidden",
+            detail,
+        )
     }
 
     pub fn self_approval(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, problem::SELF_APPROVAL, "You cannot decide your own request", detail)
+        Self::new(
+            StatusCode::FORBIDDEN,
+            problem::SELF_APPROVAL,
+            "You cannot decide your own request",
+            detail,
+        )
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, problem::NOT_FOUND, "Not found", detail)
+        Self::new(
+            StatusCode::NOT_FOUND,
+            problem::NOT_FOUND,
+            "Not found",
+            detail,
+        )
     }
 
     pub fn invalid(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, problem::INVALID_REQUEST, "Invalid request", detail)
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            problem::INVALID_REQUEST,
+            "Invalid request",
+            detail,
+        )
     }
 
     pub fn method_not_allowed(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::METHOD_NOT_ALLOWED, problem::INVALID_REQUEST, "Method not allowed", detail)
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            problem::INVALID_REQUEST,
+            "Method not allowed",
+            detail,
+        )
     }
 
     pub fn ttl_exceeded(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, problem::TTL_EXCEEDED, "TTL longer than policy allows", detail)
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            problem::TTL_EXCEEDED,
+            "TTL longer than policy allows",
+            detail,
+        )
     }
 
     pub fn conflict(detail: impl Into<String>) -> Self {
@@ -73,11 +113,21 @@ impl ApiError {
     }
 
     pub fn grant_not_live(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::GONE, problem::GRANT_NOT_LIVE, "The grant is not live", detail)
+        Self::new(
+            StatusCode::GONE,
+            problem::GRANT_NOT_LIVE,
+            "The grant is not live",
+            detail,
+        )
     }
 
     pub fn issuer_failed(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_GATEWAY, problem::ISSUER_FAILED, "The credential issuer failed", detail)
+        Self::new(
+            StatusCode::BAD_GATEWAY,
+            problem::ISSUER_FAILED,
+            "The credential issuer failed",
+            detail,
+        )
     }
 
     /// Something broke inside the broker. The cause goes to the log, not to the caller.
@@ -105,7 +155,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut resp = (self.status, Json(self.problem())).into_response();
         let headers = resp.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if let Some(c) = self.challenge {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(c));
         }

@@ -25,6 +25,7 @@ pub fn spawn(broker: Arc<Broker>) -> tokio::task::JoinHandle<()> {
 /// One pass: expire what is due and retry revocations left undone. Returns how long to sleep.
 pub async fn pass(b: &Broker) -> Duration {
     let now = Timestamp::now();
+    let mut retry_soon = false;
     match b.store.due_grants(now).await {
         Ok(due) => {
             for rec in due {
@@ -33,10 +34,10 @@ pub async fn pass(b: &Broker) -> Duration {
                     None => "window closed".into(),
                 };
                 // Refused means someone else (a revoke) ended it first: nothing to do.
-                if let Err(e) = lifecycle::end_grant(b, &rec, State::Expired, ACTOR, detail).await {
-                    if !matches!(e, crate::broker::store::StoreError::Refused { .. }) {
-                        eprintln!("zt-broker: reaper: expiring {}: {e}", rec.id());
-                    }
+                match lifecycle::end_grant(b, &rec, State::Expired, ACTOR, detail).await {
+                    Ok((_, revoked)) => retry_soon |= !revoked,
+                    Err(crate::broker::store::StoreError::Refused { .. }) => {}
+                    Err(e) => eprintln!("zt-broker: reaper: expiring {}: {e}", rec.id()),
                 }
             }
         }
@@ -45,7 +46,6 @@ pub async fn pass(b: &Broker) -> Duration {
             return BACKOFF;
         }
     }
-    let mut retry_soon = false;
     match b.store.ended_with_live_credentials().await {
         Ok(ids) => {
             for id in ids {
@@ -103,7 +103,11 @@ mod tests {
             if rec.state() == state {
                 return started.elapsed();
             }
-            assert!(started.elapsed() < within, "{id} still {} after {within:?}", rec.state());
+            assert!(
+                started.elapsed() < within,
+                "{id} still {} after {within:?}",
+                rec.state()
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -112,7 +116,12 @@ mod tests {
     async fn a_two_second_grant_expires_on_time_and_its_credential_is_revoked() {
         let t = TestBroker::start().await;
         let id = t.create("alice", "prod-k8s", "view", 2).await.id();
-        assert_eq!(t.post("alice", &format!("/v1/grants/{id}/credentials"), None).await.status, 200);
+        assert_eq!(
+            t.post("alice", &format!("/v1/grants/{id}/credentials"), None)
+                .await
+                .status,
+            200
+        );
         let rec = t.broker.store.get(&id).await.unwrap();
         let took = wait_for_state(&t, &id, State::Expired, Duration::from_secs(5)).await;
         let late = crate::api::Timestamp::now().0 - rec.request.expires_at.unwrap().0;
@@ -122,7 +131,10 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(200)).await;
         assert!(!t.broker.store.has_unrevoked_credential(&id).await.unwrap());
         let rows = t.broker.store.audit_rows(0, 100).await.unwrap();
-        assert!(rows.iter().any(|r| r.entry.action == "grant.expire" && r.entry.actor == super::ACTOR));
+        assert!(
+            rows.iter()
+                .any(|r| r.entry.action == "grant.expire" && r.entry.actor == super::ACTOR)
+        );
         assert!(rows.iter().any(|r| r.entry.action == "credential.revoke"));
     }
 
@@ -130,11 +142,19 @@ mod tests {
     async fn a_pending_expiry_survives_a_restart() {
         let t = TestBroker::start().await;
         let id = t.create("alice", "prod-db", "readonly", 3).await.id();
-        assert_eq!(t.post("alice", &format!("/v1/grants/{id}/credentials"), None).await.status, 200);
+        assert_eq!(
+            t.post("alice", &format!("/v1/grants/{id}/credentials"), None)
+                .await
+                .status,
+            200
+        );
         let dir = t.stop().await;
         // A new store and reaper on the same SQLite file, nothing carried in memory.
         let t = TestBroker::start_in(dir).await;
-        assert_eq!(t.broker.store.get(&id).await.unwrap().state(), State::Active);
+        assert_eq!(
+            t.broker.store.get(&id).await.unwrap().state(),
+            State::Active
+        );
         wait_for_state(&t, &id, State::Expired, Duration::from_secs(6)).await;
         tokio::time::sleep(Duration::from_millis(200)).await;
         assert!(!t.broker.store.has_unrevoked_credential(&id).await.unwrap());

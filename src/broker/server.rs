@@ -43,7 +43,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/me", get(info::me))
         .route("/v1/catalog", get(info::catalog))
         .route("/v1/requests", get(requests::list).post(create::create))
-        .route("/v1/requests/{id}", get(requests::get).delete(requests::withdraw))
+        .route(
+            "/v1/requests/{id}",
+            get(requests::get).delete(requests::withdraw),
+        )
         .route("/v1/requests/{id}/approve", post(decide::approve))
         .route("/v1/requests/{id}/deny", post(decide::deny))
         .route("/v1/grants/{id}/revoke", post(grants::revoke))
@@ -86,41 +89,71 @@ mod tests {
             let path = path.replace("{id}", "0123456789abcdef");
             let m = Method::from_bytes(method.as_bytes()).unwrap();
             let url = format!("{}{path}", t.url);
-            for auth in [None, Some("Bearer not.a.jwt"), Some("Basic YWxpY2U6eA=="), Some("Bearer ")] {
+            for auth in [
+                None,
+                Some("Bearer not.a.jwt"),
+                Some("Basic YWxpY2U6eA=="),
+                Some("Bearer "),
+            ] {
                 let mut req = http.request(m.clone(), &url);
                 if let Some(a) = auth {
                     req = req.header("authorization", a);
                 }
                 let r = req.send().await.unwrap();
                 assert_eq!(r.status(), 401, "{method} {path} {auth:?}");
-                assert!(r.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"));
+                assert!(
+                    r.headers()["www-authenticate"]
+                        .to_str()
+                        .unwrap()
+                        .starts_with("Bearer")
+                );
                 assert_eq!(r.headers()["content-type"], "application/problem+json");
             }
         }
         // A token from another issuer (or for another audience) is refused as well.
         let other = TestBroker::start().await;
-        let r = http.get(format!("{}/v1/me", t.url)).bearer_auth(other.token("alice")).send().await.unwrap();
+        let r = http
+            .get(format!("{}/v1/me", t.url))
+            .bearer_auth(other.token("alice"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 401);
         let me = t.get("alice", "/v1/me").await;
-        assert_eq!((me.status, me.body["email"].as_str()), (200, Some("alice@example.com")));
+        assert_eq!(
+            (me.status, me.body["email"].as_str()),
+            (200, Some("alice@example.com"))
+        );
         assert_eq!(me.body["groups"], serde_json::json!(["engineering"]));
     }
 
     #[tokio::test]
     async fn discovery_and_catalog() {
         let t = TestBroker::start().await;
-        let d = t.send(None, Method::GET, "/.well-known/zt", None, None).await;
+        let d = t
+            .send(None, Method::GET, "/.well-known/zt", None, None)
+            .await;
         assert_eq!(d.status, 200);
         let d: crate::api::Discovery = serde_json::from_value(d.body).unwrap();
         assert_eq!(d.issuer, format!("{}/oidc", t.url));
-        assert_eq!((d.client_id.as_str(), d.audience.as_str()), ("zt-cli", "zt-broker"));
+        assert_eq!(
+            (d.client_id.as_str(), d.audience.as_str()),
+            ("zt-cli", "zt-broker")
+        );
         assert_eq!(d.scopes, ["openid", "offline_access", "email", "profile"]);
 
         let c = t.get("alice", "/v1/catalog").await;
         let c: crate::api::Catalog = serde_json::from_value(c.body).unwrap();
         let k8s = c.resources.iter().find(|r| r.name == "prod-k8s").unwrap();
-        assert_eq!((k8s.default_role.as_str(), k8s.max_ttl_secs), ("view", 8 * 3600));
-        let auto: Vec<_> = k8s.roles.iter().map(|r| (r.name.as_str(), r.auto_approve)).collect();
+        assert_eq!(
+            (k8s.default_role.as_str(), k8s.max_ttl_secs),
+            ("view", 8 * 3600)
+        );
+        let auto: Vec<_> = k8s
+            .roles
+            .iter()
+            .map(|r| (r.name.as_str(), r.auto_approve))
+            .collect();
         assert_eq!(auto, [("view", true), ("edit", false), ("admin", false)]);
         let none = t.get("outsider", "/v1/catalog").await;
         assert_eq!(none.body["resources"], serde_json::json!([]));
@@ -132,7 +165,9 @@ mod tests {
         let r = t.get("alice", "/v2/nothing").await;
         assert_eq!((r.status, r.slug()), (404, "not-found"));
         assert_eq!(r.headers["content-type"], "application/problem+json");
-        let r = t.send(Some("alice"), Method::PUT, "/v1/catalog", None, None).await;
+        let r = t
+            .send(Some("alice"), Method::PUT, "/v1/catalog", None, None)
+            .await;
         assert_eq!(r.status, 405);
         assert_eq!(r.headers["content-type"], "application/problem+json");
     }
@@ -152,12 +187,26 @@ mod tests {
                 }
             }
         }
-        let mut served: Vec<_> = ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+        let mut served: Vec<_> = ROUTES
+            .iter()
+            .map(|(m, p)| (m.to_string(), p.to_string()))
+            .collect();
         documented.sort();
         served.sort();
         assert_eq!(documented, served);
         // Every problem slug the API uses is listed.
-        for slug in ["unauthenticated", "forbidden", "not-found", "invalid-request", "ttl-exceeded", "conflict", "self-approval", "grant-not-live", "issuer-failed", "internal"] {
+        for slug in [
+            "unauthenticated",
+            "forbidden",
+            "not-found",
+            "invalid-request",
+            "ttl-exceeded",
+            "conflict",
+            "self-approval",
+            "grant-not-live",
+            "issuer-failed",
+            "internal",
+        ] {
             assert!(text.contains(slug), "{slug} missing from openapi.yaml");
         }
     }

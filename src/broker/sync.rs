@@ -108,7 +108,9 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(20)).await;
             n2.notify("r1");
         });
-        tokio::time::timeout(Duration::from_secs(5), sub.changed()).await.unwrap();
+        tokio::time::timeout(Duration::from_secs(5), sub.changed())
+            .await
+            .unwrap();
         assert_eq!(n.len(), 1);
         drop(sub);
         assert!(n.is_empty());
@@ -120,9 +122,17 @@ mod tests {
     async fn mint_locks_serialise_one_id() {
         let l = MintLocks::default();
         let g = l.lock("a").await;
-        assert!(tokio::time::timeout(Duration::from_millis(50), l.lock("a")).await.is_err());
-        let _other = tokio::time::timeout(Duration::from_millis(50), l.lock("b")).await.unwrap();
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), l.lock("a"))
+                .await
+                .is_err()
+        );
+        let _other = tokio::time::timeout(Duration::from_millis(50), l.lock("b"))
+            .await
+            .unwrap();
         drop(g);
-        let _again = tokio::time::timeout(Duration::from_millis(50), l.lock("a")).await.unwrap();
+        let _again = tokio::time::timeout(Duration::from_millis(50), l.lock("a"))
+            .await
+            .unwrap();
     }
 }

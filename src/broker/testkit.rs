@@ -71,9 +71,16 @@ impl TestBroker {
     pub async fn start_in(dir: TempDir) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let dev = wire::build(&url, DevOptions { data_dir: dir.path().to_owned(), users: users(), auto_login: None })
-            .await
-            .unwrap();
+        let dev = wire::build(
+            &url,
+            DevOptions {
+                data_dir: dir.path().to_owned(),
+                users: users(),
+                auto_login: None,
+            },
+        )
+        .await
+        .unwrap();
         let broker = dev.state.broker.clone();
         let reaper = reaper::spawn(broker.clone());
         let (tx, rx) = oneshot::channel::<()>();
@@ -111,7 +118,14 @@ impl TestBroker {
         self.idp.mint_access_token(user).unwrap()
     }
 
-    pub async fn send(&self, user: Option<&str>, method: Method, path: &str, body: Option<Value>, key: Option<&str>) -> Resp {
+    pub async fn send(
+        &self,
+        user: Option<&str>,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        key: Option<&str>,
+    ) -> Resp {
         let mut req = self.http.request(method, format!("{}{path}", self.url));
         if let Some(u) = user {
             req = req.bearer_auth(self.token(u));
@@ -126,8 +140,16 @@ impl TestBroker {
         let status = r.status().as_u16();
         let headers = r.headers().clone();
         let text = r.text().await.unwrap();
-        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
-        Resp { status, headers, body }
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Resp {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&self, user: &str, path: &str) -> Resp {
@@ -141,16 +163,31 @@ impl TestBroker {
     /// `POST /v1/requests` with a fresh idempotency key.
     pub async fn create(&self, user: &str, resource: &str, role: &str, ttl_secs: u64) -> Resp {
         let key = crate::broker::crypto::new_id().unwrap();
-        let body = json!({"resource": resource, "role": role, "ttl_secs": ttl_secs, "reason": "test"});
-        self.send(Some(user), Method::POST, "/v1/requests", Some(body), Some(&key)).await
+        let body =
+            json!({"resource": resource, "role": role, "ttl_secs": ttl_secs, "reason": "test"});
+        self.send(
+            Some(user),
+            Method::POST,
+            "/v1/requests",
+            Some(body),
+            Some(&key),
+        )
+        .await
     }
 
     /// Create a request that needs approval and have bob approve it.
     pub async fn approved(&self, user: &str, resource: &str, role: &str, ttl_secs: u64) -> String {
         let r = self.create(user, resource, role, ttl_secs).await;
-        assert_eq!((r.status, r.body["state"].as_str()), (201, Some("pending")), "{:?}", r.body);
+        assert_eq!(
+            (r.status, r.body["state"].as_str()),
+            (201, Some("pending")),
+            "{:?}",
+            r.body
+        );
         let id = r.id();
-        let a = self.post("bob", &format!("/v1/requests/{id}/approve"), None).await;
+        let a = self
+            .post("bob", &format!("/v1/requests/{id}/approve"), None)
+            .await;
         assert_eq!(a.status, 200, "{:?}", a.body);
         id
     }

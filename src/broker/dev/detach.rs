@@ -23,13 +23,18 @@ fn say_listening(url: &str) {
 pub async fn run(args: &DevArgs, state_dir: &Path) -> Result<()> {
     if let Some(f) = statefile::running(state_dir).await {
         say_listening(&f.url);
-        eprintln!("zt-broker dev: already running (pid {}); stop it with `zt-broker dev stop`", f.pid);
+        eprintln!(
+            "zt-broker dev: already running (pid {}); stop it with `zt-broker dev stop`",
+            f.pid
+        );
         return Ok(());
     }
+    use std::os::unix::fs::OpenOptionsExt;
     crate::paths::ensure_private_dir(state_dir)?;
     let log_path = state_dir.join(LOG);
     let log = std::fs::OpenOptions::new()
         .create(true)
+        .mode(0o600)
         .append(true)
         .open(&log_path)
         .map_err(|e| Error::io(format!("cannot open {}", log_path.display()), e))?;
@@ -37,9 +42,16 @@ pub async fn run(args: &DevArgs, state_dir: &Path) -> Result<()> {
     let exe = std::env::current_exe().map_err(|e| Error::io("cannot find this program", e))?;
 
     let mut cmd = Command::new(exe);
-    cmd.args(["dev", "--port", &args.port.to_string(), "--listen", &args.listen.to_string()]);
+    cmd.args([
+        "dev",
+        "--port",
+        &args.port.to_string(),
+        "--listen",
+        &args.listen.to_string(),
+    ]);
     if let Some(d) = &args.data_dir {
-        cmd.arg("--data-dir").arg(std::path::absolute(d).map_err(|e| Error::io(d.display(), e))?);
+        cmd.arg("--data-dir")
+            .arg(std::path::absolute(d).map_err(|e| Error::io(d.display(), e))?);
     }
     if let Some(u) = &args.auto_login {
         cmd.args(["--auto-login", u]);
@@ -58,7 +70,9 @@ pub async fn run(args: &DevArgs, state_dir: &Path) -> Result<()> {
             });
         }
     }
-    let mut child = cmd.spawn().map_err(|e| Error::io("cannot start the dev broker", e))?;
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| Error::io("cannot start the dev broker", e))?;
     let pid = child.id();
 
     let deadline = Instant::now() + START_TIMEOUT;
@@ -66,18 +80,28 @@ pub async fn run(args: &DevArgs, state_dir: &Path) -> Result<()> {
     // Bounded wait for another process to come up: checking every 50 ms is the simple way.
     while Instant::now() < deadline {
         if let Ok(Some(status)) = child.try_wait() {
-            return Err(Error::other(format!("the dev broker exited at start ({status})")).with_hint(see_log));
+            return Err(
+                Error::other(format!("the dev broker exited at start ({status})"))
+                    .with_hint(see_log),
+            );
         }
-        if let Some(f) = statefile::read(state_dir).filter(|f| f.pid == pid) {
-            if statefile::answers(&f.url).await {
-                say_listening(&f.url);
-                eprintln!("zt-broker dev: running in the background (pid {pid}); log: {}", log_path.display());
-                eprintln!("zt-broker dev: stop it with `zt-broker dev stop`");
-                return Ok(());
-            }
+        if let Some(f) = statefile::read(state_dir).filter(|f| f.pid == pid)
+            && statefile::answers(&f.url).await
+        {
+            say_listening(&f.url);
+            eprintln!(
+                "zt-broker dev: running in the background (pid {pid}); log: {}",
+                log_path.display()
+            );
+            eprintln!("zt-broker dev: stop it with `zt-broker dev stop`");
+            return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let _ = child.kill();
-    Err(Error::other(format!("the dev broker did not answer within {}s", START_TIMEOUT.as_secs())).with_hint(see_log))
+    Err(Error::other(format!(
+        "the dev broker did not answer within {}s",
+        START_TIMEOUT.as_secs()
+    ))
+    .with_hint(see_log))
 }

@@ -17,7 +17,11 @@ use crate::broker::error::{Error, Result};
 
 /// Run `zt-broker dev [stop]`. `state_dir` holds `dev-broker.json` and the detached log;
 /// `shutdown` ends a foreground broker (the binary passes [`signals`]).
-pub async fn main(args: DevArgs, state_dir: &Path, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+pub async fn main(
+    args: DevArgs,
+    state_dir: &Path,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
     match args.action {
         Some(DevAction::Stop) => stop::run(state_dir).await,
         None if args.detach => detach::run(&args, state_dir).await,
@@ -28,8 +32,10 @@ pub async fn main(args: DevArgs, state_dir: &Path, shutdown: impl Future<Output 
 /// Resolves at SIGINT or SIGTERM: a graceful stop.
 pub async fn signals() -> Result<impl Future<Output = ()> + Send + 'static> {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).map_err(|e| Error::io("cannot watch SIGTERM", e))?;
-    let mut int = signal(SignalKind::interrupt()).map_err(|e| Error::io("cannot watch SIGINT", e))?;
+    let mut term =
+        signal(SignalKind::terminate()).map_err(|e| Error::io("cannot watch SIGTERM", e))?;
+    let mut int =
+        signal(SignalKind::interrupt()).map_err(|e| Error::io("cannot watch SIGINT", e))?;
     Ok(async move {
         tokio::select! {
             _ = term.recv() => {}

@@ -63,8 +63,12 @@ pub fn remove(state_dir: &Path) {
     let _ = std::fs::remove_file(path(state_dir));
 }
 
-/// The process exists (signal 0; EPERM still means it exists).
+/// The process exists (signal 0; EPERM still means it exists) and is not a zombie waiting
+/// for its parent to reap it (which, for a detached broker, is init and may take a while).
 pub fn pid_alive(pid: u32) -> bool {
+    if is_zombie(pid) {
+        return false;
+    }
     let Ok(pid) = libc::pid_t::try_from(pid) else {
         return false;
     };
@@ -76,9 +80,24 @@ pub fn pid_alive(pid: u32) -> bool {
     r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
+/// Linux: the state field of `/proc/<pid>/stat` (after the parenthesised command) is `Z`.
+/// Elsewhere, and when the file cannot be read, assume not.
+fn is_zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(false)
+}
+
 /// The URL answers `GET /.well-known/zt` with a discovery document.
 pub async fn answers(url: &str) -> bool {
-    let Ok(client) = reqwest::Client::builder().timeout(Duration::from_secs(2)).build() else {
+    let Ok(client) = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+    else {
         return false;
     };
     match client.get(format!("{url}/.well-known/zt")).send().await {
@@ -91,4 +110,36 @@ pub async fn answers(url: &str) -> bool {
 pub async fn running(state_dir: &Path) -> Option<DevBrokerFile> {
     let f = read(state_dir)?;
     (pid_alive(f.pid) && answers(&f.url).await).then_some(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_file_round_trips_and_pids_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(read(dir.path()).is_none());
+        let f = DevBrokerFile {
+            url: "http://127.0.0.1:1".into(),
+            pid: std::process::id(),
+            data_dir: "/d".into(),
+        };
+        write(dir.path(), &f).unwrap();
+        assert_eq!(read(dir.path()), Some(f.clone()));
+        remove_if_ours(dir.path(), f.pid + 1);
+        assert!(
+            read(dir.path()).is_some(),
+            "another pid's file is left alone"
+        );
+        remove_if_ours(dir.path(), f.pid);
+        assert!(read(dir.path()).is_none());
+        assert!(pid_alive(std::process::id()));
+        assert!(!pid_alive(0) && !pid_alive(u32::MAX));
+        // A child that exited but was not reaped yet is a zombie: not alive.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert!(!pid_alive(child.id()));
+        child.wait().unwrap();
+    }
 }

@@ -41,11 +41,14 @@ pub struct DevBroker {
 
 /// Wire a dev broker that will answer at `url` (`http://127.0.0.1:PORT`, no trailing slash).
 pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
-    if let Some(u) = &opts.auto_login {
-        if !opts.users.iter().any(|d| &d.name == u) {
-            let names: Vec<_> = opts.users.iter().map(|d| d.name.as_str()).collect();
-            return Err(Error::usage(format!("--auto-login {u}: no such demo user (users: {})", names.join(", "))));
-        }
+    if let Some(u) = &opts.auto_login
+        && !opts.users.iter().any(|d| &d.name == u)
+    {
+        let names: Vec<_> = opts.users.iter().map(|d| d.name.as_str()).collect();
+        return Err(Error::usage(format!(
+            "--auto-login {u}: no such demo user (users: {})",
+            names.join(", ")
+        )));
     }
     let issuer = format!("{url}/oidc");
     let store = Store::open(&opts.data_dir.join(DB_FILE)).await?;
@@ -84,7 +87,14 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         audience: AUDIENCE.into(),
         broker_version: env!("CARGO_PKG_VERSION").into(),
     };
-    let broker = Broker::new(store.clone(), catalog, Box::new(DemoPolicy), issuers, verifier, discovery);
+    let broker = Broker::new(
+        store.clone(),
+        catalog,
+        Box::new(DemoPolicy),
+        issuers,
+        verifier,
+        discovery,
+    );
     let extra = Router::new()
         .nest("/dev/k8s", devk8s::router(store))
         .nest("/oidc", idp.clone().router());

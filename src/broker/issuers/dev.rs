@@ -31,7 +31,12 @@ impl DevIssuer {
     }
 
     fn mint(&self, g: &Grant) -> Result<Credential, String> {
-        let s = |k: &str| g.settings.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+        let s = |k: &str| {
+            g.settings
+                .get(k)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
         Ok(match g.kind {
             ResourceKind::Kubernetes => Credential::Kubernetes {
                 server: s("server").unwrap_or_else(|| self.kube_server.clone()),
@@ -40,7 +45,8 @@ impl DevIssuer {
                 namespace: Some(s("namespace").unwrap_or_else(|| "default".into())),
                 token: format!(
                     "ztdev.{}",
-                    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(crypto::random_bytes(32)?)
+                    base64::engine::general_purpose::URL_SAFE_NO_PAD
+                        .encode(crypto::random_bytes(32)?)
                 ),
                 expires_at: g.expires_at,
             },
@@ -48,7 +54,8 @@ impl DevIssuer {
                 // `ASIA…`: the prefix of temporary (STS) access key ids.
                 access_key_id: format!("ASIA{}", crypto::random_string(BASE32, 16)?),
                 secret_access_key: crypto::random_string(SECRET_ALPHABET, 40)?,
-                session_token: base64::engine::general_purpose::STANDARD.encode(crypto::random_bytes(192)?),
+                session_token: base64::engine::general_purpose::STANDARD
+                    .encode(crypto::random_bytes(192)?),
                 expires_at: g.expires_at,
                 region: Some(s("region").unwrap_or_else(|| "us-east-1".into())),
             },
@@ -61,7 +68,11 @@ impl DevIssuer {
                     .and_then(|p| u16::try_from(p).ok())
                     .unwrap_or(5432),
                 dbname: s("dbname").unwrap_or_else(|| "postgres".into()),
-                user: format!("zt_{}_{}", pg_name(&g.requester), crypto::random_string(LOWER_ALNUM, 8)?),
+                user: format!(
+                    "zt_{}_{}",
+                    pg_name(&g.requester),
+                    crypto::random_string(LOWER_ALNUM, 8)?
+                ),
                 password: crypto::random_string(ALNUM, 32)?,
                 sslmode: "prefer".into(),
                 expires_at: g.expires_at,
@@ -122,24 +133,73 @@ mod tests {
         let store = Store::open(&dir.path().join("db")).await.unwrap();
         let iss = DevIssuer::new("http://127.0.0.1:1/dev/k8s", store);
 
-        let k = iss.issue(&grant(ResourceKind::Kubernetes, "")).await.unwrap();
-        let Credential::Kubernetes { server, namespace, token, expires_at, .. } = k else { panic!() };
+        let k = iss
+            .issue(&grant(ResourceKind::Kubernetes, ""))
+            .await
+            .unwrap();
+        let Credential::Kubernetes {
+            server,
+            namespace,
+            token,
+            expires_at,
+            ..
+        } = k
+        else {
+            panic!()
+        };
         assert_eq!(server, "http://127.0.0.1:1/dev/k8s");
         assert_eq!(namespace.as_deref(), Some("default"));
         assert!(token.len() > 40);
         assert_eq!(expires_at, Timestamp(4600));
 
-        let a = iss.issue(&grant(ResourceKind::Aws, "region = \"eu-west-1\"")).await.unwrap();
-        let Credential::Aws { access_key_id, secret_access_key, session_token, region, .. } = a else { panic!() };
-        assert!(access_key_id.starts_with("ASIA") && access_key_id.len() == 20, "{access_key_id}");
+        let a = iss
+            .issue(&grant(ResourceKind::Aws, "region = \"eu-west-1\""))
+            .await
+            .unwrap();
+        let Credential::Aws {
+            access_key_id,
+            secret_access_key,
+            session_token,
+            region,
+            ..
+        } = a
+        else {
+            panic!()
+        };
+        assert!(
+            access_key_id.starts_with("ASIA") && access_key_id.len() == 20,
+            "{access_key_id}"
+        );
         assert_eq!(secret_access_key.len(), 40);
         assert!(!session_token.is_empty());
         assert_eq!(region.as_deref(), Some("eu-west-1"));
 
-        let p = iss.issue(&grant(ResourceKind::Postgres, "dbname = \"app\"\nport = 5433")).await.unwrap();
-        let Credential::Postgres { user, port, dbname, sslmode, password, .. } = p else { panic!() };
-        assert!(user.starts_with("zt_alice_smith_") && user.len() <= 63, "{user}");
-        assert_eq!((port, dbname.as_str(), sslmode.as_str()), (5433, "app", "prefer"));
+        let p = iss
+            .issue(&grant(
+                ResourceKind::Postgres,
+                "dbname = \"app\"\nport = 5433",
+            ))
+            .await
+            .unwrap();
+        let Credential::Postgres {
+            user,
+            port,
+            dbname,
+            sslmode,
+            password,
+            ..
+        } = p
+        else {
+            panic!()
+        };
+        assert!(
+            user.starts_with("zt_alice_smith_") && user.len() <= 63,
+            "{user}"
+        );
+        assert_eq!(
+            (port, dbname.as_str(), sslmode.as_str()),
+            (5433, "app", "prefer")
+        );
         assert_eq!(password.len(), 32);
     }
 }

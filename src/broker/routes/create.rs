@@ -28,14 +28,17 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
         .map_err(|_| ApiError::invalid("the Idempotency-Key header must be visible ASCII"))?
         .trim();
     if key.is_empty() || key.len() > 255 {
-        return Err(ApiError::invalid("the Idempotency-Key header must have 1 to 255 characters"));
+        return Err(ApiError::invalid(
+            "the Idempotency-Key header must have 1 to 255 characters",
+        ));
     }
     Ok(key.to_owned())
 }
 
 fn check_lengths(body: &CreateRequest) -> Result<(), ApiError> {
     let too_long = |what: &str, v: &str, max: usize| {
-        (v.chars().count() > max).then(|| ApiError::invalid(format!("{what} is longer than {max} characters")))
+        (v.chars().count() > max)
+            .then(|| ApiError::invalid(format!("{what} is longer than {max} characters")))
     };
     let c = &body.context;
     [
@@ -53,7 +56,11 @@ fn check_lengths(body: &CreateRequest) -> Result<(), ApiError> {
 
 /// The original request for a reused key: the same body answers it again (200), another body
 /// is a conflict.
-fn replay(existing: Record, body_sha256: &str, key: &str) -> Result<(StatusCode, Json<api::Request>), ApiError> {
+fn replay(
+    existing: Record,
+    body_sha256: &str,
+    key: &str,
+) -> Result<(StatusCode, Json<api::Request>), ApiError> {
     if existing.body_sha256 == body_sha256 {
         return Ok((StatusCode::OK, Json(existing.request)));
     }
@@ -64,7 +71,13 @@ fn replay(existing: Record, body_sha256: &str, key: &str) -> Result<(StatusCode,
 }
 
 fn audit_detail(p: &Principal, r: &api::Request, ctx: &api::ClientContext) -> String {
-    let mut d = format!("{}/{} for {}s by {}", r.resource, r.role, r.ttl_secs, p.display());
+    let mut d = format!(
+        "{}/{} for {}s by {}",
+        r.resource,
+        r.role,
+        r.ttl_secs,
+        p.display()
+    );
     if let Some(reason) = &r.reason {
         d.push_str(&format!("; reason: {reason}"));
     }
@@ -74,7 +87,10 @@ fn audit_detail(p: &Principal, r: &api::Request, ctx: &api::ClientContext) -> St
     if r.break_glass {
         d.push_str("; BREAK-GLASS");
     }
-    d.push_str(&format!("; client: {} {} zt/{}", ctx.hostname, ctx.platform, ctx.client_version));
+    d.push_str(&format!(
+        "; client: {} {} zt/{}",
+        ctx.hostname, ctx.platform, ctx.client_version
+    ));
     d
 }
 
@@ -91,13 +107,19 @@ pub async fn create(
         return replay(existing, &body_sha256, &key);
     }
 
-    let res = b
-        .catalog
-        .resource(&body.resource)
-        .ok_or_else(|| ApiError::not_found(format!("there is no resource {:?} in the catalog", body.resource)))?;
+    let res = b.catalog.resource(&body.resource).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "there is no resource {:?} in the catalog",
+            body.resource
+        ))
+    })?;
     let role_name = body.role.as_deref().unwrap_or(&res.default_role);
     let role = res.role(role_name).ok_or_else(|| {
-        ApiError::invalid(format!("{} has no role {role_name:?} (roles: {})", res.name, res.role_names().join(", ")))
+        ApiError::invalid(format!(
+            "{} has no role {role_name:?} (roles: {})",
+            res.name,
+            res.role_names().join(", ")
+        ))
     })?;
     if body.ttl_secs == 0 {
         return Err(ApiError::invalid("ttl_secs must be at least 1"));
@@ -125,7 +147,10 @@ pub async fn create(
         now,
     });
     let (state, window) = match decision.outcome {
-        Outcome::Grant => (api::State::Approved, Some((now, now.add_secs(body.ttl_secs as i64)))),
+        Outcome::Grant => (
+            api::State::Approved,
+            Some((now, now.add_secs(body.ttl_secs as i64))),
+        ),
         Outcome::RequireApproval => (api::State::Pending, None),
         Outcome::Deny => (api::State::Denied, None),
     };
@@ -206,7 +231,15 @@ mod tests {
     async fn the_default_role_is_used_when_none_is_named() {
         let t = TestBroker::start().await;
         let body = json!({"resource": "prod-db", "ttl_secs": 60});
-        let r = t.send(Some("alice"), Method::POST, "/v1/requests", Some(body), Some("k1")).await;
+        let r = t
+            .send(
+                Some("alice"),
+                Method::POST,
+                "/v1/requests",
+                Some(body),
+                Some("k1"),
+            )
+            .await;
         assert_eq!((r.status, r.body["role"].as_str()), (201, Some("readonly")));
     }
 
@@ -220,27 +253,74 @@ mod tests {
         assert!(r.body.get("expires_at").is_none());
 
         let d = t.create("outsider", "prod-k8s", "view", 600).await;
-        assert_eq!((d.status, d.body["state"].as_str()), (201, Some("denied")), "{:?}", d.body);
-        assert_eq!(d.body["decision"]["policy_ids"], json!(["demo/not-eligible"]));
-        assert!(d.body["decision"]["reason"].as_str().unwrap().contains("engineering"));
+        assert_eq!(
+            (d.status, d.body["state"].as_str()),
+            (201, Some("denied")),
+            "{:?}",
+            d.body
+        );
+        assert_eq!(
+            d.body["decision"]["policy_ids"],
+            json!(["demo/not-eligible"])
+        );
+        assert!(
+            d.body["decision"]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("engineering")
+        );
     }
 
     #[tokio::test]
     async fn the_same_key_returns_the_same_request_and_a_different_body_conflicts() {
         let t = TestBroker::start().await;
-        let body = json!({"resource": "prod-k8s", "role": "view", "ttl_secs": 60, "reason": "INC-1"});
-        let first = t.send(Some("alice"), Method::POST, "/v1/requests", Some(body.clone()), Some("key-1")).await;
+        let body =
+            json!({"resource": "prod-k8s", "role": "view", "ttl_secs": 60, "reason": "INC-1"});
+        let first = t
+            .send(
+                Some("alice"),
+                Method::POST,
+                "/v1/requests",
+                Some(body.clone()),
+                Some("key-1"),
+            )
+            .await;
         assert_eq!(first.status, 201);
-        let again = t.send(Some("alice"), Method::POST, "/v1/requests", Some(body.clone()), Some("key-1")).await;
+        let again = t
+            .send(
+                Some("alice"),
+                Method::POST,
+                "/v1/requests",
+                Some(body.clone()),
+                Some("key-1"),
+            )
+            .await;
         assert_eq!(again.status, 200);
         assert_eq!(again.id(), first.id());
         // Another principal's same key is another request.
-        let bob = t.send(Some("bob"), Method::POST, "/v1/requests", Some(body), Some("key-1")).await;
+        let bob = t
+            .send(
+                Some("bob"),
+                Method::POST,
+                "/v1/requests",
+                Some(body),
+                Some("key-1"),
+            )
+            .await;
         assert_eq!(bob.status, 201);
         assert_ne!(bob.id(), first.id());
 
-        let other = json!({"resource": "prod-k8s", "role": "view", "ttl_secs": 120, "reason": "INC-1"});
-        let c = t.send(Some("alice"), Method::POST, "/v1/requests", Some(other), Some("key-1")).await;
+        let other =
+            json!({"resource": "prod-k8s", "role": "view", "ttl_secs": 120, "reason": "INC-1"});
+        let c = t
+            .send(
+                Some("alice"),
+                Method::POST,
+                "/v1/requests",
+                Some(other),
+                Some("key-1"),
+            )
+            .await;
         assert_eq!((c.status, c.slug()), (409, "conflict"), "{:?}", c.body);
         let mine = t.get("alice", "/v1/requests?requester=me").await;
         assert_eq!(mine.body["requests"].as_array().unwrap().len(), 1);
@@ -289,9 +369,20 @@ mod tests {
             assert_eq!(crate::api::problem::slug(&p.type_), "invalid-request");
         }
         let r = t
-            .send(Some("alice"), Method::POST, "/v1/requests", Some(json!({"resource": "prod-k8s", "ttl_secs": 60})), None)
+            .send(
+                Some("alice"),
+                Method::POST,
+                "/v1/requests",
+                Some(json!({"resource": "prod-k8s", "ttl_secs": 60})),
+                None,
+            )
             .await;
         assert_eq!((r.status, r.slug()), (400, "invalid-request"));
-        assert!(r.body["detail"].as_str().unwrap().contains("Idempotency-Key"));
+        assert!(
+            r.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("Idempotency-Key")
+        );
     }
 }

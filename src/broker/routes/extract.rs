@@ -21,7 +21,9 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let Some(value) = parts.headers.get(AUTHORIZATION) else {
-            return Err(ApiError::unauthenticated("send an access token: Authorization: Bearer <token>"));
+            return Err(ApiError::unauthenticated(
+                "send an access token: Authorization: Bearer <token>",
+            ));
         };
         let token = value
             .to_str()
@@ -30,7 +32,9 @@ impl FromRequestParts<AppState> for Caller {
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, t)| t.trim())
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::unauthenticated("the Authorization header is not a Bearer token"))?;
+            .ok_or_else(|| {
+                ApiError::unauthenticated("the Authorization header is not a Bearer token")
+            })?;
         state
             .broker
             .verifier

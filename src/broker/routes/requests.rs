@@ -26,7 +26,9 @@ pub(super) async fn load_visible(b: &Broker, id: &str, p: &Principal) -> Result<
     if rec.is_requester(p) || rec.is_approver(p) || b.is_admin(p) {
         Ok(rec)
     } else {
-        Err(ApiError::forbidden(format!("request {id} is neither yours nor yours to approve")))
+        Err(ApiError::forbidden(format!(
+            "request {id} is neither yours nor yours to approve"
+        )))
     }
 }
 
@@ -43,14 +45,16 @@ pub fn parse_wait(s: &str) -> Result<Duration, ApiError> {
     let s = s.trim();
     let d = match s.parse::<u64>() {
         Ok(secs) => Duration::from_secs(secs),
-        Err(_) => humantime::parse_duration(s)
-            .map_err(|e| ApiError::invalid(format!("wait={s:?} is not a duration ({e}); write 30s")))?,
+        Err(_) => humantime::parse_duration(s).map_err(|e| {
+            ApiError::invalid(format!("wait={s:?} is not a duration ({e}); write 30s"))
+        })?,
     };
     Ok(d.min(MAX_WAIT))
 }
 
 fn parse_state(s: &str) -> Result<api::State, ApiError> {
-    api::State::parse(s.trim()).ok_or_else(|| ApiError::invalid(format!("{s:?} is not a request state")))
+    api::State::parse(s.trim())
+        .ok_or_else(|| ApiError::invalid(format!("{s:?} is not a request state")))
 }
 
 pub async fn get(
@@ -63,7 +67,12 @@ pub async fn get(
     let Some(wait) = q.wait.as_deref().map(parse_wait).transpose()? else {
         return Ok(Json(load_visible(b, &id, &p).await?.request));
     };
-    let waiting_state = q.state.as_deref().map(parse_state).transpose()?.unwrap_or(api::State::Pending);
+    let waiting_state = q
+        .state
+        .as_deref()
+        .map(parse_state)
+        .transpose()?
+        .unwrap_or(api::State::Pending);
     let deadline = Instant::now() + wait;
     // Subscribe before reading, so a change between the read and the wait is not missed.
     let mut sub = b.notifier.subscribe(&id);
@@ -96,7 +105,11 @@ pub async fn list(
 ) -> Result<Json<api::RequestList>, ApiError> {
     let b = &s.broker;
     let states = match q.state.as_deref() {
-        Some(list) => list.split(',').filter(|s| !s.trim().is_empty()).map(parse_state).collect::<Result<Vec<_>, _>>()?,
+        Some(list) => list
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(parse_state)
+            .collect::<Result<Vec<_>, _>>()?,
         None => vec![],
     };
     for (name, v) in [("approver", &q.approver), ("requester", &q.requester)] {
@@ -105,15 +118,27 @@ pub async fn list(
         }
     }
     let records = match (&q.approver, &q.requester) {
-        (Some(_), Some(_)) => return Err(ApiError::invalid("give approver=me or requester=me, not both")),
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "give approver=me or requester=me, not both",
+            ));
+        }
         (Some(_), None) => {
-            let states = if states.is_empty() { vec![api::State::Pending] } else { states };
+            let states = if states.is_empty() {
+                vec![api::State::Pending]
+            } else {
+                states
+            };
             let all = b.store.list_by_state(&states).await?;
-            all.into_iter().filter(|r| r.is_approver(&p) && !r.is_requester(&p)).collect()
+            all.into_iter()
+                .filter(|r| r.is_approver(&p) && !r.is_requester(&p))
+                .collect()
         }
         (None, _) => {
             let mine = b.store.list_by_requester(&p.issuer, &p.sub).await?;
-            mine.into_iter().filter(|r| states.is_empty() || states.contains(&r.state())).collect::<Vec<_>>()
+            mine.into_iter()
+                .filter(|r| states.is_empty() || states.contains(&r.state()))
+                .collect::<Vec<_>>()
         }
     };
     Ok(Json(api::RequestList {
@@ -131,14 +156,25 @@ pub async fn withdraw(
     let b = &s.broker;
     let rec = load_visible(b, &id, &p).await?;
     if !rec.is_requester(&p) {
-        return Err(ApiError::forbidden(format!("only its requester may withdraw request {id}")));
+        return Err(ApiError::forbidden(format!(
+            "only its requester may withdraw request {id}"
+        )));
     }
-    let audit = AuditEntry::new(p.display(), "request.withdraw", Some(&id)).detail(c.comment.clone().unwrap_or_default());
+    let audit = AuditEntry::new(p.display(), "request.withdraw", Some(&id))
+        .detail(c.comment.clone().unwrap_or_default());
     let change = Change {
         comment: c.comment,
         ..Change::default()
     };
-    let rec = lifecycle::transition(b, &id, api::State::Pending, api::State::Cancelled, change, audit).await?;
+    let rec = lifecycle::transition(
+        b,
+        &id,
+        api::State::Pending,
+        api::State::Cancelled,
+        change,
+        audit,
+    )
+    .await?;
     Ok(Json(rec.request))
 }
 
@@ -158,15 +194,24 @@ mod tests {
         let started = Instant::now();
         let (polled, approved_at) = tokio::join!(t.get("alice", &path), async {
             tokio::time::sleep(Duration::from_millis(300)).await;
-            let a = t.post("bob", &format!("/v1/requests/{id}/approve"), None).await;
+            let a = t
+                .post("bob", &format!("/v1/requests/{id}/approve"), None)
+                .await;
             assert_eq!(a.status, 200);
             Instant::now()
         });
         let returned_at = Instant::now();
-        assert_eq!((polled.status, polled.body["state"].as_str()), (200, Some("approved")));
+        assert_eq!(
+            (polled.status, polled.body["state"].as_str()),
+            (200, Some("approved"))
+        );
         let lag = returned_at.saturating_duration_since(approved_at);
         eprintln!("long-poll returned {lag:?} after the approval");
-        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
         assert!(t.broker.notifier.is_empty(), "subscriptions are cleaned up");
     }
 
@@ -178,13 +223,23 @@ mod tests {
         let r = t.get("alice", &format!("/v1/requests/{id}?wait=1s")).await;
         let took = started.elapsed();
         assert_eq!((r.status, r.body["state"].as_str()), (200, Some("pending")));
-        assert!(took >= Duration::from_millis(950) && took < Duration::from_secs(5), "{took:?}");
+        assert!(
+            took >= Duration::from_millis(950) && took < Duration::from_secs(5),
+            "{took:?}"
+        );
         // Not waiting when the state is already another one; a bad wait is a 400.
         let started = Instant::now();
-        let r = t.get("alice", &format!("/v1/requests/{id}?wait=30s&state=approved")).await;
+        let r = t
+            .get(
+                "alice",
+                &format!("/v1/requests/{id}?wait=30s&state=approved"),
+            )
+            .await;
         assert_eq!(r.body["state"], "pending");
         assert!(started.elapsed() < Duration::from_secs(5));
-        let r = t.get("alice", &format!("/v1/requests/{id}?wait=soon")).await;
+        let r = t
+            .get("alice", &format!("/v1/requests/{id}?wait=soon"))
+            .await;
         assert_eq!((r.status, r.slug()), (400, "invalid-request"));
     }
 
@@ -192,10 +247,23 @@ mod tests {
     async fn only_requester_approvers_and_admins_read_a_request() {
         let t = TestBroker::start().await;
         let id = t.create("alice", "prod-k8s", "admin", 600).await.id();
-        for (user, status) in [("alice", 200), ("bob", 200), ("root", 200), ("mallory", 403), ("outsider", 403)] {
-            assert_eq!(t.get(user, &format!("/v1/requests/{id}")).await.status, status, "{user}");
+        for (user, status) in [
+            ("alice", 200),
+            ("bob", 200),
+            ("root", 200),
+            ("mallory", 403),
+            ("outsider", 403),
+        ] {
+            assert_eq!(
+                t.get(user, &format!("/v1/requests/{id}")).await.status,
+                status,
+                "{user}"
+            );
         }
-        assert_eq!(t.get("alice", "/v1/requests/ffffffffffffffff").await.status, 404);
+        assert_eq!(
+            t.get("alice", "/v1/requests/ffffffffffffffff").await.status,
+            404
+        );
     }
 
     #[tokio::test]
@@ -205,15 +273,22 @@ mod tests {
         let d = t.create("dave", "prod-db", "readwrite", 600).await.id();
         let _auto = t.create("alice", "prod-k8s", "view", 600).await.id();
         let ids = |r: &crate::broker::testkit::Resp| -> Vec<String> {
-            r.body["requests"].as_array().unwrap().iter().map(|x| x["id"].as_str().unwrap().to_owned()).collect()
+            r.body["requests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x["id"].as_str().unwrap().to_owned())
+                .collect()
         };
         let inbox = t.get("dave", "/v1/requests?approver=me").await;
-        assert_eq!(ids(&inbox), [a.clone()]);
+        assert_eq!(ids(&inbox), std::slice::from_ref(&a));
         let inbox = t.get("bob", "/v1/requests?approver=me&state=pending").await;
         assert_eq!(ids(&inbox).len(), 2);
         assert!(ids(&inbox).contains(&d));
         assert!(ids(&t.get("mallory", "/v1/requests?approver=me").await).is_empty());
-        let mine = t.get("alice", "/v1/requests?requester=me&state=pending,approved").await;
+        let mine = t
+            .get("alice", "/v1/requests?requester=me&state=pending,approved")
+            .await;
         assert_eq!(ids(&mine).len(), 2);
         let bad = t.get("alice", "/v1/requests?state=sleeping").await;
         assert_eq!((bad.status, bad.slug()), (400, "invalid-request"));
@@ -225,13 +300,42 @@ mod tests {
     async fn the_requester_withdraws_a_pending_request() {
         let t = TestBroker::start().await;
         let id = t.create("alice", "prod-k8s", "admin", 600).await.id();
-        let r = t.send(Some("bob"), Method::DELETE, &format!("/v1/requests/{id}"), None, None).await;
+        let r = t
+            .send(
+                Some("bob"),
+                Method::DELETE,
+                &format!("/v1/requests/{id}"),
+                None,
+                None,
+            )
+            .await;
         assert_eq!((r.status, r.slug()), (403, "forbidden"));
-        let r = t.send(Some("alice"), Method::DELETE, &format!("/v1/requests/{id}"), None, None).await;
-        assert_eq!((r.status, r.body["state"].as_str()), (200, Some("cancelled")));
-        let r = t.send(Some("alice"), Method::DELETE, &format!("/v1/requests/{id}"), None, None).await;
+        let r = t
+            .send(
+                Some("alice"),
+                Method::DELETE,
+                &format!("/v1/requests/{id}"),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.body["state"].as_str()),
+            (200, Some("cancelled"))
+        );
+        let r = t
+            .send(
+                Some("alice"),
+                Method::DELETE,
+                &format!("/v1/requests/{id}"),
+                None,
+                None,
+            )
+            .await;
         assert_eq!((r.status, r.slug()), (409, "conflict"));
-        let r = t.post("bob", &format!("/v1/requests/{id}/approve"), None).await;
+        let r = t
+            .post("bob", &format!("/v1/requests/{id}/approve"), None)
+            .await;
         assert_eq!((r.status, r.slug()), (409, "conflict"));
     }
 }

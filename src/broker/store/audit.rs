@@ -28,7 +28,11 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
-    pub fn new(actor: impl Into<String>, action: impl Into<String>, request_id: Option<&str>) -> Self {
+    pub fn new(
+        actor: impl Into<String>,
+        action: impl Into<String>,
+        request_id: Option<&str>,
+    ) -> Self {
         Self {
             actor: actor.into(),
             action: action.into(),
@@ -62,14 +66,26 @@ pub struct AuditRow {
 /// encoding is unambiguous (no field can bleed into the next).
 fn row_hash(seq: i64, at: Timestamp, e: &AuditEntry, prev: &str) -> String {
     let doc = serde_json::json!([
-        seq, at.0, e.actor, e.action, e.request_id, e.decision, e.policy_ids, e.detail, prev
+        seq,
+        at.0,
+        e.actor,
+        e.action,
+        e.request_id,
+        e.decision,
+        e.policy_ids,
+        e.detail,
+        prev
     ]);
     sha256_hex(doc.to_string().as_bytes())
 }
 
 /// Append one row inside an open write transaction (which holds the write lock, so the chain
 /// head read here is still the head when the row lands).
-pub(super) async fn append_in(conn: &mut SqliteConnection, e: &AuditEntry, at: Timestamp) -> Result<AuditRow> {
+pub(super) async fn append_in(
+    conn: &mut SqliteConnection,
+    e: &AuditEntry,
+    at: Timestamp,
+) -> Result<AuditRow> {
     let head = sqlx::query("SELECT seq, sha256 FROM audit ORDER BY seq DESC LIMIT 1")
         .fetch_optional(&mut *conn)
         .await?;
@@ -78,7 +94,8 @@ pub(super) async fn append_in(conn: &mut SqliteConnection, e: &AuditEntry, at: T
         None => (1, GENESIS.to_owned()),
     };
     let sha = row_hash(seq, at, e, &prev);
-    let policy_ids = serde_json::to_string(&e.policy_ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let policy_ids =
+        serde_json::to_string(&e.policy_ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     sqlx::query(
         "INSERT INTO audit (seq, at, actor, action, request_id, decision, policy_ids, detail, prev_sha256, sha256) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -95,7 +112,13 @@ pub(super) async fn append_in(conn: &mut SqliteConnection, e: &AuditEntry, at: T
     .bind(&sha)
     .execute(&mut *conn)
     .await?;
-    Ok(AuditRow { seq, at, entry: e.clone(), prev_sha256: prev, sha256: sha })
+    Ok(AuditRow {
+        seq,
+        at,
+        entry: e.clone(),
+        prev_sha256: prev,
+        sha256: sha,
+    })
 }
 
 fn from_row(row: &SqliteRow) -> Result<AuditRow> {
@@ -108,7 +131,8 @@ fn from_row(row: &SqliteRow) -> Result<AuditRow> {
             action: col(row, "action")?,
             request_id: col(row, "request_id")?,
             decision: col(row, "decision")?,
-            policy_ids: serde_json::from_str(&ids).map_err(|e| StoreError::Corrupt(format!("policy_ids: {e}")))?,
+            policy_ids: serde_json::from_str(&ids)
+                .map_err(|e| StoreError::Corrupt(format!("policy_ids: {e}")))?,
             detail: col(row, "detail")?,
         },
         prev_sha256: col(row, "prev_sha256")?,
@@ -145,13 +169,20 @@ impl Store {
         let mut expected_seq = 1;
         let mut count = 0;
         loop {
-            let rows = self.audit_rows(expected_seq - 1, 1000).await.map_err(|e| e.to_string())?;
+            let rows = self
+                .audit_rows(expected_seq - 1, 1000)
+                .await
+                .map_err(|e| e.to_string())?;
             if rows.is_empty() {
                 return Ok(count);
             }
             for r in rows {
                 if r.seq != expected_seq || r.prev_sha256 != prev {
-                    return Err(format!("audit row {} does not follow row {}", r.seq, expected_seq - 1));
+                    return Err(format!(
+                        "audit row {} does not follow row {}",
+                        r.seq,
+                        expected_seq - 1
+                    ));
                 }
                 if row_hash(r.seq, r.at, &r.entry, &r.prev_sha256) != r.sha256 {
                     return Err(format!("audit row {} was altered", r.seq));

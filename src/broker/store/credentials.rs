@@ -30,18 +30,33 @@ impl Store {
         };
         let mut tx = self.write().await?;
         match seen {
-            State::Approved => requests::transition_in(&mut tx, id, State::Approved, State::Active, &Change::default(), now).await?,
+            State::Approved => {
+                requests::transition_in(
+                    &mut tx,
+                    id,
+                    State::Approved,
+                    State::Active,
+                    &Change::default(),
+                    now,
+                )
+                .await?
+            }
             _ => {
                 // Already active (a re-mint): still make sure nothing ended it meanwhile.
-                let still = sqlx::query("UPDATE requests SET updated_at = ? WHERE id = ? AND state = ?")
-                    .bind(now.0)
-                    .bind(id)
-                    .bind(seen.as_str())
-                    .execute(&mut *tx)
-                    .await?;
+                let still =
+                    sqlx::query("UPDATE requests SET updated_at = ? WHERE id = ? AND state = ?")
+                        .bind(now.0)
+                        .bind(id)
+                        .bind(seen.as_str())
+                        .execute(&mut *tx)
+                        .await?;
                 if still.rows_affected() != 1 {
                     let actual = requests::get_in(&mut tx, id).await?.state();
-                    return Err(StoreError::Refused { id: id.into(), actual: Some(actual), to: State::Active });
+                    return Err(StoreError::Refused {
+                        id: id.into(),
+                        actual: Some(actual),
+                        to: State::Active,
+                    });
                 }
             }
         }
@@ -83,26 +98,34 @@ impl Store {
 
     /// A credential exists that has not been revoked at its target yet.
     pub async fn has_unrevoked_credential(&self, id: &str) -> Result<bool> {
-        let row = sqlx::query("SELECT 1 AS one FROM credentials WHERE grant_id = ? AND revoked_at IS NULL")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT 1 AS one FROM credentials WHERE grant_id = ? AND revoked_at IS NULL",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.is_some())
     }
 
     /// Mark the grant's credential dead at its target. `true` when this call did it.
     pub async fn mark_credential_revoked(&self, id: &str, now: Timestamp) -> Result<bool> {
-        let done = sqlx::query("UPDATE credentials SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL")
-            .bind(now.0)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE credentials SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL",
+        )
+        .bind(now.0)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 
     /// The grant a bearer token (by its SHA-256) belongs to, if that grant is live right now:
     /// state approved/active, window open, credential neither revoked nor expired.
-    pub async fn live_grant_by_token(&self, token_sha256: &str, now: Timestamp) -> Result<Option<String>> {
+    pub async fn live_grant_by_token(
+        &self,
+        token_sha256: &str,
+        now: Timestamp,
+    ) -> Result<Option<String>> {
         let row = sqlx::query(
             "SELECT c.grant_id AS grant_id FROM credentials c JOIN requests r ON r.id = c.grant_id \
              WHERE c.token_sha256 = ? AND c.revoked_at IS NULL AND c.expires_at > ? \
@@ -113,7 +136,8 @@ impl Store {
         .bind(now.0)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| r.try_get::<String, _>("grant_id").map_err(StoreError::from)).transpose()
+        row.map(|r| r.try_get::<String, _>("grant_id").map_err(StoreError::from))
+            .transpose()
     }
 
     /// Ended grants (expired, revoked) whose credential is still alive at its target: the

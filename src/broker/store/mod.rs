@@ -13,7 +13,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use sqlx::{SqlSafeStr, Sqlite, Transaction};
 
 use crate::api::State;
@@ -51,8 +53,16 @@ impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NotFound(what) => write!(f, "{what}"),
-            Self::Refused { id, actual: Some(a), to } => write!(f, "request {id} is {a}; it cannot become {to}"),
-            Self::Refused { id, actual: None, to } => write!(f, "request {id} cannot become {to}"),
+            Self::Refused {
+                id,
+                actual: Some(a),
+                to,
+            } => write!(f, "request {id} is {a}; it cannot become {to}"),
+            Self::Refused {
+                id,
+                actual: None,
+                to,
+            } => write!(f, "request {id} cannot become {to}"),
             Self::Duplicate => f.write_str("idempotency key already used"),
             Self::Corrupt(what) => write!(f, "corrupt row: {what}"),
             Self::Db(e) => write!(f, "database: {e}"),
@@ -88,7 +98,10 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts)
+            .await?;
         let migrator = Migrator::with_migrations(vec![Migration::new(
             1,
             Cow::Borrowed("initial schema"),
@@ -118,7 +131,8 @@ where
     T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>,
 {
     use sqlx::Row;
-    row.try_get(name).map_err(|e| StoreError::Corrupt(format!("column {name}: {e}")))
+    row.try_get(name)
+        .map_err(|e| StoreError::Corrupt(format!("column {name}: {e}")))
 }
 
 #[cfg(test)]

@@ -61,7 +61,9 @@ pub fn legal_transition(from: State, to: State) -> bool {
     use State::*;
     matches!(
         (from, to),
-        (Pending, Approved | Denied | Cancelled) | (Approved, Active | Expired | Revoked) | (Active, Expired | Revoked)
+        (Pending, Approved | Denied | Cancelled)
+            | (Approved, Active | Expired | Revoked)
+            | (Active, Expired | Revoked)
     )
 }
 
@@ -92,7 +94,9 @@ fn from_row(row: &SqliteRow) -> Result<Record> {
     let decision: String = col(row, "decision")?;
     let context: String = col(row, "context")?;
     let ttl: i64 = col(row, "ttl_secs")?;
-    let ts = |name: &str| -> Result<Option<Timestamp>> { Ok(col::<Option<i64>>(row, name)?.map(Timestamp)) };
+    let ts = |name: &str| -> Result<Option<Timestamp>> {
+        Ok(col::<Option<i64>>(row, name)?.map(Timestamp))
+    };
     Ok(Record {
         request: api::Request {
             id: col(row, "id")?,
@@ -104,7 +108,8 @@ fn from_row(row: &SqliteRow) -> Result<Record> {
             reason: col(row, "reason")?,
             ticket: col(row, "ticket")?,
             break_glass: col(row, "break_glass")?,
-            state: State::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?,
+            state: State::parse(&state)
+                .ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?,
             decision: parse_json::<Decision>(&decision, "decision")?,
             decided_by: col(row, "decided_by")?,
             created_at: Timestamp(col(row, "created_at")?),
@@ -122,7 +127,10 @@ fn from_row(row: &SqliteRow) -> Result<Record> {
 
 pub(super) async fn get_in(conn: &mut SqliteConnection, id: &str) -> Result<Record> {
     let sql = format!("SELECT {COLUMNS} FROM requests WHERE id = ?");
-    let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(conn).await?;
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
     match row {
         Some(row) => from_row(&row),
         None => Err(StoreError::NotFound(format!("no request {id}"))),
@@ -139,9 +147,16 @@ pub(super) async fn transition_in(
     now: Timestamp,
 ) -> Result<()> {
     if !legal_transition(from, to) {
-        return Err(StoreError::Refused { id: id.into(), actual: None, to });
+        return Err(StoreError::Refused {
+            id: id.into(),
+            actual: None,
+            to,
+        });
     }
-    let (nb, exp) = change.window.map(|(a, b)| (Some(a.0), Some(b.0))).unwrap_or((None, None));
+    let (nb, exp) = change
+        .window
+        .map(|(a, b)| (Some(a.0), Some(b.0)))
+        .unwrap_or((None, None));
     let done = sqlx::query(
         "UPDATE requests SET state = ?, updated_at = ?, decided_by = COALESCE(?, decided_by), \
          comment = COALESCE(?, comment), not_before = COALESCE(?, not_before), \
@@ -161,7 +176,11 @@ pub(super) async fn transition_in(
         return Ok(());
     }
     let actual = get_in(conn, id).await?.state();
-    Err(StoreError::Refused { id: id.into(), actual: Some(actual), to })
+    Err(StoreError::Refused {
+        id: id.into(),
+        actual: Some(actual),
+        to,
+    })
 }
 
 impl Store {
@@ -170,7 +189,9 @@ impl Store {
     pub async fn insert_request(&self, rec: &Record, audit: AuditEntry) -> Result<Record> {
         let r = &rec.request;
         let mut tx = self.write().await?;
-        let sql = format!("INSERT INTO requests ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        let sql = format!(
+            "INSERT INTO requests ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        );
         let res = sqlx::query(AssertSqlSafe(sql))
             .bind(&r.id)
             .bind(&rec.requester_issuer)
@@ -181,7 +202,10 @@ impl Store {
             .bind(&r.resource)
             .bind(r.kind.to_string())
             .bind(&r.role)
-            .bind(i64::try_from(r.ttl_secs).map_err(|_| StoreError::Corrupt("ttl too large".into()))?)
+            .bind(
+                i64::try_from(r.ttl_secs)
+                    .map_err(|_| StoreError::Corrupt("ttl too large".into()))?,
+            )
             .bind(&r.reason)
             .bind(&r.ticket)
             .bind(r.break_glass)
@@ -197,7 +221,9 @@ impl Store {
             .execute(&mut *tx)
             .await;
         match res {
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(StoreError::Duplicate),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(StoreError::Duplicate);
+            }
             other => other?,
         };
         audit::append_in(&mut tx, &audit, r.created_at).await?;
@@ -226,7 +252,14 @@ impl Store {
 
     /// Move a request along one edge of the state machine, audited, or refuse with the state
     /// it is actually in.
-    pub async fn transition(&self, id: &str, from: State, to: State, change: Change, audit: AuditEntry) -> Result<Record> {
+    pub async fn transition(
+        &self,
+        id: &str,
+        from: State,
+        to: State,
+        change: Change,
+        audit: AuditEntry,
+    ) -> Result<Record> {
         let now = Timestamp::now();
         let mut tx = self.write().await?;
         transition_in(&mut tx, id, from, to, &change, now).await?;
@@ -249,7 +282,11 @@ impl Store {
         for s in states {
             q = q.bind(s.as_str());
         }
-        q.fetch_all(&self.pool).await?.iter().map(from_row).collect()
+        q.fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(from_row)
+            .collect()
     }
 
     /// One requester's requests, newest first.
@@ -257,7 +294,11 @@ impl Store {
         let sql = format!(
             "SELECT {COLUMNS} FROM requests WHERE requester_issuer = ? AND requester_sub = ? ORDER BY created_at DESC, id"
         );
-        let rows = sqlx::query(AssertSqlSafe(sql)).bind(issuer).bind(sub).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(issuer)
+            .bind(sub)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(from_row).collect()
     }
 
@@ -266,15 +307,20 @@ impl Store {
         let sql = format!(
             "SELECT {COLUMNS} FROM requests WHERE state IN ('approved', 'active') AND expires_at <= ? ORDER BY expires_at"
         );
-        let rows = sqlx::query(AssertSqlSafe(sql)).bind(now.0).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(now.0)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(from_row).collect()
     }
 
     /// When the next live grant ends.
     pub async fn next_expiry(&self) -> Result<Option<Timestamp>> {
-        let row = sqlx::query("SELECT MIN(expires_at) AS next FROM requests WHERE state IN ('approved', 'active')")
-            .fetch_one(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT MIN(expires_at) AS next FROM requests WHERE state IN ('approved', 'active')",
+        )
+        .fetch_one(&self.pool)
+        .await?;
         Ok(col::<Option<i64>>(&row, "next")?.map(Timestamp))
     }
 }

@@ -49,7 +49,9 @@ fn audit(action: &str) -> AuditEntry {
 
 /// Bring a fresh request into `state` along legal edges.
 async fn in_state(s: &Store, id: &str, state: State) {
-    s.insert_request(&record(id, id, State::Pending), audit("create")).await.unwrap();
+    s.insert_request(&record(id, id, State::Pending), audit("create"))
+        .await
+        .unwrap();
     let path: &[State] = match state {
         State::Pending => &[],
         State::Approved => &[State::Approved],
@@ -61,7 +63,9 @@ async fn in_state(s: &Store, id: &str, state: State) {
     };
     let mut from = State::Pending;
     for &to in path {
-        s.transition(id, from, to, Change::default(), audit("step")).await.unwrap();
+        s.transition(id, from, to, Change::default(), audit("step"))
+            .await
+            .unwrap();
         from = to;
     }
     assert_eq!(s.get(id).await.unwrap().state(), state);
@@ -76,30 +80,65 @@ async fn every_illegal_transition_is_refused_and_every_legal_one_happens_once() 
             n += 1;
             let id = format!("r{n}");
             in_state(&s, &id, from).await;
-            let res = s.transition(&id, from, to, Change::default(), audit("try")).await;
+            let res = s
+                .transition(&id, from, to, Change::default(), audit("try"))
+                .await;
             if legal_transition(from, to) {
                 assert_eq!(res.unwrap().state(), to, "{from} -> {to}");
                 // The same edge again starts from a state the request is no longer in.
-                let again = s.transition(&id, from, to, Change::default(), audit("again")).await;
+                let again = s
+                    .transition(&id, from, to, Change::default(), audit("again"))
+                    .await;
                 assert!(
                     matches!(again, Err(StoreError::Refused { actual: Some(a), .. }) if a == to),
                     "{from} -> {to} twice: {again:?}"
                 );
             } else {
-                assert!(matches!(res, Err(StoreError::Refused { .. })), "{from} -> {to} allowed");
-                assert_eq!(s.get(&id).await.unwrap().state(), from, "{from} -> {to} changed the state");
+                assert!(
+                    matches!(res, Err(StoreError::Refused { .. })),
+                    "{from} -> {to} allowed"
+                );
+                assert_eq!(
+                    s.get(&id).await.unwrap().state(),
+                    from,
+                    "{from} -> {to} changed the state"
+                );
             }
         }
     }
     // A transition from a state the request is not in is refused with the actual state.
     in_state(&s, "x", State::Pending).await;
-    let res = s.transition("x", State::Approved, State::Active, Change::default(), audit("skip")).await;
-    assert!(matches!(res, Err(StoreError::Refused { actual: Some(State::Pending), .. })));
+    let res = s
+        .transition(
+            "x",
+            State::Approved,
+            State::Active,
+            Change::default(),
+            audit("skip"),
+        )
+        .await;
     assert!(matches!(
-        s.transition("nope", State::Pending, State::Approved, Change::default(), audit("x")).await,
+        res,
+        Err(StoreError::Refused {
+            actual: Some(State::Pending),
+            ..
+        })
+    ));
+    assert!(matches!(
+        s.transition(
+            "nope",
+            State::Pending,
+            State::Approved,
+            Change::default(),
+            audit("x")
+        )
+        .await,
         Err(StoreError::NotFound(_))
     ));
-    assert_eq!(s.verify_audit_chain().await, Ok(s.audit_rows(0, 100_000).await.unwrap().len()));
+    assert_eq!(
+        s.verify_audit_chain().await,
+        Ok(s.audit_rows(0, 100_000).await.unwrap().len())
+    );
 }
 
 #[tokio::test]
@@ -108,11 +147,18 @@ async fn idempotency_keys_are_unique_per_requester() {
     let a = record("a", "k", State::Pending);
     s.insert_request(&a, audit("create")).await.unwrap();
     let dup = record("b", "k", State::Pending);
-    assert!(matches!(s.insert_request(&dup, audit("create")).await, Err(StoreError::Duplicate)));
+    assert!(matches!(
+        s.insert_request(&dup, audit("create")).await,
+        Err(StoreError::Duplicate)
+    ));
     let mut other = record("c", "k", State::Pending);
     other.requester_sub = "bob".into();
     s.insert_request(&other, audit("create")).await.unwrap();
-    let found = s.find_by_key("http://idp", "alice", "k").await.unwrap().unwrap();
+    let found = s
+        .find_by_key("http://idp", "alice", "k")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(found, s.get("a").await.unwrap());
     // The refused insert left no audit row behind.
     assert_eq!(s.audit_rows(0, 100).await.unwrap().len(), 2);
@@ -121,10 +167,21 @@ async fn idempotency_keys_are_unique_per_requester() {
 #[tokio::test]
 async fn the_audit_chain_links_rows_and_detects_edits() {
     let (_d, s) = store().await;
-    s.insert_request(&record("a", "k", State::Pending), audit("request.create").decision("require_approval", &["p".into()]))
-        .await
-        .unwrap();
-    s.transition("a", State::Pending, State::Denied, Change::default(), audit("request.deny")).await.unwrap();
+    s.insert_request(
+        &record("a", "k", State::Pending),
+        audit("request.create").decision("require_approval", &["p".into()]),
+    )
+    .await
+    .unwrap();
+    s.transition(
+        "a",
+        State::Pending,
+        State::Denied,
+        Change::default(),
+        audit("request.deny"),
+    )
+    .await
+    .unwrap();
     s.append_audit(audit("note").detail("hello")).await.unwrap();
     let rows = s.audit_rows(0, 100).await.unwrap();
     assert_eq!(rows.len(), 3);
@@ -136,8 +193,14 @@ async fn the_audit_chain_links_rows_and_detects_edits() {
     assert_eq!(rows[0].entry.policy_ids, ["p"]);
     assert_eq!(s.verify_audit_chain().await, Ok(3));
 
-    sqlx::query("UPDATE audit SET detail = 'nothing happened' WHERE seq = 2").execute(&s.pool).await.unwrap();
-    assert_eq!(s.verify_audit_chain().await, Err("audit row 2 was altered".into()));
+    sqlx::query("UPDATE audit SET detail = 'nothing happened' WHERE seq = 2")
+        .execute(&s.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.verify_audit_chain().await,
+        Err("audit row 2 was altered".into())
+    );
 }
 
 #[tokio::test]
@@ -152,17 +215,49 @@ async fn credentials_follow_their_grant() {
         token: "t".into(),
         expires_at: exp,
     };
-    let rec = s.save_credential("g", State::Approved, &cred, Some("hash".into()), audit("issue")).await.unwrap();
+    let rec = s
+        .save_credential(
+            "g",
+            State::Approved,
+            &cred,
+            Some("hash".into()),
+            audit("issue"),
+        )
+        .await
+        .unwrap();
     assert_eq!(rec.state(), State::Active);
     let now = Timestamp::now();
-    assert_eq!(s.live_credential("g", now).await.unwrap(), Some(cred.clone()));
-    assert_eq!(s.live_credential("g", exp).await.unwrap(), None, "not at expires_at");
+    assert_eq!(
+        s.live_credential("g", now).await.unwrap(),
+        Some(cred.clone())
+    );
+    assert_eq!(
+        s.live_credential("g", exp).await.unwrap(),
+        None,
+        "not at expires_at"
+    );
     // The grant window was never set here, so the token does not open the dev API.
     assert_eq!(s.live_grant_by_token("hash", now).await.unwrap(), None);
     // A grant that ended meanwhile stores nothing.
-    s.transition("g", State::Active, State::Revoked, Change::default(), audit("revoke")).await.unwrap();
-    let res = s.save_credential("g", State::Active, &cred, None, audit("issue")).await;
-    assert!(matches!(res, Err(StoreError::Refused { actual: Some(State::Revoked), .. })));
+    s.transition(
+        "g",
+        State::Active,
+        State::Revoked,
+        Change::default(),
+        audit("revoke"),
+    )
+    .await
+    .unwrap();
+    let res = s
+        .save_credential("g", State::Active, &cred, None, audit("issue"))
+        .await;
+    assert!(matches!(
+        res,
+        Err(StoreError::Refused {
+            actual: Some(State::Revoked),
+            ..
+        })
+    ));
     assert_eq!(s.ended_with_live_credentials().await.unwrap(), ["g"]);
     assert!(s.mark_credential_revoked("g", now).await.unwrap());
     assert!(!s.mark_credential_revoked("g", now).await.unwrap());
