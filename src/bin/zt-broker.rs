@@ -1,1 +1,38 @@
-fn main() {}
+//! `zt-broker`: parse the command line, run it on a tokio runtime, turn the error into an
+//! exit code. Nothing else lives here.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use zt::broker::cli::{Cli, Command};
+use zt::broker::dev;
+use zt::broker::error::Error;
+
+async fn run(cli: Cli) -> Result<(), Error> {
+    match cli.command {
+        Command::Dev(args) => {
+            let state_dir = zt::paths::state_dir()?;
+            let shutdown = dev::signals().await?;
+            dev::main(args, &state_dir, shutdown).await
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("cannot start the async runtime", e))
+        .and_then(|rt| rt.block_on(run(cli)));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("zt-broker: {e}");
+            if let Some(hint) = &e.hint {
+                eprintln!("  hint: {hint}");
+            }
+            ExitCode::from(e.code)
+        }
+    }
+}

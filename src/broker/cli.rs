@@ -1,0 +1,100 @@
+//! Every clap definition of `zt-broker`. These structs only describe: the first `///` line is
+//! the short help, the paragraph after it the long help. Nothing here acts.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// The reference broker of zt: policy, approvals, short-lived credentials, audit.
+#[derive(Debug, Parser)]
+#[command(
+    name = "zt-broker",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a self-contained development broker on this machine.
+    ///
+    /// One process on loopback with everything built in: SQLite, a development OpenID
+    /// provider (device flow) with demo users, a demo catalog (prod-k8s, prod-aws, prod-db),
+    /// dev issuers, and a tiny Kubernetes API for kubectl. Nothing it issues opens anything
+    /// real. Data lives in a temporary directory unless --data-dir says where to keep it.
+    Dev(DevArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct DevArgs {
+    #[command(subcommand)]
+    pub action: Option<DevAction>,
+
+    /// The TCP port to listen on (0: any free port; the first line of output names it).
+    #[arg(long, default_value_t = 8421)]
+    pub port: u16,
+
+    /// The loopback address to listen on.
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+    pub listen: IpAddr,
+
+    /// Keep the database and the dev IdP's signing key here, so requests, grants and logins
+    /// survive a restart (default: a temporary directory, deleted at exit).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Run in the background (log in the state directory); `zt-broker dev stop` ends it.
+    #[arg(long)]
+    pub detach: bool,
+
+    /// DEV ONLY: approve every device login as this demo user without asking.
+    ///
+    /// Anyone who can reach the port can then log in as that user. For demos and tests.
+    #[arg(long, value_name = "USER")]
+    pub auto_login: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DevAction {
+    /// Stop the dev broker started with --detach.
+    Stop,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn dev_flags_and_stop_parse() {
+        let c = Cli::try_parse_from([
+            "zt-broker",
+            "dev",
+            "--port",
+            "0",
+            "--detach",
+            "--auto-login",
+            "alice",
+        ])
+        .unwrap();
+        let Command::Dev(d) = c.command;
+        assert_eq!(
+            (d.port, d.detach, d.auto_login.as_deref()),
+            (0, true, Some("alice"))
+        );
+        let c = Cli::try_parse_from(["zt-broker", "dev", "stop"]).unwrap();
+        let Command::Dev(d) = c.command;
+        assert!(matches!(d.action, Some(DevAction::Stop)));
+    }
+}

@@ -1,0 +1,240 @@
+//! `zt-broker dev` in the foreground: bind, wire, announce (one line on stdout that tests
+//! parse, notes for people on stderr), serve until the shutdown future (SIGINT/SIGTERM), then
+//! clean up the state file and a temporary data directory.
+
+use std::future::Future;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use super::statefile::{self, DevBrokerFile};
+use super::wire::{self, DevOptions};
+use crate::broker::cli::DevArgs;
+use crate::broker::crypto;
+use crate::broker::devidp::DevIdp;
+use crate::broker::error::{Error, Result};
+use crate::broker::{reaper, server};
+
+/// The data directory: kept (`--data-dir`) or temporary, removed when dropped.
+struct DataDir {
+    path: PathBuf,
+    temporary: bool,
+}
+
+impl DataDir {
+    fn new(kept: Option<&Path>) -> Result<Self> {
+        let (path, temporary) = match kept {
+            Some(p) => (
+                std::path::absolute(p).map_err(|e| Error::io(p.display(), e))?,
+                false,
+            ),
+            None => {
+                let rand = crypto::random_string(crypto::LOWER_ALNUM, 8).map_err(Error::other)?;
+                (
+                    std::env::temp_dir()
+                        .join(format!("zt-broker-dev-{}-{rand}", std::process::id())),
+                    true,
+                )
+            }
+        };
+        crate::paths::ensure_private_dir(&path)?;
+        Ok(Self { path, temporary })
+    }
+}
+
+impl Drop for DataDir {
+    fn drop(&mut self) {
+        if self.temporary {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// The line tests and `--detach` parse: the first line on stdout.
+pub fn listening_line(url: &str) -> String {
+    format!("zt-broker dev listening on {url}")
+}
+
+fn notes(url: &str, data: &DataDir, auto_login: Option<&str>) {
+    let users: Vec<String> = DevIdp::demo_users()
+        .iter()
+        .map(|u| format!("{} ({})", u.name, u.groups.join(", ")))
+        .collect();
+    let kept = if data.temporary {
+        "temporary, deleted at exit"
+    } else {
+        "kept"
+    };
+    eprintln!("zt-broker dev: a development broker; nothing it issues opens anything real.");
+    eprintln!("  log in:   zt login --broker {url}");
+    eprintln!("  users:    {}", users.join(", "));
+    eprintln!("  catalog:  prod-k8s (kubernetes), prod-aws (aws), prod-db (postgres)");
+    eprintln!("  data:     {} ({kept})", data.path.display());
+    eprintln!("  stop:     Ctrl-C, or `zt-broker dev stop` when detached");
+    if let Some(u) = auto_login {
+        eprintln!();
+        eprintln!("  !!! DEV ONLY: --auto-login {u} !!!");
+        eprintln!("  !!! Every device login is approved as {u} without asking. Anyone who can");
+        eprintln!("  !!! reach {url} can act as {u}. Never use this outside a demo or a test.");
+    }
+}
+
+pub async fn run(
+    args: &DevArgs,
+    state_dir: &Path,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    if !args.listen.is_loopback() {
+        return Err(Error::usage(format!(
+            "--listen {}: the dev broker listens on loopback only",
+            args.listen
+        ))
+        .with_hint("it has no TLS and hands out demo logins; use 127.0.0.1 or ::1"));
+    }
+    if let Some(f) = statefile::running(state_dir).await {
+        return Err(Error::other(format!(
+            "a dev broker is already running at {} (pid {})",
+            f.url, f.pid
+        ))
+        .with_hint("stop it with `zt-broker dev stop`"));
+    }
+    let data = DataDir::new(args.data_dir.as_deref())?;
+    let addr = SocketAddr::new(args.listen, args.port);
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        Error::io(format!("cannot listen on {addr}"), e)
+            .with_hint("pick another --port (0: any free one)")
+    })?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Error::io("listener", e))?;
+    let url = format!("http://{local}");
+    let dev = wire::build(
+        &url,
+        DevOptions {
+            data_dir: data.path.clone(),
+            users: DevIdp::demo_users(),
+            auto_login: args.auto_login.clone(),
+        },
+    )
+    .await?;
+    let broker = dev.state.broker.clone();
+    let reaper = reaper::spawn(broker.clone());
+
+    let pid = std::process::id();
+    statefile::write(
+        state_dir,
+        &DevBrokerFile {
+            url: url.clone(),
+            pid,
+            data_dir: data.path.clone(),
+        },
+    )?;
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{}", listening_line(&url));
+        let _ = out.flush();
+    }
+    notes(&url, &data, args.auto_login.as_deref());
+
+    let served = server::serve(listener, dev.state, shutdown).await;
+    broker.closing.send_replace(true);
+    let _ = reaper.await;
+    broker.store.close().await;
+    statefile::remove_if_ours(state_dir, pid);
+    eprintln!("zt-broker dev: stopped");
+    served.map_err(|e| Error::io("server", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use clap::Parser;
+
+    use crate::broker::cli::{Cli, Command, DevArgs};
+    use crate::broker::dev::statefile;
+
+    fn args(extra: &[&str]) -> DevArgs {
+        let mut argv = vec!["zt-broker", "dev", "--port", "0"];
+        argv.extend_from_slice(extra);
+        let Command::Dev(a) = Cli::parse_from(argv).command;
+        a
+    }
+
+    async fn wait_for_file(state: &std::path::Path) -> statefile::DevBrokerFile {
+        let started = Instant::now();
+        loop {
+            if let Some(f) = statefile::read(state) {
+                return f;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "no dev-broker.json"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn dev_announces_itself_and_cleans_up_at_shutdown() {
+        let state = tempfile::tempdir().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let dir = state.path().to_owned();
+        let task = tokio::spawn(async move {
+            super::run(&args(&[]), &dir, async move {
+                let _ = rx.await;
+            })
+            .await
+        });
+        let f = wait_for_file(state.path()).await;
+        assert_eq!(f.pid, std::process::id());
+        assert!(f.url.starts_with("http://127.0.0.1:"), "{}", f.url);
+        assert!(statefile::answers(&f.url).await);
+        assert!(f.data_dir.join(super::wire::DB_FILE).exists());
+        // A second dev broker refuses to start beside it.
+        let second = super::run(&args(&[]), state.path(), async {}).await;
+        assert!(second.unwrap_err().message.contains("already running"));
+
+        tx.send(()).unwrap();
+        task.await.unwrap().unwrap();
+        assert!(
+            statefile::read(state.path()).is_none(),
+            "dev-broker.json removed"
+        );
+        assert!(
+            !f.data_dir.exists(),
+            "the temporary data directory is removed"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_kept_data_dir_survives_and_non_loopback_is_refused() {
+        let state = tempfile::tempdir().unwrap();
+        let data = tempfile::tempdir().unwrap();
+        let data_arg = data.path().to_str().unwrap().to_owned();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let dir = state.path().to_owned();
+        let a = args(&["--data-dir", &data_arg]);
+        let task = tokio::spawn(async move {
+            super::run(&a, &dir, async move {
+                let _ = rx.await;
+            })
+            .await
+        });
+        let f = wait_for_file(state.path()).await;
+        assert_eq!(f.data_dir, data.path());
+        tx.send(()).unwrap();
+        task.await.unwrap().unwrap();
+        assert!(data.path().join(super::wire::DB_FILE).exists());
+        assert!(data.path().join(super::wire::IDP_KEY_FILE).exists());
+
+        let e = super::run(&args(&["--listen", "0.0.0.0"]), state.path(), async {})
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, 2);
+        let e = super::run(&args(&["--auto-login", "nobody"]), state.path(), async {})
+            .await
+            .unwrap_err();
+        assert!(e.message.contains("nobody"), "{}", e.message);
+    }
+}

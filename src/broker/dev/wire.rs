@@ -1,0 +1,106 @@
+//! Build the whole dev broker for a URL: store, dev IdP, verifier trusting it, demo catalog
+//! and policy, dev issuers, and the extra routes (`/oidc`, `/dev/k8s`). The foreground
+//! `zt-broker dev` and the tests use this same wiring.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+
+use crate::api;
+use crate::broker::auth::{ClaimNames, JwksSource, TrustedIssuer, Verifier};
+use crate::broker::catalog::Catalog;
+use crate::broker::devidp::{DevIdp, DevIdpConfig, DevUser};
+use crate::broker::devk8s;
+use crate::broker::error::{Error, Result};
+use crate::broker::issuers::{Issuers, dev::DevIssuer};
+use crate::broker::policy::DemoPolicy;
+use crate::broker::state::{AppState, Broker};
+use crate::broker::store::Store;
+
+pub const CLIENT_ID: &str = "zt-cli";
+pub const AUDIENCE: &str = "zt-broker";
+pub const SCOPES: [&str; 4] = ["openid", "offline_access", "email", "profile"];
+/// Files in the data directory.
+pub const DB_FILE: &str = "broker.sqlite";
+pub const IDP_KEY_FILE: &str = "dev-idp-key.pem";
+
+pub struct DevOptions {
+    /// Holds the SQLite database and the IdP's signing key.
+    pub data_dir: PathBuf,
+    pub users: Vec<DevUser>,
+    pub auto_login: Option<String>,
+}
+
+pub struct DevBroker {
+    pub url: String,
+    pub state: AppState,
+    pub idp: Arc<DevIdp>,
+}
+
+/// Wire a dev broker that will answer at `url` (`http://127.0.0.1:PORT`, no trailing slash).
+pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
+    if let Some(u) = &opts.auto_login
+        && !opts.users.iter().any(|d| &d.name == u)
+    {
+        let names: Vec<_> = opts.users.iter().map(|d| d.name.as_str()).collect();
+        return Err(Error::usage(format!(
+            "--auto-login {u}: no such demo user (users: {})",
+            names.join(", ")
+        )));
+    }
+    let issuer = format!("{url}/oidc");
+    let store = Store::open(&opts.data_dir.join(DB_FILE)).await?;
+    let idp = DevIdp::new(DevIdpConfig {
+        issuer: issuer.clone(),
+        client_id: CLIENT_ID.into(),
+        audience: AUDIENCE.into(),
+        users: opts.users,
+        auto_login: opts.auto_login,
+        key_path: Some(opts.data_dir.join(IDP_KEY_FILE)),
+        access_ttl: Duration::from_secs(15 * 60),
+        interval_secs: 1,
+    })
+    .map_err(|e| Error::other(format!("dev IdP: {e}")))?;
+    let verifier = Verifier::new(
+        vec![TrustedIssuer {
+            issuer: issuer.clone(),
+            audience: AUDIENCE.into(),
+            jwks: JwksSource::Static(idp.jwks()),
+            claims: ClaimNames::default(),
+            leeway_secs: 30,
+            min_refetch_interval: Duration::from_secs(300),
+        }],
+        reqwest::Client::new(),
+    );
+    let catalog = Catalog::demo().map_err(Error::other)?;
+    let mut issuers = Issuers::default();
+    let dev_issuer = DevIssuer::new(format!("{url}/dev/k8s"), store.clone());
+    for res in catalog.resources() {
+        issuers.insert(res.name.clone(), dev_issuer.clone());
+    }
+    let discovery = api::Discovery {
+        issuer,
+        client_id: CLIENT_ID.into(),
+        scopes: SCOPES.iter().map(|s| s.to_string()).collect(),
+        audience: AUDIENCE.into(),
+        broker_version: env!("CARGO_PKG_VERSION").into(),
+    };
+    let broker = Broker::new(
+        store.clone(),
+        catalog,
+        Box::new(DemoPolicy),
+        issuers,
+        verifier,
+        discovery,
+    );
+    let extra = Router::new()
+        .nest("/dev/k8s", devk8s::router(store))
+        .nest("/oidc", idp.clone().router());
+    Ok(DevBroker {
+        url: url.to_owned(),
+        state: AppState::new(broker).with_routes(extra),
+        idp,
+    })
+}

@@ -1,0 +1,88 @@
+//! Issuers mint the credential of a grant at its target and take it back. One [`Issuer`] per
+//! catalog resource; the dev issuers ([`dev`]) stand in for the real Kubernetes, AWS STS and
+//! PostgreSQL issuers with credentials in the same formats.
+
+pub mod dev;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::api::{Credential, ResourceKind, Timestamp};
+use crate::broker::catalog::Catalog;
+use crate::broker::store::Record;
+
+/// What an issuer knows about the grant it mints for.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub id: String,
+    /// The requester's display name (for session names, database role names).
+    pub requester: String,
+    pub resource: String,
+    pub kind: ResourceKind,
+    pub role: String,
+    pub not_before: Timestamp,
+    /// The credential must not outlive this.
+    pub expires_at: Timestamp,
+    /// The resource's issuer settings overlaid with the role's (see the catalog).
+    pub settings: toml::Table,
+}
+
+impl Grant {
+    /// The grant behind a stored request, with its catalog settings. `None` when the request
+    /// has no window (never approved) or its resource/role left the catalog.
+    pub fn from_record(rec: &Record, catalog: &Catalog) -> Option<Self> {
+        let r = &rec.request;
+        let res = catalog.resource(&r.resource)?;
+        let role = res.role(&r.role)?;
+        Some(Self {
+            id: r.id.clone(),
+            requester: r.requester.clone(),
+            resource: r.resource.clone(),
+            kind: r.kind,
+            role: r.role.clone(),
+            not_before: r.not_before?,
+            expires_at: r.expires_at?,
+            settings: res.settings_for(role),
+        })
+    }
+}
+
+/// The target refused or could not be reached. The message reaches the caller (502) and the
+/// audit log, so it must name what failed and never carry a secret.
+#[derive(Debug, Clone)]
+pub struct IssueError(pub String);
+
+impl fmt::Display for IssueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A boxed future, so issuers of different types live behind one `dyn Issuer`.
+pub type IssueFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, IssueError>> + Send + 'a>>;
+
+pub trait Issuer: Send + Sync {
+    /// Mint the grant's credential at the target; it must expire no later than the grant.
+    fn issue<'a>(&'a self, grant: &'a Grant) -> IssueFuture<'a, Credential>;
+    /// Take the grant's credential back at the target. Idempotent.
+    fn revoke<'a>(&'a self, grant: &'a Grant) -> IssueFuture<'a, ()>;
+}
+
+/// The issuer of each catalog resource.
+#[derive(Clone, Default)]
+pub struct Issuers {
+    by_resource: HashMap<String, Arc<dyn Issuer>>,
+}
+
+impl Issuers {
+    pub fn insert(&mut self, resource: impl Into<String>, issuer: Arc<dyn Issuer>) {
+        self.by_resource.insert(resource.into(), issuer);
+    }
+
+    pub fn get(&self, resource: &str) -> Option<Arc<dyn Issuer>> {
+        self.by_resource.get(resource).cloned()
+    }
+}

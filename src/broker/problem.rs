@@ -1,0 +1,181 @@
+//! The broker's HTTP error: every failure a handler can return, classified once into an
+//! RFC 9457 problem (`application/problem+json`) whose `type` slug comes from
+//! [`crate::api::problem`], so the client can map it to an exit code without reading prose.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::api::{Problem, problem};
+
+/// An error answer. `detail` is for people and never carries a secret.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub slug: &'static str,
+    pub title: &'static str,
+    pub detail: Option<String>,
+    /// For 401: the `WWW-Authenticate` challenge (RFC 6750 §3).
+    challenge: Option<&'static str>,
+}
+
+impl ApiError {
+    fn new(
+        status: StatusCode,
+        slug: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            slug,
+            title,
+            detail: Some(detail.into()),
+            challenge: None,
+        }
+    }
+
+    /// No bearer token (RFC 6750: a bare challenge, no error code).
+    pub fn unauthenticated(detail: impl Into<String>) -> Self {
+        let mut e = Self::new(
+            StatusCode::UNAUTHORIZED,
+            problem::UNAUTHENTICATED,
+            "Authentication required",
+            detail,
+        );
+        e.challenge = Some("Bearer");
+        e
+    }
+
+    /// A bearer token that did not verify.
+    pub fn invalid_token(detail: impl Into<String>) -> Self {
+        let mut e = Self::unauthenticated(detail);
+        e.challenge = Some("Bearer error=\"invalid_token\"");
+        e
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            problem::FORBIDDEN,
+            "Forbidden",
+            detail,
+        )
+    }
+
+    pub fn self_approval(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            problem::SELF_APPROVAL,
+            "You cannot decide your own request",
+            detail,
+        )
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            problem::NOT_FOUND,
+            "Not found",
+            detail,
+        )
+    }
+
+    pub fn invalid(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            problem::INVALID_REQUEST,
+            "Invalid request",
+            detail,
+        )
+    }
+
+    pub fn method_not_allowed(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            problem::INVALID_REQUEST,
+            "Method not allowed",
+            detail,
+        )
+    }
+
+    pub fn ttl_exceeded(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            problem::TTL_EXCEEDED,
+            "TTL longer than policy allows",
+            detail,
+        )
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, problem::CONFLICT, "Conflict", detail)
+    }
+
+    pub fn grant_not_live(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::GONE,
+            problem::GRANT_NOT_LIVE,
+            "The grant is not live",
+            detail,
+        )
+    }
+
+    pub fn issuer_failed(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_GATEWAY,
+            problem::ISSUER_FAILED,
+            "The credential issuer failed",
+            detail,
+        )
+    }
+
+    /// Something broke inside the broker. The cause goes to the log, not to the caller.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        eprintln!("zt-broker: internal error: {cause}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            problem::INTERNAL,
+            "Internal error",
+            "the broker failed; its log has the cause",
+        )
+    }
+
+    pub fn problem(&self) -> Problem {
+        Problem {
+            type_: format!("{}{}", problem::BASE, self.slug),
+            title: self.title.to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut resp = (self.status, Json(self.problem())).into_response();
+        let headers = resp.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if let Some(c) = self.challenge {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(c));
+        }
+        resp
+    }
+}
+
+impl From<crate::broker::store::StoreError> for ApiError {
+    fn from(e: crate::broker::store::StoreError) -> Self {
+        use crate::broker::store::StoreError;
+        match e {
+            StoreError::NotFound(what) => Self::not_found(what),
+            StoreError::Refused { id, actual, to } => Self::conflict(match actual {
+                Some(actual) => format!("request {id} is {actual}; it cannot become {to}"),
+                None => format!("request {id} cannot become {to}"),
+            }),
+            other => Self::internal(other),
+        }
+    }
+}

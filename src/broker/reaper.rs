@@ -1,0 +1,174 @@
+//! The expiry reaper: marks every live grant `expired` when its window closes and revokes its
+//! credential at the issuer. It works from the store, not from memory, so grants outlive a
+//! restart; it sleeps until the next expiry or until told of a new grant — no fixed poll.
+//! (Expiry is also enforced when credentials are read, so a late reaper never extends a grant.)
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::api::{State, Timestamp};
+use crate::broker::lifecycle;
+use crate::broker::state::Broker;
+
+pub const ACTOR: &str = "zt-broker/reaper";
+
+/// The longest the reaper sleeps without news (a safety net for clock jumps), and how long it
+/// backs off after a store error.
+const IDLE: Duration = Duration::from_secs(3600);
+const BACKOFF: Duration = Duration::from_secs(5);
+
+/// Run the reaper until the broker starts closing.
+pub fn spawn(broker: Arc<Broker>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(run(broker))
+}
+
+/// One pass: expire what is due and retry revocations left undone. Returns how long to sleep.
+pub async fn pass(b: &Broker) -> Duration {
+    let now = Timestamp::now();
+    let mut retry_soon = false;
+    match b.store.due_grants(now).await {
+        Ok(due) => {
+            for rec in due {
+                let detail = match rec.request.expires_at {
+                    Some(e) => format!("window closed at {e}"),
+                    None => "window closed".into(),
+                };
+                // Refused means someone else (a revoke) ended it first: nothing to do.
+                match lifecycle::end_grant(b, &rec, State::Expired, ACTOR, detail).await {
+                    Ok((_, revoked)) => retry_soon |= !revoked,
+                    Err(crate::broker::store::StoreError::Refused { .. }) => {}
+                    Err(e) => eprintln!("zt-broker: reaper: expiring {}: {e}", rec.id()),
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("zt-broker: reaper: {e}");
+            return BACKOFF;
+        }
+    }
+    match b.store.ended_with_live_credentials().await {
+        Ok(ids) => {
+            for id in ids {
+                if let Ok(rec) = b.store.get(&id).await {
+                    retry_soon |= !lifecycle::revoke_at_target(b, &rec).await;
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("zt-broker: reaper: {e}");
+            retry_soon = true;
+        }
+    }
+    let next = match b.store.next_expiry().await {
+        Ok(Some(t)) => t
+            .to_system_time()
+            .duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO)
+            .min(IDLE),
+        Ok(None) => IDLE,
+        Err(e) => {
+            eprintln!("zt-broker: reaper: {e}");
+            BACKOFF
+        }
+    };
+    if retry_soon { next.min(BACKOFF) } else { next }
+}
+
+async fn run(b: Arc<Broker>) {
+    let mut closing = b.closing.subscribe();
+    loop {
+        if *closing.borrow_and_update() {
+            return;
+        }
+        let sleep = pass(&b).await;
+        tokio::select! {
+            _ = tokio::time::sleep(sleep) => {}
+            _ = b.reaper_wake.notified() => {}
+            _ = closing.changed() => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use crate::api::State;
+    use crate::broker::testkit::TestBroker;
+
+    async fn wait_for_state(t: &TestBroker, id: &str, state: State, within: Duration) -> Duration {
+        let started = Instant::now();
+        loop {
+            let rec = t.broker.store.get(id).await.unwrap();
+            if rec.state() == state {
+                return started.elapsed();
+            }
+            assert!(
+                started.elapsed() < within,
+                "{id} still {} after {within:?}",
+                rec.state()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_two_second_grant_expires_on_time_and_its_credential_is_revoked() {
+        let t = TestBroker::start().await;
+        let id = t.create("alice", "prod-k8s", "view", 2).await.id();
+        assert_eq!(
+            t.post("alice", &format!("/v1/grants/{id}/credentials"), None)
+                .await
+                .status,
+            200
+        );
+        let rec = t.broker.store.get(&id).await.unwrap();
+        let took = wait_for_state(&t, &id, State::Expired, Duration::from_secs(5)).await;
+        let late = crate::api::Timestamp::now().0 - rec.request.expires_at.unwrap().0;
+        eprintln!("expired {took:?} after the credential call, {late}s after expires_at");
+        assert!(late <= 1, "expired {late}s late");
+        // The credential is revoked at its target right after.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!t.broker.store.has_unrevoked_credential(&id).await.unwrap());
+        let rows = t.broker.store.audit_rows(0, 100).await.unwrap();
+        assert!(
+            rows.iter()
+                .any(|r| r.entry.action == "grant.expire" && r.entry.actor == super::ACTOR)
+        );
+        assert!(rows.iter().any(|r| r.entry.action == "credential.revoke"));
+    }
+
+    #[tokio::test]
+    async fn a_pending_expiry_survives_a_restart() {
+        let t = TestBroker::start().await;
+        let id = t.create("alice", "prod-db", "readonly", 3).await.id();
+        assert_eq!(
+            t.post("alice", &format!("/v1/grants/{id}/credentials"), None)
+                .await
+                .status,
+            200
+        );
+        let dir = t.stop().await;
+        // A new store and reaper on the same SQLite file, nothing carried in memory.
+        let t = TestBroker::start_in(dir).await;
+        assert_eq!(
+            t.broker.store.get(&id).await.unwrap().state(),
+            State::Active
+        );
+        wait_for_state(&t, &id, State::Expired, Duration::from_secs(6)).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!t.broker.store.has_unrevoked_credential(&id).await.unwrap());
+        // The dev IdP key survived too: the same user's token still verifies.
+        assert_eq!(t.get("alice", "/v1/me").await.status, 200);
+    }
+
+    #[tokio::test]
+    async fn grants_that_expired_while_down_are_expired_at_start() {
+        let t = TestBroker::start().await;
+        let id = t.create("alice", "prod-k8s", "view", 1).await.id();
+        let dir = t.stop().await;
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        let t = TestBroker::start_in(dir).await;
+        wait_for_state(&t, &id, State::Expired, Duration::from_secs(2)).await;
+    }
+}

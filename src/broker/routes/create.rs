@@ -1,0 +1,388 @@
+//! `POST /v1/requests`: check the request against the catalog, ask policy, store it with its
+//! decision — once per `Idempotency-Key`, so a retried POST never makes a second request.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+
+use super::extract::{ApiJson, Caller};
+use crate::api::{self, CreateRequest, Outcome, Timestamp};
+use crate::broker::auth::Principal;
+use crate::broker::catalog::human_ttl;
+use crate::broker::crypto::{new_id, sha256_hex};
+use crate::broker::policy::PolicyInput;
+use crate::broker::problem::ApiError;
+use crate::broker::state::AppState;
+use crate::broker::store::{AuditEntry, Record, StoreError};
+
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+const MAX_REASON: usize = 2000;
+const MAX_SHORT: usize = 256;
+
+fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
+    let key = headers
+        .get(IDEMPOTENCY_KEY)
+        .ok_or_else(|| ApiError::invalid("the Idempotency-Key header is required"))?
+        .to_str()
+        .map_err(|_| ApiError::invalid("the Idempotency-Key header must be visible ASCII"))?
+        .trim();
+    if key.is_empty() || key.len() > 255 {
+        return Err(ApiError::invalid(
+            "the Idempotency-Key header must have 1 to 255 characters",
+        ));
+    }
+    Ok(key.to_owned())
+}
+
+fn check_lengths(body: &CreateRequest) -> Result<(), ApiError> {
+    let too_long = |what: &str, v: &str, max: usize| {
+        (v.chars().count() > max)
+            .then(|| ApiError::invalid(format!("{what} is longer than {max} characters")))
+    };
+    let c = &body.context;
+    [
+        too_long("reason", body.reason.as_deref().unwrap_or(""), MAX_REASON),
+        too_long("ticket", body.ticket.as_deref().unwrap_or(""), MAX_SHORT),
+        too_long("context.hostname", &c.hostname, MAX_SHORT),
+        too_long("context.platform", &c.platform, MAX_SHORT),
+        too_long("context.client_version", &c.client_version, MAX_SHORT),
+    ]
+    .into_iter()
+    .flatten()
+    .next()
+    .map_or(Ok(()), Err)
+}
+
+/// The original request for a reused key: the same body answers it again (200), another body
+/// is a conflict.
+fn replay(
+    existing: Record,
+    body_sha256: &str,
+    key: &str,
+) -> Result<(StatusCode, Json<api::Request>), ApiError> {
+    if existing.body_sha256 == body_sha256 {
+        return Ok((StatusCode::OK, Json(existing.request)));
+    }
+    Err(ApiError::conflict(format!(
+        "Idempotency-Key {key:?} was already used for a different request ({})",
+        existing.id()
+    )))
+}
+
+fn audit_detail(p: &Principal, r: &api::Request, ctx: &api::ClientContext) -> String {
+    let mut d = format!(
+        "{}/{} for {}s by {}",
+        r.resource,
+        r.role,
+        r.ttl_secs,
+        p.display()
+    );
+    if let Some(reason) = &r.reason {
+        d.push_str(&format!("; reason: {reason}"));
+    }
+    if let Some(ticket) = &r.ticket {
+        d.push_str(&format!("; ticket: {ticket}"));
+    }
+    if r.break_glass {
+        d.push_str("; BREAK-GLASS");
+    }
+    d.push_str(&format!(
+        "; client: {} {} zt/{}",
+        ctx.hostname, ctx.platform, ctx.client_version
+    ));
+    d
+}
+
+pub async fn create(
+    State(s): State<AppState>,
+    Caller(p): Caller,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<CreateRequest>,
+) -> Result<(StatusCode, Json<api::Request>), ApiError> {
+    let b = &s.broker;
+    let key = idempotency_key(&headers)?;
+    let body_sha256 = sha256_hex(&serde_json::to_vec(&body).map_err(ApiError::internal)?);
+    if let Some(existing) = b.store.find_by_key(&p.issuer, &p.sub, &key).await? {
+        return replay(existing, &body_sha256, &key);
+    }
+
+    let res = b.catalog.resource(&body.resource).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "there is no resource {:?} in the catalog",
+            body.resource
+        ))
+    })?;
+    let role_name = body.role.as_deref().unwrap_or(&res.default_role);
+    let role = res.role(role_name).ok_or_else(|| {
+        ApiError::invalid(format!(
+            "{} has no role {role_name:?} (roles: {})",
+            res.name,
+            res.role_names().join(", ")
+        ))
+    })?;
+    if body.ttl_secs == 0 {
+        return Err(ApiError::invalid("ttl_secs must be at least 1"));
+    }
+    if body.ttl_secs > role.max_ttl.as_secs() {
+        return Err(ApiError::ttl_exceeded(format!(
+            "the longest {}/{} grant is {}",
+            res.name,
+            role.name,
+            human_ttl(role.max_ttl)
+        )));
+    }
+    check_lengths(&body)?;
+
+    let now = Timestamp::now();
+    let decision = b.policy.decide(&PolicyInput {
+        principal: &p,
+        resource: res,
+        role,
+        ttl_secs: body.ttl_secs,
+        reason: body.reason.as_deref(),
+        ticket: body.ticket.as_deref(),
+        break_glass: body.break_glass,
+        context: &body.context,
+        now,
+    });
+    let (state, window) = match decision.outcome {
+        Outcome::Grant => (
+            api::State::Approved,
+            Some((now, now.add_secs(body.ttl_secs as i64))),
+        ),
+        Outcome::RequireApproval => (api::State::Pending, None),
+        Outcome::Deny => (api::State::Denied, None),
+    };
+    let request = api::Request {
+        id: new_id().map_err(ApiError::internal)?,
+        requester: p.display().to_owned(),
+        resource: res.name.clone(),
+        kind: res.kind,
+        role: role.name.clone(),
+        ttl_secs: body.ttl_secs,
+        reason: body.reason.clone(),
+        ticket: body.ticket.clone(),
+        break_glass: body.break_glass,
+        state,
+        decision,
+        decided_by: None,
+        created_at: now,
+        not_before: window.map(|w| w.0),
+        expires_at: window.map(|w| w.1),
+    };
+    let outcome = serde_json::to_value(request.decision.outcome)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let audit = AuditEntry::new(p.display(), "request.create", Some(&request.id))
+        .decision(outcome, &request.decision.policy_ids)
+        .detail(audit_detail(&p, &request, &body.context));
+    let rec = Record {
+        request,
+        requester_issuer: p.issuer.clone(),
+        requester_sub: p.sub.clone(),
+        idempotency_key: key.clone(),
+        body_sha256: body_sha256.clone(),
+        context: body.context.clone(),
+        comment: None,
+    };
+    match b.store.insert_request(&rec, audit).await {
+        Ok(stored) => {
+            if stored.state().is_live() {
+                b.reaper_wake.notify_one();
+            }
+            Ok((StatusCode::CREATED, Json(stored.request)))
+        }
+        // The same key raced in from a concurrent retry: answer as for a replay.
+        Err(StoreError::Duplicate) => match b.store.find_by_key(&p.issuer, &p.sub, &key).await? {
+            Some(existing) => replay(existing, &body_sha256, &key),
+            None => Err(ApiError::internal("idempotency key vanished")),
+        },
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use reqwest::Method;
+    use serde_json::json;
+
+    use crate::broker::testkit::TestBroker;
+
+    #[tokio::test]
+    async fn view_is_granted_at_once_with_its_window() {
+        let t = TestBroker::start().await;
+        let r = t.create("alice", "prod-k8s", "view", 3600).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        let b = &r.body;
+        assert_eq!(b["state"], "approved");
+        assert_eq!(b["requester"], "alice@example.com");
+        assert_eq!(b["kind"], "kubernetes");
+        assert_eq!(b["decision"]["outcome"], "grant");
+        assert_eq!(b["decision"]["policy_ids"], json!(["demo/auto-view"]));
+        let nb = crate::api::Timestamp::parse_rfc3339(b["not_before"].as_str().unwrap()).unwrap();
+        let exp = crate::api::Timestamp::parse_rfc3339(b["expires_at"].as_str().unwrap()).unwrap();
+        assert_eq!(exp.0 - nb.0, 3600);
+        assert!((nb.0 - crate::api::Timestamp::now().0).abs() <= 2);
+    }
+
+    #[tokio::test]
+    async fn the_default_role_is_used_when_none_is_named() {
+        let t = TestBroker::start().await;
+        let body = json!({"resource": "prod-db", "ttl_secs": 60});
+        let r = t
+            .send(
+                Some("alice"),
+                Method::POST,
+                "/v1/requests",
+                Some(body),
+                Some("k1"),
+            )
+            .await;
+        assert_eq!((r.status, r.body["role"].as_str()), (201, Some("readonly")));
+    }
+
+    #[tokio::test]
+    async fn admin_waits_for_an_approver_and_a_policy_deny_is_not_an_error() {
+        let t = TestBroker::start().await;
+        let r = t.create("alice", "prod-k8s", "admin", 600).await;
+        assert_eq!((r.status, r.body["state"].as_str()), (201, Some("pending")));
+        assert_eq!(r.body["decision"]["outcome"], "require_approval");
+        assert_eq!(r.body["decision"]["approver_groups"], json!(["sre-leads"]));
+        assert!(r.body.get("expires_at").is_none());
+
+        let d = t.create("outsider", "prod-k8s", "view", 600).await;
+        assert_eq!(
+            (d.status, d.body["state"].as_str()),
+            (201, Some("denied")),
+            "{:?}",
+            d.body
+        );
+        assert_eq!(
+            d.body["decision"]["policy_ids"],
+            json!(["demo/not-eligible"])
+        );
+        assert!(
+            d.body["decision"]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("engineering")
+        );
+    }
+
+    #[tokio::test]
+    async fn the_same_key_returns_the_same_request_and_a_different_body_conflicts() {
+        let t = TestBroker::start().await;
+        let body =
+            json!({"resource": "prod-k8s", "role": "view", "ttl_secs": 60, "reason": "INC-1"});
+        let first = t
+            .send(
+                Some("alice"),
+                Method::POST,
+                "/v1/requests",
+                Some(body.clone()),
+                Some("key-1"),
+            )
+            .await;
+        assert_eq!(first.status, 201);
+        let again = t
+            .send(
+                Some("alice"),
+                Method::POST,
+                "/v1/requests",
+                Some(body.clone()),
+                Some("key-1"),
+            )
+            .await;
+        assert_eq!(again.status, 200);
+        assert_eq!(again.id(), first.id());
+        // Another principal's same key is another request.
+        let bob = t
+            .send(
+                Some("bob"),
+                Method::POST,
+                "/v1/requests",
+                Some(body),
+                Some("key-1"),
+            )
+            .await;
+        assert_eq!(bob.status, 201);
+        assert_ne!(bob.id(), first.id());
+
+        let other =
+            json!({"resource": "prod-k8s", "role": "view", "ttl_secs": 120, "reason": "INC-1"});
+        let c = t
+            .send(
+                Some("alice"),
+                Method::POST,
+                "/v1/requests",
+                Some(other),
+                Some("key-1"),
+            )
+            .await;
+        assert_eq!((c.status, c.slug()), (409, "conflict"), "{:?}", c.body);
+        let mine = t.get("alice", "/v1/requests?requester=me").await;
+        assert_eq!(mine.body["requests"].as_array().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn requests_are_validated_against_the_catalog() {
+        let t = TestBroker::start().await;
+        let r = t.create("alice", "prod-nope", "view", 60).await;
+        assert_eq!((r.status, r.slug()), (404, "not-found"));
+        let r = t.create("alice", "prod-k8s", "god", 60).await;
+        assert_eq!((r.status, r.slug()), (400, "invalid-request"));
+        let r = t.create("alice", "prod-k8s", "view", 0).await;
+        assert_eq!((r.status, r.slug()), (400, "invalid-request"));
+        let r = t.create("alice", "prod-k8s", "view", 8 * 3600 + 1).await;
+        assert_eq!((r.status, r.slug()), (422, "ttl-exceeded"));
+        assert_eq!(r.body["detail"], "the longest prod-k8s/view grant is 8h");
+        assert_eq!(r.headers["content-type"], "application/problem+json");
+        let r = t.create("alice", "prod-k8s", "admin", 3601).await;
+        assert_eq!(r.body["detail"], "the longest prod-k8s/admin grant is 1h");
+    }
+
+    #[tokio::test]
+    async fn bodies_that_are_not_the_expected_json_are_400_problems() {
+        let t = TestBroker::start().await;
+        let tok = t.token("alice");
+        let http = reqwest::Client::new();
+        for (ctype, body) in [
+            ("application/json", "{not json"),
+            ("application/json", r#"{"resource": "prod-k8s"}"#),
+            ("application/json", r#"{"resource": 7, "ttl_secs": 60}"#),
+            ("text/plain", r#"{"resource": "prod-k8s", "ttl_secs": 60}"#),
+        ] {
+            let r = http
+                .post(format!("{}/v1/requests", t.url))
+                .bearer_auth(&tok)
+                .header("Idempotency-Key", "k")
+                .header("content-type", ctype)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 400, "{body}");
+            assert_eq!(r.headers()["content-type"], "application/problem+json");
+            let p: crate::api::Problem = r.json().await.unwrap();
+            assert_eq!(crate::api::problem::slug(&p.type_), "invalid-request");
+        }
+        let r = t
+            .send(
+                Some("alice"),
+                Method::POST,
+                "/v1/requests",
+                Some(json!({"resource": "prod-k8s", "ttl_secs": 60})),
+                None,
+            )
+            .await;
+        assert_eq!((r.status, r.slug()), (400, "invalid-request"));
+        assert!(
+            r.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("Idempotency-Key")
+        );
+    }
+}

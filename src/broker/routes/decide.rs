@@ -1,0 +1,210 @@
+//! `POST /v1/requests/{id}/approve` and `/deny`: a member of the request's approver groups
+//! decides a pending request — never its own requester (separation of duties). Approval
+//! opens the grant window now: the TTL starts at approval, not at the request.
+
+use axum::Json;
+use axum::extract::State;
+
+use super::extract::{ApiPath, Caller, OptionalJson};
+use crate::api::{self, Comment, Timestamp};
+use crate::broker::auth::Principal;
+use crate::broker::lifecycle;
+use crate::broker::problem::ApiError;
+use crate::broker::state::AppState;
+use crate::broker::store::{AuditEntry, Change, Record};
+
+#[derive(Clone, Copy)]
+enum Verdict {
+    Approve,
+    Deny,
+}
+
+fn authorize(rec: &Record, p: &Principal, verb: &str) -> Result<(), ApiError> {
+    let id = rec.id();
+    if rec.is_requester(p) {
+        return Err(ApiError::self_approval(format!(
+            "you requested {id}; someone else in {} must {verb} it",
+            rec.request.decision.approver_groups.join(" or ")
+        )));
+    }
+    if !rec.is_approver(p) {
+        let groups = &rec.request.decision.approver_groups;
+        return Err(ApiError::forbidden(if groups.is_empty() {
+            format!("request {id} takes no approvals")
+        } else {
+            format!(
+                "only members of {} may {verb} request {id}",
+                groups.join(" or ")
+            )
+        }));
+    }
+    Ok(())
+}
+
+async fn decide(
+    s: AppState,
+    p: Principal,
+    id: String,
+    comment: Comment,
+    verdict: Verdict,
+) -> Result<Json<api::Request>, ApiError> {
+    let b = &s.broker;
+    let verb = match verdict {
+        Verdict::Approve => "approve",
+        Verdict::Deny => "deny",
+    };
+    let rec = b.store.get(&id).await?;
+    authorize(&rec, &p, verb)?;
+    if rec.state() != api::State::Pending {
+        return Err(ApiError::conflict(format!(
+            "request {id} is {}, not pending",
+            rec.state()
+        )));
+    }
+    let now = Timestamp::now();
+    let (to, window) = match verdict {
+        Verdict::Approve => (
+            api::State::Approved,
+            Some((now, now.add_secs(rec.request.ttl_secs as i64))),
+        ),
+        Verdict::Deny => (api::State::Denied, None),
+    };
+    let r = &rec.request;
+    let mut detail = format!(
+        "{}/{} for {}s requested by {}",
+        r.resource, r.role, r.ttl_secs, r.requester
+    );
+    if let Some(c) = &comment.comment {
+        detail.push_str(&format!("; comment: {c}"));
+    }
+    let audit = AuditEntry::new(p.display(), format!("request.{verb}"), Some(&id))
+        .decision(verb, &r.decision.policy_ids)
+        .detail(detail);
+    let change = Change {
+        decided_by: Some(p.display().to_owned()),
+        comment: comment.comment,
+        window,
+    };
+    // From `pending` only: a concurrent decision makes this one a 409, never a second change.
+    let rec = lifecycle::transition(b, &id, api::State::Pending, to, change, audit).await?;
+    Ok(Json(rec.request))
+}
+
+pub async fn approve(
+    State(s): State<AppState>,
+    Caller(p): Caller,
+    ApiPath(id): ApiPath<String>,
+    OptionalJson(c): OptionalJson<Comment>,
+) -> Result<Json<api::Request>, ApiError> {
+    decide(s, p, id, c, Verdict::Approve).await
+}
+
+pub async fn deny(
+    State(s): State<AppState>,
+    Caller(p): Caller,
+    ApiPath(id): ApiPath<String>,
+    OptionalJson(c): OptionalJson<Comment>,
+) -> Result<Json<api::Request>, ApiError> {
+    decide(s, p, id, c, Verdict::Deny).await
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::api::Timestamp;
+    use crate::broker::testkit::TestBroker;
+
+    fn ts(v: &serde_json::Value) -> Timestamp {
+        Timestamp::parse_rfc3339(v.as_str().expect("a time")).unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_approver_approves_and_the_ttl_starts_then() {
+        let t = TestBroker::start().await;
+        let r = t.create("alice", "prod-k8s", "admin", 1800).await;
+        let id = r.id();
+        let a = t
+            .post(
+                "bob",
+                &format!("/v1/requests/{id}/approve"),
+                Some(json!({"comment": "ok for INC-1"})),
+            )
+            .await;
+        assert_eq!(a.status, 200, "{:?}", a.body);
+        assert_eq!(a.body["state"], "approved");
+        assert_eq!(a.body["decided_by"], "bob@example.com");
+        let (nb, exp) = (ts(&a.body["not_before"]), ts(&a.body["expires_at"]));
+        assert_eq!(exp.0 - nb.0, 1800);
+        assert!((nb.0 - Timestamp::now().0).abs() <= 2);
+        // Decided once: a second decision is a conflict.
+        let again = t
+            .post("dave", &format!("/v1/requests/{id}/deny"), None)
+            .await;
+        assert_eq!((again.status, again.slug()), (409, "conflict"));
+    }
+
+    #[tokio::test]
+    async fn nobody_approves_their_own_request_even_an_approver() {
+        let t = TestBroker::start().await;
+        let id = t.create("alice", "prod-k8s", "admin", 600).await.id();
+        let r = t
+            .post("alice", &format!("/v1/requests/{id}/approve"), None)
+            .await;
+        assert_eq!((r.status, r.slug()), (403, "self-approval"));
+        // dave is in sre-leads, and still may not approve his own request.
+        let id = t.create("dave", "prod-k8s", "admin", 600).await.id();
+        let r = t
+            .post("dave", &format!("/v1/requests/{id}/approve"), None)
+            .await;
+        assert_eq!((r.status, r.slug()), (403, "self-approval"));
+        let r = t
+            .post("dave", &format!("/v1/requests/{id}/deny"), None)
+            .await;
+        assert_eq!((r.status, r.slug()), (403, "self-approval"));
+        let r = t.get("dave", &format!("/v1/requests/{id}")).await;
+        assert_eq!(r.body["state"], "pending");
+    }
+
+    #[tokio::test]
+    async fn non_approvers_cannot_decide() {
+        let t = TestBroker::start().await;
+        let id = t.create("alice", "prod-k8s", "edit", 600).await.id();
+        for user in ["mallory", "root", "outsider"] {
+            let r = t
+                .post(user, &format!("/v1/requests/{id}/approve"), None)
+                .await;
+            assert_eq!((r.status, r.slug()), (403, "forbidden"), "{user}");
+        }
+        let r = t
+            .post("bob", "/v1/requests/0000000000000000/approve", None)
+            .await;
+        assert_eq!((r.status, r.slug()), (404, "not-found"));
+    }
+
+    #[tokio::test]
+    async fn an_approver_denies_with_a_comment() {
+        let t = TestBroker::start().await;
+        let id = t.create("alice", "prod-aws", "admin", 600).await.id();
+        let r = t
+            .post(
+                "bob",
+                &format!("/v1/requests/{id}/deny"),
+                Some(json!({"comment": "use readonly"})),
+            )
+            .await;
+        assert_eq!((r.status, r.body["state"].as_str()), (200, Some("denied")));
+        assert!(r.body.get("expires_at").is_none());
+        let c = t
+            .post("alice", &format!("/v1/grants/{id}/credentials"), None)
+            .await;
+        assert_eq!((c.status, c.slug()), (410, "grant-not-live"));
+        let rows = t.broker.store.audit_rows(0, 100).await.unwrap();
+        let deny = rows
+            .iter()
+            .find(|r| r.entry.action == "request.deny")
+            .unwrap();
+        assert_eq!(deny.entry.actor, "bob@example.com");
+        assert!(deny.entry.detail.contains("use readonly"));
+    }
+}

@@ -1,0 +1,86 @@
+//! What every handler, the reaper and the dev endpoints share: one [`Broker`] (store, catalog,
+//! policy, issuers, verifier, wake-ups), behind an `Arc` in the axum state [`AppState`].
+
+use std::sync::Arc;
+
+use axum::Router;
+use tokio::sync::{Notify, watch};
+
+use crate::api;
+use crate::broker::auth::{Principal, Verifier};
+use crate::broker::catalog::Catalog;
+use crate::broker::issuers::Issuers;
+use crate::broker::policy::Policy;
+use crate::broker::store::Store;
+use crate::broker::sync::{MintLocks, Notifier};
+
+/// Members of this group may revoke anyone's grant and read any request.
+pub const ADMIN_GROUP: &str = "zt-admins";
+
+pub struct Broker {
+    pub store: Store,
+    pub catalog: Catalog,
+    pub policy: Box<dyn Policy>,
+    pub issuers: Issuers,
+    pub verifier: Verifier,
+    /// `GET /.well-known/zt`.
+    pub discovery: api::Discovery,
+    /// Long-poll wake-ups by request id.
+    pub notifier: Arc<Notifier>,
+    pub mint_locks: MintLocks,
+    /// Wakes the reaper when a new grant (a new next expiry) appears.
+    pub reaper_wake: Notify,
+    /// Flips to `true` when the server starts shutting down: long-polls answer at once and
+    /// the reaper stops.
+    pub closing: watch::Sender<bool>,
+}
+
+impl Broker {
+    pub fn new(
+        store: Store,
+        catalog: Catalog,
+        policy: Box<dyn Policy>,
+        issuers: Issuers,
+        verifier: Verifier,
+        discovery: api::Discovery,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            store,
+            catalog,
+            policy,
+            issuers,
+            verifier,
+            discovery,
+            notifier: Arc::default(),
+            mint_locks: MintLocks::default(),
+            reaper_wake: Notify::new(),
+            closing: watch::channel(false).0,
+        })
+    }
+
+    pub fn is_admin(&self, p: &Principal) -> bool {
+        p.groups.iter().any(|g| g == ADMIN_GROUP)
+    }
+}
+
+/// The axum state: the broker, and routes mounted beside the API (the dev IdP, the dev
+/// Kubernetes API) that carry their own state.
+#[derive(Clone)]
+pub struct AppState {
+    pub broker: Arc<Broker>,
+    pub extra: Router,
+}
+
+impl AppState {
+    pub fn new(broker: Arc<Broker>) -> Self {
+        Self {
+            broker,
+            extra: Router::new(),
+        }
+    }
+
+    pub fn with_routes(mut self, routes: Router) -> Self {
+        self.extra = self.extra.merge(routes);
+        self
+    }
+}

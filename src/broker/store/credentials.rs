@@ -1,0 +1,156 @@
+//! Minted credentials, one per grant: stored so a second call returns the same still-valid
+//! credential instead of minting again, with the SHA-256 of bearer tokens so the dev
+//! Kubernetes API can recognise them without scanning secrets.
+
+use sqlx::Row;
+
+use super::audit::{self, AuditEntry};
+use super::requests::{self, Change, Record};
+use super::{Result, Store, StoreError};
+use crate::api::{Credential, State, Timestamp};
+
+impl Store {
+    /// Store a freshly minted credential for the live grant `id` and, when the grant was
+    /// `approved`, make it `active` — in one transaction with its audit row. Refused (nothing
+    /// stored) when the grant is no longer in state `seen`: it ended while the issuer worked.
+    pub async fn save_credential(
+        &self,
+        id: &str,
+        seen: State,
+        cred: &Credential,
+        token_sha256: Option<String>,
+        audit: AuditEntry,
+    ) -> Result<Record> {
+        let now = Timestamp::now();
+        let json = serde_json::to_string(cred).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let kind = match cred {
+            Credential::Kubernetes { .. } => "kubernetes",
+            Credential::Aws { .. } => "aws",
+            Credential::Postgres { .. } => "postgres",
+        };
+        let mut tx = self.write().await?;
+        match seen {
+            State::Approved => {
+                requests::transition_in(
+                    &mut tx,
+                    id,
+                    State::Approved,
+                    State::Active,
+                    &Change::default(),
+                    now,
+                )
+                .await?
+            }
+            _ => {
+                // Already active (a re-mint): still make sure nothing ended it meanwhile.
+                let still =
+                    sqlx::query("UPDATE requests SET updated_at = ? WHERE id = ? AND state = ?")
+                        .bind(now.0)
+                        .bind(id)
+                        .bind(seen.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                if still.rows_affected() != 1 {
+                    let actual = requests::get_in(&mut tx, id).await?.state();
+                    return Err(StoreError::Refused {
+                        id: id.into(),
+                        actual: Some(actual),
+                        to: State::Active,
+                    });
+                }
+            }
+        }
+        sqlx::query(
+            "INSERT INTO credentials (grant_id, kind, credential, token_sha256, expires_at, created_at, revoked_at) \
+             VALUES (?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (grant_id) DO UPDATE SET kind = excluded.kind, \
+             credential = excluded.credential, token_sha256 = excluded.token_sha256, \
+             expires_at = excluded.expires_at, created_at = excluded.created_at, revoked_at = NULL",
+        )
+        .bind(id)
+        .bind(kind)
+        .bind(json)
+        .bind(token_sha256)
+        .bind(cred.expires_at().0)
+        .bind(now.0)
+        .execute(&mut *tx)
+        .await?;
+        audit::append_in(&mut tx, &audit, now).await?;
+        let rec = requests::get_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(rec)
+    }
+
+    /// The grant's stored credential if it is neither revoked nor past `now`.
+    pub async fn live_credential(&self, id: &str, now: Timestamp) -> Result<Option<Credential>> {
+        let row = sqlx::query(
+            "SELECT credential FROM credentials WHERE grant_id = ? AND revoked_at IS NULL AND expires_at > ?",
+        )
+        .bind(id)
+        .bind(now.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            let s: String = r.try_get("credential")?;
+            serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("credential: {e}")))
+        })
+        .transpose()
+    }
+
+    /// A credential exists that has not been revoked at its target yet.
+    pub async fn has_unrevoked_credential(&self, id: &str) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT 1 AS one FROM credentials WHERE grant_id = ? AND revoked_at IS NULL",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
+    /// Mark the grant's credential dead at its target. `true` when this call did it.
+    pub async fn mark_credential_revoked(&self, id: &str, now: Timestamp) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE credentials SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL",
+        )
+        .bind(now.0)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The grant a bearer token (by its SHA-256) belongs to, if that grant is live right now:
+    /// state approved/active, window open, credential neither revoked nor expired.
+    pub async fn live_grant_by_token(
+        &self,
+        token_sha256: &str,
+        now: Timestamp,
+    ) -> Result<Option<String>> {
+        let row = sqlx::query(
+            "SELECT c.grant_id AS grant_id FROM credentials c JOIN requests r ON r.id = c.grant_id \
+             WHERE c.token_sha256 = ? AND c.revoked_at IS NULL AND c.expires_at > ? \
+             AND r.state IN ('approved', 'active') AND r.expires_at > ?",
+        )
+        .bind(token_sha256)
+        .bind(now.0)
+        .bind(now.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| r.try_get::<String, _>("grant_id").map_err(StoreError::from))
+            .transpose()
+    }
+
+    /// Ended grants (expired, revoked) whose credential is still alive at its target: the
+    /// revocations a crash or an issuer failure left undone, for the reaper to retry.
+    pub async fn ended_with_live_credentials(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT c.grant_id AS grant_id FROM credentials c JOIN requests r ON r.id = c.grant_id \
+             WHERE c.revoked_at IS NULL AND r.state IN ('expired', 'revoked') ORDER BY c.grant_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>("grant_id").map_err(StoreError::from))
+            .collect()
+    }
+}

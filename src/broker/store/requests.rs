@@ -1,0 +1,326 @@
+//! Requests (and the grants they become): insert with an idempotency key, read, list, and
+//! move along the state machine — only along its edges, and only from the state the caller
+//! saw, enforced by the UPDATE's `WHERE state = ?`.
+
+use sqlx::sqlite::SqliteRow;
+use sqlx::{AssertSqlSafe, SqliteConnection};
+
+use super::audit::{self, AuditEntry};
+use super::{Result, Store, StoreError, col};
+use crate::api::{self, ClientContext, Decision, ResourceKind, State, Timestamp};
+use crate::broker::auth::Principal;
+
+/// A request as stored: the wire view plus what only the broker needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub request: api::Request,
+    pub requester_issuer: String,
+    pub requester_sub: String,
+    pub idempotency_key: String,
+    pub body_sha256: String,
+    pub context: ClientContext,
+    pub comment: Option<String>,
+}
+
+impl Record {
+    pub fn id(&self) -> &str {
+        &self.request.id
+    }
+
+    pub fn state(&self) -> State {
+        self.request.state
+    }
+
+    /// Same identity (issuer + subject), not merely the same display name.
+    pub fn is_requester(&self, p: &Principal) -> bool {
+        self.requester_issuer == p.issuer && self.requester_sub == p.sub
+    }
+
+    /// A member of one of the groups the decision named as approvers.
+    pub fn is_approver(&self, p: &Principal) -> bool {
+        self.request
+            .decision
+            .approver_groups
+            .iter()
+            .any(|g| p.groups.contains(g))
+    }
+}
+
+/// What a transition sets besides the state; `None` leaves a column as it is.
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    pub decided_by: Option<String>,
+    pub comment: Option<String>,
+    /// The grant window `(not_before, expires_at)`.
+    pub window: Option<(Timestamp, Timestamp)>,
+}
+
+/// The edges of the state machine: pending → approved | denied | cancelled;
+/// approved → active | expired | revoked; active → expired | revoked.
+pub fn legal_transition(from: State, to: State) -> bool {
+    use State::*;
+    matches!(
+        (from, to),
+        (Pending, Approved | Denied | Cancelled)
+            | (Approved, Active | Expired | Revoked)
+            | (Active, Expired | Revoked)
+    )
+}
+
+const COLUMNS: &str = "id, requester_issuer, requester_sub, requester, idempotency_key, body_sha256, \
+     resource, kind, role, ttl_secs, reason, ticket, break_glass, state, decision, context, \
+     decided_by, comment, created_at, updated_at, not_before, expires_at";
+
+fn parse_json<T: serde::de::DeserializeOwned>(s: &str, what: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn parse_kind(s: &str) -> Result<ResourceKind> {
+    match s {
+        "kubernetes" => Ok(ResourceKind::Kubernetes),
+        "aws" => Ok(ResourceKind::Aws),
+        "postgres" => Ok(ResourceKind::Postgres),
+        other => Err(StoreError::Corrupt(format!("kind {other:?}"))),
+    }
+}
+
+fn from_row(row: &SqliteRow) -> Result<Record> {
+    let state: String = col(row, "state")?;
+    let kind: String = col(row, "kind")?;
+    let decision: String = col(row, "decision")?;
+    let context: String = col(row, "context")?;
+    let ttl: i64 = col(row, "ttl_secs")?;
+    let ts = |name: &str| -> Result<Option<Timestamp>> {
+        Ok(col::<Option<i64>>(row, name)?.map(Timestamp))
+    };
+    Ok(Record {
+        request: api::Request {
+            id: col(row, "id")?,
+            requester: col(row, "requester")?,
+            resource: col(row, "resource")?,
+            kind: parse_kind(&kind)?,
+            role: col(row, "role")?,
+            ttl_secs: u64::try_from(ttl).map_err(|_| StoreError::Corrupt("negative ttl".into()))?,
+            reason: col(row, "reason")?,
+            ticket: col(row, "ticket")?,
+            break_glass: col(row, "break_glass")?,
+            state: State::parse(&state)
+                .ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?,
+            decision: parse_json::<Decision>(&decision, "decision")?,
+            decided_by: col(row, "decided_by")?,
+            created_at: Timestamp(col(row, "created_at")?),
+            not_before: ts("not_before")?,
+            expires_at: ts("expires_at")?,
+        },
+        requester_issuer: col(row, "requester_issuer")?,
+        requester_sub: col(row, "requester_sub")?,
+        idempotency_key: col(row, "idempotency_key")?,
+        body_sha256: col(row, "body_sha256")?,
+        context: parse_json(&context, "context")?,
+        comment: col(row, "comment")?,
+    })
+}
+
+pub(super) async fn get_in(conn: &mut SqliteConnection, id: &str) -> Result<Record> {
+    let sql = format!("SELECT {COLUMNS} FROM requests WHERE id = ?");
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    match row {
+        Some(row) => from_row(&row),
+        None => Err(StoreError::NotFound(format!("no request {id}"))),
+    }
+}
+
+/// Move `id` from `from` to `to` inside an open write transaction, or refuse.
+pub(super) async fn transition_in(
+    conn: &mut SqliteConnection,
+    id: &str,
+    from: State,
+    to: State,
+    change: &Change,
+    now: Timestamp,
+) -> Result<()> {
+    if !legal_transition(from, to) {
+        return Err(StoreError::Refused {
+            id: id.into(),
+            actual: None,
+            to,
+        });
+    }
+    let (nb, exp) = change
+        .window
+        .map(|(a, b)| (Some(a.0), Some(b.0)))
+        .unwrap_or((None, None));
+    let done = sqlx::query(
+        "UPDATE requests SET state = ?, updated_at = ?, decided_by = COALESCE(?, decided_by), \
+         comment = COALESCE(?, comment), not_before = COALESCE(?, not_before), \
+         expires_at = COALESCE(?, expires_at) WHERE id = ? AND state = ?",
+    )
+    .bind(to.as_str())
+    .bind(now.0)
+    .bind(&change.decided_by)
+    .bind(&change.comment)
+    .bind(nb)
+    .bind(exp)
+    .bind(id)
+    .bind(from.as_str())
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 1 {
+        return Ok(());
+    }
+    let actual = get_in(conn, id).await?.state();
+    Err(StoreError::Refused {
+        id: id.into(),
+        actual: Some(actual),
+        to,
+    })
+}
+
+impl Store {
+    /// Insert a new request with its audit row. [`StoreError::Duplicate`] when this requester
+    /// already used the idempotency key (look the original up with [`Store::find_by_key`]).
+    pub async fn insert_request(&self, rec: &Record, audit: AuditEntry) -> Result<Record> {
+        let r = &rec.request;
+        let mut tx = self.write().await?;
+        let sql = format!(
+            "INSERT INTO requests ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        );
+        let res = sqlx::query(AssertSqlSafe(sql))
+            .bind(&r.id)
+            .bind(&rec.requester_issuer)
+            .bind(&rec.requester_sub)
+            .bind(&r.requester)
+            .bind(&rec.idempotency_key)
+            .bind(&rec.body_sha256)
+            .bind(&r.resource)
+            .bind(r.kind.to_string())
+            .bind(&r.role)
+            .bind(
+                i64::try_from(r.ttl_secs)
+                    .map_err(|_| StoreError::Corrupt("ttl too large".into()))?,
+            )
+            .bind(&r.reason)
+            .bind(&r.ticket)
+            .bind(r.break_glass)
+            .bind(r.state.as_str())
+            .bind(to_json(&r.decision)?)
+            .bind(to_json(&rec.context)?)
+            .bind(&r.decided_by)
+            .bind(&rec.comment)
+            .bind(r.created_at.0)
+            .bind(r.created_at.0)
+            .bind(r.not_before.map(|t| t.0))
+            .bind(r.expires_at.map(|t| t.0))
+            .execute(&mut *tx)
+            .await;
+        match res {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(StoreError::Duplicate);
+            }
+            other => other?,
+        };
+        audit::append_in(&mut tx, &audit, r.created_at).await?;
+        let stored = get_in(&mut tx, &r.id).await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    pub async fn find_by_key(&self, issuer: &str, sub: &str, key: &str) -> Result<Option<Record>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM requests WHERE requester_issuer = ? AND requester_sub = ? AND idempotency_key = ?"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(issuer)
+            .bind(sub)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Record> {
+        let mut conn = self.pool.acquire().await?;
+        get_in(&mut conn, id).await
+    }
+
+    /// Move a request along one edge of the state machine, audited, or refuse with the state
+    /// it is actually in.
+    pub async fn transition(
+        &self,
+        id: &str,
+        from: State,
+        to: State,
+        change: Change,
+        audit: AuditEntry,
+    ) -> Result<Record> {
+        let now = Timestamp::now();
+        let mut tx = self.write().await?;
+        transition_in(&mut tx, id, from, to, &change, now).await?;
+        audit::append_in(&mut tx, &audit, now).await?;
+        let rec = get_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(rec)
+    }
+
+    /// Requests in any of `states` (all states when empty), newest first.
+    pub async fn list_by_state(&self, states: &[State]) -> Result<Vec<Record>> {
+        let filter = if states.is_empty() {
+            String::new()
+        } else {
+            // Only placeholders are spliced in; the values are bound.
+            format!("WHERE state IN ({})", vec!["?"; states.len()].join(", "))
+        };
+        let sql = format!("SELECT {COLUMNS} FROM requests {filter} ORDER BY created_at DESC, id");
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for s in states {
+            q = q.bind(s.as_str());
+        }
+        q.fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(from_row)
+            .collect()
+    }
+
+    /// One requester's requests, newest first.
+    pub async fn list_by_requester(&self, issuer: &str, sub: &str) -> Result<Vec<Record>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM requests WHERE requester_issuer = ? AND requester_sub = ? ORDER BY created_at DESC, id"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(issuer)
+            .bind(sub)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    /// Live grants whose window has closed (`expires_at <= now`): the reaper's work list.
+    pub async fn due_grants(&self, now: Timestamp) -> Result<Vec<Record>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM requests WHERE state IN ('approved', 'active') AND expires_at <= ? ORDER BY expires_at"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(now.0)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    /// When the next live grant ends.
+    pub async fn next_expiry(&self) -> Result<Option<Timestamp>> {
+        let row = sqlx::query(
+            "SELECT MIN(expires_at) AS next FROM requests WHERE state IN ('approved', 'active')",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(col::<Option<i64>>(&row, "next")?.map(Timestamp))
+    }
+}

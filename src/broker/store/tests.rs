@@ -1,0 +1,265 @@
+//! Store tests: the state machine refuses every illegal edge and every repeated one, the
+//! idempotency key is unique per requester, and the audit chain links and detects edits.
+
+use super::*;
+use crate::api::{self, ClientContext, Decision, Outcome, ResourceKind, Timestamp};
+
+async fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("t.sqlite")).await.unwrap();
+    (dir, s)
+}
+
+fn record(id: &str, key: &str, state: State) -> Record {
+    Record {
+        request: api::Request {
+            id: id.into(),
+            requester: "alice@example.com".into(),
+            resource: "prod-k8s".into(),
+            kind: ResourceKind::Kubernetes,
+            role: "view".into(),
+            ttl_secs: 60,
+            reason: Some("why".into()),
+            ticket: None,
+            break_glass: false,
+            state,
+            decision: Decision {
+                outcome: Outcome::RequireApproval,
+                policy_ids: vec!["p".into()],
+                reason: "r".into(),
+                approver_groups: vec!["sre-leads".into()],
+            },
+            decided_by: None,
+            created_at: Timestamp::now(),
+            not_before: None,
+            expires_at: None,
+        },
+        requester_issuer: "http://idp".into(),
+        requester_sub: "alice".into(),
+        idempotency_key: key.into(),
+        body_sha256: "h".into(),
+        context: ClientContext::default(),
+        comment: None,
+    }
+}
+
+fn audit(action: &str) -> AuditEntry {
+    AuditEntry::new("tester", action, None)
+}
+
+/// Bring a fresh request into `state` along legal edges.
+async fn in_state(s: &Store, id: &str, state: State) {
+    s.insert_request(&record(id, id, State::Pending), audit("create"))
+        .await
+        .unwrap();
+    let path: &[State] = match state {
+        State::Pending => &[],
+        State::Approved => &[State::Approved],
+        State::Active => &[State::Approved, State::Active],
+        State::Expired => &[State::Approved, State::Expired],
+        State::Revoked => &[State::Approved, State::Active, State::Revoked],
+        State::Denied => &[State::Denied],
+        State::Cancelled => &[State::Cancelled],
+    };
+    let mut from = State::Pending;
+    for &to in path {
+        s.transition(id, from, to, Change::default(), audit("step"))
+            .await
+            .unwrap();
+        from = to;
+    }
+    assert_eq!(s.get(id).await.unwrap().state(), state);
+}
+
+#[tokio::test]
+async fn every_illegal_transition_is_refused_and_every_legal_one_happens_once() {
+    let (_d, s) = store().await;
+    let mut n = 0;
+    for from in State::ALL {
+        for to in State::ALL {
+            n += 1;
+            let id = format!("r{n}");
+            in_state(&s, &id, from).await;
+            let res = s
+                .transition(&id, from, to, Change::default(), audit("try"))
+                .await;
+            if legal_transition(from, to) {
+                assert_eq!(res.unwrap().state(), to, "{from} -> {to}");
+                // The same edge again starts from a state the request is no longer in.
+                let again = s
+                    .transition(&id, from, to, Change::default(), audit("again"))
+                    .await;
+                assert!(
+                    matches!(again, Err(StoreError::Refused { actual: Some(a), .. }) if a == to),
+                    "{from} -> {to} twice: {again:?}"
+                );
+            } else {
+                assert!(
+                    matches!(res, Err(StoreError::Refused { .. })),
+                    "{from} -> {to} allowed"
+                );
+                assert_eq!(
+                    s.get(&id).await.unwrap().state(),
+                    from,
+                    "{from} -> {to} changed the state"
+                );
+            }
+        }
+    }
+    // A transition from a state the request is not in is refused with the actual state.
+    in_state(&s, "x", State::Pending).await;
+    let res = s
+        .transition(
+            "x",
+            State::Approved,
+            State::Active,
+            Change::default(),
+            audit("skip"),
+        )
+        .await;
+    assert!(matches!(
+        res,
+        Err(StoreError::Refused {
+            actual: Some(State::Pending),
+            ..
+        })
+    ));
+    assert!(matches!(
+        s.transition(
+            "nope",
+            State::Pending,
+            State::Approved,
+            Change::default(),
+            audit("x")
+        )
+        .await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(
+        s.verify_audit_chain().await,
+        Ok(s.audit_rows(0, 100_000).await.unwrap().len())
+    );
+}
+
+#[tokio::test]
+async fn idempotency_keys_are_unique_per_requester() {
+    let (_d, s) = store().await;
+    let a = record("a", "k", State::Pending);
+    s.insert_request(&a, audit("create")).await.unwrap();
+    let dup = record("b", "k", State::Pending);
+    assert!(matches!(
+        s.insert_request(&dup, audit("create")).await,
+        Err(StoreError::Duplicate)
+    ));
+    let mut other = record("c", "k", State::Pending);
+    other.requester_sub = "bob".into();
+    s.insert_request(&other, audit("create")).await.unwrap();
+    let found = s
+        .find_by_key("http://idp", "alice", "k")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found, s.get("a").await.unwrap());
+    // The refused insert left no audit row behind.
+    assert_eq!(s.audit_rows(0, 100).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn the_audit_chain_links_rows_and_detects_edits() {
+    let (_d, s) = store().await;
+    s.insert_request(
+        &record("a", "k", State::Pending),
+        audit("request.create").decision("require_approval", &["p".into()]),
+    )
+    .await
+    .unwrap();
+    s.transition(
+        "a",
+        State::Pending,
+        State::Denied,
+        Change::default(),
+        audit("request.deny"),
+    )
+    .await
+    .unwrap();
+    s.append_audit(audit("note").detail("hello")).await.unwrap();
+    let rows = s.audit_rows(0, 100).await.unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0].prev_sha256, audit::GENESIS);
+    for w in rows.windows(2) {
+        assert_eq!(w[1].prev_sha256, w[0].sha256);
+        assert_eq!(w[1].seq, w[0].seq + 1);
+    }
+    assert_eq!(rows[0].entry.policy_ids, ["p"]);
+    assert_eq!(s.verify_audit_chain().await, Ok(3));
+
+    sqlx::query("UPDATE audit SET detail = 'nothing happened' WHERE seq = 2")
+        .execute(&s.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.verify_audit_chain().await,
+        Err("audit row 2 was altered".into())
+    );
+}
+
+#[tokio::test]
+async fn credentials_follow_their_grant() {
+    let (_d, s) = store().await;
+    in_state(&s, "g", State::Approved).await;
+    let exp = Timestamp::now().add_secs(60);
+    let cred = api::Credential::Kubernetes {
+        server: "http://k".into(),
+        certificate_authority_data: None,
+        namespace: None,
+        token: "t".into(),
+        expires_at: exp,
+    };
+    let rec = s
+        .save_credential(
+            "g",
+            State::Approved,
+            &cred,
+            Some("hash".into()),
+            audit("issue"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rec.state(), State::Active);
+    let now = Timestamp::now();
+    assert_eq!(
+        s.live_credential("g", now).await.unwrap(),
+        Some(cred.clone())
+    );
+    assert_eq!(
+        s.live_credential("g", exp).await.unwrap(),
+        None,
+        "not at expires_at"
+    );
+    // The grant window was never set here, so the token does not open the dev API.
+    assert_eq!(s.live_grant_by_token("hash", now).await.unwrap(), None);
+    // A grant that ended meanwhile stores nothing.
+    s.transition(
+        "g",
+        State::Active,
+        State::Revoked,
+        Change::default(),
+        audit("revoke"),
+    )
+    .await
+    .unwrap();
+    let res = s
+        .save_credential("g", State::Active, &cred, None, audit("issue"))
+        .await;
+    assert!(matches!(
+        res,
+        Err(StoreError::Refused {
+            actual: Some(State::Revoked),
+            ..
+        })
+    ));
+    assert_eq!(s.ended_with_live_credentials().await.unwrap(), ["g"]);
+    assert!(s.mark_credential_revoked("g", now).await.unwrap());
+    assert!(!s.mark_credential_revoked("g", now).await.unwrap());
+    assert!(s.ended_with_live_credentials().await.unwrap().is_empty());
+}
