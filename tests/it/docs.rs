@@ -51,3 +51,14 @@ fn broker_docs_are_current() {
     check(&root().join("completions"), zt::docs::completions_for(zt::broker::cli::command(), "zt-broker"));
     check(&root().join("man"), zt::docs::man_pages_for(zt::broker::cli::command(), "").unwrap());
 }
+
+#[test]
+fn readme_documents_every_exit_code_and_variable() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for (code, _) in zt::error::ErrorKind::TABLE {
+        assert!(readme.contains(&format!("| {code} |")), "README lacks exit code {code}");
+    }
+    for (var, _) in zt::env::DOCUMENTED {
+        assert!(readme.contains(&format!("`{var}`")), "README lacks {var}");
+    }
+}
