@@ -1,0 +1,101 @@
+//! The HTML of the development sign-in page (`/device`), where a person types the code `zt
+//! login` printed, picks a demo user and approves or denies. Everything echoed is escaped.
+
+use std::fmt::Write;
+
+use super::DevUser;
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub(super) fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;\
+padding:0 1rem;color:#222}.dev{background:#fff3cd;border:1px solid #e0b400;padding:.6rem .8rem;\
+border-radius:6px}label{display:block;margin:1rem 0 .3rem;font-weight:600}input,select{font-size:\
+1.2rem;padding:.3rem;width:100%;box-sizing:border-box}input[name=user_code]{font-family:monospace;\
+letter-spacing:.15em;text-transform:uppercase}.buttons{margin-top:1.5rem;display:flex;gap:1rem}\
+button{font-size:1.1rem;padding:.5rem 1.5rem}";
+
+const BANNER: &str = "<p class=\"dev\"><strong>zt development sign-in.</strong> This is the \
+identity provider built into <code>zt-broker dev</code>, for trying zt out. It is not for \
+production: anyone who can open this page can sign in as any user.</p>";
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+<title>{title} · zt development sign-in</title><style>{STYLE}</style></head>\
+<body><h1>{title}</h1>{BANNER}{body}</body></html>\n",
+        title = escape(title),
+    )
+}
+
+/// The form: user code (prefilled from `?user_code=`), demo user, Approve / Deny.
+pub(super) fn device_form(user_code: &str, users: &[DevUser]) -> String {
+    let mut options = String::new();
+    for u in users {
+        let groups = if u.groups.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", u.groups.join(", "))
+        };
+        let _ = write!(
+            options,
+            "<option value=\"{}\">{} &lt;{}&gt;{}</option>",
+            escape(&u.name),
+            escape(&u.name),
+            escape(&u.email),
+            escape(&groups),
+        );
+    }
+    let body = format!(
+        "<p>Enter the code shown by <code>zt login</code> in your terminal, choose who to sign \
+in as, and approve.</p>\
+<form method=\"post\" action=\"device\">\
+<label for=\"user_code\">Code</label>\
+<input id=\"user_code\" name=\"user_code\" value=\"{code}\" placeholder=\"XXXX-XXXX\" \
+autocomplete=\"off\" autofocus required>\
+<label for=\"user\">Sign in as</label>\
+<select id=\"user\" name=\"user\">{options}</select>\
+<div class=\"buttons\">\
+<button type=\"submit\" name=\"action\" value=\"approve\">Approve</button>\
+<button type=\"submit\" name=\"action\" value=\"deny\">Deny</button>\
+</div></form>",
+        code = escape(user_code),
+    );
+    page("Sign in to zt", &body)
+}
+
+/// A result page: `message` is plain text and gets escaped.
+pub(super) fn result(title: &str, message: &str) -> String {
+    let body = format!(
+        "<p>{}</p><p><a href=\"device\">Enter another code</a></p>",
+        escape(message)
+    );
+    page(title, &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(
+            escape(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+}
