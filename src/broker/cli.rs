@@ -98,3 +98,8 @@ mod tests {
         assert!(matches!(d.action, Some(DevAction::Stop)));
     }
 }
+
+/// The `zt-broker` command definition (for man pages and completions).
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}

@@ -1,7 +1,7 @@
 //! A real `zt-broker dev` on 127.0.0.1:0 for tests, with its own sealed state dir; killed on drop.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 use super::Home;
 
