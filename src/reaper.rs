@@ -3,6 +3,7 @@
 //! `zt revoke`/`zt logout`. The credential also dies at the target, so a missed wipe (laptop
 //! asleep) leaves nothing usable — and the first run after waking removes it.
 
+use std::collections::BTreeMap;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -11,57 +12,64 @@ use crate::api::Timestamp;
 use crate::error::Result;
 use crate::ledger::{Entry, Ledger, Target};
 use crate::materialize::kubeconfig;
+use crate::materialize::kubeyaml::KubeUndo;
 use crate::output::Printer;
 use crate::{credcache, env, fsutil, paths};
 
-/// Remove one entry from its file and its cached credential. Idempotent.
-pub fn wipe_entry(e: &Entry) -> Result<()> {
-    credcache::remove(&e.grant)?;
-    match &e.target {
-        Target::Kubeconfig { file, name, undo } => kubeconfig::wipe(file, name, undo),
+/// Remove entries from their files and their cached credentials, one rewrite per file.
+/// Returns, per entry, whether it is gone; an entry whose file could not be edited stays.
+fn wipe_entries(printer: &Printer, entries: &[Entry]) -> Vec<bool> {
+    let mut gone = vec![false; entries.len()];
+    let mut by_file: BTreeMap<&std::path::Path, Vec<usize>> = BTreeMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        let Target::Kubeconfig { file, .. } = &e.target;
+        by_file.entry(file.as_path()).or_default().push(i);
     }
+    for (file, idx) in by_file {
+        let list: Vec<(&str, &KubeUndo)> = idx
+            .iter()
+            .map(|&i| match &entries[i].target {
+                Target::Kubeconfig { name, undo, .. } => (name.as_str(), undo),
+            })
+            .collect();
+        match kubeconfig::wipe(file, &list) {
+            Ok(()) => idx.iter().for_each(|&i| gone[i] = true),
+            Err(err) => printer.warn(&format!(
+                "could not remove {} zt entr{} from {}: {}{}",
+                idx.len(),
+                if idx.len() == 1 { "y" } else { "ies" },
+                file.display(),
+                err.message,
+                err.hint.map(|h| format!(" ({h})")).unwrap_or_default()
+            )),
+        }
+    }
+    // The cached credential goes in any case: the grant is over.
+    for e in entries {
+        let _ = credcache::remove(&e.grant);
+    }
+    gone
 }
 
 /// Wipe the entries `pick` selects; the ones that could not be wiped stay in the ledger (and
 /// are reported) so a later run retries them.
-pub fn wipe_where(
-    printer: &Printer,
-    dry_run: bool,
-    pick: impl Fn(&Entry) -> bool,
-) -> Result<Vec<Entry>> {
+pub fn wipe_where(printer: &Printer, dry_run: bool, pick: impl Fn(&Entry) -> bool) -> Result<Vec<Entry>> {
     // Fast path, no lock: most runs find nothing to do.
     if !Ledger::read()?.entries.iter().any(&pick) {
         return Ok(vec![]);
     }
     if dry_run {
-        return Ok(Ledger::read()?
-            .entries
-            .into_iter()
-            .filter(|e| pick(e))
-            .collect());
+        return Ok(Ledger::read()?.entries.into_iter().filter(|e| pick(e)).collect());
     }
     Ledger::modify(|l| {
-        let mut gone = Vec::new();
-        let mut keep = Vec::new();
-        for e in l.entries.drain(..) {
-            if !pick(&e) {
-                keep.push(e);
-                continue;
-            }
-            match wipe_entry(&e) {
-                Ok(()) => gone.push(e),
-                Err(err) => {
-                    printer.warn(&format!(
-                        "could not remove {}: {}",
-                        e.target.describe(),
-                        err.message
-                    ));
-                    keep.push(e);
-                }
-            }
+        let (picked, mut keep): (Vec<Entry>, Vec<Entry>) = l.entries.drain(..).partition(|e| pick(e));
+        let gone = wipe_entries(printer, &picked);
+        let mut removed = Vec::new();
+        for (e, g) in picked.into_iter().zip(gone) {
+            if g { removed.push(e) } else { keep.push(e) }
         }
         l.entries = keep;
-        Ok(gone)
+        Ok(removed)
     })
 }
 

@@ -181,3 +181,34 @@ fn denied_and_withdrawn_requests() {
     let out = alice.run(&["request", "prod-k8s", "--role", "edit", "--timeout", "1s"]);
     out.code(5);
 }
+
+#[test]
+fn ctrl_c_while_waiting_withdraws_without_a_tty() {
+    let broker = Broker::start(&[]);
+    let (alice, bob) = (Home::new(), Home::new());
+    broker.login_via_page(&alice, "alice");
+    broker.login_via_page(&bob, "bob");
+    let mut waiting = alice
+        .zt(&["request", "prod-k8s", "--role", "admin", "--ttl", "10m"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(waiting.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.starts_with("Request "), "{line:?}");
+    let id = line.split_whitespace().nth(1).unwrap().to_string();
+    // The request is pending in bob's inbox until alice presses Ctrl-C.
+    assert!(bob.run(&["inbox", "--json"]).ok().stdout.contains(&id));
+    std::thread::sleep(Duration::from_millis(300));
+    unsafe {
+        libc::kill(waiting.id() as i32, libc::SIGINT);
+    }
+    let status = waiting.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    assert_eq!(status.code(), Some(130), "{rest}");
+    assert!(rest.contains(&format!("Withdrew request {id}")), "{rest}");
+    assert!(!bob.run(&["inbox", "--json"]).ok().stdout.contains(&id), "withdrawn, so gone from the inbox");
+}
