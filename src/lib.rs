@@ -10,6 +10,7 @@ pub mod api;
 pub mod cli;
 pub mod env;
 pub mod error;
+pub mod materialize;
 pub mod paths;
 
 #[cfg(feature = "broker")]

@@ -1,0 +1,2 @@
+//! Writing zt's short-lived credentials into other tools' config files without disturbing the rest.
+pub mod kubeyaml;
