@@ -42,10 +42,18 @@ fn main() {
             resource: format!("r{i}"),
             role: "view".into(),
             expires_at: exp,
-            target: Target::Kubeconfig { file: h.join(".kube/config"), name: format!("zt-r{i}"), undo: Default::default() },
+            target: Target::Kubeconfig {
+                file: h.join(".kube/config"),
+                name: format!("zt-r{i}"),
+                undo: Default::default(),
+            },
         })
         .collect();
-    std::fs::write(h.join("state/ledger.json"), serde_json::to_vec(&Ledger { entries }).unwrap()).unwrap();
+    std::fs::write(
+        h.join("state/ledger.json"),
+        serde_json::to_vec(&Ledger { entries }).unwrap(),
+    )
+    .unwrap();
 
     let zt = env!("CARGO_BIN_EXE_zt");
     let envs = [
@@ -65,7 +73,11 @@ fn main() {
             .output()
             .unwrap();
         let took = start.elapsed();
-        assert!(out.status.success(), "{program} failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{program} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         took
     };
     let cache = cache_file.display().to_string();
@@ -80,7 +92,11 @@ fn main() {
         println!("{label:<44} median {median:6.2} ms   p90 {p90:6.2} ms   ({RUNS} processes)");
         median
     };
-    let z = measure("zt credential kube (warm cache)", zt, &["credential", "kube", grant]);
+    let z = measure(
+        "zt credential kube (warm cache)",
+        zt,
+        &["credential", "kube", grant],
+    );
     let c = measure("cat <cache file> (floor)", "cat", &[&cache]);
     println!("ratio zt/cat: {:.2}×", z / c);
 }

@@ -27,11 +27,15 @@ fn entry<'a>(name: &'a str, args: &'a [String], exp: &'a str) -> KubeEntry<'a> {
 fn user_kubeconfig(n: usize) -> String {
     let mut s = String::from("apiVersion: v1\nkind: Config\ncurrent-context: c0\nclusters:\n");
     for i in 0..n {
-        s.push_str(&format!("- cluster:\n    server: https://c{i}.example.com\n  name: c{i}\n"));
+        s.push_str(&format!(
+            "- cluster:\n    server: https://c{i}.example.com\n  name: c{i}\n"
+        ));
     }
     s.push_str("contexts:\n");
     for i in 0..n {
-        s.push_str(&format!("- context:\n    cluster: c{i}\n    user: u{i}\n  name: c{i}\n"));
+        s.push_str(&format!(
+            "- context:\n    cluster: c{i}\n    user: u{i}\n  name: c{i}\n"
+        ));
     }
     s.push_str("users:\n");
     for i in 0..n {
@@ -41,7 +45,10 @@ fn user_kubeconfig(n: usize) -> String {
 }
 
 fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as i64
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
 }
 
 /// Seed `n` zt grants expiring at the next whole second + 2 s, start the daemon, and measure.
@@ -58,7 +65,11 @@ fn reaper_latency(n: usize) -> (f64, f64) {
     let mut entries = Vec::new();
     for i in 0..n {
         let name = format!("zt-r{i}");
-        let args = vec!["credential".to_string(), "kube".to_string(), format!("g{i}")];
+        let args = vec![
+            "credential".to_string(),
+            "kube".to_string(),
+            format!("g{i}"),
+        ];
         let (t, undo) = kubeyaml::apply(&text, &entry(&name, &args, &exp), false).unwrap();
         text = t;
         entries.push(Entry {
@@ -67,11 +78,19 @@ fn reaper_latency(n: usize) -> (f64, f64) {
             resource: format!("r{i}"),
             role: "view".into(),
             expires_at: expires,
-            target: Target::Kubeconfig { file: kc.clone(), name, undo },
+            target: Target::Kubeconfig {
+                file: kc.clone(),
+                name,
+                undo,
+            },
         });
     }
     std::fs::write(&kc, &text).unwrap();
-    std::fs::write(h.join("state/ledger.json"), serde_json::to_vec(&Ledger { entries }).unwrap()).unwrap();
+    std::fs::write(
+        h.join("state/ledger.json"),
+        serde_json::to_vec(&Ledger { entries }).unwrap(),
+    )
+    .unwrap();
     let mut daemon = Command::new(env!("CARGO_BIN_EXE_zt"))
         .args(["reap", "--daemon"])
         .env_clear()
@@ -89,7 +108,10 @@ fn reaper_latency(n: usize) -> (f64, f64) {
         if !t.contains("zt-r") {
             break;
         }
-        assert!(Instant::now() < deadline, "the reaper did not wipe within 30 s");
+        assert!(
+            Instant::now() < deadline,
+            "the reaper did not wipe within 30 s"
+        );
         std::thread::sleep(Duration::from_millis(2));
     }
     let after_ttl = (now_ms() - expires * 1000) as f64 / 1e3;
@@ -101,11 +123,17 @@ fn reaper_latency(n: usize) -> (f64, f64) {
 fn main() {
     for n in [1usize, 1000] {
         let (late, _) = reaper_latency(n);
-        println!("reaper: {n:>5} grant(s) expiring together, entries gone {late:6.3} s after the TTL");
+        println!(
+            "reaper: {n:>5} grant(s) expiring together, entries gone {late:6.3} s after the TTL"
+        );
     }
     // The pure editor on a big file.
     let base = user_kubeconfig(1000);
-    let args = vec!["credential".to_string(), "kube".to_string(), "g".to_string()];
+    let args = vec![
+        "credential".to_string(),
+        "kube".to_string(),
+        "g".to_string(),
+    ];
     let e = entry("zt-prod-k8s", &args, "2030-01-01T00:00:00Z");
     let mut applies = Vec::new();
     let mut wipes = Vec::new();

@@ -8,6 +8,7 @@ use crate::api::{self, Credential};
 use crate::client::BrokerClient;
 use crate::error::{Error, Result};
 use crate::ledger::{Entry, Ledger, Target};
+use crate::materialize::kubeyaml::KubeUndo;
 use crate::materialize::{kubeconfig, kubeyaml};
 use crate::output::{Printer, human_secs};
 use crate::{credcache, paths, reaper};
@@ -78,33 +79,44 @@ pub async fn materialize(
                     undo: Default::default(),
                 },
             };
+            // A new grant for the same resource takes over the old entry; what the first apply
+            // learned about the file (an original `[]`, the user's context) must survive.
+            let mut replaced: Vec<Entry> = Vec::new();
             Ledger::modify(|l| {
-                l.entries
-                    .retain(|e| !(e.target == led.target || same_place(e, &led)));
+                let (old, keep): (Vec<Entry>, Vec<Entry>) =
+                    l.entries.drain(..).partition(|e| same_place(e, &led));
+                l.entries = keep;
+                replaced = old;
+                led.target = with_undo(&led.target, prior_undo(&replaced));
                 l.entries.push(led.clone());
                 Ok(())
             })?;
             let undo = match kubeconfig::apply(&file, &entry, use_context) {
                 Ok(u) => u,
                 Err(e) => {
+                    // Nothing was written: the ledger goes back to what it was.
                     let _ = Ledger::modify(|l| {
                         l.entries.retain(|x| x.grant != req.id);
+                        l.entries.extend(replaced.iter().cloned());
                         Ok(())
                     });
                     return Err(e);
                 }
             };
-            led.target = Target::Kubeconfig {
-                file: file.clone(),
-                name: name.clone(),
-                undo,
+            let undo = match prior_undo(&replaced) {
+                Some(first) => first.merge(undo),
+                None => undo,
             };
+            led.target = with_undo(&led.target, Some(undo));
             Ledger::modify(|l| {
                 for e in l.entries.iter_mut().filter(|e| e.grant == req.id) {
                     *e = led.clone();
                 }
                 Ok(())
             })?;
+            for old in replaced.iter().filter(|o| o.grant != req.id) {
+                let _ = credcache::remove(&old.grant);
+            }
             written.push(format!("kubeconfig context {name} in {}", file.display()));
             context = Some(name);
         }
@@ -118,8 +130,13 @@ pub async fn materialize(
     reaper::ensure_running();
 
     if p.json {
+        // Minting made the grant active; report the request as it is now.
+        let now = client
+            .get_request(&req.id, None)
+            .await
+            .unwrap_or_else(|_| req.clone());
         p.json(&Granted {
-            request: req,
+            request: &now,
             written,
             context,
         });
@@ -141,6 +158,22 @@ pub async fn materialize(
         p.out(c);
     }
     Ok(())
+}
+
+fn prior_undo(replaced: &[Entry]) -> Option<KubeUndo> {
+    replaced.iter().find_map(|e| match &e.target {
+        Target::Kubeconfig { undo, .. } => Some(undo.clone()),
+    })
+}
+
+fn with_undo(t: &Target, undo: Option<KubeUndo>) -> Target {
+    match t {
+        Target::Kubeconfig { file, name, .. } => Target::Kubeconfig {
+            file: file.clone(),
+            name: name.clone(),
+            undo: undo.unwrap_or_default(),
+        },
+    }
 }
 
 /// A new grant for the same resource replaces the old entry (same kubeconfig entry name).

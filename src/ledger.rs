@@ -93,6 +93,9 @@ impl Ledger {
 impl Ledger {
     /// Read a ledger file at an explicit path (tests, `zt doctor`); unreadable reads as empty.
     pub fn read_from(path: &std::path::Path) -> Ledger {
-        std::fs::read(path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+        std::fs::read(path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
     }
 }

@@ -50,17 +50,30 @@ pub fn run(cli: cli::Cli) -> ExitCode {
     if commands::sweeps_first(&cli.command) {
         match reaper::sweep(&printer, false) {
             Ok(gone) => swept = gone,
-            Err(e) if !helper => printer.warn(&format!("could not sweep expired entries: {}", e.message)),
+            Err(e) if !helper => {
+                printer.warn(&format!("could not sweep expired entries: {}", e.message))
+            }
             Err(_) => {}
         }
     }
     if !helper {
         for e in &swept {
-            printer.note(format!("Removed expired {} (grant {}).", e.target.describe(), e.grant));
+            printer.note(format!(
+                "Removed expired {} (grant {}).",
+                e.target.describe(),
+                e.grant
+            ));
         }
     }
-    let ctx = commands::Ctx { profile: cli.global.profile.clone(), printer: printer.clone(), swept };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let ctx = commands::Ctx {
+        profile: cli.global.profile.clone(),
+        printer: printer.clone(),
+        swept,
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             let e = error::Error::io("cannot start the async runtime", e);

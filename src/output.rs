@@ -56,7 +56,11 @@ impl Printer {
     pub fn error(&self, e: &Error) {
         let mut err = std::io::stderr().lock();
         if self.one_line {
-            let hint = e.hint.as_deref().map(|h| format!("; {h}")).unwrap_or_default();
+            let hint = e
+                .hint
+                .as_deref()
+                .map(|h| format!("; {h}"))
+                .unwrap_or_default();
             let _ = writeln!(err, "zt: {}{hint}", e.message);
             return;
         }

@@ -53,16 +53,25 @@ fn wipe_entries(printer: &Printer, entries: &[Entry]) -> Vec<bool> {
 
 /// Wipe the entries `pick` selects; the ones that could not be wiped stay in the ledger (and
 /// are reported) so a later run retries them.
-pub fn wipe_where(printer: &Printer, dry_run: bool, pick: impl Fn(&Entry) -> bool) -> Result<Vec<Entry>> {
+pub fn wipe_where(
+    printer: &Printer,
+    dry_run: bool,
+    pick: impl Fn(&Entry) -> bool,
+) -> Result<Vec<Entry>> {
     // Fast path, no lock: most runs find nothing to do.
     if !Ledger::read()?.entries.iter().any(&pick) {
         return Ok(vec![]);
     }
     if dry_run {
-        return Ok(Ledger::read()?.entries.into_iter().filter(|e| pick(e)).collect());
+        return Ok(Ledger::read()?
+            .entries
+            .into_iter()
+            .filter(|e| pick(e))
+            .collect());
     }
     Ledger::modify(|l| {
-        let (picked, mut keep): (Vec<Entry>, Vec<Entry>) = l.entries.drain(..).partition(|e| pick(e));
+        let (picked, mut keep): (Vec<Entry>, Vec<Entry>) =
+            l.entries.drain(..).partition(|e| pick(e));
         let gone = wipe_entries(printer, &picked);
         let mut removed = Vec::new();
         for (e, g) in picked.into_iter().zip(gone) {

@@ -50,7 +50,11 @@ pub async fn kube(args: CredentialArgs, ctx: &Ctx) -> Result<()> {
 async fn fetch(grant: &str, ctx: &Ctx) -> Result<Cached> {
     let ledger = Ledger::read().unwrap_or_default();
     // An entry the sweep just removed tells us the grant is over without asking anyone.
-    let entry = ledger.for_grant(grant).next().or_else(|| ctx.swept.iter().find(|e| e.grant == grant)).cloned();
+    let entry = ledger
+        .for_grant(grant)
+        .next()
+        .or_else(|| ctx.swept.iter().find(|e| e.grant == grant))
+        .cloned();
     let profile = entry
         .as_ref()
         .map(|e| e.profile.clone())

@@ -87,11 +87,11 @@ pub struct ListUndo {
 impl KubeUndo {
     /// Combine with the undo of a later apply of the same entry (a re-request). The later apply
     /// found zt's entries in place and so knows less about the original file: keep what this
-    /// one recorded, except a later current-context switch, which reflects the user's latest
-    /// choice.
+    /// one recorded. That includes the current-context: a later `--use` finds zt's own context
+    /// current and would record it as the one to restore, leaving a dangling context at wipe.
     pub fn merge(mut self, later: KubeUndo) -> KubeUndo {
         self.fresh_from = self.fresh_from.or(later.fresh_from);
-        self.current_context = later.current_context.or(self.current_context);
+        self.current_context = self.current_context.or(later.current_context);
         for l in later.lists {
             if !self.lists.iter().any(|m| m.key == l.key) {
                 self.lists.push(l);
@@ -110,10 +110,16 @@ pub struct EditError {
 
 impl EditError {
     fn at(line: usize, message: impl Into<String>) -> Self {
-        EditError { line: Some(line), message: message.into() }
+        EditError {
+            line: Some(line),
+            message: message.into(),
+        }
     }
     fn msg(message: impl Into<String>) -> Self {
-        EditError { line: None, message: message.into() }
+        EditError {
+            line: None,
+            message: message.into(),
+        }
     }
 }
 
@@ -141,7 +147,8 @@ fn verify_failed() -> EditError {
 
 /// Re-parse the output and require exactly the intended tree.
 fn verify(out: &str, expected: &Hash) -> Result<Hash, EditError> {
-    let got = layout::tree(out.strip_prefix('\u{feff}').unwrap_or(out)).map_err(|_| verify_failed())?;
+    let got =
+        layout::tree(out.strip_prefix('\u{feff}').unwrap_or(out)).map_err(|_| verify_failed())?;
     if got != *expected {
         return Err(verify_failed());
     }
@@ -180,7 +187,11 @@ fn is_ours(item: &Yaml, inner: &str, name: &str) -> bool {
 /// Add (or replace zt's own previous) cluster+user+context `entry.name`. `text` may be empty
 /// (file absent): then produce a fresh kubeconfig. `use_context`: also set current-context to
 /// entry.name, remembering the old value in the undo.
-pub fn apply(text: &str, entry: &KubeEntry, use_context: bool) -> Result<(String, KubeUndo), EditError> {
+pub fn apply(
+    text: &str,
+    entry: &KubeEntry,
+    use_context: bool,
+) -> Result<(String, KubeUndo), EditError> {
     if entry.name.is_empty() {
         return Err(EditError::msg("the kubeconfig entry name is empty"));
     }
@@ -192,7 +203,10 @@ pub fn apply(text: &str, entry: &KubeEntry, use_context: bool) -> Result<(String
         None => {
             fresh = prep.fresh();
             undo.fresh_from = Some(text.to_string());
-            (fresh.as_str(), layout::load(&fresh)?.ok_or_else(verify_failed)?)
+            (
+                fresh.as_str(),
+                layout::load(&fresh)?.ok_or_else(verify_failed)?,
+            )
         }
     };
     let (lines, doc) = (&loaded.lines, &loaded.doc);
@@ -211,19 +225,33 @@ pub fn apply(text: &str, entry: &KubeEntry, use_context: bool) -> Result<(String
         .lists
         .iter()
         .find_map(|l| match l {
-            List::Block { dash_col, item_off, .. } => Some((dash_col.saturating_sub(doc.key_col), *item_off)),
+            List::Block {
+                dash_col, item_off, ..
+            } => Some((dash_col.saturating_sub(doc.key_col), *item_off)),
             _ => None,
         })
         .unwrap_or((0, 2));
-    let style = |indent: usize, item_off| Style { indentless: indent == 0, item_off, eol: prep.eol };
+    let style = |indent: usize, item_off| Style {
+        indentless: indent == 0,
+        item_off,
+        eol: prep.eol,
+    };
     let pad = " ".repeat(doc.key_col);
     for ((list, inner), (new, x)) in LISTS.iter().zip(emit::entries(entry).iter().zip(0..)) {
         let mut text = String::new();
         let new_yaml = emit::to_yaml(new);
         match &doc.lists[x] {
-            List::Block { dash_col, item_off, items, end, .. } => {
+            List::Block {
+                dash_col,
+                item_off,
+                items,
+                end,
+                ..
+            } => {
                 let arr = tree.get(&key(list)).and_then(Yaml::as_vec);
-                let arr = arr.filter(|a| a.len() == items.len()).ok_or_else(verify_failed)?;
+                let arr = arr
+                    .filter(|a| a.len() == items.len())
+                    .ok_or_else(verify_failed)?;
                 let mut ours = Vec::new();
                 for (n, (it, pos)) in arr.iter().zip(items).enumerate() {
                     if it["name"].as_str() != Some(entry.name) {
@@ -255,8 +283,10 @@ pub fn apply(text: &str, entry: &KubeEntry, use_context: bool) -> Result<(String
                     *dash_col,
                     &style(dash_col.saturating_sub(doc.key_col), *item_off),
                 );
-                let arr =
-                    expected.get_mut(&key(list)).and_then(Yaml::as_mut_vec).ok_or_else(verify_failed)?;
+                let arr = expected
+                    .get_mut(&key(list))
+                    .and_then(Yaml::as_mut_vec)
+                    .ok_or_else(verify_failed)?;
                 match ours.split_first() {
                     None => {
                         edits.push(edit(*end..*end, text, 0));
@@ -265,7 +295,11 @@ pub fn apply(text: &str, entry: &KubeEntry, use_context: bool) -> Result<(String
                     // Re-request: replace zt's previous entry where it is; drop duplicates.
                     Some((&first, rest)) => {
                         for (n, pos) in items.iter().enumerate().filter(|(n, _)| ours.contains(n)) {
-                            let text = if n == first { std::mem::take(&mut text) } else { String::new() };
+                            let text = if n == first {
+                                std::mem::take(&mut text)
+                            } else {
+                                String::new()
+                            };
                             edits.push(edit(pos.span.clone(), text, 0));
                         }
                         let mut n = 0;
@@ -278,17 +312,33 @@ pub fn apply(text: &str, entry: &KubeEntry, use_context: bool) -> Result<(String
             }
             List::Empty { span, .. } => {
                 let was = src.get(span.clone()).ok_or_else(verify_failed)?.to_string();
-                undo.lists.push(ListUndo { key: list.to_string(), was: Some(was) });
+                undo.lists.push(ListUndo {
+                    key: list.to_string(),
+                    was: Some(was),
+                });
                 edits.push(edit(span.clone(), "", 0));
                 let at = lines.end(lines.line_of(span.end));
-                emit::item(&mut text, new, doc.key_col + default_indent, &style(default_indent, default_off));
+                emit::item(
+                    &mut text,
+                    new,
+                    doc.key_col + default_indent,
+                    &style(default_indent, default_off),
+                );
                 edits.push(edit(at..at, text, 0));
                 set(&mut expected, list, Yaml::Array(vec![new_yaml]));
             }
             List::Absent => {
-                undo.lists.push(ListUndo { key: list.to_string(), was: None });
+                undo.lists.push(ListUndo {
+                    key: list.to_string(),
+                    was: None,
+                });
                 text = format!("{pad}{list}:{}", prep.eol);
-                emit::item(&mut text, new, doc.key_col + default_indent, &style(default_indent, default_off));
+                emit::item(
+                    &mut text,
+                    new,
+                    doc.key_col + default_indent,
+                    &style(default_indent, default_off),
+                );
                 edits.push(edit(doc.end..doc.end, text, 1 + x));
                 expected.insert(key(list), Yaml::Array(vec![new_yaml]));
             }
@@ -300,7 +350,10 @@ pub fn apply(text: &str, entry: &KubeEntry, use_context: bool) -> Result<(String
             Some(_) if tree.get(&key(CURRENT)).and_then(Yaml::as_str) == Some(entry.name) => {}
             Some(cur) => {
                 let (span, _) = cur.value.clone().ok_or_else(|| {
-                    EditError::at(cur.key.line + 1, "zt cannot edit this layout of current-context")
+                    EditError::at(
+                        cur.key.line + 1,
+                        "zt cannot edit this layout of current-context",
+                    )
                 })?;
                 let was = src.get(span.clone()).ok_or_else(verify_failed)?.to_string();
                 undo.current_context = Some(PreviousContext { text: Some(was) });
@@ -342,7 +395,9 @@ pub fn wipe(text: &str, name: &str, undo: &KubeUndo) -> Result<Wiped, EditError>
         let k = match &doc.lists[x] {
             List::Block { key: k, items, .. } => {
                 let arr = tree.get(&key(list)).and_then(Yaml::as_vec);
-                let arr = arr.filter(|a| a.len() == items.len()).ok_or_else(verify_failed)?;
+                let arr = arr
+                    .filter(|a| a.len() == items.len())
+                    .ok_or_else(verify_failed)?;
                 let ours: Vec<bool> = arr.iter().map(|it| is_ours(it, inner, name)).collect();
                 for (pos, _) in items.iter().zip(&ours).filter(|(_, o)| **o) {
                     if !pos.plain {
@@ -360,7 +415,8 @@ pub fn wipe(text: &str, name: &str, undo: &KubeUndo) -> Result<Wiped, EditError>
                     n if n < arr.len() => {
                         let exp = expected.get_mut(&key(list)).and_then(Yaml::as_mut_vec);
                         let mut ours = ours.iter();
-                        exp.ok_or_else(verify_failed)?.retain(|_| !ours.next().copied().unwrap_or(false));
+                        exp.ok_or_else(verify_failed)?
+                            .retain(|_| !ours.next().copied().unwrap_or(false));
                         continue;
                     }
                     _ => k,
@@ -404,7 +460,11 @@ pub fn wipe(text: &str, name: &str, undo: &KubeUndo) -> Result<Wiped, EditError>
         && let Ok(p) = prepare(orig)
         && (out == p.finish(p.fresh()) || (bare_skeleton(&got, name) && !out.contains('#')))
     {
-        return Ok(if orig.is_empty() { Wiped::RemoveFile } else { Wiped::Text(orig.clone()) });
+        return Ok(if orig.is_empty() {
+            Wiped::RemoveFile
+        } else {
+            Wiped::Text(orig.clone())
+        });
     }
     Ok(Wiped::Text(out))
 }
@@ -415,7 +475,9 @@ fn bare_skeleton(tree: &Hash, name: &str) -> bool {
         Some("apiVersion") => v.as_str() == Some("v1"),
         Some("kind") => v.as_str() == Some("Config"),
         Some("preferences") => v.is_null() || v.as_hash().is_some_and(|h| h.is_empty()),
-        Some("clusters" | "contexts" | "users") => v.is_null() || v.as_vec().is_some_and(|a| a.is_empty()),
+        Some("clusters" | "contexts" | "users") => {
+            v.is_null() || v.as_vec().is_some_and(|a| a.is_empty())
+        }
         Some(CURRENT) => v.is_null() || v.as_str().is_some_and(|s| s.is_empty() || s == name),
         _ => false,
     })
@@ -431,13 +493,20 @@ pub fn validate(text: &str) -> Result<(), EditError> {
 /// repair/status).
 pub fn zt_entries(text: &str) -> Result<Vec<(String, String)>, EditError> {
     let prep = prepare(text)?;
-    let Some(loaded) = layout::load(&prep.work)? else { return Ok(Vec::new()) };
+    let Some(loaded) = layout::load(&prep.work)? else {
+        return Ok(Vec::new());
+    };
     let Some(contexts) = loaded.tree()?.get(&key("contexts")).and_then(Yaml::as_vec) else {
         return Ok(Vec::new());
     };
     let (_, inner) = LISTS[1];
     Ok(contexts
         .iter()
-        .filter_map(|c| Some((c["name"].as_str()?.to_string(), grant_of(c, inner)?.to_string())))
+        .filter_map(|c| {
+            Some((
+                c["name"].as_str()?.to_string(),
+                grant_of(c, inner)?.to_string(),
+            ))
+        })
         .collect())
 }

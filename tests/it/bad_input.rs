@@ -6,7 +6,14 @@ use crate::common::broker::Broker;
 
 fn logged_in(broker: &Broker) -> Home {
     let home = Home::new();
-    home.run(&["login", "--broker", &broker.url, "--insecure-storage", "--no-browser"]).ok();
+    home.run(&[
+        "login",
+        "--broker",
+        &broker.url,
+        "--insecure-storage",
+        "--no-browser",
+    ])
+    .ok();
     home
 }
 
@@ -29,7 +36,11 @@ fn ttl_over_the_policy_maximum() {
     let home = logged_in(&broker);
     let out = home.run(&["request", "prod-k8s", "--ttl", "100h"]);
     out.code(2);
-    assert!(out.stderr.contains("8h"), "names the maximum: {}", out.stderr);
+    assert!(
+        out.stderr.contains("8h"),
+        "names the maximum: {}",
+        out.stderr
+    );
     assert!(!home.kubeconfig().exists());
 }
 
@@ -41,10 +52,18 @@ fn unparsable_kubeconfig_is_refused_and_untouched() {
     std::fs::write(home.kubeconfig(), broken).unwrap();
     let out = home.run(&["request", "prod-k8s", "--ttl", "5m"]);
     out.code(1);
-    assert!(out.stderr.contains(&home.kubeconfig().display().to_string()), "names the file: {}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(&home.kubeconfig().display().to_string()),
+        "names the file: {}",
+        out.stderr
+    );
     assert_eq!(std::fs::read_to_string(home.kubeconfig()).unwrap(), broken);
     let ledger = zt::ledger::Ledger::read_from(&home.state().join("ledger.json"));
-    assert!(ledger.entries.is_empty(), "no ledger entry for a write that did not happen");
+    assert!(
+        ledger.entries.is_empty(),
+        "no ledger entry for a write that did not happen"
+    );
 }
 
 #[test]
@@ -54,7 +73,11 @@ fn broker_stopped_mid_session() {
     drop(broker);
     let out = home.run(&["catalog"]);
     out.code(7);
-    assert!(out.stderr.contains("cannot reach the broker"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("cannot reach the broker"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -63,7 +86,12 @@ fn catalog_lists_the_demo_resources() {
     let home = logged_in(&broker);
     let cat = home.run(&["catalog", "--json"]);
     let v = cat.ok().json();
-    let names: Vec<&str> = v["resources"].as_array().unwrap().iter().filter_map(|r| r["name"].as_str()).collect();
+    let names: Vec<&str> = v["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["name"].as_str())
+        .collect();
     assert_eq!(names, ["prod-k8s", "prod-aws", "prod-db"]);
     let text = home.run(&["catalog"]);
     assert!(text.ok().stdout.contains("view*"), "{}", text.stdout);

@@ -41,22 +41,34 @@ fn man_page_documents_exit_codes_and_environment() {
     let top = String::from_utf8(pages[0].1.clone()).unwrap();
     assert!(top.contains("EXIT STATUS") && top.contains("ENVIRONMENT"));
     for (code, _) in zt::error::ErrorKind::TABLE {
-        assert!(top.contains(&format!("\\fB{code}\\fR")), "exit code {code} missing");
+        assert!(
+            top.contains(&format!("\\fB{code}\\fR")),
+            "exit code {code} missing"
+        );
     }
 }
 
 #[cfg(feature = "broker")]
 #[test]
 fn broker_docs_are_current() {
-    check(&root().join("completions"), zt::docs::completions_for(zt::broker::cli::command(), "zt-broker"));
-    check(&root().join("man"), zt::docs::man_pages_for(zt::broker::cli::command(), "").unwrap());
+    check(
+        &root().join("completions"),
+        zt::docs::completions_for(zt::broker::cli::command(), "zt-broker"),
+    );
+    check(
+        &root().join("man"),
+        zt::docs::man_pages_for(zt::broker::cli::command(), "").unwrap(),
+    );
 }
 
 #[test]
 fn readme_documents_every_exit_code_and_variable() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     for (code, _) in zt::error::ErrorKind::TABLE {
-        assert!(readme.contains(&format!("| {code} |")), "README lacks exit code {code}");
+        assert!(
+            readme.contains(&format!("| {code} |")),
+            "README lacks exit code {code}"
+        );
     }
     for (var, _) in zt::env::DOCUMENTED {
         assert!(readme.contains(&format!("`{var}`")), "README lacks {var}");

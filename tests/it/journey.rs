@@ -41,11 +41,20 @@ users:
 ";
 
 fn yaml(text: &str) -> yaml_rust2::Yaml {
-    yaml_rust2::YamlLoader::load_from_str(text).expect("valid YAML").remove(0)
+    yaml_rust2::YamlLoader::load_from_str(text)
+        .expect("valid YAML")
+        .remove(0)
 }
 
 fn names(doc: &yaml_rust2::Yaml, key: &str) -> Vec<String> {
-    doc[key].as_vec().map(|v| v.iter().filter_map(|i| i["name"].as_str().map(String::from)).collect()).unwrap_or_default()
+    doc[key]
+        .as_vec()
+        .map(|v| {
+            v.iter()
+                .filter_map(|i| i["name"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[test]
@@ -54,20 +63,40 @@ fn view_is_granted_works_in_kubectl_and_is_wiped_at_ttl() {
     let alice = Home::new();
     std::fs::write(alice.kubeconfig(), USER_KUBECONFIG).unwrap();
 
-    let out = alice.run(&["login", "--broker", &broker.url, "--insecure-storage", "--no-browser"]);
+    let out = alice.run(&[
+        "login",
+        "--broker",
+        &broker.url,
+        "--insecure-storage",
+        "--no-browser",
+    ]);
     out.ok();
-    assert!(out.stderr.contains("plain file"), "the file store is announced: {}", out.stderr);
+    assert!(
+        out.stderr.contains("plain file"),
+        "the file store is announced: {}",
+        out.stderr
+    );
     let me = alice.run(&["whoami", "--json"]);
     assert_eq!(me.ok().json()["sub"], "alice");
 
     let ttl = 6;
-    let out = alice.run(&["request", "prod-k8s", "--ttl", &format!("{ttl}s"), "--reason", "INC-4211", "--json"]);
+    let out = alice.run(&[
+        "request",
+        "prod-k8s",
+        "--ttl",
+        &format!("{ttl}s"),
+        "--reason",
+        "INC-4211",
+        "--json",
+    ]);
     out.ok();
     let granted = out.json();
     let grant = granted["request"]["id"].as_str().unwrap().to_string();
     assert_eq!(granted["request"]["state"], "active");
     assert_eq!(granted["context"], "zt-prod-k8s");
-    let expires = zt::api::Timestamp::parse_rfc3339(granted["request"]["expires_at"].as_str().unwrap()).unwrap();
+    let expires =
+        zt::api::Timestamp::parse_rfc3339(granted["request"]["expires_at"].as_str().unwrap())
+            .unwrap();
 
     // The kubeconfig: valid YAML, zt's three entries, the user's entries intact.
     let text = std::fs::read_to_string(alice.kubeconfig()).unwrap();
@@ -75,14 +104,28 @@ fn view_is_granted_works_in_kubectl_and_is_wiped_at_ttl() {
     assert_eq!(names(&doc, "clusters"), ["staging", "zt-prod-k8s"]);
     assert_eq!(names(&doc, "contexts"), ["staging", "zt-prod-k8s"]);
     assert_eq!(names(&doc, "users"), ["me", "zt-prod-k8s"]);
-    assert_eq!(doc["current-context"].as_str(), Some("staging"), "not switched without --use");
+    assert_eq!(
+        doc["current-context"].as_str(),
+        Some("staging"),
+        "not switched without --use"
+    );
     let user = doc["users"][1]["user"]["exec"].clone();
-    assert_eq!(user["apiVersion"].as_str(), Some("client.authentication.k8s.io/v1"));
+    assert_eq!(
+        user["apiVersion"].as_str(),
+        Some("client.authentication.k8s.io/v1")
+    );
     assert_eq!(user["interactiveMode"].as_str(), Some("Never"));
     assert_eq!(user["command"].as_str(), Some(crate::common::zt_bin()));
-    assert!(!text.contains("token:") || text.matches("token:").count() == 0, "no token in the file");
-    assert!(text.contains("# my clusters — zt must not touch these") && text.contains("# my namespace"));
-    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(alice.kubeconfig()).unwrap().permissions());
+    assert!(
+        !text.contains("token:") || text.matches("token:").count() == 0,
+        "no token in the file"
+    );
+    assert!(
+        text.contains("# my clusters — zt must not touch these") && text.contains("# my namespace")
+    );
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(alice.kubeconfig()).unwrap().permissions(),
+    );
     assert_eq!(mode & 0o777, 0o600);
 
     // The exec plugin answers as kubectl expects.
@@ -93,25 +136,44 @@ fn view_is_granted_works_in_kubectl_and_is_wiped_at_ttl() {
 
     // The real kubectl through the plugin, against the dev API endpoint.
     if let Some(k) = kubectl() {
-        let out = crate::common::Out::from(alice.cmd(&k).args(["--context", "zt-prod-k8s", "get", "namespaces"]).output().unwrap());
+        let out = crate::common::Out::from(
+            alice
+                .cmd(&k)
+                .args(["--context", "zt-prod-k8s", "get", "namespaces"])
+                .output()
+                .unwrap(),
+        );
         out.ok();
         assert!(out.stdout.contains("default"), "{}", out.stdout);
     }
 
     // TTL passes: the background reaper removes the entries; report how late it was.
     let gone = eventually(Duration::from_secs(ttl + 15), || {
-        !std::fs::read_to_string(alice.kubeconfig()).unwrap().contains("zt-prod-k8s")
+        !std::fs::read_to_string(alice.kubeconfig())
+            .unwrap()
+            .contains("zt-prod-k8s")
     });
-    assert!(gone.is_some(), "zt-prod-k8s still in the kubeconfig well after its TTL");
+    assert!(
+        gone.is_some(),
+        "zt-prod-k8s still in the kubeconfig well after its TTL"
+    );
     let late = zt::api::Timestamp::now().0 - expires.0;
     eprintln!("wipe happened ≈{late}s after the TTL (whole seconds)");
-    assert_eq!(std::fs::read_to_string(alice.kubeconfig()).unwrap(), USER_KUBECONFIG, "byte for byte what the user had");
+    assert_eq!(
+        std::fs::read_to_string(alice.kubeconfig()).unwrap(),
+        USER_KUBECONFIG,
+        "byte for byte what the user had"
+    );
 
     let after = alice.run(&["credential", "kube", &grant]);
     after.code(6);
     assert!(after.stderr.contains("zt request"), "{}", after.stderr);
     if let Some(k) = kubectl() {
-        let out = alice.cmd(&k).args(["--context", "zt-prod-k8s", "get", "namespaces"]).output().unwrap();
+        let out = alice
+            .cmd(&k)
+            .args(["--context", "zt-prod-k8s", "get", "namespaces"])
+            .output()
+            .unwrap();
         assert!(!out.status.success(), "kubectl must fail after the TTL");
     }
 }
@@ -125,7 +187,10 @@ fn admin_needs_another_persons_approval() {
 
     // alice asks for admin and waits; read the request id from her stderr.
     let mut waiting = alice
-        .zt(&["request", "prod-k8s", "--role", "admin", "--ttl", "10m", "--reason", "INC-4211", "--use"])
+        .zt(&[
+            "request", "prod-k8s", "--role", "admin", "--ttl", "10m", "--reason", "INC-4211",
+            "--use",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -145,7 +210,13 @@ fn admin_needs_another_persons_approval() {
     own.code(9);
     // bob's inbox shows it; he approves.
     let inbox = bob.run(&["inbox", "--json"]);
-    assert!(inbox.ok().json()["requests"].as_array().unwrap().iter().any(|r| r["id"] == id.as_str()));
+    assert!(
+        inbox.ok().json()["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == id.as_str())
+    );
     let approved_at = Instant::now();
     bob.run(&["approve", &id]).ok();
 
@@ -153,10 +224,17 @@ fn admin_needs_another_persons_approval() {
     let woke = approved_at.elapsed();
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
-    assert!(status.success(), "alice's request should complete after approval: {rest}");
+    assert!(
+        status.success(),
+        "alice's request should complete after approval: {rest}"
+    );
     eprintln!("alice's zt request returned {woke:?} after bob's approval");
     let doc = yaml(&std::fs::read_to_string(alice.kubeconfig()).unwrap());
-    assert_eq!(doc["current-context"].as_str(), Some("zt-prod-k8s"), "--use switched the context");
+    assert_eq!(
+        doc["current-context"].as_str(),
+        Some("zt-prod-k8s"),
+        "--use switched the context"
+    );
 
     // Revoking ends it now and restores the previous (absent) context.
     alice.run(&["revoke", &id]).ok();
@@ -171,11 +249,21 @@ fn denied_and_withdrawn_requests() {
     let (alice, bob) = (Home::new(), Home::new());
     broker.login_via_page(&alice, "alice");
     broker.login_via_page(&bob, "bob");
-    let out = alice.run(&["request", "prod-k8s", "--role", "edit", "--no-wait", "--json"]);
+    let out = alice.run(&[
+        "request",
+        "prod-k8s",
+        "--role",
+        "edit",
+        "--no-wait",
+        "--json",
+    ]);
     let id = out.ok().json()["id"].as_str().unwrap().to_string();
     bob.run(&["deny", &id, "--comment", "use view"]).ok();
     let st = alice.run(&["status", "--json"]);
-    assert!(!st.ok().stdout.contains(&id), "a denied request is not open");
+    assert!(
+        !st.ok().stdout.contains(&id),
+        "a denied request is not open"
+    );
 
     // Without a TTY, a timeout leaves the request pending with its own exit code.
     let out = alice.run(&["request", "prod-k8s", "--role", "edit", "--timeout", "1s"]);
@@ -210,5 +298,51 @@ fn ctrl_c_while_waiting_withdraws_without_a_tty() {
     std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
     assert_eq!(status.code(), Some(130), "{rest}");
     assert!(rest.contains(&format!("Withdrew request {id}")), "{rest}");
-    assert!(!bob.run(&["inbox", "--json"]).ok().stdout.contains(&id), "withdrawn, so gone from the inbox");
+    assert!(
+        !bob.run(&["inbox", "--json"]).ok().stdout.contains(&id),
+        "withdrawn, so gone from the inbox"
+    );
+}
+
+#[test]
+fn a_second_grant_for_the_same_resource_still_restores_the_original_file() {
+    let broker = Broker::start(&["--auto-login", "alice"]);
+    let alice = Home::new();
+    std::fs::write(alice.kubeconfig(), USER_KUBECONFIG).unwrap();
+    alice
+        .run(&[
+            "login",
+            "--broker",
+            &broker.url,
+            "--insecure-storage",
+            "--no-browser",
+        ])
+        .ok();
+    let first = alice.run(&["request", "prod-k8s", "--ttl", "5m", "--use", "--json"]);
+    let first = first.ok().json()["request"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let second = alice.run(&["request", "prod-k8s", "--ttl", "5m", "--use", "--json"]);
+    let second = second.ok().json()["request"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(first, second);
+    let doc = yaml(&std::fs::read_to_string(alice.kubeconfig()).unwrap());
+    assert_eq!(
+        names(&doc, "contexts"),
+        ["staging", "zt-prod-k8s"],
+        "one entry, replaced"
+    );
+    let ledger = zt::ledger::Ledger::read_from(&alice.state().join("ledger.json"));
+    assert_eq!(ledger.entries.len(), 1);
+    assert_eq!(ledger.entries[0].grant, second);
+    alice.run(&["revoke", &second]).ok();
+    assert_eq!(
+        std::fs::read_to_string(alice.kubeconfig()).unwrap(),
+        USER_KUBECONFIG,
+        "context 'staging' is current again"
+    );
+    alice.run(&["revoke", &first]).ok();
 }

@@ -5,6 +5,6 @@ mod docs;
 mod offline;
 
 #[cfg(feature = "broker")]
-mod journey;
-#[cfg(feature = "broker")]
 mod bad_input;
+#[cfg(feature = "broker")]
+mod journey;

@@ -53,10 +53,18 @@ fn seed_grant(home: &Home, grant: &str, expires_at: i64) {
             resource: "prod-k8s".into(),
             role: "view".into(),
             expires_at,
-            target: Target::Kubeconfig { file: home.kubeconfig(), name: "zt-prod-k8s".into(), undo },
+            target: Target::Kubeconfig {
+                file: home.kubeconfig(),
+                name: "zt-prod-k8s".into(),
+                undo,
+            },
         }],
     };
-    std::fs::write(home.state().join("ledger.json"), serde_json::to_string(&ledger).unwrap()).unwrap();
+    std::fs::write(
+        home.state().join("ledger.json"),
+        serde_json::to_string(&ledger).unwrap(),
+    )
+    .unwrap();
     let cached = zt::credcache::Cached {
         profile: "default".into(),
         resource: "prod-k8s".into(),
@@ -69,7 +77,11 @@ fn seed_grant(home: &Home, grant: &str, expires_at: i64) {
         },
     };
     std::fs::create_dir_all(home.path().join("run/creds")).unwrap();
-    std::fs::write(home.path().join(format!("run/creds/{grant}.json")), serde_json::to_vec(&cached).unwrap()).unwrap();
+    std::fs::write(
+        home.path().join(format!("run/creds/{grant}.json")),
+        serde_json::to_vec(&cached).unwrap(),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -94,10 +106,23 @@ fn malformed_durations_are_usage_errors() {
 fn broker_down_exits_7() {
     let home = Home::new();
     // Bind and drop: a port nothing listens on.
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let out = home.run(&["login", "--broker", &format!("http://127.0.0.1:{port}"), "--no-browser"]);
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = home.run(&[
+        "login",
+        "--broker",
+        &format!("http://127.0.0.1:{port}"),
+        "--no-browser",
+    ]);
     out.code(7);
-    assert!(out.stderr.contains("cannot reach the broker"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("cannot reach the broker"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("hint:"), "{}", out.stderr);
 }
 
@@ -110,7 +135,11 @@ fn garbage_server(body: &'static str, content_type: &'static str) -> String {
             let mut s = s;
             let mut buf = [0u8; 4096];
             let _ = s.read(&mut buf);
-            let _ = write!(s, "HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
         }
     });
     url
@@ -128,8 +157,15 @@ fn broker_answering_html_or_garbage_is_a_clear_error() {
     let junk = garbage_server("{\"hello\": 1}", "application/json");
     let out = home.run(&["login", "--broker", &junk, "--no-browser"]);
     out.code(1);
-    assert!(out.stderr.contains("JSON of another shape"), "{}", out.stderr);
-    assert!(!home.path().join(".config/zt/config.toml").exists(), "nothing stored");
+    assert!(
+        out.stderr.contains("JSON of another shape"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !home.path().join(".config/zt/config.toml").exists(),
+        "nothing stored"
+    );
 }
 
 #[test]
@@ -143,8 +179,15 @@ fn credential_helper_answers_from_cache() {
     assert_eq!(v["apiVersion"], "client.authentication.k8s.io/v1");
     assert_eq!(v["kind"], "ExecCredential");
     assert_eq!(v["status"]["token"], "cached-token");
-    assert_eq!(v["status"]["expirationTimestamp"], Timestamp(exp).to_rfc3339());
-    assert!(out.stderr.is_empty(), "a credential helper says nothing when all is well: {}", out.stderr);
+    assert_eq!(
+        v["status"]["expirationTimestamp"],
+        Timestamp(exp).to_rfc3339()
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "a credential helper says nothing when all is well: {}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -154,10 +197,22 @@ fn expired_grant_is_swept_and_the_helper_says_so() {
     // The helper's own sweep removes the entry first; then there is no credential to give.
     let out = home.run(&["credential", "kube", "g2"]);
     out.code(6);
-    assert!(out.stderr.contains("`zt request prod-k8s`"), "names the command that restores access: {}", out.stderr);
-    assert_eq!(out.stderr.lines().count(), 1, "one line for kubectl to show: {}", out.stderr);
+    assert!(
+        out.stderr.contains("`zt request prod-k8s`"),
+        "names the command that restores access: {}",
+        out.stderr
+    );
+    assert_eq!(
+        out.stderr.lines().count(),
+        1,
+        "one line for kubectl to show: {}",
+        out.stderr
+    );
     let after = std::fs::read_to_string(home.kubeconfig()).unwrap();
-    assert_eq!(after, OTHER_KUBECONFIG, "the kubeconfig is back to what the user had");
+    assert_eq!(
+        after, OTHER_KUBECONFIG,
+        "the kubeconfig is back to what the user had"
+    );
     assert!(!home.path().join("run/creds/g2.json").exists());
 }
 
@@ -167,11 +222,27 @@ fn reap_dry_run_lists_and_reap_removes() {
     seed_grant(&home, "g3", Timestamp::now().0 - 1);
     let out = home.run(&["reap", "--dry-run"]);
     out.ok();
-    assert!(out.stdout.contains("would remove kubeconfig context zt-prod-k8s"), "{}", out.stdout);
-    assert!(std::fs::read_to_string(home.kubeconfig()).unwrap().contains("zt-prod-k8s"));
+    assert!(
+        out.stdout
+            .contains("would remove kubeconfig context zt-prod-k8s"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        std::fs::read_to_string(home.kubeconfig())
+            .unwrap()
+            .contains("zt-prod-k8s")
+    );
     home.run(&["reap"]).ok();
-    assert_eq!(std::fs::read_to_string(home.kubeconfig()).unwrap(), OTHER_KUBECONFIG);
-    assert!(Ledger::read_from(&home.state().join("ledger.json")).entries.is_empty());
+    assert_eq!(
+        std::fs::read_to_string(home.kubeconfig()).unwrap(),
+        OTHER_KUBECONFIG
+    );
+    assert!(
+        Ledger::read_from(&home.state().join("ledger.json"))
+            .entries
+            .is_empty()
+    );
 }
 
 #[test]
@@ -182,6 +253,16 @@ fn a_broken_kubeconfig_is_never_rewritten() {
     std::fs::write(home.kubeconfig(), broken).unwrap();
     let out = home.run(&["reap"]);
     assert!(out.stderr.contains("could not remove"), "{}", out.stderr);
-    assert_eq!(std::fs::read_to_string(home.kubeconfig()).unwrap(), broken, "byte for byte untouched");
-    assert_eq!(Ledger::read_from(&home.state().join("ledger.json")).entries.len(), 1, "kept to retry");
+    assert_eq!(
+        std::fs::read_to_string(home.kubeconfig()).unwrap(),
+        broken,
+        "byte for byte untouched"
+    );
+    assert_eq!(
+        Ledger::read_from(&home.state().join("ledger.json"))
+            .entries
+            .len(),
+        1,
+        "kept to retry"
+    );
 }

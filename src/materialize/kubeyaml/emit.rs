@@ -60,7 +60,10 @@ pub(super) fn entries(e: &KubeEntry) -> [V; 3] {
     [
         V::Map(vec![("cluster", V::Map(cluster)), ("name", s(e.name))]),
         V::Map(vec![("context", V::Map(context)), ("name", s(e.name))]),
-        V::Map(vec![("name", s(e.name)), ("user", V::Map(vec![("exec", exec), ("extensions", ext())]))]),
+        V::Map(vec![
+            ("name", s(e.name)),
+            ("user", V::Map(vec![("exec", exec), ("extensions", ext())])),
+        ]),
     ]
 }
 
@@ -96,7 +99,13 @@ pub(super) fn item(out: &mut String, item: &V, dash_col: usize, st: &Style) {
     prefix.push('-');
     pad(&mut prefix, st.item_off.max(2) - 1);
     match item {
-        V::Map(entries) => map(out, entries, dash_col + st.item_off.max(2), Some(&prefix), st),
+        V::Map(entries) => map(
+            out,
+            entries,
+            dash_col + st.item_off.max(2),
+            Some(&prefix),
+            st,
+        ),
         other => {
             out.push_str(prefix.trim_end());
             value(out, other, dash_col, st);

@@ -19,8 +19,11 @@ use super::EditError;
 use super::lines::{Lines, scalar_end};
 
 /// The three lists zt adds to, with the key of the object inside each entry.
-pub(super) const LISTS: [(&str, &str); 3] =
-    [("clusters", "cluster"), ("contexts", "context"), ("users", "user")];
+pub(super) const LISTS: [(&str, &str); 3] = [
+    ("clusters", "cluster"),
+    ("contexts", "context"),
+    ("users", "user"),
+];
 pub(super) const CURRENT: &str = "current-context";
 /// Real kubeconfigs nest under 10 levels; the cap keeps yaml_rust2's recursive `Drop`/`Clone`
 /// of `Yaml` from overflowing the stack on hostile input.
@@ -111,9 +114,13 @@ impl Loaded<'_> {
 /// all (empty, blank or only comments).
 pub(super) fn load(text: &str) -> Result<Option<Loaded<'_>>, EditError> {
     let mut sink = Sink(Vec::new());
-    Parser::new_from_str(text).load(&mut sink, true).map_err(|e| yaml_error(&e))?;
+    Parser::new_from_str(text)
+        .load(&mut sink, true)
+        .map_err(|e| yaml_error(&e))?;
     let lines = Lines::new(text);
-    let Some(doc) = analyze(&lines, &sink.0)? else { return Ok(None) };
+    let Some(doc) = analyze(&lines, &sink.0)? else {
+        return Ok(None);
+    };
     // Build the tree from the same events rather than parsing a second time. YamlLoader
     // swallows every event after an error (a duplicate key), so no document means one occurred;
     // a fresh parse then reports it with its line.
@@ -123,7 +130,9 @@ pub(super) fn load(text: &str) -> Result<Option<Loaded<'_>>, EditError> {
     }
     match loader.documents() {
         [Yaml::Hash(_)] => Ok(Some(Loaded { lines, doc, loader })),
-        _ => Err(tree(text).err().unwrap_or_else(|| EditError::msg("not valid YAML"))),
+        _ => Err(tree(text)
+            .err()
+            .unwrap_or_else(|| EditError::msg("not valid YAML"))),
     }
 }
 
@@ -148,7 +157,9 @@ struct Node {
 fn skip(events: &[(Event, Marker)], mut i: usize) -> Result<Node, EditError> {
     let (mut depth, mut plain, mut block_last) = (0usize, true, false);
     loop {
-        let (ev, mark) = events.get(i).ok_or_else(|| EditError::msg("truncated YAML"))?;
+        let (ev, mark) = events
+            .get(i)
+            .ok_or_else(|| EditError::msg("truncated YAML"))?;
         i += 1;
         match ev {
             Event::SequenceStart(a, t) | Event::MappingStart(a, t) => {
@@ -159,7 +170,9 @@ fn skip(events: &[(Event, Marker)], mut i: usize) -> Result<Node, EditError> {
                 }
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                depth = depth.checked_sub(1).ok_or_else(|| EditError::msg("unbalanced YAML"))?;
+                depth = depth
+                    .checked_sub(1)
+                    .ok_or_else(|| EditError::msg("unbalanced YAML"))?;
             }
             Event::Scalar(_, style, a, t) => {
                 plain &= *a == 0 && t.is_none();
@@ -169,13 +182,21 @@ fn skip(events: &[(Event, Marker)], mut i: usize) -> Result<Node, EditError> {
             _ => return Err(EditError::at(mark.line(), "unexpected YAML structure")),
         }
         if depth == 0 {
-            return Ok(Node { next: i, plain, block_last });
+            return Ok(Node {
+                next: i,
+                plain,
+                block_last,
+            });
         }
     }
 }
 
 fn analyze(lines: &Lines, events: &[(Event, Marker)]) -> Result<Option<Doc>, EditError> {
-    let ev = |i: usize| events.get(i).ok_or_else(|| EditError::msg("truncated YAML"));
+    let ev = |i: usize| {
+        events
+            .get(i)
+            .ok_or_else(|| EditError::msg("truncated YAML"))
+    };
     match ev(1)? {
         (Event::StreamEnd, _) => return Ok(None),
         (Event::DocumentStart, _) => {}
@@ -190,10 +211,19 @@ fn analyze(lines: &Lines, events: &[(Event, Marker)]) -> Result<Option<Doc>, Edi
                 "anchors or tags on the top-level mapping are not supported",
             ));
         }
-        (_, m) => return Err(EditError::at(m.line(), "the top level is not a mapping; not a kubeconfig")),
+        (_, m) => {
+            return Err(EditError::at(
+                m.line(),
+                "the top level is not a mapping; not a kubeconfig",
+            ));
+        }
     }
-    let mut doc =
-        Doc { key_col: 0, end: 0, lists: [List::Absent, List::Absent, List::Absent], current: None };
+    let mut doc = Doc {
+        key_col: 0,
+        end: 0,
+        lists: [List::Absent, List::Absent, List::Absent],
+        current: None,
+    };
     let (mut i, mut first_line, mut block_last) = (3, None, false);
     let end_mark = loop {
         let (e, m) = ev(i)?;
@@ -212,7 +242,10 @@ fn analyze(lines: &Lines, events: &[(Event, Marker)]) -> Result<Option<Doc>, Edi
         }
         let which = LISTS.iter().position(|(n, _)| n == name);
         if (which.is_some() || name == CURRENT) && (*anchor != 0 || tag.is_some()) {
-            return Err(EditError::at(m.line(), format!("anchors or tags on `{name}` are not supported")));
+            return Err(EditError::at(
+                m.line(),
+                format!("anchors or tags on `{name}` are not supported"),
+            ));
         }
         let key = || key_pos(lines, m, *style, name);
         let node = if let Some(x) = which {
@@ -229,13 +262,19 @@ fn analyze(lines: &Lines, events: &[(Event, Marker)]) -> Result<Option<Doc>, Edi
         (i, block_last) = (node.next, node.block_last);
     };
     let first = first_line.unwrap_or(0);
-    let end = lines.content_end(first, lines.boundary(&end_mark).max(first + 1), doc.key_col, block_last);
+    let end = lines.content_end(
+        first,
+        lines.boundary(&end_mark).max(first + 1),
+        doc.key_col,
+        block_last,
+    );
     doc.end = lines.start(end);
     match (ev(i + 1)?, ev(i + 2)?) {
         ((Event::DocumentEnd, _), (Event::StreamEnd, _)) => Ok(Some(doc)),
-        ((Event::DocumentEnd, _), (_, m)) => {
-            Err(EditError::at(m.line(), "more than one YAML document; a kubeconfig has exactly one"))
-        }
+        ((Event::DocumentEnd, _), (_, m)) => Err(EditError::at(
+            m.line(),
+            "more than one YAML document; a kubeconfig has exactly one",
+        )),
         ((_, m), _) => Err(EditError::at(m.line(), "unexpected YAML structure")),
     }
 }
@@ -266,14 +305,23 @@ fn check_block_style(lines: &Lines) -> Result<(), EditError> {
 
 fn key_pos(lines: &Lines, m: &Marker, style: TScalarStyle, name: &str) -> Result<Key, EditError> {
     let unsupported = || EditError::at(m.line(), format!("unsupported layout of the `{name}` key"));
-    let end = lines.pos(m).and_then(|p| scalar_end(lines, p, style, true)).ok_or_else(unsupported)?;
+    let end = lines
+        .pos(m)
+        .and_then(|p| scalar_end(lines, p, style, true))
+        .ok_or_else(unsupported)?;
     let line = lines.line_of(end);
-    let rest = lines.body(line).get(end - lines.start(line)..).ok_or_else(unsupported)?;
+    let rest = lines
+        .body(line)
+        .get(end - lines.start(line)..)
+        .ok_or_else(unsupported)?;
     let gap = rest.len() - rest.trim_start_matches([' ', '\t']).len();
     if !rest[gap..].starts_with(':') {
         return Err(unsupported());
     }
-    Ok(Key { line, colon_end: end + gap + 1 })
+    Ok(Key {
+        line,
+        colon_end: end + gap + 1,
+    })
 }
 
 fn is_null(v: &str) -> bool {
@@ -291,17 +339,28 @@ fn list_value(
     match events.get(i) {
         Some((Event::SequenceStart(0, None), _)) => {}
         Some((Event::SequenceStart(..), _)) => {
-            return Err(at_key(format!("anchors or tags on `{name}` are not supported")));
+            return Err(at_key(format!(
+                "anchors or tags on `{name}` are not supported"
+            )));
         }
         Some((Event::Scalar(v, TScalarStyle::Plain, 0, None), m)) if is_null(v) => {
             // An empty value's marker points at whatever follows, so only non-empty ones are used.
             let end = match v.is_empty() {
                 true => Some(key.colon_end),
-                false => lines.pos(m).and_then(|p| scalar_end(lines, p, TScalarStyle::Plain, false)),
+                false => lines
+                    .pos(m)
+                    .and_then(|p| scalar_end(lines, p, TScalarStyle::Plain, false)),
             };
             let end = end.ok_or_else(|| at_key(format!("unsupported layout of `{name}`")))?;
             let span = key.colon_end..end;
-            return Ok((List::Empty { key, span }, Node { next: i + 1, plain: true, block_last: false }));
+            return Ok((
+                List::Empty { key, span },
+                Node {
+                    next: i + 1,
+                    plain: true,
+                    block_last: false,
+                },
+            ));
         }
         _ => return Err(at_key(format!("`{name}` must be a list (or empty)"))),
     }
@@ -318,11 +377,21 @@ fn list_value(
         }
     };
     let block_last = entries.last().is_some_and(|n| n.block_last);
-    let node = Node { next: j + 1, plain: true, block_last };
-    let after_colon = lines.text.get(key.colon_end..).unwrap_or("").trim_start_matches([' ', '\t']);
+    let node = Node {
+        next: j + 1,
+        plain: true,
+        block_last,
+    };
+    let after_colon = lines
+        .text
+        .get(key.colon_end..)
+        .unwrap_or("")
+        .trim_start_matches([' ', '\t']);
     if entries.is_empty() {
         // Block sequences always have an entry, so this is `[]`; its end marker is the `]`.
-        let close = lines.pos(&end_mark).filter(|p| lines.text.get(*p..).is_some_and(|t| t.starts_with(']')));
+        let close = lines
+            .pos(&end_mark)
+            .filter(|p| lines.text.get(*p..).is_some_and(|t| t.starts_with(']')));
         let close = close.ok_or_else(|| at_key(format!("unsupported layout of `{name}`")))?;
         let span = key.colon_end..close + 1;
         return Ok((List::Empty { key, span }, node));
@@ -338,9 +407,15 @@ fn list_value(
     let boundary = lines.boundary(&end_mark).max(key.line + 1);
     let (mut dash_col, mut item_off, mut dashes) = (None, 2, Vec::new());
     for l in key.line + 1..boundary {
-        let Some((col, c)) = lines.first(l) else { continue };
+        let Some((col, c)) = lines.first(l) else {
+            continue;
+        };
         let body = lines.body(l);
-        let is_dash = c == '-' && body[col + 1..].chars().next().is_none_or(|n| n == ' ' || n == '\t');
+        let is_dash = c == '-'
+            && body[col + 1..]
+                .chars()
+                .next()
+                .is_none_or(|n| n == ' ' || n == '\t');
         match dash_col {
             _ if c == '#' => {}
             None if is_dash => {
@@ -352,25 +427,45 @@ fn list_value(
                 }
                 dashes.push(l);
             }
-            None => return Err(EditError::at(l + 1, format!("expected a `- ` entry of `{name}`"))),
+            None => {
+                return Err(EditError::at(
+                    l + 1,
+                    format!("expected a `- ` entry of `{name}`"),
+                ));
+            }
             Some(d) if d == col && is_dash => dashes.push(l),
             Some(_) => {}
         }
     }
     let dash_col = dash_col.unwrap_or(0);
     if dashes.len() != entries.len() {
-        return Err(at_key(format!("could not line up the entries of `{name}` with the text")));
+        return Err(at_key(format!(
+            "could not line up the entries of `{name}` with the text"
+        )));
     }
     let items = (0..dashes.len())
         .map(|k| {
             let next = dashes.get(k + 1).copied().unwrap_or(boundary);
             let end = lines.content_end(dashes[k], next, dash_col, entries[k].block_last);
             let span = lines.start(dashes[k])..lines.start(end);
-            Item { span, line: dashes[k], plain: entries[k].plain }
+            Item {
+                span,
+                line: dashes[k],
+                plain: entries[k].plain,
+            }
         })
         .collect::<Vec<_>>();
     let end = items.last().map_or(lines.start(boundary), |it| it.span.end);
-    Ok((List::Block { key, dash_col, item_off, items, end }, node))
+    Ok((
+        List::Block {
+            key,
+            dash_col,
+            item_off,
+            items,
+            end,
+        },
+        node,
+    ))
 }
 
 fn current_value(
@@ -384,7 +479,11 @@ fn current_value(
         return Ok((Current { key, value: None }, node));
     };
     let block = matches!(style, TScalarStyle::Literal | TScalarStyle::Folded);
-    let node = Node { next: i + 1, plain: true, block_last: block };
+    let node = Node {
+        next: i + 1,
+        plain: true,
+        block_last: block,
+    };
     let value = if v.is_empty() && *style == TScalarStyle::Plain {
         Some((key.colon_end..key.colon_end, key.line))
     } else {

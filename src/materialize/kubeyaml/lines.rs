@@ -12,7 +12,12 @@ pub(super) struct Lines<'t> {
 impl<'t> Lines<'t> {
     pub fn new(text: &'t str) -> Self {
         let mut starts = vec![0];
-        starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
         Lines { text, starts }
     }
     pub fn count(&self) -> usize {
@@ -29,13 +34,19 @@ impl<'t> Lines<'t> {
     }
     /// The line without its line break.
     pub fn body(&self, line: usize) -> &'t str {
-        let s = self.text.get(self.start(line)..self.end(line)).unwrap_or("");
+        let s = self
+            .text
+            .get(self.start(line)..self.end(line))
+            .unwrap_or("");
         let s = s.strip_suffix('\n').unwrap_or(s);
         s.strip_suffix('\r').unwrap_or(s)
     }
     /// Column and char of the first non-blank char; None for a blank line.
     pub fn first(&self, line: usize) -> Option<(usize, char)> {
-        self.body(line).chars().enumerate().find(|(_, c)| *c != ' ' && *c != '\t')
+        self.body(line)
+            .chars()
+            .enumerate()
+            .find(|(_, c)| *c != ' ' && *c != '\t')
     }
     /// Byte offset of a marker (its column may point just past the end of the line).
     pub fn pos(&self, m: &Marker) -> Option<usize> {
@@ -51,15 +62,27 @@ impl<'t> Lines<'t> {
     /// ends at the marker (the next key, a `...`, or EOF) begins.
     pub fn boundary(&self, m: &Marker) -> usize {
         let line = m.line().saturating_sub(1).min(self.count() - 1);
-        let pos = self.pos(m).unwrap_or_else(|| self.start(line) + self.body(line).len());
+        let pos = self
+            .pos(m)
+            .unwrap_or_else(|| self.start(line) + self.body(line).len());
         let before = self.text.get(self.start(line)..pos).unwrap_or("");
-        if before.trim().is_empty() { line } else { line + 1 }
+        if before.trim().is_empty() {
+            line
+        } else {
+            line + 1
+        }
     }
     /// End (exclusive line) of the content that starts at line `first` and is followed by
     /// `boundary`: blank lines and comments indented no deeper than `col` (the indent of the
     /// entries or keys at this level) belong to what follows, deeper ones to this content.
     /// Blank lines after a block scalar may be part of its value (`|+`), so they stay with it.
-    pub fn content_end(&self, first: usize, boundary: usize, col: usize, block_last: bool) -> usize {
+    pub fn content_end(
+        &self,
+        first: usize,
+        boundary: usize,
+        col: usize,
+        block_last: bool,
+    ) -> usize {
         let mut end = boundary;
         while end > first + 1 {
             match self.first(end - 1) {
@@ -81,7 +104,9 @@ impl<'t> Lines<'t> {
 /// used as a key ends at `: `.
 pub(super) fn scalar_end(lines: &Lines, p: usize, style: TScalarStyle, key: bool) -> Option<usize> {
     let line = lines.line_of(p);
-    let s = lines.text.get(p..lines.start(line) + lines.body(line).len())?;
+    let s = lines
+        .text
+        .get(p..lines.start(line) + lines.body(line).len())?;
     let mut chars = s.char_indices().peekable();
     match style {
         TScalarStyle::DoubleQuoted => {

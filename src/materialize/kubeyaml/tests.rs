@@ -8,7 +8,9 @@ use yaml_rust2::YamlLoader;
 const NAME: &str = "zt-prod-k8s";
 
 fn args() -> Vec<String> {
-    ["credential", "kube", "r7f3k2q9xa"].map(String::from).to_vec()
+    ["credential", "kube", "r7f3k2q9xa"]
+        .map(String::from)
+        .to_vec()
 }
 
 fn entry<'a>(args: &'a [String], grant: &'a str) -> KubeEntry<'a> {
@@ -76,9 +78,12 @@ fn without_zt(tree: &Hash, drop: &[&str]) -> Hash {
             continue;
         }
         let v = match (ks, v) {
-            ("clusters" | "contexts" | "users", Yaml::Array(a)) => {
-                Yaml::Array(a.iter().filter(|i| i["name"].as_str() != Some(NAME)).cloned().collect())
-            }
+            ("clusters" | "contexts" | "users", Yaml::Array(a)) => Yaml::Array(
+                a.iter()
+                    .filter(|i| i["name"].as_str() != Some(NAME))
+                    .cloned()
+                    .collect(),
+            ),
             _ => v.clone(),
         };
         if matches!(ks, "clusters" | "contexts" | "users")
@@ -97,12 +102,17 @@ fn added_lines(orig: &str, out: &str) -> usize {
     let out_lines: Vec<&str> = out.split_inclusive('\n').collect();
     let (mut j, mut matched) = (0, 0);
     for line in orig.split_inclusive('\n') {
-        match out_lines[j..].iter().position(|l| *l == line || l.trim_end() == line.trim_end()) {
+        match out_lines[j..]
+            .iter()
+            .position(|l| *l == line || l.trim_end() == line.trim_end())
+        {
             Some(p) => (j, matched) = (j + p + 1, matched + 1),
             None => {
                 let t = line.trim_start();
                 assert!(
-                    ["clusters:", "contexts:", "users:", "current-context:"].iter().any(|k| t.starts_with(k)),
+                    ["clusters:", "contexts:", "users:", "current-context:"]
+                        .iter()
+                        .any(|k| t.starts_with(k)),
                     "line {line:?} of the original is missing from:\n{out}"
                 );
             }
@@ -114,8 +124,8 @@ fn added_lines(orig: &str, out: &str) -> usize {
 /// Apply to `orig`, check the result, wipe, check we are back at `orig` byte for byte.
 fn round_trip(label: &str, orig: &str, use_context: bool) -> String {
     let a = args();
-    let (out, undo) =
-        apply(orig, &entry(&a, "r7f3k2q9xa"), use_context).unwrap_or_else(|e| panic!("{label}: {e}"));
+    let (out, undo) = apply(orig, &entry(&a, "r7f3k2q9xa"), use_context)
+        .unwrap_or_else(|e| panic!("{label}: {e}"));
     let tree = parse(&out);
     let want = parse(EXPECTED_ENTRIES);
     for (list, _) in LISTS {
@@ -142,17 +152,36 @@ fn round_trip(label: &str, orig: &str, use_context: bool) -> String {
     if !orig.trim().is_empty() && !orig.starts_with('#') {
         assert!(added_lines(orig, &out) >= 36, "{label}");
     }
-    assert_eq!(out.contains("\r\n"), orig.contains("\r\n"), "{label}: line endings");
+    assert_eq!(
+        out.contains("\r\n"),
+        orig.contains("\r\n"),
+        "{label}: line endings"
+    );
     if orig.contains("\r\n") {
-        assert!(!out.replace("\r\n", "").contains('\n'), "{label}: mixed line endings\n{out:?}");
+        assert!(
+            !out.replace("\r\n", "").contains('\n'),
+            "{label}: mixed line endings\n{out:?}"
+        );
     }
-    assert_eq!(zt_entries(&out), Ok(vec![(NAME.to_string(), "r7f3k2q9xa".to_string())]), "{label}");
+    assert_eq!(
+        zt_entries(&out),
+        Ok(vec![(NAME.to_string(), "r7f3k2q9xa".to_string())]),
+        "{label}"
+    );
     let back = wipe(&out, NAME, &undo).unwrap_or_else(|e| panic!("{label}: wipe: {e}"));
-    let want = if orig.is_empty() { Wiped::RemoveFile } else { Wiped::Text(orig.to_string()) };
+    let want = if orig.is_empty() {
+        Wiped::RemoveFile
+    } else {
+        Wiped::Text(orig.to_string())
+    };
     assert_eq!(back, want, "{label}: round trip\n--- applied:\n{out}");
     // Idempotent: wiping again changes nothing.
     if let Wiped::Text(t) = &back {
-        assert_eq!(wipe(t, NAME, &undo), Ok(Wiped::Text(t.clone())), "{label}: second wipe");
+        assert_eq!(
+            wipe(t, NAME, &undo),
+            Ok(Wiped::Text(t.clone())),
+            "{label}: second wipe"
+        );
     }
     out
 }
@@ -187,65 +216,118 @@ fn hand_written_style_and_comments() {
     assert!(out.contains("        name: \"zt.dev/grant\"\n      server: \"https://k8s.example.com:6443\"\n    name: \"zt-prod-k8s\"\n\n# Who I am\n"), "{out}");
     // The commented-out entry is not indented deeper than the `-`: it stays with what follows.
     assert!(
-        out.contains("      token: 'abc#def'   # not a comment inside quotes\n  - name: \"zt-prod-k8s\""),
+        out.contains(
+            "      token: 'abc#def'   # not a comment inside quotes\n  - name: \"zt-prod-k8s\""
+        ),
         "{out}"
     );
-    assert!(out.contains("          name: \"zt.dev/grant\"\n  # - name: old-me\n"), "{out}");
+    assert!(
+        out.contains("          name: \"zt.dev/grant\"\n  # - name: old-me\n"),
+        "{out}"
+    );
     assert!(out.contains("\n# end of file\n"));
 }
 
 #[test]
 fn empty_lists_are_converted_and_restored() {
     let out = round_trip("nulls", NULLS, true);
-    assert!(out.starts_with("apiVersion: v1\nclusters:\n- cluster:\n"), "{out}");
+    assert!(
+        out.starts_with("apiVersion: v1\nclusters:\n- cluster:\n"),
+        "{out}"
+    );
     assert!(out.contains("contexts: # none yet\n- context:\n"), "{out}");
-    assert!(out.ends_with("kind: Config\ncurrent-context: \"zt-prod-k8s\"\n"), "{out}");
+    assert!(
+        out.ends_with("kind: Config\ncurrent-context: \"zt-prod-k8s\"\n"),
+        "{out}"
+    );
     let (_, undo) = apply(NULLS, &entry(&args(), "g"), true).expect("applies");
     assert_eq!(undo.current_context, Some(PreviousContext { text: None }));
     assert_eq!(
-        undo.lists.iter().map(|l| l.was.as_deref()).collect::<Vec<_>>(),
+        undo.lists
+            .iter()
+            .map(|l| l.was.as_deref())
+            .collect::<Vec<_>>(),
         [Some(""), Some(" ~"), Some(" null")]
     );
     let json = serde_json::to_string(&undo).expect("serializes");
-    assert_eq!(serde_json::from_str::<KubeUndo>(&json).expect("deserializes"), undo);
+    assert_eq!(
+        serde_json::from_str::<KubeUndo>(&json).expect("deserializes"),
+        undo
+    );
 }
 
 #[test]
 fn fresh_file() {
     let (out, undo) = apply("", &entry(&args(), "g"), true).expect("applies");
-    assert!(out.starts_with("apiVersion: v1\nclusters:\n- cluster:\n"), "{out}");
     assert!(
-        out.contains("current-context: \"zt-prod-k8s\"\nkind: Config\npreferences: {}\nusers:\n- name:"),
+        out.starts_with("apiVersion: v1\nclusters:\n- cluster:\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "current-context: \"zt-prod-k8s\"\nkind: Config\npreferences: {}\nusers:\n- name:"
+        ),
         "{out}"
     );
     assert_eq!(undo.fresh_from.as_deref(), Some(""));
     assert_eq!(wipe(&out, NAME, &undo), Ok(Wiped::RemoveFile));
     // Something else was added meanwhile: the file stays.
-    let (more, _) =
-        apply(&out, &KubeEntry { name: "zt-other", ..entry(&args(), "h") }, false).expect("applies");
-    let Ok(Wiped::Text(left)) = wipe(&more, NAME, &undo) else { panic!("file must stay") };
-    assert_eq!(zt_entries(&left).expect("parses"), [("zt-other".to_string(), "h".to_string())]);
+    let (more, _) = apply(
+        &out,
+        &KubeEntry {
+            name: "zt-other",
+            ..entry(&args(), "h")
+        },
+        false,
+    )
+    .expect("applies");
+    let Ok(Wiped::Text(left)) = wipe(&more, NAME, &undo) else {
+        panic!("file must stay")
+    };
+    assert_eq!(
+        zt_entries(&left).expect("parses"),
+        [("zt-other".to_string(), "h".to_string())]
+    );
 }
 
 #[test]
 fn current_context_switch_and_restore() {
     for (orig, prev) in [
         (KUBECTL.to_string(), Some(" kind-dev")),
-        (KUBECTL.replace("current-context: kind-dev", "current-context: \"\""), Some(" \"\"")),
-        (KUBECTL.replace("current-context: kind-dev", "current-context:"), Some("")),
         (
-            KUBECTL.replace("current-context: kind-dev", "current-context: 'kind-dev' # default"),
+            KUBECTL.replace("current-context: kind-dev", "current-context: \"\""),
+            Some(" \"\""),
+        ),
+        (
+            KUBECTL.replace("current-context: kind-dev", "current-context:"),
+            Some(""),
+        ),
+        (
+            KUBECTL.replace(
+                "current-context: kind-dev",
+                "current-context: 'kind-dev' # default",
+            ),
             Some(" 'kind-dev'"),
         ),
         (KUBECTL.replace("current-context: kind-dev\n", ""), None),
     ] {
         let (out, undo) = apply(&orig, &entry(&args(), "g"), true).expect("applies");
-        assert_eq!(undo.current_context, Some(PreviousContext { text: prev.map(String::from) }));
+        assert_eq!(
+            undo.current_context,
+            Some(PreviousContext {
+                text: prev.map(String::from)
+            })
+        );
         assert_eq!(wipe(&out, NAME, &undo), Ok(Wiped::Text(orig.clone())));
         // The user switched context meanwhile: wipe leaves their choice alone.
-        let switched = out.replace("current-context: \"zt-prod-k8s\"", "current-context: staging");
+        let switched = out.replace(
+            "current-context: \"zt-prod-k8s\"",
+            "current-context: staging",
+        );
         assert_ne!(switched, out);
-        let Ok(Wiped::Text(left)) = wipe(&switched, NAME, &undo) else { panic!("wipes") };
+        let Ok(Wiped::Text(left)) = wipe(&switched, NAME, &undo) else {
+            panic!("wipes")
+        };
         assert_eq!(parse(&left)[&key(CURRENT)].as_str(), Some("staging"));
         assert!(!left.contains(NAME));
     }
@@ -261,10 +343,26 @@ fn reapply_replaces_in_place() {
         let a = args();
         let (once, u1) = apply(&orig, &entry(&a, "first"), true).expect("applies");
         let (twice, u2) = apply(&once, &entry(&a, "second"), true).expect("applies again");
-        assert_eq!(zt_entries(&twice), Ok(vec![(NAME.to_string(), "second".to_string())]), "{label}");
-        assert_eq!(twice, once.replace("\"first\"", "\"second\""), "{label}: replaced in place");
-        let want = if orig.is_empty() { Wiped::RemoveFile } else { Wiped::Text(orig.clone()) };
-        assert_eq!(wipe(&twice, NAME, &u1.clone().merge(u2.clone())), Ok(want.clone()), "{label}");
+        assert_eq!(
+            zt_entries(&twice),
+            Ok(vec![(NAME.to_string(), "second".to_string())]),
+            "{label}"
+        );
+        assert_eq!(
+            twice,
+            once.replace("\"first\"", "\"second\""),
+            "{label}: replaced in place"
+        );
+        let want = if orig.is_empty() {
+            Wiped::RemoveFile
+        } else {
+            Wiped::Text(orig.clone())
+        };
+        assert_eq!(
+            wipe(&twice, NAME, &u1.clone().merge(u2.clone())),
+            Ok(want.clone()),
+            "{label}"
+        );
         assert_eq!(wipe(&twice, NAME, &u1), Ok(want), "{label}");
     }
 }
@@ -274,29 +372,63 @@ fn foreign_entries_are_refused_or_left_alone() {
     let foreign = KUBECTL.replace("name: staging\ncontexts", "name: zt-prod-k8s\ncontexts");
     let err = apply(&foreign, &entry(&args(), "g"), false).expect_err("refuses");
     assert_eq!(err.line, Some(7));
-    assert!(err.message.contains("`zt-prod-k8s` entry exists in `clusters` that zt did not write"), "{err}");
+    assert!(
+        err.message
+            .contains("`zt-prod-k8s` entry exists in `clusters` that zt did not write"),
+        "{err}"
+    );
     assert!(err.to_string().starts_with("line 7: "));
     // wipe only removes entries carrying zt's marker.
-    assert_eq!(wipe(&foreign, NAME, &KubeUndo::default()), Ok(Wiped::Text(foreign.clone())));
+    assert_eq!(
+        wipe(&foreign, NAME, &KubeUndo::default()),
+        Ok(Wiped::Text(foreign.clone()))
+    );
 }
 
 #[test]
 fn refusals() {
     let anchored = {
         let (out, _) = apply(KUBECTL, &entry(&args(), "g"), false).expect("applies");
-        out.replace("- name: \"zt-prod-k8s\"\n  user:\n", "- name: \"zt-prod-k8s\"\n  user: &u\n")
+        out.replace(
+            "- name: \"zt-prod-k8s\"\n  user:\n",
+            "- name: \"zt-prod-k8s\"\n  user: &u\n",
+        )
     };
     let cases: &[(&str, &str, Option<usize>)] = &[
         ("garbage", "apiVersion: v1\nclusters: [\n  - : :\n}\n", None),
         ("tabs", "apiVersion: v1\nusers:\n\t- name: a\n", Some(3)),
-        ("top-level list", "- apiVersion: v1\n- kind: Config\n", Some(1)),
-        ("flow document", "{\"apiVersion\": \"v1\", \"kind\": \"Config\", \"clusters\": []}\n", Some(1)),
+        (
+            "top-level list",
+            "- apiVersion: v1\n- kind: Config\n",
+            Some(1),
+        ),
+        (
+            "flow document",
+            "{\"apiVersion\": \"v1\", \"kind\": \"Config\", \"clusters\": []}\n",
+            Some(1),
+        ),
         ("users: 5", "apiVersion: v1\nusers: 5\n", Some(2)),
         ("users mapping", "apiVersion: v1\nusers:\n  a: b\n", Some(2)),
-        ("flow list", "apiVersion: v1\nusers: [{name: a, user: {}}]\n", Some(2)),
-        ("multi-document", "apiVersion: v1\n---\nkind: Config\n", Some(2)),
-        ("anchored list", "apiVersion: v1\nusers: &u\n- name: a\n", Some(2)),
-        ("duplicate key", "apiVersion: v1\nkind: Config\nkind: Config\n", Some(3)),
+        (
+            "flow list",
+            "apiVersion: v1\nusers: [{name: a, user: {}}]\n",
+            Some(2),
+        ),
+        (
+            "multi-document",
+            "apiVersion: v1\n---\nkind: Config\n",
+            Some(2),
+        ),
+        (
+            "anchored list",
+            "apiVersion: v1\nusers: &u\n- name: a\n",
+            Some(2),
+        ),
+        (
+            "duplicate key",
+            "apiVersion: v1\nkind: Config\nkind: Config\n",
+            Some(3),
+        ),
         ("NUL", "apiVersion: v1\n\0junk: 1\n", Some(2)),
         ("bare CR", "apiVersion: v1\rkind: Config\n", Some(1)),
         ("scalar document", "just a string\n", Some(1)),
@@ -315,7 +447,11 @@ fn refusals() {
         assert!(wipe(text, NAME, &KubeUndo::default()).is_err(), "{label}");
     }
     let flow = apply("{apiVersion: v1}", &entry(&args(), "g"), false).expect_err("flow");
-    assert!(flow.message.contains("zt edits block-style YAML kubeconfigs only"), "{flow}");
+    assert!(
+        flow.message
+            .contains("zt edits block-style YAML kubeconfigs only"),
+        "{flow}"
+    );
 }
 
 #[test]
@@ -335,12 +471,18 @@ fn hostile_values_are_quoted() {
     };
     let (out, undo) = apply(HAND, &e, true).expect("applies");
     let tree = parse(&out);
-    let user = tree[&key("users")].as_vec().and_then(|u| u.last()).expect("user");
+    let user = tree[&key("users")]
+        .as_vec()
+        .and_then(|u| u.last())
+        .expect("user");
     assert_eq!(
         user["user"]["exec"]["args"],
         Yaml::Array(a.iter().map(|s| Yaml::String(s.clone())).collect())
     );
-    assert_eq!(zt_entries(&out).expect("parses")[0], (e.name.to_string(), "g\u{7}".to_string()));
+    assert_eq!(
+        zt_entries(&out).expect("parses")[0],
+        (e.name.to_string(), "g\u{7}".to_string())
+    );
     assert_eq!(wipe(&out, e.name, &undo), Ok(Wiped::Text(HAND.to_string())));
 }
 
@@ -361,8 +503,22 @@ fn large_file_is_linear() {
 
 #[test]
 fn error_display() {
-    assert_eq!(EditError { line: Some(12), message: "bad".into() }.to_string(), "line 12: bad");
-    assert_eq!(EditError { line: None, message: "bad".into() }.to_string(), "bad");
+    assert_eq!(
+        EditError {
+            line: Some(12),
+            message: "bad".into()
+        }
+        .to_string(),
+        "line 12: bad"
+    );
+    assert_eq!(
+        EditError {
+            line: None,
+            message: "bad".into()
+        }
+        .to_string(),
+        "bad"
+    );
 }
 
 #[test]
@@ -370,13 +526,22 @@ fn survives_a_kubectl_rewrite() {
     let (out, undo) = apply(KUBECTL, &entry(&args(), "g"), true).expect("applies");
     // kubectl re-serializes the file: no quotes on these scalars (and no comments anywhere).
     let rewritten = out.replace('"', "");
-    assert_eq!(zt_entries(&rewritten), Ok(vec![(NAME.to_string(), "g".to_string())]));
-    assert_eq!(wipe(&rewritten, NAME, &undo), Ok(Wiped::Text(KUBECTL.to_string())));
+    assert_eq!(
+        zt_entries(&rewritten),
+        Ok(vec![(NAME.to_string(), "g".to_string())])
+    );
+    assert_eq!(
+        wipe(&rewritten, NAME, &undo),
+        Ok(Wiped::Text(KUBECTL.to_string()))
+    );
 }
 
 #[test]
 fn deep_nesting_is_refused_not_overflowed() {
-    for text in [format!("a: {}\n", "[".repeat(100_000)), format!("a: {}1\n", "- ".repeat(5_000))] {
+    for text in [
+        format!("a: {}\n", "[".repeat(100_000)),
+        format!("a: {}1\n", "- ".repeat(5_000)),
+    ] {
         assert!(validate(&text).is_err());
         assert!(apply(&text, &entry(&args(), "g"), true).is_err());
     }

@@ -24,11 +24,17 @@ pub(super) fn prepare(text: &str) -> Result<Prepared<'_>, EditError> {
     let line_at = |i: usize| body.as_bytes()[..i].iter().filter(|b| **b == b'\n').count() + 1;
     // yaml_rust2 takes NUL for end of input and would silently ignore the rest of the file.
     if let Some(i) = body.find('\0') {
-        return Err(EditError::at(line_at(i), "the file contains a NUL character"));
+        return Err(EditError::at(
+            line_at(i),
+            "the file contains a NUL character",
+        ));
     }
     let b = body.as_bytes();
     if let Some(i) = (0..b.len()).find(|&i| b[i] == b'\r' && b.get(i + 1) != Some(&b'\n')) {
-        return Err(EditError::at(line_at(i), "bare carriage-return line endings are not supported"));
+        return Err(EditError::at(
+            line_at(i),
+            "bare carriage-return line endings are not supported",
+        ));
     }
     let eol = match body.find('\n') {
         Some(i) if i > 0 && b[i - 1] == b'\r' => "\r\n",
@@ -39,13 +45,23 @@ pub(super) fn prepare(text: &str) -> Result<Prepared<'_>, EditError> {
         true => Cow::Owned(format!("{body}{eol}")),
         false => Cow::Borrowed(body),
     };
-    Ok(Prepared { bom, body, work, eol, lacks_newline })
+    Ok(Prepared {
+        bom,
+        body,
+        work,
+        eol,
+        lacks_newline,
+    })
 }
 
 impl Prepared<'_> {
     pub fn finish(&self, mut out: String) -> String {
         if self.lacks_newline {
-            let cut = if out.ends_with(self.eol) { self.eol.len() } else { usize::from(out.ends_with('\n')) };
+            let cut = if out.ends_with(self.eol) {
+                self.eol.len()
+            } else {
+                usize::from(out.ends_with('\n'))
+            };
             out.truncate(out.len() - cut);
         }
         if self.bom {
@@ -80,12 +96,17 @@ pub(super) struct Edit {
 }
 
 pub(super) fn edit(range: Range<usize>, text: impl Into<String>, order: usize) -> Edit {
-    Edit { range, text: text.into(), order }
+    Edit {
+        range,
+        text: text.into(),
+        order,
+    }
 }
 
 pub(super) fn splice(src: &str, mut edits: Vec<Edit>) -> Result<String, EditError> {
     edits.sort_by_key(|e| (e.range.start, e.range.end, e.order));
-    let mut out = String::with_capacity(src.len() + edits.iter().map(|e| e.text.len()).sum::<usize>());
+    let mut out =
+        String::with_capacity(src.len() + edits.iter().map(|e| e.text.len()).sum::<usize>());
     let mut at = 0;
     for e in &edits {
         out.push_str(src.get(at..e.range.start).ok_or_else(verify_failed)?);

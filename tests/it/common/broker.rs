@@ -15,10 +15,15 @@ impl Broker {
     pub fn start(extra: &[&str]) -> Broker {
         let home = Home::new();
         let mut cmd = home.cmd(env!("CARGO_BIN_EXE_zt-broker"));
-        cmd.args(["dev", "--port", "0"]).args(extra).stdout(Stdio::piped()).stderr(Stdio::inherit());
+        cmd.args(["dev", "--port", "0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
         let mut child = cmd.spawn().expect("start zt-broker dev");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         let url = line
             .trim()
             .rsplit(' ')
@@ -26,14 +31,24 @@ impl Broker {
             .filter(|u| u.starts_with("http://"))
             .unwrap_or_else(|| panic!("unexpected first line from zt-broker dev: {line:?}"))
             .to_string();
-        Broker { url, child, _home: home }
+        Broker {
+            url,
+            child,
+            _home: home,
+        }
     }
 
     /// Log `user` in from `home` through the broker's HTML verification page (the path a
     /// person takes), reading the user code from zt's stderr.
     pub fn login_via_page(&self, home: &Home, user: &str) {
         let mut child = home
-            .zt(&["login", "--broker", &self.url, "--insecure-storage", "--no-browser"])
+            .zt(&[
+                "login",
+                "--broker",
+                &self.url,
+                "--insecure-storage",
+                "--no-browser",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -54,13 +69,30 @@ impl Broker {
         }
         let code = code.unwrap_or_else(|| panic!("no user code in zt login's output:\n{seen}"));
         let page = format!("{}/oidc/device", self.url);
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         let html = rt.block_on(async {
             let c = reqwest::Client::new();
-            let form = c.get(format!("{page}?user_code={code}")).send().await.unwrap().text().await.unwrap();
-            assert!(form.contains("<form"), "the verification page has no form: {form}");
+            let form = c
+                .get(format!("{page}?user_code={code}"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(
+                form.contains("<form"),
+                "the verification page has no form: {form}"
+            );
             c.post(&page)
-                .form(&[("user_code", code.as_str()), ("user", user), ("action", "approve")])
+                .form(&[
+                    ("user_code", code.as_str()),
+                    ("user", user),
+                    ("action", "approve"),
+                ])
                 .send()
                 .await
                 .unwrap()
@@ -71,7 +103,10 @@ impl Broker {
         let mut rest = String::new();
         std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
         let status = child.wait().unwrap();
-        assert!(status.success(), "zt login failed after approving on the page: {html}\n{seen}{rest}");
+        assert!(
+            status.success(),
+            "zt login failed after approving on the page: {html}\n{seen}{rest}"
+        );
     }
 }
 

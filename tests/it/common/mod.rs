@@ -18,7 +18,10 @@ pub struct Home {
 
 impl Home {
     pub fn new() -> Home {
-        let dir = tempfile::Builder::new().prefix("zt-home-").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("zt-home-")
+            .tempdir()
+            .unwrap();
         for sub in [".config/zt", ".local/state/zt", "run", ".kube"] {
             std::fs::create_dir_all(dir.path().join(sub)).unwrap();
         }
@@ -55,7 +58,10 @@ impl Home {
 
     pub fn cmd(&self, program: &str) -> Command {
         let mut c = Command::new(program);
-        c.env_clear().envs(self.envs()).current_dir(self.path()).stdin(Stdio::null());
+        c.env_clear()
+            .envs(self.envs())
+            .current_dir(self.path())
+            .stdin(Stdio::null());
         c
     }
 
@@ -101,7 +107,8 @@ impl Out {
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:#?}"))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:#?}"))
     }
 }
 

@@ -78,7 +78,8 @@ preferences:
 pub const SPARSE: &str = "---\n# sparse\napiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://a.example\n  name: a\nusers: []\n";
 
 /// Lists present but empty in every way YAML allows.
-pub const NULLS: &str = "apiVersion: v1\nclusters:\ncontexts: ~ # none yet\nusers: null\nkind: Config\n";
+pub const NULLS: &str =
+    "apiVersion: v1\nclusters:\ncontexts: ~ # none yet\nusers: null\nkind: Config\n";
 
 /// EKS: exec users with env and a long args list.
 pub const EKS: &str = r#"apiVersion: v1
@@ -200,8 +201,9 @@ pub fn many(n: usize) -> String {
     }
     s += "contexts:\n";
     for i in 0..n {
-        s +=
-            &format!("- context:\n    cluster: c{i}\n    namespace: ns{i}\n    user: u{i}\n  name: ctx{i}\n");
+        s += &format!(
+            "- context:\n    cluster: c{i}\n    namespace: ns{i}\n    user: u{i}\n  name: ctx{i}\n"
+        );
     }
     s += "current-context: ctx0\nkind: Config\npreferences: {}\nusers:\n";
     for i in 0..n {

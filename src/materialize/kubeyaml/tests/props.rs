@@ -22,11 +22,23 @@ fn pad(n: usize) -> String {
     " ".repeat(n)
 }
 
-const COMMENTS: [&str; 5] =
-    ["# plain", "# ünïcødé ☸ — 🚀", "#", "# - name: commented-out", "#: looks: like: yaml"];
+const COMMENTS: [&str; 5] = [
+    "# plain",
+    "# ünïcødé ☸ — 🚀",
+    "#",
+    "# - name: commented-out",
+    "#: looks: like: yaml",
+];
 
 /// One list entry with its `-` at `dash`, content at `dash + off`.
-fn entry_text(d: &mut Dice, list: &str, n: usize, dash: usize, off: usize, nested: usize) -> String {
+fn entry_text(
+    d: &mut Dice,
+    list: &str,
+    n: usize,
+    dash: usize,
+    off: usize,
+    nested: usize,
+) -> String {
     let c = dash + off;
     let head = format!("{}-{}", pad(dash), pad(off - 1));
     let inner = match list {
@@ -35,11 +47,21 @@ fn entry_text(d: &mut Dice, list: &str, n: usize, dash: usize, off: usize, neste
         _ => "user",
     };
     let name = |n: usize| {
-        [format!("e{n}"), format!("\"q {n}\""), format!("'s{n}'"), format!("zt-prod{n}"), format!("ünï{n}")]
+        [
+            format!("e{n}"),
+            format!("\"q {n}\""),
+            format!("'s{n}'"),
+            format!("zt-prod{n}"),
+            format!("ünï{n}"),
+        ]
     };
     let name = &name(n)[d.pick(5)];
     match d.pick(6) {
-        0 => format!("{head}{inner}:\n{}server: https://s{n}\n{}name: {name}\n", pad(c + nested), pad(c)),
+        0 => format!(
+            "{head}{inner}:\n{}server: https://s{n}\n{}name: {name}\n",
+            pad(c + nested),
+            pad(c)
+        ),
         1 => format!(
             "{head}name: {name}   # trailing\n{}{inner}:\n{}{}\n{}token: 'a#b'\n",
             pad(c),
@@ -89,8 +111,16 @@ fn kubeconfig(d: &mut Dice) -> String {
     if d.chance(2) {
         s += &format!("{}\n", COMMENTS[d.pick(5)]);
     }
-    let mut keys =
-        vec!["apiVersion", "kind", "clusters", "contexts", "users", CURRENT, "preferences", "x-extra"];
+    let mut keys = vec![
+        "apiVersion",
+        "kind",
+        "clusters",
+        "contexts",
+        "users",
+        CURRENT,
+        "preferences",
+        "x-extra",
+    ];
     // A shuffle driven by the dice.
     for i in (1..keys.len()).rev() {
         keys.swap(i, d.pick(i + 1));
@@ -107,7 +137,10 @@ fn kubeconfig(d: &mut Dice) -> String {
             "apiVersion" => s += &format!("{k}: v1\n"),
             "kind" => s += &format!("{k}: \"Config\"\n"),
             "preferences" => {
-                s += [&format!("{k}: {{}}\n"), &format!("{k}:\n{}colors: true\n", pad(col + 2))][d.pick(2)]
+                s += [
+                    &format!("{k}: {{}}\n"),
+                    &format!("{k}:\n{}colors: true\n", pad(col + 2)),
+                ][d.pick(2)]
             }
             "x-extra" => match d.pick(3) {
                 0 => {}
@@ -129,7 +162,10 @@ fn kubeconfig(d: &mut Dice) -> String {
                 3 => s += &format!("{k}: null # none\n"),
                 4 => s += &format!("{k}: ~\n"),
                 _ => {
-                    s += &format!("{k}:{}\n", [""; 3].get(d.pick(4)).copied().unwrap_or("  # list"));
+                    s += &format!(
+                        "{k}:{}\n",
+                        [""; 3].get(d.pick(4)).copied().unwrap_or("  # list")
+                    );
                     let dash = col + indent;
                     for n in 0..1 + d.pick(4) {
                         if n > 0 && d.chance(4) {
@@ -162,7 +198,11 @@ fn kubeconfig(d: &mut Dice) -> String {
 
 fn line_endings(d: &mut Dice, s: String) -> String {
     let s = if d.chance(3) { crlf(&s) } else { s };
-    if d.chance(4) { s.trim_end_matches(['\n', '\r']).to_string() } else { s }
+    if d.chance(4) {
+        s.trim_end_matches(['\n', '\r']).to_string()
+    } else {
+        s
+    }
 }
 
 proptest! {

@@ -1,0 +1,68 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[zt-broker] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'zt-broker'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'zt-broker'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand dev 'Run a self-contained development broker on this machine'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zt-broker;dev'= {
+            cand --port 'The TCP port to listen on (0: any free port; the first line of output names it)'
+            cand --listen 'The loopback address to listen on'
+            cand --data-dir 'Keep the database and the dev IdP''s signing key here, so requests, grants and logins survive a restart (default: a temporary directory, deleted at exit)'
+            cand --auto-login 'DEV ONLY: approve every device login as this demo user without asking'
+            cand --detach 'Run in the background (log in the state directory); `zt-broker dev stop` ends it'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand stop 'Stop the dev broker started with --detach'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zt-broker;dev;stop'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zt-broker;dev;help'= {
+            cand stop 'Stop the dev broker started with --detach'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zt-broker;dev;help;stop'= {
+        }
+        &'zt-broker;dev;help;help'= {
+        }
+        &'zt-broker;help'= {
+            cand dev 'Run a self-contained development broker on this machine'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zt-broker;help;dev'= {
+            cand stop 'Stop the dev broker started with --detach'
+        }
+        &'zt-broker;help;dev;stop'= {
+        }
+        &'zt-broker;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,46 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_zt_broker_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_zt_broker_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_zt_broker_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_zt_broker_using_subcommand
+    set -l cmd (__fish_zt_broker_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c zt-broker -n "__fish_zt_broker_needs_command" -s h -l help -d 'Print help'
+complete -c zt-broker -n "__fish_zt_broker_needs_command" -s V -l version -d 'Print version'
+complete -c zt-broker -n "__fish_zt_broker_needs_command" -f -a "dev" -d 'Run a self-contained development broker on this machine'
+complete -c zt-broker -n "__fish_zt_broker_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l port -d 'The TCP port to listen on (0: any free port; the first line of output names it)' -r
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l listen -d 'The loopback address to listen on' -r
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l data-dir -d 'Keep the database and the dev IdP\'s signing key here, so requests, grants and logins survive a restart (default: a temporary directory, deleted at exit)' -r -F
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l auto-login -d 'DEV ONLY: approve every device login as this demo user without asking' -r
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l detach -d 'Run in the background (log in the state directory); `zt-broker dev stop` ends it'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -s V -l version -d 'Print version'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -f -a "stop" -d 'Stop the dev broker started with --detach'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and __fish_seen_subcommand_from stop" -s V -l version -d 'Print version'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop the dev broker started with --detach'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand help; and not __fish_seen_subcommand_from dev help" -f -a "dev" -d 'Run a self-contained development broker on this machine'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand help; and not __fish_seen_subcommand_from dev help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand help; and __fish_seen_subcommand_from dev" -f -a "stop" -d 'Stop the dev broker started with --detach'
