@@ -66,6 +66,11 @@ pub enum DevAction {
     Stop,
 }
 
+/// The `zt-broker` command definition (for man pages and completions).
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,9 +102,4 @@ mod tests {
         let Command::Dev(d) = c.command;
         assert!(matches!(d.action, Some(DevAction::Stop)));
     }
-}
-
-/// The `zt-broker` command definition (for man pages and completions).
-pub fn command() -> clap::Command {
-    <Cli as clap::CommandFactory>::command()
 }
