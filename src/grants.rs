@@ -161,9 +161,12 @@ pub async fn materialize(
 }
 
 fn prior_undo(replaced: &[Entry]) -> Option<KubeUndo> {
-    replaced.iter().find_map(|e| match &e.target {
-        Target::Kubeconfig { undo, .. } => Some(undo.clone()),
-    })
+    replaced
+        .iter()
+        .map(|e| match &e.target {
+            Target::Kubeconfig { undo, .. } => undo.clone(),
+        })
+        .next()
 }
 
 fn with_undo(t: &Target, undo: Option<KubeUndo>) -> Target {
