@@ -53,6 +53,13 @@ pub enum Command {
     /// context `zt-<resource>` (an AWS profile, a PostgreSQL service) that your tools pick up,
     /// and removes it again when the TTL runs out.
     Request(RequestArgs),
+    /// Print shell exports for a grant's credentials (`eval "$(zt env GRANT)"`).
+    Env(EnvArgs),
+    /// Run a command with a grant's credentials in its environment only — nothing on disk.
+    ///
+    /// Signals are passed to the command and zt exits with its status. Given a resource with
+    /// no live grant, zt requests one first.
+    Exec(ExecArgs),
     /// Approve someone else's pending request.
     Approve(DecideArgs),
     /// Deny someone else's pending request.
@@ -105,6 +112,26 @@ pub struct RequestArgs {
     /// The catalog resource (see `zt catalog`).
     pub resource: String,
 
+    #[command(flatten)]
+    pub opts: RequestOpts,
+
+    /// Do not wait for an approver; print the request id and exit.
+    #[arg(long)]
+    pub no_wait: bool,
+
+    /// Make the new kubeconfig context the current one (restored when the grant ends).
+    #[arg(long = "use")]
+    pub use_context: bool,
+
+    /// AWS: write the keys to the shared credentials file instead of a credential_process
+    /// profile (for tools that cannot run a process; still wiped at TTL).
+    #[arg(long = "static")]
+    pub static_keys: bool,
+}
+
+/// What to ask for: shared by `zt request` and `zt exec RESOURCE`.
+#[derive(Debug, Args)]
+pub struct RequestOpts {
     /// The role to request (default: the resource's default role).
     #[arg(long, short = 'r')]
     pub role: Option<String>,
@@ -125,17 +152,41 @@ pub struct RequestArgs {
     #[arg(long)]
     pub break_glass: bool,
 
-    /// Do not wait for an approver; print the request id and exit.
-    #[arg(long)]
-    pub no_wait: bool,
-
     /// Give up waiting for approval after this long (the request stays open).
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub timeout: Option<Duration>,
+}
 
-    /// Make the new kubeconfig context the current one (restored when the grant ends).
-    #[arg(long = "use")]
-    pub use_context: bool,
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    /// The grant id (see `zt status`).
+    pub grant: String,
+
+    /// The shell to print for.
+    #[arg(long, value_enum, default_value = "bash")]
+    pub shell: EnvShell,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum EnvShell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// A grant id, or a resource: then its live grant, or a new request (same flags as
+    /// `zt request`).
+    pub target: String,
+
+    #[command(flatten)]
+    pub opts: RequestOpts,
+
+    /// The command and its arguments (after `--`).
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -158,6 +209,8 @@ pub struct RevokeArgs {
 pub enum CredentialCommand {
     /// Print a client.authentication.k8s.io/v1 ExecCredential (kubectl exec plugin).
     Kube(CredentialArgs),
+    /// Print AWS credential_process JSON (Version 1, with Expiration).
+    Aws(CredentialArgs),
 }
 
 #[derive(Debug, Args)]

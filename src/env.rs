@@ -21,6 +21,10 @@ pub const ZT_KEYRING_TIMEOUT: &str = "ZT_KEYRING_TIMEOUT";
 
 /// Standard variables zt honours.
 pub const KUBECONFIG: &str = "KUBECONFIG";
+pub const AWS_CONFIG_FILE: &str = "AWS_CONFIG_FILE";
+pub const AWS_SHARED_CREDENTIALS_FILE: &str = "AWS_SHARED_CREDENTIALS_FILE";
+pub const PGSERVICEFILE: &str = "PGSERVICEFILE";
+pub const PGPASSFILE: &str = "PGPASSFILE";
 pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
 pub const XDG_STATE_HOME: &str = "XDG_STATE_HOME";
 pub const XDG_RUNTIME_DIR: &str = "XDG_RUNTIME_DIR";

@@ -28,6 +28,8 @@ pub enum ErrorKind {
     Forbidden,
     /// Interrupted by the user (Ctrl-C): exit 130.
     Cancelled,
+    /// `zt exec`: the command's own non-zero status, passed through.
+    Child(u8),
 }
 
 impl ErrorKind {
@@ -43,6 +45,7 @@ impl ErrorKind {
             Self::NotFound => 8,
             Self::Forbidden => 9,
             Self::Cancelled => 130,
+            Self::Child(code) => code,
         }
     }
 

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::materialize::ini::{Dialect, IniUndo};
 use crate::materialize::kubeyaml::KubeUndo;
+use crate::materialize::pgpass::PgpassUndo;
 use crate::{fsutil, paths};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -37,14 +39,102 @@ pub enum Target {
         name: String,
         undo: KubeUndo,
     },
+    /// A `[header]` section in an INI-style file (AWS config/credentials, pg_service.conf).
+    Ini {
+        file: PathBuf,
+        header: String,
+        dialect: IniFile,
+        undo: IniUndo,
+    },
+    /// zt's line in a libpq password file.
+    Pgpass {
+        file: PathBuf,
+        grant: String,
+        undo: PgpassUndo,
+    },
+    /// A whole file zt created (a grant's own kubeconfig for `zt env`/`zt exec`).
+    File { file: PathBuf },
+}
+
+/// Which INI-style file a section is in (decides the dialect and the wording).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum IniFile {
+    AwsConfig,
+    AwsCredentials,
+    PgService,
+}
+
+impl IniFile {
+    pub fn dialect(self) -> Dialect {
+        match self {
+            Self::AwsConfig | Self::AwsCredentials => Dialect::Aws,
+            Self::PgService => Dialect::PgService,
+        }
+    }
 }
 
 impl Target {
+    pub fn file(&self) -> Option<&std::path::Path> {
+        match self {
+            Target::Kubeconfig { file, .. }
+            | Target::Ini { file, .. }
+            | Target::Pgpass { file, .. }
+            | Target::File { file } => Some(file),
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Target::Kubeconfig { file, name, .. } => {
                 format!("kubeconfig context {name} in {}", file.display())
             }
+            Target::Ini {
+                file,
+                header,
+                dialect,
+                ..
+            } => match dialect {
+                IniFile::AwsConfig => format!("AWS [{header}] in {}", file.display()),
+                IniFile::AwsCredentials => format!("AWS keys [{header}] in {}", file.display()),
+                IniFile::PgService => {
+                    format!("PostgreSQL service [{header}] in {}", file.display())
+                }
+            },
+            Target::Pgpass { file, .. } => format!("password line in {}", file.display()),
+            Target::File { file } => format!("file {}", file.display()),
+        }
+    }
+
+    /// The same place: a later grant's entry there replaces this one.
+    pub fn same_place(&self, other: &Target) -> bool {
+        match (self, other) {
+            (
+                Target::Kubeconfig {
+                    file: a, name: x, ..
+                },
+                Target::Kubeconfig {
+                    file: b, name: y, ..
+                },
+            ) => a == b && x == y,
+            (
+                Target::Ini {
+                    file: a, header: x, ..
+                },
+                Target::Ini {
+                    file: b, header: y, ..
+                },
+            ) => a == b && x == y,
+            (
+                Target::Pgpass {
+                    file: a, grant: x, ..
+                },
+                Target::Pgpass {
+                    file: b, grant: y, ..
+                },
+            ) => a == b && x == y,
+            (Target::File { file: a }, Target::File { file: b }) => a == b,
+            _ => false,
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod client;
 pub mod commands;
 pub mod config;
 pub mod credcache;
+pub mod credenv;
 pub mod docs;
 pub mod env;
 pub mod error;

@@ -54,6 +54,9 @@ impl Printer {
     }
 
     pub fn error(&self, e: &Error) {
+        if matches!(e.kind, crate::error::ErrorKind::Child(_)) {
+            return; // `zt exec`: the command spoke for itself
+        }
         let mut err = std::io::stderr().lock();
         if self.one_line {
             let hint = e

@@ -68,6 +68,46 @@ pub fn kubeconfig() -> Result<PathBuf> {
     Ok(home()?.join(".kube").join("config"))
 }
 
+fn file_from(var: &str, default: &[&str]) -> Result<PathBuf> {
+    if let Some(p) = env::var(var) {
+        return Ok(PathBuf::from(p));
+    }
+    let mut p = home()?;
+    for part in default {
+        p.push(part);
+    }
+    Ok(p)
+}
+
+/// `$AWS_CONFIG_FILE`, else `~/.aws/config` (where the AWS CLI and SDKs look).
+pub fn aws_config() -> Result<PathBuf> {
+    file_from(env::AWS_CONFIG_FILE, &[".aws", "config"])
+}
+
+/// `$AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`.
+pub fn aws_credentials() -> Result<PathBuf> {
+    file_from(env::AWS_SHARED_CREDENTIALS_FILE, &[".aws", "credentials"])
+}
+
+/// `$PGSERVICEFILE`, else `~/.pg_service.conf` (libpq's per-user service file).
+pub fn pg_service() -> Result<PathBuf> {
+    file_from(env::PGSERVICEFILE, &[".pg_service.conf"])
+}
+
+/// `$PGPASSFILE`, else `~/.pgpass`.
+pub fn pgpass() -> Result<PathBuf> {
+    file_from(env::PGPASSFILE, &[".pgpass"])
+}
+
+/// A grant's own kubeconfig (`zt env`, `zt exec`), in the runtime dir.
+pub fn grant_kubeconfig(grant: &str, tag: Option<&str>) -> Result<PathBuf> {
+    let name = match tag {
+        Some(t) => format!("{grant}-{t}.yaml"),
+        None => format!("{grant}.yaml"),
+    };
+    Ok(runtime_dir()?.join("kube").join(name))
+}
+
 /// Create a directory (and parents) readable only by the user.
 pub fn ensure_private_dir(dir: &Path) -> Result<()> {
     use std::os::unix::fs::DirBuilderExt;

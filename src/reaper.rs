@@ -11,10 +11,8 @@ use std::time::Duration;
 use crate::api::Timestamp;
 use crate::error::Result;
 use crate::ledger::{Entry, Ledger, Target};
-use crate::materialize::kubeconfig;
-use crate::materialize::kubeyaml::KubeUndo;
 use crate::output::Printer;
-use crate::{credcache, env, fsutil, paths};
+use crate::{credcache, env, fsutil, materialize, paths};
 
 /// Remove entries from their files and their cached credentials, one rewrite per file.
 /// Returns, per entry, whether it is gone; an entry whose file could not be edited stays.
@@ -22,25 +20,21 @@ fn wipe_entries(printer: &Printer, entries: &[Entry]) -> Vec<bool> {
     let mut gone = vec![false; entries.len()];
     let mut by_file: BTreeMap<&std::path::Path, Vec<usize>> = BTreeMap::new();
     for (i, e) in entries.iter().enumerate() {
-        let Target::Kubeconfig { file, .. } = &e.target;
-        by_file.entry(file.as_path()).or_default().push(i);
+        match e.target.file() {
+            Some(f) => by_file.entry(f).or_default().push(i),
+            None => gone[i] = true,
+        }
     }
     for (file, idx) in by_file {
-        let list: Vec<(&str, &KubeUndo)> = idx
-            .iter()
-            .map(|&i| match &entries[i].target {
-                Target::Kubeconfig { name, undo, .. } => (name.as_str(), undo),
-            })
-            .collect();
-        match kubeconfig::wipe(file, &list) {
+        let targets: Vec<&Target> = idx.iter().map(|&i| &entries[i].target).collect();
+        match materialize::wipe(file, &targets) {
             Ok(()) => idx.iter().for_each(|&i| gone[i] = true),
             Err(err) => printer.warn(&format!(
-                "could not remove {} zt entr{} from {}: {}{}",
+                "could not remove {} zt entr{} from {}: {}",
                 idx.len(),
                 if idx.len() == 1 { "y" } else { "ies" },
                 file.display(),
                 err.message,
-                err.hint.map(|h| format!(" ({h})")).unwrap_or_default()
             )),
         }
     }

@@ -1,4 +1,5 @@
-//! `zt credential kube GRANT`: the kubectl exec credential plugin. The warm path reads one
+//! `zt credential kube|aws GRANT`: the kubectl exec credential plugin and the AWS
+//! `credential_process`. The warm path reads one
 //! 0600 cache file and prints — no keyring, no network, no runtime work — so kubectl's calls
 //! cost milliseconds. It never prompts and never opens a browser: a grant that is over exits
 //! with its own code and a one-line hint naming the `zt request` that would restore access.
@@ -17,11 +18,16 @@ use crate::reaper;
 /// Ask the broker again when the cached credential has less than this left.
 const REFRESH_MARGIN_SECS: i64 = 10;
 
+/// The cached credential while it has more than the margin left, else a fresh one.
+pub(crate) async fn live(grant: &str, ctx: &Ctx) -> Result<Cached> {
+    match credcache::load(grant) {
+        Some(c) if c.credential.expires_at().secs_from_now() > REFRESH_MARGIN_SECS => Ok(c),
+        _ => fetch(grant, ctx).await,
+    }
+}
+
 pub async fn kube(args: CredentialArgs, ctx: &Ctx) -> Result<()> {
-    let cached = match credcache::load(&args.grant) {
-        Some(c) if c.credential.expires_at().secs_from_now() > REFRESH_MARGIN_SECS => c,
-        _ => fetch(&args.grant, ctx).await?,
-    };
+    let cached = live(&args.grant, ctx).await?;
     let Credential::Kubernetes {
         token, expires_at, ..
     } = &cached.credential
@@ -41,6 +47,34 @@ pub async fn kube(args: CredentialArgs, ctx: &Ctx) -> Result<()> {
         "apiVersion": api_version,
         "kind": "ExecCredential",
         "status": { "token": token, "expirationTimestamp": expires_at.to_rfc3339() },
+    });
+    ctx.printer.out(out.to_string());
+    Ok(())
+}
+
+/// AWS `credential_process` output: Version 1 with `Expiration`, so the SDKs and the CLI call
+/// again before it runs out (the CLI re-invokes when 15 minutes or less remain).
+pub async fn aws(args: CredentialArgs, ctx: &Ctx) -> Result<()> {
+    let cached = live(&args.grant, ctx).await?;
+    let Credential::Aws {
+        access_key_id,
+        secret_access_key,
+        session_token,
+        expires_at,
+        ..
+    } = &cached.credential
+    else {
+        return Err(Error::usage(format!(
+            "grant {} is not for an AWS resource",
+            args.grant
+        )));
+    };
+    let out = json!({
+        "Version": 1,
+        "AccessKeyId": access_key_id,
+        "SecretAccessKey": secret_access_key,
+        "SessionToken": session_token,
+        "Expiration": expires_at.to_rfc3339(),
     });
     ctx.printer.out(out.to_string());
     Ok(())

@@ -4,8 +4,10 @@
 mod approve;
 mod catalog;
 pub(crate) mod completions;
-mod credential;
+pub(crate) mod credential;
 mod deny;
+mod env;
+mod exec;
 mod inbox;
 mod login;
 mod logout;
@@ -35,12 +37,15 @@ pub async fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Whoami => whoami::run(ctx).await,
         Command::Catalog => catalog::run(ctx).await,
         Command::Request(a) => request::run(a, ctx).await,
+        Command::Env(a) => env::run(a, ctx).await,
+        Command::Exec(a) => exec::run(a, ctx).await,
         Command::Approve(a) => approve::run(a, ctx).await,
         Command::Deny(a) => deny::run(a, ctx).await,
         Command::Inbox => inbox::run(ctx).await,
         Command::Status => status::run(ctx).await,
         Command::Revoke(a) => revoke::run(a, ctx).await,
         Command::Credential(CredentialCommand::Kube(a)) => credential::kube(a, ctx).await,
+        Command::Credential(CredentialCommand::Aws(a)) => credential::aws(a, ctx).await,
         Command::Reap(a) => reap::run(a, ctx),
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => man::run(a),

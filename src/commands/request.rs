@@ -5,44 +5,61 @@
 use std::time::{Duration, Instant};
 
 use crate::api::{self, State};
-use crate::cli::RequestArgs;
+use crate::cli::{RequestArgs, RequestOpts};
 use crate::client::BrokerClient;
 use crate::commands::Ctx;
 use crate::error::{Error, ErrorKind, Result};
 use crate::{grants, ids, prompt};
 
 pub async fn run(args: RequestArgs, ctx: &Ctx) -> Result<()> {
+    let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
+    let Some(req) = obtain(&args.resource, &args.opts, args.no_wait, &client, ctx).await? else {
+        return Ok(());
+    };
+    let how = grants::How {
+        use_context: args.use_context,
+        static_keys: args.static_keys,
+    };
+    grants::materialize(&client, &req, &ctx.profile, how, &ctx.printer).await
+}
+
+/// Ask for `resource` and wait for the decision. `Ok(None)`: still pending and `no_wait`
+/// (already reported). A denial is an error with its own exit code.
+pub async fn obtain(
+    resource: &str,
+    opts: &RequestOpts,
+    no_wait: bool,
+    client: &BrokerClient,
+    ctx: &Ctx,
+) -> Result<Option<api::Request>> {
     let p = &ctx.printer;
-    if !api::valid_name(&args.resource) {
-        return Err(
-            Error::usage(format!("{:?} is not a resource name", args.resource))
-                .with_hint("names are letters, digits, '-', '_' and '.'; see `zt catalog`"),
-        );
+    if !api::valid_name(resource) {
+        return Err(Error::usage(format!("{resource:?} is not a resource name"))
+            .with_hint("names are letters, digits, '-', '_' and '.'; see `zt catalog`"));
     }
-    if let Some(r) = args.role.as_deref().filter(|r| !api::valid_name(r)) {
+    if let Some(r) = opts.role.as_deref().filter(|r| !api::valid_name(r)) {
         return Err(Error::usage(format!("{r:?} is not a role name"))
             .with_hint("see `zt catalog` for the roles"));
     }
-    let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
     let body = api::CreateRequest {
-        resource: args.resource.clone(),
-        role: args.role.clone(),
-        ttl_secs: args.ttl.as_secs(),
-        reason: args.reason.clone(),
-        ticket: args.ticket.clone(),
-        break_glass: args.break_glass,
+        resource: resource.to_string(),
+        role: opts.role.clone(),
+        ttl_secs: opts.ttl.as_secs(),
+        reason: opts.reason.clone(),
+        ticket: opts.ticket.clone(),
+        break_glass: opts.break_glass,
         context: client_context(),
     };
     let mut req = client.create_request(&body, &ids::random_hex(16)).await?;
-
     if req.state == State::Pending {
-        if args.no_wait {
-            return report_pending(ctx, &req);
+        if no_wait {
+            report_pending(ctx, &req)?;
+            return Ok(None);
         }
-        req = wait(&client, req, args.timeout, ctx).await?;
+        req = wait(client, req, opts.timeout, ctx).await?;
     }
     match req.state {
-        State::Approved | State::Active => {}
+        State::Approved | State::Active => Ok(Some(req)),
         State::Denied => {
             let by = req
                 .decided_by
@@ -57,22 +74,19 @@ pub async fn run(args: RequestArgs, ctx: &Ctx) -> Result<()> {
             if p.json {
                 p.json(&req);
             }
-            return Err(Error::new(
+            Err(Error::new(
                 ErrorKind::Denied,
                 format!(
                     "{}/{} was denied{by}: {}{policies}",
                     req.resource, req.role, req.decision.reason
                 ),
-            ));
+            ))
         }
-        other => {
-            return Err(Error::new(
-                ErrorKind::Other,
-                format!("request {} is {other}", req.id),
-            ));
-        }
+        other => Err(Error::new(
+            ErrorKind::Other,
+            format!("request {} is {other}", req.id),
+        )),
     }
-    grants::materialize(&client, &req, &ctx.profile, args.use_context, p).await
 }
 
 fn report_pending(ctx: &Ctx, req: &api::Request) -> Result<()> {

@@ -1,5 +1,57 @@
-//! Writing grants where tools look for credentials, and wiping them again: each target has
-//! `apply` and `wipe`. Text editing ([`kubeyaml`]) is pure; the file layers lock and write.
+//! Writing grants where tools look for credentials, and wiping them again. The text editors
+//! are pure ([`kubeyaml`], [`ini`], [`pgpass`]); [`files`] locks and writes; [`kubeconfig`]
+//! and [`wipe`] put the two together.
 
+pub mod files;
+pub mod ini;
 pub mod kubeconfig;
 pub mod kubeyaml;
+pub mod pgpass;
+
+use std::path::Path;
+
+use files::{Change, Lock};
+use kubeyaml::Wiped;
+
+use crate::error::Result;
+use crate::ledger::Target;
+
+/// Remove every target of one file in a single locked rewrite. All targets of a file are of
+/// the same kind (a file is a kubeconfig, an INI file or a pgpass file).
+pub fn wipe(file: &Path, targets: &[&Target]) -> Result<()> {
+    if let Some(Target::Kubeconfig { .. }) = targets.first() {
+        let list: Vec<_> = targets
+            .iter()
+            .filter_map(|t| match t {
+                Target::Kubeconfig { name, undo, .. } => Some((name.as_str(), undo)),
+                _ => None,
+            })
+            .collect();
+        return kubeconfig::wipe(file, &list);
+    }
+    if targets.iter().any(|t| matches!(t, Target::File { .. })) {
+        return crate::fsutil::remove_file(file);
+    }
+    files::edit(file, Lock::Zt, |text| {
+        let Some(mut text) = text.map(String::from) else {
+            return Ok(Change::Keep);
+        };
+        for t in targets {
+            let r = match t {
+                Target::Ini {
+                    header,
+                    dialect,
+                    undo,
+                    ..
+                } => ini::wipe(&text, header, undo, dialect.dialect()),
+                Target::Pgpass { grant, undo, .. } => pgpass::wipe(&text, grant, undo),
+                Target::Kubeconfig { .. } | Target::File { .. } => continue,
+            };
+            match r.map_err(|e| kubeconfig::refused(file, e))? {
+                Wiped::Text(new) => text = new,
+                Wiped::RemoveFile => return Ok(Change::Remove),
+            }
+        }
+        Ok(Change::Write(text))
+    })
+}
