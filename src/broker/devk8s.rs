@@ -1,14 +1,14 @@
-//! The dev Kubernetes API of `zt-broker dev`, mounted at `/dev/k8s`: just what
-//! `kubectl get namespaces` needs (discovery, `/api/v1/namespaces`), in the real wire format,
-//! with Kubernetes `Status` objects for 401/404. A bearer token is accepted only while it
-//! belongs to a live grant (state, window and credential all checked at every call), so
-//! `kubectl --context zt-prod-k8s get namespaces` works during the grant and fails after it.
+//! The dev Kubernetes API of `zt-broker dev`: just what `kubectl get namespaces` needs
+//! (discovery, `/api/v1/namespaces`), in the real wire format, with Kubernetes `Status` objects
+//! for 401/404. A bearer token is accepted only while it belongs to a live grant (state, window
+//! and credential all checked at every call), so `kubectl --context zt-prod-k8s get namespaces`
+//! works during the grant and fails after it.
 //!
-//! It is a stand-in, not a cluster, served in plain HTTP on the dev broker's loopback port.
-//! KNOWN GAP: kubectl (client-go) sends no credentials — neither a token nor an exec plugin's —
-//! to an `http://` server (kubernetes/kubectl#744; seen here with kubectl 1.32), so real
-//! kubectl needs this router behind TLS: a loopback HTTPS listener with a self-signed
-//! certificate whose CA the dev issuer returns as `certificate_authority_data`.
+//! It is a stand-in, not a cluster, served at the root of its own loopback port over HTTPS
+//! ([`tls`]): kubectl (client-go) sends no credentials — neither a token nor an exec plugin's —
+//! to an `http://` server (kubernetes/kubectl#744), so the broker's plain-HTTP port would not do.
+
+pub mod tls;
 
 use axum::extract::{Request, State};
 use axum::http::header::AUTHORIZATION;
@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
+use tokio::sync::watch;
 
 use crate::api::Timestamp;
 use crate::broker::crypto::sha256_hex;
@@ -114,7 +115,7 @@ async fn authenticate(State(store): State<Store>, req: Request, next: Next) -> R
     }
 }
 
-/// The routes, to be nested at `/dev/k8s`.
+/// The routes, served at the root of the HTTPS port.
 pub fn router(store: Store) -> Router {
     Router::new()
         .route("/version", get(version))
@@ -126,15 +127,30 @@ pub fn router(store: Store) -> Router {
         .layer(middleware::from_fn_with_state(store, authenticate))
 }
 
+/// Serve `app` ([`router`]) on the HTTPS listener until the broker starts closing
+/// (`Broker::closing`, set when the main server's shutdown future resolves).
+pub async fn serve(
+    listener: tls::TlsListener,
+    app: Router,
+    mut closing: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            let _ = closing.wait_for(|c| *c).await;
+        })
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
 
     use crate::broker::testkit::TestBroker;
 
-    async fn kubectl_get(url: &str, token: &str, path: &str) -> (u16, serde_json::Value) {
-        let r = reqwest::Client::new()
-            .get(format!("{url}/dev/k8s{path}"))
+    async fn kubectl_get(t: &TestBroker, token: &str, path: &str) -> (u16, serde_json::Value) {
+        let r = t
+            .k8s_client()
+            .get(format!("{}{path}", t.k8s.server))
             .bearer_auth(token)
             .send()
             .await
@@ -155,19 +171,19 @@ mod tests {
         let id = t.create("alice", "prod-k8s", "view", 600).await.id();
         let token = token_for(&t, &id).await;
         for path in ["/version", "/api", "/apis", "/api/v1"] {
-            assert_eq!(kubectl_get(&t.url, &token, path).await.0, 200, "{path}");
+            assert_eq!(kubectl_get(&t, &token, path).await.0, 200, "{path}");
         }
-        let (status, body) = kubectl_get(&t.url, &token, "/api/v1/namespaces?limit=500").await;
+        let (status, body) = kubectl_get(&t, &token, "/api/v1/namespaces?limit=500").await;
         assert_eq!(status, 200);
         assert_eq!(body["kind"], "NamespaceList");
         assert_eq!(body["items"][0]["metadata"]["name"], "default");
-        let (status, body) = kubectl_get(&t.url, &token, "/api/v1/pods").await;
+        let (status, body) = kubectl_get(&t, &token, "/api/v1/pods").await;
         assert_eq!(
             (status, body["kind"].as_str(), body["reason"].as_str()),
             (404, Some("Status"), Some("NotFound"))
         );
 
-        let (status, body) = kubectl_get(&t.url, "not-a-grant", "/api/v1/namespaces").await;
+        let (status, body) = kubectl_get(&t, "not-a-grant", "/api/v1/namespaces").await;
         assert_eq!(
             (status, body["reason"].as_str()),
             (401, Some("Unauthorized"))
@@ -179,7 +195,7 @@ mod tests {
                 .status,
             200
         );
-        let (status, body) = kubectl_get(&t.url, &token, "/api/v1/namespaces").await;
+        let (status, body) = kubectl_get(&t, &token, "/api/v1/namespaces").await;
         assert_eq!(
             (status, body["kind"].as_str(), body["code"].as_u64()),
             (401, Some("Status"), Some(401))
@@ -191,14 +207,60 @@ mod tests {
         let t = TestBroker::start().await;
         let id = t.create("alice", "prod-k8s", "view", 2).await.id();
         let token = token_for(&t, &id).await;
-        assert_eq!(
-            kubectl_get(&t.url, &token, "/api/v1/namespaces").await.0,
-            200
-        );
+        assert_eq!(kubectl_get(&t, &token, "/api/v1/namespaces").await.0, 200);
         tokio::time::sleep(Duration::from_millis(3100)).await;
+        let (status, body) = kubectl_get(&t, &token, "/api/v1/namespaces").await;
         assert_eq!(
-            kubectl_get(&t.url, &token, "/api/v1/namespaces").await.0,
-            401
+            (status, body["kind"].as_str(), body["reason"].as_str()),
+            (401, Some("Status"), Some("Unauthorized"))
         );
+    }
+
+    #[tokio::test]
+    async fn only_https_with_the_ca_and_not_on_the_broker_port() {
+        let t = TestBroker::start().await;
+        let id = t.create("alice", "prod-k8s", "view", 600).await.id();
+        let token = token_for(&t, &id).await;
+        // The certificate names localhost as well as the address.
+        let port = t.k8s.server.rsplit(':').next().unwrap();
+        let r = t
+            .k8s_client()
+            .get(format!("https://localhost:{port}/api/v1/namespaces"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        // A client without the CA does not get through; nor does plain HTTP.
+        let untrusting = reqwest::Client::builder()
+            .tls_certs_only([])
+            .build()
+            .unwrap();
+        let url = format!("{}/api/v1/namespaces", t.k8s.server);
+        assert!(untrusting.get(&url).send().await.is_err());
+        let plain = url.replacen("https://", "http://", 1);
+        assert!(reqwest::Client::new().get(&plain).send().await.is_err());
+        // The broker's own port no longer serves the Kubernetes API.
+        let r = reqwest::Client::new()
+            .get(format!("{}/dev/k8s/api/v1/namespaces", t.url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+    }
+
+    #[tokio::test]
+    async fn a_restart_on_the_same_data_keeps_old_credentials_working() {
+        let t = TestBroker::start().await;
+        let id = t.create("alice", "prod-k8s", "view", 600).await.id();
+        let token = token_for(&t, &id).await;
+        let before = t.k8s.clone();
+        let t = TestBroker::start_in(t.stop().await).await;
+        assert_eq!(
+            (t.k8s.server.as_str(), t.k8s.ca_pem.as_str()),
+            (before.server.as_str(), before.ca_pem.as_str())
+        );
+        assert_eq!(kubectl_get(&t, &token, "/api/v1/namespaces").await.0, 200);
     }
 }

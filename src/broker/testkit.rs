@@ -1,6 +1,7 @@
 //! Test harness: the real dev wiring ([`crate::broker::dev::wire`]) served on 127.0.0.1:0
-//! with its reaper, called over real HTTP with reqwest, acting as users through the dev
-//! IdP's `mint_access_token`.
+//! with its reaper and the dev Kubernetes API on its HTTPS port (CA and port kept in the data
+//! directory, as `--data-dir` does), called over real HTTP with reqwest, acting as users
+//! through the dev IdP's `mint_access_token`.
 
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use tokio::task::JoinHandle;
 
 use crate::broker::dev::wire::{self, DevOptions};
 use crate::broker::devidp::{DevIdp, DevUser};
+use crate::broker::devk8s::{self, tls::Endpoint};
 use crate::broker::state::Broker;
 use crate::broker::{reaper, server};
 
@@ -37,10 +39,13 @@ pub struct TestBroker {
     pub url: String,
     pub broker: Arc<Broker>,
     pub idp: Arc<DevIdp>,
+    /// The dev Kubernetes API: `https://127.0.0.1:PORT` and its CA.
+    pub k8s: Endpoint,
     pub dir: Option<TempDir>,
     http: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
+    k8s_server: Option<JoinHandle<std::io::Result<()>>>,
     reaper: Option<JoinHandle<()>>,
 }
 
@@ -71,18 +76,27 @@ impl TestBroker {
     pub async fn start_in(dir: TempDir) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
+        let (k8s_listener, k8s) = devk8s::tls::bind([127, 0, 0, 1].into(), Some(dir.path()))
+            .await
+            .unwrap();
         let dev = wire::build(
             &url,
             DevOptions {
                 data_dir: dir.path().to_owned(),
                 users: users(),
                 auto_login: None,
+                k8s: k8s.clone(),
             },
         )
         .await
         .unwrap();
         let broker = dev.state.broker.clone();
         let reaper = reaper::spawn(broker.clone());
+        let k8s_server = tokio::spawn(devk8s::serve(
+            k8s_listener,
+            dev.k8s,
+            broker.closing.subscribe(),
+        ));
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(server::serve(listener, dev.state, async move {
             let _ = rx.await;
@@ -91,10 +105,12 @@ impl TestBroker {
             url,
             broker,
             idp: dev.idp,
+            k8s,
             dir: Some(dir),
             http: reqwest::Client::new(),
             shutdown: Some(tx),
             server: Some(server),
+            k8s_server: Some(k8s_server),
             reaper: Some(reaper),
         }
     }
@@ -107,11 +123,23 @@ impl TestBroker {
         if let Some(s) = self.server.take() {
             s.await.unwrap().unwrap();
         }
+        if let Some(s) = self.k8s_server.take() {
+            s.await.unwrap().unwrap();
+        }
         if let Some(r) = self.reaper.take() {
             r.await.unwrap();
         }
         self.broker.store.close().await;
         self.dir.take().unwrap()
+    }
+
+    /// A client for the dev Kubernetes API that trusts its CA and nothing else.
+    pub fn k8s_client(&self) -> reqwest::Client {
+        let ca = reqwest::Certificate::from_pem(self.k8s.ca_pem.as_bytes()).unwrap();
+        reqwest::Client::builder()
+            .tls_certs_only([ca])
+            .build()
+            .unwrap()
     }
 
     pub fn token(&self, user: &str) -> String {

@@ -1,6 +1,7 @@
-//! `zt-broker dev` in the foreground: bind, wire, announce (one line on stdout that tests
-//! parse, notes for people on stderr), serve until the shutdown future (SIGINT/SIGTERM), then
-//! clean up the state file and a temporary data directory.
+//! `zt-broker dev` in the foreground: bind (the broker's plain-HTTP port and the dev Kubernetes
+//! API's HTTPS port), wire, announce (one line on stdout that tests parse, notes for people on
+//! stderr), serve until the shutdown future (SIGINT/SIGTERM), then clean up the state file and
+//! a temporary data directory.
 
 use std::future::Future;
 use std::io::Write;
@@ -13,7 +14,7 @@ use crate::broker::cli::DevArgs;
 use crate::broker::crypto;
 use crate::broker::devidp::DevIdp;
 use crate::broker::error::{Error, Result};
-use crate::broker::{reaper, server};
+use crate::broker::{devk8s, reaper, server};
 
 /// The data directory: kept (`--data-dir`) or temporary, removed when dropped.
 struct DataDir {
@@ -55,7 +56,7 @@ pub fn listening_line(url: &str) -> String {
     format!("zt-broker dev listening on {url}")
 }
 
-fn notes(url: &str, data: &DataDir, auto_login: Option<&str>) {
+fn notes(url: &str, k8s: &str, data: &DataDir, auto_login: Option<&str>) {
     let users: Vec<String> = DevIdp::demo_users()
         .iter()
         .map(|u| format!("{} ({})", u.name, u.groups.join(", ")))
@@ -69,6 +70,7 @@ fn notes(url: &str, data: &DataDir, auto_login: Option<&str>) {
     eprintln!("  log in:   zt login --broker {url}");
     eprintln!("  users:    {}", users.join(", "));
     eprintln!("  catalog:  prod-k8s (kubernetes), prod-aws (aws), prod-db (postgres)");
+    eprintln!("  k8s API:  {k8s} (prod-k8s; its CA goes into the kubeconfigs zt writes)");
     eprintln!("  data:     {} ({kept})", data.path.display());
     eprintln!("  stop:     Ctrl-C, or `zt-broker dev stop` when detached");
     if let Some(u) = auto_login {
@@ -89,7 +91,7 @@ pub async fn run(
             "--listen {}: the dev broker listens on loopback only",
             args.listen
         ))
-        .with_hint("it has no TLS and hands out demo logins; use 127.0.0.1 or ::1"));
+        .with_hint("its API port has no TLS and it hands out demo logins; use 127.0.0.1 or ::1"));
     }
     if let Some(f) = statefile::running(state_dir).await {
         return Err(Error::other(format!(
@@ -108,17 +110,26 @@ pub async fn run(
         .local_addr()
         .map_err(|e| Error::io("listener", e))?;
     let url = format!("http://{local}");
+    // The CA and port are kept only with a kept data directory: a temporary one dies with us.
+    let keep = (!data.temporary).then_some(data.path.as_path());
+    let (k8s_listener, k8s) = devk8s::tls::bind(args.listen, keep).await?;
     let dev = wire::build(
         &url,
         DevOptions {
             data_dir: data.path.clone(),
             users: DevIdp::demo_users(),
             auto_login: args.auto_login.clone(),
+            k8s: k8s.clone(),
         },
     )
     .await?;
     let broker = dev.state.broker.clone();
     let reaper = reaper::spawn(broker.clone());
+    let k8s_server = tokio::spawn(devk8s::serve(
+        k8s_listener,
+        dev.k8s,
+        broker.closing.subscribe(),
+    ));
 
     let pid = std::process::id();
     statefile::write(
@@ -134,10 +145,13 @@ pub async fn run(
         let _ = writeln!(out, "{}", listening_line(&url));
         let _ = out.flush();
     }
-    notes(&url, &data, args.auto_login.as_deref());
+    notes(&url, &k8s.server, &data, args.auto_login.as_deref());
 
     let served = server::serve(listener, dev.state, shutdown).await;
     broker.closing.send_replace(true);
+    if let Ok(Err(e)) = k8s_server.await {
+        eprintln!("zt-broker dev: dev Kubernetes API: {e}");
+    }
     let _ = reaper.await;
     broker.store.close().await;
     statefile::remove_if_ours(state_dir, pid);
@@ -227,6 +241,8 @@ mod tests {
         task.await.unwrap().unwrap();
         assert!(data.path().join(super::wire::DB_FILE).exists());
         assert!(data.path().join(super::wire::IDP_KEY_FILE).exists());
+        use crate::broker::devk8s::tls::{CA_FILE, PORT_FILE};
+        assert!(data.path().join(CA_FILE).exists() && data.path().join(PORT_FILE).exists());
 
         let e = super::run(&args(&["--listen", "0.0.0.0"]), state.path(), async {})
             .await

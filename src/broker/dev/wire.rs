@@ -1,6 +1,6 @@
 //! Build the whole dev broker for a URL: store, dev IdP, verifier trusting it, demo catalog
-//! and policy, dev issuers, and the extra routes (`/oidc`, `/dev/k8s`). The foreground
-//! `zt-broker dev` and the tests use this same wiring.
+//! and policy, dev issuers, the extra `/oidc` routes, and the dev Kubernetes API's router for
+//! its own HTTPS port. The foreground `zt-broker dev` and the tests use this same wiring.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use crate::api;
 use crate::broker::auth::{ClaimNames, JwksSource, TrustedIssuer, Verifier};
 use crate::broker::catalog::Catalog;
 use crate::broker::devidp::{DevIdp, DevIdpConfig, DevUser};
-use crate::broker::devk8s;
+use crate::broker::devk8s::{self, tls::Endpoint};
 use crate::broker::error::{Error, Result};
 use crate::broker::issuers::{Issuers, dev::DevIssuer};
 use crate::broker::policy::DemoPolicy;
@@ -31,12 +31,16 @@ pub struct DevOptions {
     pub data_dir: PathBuf,
     pub users: Vec<DevUser>,
     pub auto_login: Option<String>,
+    /// The dev Kubernetes API's HTTPS address and CA, as the dev issuer hands them out.
+    pub k8s: Endpoint,
 }
 
 pub struct DevBroker {
     pub url: String,
     pub state: AppState,
     pub idp: Arc<DevIdp>,
+    /// The dev Kubernetes API, for [`devk8s::serve`] on the listener `k8s` was bound for.
+    pub k8s: Router,
 }
 
 /// Wire a dev broker that will answer at `url` (`http://127.0.0.1:PORT`, no trailing slash).
@@ -76,7 +80,11 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
     );
     let catalog = Catalog::demo().map_err(Error::other)?;
     let mut issuers = Issuers::default();
-    let dev_issuer = DevIssuer::new(format!("{url}/dev/k8s"), store.clone());
+    let dev_issuer = DevIssuer::new(
+        opts.k8s.server.as_str(),
+        Some(&opts.k8s.ca_pem),
+        store.clone(),
+    );
     for res in catalog.resources() {
         issuers.insert(res.name.clone(), dev_issuer.clone());
     }
@@ -95,12 +103,11 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         verifier,
         discovery,
     );
-    let extra = Router::new()
-        .nest("/dev/k8s", devk8s::router(store))
-        .nest("/oidc", idp.clone().router());
+    let extra = Router::new().nest("/oidc", idp.clone().router());
     Ok(DevBroker {
         url: url.to_owned(),
         state: AppState::new(broker).with_routes(extra),
         idp,
+        k8s: devk8s::router(store),
     })
 }

@@ -18,14 +18,23 @@ const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu
 pub struct DevIssuer {
     /// Where kubectl finds the dev Kubernetes API, unless the resource sets `server`.
     kube_server: String,
+    /// Base64 of the PEM CA that signed the dev Kubernetes API's certificate.
+    kube_ca_data: Option<String>,
     /// The dev targets' own memory: revoking marks the credential dead there.
     store: Store,
 }
 
 impl DevIssuer {
-    pub fn new(kube_server: impl Into<String>, store: Store) -> Arc<Self> {
+    /// `kube_ca_pem`: the CA of the dev Kubernetes API's HTTPS port, for the kubeconfig.
+    pub fn new(
+        kube_server: impl Into<String>,
+        kube_ca_pem: Option<&str>,
+        store: Store,
+    ) -> Arc<Self> {
         Arc::new(Self {
             kube_server: kube_server.into(),
+            kube_ca_data: kube_ca_pem
+                .map(|pem| base64::engine::general_purpose::STANDARD.encode(pem)),
             store,
         })
     }
@@ -38,18 +47,25 @@ impl DevIssuer {
                 .map(str::to_owned)
         };
         Ok(match g.kind {
-            ResourceKind::Kubernetes => Credential::Kubernetes {
-                server: s("server").unwrap_or_else(|| self.kube_server.clone()),
-                // Plain HTTP on loopback: there is no CA to hand out.
-                certificate_authority_data: None,
-                namespace: Some(s("namespace").unwrap_or_else(|| "default".into())),
-                token: format!(
-                    "ztdev.{}",
-                    base64::engine::general_purpose::URL_SAFE_NO_PAD
-                        .encode(crypto::random_bytes(32)?)
-                ),
-                expires_at: g.expires_at,
-            },
+            ResourceKind::Kubernetes => {
+                // A resource naming its own `server` brings its own CA (if any); ours vouches
+                // only for the dev API.
+                let (server, certificate_authority_data) = match s("server") {
+                    Some(server) => (server, s("certificate_authority_data")),
+                    None => (self.kube_server.clone(), self.kube_ca_data.clone()),
+                };
+                Credential::Kubernetes {
+                    server,
+                    certificate_authority_data,
+                    namespace: Some(s("namespace").unwrap_or_else(|| "default".into())),
+                    token: format!(
+                        "ztdev.{}",
+                        base64::engine::general_purpose::URL_SAFE_NO_PAD
+                            .encode(crypto::random_bytes(32)?)
+                    ),
+                    expires_at: g.expires_at,
+                }
+            }
             ResourceKind::Aws => Credential::Aws {
                 // `ASIA…`: the prefix of temporary (STS) access key ids.
                 access_key_id: format!("ASIA{}", crypto::random_string(BASE32, 16)?),
@@ -131,7 +147,11 @@ mod tests {
     async fn credentials_have_the_real_formats_and_the_grant_expiry() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db")).await.unwrap();
-        let iss = DevIssuer::new("http://127.0.0.1:1/dev/k8s", store);
+        let iss = DevIssuer::new(
+            "https://127.0.0.1:1",
+            Some("-----BEGIN CERTIFICATE-----\n"),
+            store,
+        );
 
         let k = iss
             .issue(&grant(ResourceKind::Kubernetes, ""))
@@ -139,6 +159,7 @@ mod tests {
             .unwrap();
         let Credential::Kubernetes {
             server,
+            certificate_authority_data,
             namespace,
             token,
             expires_at,
@@ -147,7 +168,11 @@ mod tests {
         else {
             panic!()
         };
-        assert_eq!(server, "http://127.0.0.1:1/dev/k8s");
+        assert_eq!(server, "https://127.0.0.1:1");
+        assert_eq!(
+            certificate_authority_data.as_deref(),
+            Some("LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==")
+        );
         assert_eq!(namespace.as_deref(), Some("default"));
         assert!(token.len() > 40);
         assert_eq!(expires_at, Timestamp(4600));

@@ -73,9 +73,12 @@ mod tests {
         let c1 = t.post("alice", &path, None).await;
         assert_eq!(c1.status, 200, "{:?}", c1.body);
         assert_eq!(c1.body["kind"], "kubernetes");
+        assert_eq!(c1.body["server"].as_str(), Some(t.k8s.server.as_str()));
+        use base64::Engine;
+        let ca = base64::engine::general_purpose::STANDARD.encode(&t.k8s.ca_pem);
         assert_eq!(
-            c1.body["server"].as_str(),
-            Some(format!("{}/dev/k8s", t.url).as_str())
+            c1.body["certificate_authority_data"].as_str(),
+            Some(ca.as_str())
         );
         assert_eq!(c1.body["namespace"], "default");
         let req = t.get("alice", &format!("/v1/requests/{id}")).await;
