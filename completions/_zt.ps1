@@ -32,6 +32,8 @@ Register-ArgumentCompleter -Native -CommandName 'zt' -ScriptBlock {
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Show who the broker thinks you are')
             [CompletionResult]::new('catalog', 'catalog', [CompletionResultType]::ParameterValue, 'List what you may request')
             [CompletionResult]::new('request', 'request', [CompletionResultType]::ParameterValue, 'Request access to a resource, wait for the decision, and write the credentials')
+            [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print shell exports for a grant''s credentials (`eval "$(zt env GRANT)"`)')
+            [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with a grant''s credentials in its environment only — nothing on disk')
             [CompletionResult]::new('approve', 'approve', [CompletionResultType]::ParameterValue, 'Approve someone else''s pending request')
             [CompletionResult]::new('deny', 'deny', [CompletionResultType]::ParameterValue, 'Deny someone else''s pending request')
             [CompletionResult]::new('inbox', 'inbox', [CompletionResultType]::ParameterValue, 'List the pending requests you may approve')
@@ -95,6 +97,33 @@ Register-ArgumentCompleter -Native -CommandName 'zt' -ScriptBlock {
             [CompletionResult]::new('--break-glass', '--break-glass', [CompletionResultType]::ParameterName, 'Emergency access outside normal policy (only for groups allowed it; always flagged)')
             [CompletionResult]::new('--no-wait', '--no-wait', [CompletionResultType]::ParameterName, 'Do not wait for an approver; print the request id and exit')
             [CompletionResult]::new('--use', '--use', [CompletionResultType]::ParameterName, 'Make the new kubeconfig context the current one (restored when the grant ends)')
+            [CompletionResult]::new('--static', '--static', [CompletionResultType]::ParameterName, 'AWS: write the keys to the shared credentials file instead of a credential_process profile (for tools that cannot run a process; still wiped at TTL)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of text')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zt;env' {
+            [CompletionResult]::new('--shell', '--shell', [CompletionResultType]::ParameterName, 'The shell to print for')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which broker login to use (several can live side by side)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of text')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zt;exec' {
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'The role to request (default: the resource''s default role)')
+            [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'The role to request (default: the resource''s default role)')
+            [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'How long the access should last (e.g. 30m, 1h, 90s)')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why you need it (shown to approvers, kept in the audit log)')
+            [CompletionResult]::new('--ticket', '--ticket', [CompletionResultType]::ParameterName, 'A ticket or incident id (INC-4211)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up waiting for approval after this long (the request stays open)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which broker login to use (several can live side by side)')
+            [CompletionResult]::new('--break-glass', '--break-glass', [CompletionResultType]::ParameterName, 'Emergency access outside normal policy (only for groups allowed it; always flagged)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of text')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -157,6 +186,7 @@ Register-ArgumentCompleter -Native -CommandName 'zt' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('kube', 'kube', [CompletionResultType]::ParameterValue, 'Print a client.authentication.k8s.io/v1 ExecCredential (kubectl exec plugin)')
+            [CompletionResult]::new('aws', 'aws', [CompletionResultType]::ParameterValue, 'Print AWS credential_process JSON (Version 1, with Expiration)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -169,12 +199,25 @@ Register-ArgumentCompleter -Native -CommandName 'zt' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'zt;credential;aws' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which broker login to use (several can live side by side)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of text')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'zt;credential;help' {
             [CompletionResult]::new('kube', 'kube', [CompletionResultType]::ParameterValue, 'Print a client.authentication.k8s.io/v1 ExecCredential (kubectl exec plugin)')
+            [CompletionResult]::new('aws', 'aws', [CompletionResultType]::ParameterValue, 'Print AWS credential_process JSON (Version 1, with Expiration)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'zt;credential;help;kube' {
+            break
+        }
+        'zt;credential;help;aws' {
             break
         }
         'zt;credential;help;help' {
@@ -216,6 +259,8 @@ Register-ArgumentCompleter -Native -CommandName 'zt' -ScriptBlock {
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Show who the broker thinks you are')
             [CompletionResult]::new('catalog', 'catalog', [CompletionResultType]::ParameterValue, 'List what you may request')
             [CompletionResult]::new('request', 'request', [CompletionResultType]::ParameterValue, 'Request access to a resource, wait for the decision, and write the credentials')
+            [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print shell exports for a grant''s credentials (`eval "$(zt env GRANT)"`)')
+            [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with a grant''s credentials in its environment only — nothing on disk')
             [CompletionResult]::new('approve', 'approve', [CompletionResultType]::ParameterValue, 'Approve someone else''s pending request')
             [CompletionResult]::new('deny', 'deny', [CompletionResultType]::ParameterValue, 'Deny someone else''s pending request')
             [CompletionResult]::new('inbox', 'inbox', [CompletionResultType]::ParameterValue, 'List the pending requests you may approve')
@@ -243,6 +288,12 @@ Register-ArgumentCompleter -Native -CommandName 'zt' -ScriptBlock {
         'zt;help;request' {
             break
         }
+        'zt;help;env' {
+            break
+        }
+        'zt;help;exec' {
+            break
+        }
         'zt;help;approve' {
             break
         }
@@ -260,9 +311,13 @@ Register-ArgumentCompleter -Native -CommandName 'zt' -ScriptBlock {
         }
         'zt;help;credential' {
             [CompletionResult]::new('kube', 'kube', [CompletionResultType]::ParameterValue, 'Print a client.authentication.k8s.io/v1 ExecCredential (kubectl exec plugin)')
+            [CompletionResult]::new('aws', 'aws', [CompletionResultType]::ParameterValue, 'Print AWS credential_process JSON (Version 1, with Expiration)')
             break
         }
         'zt;help;credential;kube' {
+            break
+        }
+        'zt;help;credential;aws' {
             break
         }
         'zt;help;reap' {

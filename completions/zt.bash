@@ -31,6 +31,12 @@ _zt() {
             zt,deny)
                 cmd="zt__subcmd__deny"
                 ;;
+            zt,env)
+                cmd="zt__subcmd__env"
+                ;;
+            zt,exec)
+                cmd="zt__subcmd__exec"
+                ;;
             zt,help)
                 cmd="zt__subcmd__help"
                 ;;
@@ -61,11 +67,17 @@ _zt() {
             zt,whoami)
                 cmd="zt__subcmd__whoami"
                 ;;
+            zt__subcmd__credential,aws)
+                cmd="zt__subcmd__credential__subcmd__aws"
+                ;;
             zt__subcmd__credential,help)
                 cmd="zt__subcmd__credential__subcmd__help"
                 ;;
             zt__subcmd__credential,kube)
                 cmd="zt__subcmd__credential__subcmd__kube"
+                ;;
+            zt__subcmd__credential__subcmd__help,aws)
+                cmd="zt__subcmd__credential__subcmd__help__subcmd__aws"
                 ;;
             zt__subcmd__credential__subcmd__help,help)
                 cmd="zt__subcmd__credential__subcmd__help__subcmd__help"
@@ -87,6 +99,12 @@ _zt() {
                 ;;
             zt__subcmd__help,deny)
                 cmd="zt__subcmd__help__subcmd__deny"
+                ;;
+            zt__subcmd__help,env)
+                cmd="zt__subcmd__help__subcmd__env"
+                ;;
+            zt__subcmd__help,exec)
+                cmd="zt__subcmd__help__subcmd__exec"
                 ;;
             zt__subcmd__help,help)
                 cmd="zt__subcmd__help__subcmd__help"
@@ -118,6 +136,9 @@ _zt() {
             zt__subcmd__help,whoami)
                 cmd="zt__subcmd__help__subcmd__whoami"
                 ;;
+            zt__subcmd__help__subcmd__credential,aws)
+                cmd="zt__subcmd__help__subcmd__credential__subcmd__aws"
+                ;;
             zt__subcmd__help__subcmd__credential,kube)
                 cmd="zt__subcmd__help__subcmd__credential__subcmd__kube"
                 ;;
@@ -128,7 +149,7 @@ _zt() {
 
     case "${cmd}" in
         zt)
-            opts="-h -V --profile --json --help --version login logout whoami catalog request approve deny inbox status revoke credential reap completions man help"
+            opts="-h -V --profile --json --help --version login logout whoami catalog request env exec approve deny inbox status revoke credential reap completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -204,7 +225,7 @@ _zt() {
             return 0
             ;;
         zt__subcmd__credential)
-            opts="-h -V --profile --json --help --version kube help"
+            opts="-h -V --profile --json --help --version kube aws help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -221,9 +242,41 @@ _zt() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        zt__subcmd__credential__subcmd__help)
-            opts="kube help"
+        zt__subcmd__credential__subcmd__aws)
+            opts="-h -V --profile --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__credential__subcmd__help)
+            opts="kube aws help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__credential__subcmd__help__subcmd__aws)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -303,8 +356,72 @@ _zt() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        zt__subcmd__env)
+            opts="-h -V --shell --profile --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --shell)
+                    COMPREPLY=($(compgen -W "bash zsh fish powershell" -- "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__exec)
+            opts="-r -h -V --role --ttl --reason --ticket --break-glass --timeout --profile --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ticket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         zt__subcmd__help)
-            opts="login logout whoami catalog request approve deny inbox status revoke credential reap completions man help"
+            opts="login logout whoami catalog request env exec approve deny inbox status revoke credential reap completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -360,8 +477,22 @@ _zt() {
             return 0
             ;;
         zt__subcmd__help__subcmd__credential)
-            opts="kube"
+            opts="kube aws"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__help__subcmd__credential__subcmd__aws)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -388,6 +519,34 @@ _zt() {
             return 0
             ;;
         zt__subcmd__help__subcmd__deny)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__help__subcmd__env)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__help__subcmd__exec)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -640,7 +799,7 @@ _zt() {
             return 0
             ;;
         zt__subcmd__request)
-            opts="-r -h -V --role --ttl --reason --ticket --break-glass --no-wait --timeout --use --profile --json --help --version"
+            opts="-r -h -V --role --ttl --reason --ticket --break-glass --timeout --no-wait --use --static --profile --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -29,6 +29,8 @@ set edit:completion:arg-completer[zt] = {|@words|
             cand whoami 'Show who the broker thinks you are'
             cand catalog 'List what you may request'
             cand request 'Request access to a resource, wait for the decision, and write the credentials'
+            cand env 'Print shell exports for a grant''s credentials (`eval "$(zt env GRANT)"`)'
+            cand exec 'Run a command with a grant''s credentials in its environment only — nothing on disk'
             cand approve 'Approve someone else''s pending request'
             cand deny 'Deny someone else''s pending request'
             cand inbox 'List the pending requests you may approve'
@@ -87,6 +89,31 @@ set edit:completion:arg-completer[zt] = {|@words|
             cand --break-glass 'Emergency access outside normal policy (only for groups allowed it; always flagged)'
             cand --no-wait 'Do not wait for an approver; print the request id and exit'
             cand --use 'Make the new kubeconfig context the current one (restored when the grant ends)'
+            cand --static 'AWS: write the keys to the shared credentials file instead of a credential_process profile (for tools that cannot run a process; still wiped at TTL)'
+            cand --json 'Print machine-readable JSON on stdout instead of text'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zt;env'= {
+            cand --shell 'The shell to print for'
+            cand --profile 'Which broker login to use (several can live side by side)'
+            cand --json 'Print machine-readable JSON on stdout instead of text'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zt;exec'= {
+            cand -r 'The role to request (default: the resource''s default role)'
+            cand --role 'The role to request (default: the resource''s default role)'
+            cand --ttl 'How long the access should last (e.g. 30m, 1h, 90s)'
+            cand --reason 'Why you need it (shown to approvers, kept in the audit log)'
+            cand --ticket 'A ticket or incident id (INC-4211)'
+            cand --timeout 'Give up waiting for approval after this long (the request stays open)'
+            cand --profile 'Which broker login to use (several can live side by side)'
+            cand --break-glass 'Emergency access outside normal policy (only for groups allowed it; always flagged)'
             cand --json 'Print machine-readable JSON on stdout instead of text'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -143,6 +170,7 @@ set edit:completion:arg-completer[zt] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand kube 'Print a client.authentication.k8s.io/v1 ExecCredential (kubectl exec plugin)'
+            cand aws 'Print AWS credential_process JSON (Version 1, with Expiration)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zt;credential;kube'= {
@@ -153,11 +181,22 @@ set edit:completion:arg-completer[zt] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'zt;credential;aws'= {
+            cand --profile 'Which broker login to use (several can live side by side)'
+            cand --json 'Print machine-readable JSON on stdout instead of text'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'zt;credential;help'= {
             cand kube 'Print a client.authentication.k8s.io/v1 ExecCredential (kubectl exec plugin)'
+            cand aws 'Print AWS credential_process JSON (Version 1, with Expiration)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zt;credential;help;kube'= {
+        }
+        &'zt;credential;help;aws'= {
         }
         &'zt;credential;help;help'= {
         }
@@ -194,6 +233,8 @@ set edit:completion:arg-completer[zt] = {|@words|
             cand whoami 'Show who the broker thinks you are'
             cand catalog 'List what you may request'
             cand request 'Request access to a resource, wait for the decision, and write the credentials'
+            cand env 'Print shell exports for a grant''s credentials (`eval "$(zt env GRANT)"`)'
+            cand exec 'Run a command with a grant''s credentials in its environment only — nothing on disk'
             cand approve 'Approve someone else''s pending request'
             cand deny 'Deny someone else''s pending request'
             cand inbox 'List the pending requests you may approve'
@@ -215,6 +256,10 @@ set edit:completion:arg-completer[zt] = {|@words|
         }
         &'zt;help;request'= {
         }
+        &'zt;help;env'= {
+        }
+        &'zt;help;exec'= {
+        }
         &'zt;help;approve'= {
         }
         &'zt;help;deny'= {
@@ -227,8 +272,11 @@ set edit:completion:arg-completer[zt] = {|@words|
         }
         &'zt;help;credential'= {
             cand kube 'Print a client.authentication.k8s.io/v1 ExecCredential (kubectl exec plugin)'
+            cand aws 'Print AWS credential_process JSON (Version 1, with Expiration)'
         }
         &'zt;help;credential;kube'= {
+        }
+        &'zt;help;credential;aws'= {
         }
         &'zt;help;reap'= {
         }
