@@ -49,6 +49,10 @@ pub struct DevArgs {
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
+    /// Serve this catalog (TOML, the demo catalog's format) instead of the demo one.
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+
     /// Run in the background (log in the state directory); `zt-broker dev stop` ends it.
     #[arg(long)]
     pub detach: bool,

@@ -86,6 +86,7 @@ impl TestBroker {
                 users: users(),
                 auto_login: None,
                 k8s: k8s.clone(),
+                catalog: None,
             },
         )
         .await

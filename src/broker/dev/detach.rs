@@ -53,6 +53,10 @@ pub async fn run(args: &DevArgs, state_dir: &Path) -> Result<()> {
         cmd.arg("--data-dir")
             .arg(std::path::absolute(d).map_err(|e| Error::io(d.display(), e))?);
     }
+    if let Some(c) = &args.catalog {
+        cmd.arg("--catalog")
+            .arg(std::path::absolute(c).map_err(|e| Error::io(c.display(), e))?);
+    }
     if let Some(u) = &args.auto_login {
         cmd.args(["--auto-login", u]);
     }

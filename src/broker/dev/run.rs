@@ -120,6 +120,7 @@ pub async fn run(
             users: DevIdp::demo_users(),
             auto_login: args.auto_login.clone(),
             k8s: k8s.clone(),
+            catalog: args.catalog.clone(),
         },
     )
     .await?;

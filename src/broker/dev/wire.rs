@@ -33,6 +33,8 @@ pub struct DevOptions {
     pub auto_login: Option<String>,
     /// The dev Kubernetes API's HTTPS address and CA, as the dev issuer hands them out.
     pub k8s: Endpoint,
+    /// A catalog to serve instead of the demo one (`--catalog FILE`).
+    pub catalog: Option<PathBuf>,
 }
 
 pub struct DevBroker {
@@ -78,7 +80,14 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         }],
         reqwest::Client::new(),
     );
-    let catalog = Catalog::demo().map_err(Error::other)?;
+    let catalog = match &opts.catalog {
+        None => Catalog::demo().map_err(Error::other)?,
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Error::io(format!("cannot read the catalog {}", path.display()), e))?;
+            Catalog::parse(&text).map_err(|e| Error::other(format!("{}: {e}", path.display())))?
+        }
+    };
     let mut issuers = Issuers::default();
     let dev_issuer = DevIssuer::new(
         opts.k8s.server.as_str(),
