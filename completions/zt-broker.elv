@@ -29,6 +29,7 @@ set edit:completion:arg-completer[zt-broker] = {|@words|
             cand --port 'The TCP port to listen on (0: any free port; the first line of output names it)'
             cand --listen 'The loopback address to listen on'
             cand --data-dir 'Keep the database and the dev IdP''s signing key here, so requests, grants and logins survive a restart (default: a temporary directory, deleted at exit)'
+            cand --catalog 'Serve this catalog (TOML, the demo catalog''s format) instead of the demo one'
             cand --auto-login 'DEV ONLY: approve every device login as this demo user without asking'
             cand --detach 'Run in the background (log in the state directory); `zt-broker dev stop` ends it'
             cand -h 'Print help (see more with ''--help'')'

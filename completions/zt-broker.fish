@@ -31,6 +31,7 @@ complete -c zt-broker -n "__fish_zt_broker_needs_command" -f -a "help" -d 'Print
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l port -d 'The TCP port to listen on (0: any free port; the first line of output names it)' -r
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l listen -d 'The loopback address to listen on' -r
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l data-dir -d 'Keep the database and the dev IdP\'s signing key here, so requests, grants and logins survive a restart (default: a temporary directory, deleted at exit)' -r -F
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l catalog -d 'Serve this catalog (TOML, the demo catalog\'s format) instead of the demo one' -r -F
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l auto-login -d 'DEV ONLY: approve every device login as this demo user without asking' -r
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l detach -d 'Run in the background (log in the state directory); `zt-broker dev stop` ends it'
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -s h -l help -d 'Print help (see more with \'--help\')'

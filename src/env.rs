@@ -16,6 +16,9 @@ pub const ZT_RUNTIME_DIR: &str = "ZT_RUNTIME_DIR";
 pub const ZT_DEVICE_POLL_INTERVAL: &str = "ZT_DEVICE_POLL_INTERVAL";
 /// Set to `0` to never start the background reaper (wipes then happen on the next zt run).
 pub const ZT_REAPER: &str = "ZT_REAPER";
+/// How often the background reaper asks the broker whether a grant ended early, in seconds
+/// (default 30).
+pub const ZT_REAPER_CHECK_SECS: &str = "ZT_REAPER_CHECK_SECS";
 /// Seconds a keyring call may take before zt gives up on it (default 5).
 pub const ZT_KEYRING_TIMEOUT: &str = "ZT_KEYRING_TIMEOUT";
 

@@ -95,8 +95,16 @@ impl LockFile {
                 .mode(0o600)
                 .open(&path)
             {
-                Ok(_) => return Ok(LockFile { path }),
+                Ok(mut f) => {
+                    // client-go leaves its lock empty; zt names itself, so a lock left by a zt
+                    // that was killed can be recognised and broken instead of wedging everyone.
+                    let _ = write!(f, "zt {}", std::process::id());
+                    return Ok(LockFile { path });
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    if break_if_stale(&path) {
+                        continue;
+                    }
                     if start.elapsed() >= wait {
                         return Err(Error::other(format!(
                             "{} is locked: another kubectl or zt is writing it",
@@ -114,6 +122,29 @@ impl LockFile {
             }
         }
     }
+}
+
+/// Remove a lock file written by a zt process that no longer exists. Only zt's own locks
+/// (`zt <pid>`) are judged; an empty one is kubectl's (or a zt between create and write) and
+/// is waited for.
+fn break_if_stale(path: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    let Some(pid) = text
+        .strip_prefix("zt ")
+        .and_then(|p| p.trim().parse::<i32>().ok())
+    else {
+        return false;
+    };
+    // kill(pid, 0): ESRCH means no such process.
+    let dead = unsafe { libc::kill(pid, 0) } != 0
+        && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+    if !dead {
+        return false;
+    }
+    // Re-check the content right before removing, so a lock just taken by a new zt survives.
+    std::fs::read_to_string(path).is_ok_and(|t| t == text) && std::fs::remove_file(path).is_ok()
 }
 
 impl Drop for LockFile {
@@ -203,5 +234,21 @@ mod tests {
         assert!(e.message.contains("locked"), "{}", e.message);
         drop(l);
         LockFile::acquire(&p, Duration::from_millis(10)).unwrap();
+    }
+
+    #[test]
+    fn a_lock_left_by_a_dead_zt_is_broken_but_kubectls_is_respected() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("config");
+        let lock = d.path().join("config.lock");
+        // A pid that cannot exist (above the kernel's pid_max).
+        std::fs::write(&lock, "zt 2147483646").unwrap();
+        let l = LockFile::acquire(&p, Duration::from_millis(10)).unwrap();
+        drop(l);
+        std::fs::write(&lock, "").unwrap();
+        assert!(
+            LockFile::acquire(&p, Duration::from_millis(20)).is_err(),
+            "kubectl's empty lock is waited for"
+        );
     }
 }

@@ -3,12 +3,13 @@
 //! `zt revoke`/`zt logout`. The credential also dies at the target, so a missed wipe (laptop
 //! asleep) leaves nothing usable — and the first run after waking removes it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::api::Timestamp;
+use crate::client::BrokerClient;
 use crate::error::Result;
 use crate::ledger::{Entry, Ledger, Target};
 use crate::output::Printer;
@@ -125,31 +126,54 @@ pub fn ensure_running() {
 
 /// The daemon: hold the reaper lock, sleep until the next expiry, wipe, repeat; exit when the
 /// ledger is empty. It re-reads the ledger at least every second, so a new earlier expiry is
-/// never missed.
-pub fn daemon(printer: &Printer) -> Result<()> {
+/// never missed, and asks the broker now and then whether a grant ended early (revoked by an
+/// admin, from another machine), so those are wiped too.
+pub async fn daemon(printer: &Printer) -> Result<()> {
     let state = paths::state_dir()?;
     let Some(_lock) = fsutil::Flock::try_exclusive(&state.join("reaper.lock"))? else {
         return Ok(()); // another reaper is on duty
     };
+    let check_every = Duration::from_secs(
+        env::var(env::ZT_REAPER_CHECK_SECS)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(30)
+            .max(1),
+    );
+    let mut last_check = std::time::Instant::now();
     loop {
         let ledger = match Ledger::read() {
             Ok(l) => l,
             Err(e) => {
                 printer.warn(&e.message);
-                std::thread::sleep(Duration::from_secs(5));
+                tokio::time::sleep(Duration::from_secs(5)).await;
                 continue;
             }
         };
         let Some(next) = ledger.next_expiry() else {
             return Ok(());
         };
+        if last_check.elapsed() >= check_every {
+            last_check = std::time::Instant::now();
+            let ended = ended_early(&ledger).await;
+            if !ended.is_empty() {
+                for e in wipe_where(printer, false, |e| ended.contains(&e.grant))? {
+                    printer.note(format!(
+                        "{} removed {} (grant {} ended early)",
+                        Timestamp::now(),
+                        e.target.describe(),
+                        e.grant
+                    ));
+                }
+                continue;
+            }
+        }
         let now_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as i64)
             .unwrap_or(0);
         let wait_ms = next * 1000 - now_ms;
         if wait_ms > 0 {
-            std::thread::sleep(Duration::from_millis(wait_ms.min(1000) as u64));
+            tokio::time::sleep(Duration::from_millis(wait_ms.min(1000) as u64)).await;
             continue;
         }
         for e in sweep(printer, false)? {
@@ -166,7 +190,46 @@ pub fn daemon(printer: &Printer) -> Result<()> {
             .and_then(|l| l.next_expiry())
             .is_some_and(|n| n <= Timestamp::now().0)
         {
-            std::thread::sleep(Duration::from_secs(2));
+            tokio::time::sleep(Duration::from_secs(2)).await;
         }
+    }
+}
+
+/// Grants in the ledger that the broker says are over before their time. Best effort: a
+/// broker that cannot be reached or a login that cannot be refreshed changes nothing (the
+/// credential dies at the target anyway, and the TTL wipe still comes).
+async fn ended_early(ledger: &Ledger) -> BTreeSet<String> {
+    let mut by_profile: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for e in &ledger.entries {
+        by_profile
+            .entry(e.profile.as_str())
+            .or_default()
+            .insert(e.grant.as_str());
+    }
+    {
+        let mut ended = BTreeSet::new();
+        for (profile, grants) in by_profile {
+            let Ok((client, _)) = BrokerClient::for_profile(profile).await else {
+                continue;
+            };
+            let Ok(live) = client
+                .list_requests("requester=me&state=approved,active")
+                .await
+            else {
+                continue;
+            };
+            for g in grants {
+                if live.requests.iter().any(|r| r.id == g) {
+                    continue;
+                }
+                // Not live: make sure it is really over (and not, say, another user's).
+                if let Ok(r) = client.get_request(g, None).await
+                    && r.state.is_final()
+                {
+                    ended.insert(g.to_string());
+                }
+            }
+        }
+        ended
     }
 }

@@ -46,7 +46,7 @@ pub async fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Revoke(a) => revoke::run(a, ctx).await,
         Command::Credential(CredentialCommand::Kube(a)) => credential::kube(a, ctx).await,
         Command::Credential(CredentialCommand::Aws(a)) => credential::aws(a, ctx).await,
-        Command::Reap(a) => reap::run(a, ctx),
+        Command::Reap(a) => reap::run(a, ctx).await,
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => man::run(a),
     }

@@ -6,10 +6,10 @@ use crate::commands::Ctx;
 use crate::error::Result;
 use crate::reaper;
 
-pub fn run(args: ReapArgs, ctx: &Ctx) -> Result<()> {
+pub async fn run(args: ReapArgs, ctx: &Ctx) -> Result<()> {
     let p = &ctx.printer;
     if args.daemon {
-        return reaper::daemon(p);
+        return reaper::daemon(p).await;
     }
     let gone = reaper::sweep(p, args.dry_run)?;
     if p.json {

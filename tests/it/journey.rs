@@ -346,3 +346,38 @@ fn a_second_grant_for_the_same_resource_still_restores_the_original_file() {
     );
     alice.run(&["revoke", &first]).ok();
 }
+
+#[test]
+fn a_revocation_by_an_admin_reaches_the_client() {
+    let broker = Broker::start(&[]);
+    let (alice, bob) = (Home::new(), Home::new());
+    broker.login_via_page(&alice, "alice");
+    broker.login_via_page(&bob, "bob");
+    let out = alice
+        .zt(&["request", "prod-k8s", "--ttl", "30m", "--json"])
+        .env("ZT_REAPER_CHECK_SECS", "1")
+        .output()
+        .unwrap();
+    let out = crate::common::Out::from(out);
+    let id = out.ok().json()["request"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        std::fs::read_to_string(alice.kubeconfig())
+            .unwrap()
+            .contains("zt-prod-k8s")
+    );
+    // bob is a zt admin: he ends alice's grant from his own machine.
+    bob.run(&["revoke", &id]).ok();
+    let gone = eventually(Duration::from_secs(15), || {
+        !std::fs::read_to_string(alice.kubeconfig())
+            .unwrap_or_default()
+            .contains("zt-prod-k8s")
+    });
+    let log = std::fs::read_to_string(alice.state().join("reaper.log")).unwrap_or_default();
+    assert!(
+        gone.is_some(),
+        "alice's reaper should learn of the revocation and wipe the context; reaper log:\n{log}"
+    );
+}
