@@ -45,6 +45,8 @@ pub enum Command {
     Logout,
     /// Show who the broker thinks you are.
     Whoami,
+    /// Check the setup: profile, broker, identity provider, token store, files, reaper.
+    Doctor,
     /// List what you may request.
     Catalog,
     /// Request access to a resource, wait for the decision, and write the credentials.
@@ -105,6 +107,31 @@ pub struct LoginArgs {
     /// Log in again even when already logged in.
     #[arg(long)]
     pub force: bool,
+
+    /// The OpenID provider's issuer URL, when the broker's advertised one needs overriding.
+    #[arg(long, value_name = "URL")]
+    pub issuer: Option<String>,
+
+    /// The OAuth client id to use at the provider (default: what the broker advertises).
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// A scope to ask for (repeatable; default: what the broker advertises).
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+
+    /// The audience (RFC 8707 resource) to ask the provider for (default: the broker's).
+    #[arg(long, value_name = "AUD")]
+    pub audience: Option<String>,
+
+    /// Log in as a workload (CI job) with the platform's OIDC token read from this file on
+    /// every call — no prompt, nothing secret stored.
+    #[arg(long, value_name = "PATH", conflicts_with = "oidc_token_env")]
+    pub oidc_token_file: Option<PathBuf>,
+
+    /// Like --oidc-token-file, reading the token from this environment variable.
+    #[arg(long, value_name = "VAR")]
+    pub oidc_token_env: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -30,6 +30,19 @@ pub struct Profile {
     /// Which store holds this profile's tokens (`secret-service`, `keyutils`, `file`, …).
     #[serde(default)]
     pub token_store: String,
+    /// A workload login: where the platform's OIDC token is read on every call. Nothing
+    /// secret is stored for such a profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<Workload>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Workload {
+    /// `env:VAR` or `file:PATH`.
+    pub source: String,
+    /// Exchange it at the IdP (RFC 8693) rather than presenting it to the broker as is.
+    #[serde(default)]
+    pub exchange: bool,
 }
 
 impl Config {

@@ -19,7 +19,12 @@ pub struct ProviderMetadata {
     pub device_authorization_endpoint: Option<String>,
     #[serde(default)]
     pub revocation_endpoint: Option<String>,
+    #[serde(default)]
+    pub grant_types_supported: Vec<String>,
 }
+
+/// RFC 8693's grant type.
+pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 
 /// RFC 8628 §3.2, tolerating `verification_url` (Google's older spelling).
 #[derive(Debug, Deserialize)]
@@ -161,7 +166,13 @@ impl DeviceLogin<'_> {
             tokio::time::Instant::now() + Duration::from_secs(auth.expires_in.unwrap_or(900));
         let spinner = printer.spinner("Waiting for you to confirm in the browser");
         loop {
-            tokio::time::sleep(interval).await;
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = tokio::signal::ctrl_c() => {
+                    if let Some(s) = &spinner { s.finish_and_clear(); }
+                    return Err(Error::new(ErrorKind::Cancelled, "login cancelled"));
+                }
+            }
             if tokio::time::Instant::now() > deadline {
                 return Err(expired());
             }

@@ -4,6 +4,7 @@
 
 pub mod device;
 pub mod store;
+pub mod workload;
 
 use crate::api::Timestamp;
 use crate::config::Profile;
@@ -18,6 +19,9 @@ const REFRESH_MARGIN_SECS: i64 = 60;
 /// A usable access token for `profile`: the stored one, or a refreshed one. Never starts a
 /// login: when nothing works the caller gets `AuthRequired` ("run `zt login`").
 pub async fn access_token(name: &str, profile: &Profile, http: &reqwest::Client) -> Result<String> {
+    if let Some(w) = &profile.workload {
+        return workload::token(http, profile, w).await;
+    }
     let tokens = store::load(name, &profile.token_store)?
         .ok_or_else(|| Error::auth_required(format!("not logged in to {}", profile.broker)))?;
     if tokens.expires_at - Timestamp::now().0 > REFRESH_MARGIN_SECS {

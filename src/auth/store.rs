@@ -101,6 +101,25 @@ fn with_keyring<T: Send + 'static>(
     })
 }
 
+/// Which keyrings answer here, and why the others do not: read a probe entry that does not
+/// exist (NoEntry means the store works). Writes nothing.
+pub fn probe() -> Vec<(&'static str, std::result::Result<(), String>)> {
+    keyring_candidates()
+        .into_iter()
+        .map(|kind| {
+            let r = with_keyring(kind, "zt-doctor-probe", |e| match e.get_password() {
+                Ok(_) | Err(keyring_core::Error::NoEntry) => Ok(()),
+                Err(e) => Err(e),
+            });
+            (kind, r)
+        })
+        .collect()
+}
+
+pub fn token_file_path(profile: &str) -> Result<std::path::PathBuf> {
+    token_file(profile)
+}
+
 fn token_file(profile: &str) -> Result<std::path::PathBuf> {
     Ok(paths::config_dir()?
         .join("tokens")

@@ -6,7 +6,8 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::api::Timestamp;
-use crate::auth::{device, store};
+use crate::auth::{device, store, workload};
+use crate::config::Workload;
 use crate::cli::LoginArgs;
 use crate::client::BrokerClient;
 use crate::commands::Ctx;
@@ -41,8 +42,24 @@ pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
         return Ok(());
     }
 
-    let disco = BrokerClient::anonymous(&broker)?.discovery().await?;
+    let mut disco = BrokerClient::anonymous(&broker)?.discovery().await?;
+    // Flags win over what the broker advertises, for IdPs that need it.
+    if let Some(i) = &args.issuer {
+        disco.issuer = i.trim_end_matches('/').to_string();
+    }
+    if let Some(c) = &args.client_id {
+        disco.client_id = c.clone();
+    }
+    if !args.scopes.is_empty() {
+        disco.scopes = args.scopes.clone();
+    }
+    if let Some(a) = &args.audience {
+        disco.audience = a.clone();
+    }
     let http = http::client()?;
+    if let Some(source) = workload::source_of(args.oidc_token_file.as_deref(), args.oidc_token_env.as_deref()) {
+        return workload_login(ctx, cfg, broker, disco, &http, source).await;
+    }
     let meta = device::discover(&http, &disco.issuer).await?;
     p.note(format!("Logging in to {broker} through {}", disco.issuer));
     let poll_override = env::var(env::ZT_DEVICE_POLL_INTERVAL)
@@ -88,6 +105,7 @@ pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
             token_endpoint: meta.token_endpoint,
             revocation_endpoint: meta.revocation_endpoint,
             token_store: token_store.clone(),
+            workload: None,
         },
     );
     cfg.save()?;
@@ -101,6 +119,47 @@ pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
             "✓ Logged in to {broker} as {} (tokens in {token_store}).",
             me.email.as_deref().unwrap_or(&me.sub)
         ));
+    }
+    Ok(())
+}
+
+/// `--oidc-token-file/--oidc-token-env`: no prompt, no stored secret. Exchange at the IdP
+/// when it offers RFC 8693, else present the platform token to the broker as is (the broker
+/// then has to trust the platform's issuer).
+async fn workload_login(
+    ctx: &Ctx,
+    mut cfg: Config,
+    broker: String,
+    disco: crate::api::Discovery,
+    http: &reqwest::Client,
+    source: String,
+) -> Result<()> {
+    workload::read(&source)?;
+    // The IdP is consulted only to learn whether it can exchange tokens; a broker that trusts
+    // the platform's issuer directly needs no IdP at all.
+    let meta = device::discover(http, &disco.issuer).await.ok();
+    let exchange = meta.as_ref().is_some_and(|m| m.grant_types_supported.iter().any(|g| g == device::TOKEN_EXCHANGE));
+    let profile = Profile {
+        broker: broker.clone(),
+        issuer: disco.issuer.clone(),
+        client_id: disco.client_id.clone(),
+        audience: disco.audience.clone(),
+        scopes: disco.scopes.clone(),
+        token_endpoint: meta.as_ref().map(|m| m.token_endpoint.clone()).unwrap_or_default(),
+        revocation_endpoint: None,
+        token_store: String::new(),
+        workload: Some(Workload { source: source.clone(), exchange }),
+    };
+    cfg.profiles.insert(ctx.profile.clone(), profile);
+    cfg.save()?;
+    let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
+    let me = client.me().await?;
+    let p = &ctx.printer;
+    let mode = if exchange { "exchanged at the IdP (RFC 8693)" } else { "presented to the broker as is" };
+    if p.json {
+        p.json(&serde_json::json!({"broker": broker, "profile": ctx.profile, "workload": {"source": source, "exchange": exchange}, "me": me}));
+    } else {
+        p.note(format!("✓ Logged in to {broker} as workload {} (token from {source}, {mode}; nothing stored).", me.sub));
     }
     Ok(())
 }

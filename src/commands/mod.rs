@@ -6,6 +6,7 @@ mod catalog;
 pub(crate) mod completions;
 pub(crate) mod credential;
 mod deny;
+mod doctor;
 mod env;
 mod exec;
 mod inbox;
@@ -35,6 +36,7 @@ pub async fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Login(a) => login::run(a, ctx).await,
         Command::Logout => logout::run(ctx).await,
         Command::Whoami => whoami::run(ctx).await,
+        Command::Doctor => doctor::run(ctx).await,
         Command::Catalog => catalog::run(ctx).await,
         Command::Request(a) => request::run(a, ctx).await,
         Command::Env(a) => env::run(a, ctx).await,
