@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'zt' -ScriptBlock {
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in to a broker with your organisation''s single sign-on')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget the stored tokens of this profile')
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Show who the broker thinks you are')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the setup: profile, broker, identity provider, token store, files, reaper')
             [CompletionResult]::new('catalog', 'catalog', [CompletionResultType]::ParameterValue, 'List what you may request')
             [CompletionResult]::new('request', 'request', [CompletionResultType]::ParameterValue, 'Request access to a resource, wait for the decision, and write the credentials')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print shell exports for a grant''s credentials (`eval "$(zt env GRANT)"`)')
@@ -48,6 +49,12 @@ Register-ArgumentCompleter -Native -CommandName 'zt' -ScriptBlock {
         }
         'zt;login' {
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'The broker''s URL (its `/.well-known/zt` says where to log in)')
+            [CompletionResult]::new('--issuer', '--issuer', [CompletionResultType]::ParameterName, 'The OpenID provider''s issuer URL, when the broker''s advertised one needs overriding')
+            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'The OAuth client id to use at the provider (default: what the broker advertises)')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'A scope to ask for (repeatable; default: what the broker advertises)')
+            [CompletionResult]::new('--audience', '--audience', [CompletionResultType]::ParameterName, 'The audience (RFC 8707 resource) to ask the provider for (default: the broker''s)')
+            [CompletionResult]::new('--oidc-token-file', '--oidc-token-file', [CompletionResultType]::ParameterName, 'Log in as a workload (CI job) with the platform''s OIDC token read from this file on every call — no prompt, nothing secret stored')
+            [CompletionResult]::new('--oidc-token-env', '--oidc-token-env', [CompletionResultType]::ParameterName, 'Like --oidc-token-file, reading the token from this environment variable')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which broker login to use (several can live side by side)')
             [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Never open a browser; only print the URL and code')
             [CompletionResult]::new('--insecure-storage', '--insecure-storage', [CompletionResultType]::ParameterName, 'Store tokens in a plain file (mode 0600) when no OS keyring is available')
@@ -69,6 +76,15 @@ Register-ArgumentCompleter -Native -CommandName 'zt' -ScriptBlock {
             break
         }
         'zt;whoami' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which broker login to use (several can live side by side)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of text')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zt;doctor' {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which broker login to use (several can live side by side)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of text')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -257,6 +273,7 @@ Register-ArgumentCompleter -Native -CommandName 'zt' -ScriptBlock {
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in to a broker with your organisation''s single sign-on')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget the stored tokens of this profile')
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Show who the broker thinks you are')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the setup: profile, broker, identity provider, token store, files, reaper')
             [CompletionResult]::new('catalog', 'catalog', [CompletionResultType]::ParameterValue, 'List what you may request')
             [CompletionResult]::new('request', 'request', [CompletionResultType]::ParameterValue, 'Request access to a resource, wait for the decision, and write the credentials')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print shell exports for a grant''s credentials (`eval "$(zt env GRANT)"`)')
@@ -280,6 +297,9 @@ Register-ArgumentCompleter -Native -CommandName 'zt' -ScriptBlock {
             break
         }
         'zt;help;whoami' {
+            break
+        }
+        'zt;help;doctor' {
             break
         }
         'zt;help;catalog' {

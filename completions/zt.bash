@@ -31,6 +31,9 @@ _zt() {
             zt,deny)
                 cmd="zt__subcmd__deny"
                 ;;
+            zt,doctor)
+                cmd="zt__subcmd__doctor"
+                ;;
             zt,env)
                 cmd="zt__subcmd__env"
                 ;;
@@ -100,6 +103,9 @@ _zt() {
             zt__subcmd__help,deny)
                 cmd="zt__subcmd__help__subcmd__deny"
                 ;;
+            zt__subcmd__help,doctor)
+                cmd="zt__subcmd__help__subcmd__doctor"
+                ;;
             zt__subcmd__help,env)
                 cmd="zt__subcmd__help__subcmd__env"
                 ;;
@@ -149,7 +155,7 @@ _zt() {
 
     case "${cmd}" in
         zt)
-            opts="-h -V --profile --json --help --version login logout whoami catalog request env exec approve deny inbox status revoke credential reap completions man help"
+            opts="-h -V --profile --json --help --version login logout whoami doctor catalog request env exec approve deny inbox status revoke credential reap completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -356,6 +362,24 @@ _zt() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        zt__subcmd__doctor)
+            opts="-h -V --profile --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         zt__subcmd__env)
             opts="-h -V --shell --profile --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -421,7 +445,7 @@ _zt() {
             return 0
             ;;
         zt__subcmd__help)
-            opts="login logout whoami catalog request env exec approve deny inbox status revoke credential reap completions man help"
+            opts="login logout whoami doctor catalog request env exec approve deny inbox status revoke credential reap completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -519,6 +543,20 @@ _zt() {
             return 0
             ;;
         zt__subcmd__help__subcmd__deny)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -719,13 +757,37 @@ _zt() {
             return 0
             ;;
         zt__subcmd__login)
-            opts="-h -V --broker --no-browser --insecure-storage --force --profile --json --help --version"
+            opts="-h -V --broker --no-browser --insecure-storage --force --issuer --client-id --scope --audience --oidc-token-file --oidc-token-env --profile --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --oidc-token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --oidc-token-env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -27,6 +27,7 @@ set edit:completion:arg-completer[zt] = {|@words|
             cand login 'Log in to a broker with your organisation''s single sign-on'
             cand logout 'Forget the stored tokens of this profile'
             cand whoami 'Show who the broker thinks you are'
+            cand doctor 'Check the setup: profile, broker, identity provider, token store, files, reaper'
             cand catalog 'List what you may request'
             cand request 'Request access to a resource, wait for the decision, and write the credentials'
             cand env 'Print shell exports for a grant''s credentials (`eval "$(zt env GRANT)"`)'
@@ -44,6 +45,12 @@ set edit:completion:arg-completer[zt] = {|@words|
         }
         &'zt;login'= {
             cand --broker 'The broker''s URL (its `/.well-known/zt` says where to log in)'
+            cand --issuer 'The OpenID provider''s issuer URL, when the broker''s advertised one needs overriding'
+            cand --client-id 'The OAuth client id to use at the provider (default: what the broker advertises)'
+            cand --scope 'A scope to ask for (repeatable; default: what the broker advertises)'
+            cand --audience 'The audience (RFC 8707 resource) to ask the provider for (default: the broker''s)'
+            cand --oidc-token-file 'Log in as a workload (CI job) with the platform''s OIDC token read from this file on every call — no prompt, nothing secret stored'
+            cand --oidc-token-env 'Like --oidc-token-file, reading the token from this environment variable'
             cand --profile 'Which broker login to use (several can live side by side)'
             cand --no-browser 'Never open a browser; only print the URL and code'
             cand --insecure-storage 'Store tokens in a plain file (mode 0600) when no OS keyring is available'
@@ -63,6 +70,14 @@ set edit:completion:arg-completer[zt] = {|@words|
             cand --version 'Print version'
         }
         &'zt;whoami'= {
+            cand --profile 'Which broker login to use (several can live side by side)'
+            cand --json 'Print machine-readable JSON on stdout instead of text'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zt;doctor'= {
             cand --profile 'Which broker login to use (several can live side by side)'
             cand --json 'Print machine-readable JSON on stdout instead of text'
             cand -h 'Print help'
@@ -231,6 +246,7 @@ set edit:completion:arg-completer[zt] = {|@words|
             cand login 'Log in to a broker with your organisation''s single sign-on'
             cand logout 'Forget the stored tokens of this profile'
             cand whoami 'Show who the broker thinks you are'
+            cand doctor 'Check the setup: profile, broker, identity provider, token store, files, reaper'
             cand catalog 'List what you may request'
             cand request 'Request access to a resource, wait for the decision, and write the credentials'
             cand env 'Print shell exports for a grant''s credentials (`eval "$(zt env GRANT)"`)'
@@ -251,6 +267,8 @@ set edit:completion:arg-completer[zt] = {|@words|
         &'zt;help;logout'= {
         }
         &'zt;help;whoami'= {
+        }
+        &'zt;help;doctor'= {
         }
         &'zt;help;catalog'= {
         }

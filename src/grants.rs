@@ -352,9 +352,10 @@ impl Writer<'_> {
             })?;
             // A re-request replaces zt's section in place; the first apply's undo knows how
             // the file looked before zt.
+            let undo = undo.unwrap_or_default();
             let undo = match prior {
-                Some(Target::Ini { undo: first, .. }) => first.clone(),
-                _ => undo.unwrap_or_default(),
+                Some(Target::Ini { undo: first, .. }) => first.clone().merge(undo),
+                _ => undo,
             };
             Ok(Target::Ini {
                 file: file.clone(),

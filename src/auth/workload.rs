@@ -9,7 +9,12 @@ use crate::{env, http};
 /// `env:VAR` or `file:PATH` as a profile records it.
 pub fn source_of(file: Option<&std::path::Path>, var: Option<&str>) -> Option<String> {
     match (file, var) {
-        (Some(f), _) => Some(format!("file:{}", std::path::absolute(f).unwrap_or_else(|_| f.to_path_buf()).display())),
+        (Some(f), _) => Some(format!(
+            "file:{}",
+            std::path::absolute(f)
+                .unwrap_or_else(|_| f.to_path_buf())
+                .display()
+        )),
         (None, Some(v)) => Some(format!("env:{v}")),
         (None, None) => None,
     }
@@ -19,17 +24,24 @@ pub fn source_of(file: Option<&std::path::Path>, var: Option<&str>) -> Option<St
 pub fn read(source: &str) -> Result<String> {
     let token = if let Some(var) = source.strip_prefix("env:") {
         env::var(var).ok_or_else(|| {
-            Error::auth_required(format!("the workload token variable {var} is empty or unset"))
+            Error::auth_required(format!(
+                "the workload token variable {var} is empty or unset"
+            ))
         })?
     } else if let Some(path) = source.strip_prefix("file:") {
-        std::fs::read_to_string(path)
-            .map_err(|e| Error::auth_required(format!("cannot read the workload token file {path}: {e}")))?
+        std::fs::read_to_string(path).map_err(|e| {
+            Error::auth_required(format!("cannot read the workload token file {path}: {e}"))
+        })?
     } else {
-        return Err(Error::other(format!("unknown workload token source {source:?} in the profile")));
+        return Err(Error::other(format!(
+            "unknown workload token source {source:?} in the profile"
+        )));
     };
     let token = token.trim().to_string();
     if token.is_empty() || token.len() > 64 * 1024 || token.chars().any(char::is_whitespace) {
-        return Err(Error::auth_required(format!("the workload token from {source} is not a token")));
+        return Err(Error::auth_required(format!(
+            "the workload token from {source} is not a token"
+        )));
     }
     Ok(token)
 }
@@ -50,18 +62,27 @@ pub async fn exchange(http: &reqwest::Client, profile: &Profile, subject: &str) 
         ("grant_type", super::device::TOKEN_EXCHANGE),
         ("subject_token", subject),
         ("subject_token_type", "urn:ietf:params:oauth:token-type:jwt"),
-        ("requested_token_type", "urn:ietf:params:oauth:token-type:access_token"),
+        (
+            "requested_token_type",
+            "urn:ietf:params:oauth:token-type:access_token",
+        ),
         ("client_id", profile.client_id.as_str()),
         ("audience", profile.audience.as_str()),
         ("resource", profile.audience.as_str()),
     ];
-    let resp = http.post(url).form(&form).send().await.map_err(|e| http::send_error("identity provider", url, e))?;
+    let resp = http
+        .post(url)
+        .form(&form)
+        .send()
+        .await
+        .map_err(|e| http::send_error("identity provider", url, e))?;
     let status = resp.status().as_u16();
     let bytes = http::body("identity provider", url, resp).await?;
     if status != 200 {
-        return Err(Error::new(ErrorKind::AuthRequired, format!(
-            "the identity provider refused to exchange the workload token (HTTP {status})"
-        ))
+        return Err(Error::new(
+            ErrorKind::AuthRequired,
+            format!("the identity provider refused to exchange the workload token (HTTP {status})"),
+        )
         .with_hint("check that the IdP trusts the CI platform's issuer for token exchange"));
     }
     let t: super::device::TokenResponse = http::decode("identity provider", url, status, &bytes)?;

@@ -7,10 +7,10 @@ use serde::Deserialize;
 
 use crate::api::Timestamp;
 use crate::auth::{device, store, workload};
-use crate::config::Workload;
 use crate::cli::LoginArgs;
 use crate::client::BrokerClient;
 use crate::commands::Ctx;
+use crate::config::Workload;
 use crate::config::{Config, Profile};
 use crate::error::{Error, Result};
 use crate::{env, http, paths};
@@ -57,7 +57,10 @@ pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
         disco.audience = a.clone();
     }
     let http = http::client()?;
-    if let Some(source) = workload::source_of(args.oidc_token_file.as_deref(), args.oidc_token_env.as_deref()) {
+    if let Some(source) = workload::source_of(
+        args.oidc_token_file.as_deref(),
+        args.oidc_token_env.as_deref(),
+    ) {
         return workload_login(ctx, cfg, broker, disco, &http, source).await;
     }
     let meta = device::discover(&http, &disco.issuer).await?;
@@ -138,28 +141,45 @@ async fn workload_login(
     // The IdP is consulted only to learn whether it can exchange tokens; a broker that trusts
     // the platform's issuer directly needs no IdP at all.
     let meta = device::discover(http, &disco.issuer).await.ok();
-    let exchange = meta.as_ref().is_some_and(|m| m.grant_types_supported.iter().any(|g| g == device::TOKEN_EXCHANGE));
+    let exchange = meta.as_ref().is_some_and(|m| {
+        m.grant_types_supported
+            .iter()
+            .any(|g| g == device::TOKEN_EXCHANGE)
+    });
     let profile = Profile {
         broker: broker.clone(),
         issuer: disco.issuer.clone(),
         client_id: disco.client_id.clone(),
         audience: disco.audience.clone(),
         scopes: disco.scopes.clone(),
-        token_endpoint: meta.as_ref().map(|m| m.token_endpoint.clone()).unwrap_or_default(),
+        token_endpoint: meta
+            .as_ref()
+            .map(|m| m.token_endpoint.clone())
+            .unwrap_or_default(),
         revocation_endpoint: None,
         token_store: String::new(),
-        workload: Some(Workload { source: source.clone(), exchange }),
+        workload: Some(Workload {
+            source: source.clone(),
+            exchange,
+        }),
     };
     cfg.profiles.insert(ctx.profile.clone(), profile);
     cfg.save()?;
     let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
     let me = client.me().await?;
     let p = &ctx.printer;
-    let mode = if exchange { "exchanged at the IdP (RFC 8693)" } else { "presented to the broker as is" };
+    let mode = if exchange {
+        "exchanged at the IdP (RFC 8693)"
+    } else {
+        "presented to the broker as is"
+    };
     if p.json {
         p.json(&serde_json::json!({"broker": broker, "profile": ctx.profile, "workload": {"source": source, "exchange": exchange}, "me": me}));
     } else {
-        p.note(format!("✓ Logged in to {broker} as workload {} (token from {source}, {mode}; nothing stored).", me.sub));
+        p.note(format!(
+            "✓ Logged in to {broker} as workload {} (token from {source}, {mode}; nothing stored).",
+            me.sub
+        ));
     }
     Ok(())
 }
