@@ -8,3 +8,5 @@ mod offline;
 mod bad_input;
 #[cfg(feature = "broker")]
 mod journey;
+#[cfg(feature = "broker")]
+mod workload;
