@@ -18,6 +18,13 @@ pub struct Cached {
 }
 
 fn path(grant: &str) -> Result<PathBuf> {
+    // A grant id is a file name here: `zt credential kube ../../x` must not reach outside.
+    if !crate::api::valid_name(grant) {
+        return Err(
+            crate::error::Error::usage(format!("{grant:?} is not a grant id"))
+                .with_hint("see `zt status` for your grants"),
+        );
+    }
     Ok(paths::runtime_dir()?
         .join("creds")
         .join(format!("{grant}.json")))
@@ -25,6 +32,7 @@ fn path(grant: &str) -> Result<PathBuf> {
 
 /// The cached credential, if any and readable. A damaged file is treated as absent.
 pub fn load(grant: &str) -> Option<Cached> {
+    // (An invalid id has no path, so nothing is cached for it.)
     let bytes = std::fs::read(path(grant).ok()?).ok()?;
     serde_json::from_slice(&bytes).ok()
 }

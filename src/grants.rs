@@ -39,6 +39,16 @@ pub async fn materialize(
     how: How,
     p: &Printer,
 ) -> Result<()> {
+    // These names become file names, kubeconfig entries and INI section headers: refuse
+    // anything outside the safe alphabet rather than escape it, whoever sent it.
+    for (what, name) in [("grant id", &req.id), ("resource name", &req.resource)] {
+        if !api::valid_name(name) {
+            return Err(Error::other(format!(
+                "the broker sent an unsafe {what} {name:?}; zt wrote nothing"
+            ))
+            .with_hint("report this to the broker's operators"));
+        }
+    }
     let credential = client.credentials(&req.id).await?;
     let cached = Cached {
         profile: profile.to_string(),

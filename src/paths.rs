@@ -101,6 +101,9 @@ pub fn pgpass() -> Result<PathBuf> {
 
 /// A grant's own kubeconfig (`zt env`, `zt exec`), in the runtime dir.
 pub fn grant_kubeconfig(grant: &str, tag: Option<&str>) -> Result<PathBuf> {
+    if !crate::api::valid_name(grant) || tag.is_some_and(|t| !crate::api::valid_name(t)) {
+        return Err(Error::usage(format!("{grant:?} is not a grant id")));
+    }
     let name = match tag {
         Some(t) => format!("{grant}-{t}.yaml"),
         None => format!("{grant}.yaml"),

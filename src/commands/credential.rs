@@ -20,6 +20,10 @@ const REFRESH_MARGIN_SECS: i64 = 10;
 
 /// The cached credential while it has more than the margin left, else a fresh one.
 pub(crate) async fn live(grant: &str, ctx: &Ctx) -> Result<Cached> {
+    if !crate::api::valid_name(grant) {
+        return Err(Error::usage(format!("{grant:?} is not a grant id"))
+            .with_hint("see `zt status` for your grants"));
+    }
     match credcache::load(grant) {
         Some(c) if c.credential.expires_at().secs_from_now() > REFRESH_MARGIN_SECS => Ok(c),
         _ => fetch(grant, ctx).await,

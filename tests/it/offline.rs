@@ -266,3 +266,18 @@ fn a_broken_kubeconfig_is_never_rewritten() {
         "kept to retry"
     );
 }
+
+#[test]
+fn a_grant_id_cannot_name_a_path() {
+    let home = Home::new();
+    std::fs::write(home.path().join("secret.json"), "{}").unwrap();
+    for bad in ["../secret", "a/b", "..", ""] {
+        let out = home.run(&["credential", "kube", bad]);
+        out.code(2);
+        assert!(
+            out.stderr.contains("not a grant id"),
+            "{bad:?}: {}",
+            out.stderr
+        );
+    }
+}
