@@ -22,16 +22,15 @@ pub fn apply(file: &Path, entry: &KubeEntry, use_context: bool) -> Result<KubeUn
 /// many entries (a thousand grants expiring together cost one rewrite, not a thousand).
 pub fn wipe(file: &Path, entries: &[(&str, &KubeUndo)]) -> Result<()> {
     files::edit(file, Lock::Kubectl, |text| {
-        let Some(mut text) = text.map(String::from) else {
+        let Some(text) = text else {
             return Ok(Change::Keep);
         };
-        for (name, undo) in entries {
-            match kubeyaml::wipe(&text, name, undo).map_err(|e| refused(file, e))? {
-                Wiped::Text(new) => text = new,
-                Wiped::RemoveFile => return Ok(Change::Remove),
-            }
-        }
-        Ok(Change::Write(text))
+        Ok(
+            match kubeyaml::wipe_many(text, entries).map_err(|e| refused(file, e))? {
+                Wiped::Text(new) => Change::Write(new),
+                Wiped::RemoveFile => Change::Remove,
+            },
+        )
     })
 }
 

@@ -180,8 +180,9 @@ fn grant_of<'y>(item: &'y Yaml, inner: &str) -> Option<&'y str> {
     Some(ext["extension"]["grant"].as_str().unwrap_or(""))
 }
 
-fn is_ours(item: &Yaml, inner: &str, name: &str) -> bool {
-    item["name"].as_str() == Some(name) && grant_of(item, inner).is_some()
+/// Carries zt's marker, whatever its name.
+fn is_ours_any(item: &Yaml, inner: &str) -> bool {
+    grant_of(item, inner).is_some()
 }
 
 /// Add (or replace zt's own previous) cluster+user+context `entry.name`. `text` may be empty
@@ -376,6 +377,13 @@ pub fn apply(
 /// records (restore current-context only if it still equals `name`; restore `[]`/null/absent
 /// keys zt changed, once their list is empty again). Entries already gone is not an error.
 pub fn wipe(text: &str, name: &str, undo: &KubeUndo) -> Result<Wiped, EditError> {
+    wipe_many(text, &[(name, undo)])
+}
+
+/// [`wipe`] for many entries in one pass: one parse, one verification, however many names
+/// (a thousand grants expiring together must not cost a thousand parses of a big file).
+pub fn wipe_many(text: &str, entries: &[(&str, &KubeUndo)]) -> Result<Wiped, EditError> {
+    let is_name = |n: &str| entries.iter().any(|(e, _)| *e == n);
     let prep = prepare(text)?;
     let Some(loaded) = layout::load(&prep.work)? else {
         return Ok(Wiped::Text(text.to_string()));
@@ -398,13 +406,16 @@ pub fn wipe(text: &str, name: &str, undo: &KubeUndo) -> Result<Wiped, EditError>
                 let arr = arr
                     .filter(|a| a.len() == items.len())
                     .ok_or_else(verify_failed)?;
-                let ours: Vec<bool> = arr.iter().map(|it| is_ours(it, inner, name)).collect();
+                let ours: Vec<bool> = arr
+                    .iter()
+                    .map(|it| it["name"].as_str().is_some_and(is_name) && is_ours_any(it, inner))
+                    .collect();
                 for (pos, _) in items.iter().zip(&ours).filter(|(_, o)| **o) {
                     if !pos.plain {
                         return Err(EditError::at(
                             pos.line + 1,
                             format!(
-                                "zt's `{name}` entry in `{list}` uses anchors, aliases or tags; remove it by hand"
+                                "a zt entry in `{list}` uses anchors, aliases or tags; remove it by hand"
                             ),
                         ));
                     }
@@ -426,7 +437,10 @@ pub fn wipe(text: &str, name: &str, undo: &KubeUndo) -> Result<Wiped, EditError>
             _ => continue,
         };
         // The list is empty now: put back what apply replaced.
-        match undo.lists.iter().find(|u| u.key == *list).map(|u| &u.was) {
+        let was = entries
+            .iter()
+            .find_map(|(_, u)| u.lists.iter().find(|l| l.key == *list));
+        match was.map(|u| &u.was) {
             Some(Some(was)) => {
                 edits.push(edit(k.colon_end..k.colon_end, was.as_str(), 0));
                 set(&mut expected, list, value_of(was)?);
@@ -438,9 +452,11 @@ pub fn wipe(text: &str, name: &str, undo: &KubeUndo) -> Result<Wiped, EditError>
             None => set(&mut expected, list, Yaml::Null),
         }
     }
-    if let Some(prev) = &undo.current_context
+    let current = tree.get(&key(CURRENT)).and_then(Yaml::as_str);
+    let owner = entries.iter().find(|(n, _)| Some(*n) == current);
+    if let Some((_, undo)) = owner
+        && let Some(prev) = &undo.current_context
         && let Some(cur) = &doc.current
-        && tree.get(&key(CURRENT)).and_then(Yaml::as_str) == Some(name)
         && let Some((span, last)) = &cur.value
     {
         match &prev.text {
@@ -456,9 +472,9 @@ pub fn wipe(text: &str, name: &str, undo: &KubeUndo) -> Result<Wiped, EditError>
     }
     let out = prep.finish(splice(&prep.work, edits)?);
     let got = verify(&out, &expected)?;
-    if let Some(orig) = &undo.fresh_from
+    if let Some(orig) = entries.iter().find_map(|(_, u)| u.fresh_from.as_ref())
         && let Ok(p) = prepare(orig)
-        && (out == p.finish(p.fresh()) || (bare_skeleton(&got, name) && !out.contains('#')))
+        && (out == p.finish(p.fresh()) || (bare_skeleton(&got, &is_name) && !out.contains('#')))
     {
         return Ok(if orig.is_empty() {
             Wiped::RemoveFile
@@ -470,7 +486,7 @@ pub fn wipe(text: &str, name: &str, undo: &KubeUndo) -> Result<Wiped, EditError>
 }
 
 /// An empty kubeconfig as zt (or kubectl, rewriting zt's) would leave it.
-fn bare_skeleton(tree: &Hash, name: &str) -> bool {
+fn bare_skeleton(tree: &Hash, is_name: &dyn Fn(&str) -> bool) -> bool {
     tree.iter().all(|(k, v)| match k.as_str() {
         Some("apiVersion") => v.as_str() == Some("v1"),
         Some("kind") => v.as_str() == Some("Config"),
@@ -478,7 +494,7 @@ fn bare_skeleton(tree: &Hash, name: &str) -> bool {
         Some("clusters" | "contexts" | "users") => {
             v.is_null() || v.as_vec().is_some_and(|a| a.is_empty())
         }
-        Some(CURRENT) => v.is_null() || v.as_str().is_some_and(|s| s.is_empty() || s == name),
+        Some(CURRENT) => v.is_null() || v.as_str().is_some_and(|s| s.is_empty() || is_name(s)),
         _ => false,
     })
 }

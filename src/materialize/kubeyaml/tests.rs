@@ -552,3 +552,27 @@ fn deep_nesting_is_refused_not_overflowed() {
     let err = apply(&block, &entry(&args(), "g"), true).expect_err("too deep");
     assert!(err.message.contains("nested too deeply"), "{err}");
 }
+
+#[test]
+fn wipe_many_removes_several_grants_in_one_pass() {
+    for original in [KUBECTL, HAND, SPARSE, NULLS, EKS, ""] {
+        let args: Vec<String> = vec!["credential".into(), "kube".into(), "g".into()];
+        let mut text = original.to_string();
+        let mut undos = Vec::new();
+        let names = ["zt-a", "zt-b", "zt-c"];
+        for (i, n) in names.iter().enumerate() {
+            let e = KubeEntry {
+                name: n,
+                ..entry(&args, "g")
+            };
+            let (t, u) = apply(&text, &e, i == 1).unwrap();
+            text = t;
+            undos.push(u);
+        }
+        let list: Vec<(&str, &KubeUndo)> = names.iter().copied().zip(undos.iter()).collect();
+        match wipe_many(&text, &list).unwrap() {
+            Wiped::Text(t) => assert_eq!(t, original),
+            Wiped::RemoveFile => assert_eq!(original, ""),
+        }
+    }
+}
