@@ -78,7 +78,7 @@ fn reaper_latency(n: usize) -> (f64, f64) {
             profile: "default".into(),
             resource: format!("r{i}"),
             role: "view".into(),
-            expires_at: expires,
+            expires_at: 0,
             target: Target::Kubeconfig {
                 file: kc.clone(),
                 name,
@@ -87,6 +87,10 @@ fn reaper_latency(n: usize) -> (f64, f64) {
         });
     }
     std::fs::write(&kc, &text).unwrap();
+    let expires = now_ms() / 1000 + 2;
+    for e in &mut entries {
+        e.expires_at = expires;
+    }
     std::fs::write(
         h.join("state/ledger.json"),
         serde_json::to_vec(&Ledger { entries }).unwrap(),
