@@ -26,6 +26,8 @@ Register-ArgumentCompleter -Native -CommandName 'zt-broker' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('dev', 'dev', [CompletionResultType]::ParameterValue, 'Run a self-contained development broker on this machine')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the broker as a TOML configuration file describes it')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a configuration file and its catalog without serving')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -62,8 +64,28 @@ Register-ArgumentCompleter -Native -CommandName 'zt-broker' -ScriptBlock {
         'zt-broker;dev;help;help' {
             break
         }
+        'zt-broker;serve' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file (TOML; relative paths in it are relative to the file)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file (TOML; relative paths in it are relative to the file)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zt-broker;check' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file (TOML; relative paths in it are relative to the file)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file (TOML; relative paths in it are relative to the file)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'zt-broker;help' {
             [CompletionResult]::new('dev', 'dev', [CompletionResultType]::ParameterValue, 'Run a self-contained development broker on this machine')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the broker as a TOML configuration file describes it')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a configuration file and its catalog without serving')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -72,6 +94,12 @@ Register-ArgumentCompleter -Native -CommandName 'zt-broker' -ScriptBlock {
             break
         }
         'zt-broker;help;dev;stop' {
+            break
+        }
+        'zt-broker;help;serve' {
+            break
+        }
+        'zt-broker;help;check' {
             break
         }
         'zt-broker;help;help' {

@@ -16,11 +16,17 @@ _zt__broker() {
             ",$1")
                 cmd="zt__broker"
                 ;;
+            zt__broker,check)
+                cmd="zt__broker__subcmd__check"
+                ;;
             zt__broker,dev)
                 cmd="zt__broker__subcmd__dev"
                 ;;
             zt__broker,help)
                 cmd="zt__broker__subcmd__help"
+                ;;
+            zt__broker,serve)
+                cmd="zt__broker__subcmd__serve"
                 ;;
             zt__broker__subcmd__dev,help)
                 cmd="zt__broker__subcmd__dev__subcmd__help"
@@ -34,11 +40,17 @@ _zt__broker() {
             zt__broker__subcmd__dev__subcmd__help,stop)
                 cmd="zt__broker__subcmd__dev__subcmd__help__subcmd__stop"
                 ;;
+            zt__broker__subcmd__help,check)
+                cmd="zt__broker__subcmd__help__subcmd__check"
+                ;;
             zt__broker__subcmd__help,dev)
                 cmd="zt__broker__subcmd__help__subcmd__dev"
                 ;;
             zt__broker__subcmd__help,help)
                 cmd="zt__broker__subcmd__help__subcmd__help"
+                ;;
+            zt__broker__subcmd__help,serve)
+                cmd="zt__broker__subcmd__help__subcmd__serve"
                 ;;
             zt__broker__subcmd__help__subcmd__dev,stop)
                 cmd="zt__broker__subcmd__help__subcmd__dev__subcmd__stop"
@@ -50,12 +62,34 @@ _zt__broker() {
 
     case "${cmd}" in
         zt__broker)
-            opts="-h -V --help --version dev help"
+            opts="-h -V --help --version dev serve check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__broker__subcmd__check)
+            opts="-c -h -V --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -154,8 +188,22 @@ _zt__broker() {
             return 0
             ;;
         zt__subcmd__broker__subcmd__help)
-            opts="dev help"
+            opts="dev serve check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__broker__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -202,6 +250,42 @@ _zt__broker() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__broker__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__broker__subcmd__serve)
+            opts="-c -h -V --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -23,6 +23,8 @@ set edit:completion:arg-completer[zt-broker] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand dev 'Run a self-contained development broker on this machine'
+            cand serve 'Run the broker as a TOML configuration file describes it'
+            cand check 'Check a configuration file and its catalog without serving'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zt-broker;dev'= {
@@ -53,14 +55,36 @@ set edit:completion:arg-completer[zt-broker] = {|@words|
         }
         &'zt-broker;dev;help;help'= {
         }
+        &'zt-broker;serve'= {
+            cand -c 'The configuration file (TOML; relative paths in it are relative to the file)'
+            cand --config 'The configuration file (TOML; relative paths in it are relative to the file)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zt-broker;check'= {
+            cand -c 'The configuration file (TOML; relative paths in it are relative to the file)'
+            cand --config 'The configuration file (TOML; relative paths in it are relative to the file)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'zt-broker;help'= {
             cand dev 'Run a self-contained development broker on this machine'
+            cand serve 'Run the broker as a TOML configuration file describes it'
+            cand check 'Check a configuration file and its catalog without serving'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zt-broker;help;dev'= {
             cand stop 'Stop the dev broker started with --detach'
         }
         &'zt-broker;help;dev;stop'= {
+        }
+        &'zt-broker;help;serve'= {
+        }
+        &'zt-broker;help;check'= {
         }
         &'zt-broker;help;help'= {
         }

@@ -27,6 +27,8 @@ end
 complete -c zt-broker -n "__fish_zt_broker_needs_command" -s h -l help -d 'Print help'
 complete -c zt-broker -n "__fish_zt_broker_needs_command" -s V -l version -d 'Print version'
 complete -c zt-broker -n "__fish_zt_broker_needs_command" -f -a "dev" -d 'Run a self-contained development broker on this machine'
+complete -c zt-broker -n "__fish_zt_broker_needs_command" -f -a "serve" -d 'Run the broker as a TOML configuration file describes it'
+complete -c zt-broker -n "__fish_zt_broker_needs_command" -f -a "check" -d 'Check a configuration file and its catalog without serving'
 complete -c zt-broker -n "__fish_zt_broker_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l port -d 'The TCP port to listen on (0: any free port; the first line of output names it)' -r
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l listen -d 'The loopback address to listen on' -r
@@ -42,6 +44,14 @@ complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and __fish_seen
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and __fish_seen_subcommand_from stop" -s V -l version -d 'Print version'
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop the dev broker started with --detach'
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c zt-broker -n "__fish_zt_broker_using_subcommand help; and not __fish_seen_subcommand_from dev help" -f -a "dev" -d 'Run a self-contained development broker on this machine'
-complete -c zt-broker -n "__fish_zt_broker_using_subcommand help; and not __fish_seen_subcommand_from dev help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand serve" -s c -l config -d 'The configuration file (TOML; relative paths in it are relative to the file)' -r -F
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand serve" -s V -l version -d 'Print version'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand check" -s c -l config -d 'The configuration file (TOML; relative paths in it are relative to the file)' -r -F
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand check" -s V -l version -d 'Print version'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand help; and not __fish_seen_subcommand_from dev serve check help" -f -a "dev" -d 'Run a self-contained development broker on this machine'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand help; and not __fish_seen_subcommand_from dev serve check help" -f -a "serve" -d 'Run the broker as a TOML configuration file describes it'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand help; and not __fish_seen_subcommand_from dev serve check help" -f -a "check" -d 'Check a configuration file and its catalog without serving'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand help; and not __fish_seen_subcommand_from dev serve check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand help; and __fish_seen_subcommand_from dev" -f -a "stop" -d 'Stop the dev broker started with --detach'

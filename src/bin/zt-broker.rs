@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use zt::broker::cli::{Cli, Command};
-use zt::broker::dev;
 use zt::broker::error::Error;
+use zt::broker::{dev, serve};
 
 async fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
@@ -15,6 +15,11 @@ async fn run(cli: Cli) -> Result<(), Error> {
             let shutdown = dev::signals().await?;
             dev::main(args, &state_dir, shutdown).await
         }
+        Command::Serve(args) => {
+            let shutdown = dev::signals().await?;
+            serve::main(&args.config, shutdown).await
+        }
+        Command::Check(args) => serve::check_main(&args.config),
     }
 }
 

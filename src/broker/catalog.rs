@@ -50,9 +50,12 @@ struct FileCatalog {
     resources: Vec<FileResource>,
 }
 
-#[derive(Deserialize)]
+/// One `[[resource]]` as written, before it is checked. Public so that a file embedding
+/// catalog entries (`[[catalog.resource]]` in `zt-broker serve`'s config) can deserialize them
+/// in place, keeping toml's line numbers, and hand them to [`Catalog::from_resources`].
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct FileResource {
+pub struct FileResource {
     name: String,
     kind: ResourceKind,
     #[serde(default)]
@@ -67,7 +70,13 @@ struct FileResource {
     roles: Vec<FileRole>,
 }
 
-#[derive(Deserialize)]
+impl FileResource {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileRole {
     name: String,
@@ -99,9 +108,14 @@ impl Catalog {
     /// within the resource's.
     pub fn parse(text: &str) -> Result<Self, String> {
         let file: FileCatalog = toml::from_str(text).map_err(|e| format!("catalog: {e}"))?;
+        Self::from_resources(file.resources)
+    }
+
+    /// Check resources already deserialized (see [`FileResource`]), as [`Catalog::parse`] does.
+    pub fn from_resources(file_resources: Vec<FileResource>) -> Result<Self, String> {
         let mut seen = HashSet::new();
         let mut resources = Vec::new();
-        for r in file.resources {
+        for r in file_resources {
             if !api::valid_name(&r.name) || !seen.insert(r.name.clone()) {
                 return Err(format!(
                     "catalog: resource name {:?} is invalid or repeated",

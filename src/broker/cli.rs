@@ -28,6 +28,29 @@ pub enum Command {
     /// dev issuers, and a tiny Kubernetes API for kubectl. Nothing it issues opens anything
     /// real. Data lives in a temporary directory unless --data-dir says where to keep it.
     Dev(DevArgs),
+
+    /// Run the broker as a TOML configuration file describes it.
+    ///
+    /// Listens where [server] says (HTTPS with tls_cert/tls_key), keeps its state in the
+    /// [store], trusts the identity providers of each [[trusted_issuer]], advertises [login] to
+    /// `zt login`, and serves the [catalog]. The first line on stdout is
+    /// `zt-broker listening on URL`. SIGINT or SIGTERM stops it gracefully. See
+    /// broker.example.toml for every key.
+    Serve(ConfigArgs),
+
+    /// Check a configuration file and its catalog without serving.
+    ///
+    /// Reads and validates everything `serve` would (the TLS certificate and key included),
+    /// without opening the store or contacting the identity providers. Prints one summary line
+    /// and exits 0, or names the file, line and column of the first problem.
+    Check(ConfigArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// The configuration file (TOML; relative paths in it are relative to the file).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -97,13 +120,32 @@ mod tests {
             "alice",
         ])
         .unwrap();
-        let Command::Dev(d) = c.command;
+        let Command::Dev(d) = c.command else {
+            panic!("not dev")
+        };
         assert_eq!(
             (d.port, d.detach, d.auto_login.as_deref()),
             (0, true, Some("alice"))
         );
         let c = Cli::try_parse_from(["zt-broker", "dev", "stop"]).unwrap();
-        let Command::Dev(d) = c.command;
+        let Command::Dev(d) = c.command else {
+            panic!("not dev")
+        };
         assert!(matches!(d.action, Some(DevAction::Stop)));
+    }
+
+    #[test]
+    fn serve_and_check_take_a_config_file() {
+        for sub in ["serve", "check"] {
+            let c = Cli::try_parse_from(["zt-broker", sub, "--config", "b.toml"]).unwrap();
+            let (Command::Serve(a) | Command::Check(a)) = c.command else {
+                panic!("{sub}")
+            };
+            assert_eq!(a.config, PathBuf::from("b.toml"));
+            assert!(
+                Cli::try_parse_from(["zt-broker", sub]).is_err(),
+                "--config is required"
+            );
+        }
     }
 }

@@ -3,6 +3,8 @@
 //!
 //! What lives where:
 //! - [`cli`] the clap definition of `zt-broker`; [`error`] the process error and exit codes.
+//! - [`serve`] `zt-broker serve` and `check`: the production entry point, wired from the TOML
+//!   file [`config`] reads and checks.
 //! - [`server`] the router and `serve(listener, state, shutdown)`; [`routes`] one file per
 //!   group of `/v1` routes; [`problem`] every HTTP error as RFC 9457 problem+json.
 //! - [`state`] the shared [`state::Broker`]; [`lifecycle`] state changes and their
@@ -16,6 +18,7 @@
 pub mod auth;
 pub mod catalog;
 pub mod cli;
+pub mod config;
 pub mod crypto;
 pub mod dev;
 pub mod devidp;
@@ -27,6 +30,7 @@ pub mod policy;
 pub mod problem;
 pub mod reaper;
 pub mod routes;
+pub mod serve;
 pub mod server;
 pub mod state;
 pub mod store;

@@ -58,12 +58,17 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serve until `shutdown` resolves; then tell long-polls and the reaper to stop
-/// (`Broker::closing`) and let in-flight requests finish.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
+/// (`Broker::closing`) and let in-flight requests finish. Any axum listener: a plain
+/// `TcpListener`, or the TLS one `zt-broker serve` uses ([`crate::broker::devk8s::tls`]).
+pub async fn serve<L>(
+    listener: L,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
     let broker = state.broker.clone();
     let app = router(state);
     axum::serve(listener, app)

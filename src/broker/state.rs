@@ -14,7 +14,8 @@ use crate::broker::policy::Policy;
 use crate::broker::store::Store;
 use crate::broker::sync::{MintLocks, Notifier};
 
-/// Members of this group may revoke anyone's grant and read any request.
+/// Members of this group may revoke anyone's grant and read any request, unless the broker is
+/// given other admin groups ([`Broker::with_admin_groups`]; `admin_groups` in the config).
 pub const ADMIN_GROUP: &str = "zt-admins";
 
 pub struct Broker {
@@ -33,6 +34,8 @@ pub struct Broker {
     /// Flips to `true` when the server starts shutting down: long-polls answer at once and
     /// the reaper stops.
     pub closing: watch::Sender<bool>,
+    /// Members of any of these may revoke anyone's grant and read any request.
+    pub admin_groups: Vec<String>,
 }
 
 impl Broker {
@@ -43,6 +46,27 @@ impl Broker {
         issuers: Issuers,
         verifier: Verifier,
         discovery: api::Discovery,
+    ) -> Arc<Self> {
+        Self::with_admin_groups(
+            store,
+            catalog,
+            policy,
+            issuers,
+            verifier,
+            discovery,
+            vec![ADMIN_GROUP.into()],
+        )
+    }
+
+    /// [`Broker::new`] with the admin groups named (an empty list: no admins).
+    pub fn with_admin_groups(
+        store: Store,
+        catalog: Catalog,
+        policy: Box<dyn Policy>,
+        issuers: Issuers,
+        verifier: Verifier,
+        discovery: api::Discovery,
+        admin_groups: Vec<String>,
     ) -> Arc<Self> {
         Arc::new(Self {
             store,
@@ -55,11 +79,12 @@ impl Broker {
             mint_locks: MintLocks::default(),
             reaper_wake: Notify::new(),
             closing: watch::channel(false).0,
+            admin_groups,
         })
     }
 
     pub fn is_admin(&self, p: &Principal) -> bool {
-        p.groups.iter().any(|g| g == ADMIN_GROUP)
+        p.groups.iter().any(|g| self.admin_groups.contains(g))
     }
 }
 

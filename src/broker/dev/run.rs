@@ -172,7 +172,9 @@ mod tests {
     fn args(extra: &[&str]) -> DevArgs {
         let mut argv = vec!["zt-broker", "dev", "--port", "0"];
         argv.extend_from_slice(extra);
-        let Command::Dev(a) = Cli::parse_from(argv).command;
+        let Command::Dev(a) = Cli::parse_from(argv).command else {
+            panic!("not dev")
+        };
         a
     }
 

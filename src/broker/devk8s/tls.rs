@@ -4,6 +4,8 @@
 //! names at every start, and the dev issuer hands the CA out as `certificate_authority_data`.
 //! With a kept data directory the CA (certificate and key, one 0600 file) and the port are
 //! stored there, so kubeconfigs written before a restart still reach and trust the API.
+//! [`TlsListener`] and [`rustls_config`] serve `zt-broker serve`'s HTTPS as well (with the
+//! operator's certificate instead of this CA).
 
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
@@ -16,7 +18,7 @@ use rcgen::{
     Issuer, KeyPair, KeyUsagePurpose,
 };
 use rustls::ServerConfig;
-use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
@@ -56,12 +58,8 @@ pub async fn bind(ip: IpAddr, keep_in: Option<&Path>) -> Result<(TlsListener, En
     let local = tcp
         .local_addr()
         .map_err(|e| Error::io("dev Kubernetes listener", e))?;
-    let listener = TlsListener {
-        tcp,
-        acceptor: TlsAcceptor::from(config),
-        handshakes: JoinSet::new(),
-        local,
-    };
+    let listener = TlsListener::new(tcp, config, "zt-broker dev: dev Kubernetes API")
+        .map_err(|e| Error::io("dev Kubernetes listener", e))?;
     let endpoint = Endpoint {
         server: format!("https://{local}"),
         ca_pem,
@@ -176,15 +174,22 @@ fn server_config(ip: IpAddr, ca: &Issuer<'_, KeyPair>) -> Result<Arc<ServerConfi
         .signed_by(&key, ca)
         .map_err(rcgen_err("server certificate"))?;
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-    let tls_err = |e: rustls::Error| Error::other(format!("dev Kubernetes TLS: {e}"));
+    rustls_config(vec![cert.der().clone()], key)
+        .map_err(|e| Error::other(format!("dev Kubernetes TLS: {e}")))
+}
+
+/// A server configuration for a certificate chain (leaf first) and its key, as both HTTPS
+/// listeners of the broker use it (this one and `zt-broker serve`'s).
+pub fn rustls_config(
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+) -> std::result::Result<Arc<ServerConfig>, rustls::Error> {
     // The provider is named, not left to the process default, as only aws-lc-rs is built.
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut config = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(tls_err)?
+        .with_safe_default_protocol_versions()?
         .with_no_client_auth()
-        .with_single_cert(vec![cert.der().clone()], key)
-        .map_err(tls_err)?;
+        .with_single_cert(chain, key)?;
     // axum is built for HTTP/1.1 only.
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
@@ -241,18 +246,40 @@ pub struct TlsListener {
     acceptor: TlsAcceptor,
     handshakes: JoinSet<Option<(TlsStream<TcpStream>, SocketAddr)>>,
     local: SocketAddr,
+    /// Who logs a failed handshake (the prefix of that stderr line).
+    name: &'static str,
+}
+
+impl TlsListener {
+    /// Serve TLS with `config` on a bound `tcp` listener; `name` prefixes the line a failed
+    /// handshake logs.
+    pub fn new(
+        tcp: TcpListener,
+        config: Arc<ServerConfig>,
+        name: &'static str,
+    ) -> std::io::Result<Self> {
+        let local = tcp.local_addr()?;
+        Ok(Self {
+            tcp,
+            acceptor: TlsAcceptor::from(config),
+            handshakes: JoinSet::new(),
+            local,
+            name,
+        })
+    }
 }
 
 async fn handshake(
     acceptor: TlsAcceptor,
     stream: TcpStream,
     peer: SocketAddr,
+    name: &'static str,
 ) -> Option<(TlsStream<TcpStream>, SocketAddr)> {
     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
         Ok(Ok(tls)) => Some((tls, peer)),
         Ok(Err(e)) => {
             // Usually a client that does not trust the CA: worth a line when kubectl fails.
-            eprintln!("zt-broker dev: dev Kubernetes API: TLS handshake with {peer} failed: {e}");
+            eprintln!("{name}: TLS handshake with {peer} failed: {e}");
             None
         }
         Err(_) => None,
@@ -268,7 +295,8 @@ impl axum::serve::Listener for TlsListener {
             tokio::select! {
                 accepted = self.tcp.accept() => match accepted {
                     Ok((stream, peer)) => {
-                        self.handshakes.spawn(handshake(self.acceptor.clone(), stream, peer));
+                        let acceptor = self.acceptor.clone();
+                        self.handshakes.spawn(handshake(acceptor, stream, peer, self.name));
                     }
                     // As axum does: out of descriptors and the like pass; don't spin meanwhile.
                     Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,

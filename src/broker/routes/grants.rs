@@ -20,9 +20,12 @@ pub async fn revoke(
     let b = &s.broker;
     let rec = b.store.get(&id).await?;
     if !rec.is_requester(&p) && !b.is_admin(&p) {
+        let who = match b.admin_groups.as_slice() {
+            [] => "its requester".to_string(),
+            groups => format!("its requester or a member of {}", groups.join(" or ")),
+        };
         return Err(ApiError::forbidden(format!(
-            "only its requester or a member of {} may revoke grant {id}",
-            crate::broker::state::ADMIN_GROUP
+            "only {who} may revoke grant {id}"
         )));
     }
     if !rec.state().is_live() {

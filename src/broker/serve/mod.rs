@@ -1,0 +1,240 @@
+//! `zt-broker serve` and `zt-broker check`: the broker as a configuration file describes it.
+//! Wired as `zt-broker dev` wires ([`crate::broker::dev::wire`]) minus what only a demo has — the
+//! dev IdP and the dev Kubernetes API: the store, a [`Verifier`] over the configured trusted
+//! issuers, the catalog with the demo policy, an issuer per resource, the reaper, and
+//! [`server::serve`] on plain HTTP or on the TLS listener the dev Kubernetes API uses.
+//!
+//! [`start`] binds and wires (tests use it on `127.0.0.1:0`), [`Server::run`] serves until
+//! the shutdown future; [`main`] is both plus the announcement line; [`check`] reads
+//! everything `serve` would without opening or contacting anything.
+
+#[cfg(test)]
+mod tests;
+
+use std::future::Future;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+use rustls::ServerConfig;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio::net::TcpListener;
+
+use crate::api;
+use crate::broker::auth::Verifier;
+use crate::broker::config::{Config, StoreUrl, TlsFiles};
+use crate::broker::devk8s::tls::{TlsListener, rustls_config};
+use crate::broker::error::{Error, Result};
+use crate::broker::issuers::{Issuers, dev::DevIssuer};
+use crate::broker::policy::DemoPolicy;
+use crate::broker::state::{AppState, Broker};
+use crate::broker::store::Store;
+use crate::broker::{reaper, server};
+
+/// What the dev issuer would put in a kubeconfig for a resource without `settings.server`.
+/// The configuration refuses such resources (there is no dev Kubernetes API here), so this
+/// never reaches anyone; `.invalid` (RFC 2606) makes sure it could not resolve if it did.
+const NO_DEV_KUBERNETES_API: &str = "https://dev-kubernetes-api.invalid";
+
+/// The first line on stdout, which tests and scripts parse.
+pub fn listening_line(url: &str) -> String {
+    format!("zt-broker listening on {url}")
+}
+
+/// `zt-broker check`: read and check everything `serve` would — the file, the catalog, the TLS
+/// certificate and key — without opening the store or contacting the identity providers.
+/// Returns the summary line.
+pub fn check(path: &Path) -> Result<String> {
+    let cfg = Config::load(path)?;
+    if let Some(files) = &cfg.server.tls {
+        tls_config(files)?;
+    }
+    Ok(cfg.summary())
+}
+
+/// [`check`], printing the summary.
+pub fn check_main(path: &Path) -> Result<()> {
+    println!("{}", check(path)?);
+    Ok(())
+}
+
+/// `zt-broker serve`: load, bind, wire, announce, serve until `shutdown` (SIGINT/SIGTERM in
+/// the binary), then stop the reaper and close the store.
+pub async fn main(path: &Path, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+    let cfg = Config::load(path)?;
+    let server = start(&cfg).await?;
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{}", listening_line(&server.url));
+        let _ = out.flush();
+    }
+    notes(&cfg);
+    let served = server.run(shutdown).await;
+    eprintln!("zt-broker: stopped");
+    served
+}
+
+fn notes(cfg: &Config) {
+    let issuers: Vec<&str> = cfg
+        .trusted_issuers
+        .iter()
+        .map(|t| t.issuer.as_str())
+        .collect();
+    let resources: Vec<&str> = cfg
+        .catalog
+        .resources()
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect();
+    eprintln!("zt-broker: trusting {}", issuers.join(", "));
+    eprintln!("zt-broker: catalog: {}", resources.join(", "));
+    // Only the development issuers exist so far: say so, every start, where operators look.
+    eprintln!(
+        "zt-broker: credentials come from the development issuers (real formats, nothing real \
+         behind them) until the real ones land"
+    );
+}
+
+enum Listener {
+    Plain(TcpListener),
+    Tls(TlsListener),
+}
+
+/// A bound, wired broker, not serving yet.
+pub struct Server {
+    /// Where clients reach it: `public_url`, else derived from the bound address.
+    pub url: String,
+    pub state: AppState,
+    listener: Listener,
+}
+
+/// Bind the configured address and wire the broker. The TLS files are read first, so a bad
+/// certificate fails before anything is bound or opened.
+pub async fn start(cfg: &Config) -> Result<Server> {
+    let tls = cfg.server.tls.as_ref().map(tls_config).transpose()?;
+    let addr = cfg.server.listen;
+    let tcp = TcpListener::bind(addr)
+        .await
+        .map_err(|e| Error::io(format!("cannot listen on {addr}"), e))?;
+    let local = tcp.local_addr().map_err(|e| Error::io("listener", e))?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let url = match &cfg.server.public_url {
+        Some(u) => u.clone(),
+        None => format!("{scheme}://{local}"),
+    };
+    let listener = match tls {
+        Some(config) => Listener::Tls(
+            TlsListener::new(tcp, config, "zt-broker").map_err(|e| Error::io("listener", e))?,
+        ),
+        None => Listener::Plain(tcp),
+    };
+    let state = wire(cfg).await?;
+    Ok(Server {
+        url,
+        state,
+        listener,
+    })
+}
+
+impl Server {
+    /// Serve until `shutdown` resolves; then stop the reaper and close the store.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+        let broker = self.state.broker.clone();
+        let reaper = reaper::spawn(broker.clone());
+        let served = match self.listener {
+            Listener::Plain(l) => server::serve(l, self.state, shutdown).await,
+            Listener::Tls(l) => server::serve(l, self.state, shutdown).await,
+        };
+        // Also when serving failed: the reaper stops only when told.
+        broker.closing.send_replace(true);
+        let _ = reaper.await;
+        broker.store.close().await;
+        served.map_err(|e| Error::io("server", e))
+    }
+}
+
+/// The broker for a configuration: what `dev::wire::build` does, minus the dev IdP (tokens come
+/// from the trusted issuers) and the dev Kubernetes API.
+pub async fn wire(cfg: &Config) -> Result<AppState> {
+    let StoreUrl::Sqlite(db) = &cfg.store;
+    let store = open_store(db).await?;
+    let verifier = Verifier::new(cfg.trusted_issuers.clone(), reqwest::Client::new());
+    let mut issuers = Issuers::default();
+    // The dev issuers are the only ones so far. Every Kubernetes resource names its own
+    // `server` (the configuration insists), so the dev API address is never handed out.
+    let dev = DevIssuer::new(NO_DEV_KUBERNETES_API, None, store.clone());
+    for res in cfg.catalog.resources() {
+        issuers.insert(res.name.clone(), dev.clone());
+    }
+    let discovery = api::Discovery {
+        issuer: cfg.login.issuer.clone(),
+        client_id: cfg.login.client_id.clone(),
+        scopes: cfg.login.scopes.clone(),
+        audience: cfg.login.audience.clone(),
+        broker_version: env!("CARGO_PKG_VERSION").into(),
+    };
+    let broker = Broker::with_admin_groups(
+        store,
+        cfg.catalog.clone(),
+        Box::new(DemoPolicy),
+        issuers,
+        verifier,
+        discovery,
+        cfg.admin_groups.clone(),
+    );
+    Ok(AppState::new(broker))
+}
+
+/// Open the SQLite store, creating a new database file with mode 0600 first: it holds minted
+/// credentials, and SQLite gives its `-wal` and `-shm` files the database file's mode.
+async fn open_store(db: &Path) -> Result<Store> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let hint = "does the directory exist, and may this user write there?";
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(db)
+        .map_err(|e| {
+            Error::io(format!("store: cannot open {}", db.display()), e).with_hint(hint)
+        })?;
+    Store::open(db)
+        .await
+        .map_err(|e| Error::other(format!("store {}: {e}", db.display())).with_hint(hint))
+}
+
+/// The rustls configuration for the operator's certificate chain and key (PEM files).
+pub fn tls_config(files: &TlsFiles) -> Result<Arc<ServerConfig>> {
+    let (cert, key) = (files.cert.display(), files.key.display());
+    let chain = CertificateDer::pem_file_iter(&files.cert)
+        .and_then(|certs| certs.collect::<std::result::Result<Vec<_>, _>>())
+        .map_err(|e| Error::usage(format!("tls_cert {cert}: {e}")))?;
+    if chain.is_empty() {
+        return Err(Error::usage(format!(
+            "tls_cert {cert}: no CERTIFICATE block in it"
+        )));
+    }
+    refuse_world_readable(&files.key)?;
+    let private = PrivateKeyDer::from_pem_file(&files.key)
+        .map_err(|e| Error::usage(format!("tls_key {key}: {e}")))?;
+    rustls_config(chain, private)
+        .map_err(|e| Error::usage(format!("tls_cert {cert} with tls_key {key}: {e}")))
+}
+
+/// A private key everyone on the machine can read is no longer private. (Group access is left
+/// to the operator: `0640 root:ssl-cert` is a common, deliberate setup.)
+fn refuse_world_readable(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Error::usage(format!("tls_key {}: {e}", path.display())))?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o007 != 0 {
+        return Err(Error::usage(format!(
+            "tls_key {} is accessible by every user (mode {mode:o}); run `chmod o-rwx` on it",
+            path.display()
+        )));
+    }
+    Ok(())
+}
