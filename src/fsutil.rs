@@ -77,9 +77,20 @@ fn parent(path: &Path) -> PathBuf {
 
 /// The lock kubectl (client-go) takes while it edits a kubeconfig: `<file>.lock` created with
 /// O_EXCL, removed when done. zt takes the same one, so the two never interleave.
+///
+/// A process killed while holding it leaves the file behind, and kubectl and zt would then
+/// wait on it forever. So zt also holds an `flock` on its lock file and writes `zt <pid>` into
+/// it: the kernel drops the flock when zt dies, and a later zt that finds a lock marked as
+/// zt's with nobody holding its flock removes it. kubectl's own (empty) lock files are never
+/// removed: their owner cannot be told alive or dead.
 pub struct LockFile {
     path: PathBuf,
+    /// Open (and flocked) until after the path is removed.
+    _file: File,
 }
+
+/// What zt writes into its lock files (after taking their flock).
+const LOCK_MARK: &str = "zt ";
 
 impl LockFile {
     pub fn acquire(file: &Path, wait: Duration) -> Result<LockFile> {
@@ -90,13 +101,26 @@ impl LockFile {
         let mut pause = Duration::from_millis(2);
         loop {
             match OpenOptions::new()
+                .read(true)
                 .write(true)
                 .create_new(true)
                 .mode(0o600)
                 .open(&path)
             {
-                Ok(_) => return Ok(LockFile { path }),
+                Ok(mut f) => {
+                    // The flock first, then the mark: a lock marked as zt's is always flocked
+                    // while its owner lives. Without flock support (some network file
+                    // systems) it stays unmarked, so nobody ever takes it for a dead zt's.
+                    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } == 0 {
+                        let mark = format!("{LOCK_MARK}{}\n", std::process::id());
+                        let _ = f.write_all(mark.as_bytes());
+                    }
+                    return Ok(LockFile { path, _file: f });
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    if remove_if_dead_zt(&path) {
+                        continue;
+                    }
                     if start.elapsed() >= wait {
                         return Err(Error::other(format!(
                             "{} is locked: another kubectl or zt is writing it",
@@ -116,8 +140,38 @@ impl LockFile {
     }
 }
 
+/// Remove `path` if it is a lock a zt left when it died: marked as zt's, its flock free.
+/// True when the path is gone (removed here or meanwhile), so the caller retries at once.
+fn remove_if_dead_zt(path: &Path) -> bool {
+    use std::io::Read;
+    use std::os::unix::fs::MetadataExt;
+    let mut f = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => return e.kind() == std::io::ErrorKind::NotFound,
+    };
+    // Held: its owner is alive (or another zt is checking it right now).
+    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        return false;
+    }
+    let mut text = String::new();
+    if f.read_to_string(&mut text).is_err() || !text.starts_with(LOCK_MARK) {
+        return false;
+    }
+    // Still the file at `path`? Only a holder of this flock removes it, and while this file
+    // is open its inode number cannot be reused, so the check cannot be fooled.
+    let (Ok(open), Ok(now)) = (f.metadata(), std::fs::metadata(path)) else {
+        return false;
+    };
+    if (open.dev(), open.ino()) != (now.dev(), now.ino()) {
+        return false;
+    }
+    std::fs::remove_file(path).is_ok()
+}
+
 impl Drop for LockFile {
     fn drop(&mut self) {
+        // Remove the path before the flock goes (with the file, after this): a zt that opened
+        // the old file meanwhile then finds the path changed and leaves it alone.
         let _ = std::fs::remove_file(&self.path);
     }
 }
@@ -203,5 +257,25 @@ mod tests {
         assert!(e.message.contains("locked"), "{}", e.message);
         drop(l);
         LockFile::acquire(&p, Duration::from_millis(10)).unwrap();
+    }
+
+    #[test]
+    fn a_dead_zts_lock_is_taken_over_but_not_kubectls_or_a_live_ones() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("config");
+        let lock = d.path().join("config.lock");
+        // A dead zt's: marked, nobody holds its flock.
+        std::fs::write(&lock, "zt 4242\n").unwrap();
+        let l = LockFile::acquire(&p, Duration::from_millis(10)).unwrap();
+        let mark = std::fs::read_to_string(&lock).unwrap();
+        assert_eq!(mark, format!("zt {}\n", std::process::id()));
+        // A live one (this process's, flocked through another open file description).
+        assert!(LockFile::acquire(&p, Duration::from_millis(20)).is_err());
+        drop(l);
+        assert!(!lock.exists());
+        // kubectl's: empty, no flock — never taken over.
+        std::fs::write(&lock, "").unwrap();
+        assert!(LockFile::acquire(&p, Duration::from_millis(20)).is_err());
+        assert!(lock.exists());
     }
 }

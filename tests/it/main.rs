@@ -7,4 +7,8 @@ mod offline;
 #[cfg(feature = "broker")]
 mod bad_input;
 #[cfg(feature = "broker")]
+mod concurrency;
+#[cfg(feature = "broker")]
+mod consumers;
+#[cfg(feature = "broker")]
 mod journey;
