@@ -138,6 +138,18 @@ fn assert_signed_with(out: &Out, key: &str) {
     );
 }
 
+/// The user's sections, in their order, and zt's once (wherever zt's editor puts it).
+#[track_caller]
+fn assert_sections(sections: &[String], user: &[&str], zt: &str) {
+    let theirs: Vec<&str> = sections
+        .iter()
+        .map(String::as_str)
+        .filter(|s| *s != zt)
+        .collect();
+    assert_eq!(theirs, user, "{sections:?}");
+    assert_eq!(sections.len(), user.len() + 1, "[{zt}] once: {sections:?}");
+}
+
 fn tail(s: &str) -> String {
     let lines: Vec<&str> = s.lines().collect();
     lines[lines.len().saturating_sub(40)..].join("\n")
@@ -156,14 +168,10 @@ fn aws_cli_runs_zts_credential_process_and_loses_the_profile_on_revoke() {
 
     let text = read(&config);
     let sections = ini_sections(&text).unwrap_or_else(|e| panic!("{e}:\n{text}"));
-    assert_eq!(
-        sections,
-        [
-            "default",
-            "profile other",
-            "sso-session corp",
-            "profile zt-prod-aws"
-        ]
+    assert_sections(
+        &sections,
+        &["default", "profile other", "sso-session corp"],
+        "profile zt-prod-aws",
     );
     assert!(
         text.contains(&format!(
@@ -237,7 +245,7 @@ fn aws_cli_reads_static_keys_from_the_credentials_file() {
     let key = env["AWS_ACCESS_KEY_ID"].as_str().unwrap().to_string();
     let text = read(&creds);
     let sections = ini_sections(&text).unwrap_or_else(|e| panic!("{e}:\n{text}"));
-    assert_eq!(sections, ["default", "other-account", "zt-prod-aws"]);
+    assert_sections(&sections, &["default", "other-account"], "zt-prod-aws");
     assert!(
         text.contains(&format!("aws_access_key_id = {key}")),
         "{text}"
