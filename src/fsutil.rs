@@ -77,9 +77,20 @@ fn parent(path: &Path) -> PathBuf {
 
 /// The lock kubectl (client-go) takes while it edits a kubeconfig: `<file>.lock` created with
 /// O_EXCL, removed when done. zt takes the same one, so the two never interleave.
+///
+/// A process killed while holding it leaves the file behind, and kubectl and zt would then
+/// wait on it forever. So zt also holds an `flock` on its lock file and writes `zt <pid>` into
+/// it: the kernel drops the flock when zt dies, and a later zt that finds a lock marked as
+/// zt's with nobody holding its flock removes it. kubectl's own (empty) lock files are never
+/// removed: their owner cannot be told alive or dead.
 pub struct LockFile {
     path: PathBuf,
+    /// Open (and flocked) until after the path is removed.
+    _file: File,
 }
+
+/// What zt writes into its lock files (after taking their flock).
+const LOCK_MARK: &str = "zt ";
 
 impl LockFile {
     pub fn acquire(file: &Path, wait: Duration) -> Result<LockFile> {
@@ -90,19 +101,24 @@ impl LockFile {
         let mut pause = Duration::from_millis(2);
         loop {
             match OpenOptions::new()
+                .read(true)
                 .write(true)
                 .create_new(true)
                 .mode(0o600)
                 .open(&path)
             {
                 Ok(mut f) => {
-                    // client-go leaves its lock empty; zt names itself, so a lock left by a zt
-                    // that was killed can be recognised and broken instead of wedging everyone.
-                    let _ = write!(f, "zt {}", std::process::id());
-                    return Ok(LockFile { path });
+                    // The flock first, then the mark: a lock marked as zt's is always flocked
+                    // while its owner lives. Without flock support (some network file
+                    // systems) it stays unmarked, so nobody ever takes it for a dead zt's.
+                    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } == 0 {
+                        let mark = format!("{LOCK_MARK}{}\n", std::process::id());
+                        let _ = f.write_all(mark.as_bytes());
+                    }
+                    return Ok(LockFile { path, _file: f });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    if break_if_stale(&path) {
+                    if remove_if_dead_zt(&path) {
                         continue;
                     }
                     if start.elapsed() >= wait {
@@ -124,31 +140,38 @@ impl LockFile {
     }
 }
 
-/// Remove a lock file written by a zt process that no longer exists. Only zt's own locks
-/// (`zt <pid>`) are judged; an empty one is kubectl's (or a zt between create and write) and
-/// is waited for.
-fn break_if_stale(path: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return false;
+/// Remove `path` if it is a lock a zt left when it died: marked as zt's, its flock free.
+/// True when the path is gone (removed here or meanwhile), so the caller retries at once.
+fn remove_if_dead_zt(path: &Path) -> bool {
+    use std::io::Read;
+    use std::os::unix::fs::MetadataExt;
+    let mut f = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => return e.kind() == std::io::ErrorKind::NotFound,
     };
-    let Some(pid) = text
-        .strip_prefix("zt ")
-        .and_then(|p| p.trim().parse::<i32>().ok())
-    else {
-        return false;
-    };
-    // kill(pid, 0): ESRCH means no such process.
-    let dead = unsafe { libc::kill(pid, 0) } != 0
-        && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
-    if !dead {
+    // Held: its owner is alive (or another zt is checking it right now).
+    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
         return false;
     }
-    // Re-check the content right before removing, so a lock just taken by a new zt survives.
-    std::fs::read_to_string(path).is_ok_and(|t| t == text) && std::fs::remove_file(path).is_ok()
+    let mut text = String::new();
+    if f.read_to_string(&mut text).is_err() || !text.starts_with(LOCK_MARK) {
+        return false;
+    }
+    // Still the file at `path`? Only a holder of this flock removes it, and while this file
+    // is open its inode number cannot be reused, so the check cannot be fooled.
+    let (Ok(open), Ok(now)) = (f.metadata(), std::fs::metadata(path)) else {
+        return false;
+    };
+    if (open.dev(), open.ino()) != (now.dev(), now.ino()) {
+        return false;
+    }
+    std::fs::remove_file(path).is_ok()
 }
 
 impl Drop for LockFile {
     fn drop(&mut self) {
+        // Remove the path before the flock goes (with the file, after this): a zt that opened
+        // the old file meanwhile then finds the path changed and leaves it alone.
         let _ = std::fs::remove_file(&self.path);
     }
 }
@@ -237,18 +260,22 @@ mod tests {
     }
 
     #[test]
-    fn a_lock_left_by_a_dead_zt_is_broken_but_kubectls_is_respected() {
+    fn a_dead_zts_lock_is_taken_over_but_not_kubectls_or_a_live_ones() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("config");
         let lock = d.path().join("config.lock");
-        // A pid that cannot exist (above the kernel's pid_max).
-        std::fs::write(&lock, "zt 2147483646").unwrap();
+        // A dead zt's: marked, nobody holds its flock.
+        std::fs::write(&lock, "zt 4242\n").unwrap();
         let l = LockFile::acquire(&p, Duration::from_millis(10)).unwrap();
+        let mark = std::fs::read_to_string(&lock).unwrap();
+        assert_eq!(mark, format!("zt {}\n", std::process::id()));
+        // A live one (this process's, flocked through another open file description).
+        assert!(LockFile::acquire(&p, Duration::from_millis(20)).is_err());
         drop(l);
+        assert!(!lock.exists());
+        // kubectl's: empty, no flock — never taken over.
         std::fs::write(&lock, "").unwrap();
-        assert!(
-            LockFile::acquire(&p, Duration::from_millis(20)).is_err(),
-            "kubectl's empty lock is waited for"
-        );
+        assert!(LockFile::acquire(&p, Duration::from_millis(20)).is_err());
+        assert!(lock.exists());
     }
 }

@@ -7,6 +7,10 @@ mod offline;
 #[cfg(feature = "broker")]
 mod bad_input;
 #[cfg(feature = "broker")]
+mod concurrency;
+#[cfg(feature = "broker")]
+mod consumers;
+#[cfg(feature = "broker")]
 mod journey;
 #[cfg(feature = "broker")]
 mod workload;

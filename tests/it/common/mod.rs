@@ -146,3 +146,8 @@ pub fn peer(var: &str) -> Option<String> {
 
 #[cfg(feature = "broker")]
 pub mod broker;
+
+pub mod moto;
+pub mod pg;
+#[cfg(feature = "broker")]
+pub mod world;
