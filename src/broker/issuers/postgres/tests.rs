@@ -35,8 +35,8 @@ async fn exec(conn: &mut PgConnection, sql: &str) {
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
-/// `extra_roles`: more `[[resource.role]]` tables; `settings`: the resource's, TOML inline.
-async fn env_with(settings: &str, extra_roles: &str) -> Option<Env> {
+/// `extra_roles`: more `[[resource.role]]` tables for the catalog's resource `db`.
+async fn env_with(extra_roles: &str) -> Option<Env> {
     let pg = TestPg::start()?;
     let mut su = superuser(&pg, "postgres").await;
     // Alone: CREATE DATABASE refuses to run inside the implicit transaction of a multi-statement message.
@@ -69,7 +69,7 @@ name = "db"
 kind = "postgres"
 default_role = "readonly"
 max_ttl = "1h"
-settings = {{ issuer = "postgres", admin_url = "{admin_url}", sslmode = "disable", connect_timeout = "1s", {settings} }}
+settings = {{ issuer = "postgres", admin_url = "{admin_url}", sslmode = "disable", connect_timeout = "1s" }}
 
 [[resource.role]]
 name = "readonly"
@@ -81,12 +81,12 @@ settings = {{ member_of = ["app_readwrite"], connection_limit = 2 }}
 {extra_roles}
 "#
     );
-    let catalog = Catalog::parse(&text.replace(", }", " }")).unwrap();
+    let catalog = Catalog::parse(&text).unwrap();
     Some(Env { pg, catalog })
 }
 
 pub(super) async fn env() -> Option<Env> {
-    env_with("", "").await
+    env_with("").await
 }
 
 impl Env {
@@ -336,7 +336,7 @@ async fn hostile_names_and_ids_inject_nothing() {
     let odd = r#"[[resource.role]]
 name = "odd"
 settings = { member_of = 'Odd "Group"; --' }"#;
-    let Some(env) = env_with("", odd).await else {
+    let Some(env) = env_with(odd).await else {
         return;
     };
     let issuer = env.issuer();
@@ -434,7 +434,6 @@ settings = { member_of = 'Odd "Group"; --' }"#;
 #[tokio::test]
 async fn faults_give_clear_errors_and_leave_no_role() {
     let Some(env) = env_with(
-        "",
         "[[resource.role]]\nname = \"broken\"\nsettings = { member_of = [\"app_readonly\", \"no_such_group\"] }",
     )
     .await
