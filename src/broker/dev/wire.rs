@@ -14,7 +14,7 @@ use crate::broker::catalog::Catalog;
 use crate::broker::devidp::{DevIdp, DevIdpConfig, DevUser};
 use crate::broker::devk8s::{self, tls::Endpoint};
 use crate::broker::error::{Error, Result};
-use crate::broker::issuers::{Issuers, dev::DevIssuer};
+use crate::broker::issuers::{self, Issuers, dev::DevIssuer};
 use crate::broker::policy::DemoPolicy;
 use crate::broker::state::{AppState, Broker};
 use crate::broker::store::Store;
@@ -95,7 +95,8 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         store.clone(),
     );
     for res in catalog.resources() {
-        issuers.insert(res.name.clone(), dev_issuer.clone());
+        let issuer = issuers::for_resource(res, dev_issuer.clone()).map_err(Error::other)?;
+        issuers.insert(res.name.clone(), issuer);
     }
     let discovery = api::Discovery {
         issuer,

@@ -99,7 +99,7 @@ impl DevIssuer {
 
 /// The requester's name as a PostgreSQL identifier part: the local part of an email,
 /// lowercase letters, digits and `_` only, at most 20 characters.
-fn pg_name(requester: &str) -> String {
+pub(super) fn pg_name(requester: &str) -> String {
     let local = requester.split('@').next().unwrap_or(requester);
     let name: String = local
         .chars()

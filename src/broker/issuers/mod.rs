@@ -1,8 +1,10 @@
 //! Issuers mint the credential of a grant at its target and take it back. One [`Issuer`] per
 //! catalog resource; the dev issuers ([`dev`]) stand in for the real Kubernetes, AWS STS and
-//! PostgreSQL issuers with credentials in the same formats.
+//! PostgreSQL issuers with credentials in the same formats. A resource's `issuer` setting picks
+//! a real one ([`postgres`]); see [`for_resource`].
 
 pub mod dev;
+pub mod postgres;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -11,7 +13,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::api::{Credential, ResourceKind, Timestamp};
-use crate::broker::catalog::Catalog;
+use crate::broker::catalog::{Catalog, Resource};
 use crate::broker::store::Record;
 
 /// What an issuer knows about the grant it mints for.
@@ -84,5 +86,20 @@ impl Issuers {
 
     pub fn get(&self, resource: &str) -> Option<Arc<dyn Issuer>> {
         self.by_resource.get(resource).cloned()
+    }
+}
+
+/// The issuer of one catalog resource: the one its `issuer` setting names, else `dev` (so the
+/// demo catalog needs no setting). An unknown name, or one that does not fit the resource's
+/// kind, is an error rather than a silent fall back to credentials that open nothing.
+pub fn for_resource(res: &Resource, dev: Arc<dyn Issuer>) -> Result<Arc<dyn Issuer>, String> {
+    match (res.settings.get("issuer").map(|v| v.as_str()), res.kind) {
+        (None | Some(Some("dev")), _) => Ok(dev),
+        (Some(Some("postgres")), ResourceKind::Postgres) => Ok(postgres::PostgresIssuer::new(res)?),
+        (Some(Some(name)), kind) => Err(format!(
+            "{}: no issuer {name:?} for a {kind} resource (known: dev; postgres for postgres)",
+            res.name
+        )),
+        (Some(None), _) => Err(format!("{}: setting issuer must be a string", res.name)),
     }
 }
