@@ -6,6 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/peers.sh kubectl
 export ZT_TEST_KUBECTL=$PWD/.peers/bin/kubectl
+# The real OpenID provider (oidc-provider from npm) with our configuration.
+scripts/peers.sh oidc
+export ZT_TEST_NODE=$(command -v node)
+export ZT_TEST_OIDC_PROVIDER=$PWD/tests/fixtures/oidc/provider.mjs
+# The real OS keyrings, headless: Secret Service (dbus + gnome-keyring) and kernel keyutils.
+scripts/peers.sh keyring
+export ZT_TEST_KEYRING=1
 export ZT_TEST_REQUIRE_PEERS=1
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -65,11 +65,16 @@ pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
         expires_at: Timestamp::now().0 + got.expires_in.unwrap_or(300) as i64,
     };
 
-    // Replace a previous login's secrets, wherever they were.
-    if let Some(prev) = &existing {
+    // Store the new tokens first: when that fails the previous login still works. Then
+    // remove the previous login's secrets if they were in another store (the same store was
+    // just overwritten).
+    let (token_store, failures) = store::save_new(&ctx.profile, &tokens, args.insecure_storage)?;
+    if let Some(prev) = &existing
+        && !prev.token_store.is_empty()
+        && prev.token_store != token_store
+    {
         let _ = store::delete(&ctx.profile, &prev.token_store);
     }
-    let (token_store, failures) = store::save_new(&ctx.profile, &tokens, args.insecure_storage)?;
     if token_store == store::FILE_STORE {
         p.warn(&format!(
             "no OS keyring available ({}); your tokens are in a plain file readable only by you: {}",

@@ -8,3 +8,7 @@ mod offline;
 mod bad_input;
 #[cfg(feature = "broker")]
 mod journey;
+#[cfg(feature = "broker")]
+mod keyring;
+#[cfg(feature = "broker")]
+mod oidc;

@@ -146,3 +146,14 @@ pub fn peer(var: &str) -> Option<String> {
 
 #[cfg(feature = "broker")]
 pub mod broker;
+
+#[cfg(feature = "broker")]
+pub mod keyring;
+#[cfg(feature = "broker")]
+pub mod oidc;
+pub mod procs;
+#[cfg(feature = "broker")]
+pub mod tinyhttp;
+
+#[cfg(feature = "broker")]
+pub use oidc::external_broker;
