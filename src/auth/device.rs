@@ -107,8 +107,11 @@ impl DeviceLogin<'_> {
         })?;
         let scope = self.scopes.join(" ");
         let mut form = vec![("client_id", self.client_id), ("scope", scope.as_str())];
-        if !self.audience.is_empty() {
-            // RFC 8707: lets providers that need it (oidc-provider, Auth0) mint a JWT for the broker.
+        if is_absolute_uri(self.audience) {
+            // RFC 8707: lets providers that need it (oidc-provider) mint a JWT for the broker.
+            // A resource indicator must be an absolute URI: an audience like `zt-broker` is
+            // not sent (strict providers refuse the whole request with `invalid_target`); the
+            // IdP then has to put it in `aud` by its own configuration.
             form.push(("resource", self.audience));
         }
         let resp = self
@@ -216,6 +219,20 @@ impl DeviceLogin<'_> {
     }
 }
 
+/// RFC 3986 §4.3 absolute URI: `scheme ":" …` (scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" /
+/// "." )), without a fragment (RFC 8707 §2).
+fn is_absolute_uri(s: &str) -> bool {
+    let Some((scheme, rest)) = s.split_once(':') else {
+        return false;
+    };
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && !rest.is_empty()
+        && !s.contains('#')
+        && !s.chars().any(char::is_whitespace)
+}
+
 fn expired() -> Error {
     Error::new(
         ErrorKind::AuthRequired,
@@ -247,4 +264,30 @@ fn open_in_browser(url: &str) {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn();
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_absolute_uris_are_resource_indicators() {
+        for yes in [
+            "urn:zt:broker",
+            "https://broker.example.com",
+            "api://zt",
+            "http://127.0.0.1:8421",
+        ] {
+            assert!(super::is_absolute_uri(yes), "{yes}");
+        }
+        for no in [
+            "",
+            "zt-broker",
+            ":x",
+            "1http://x",
+            "https://a#frag",
+            "urn:",
+            "a b:c",
+        ] {
+            assert!(!super::is_absolute_uri(no), "{no}");
+        }
+    }
 }

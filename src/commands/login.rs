@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::api::Timestamp;
-use crate::auth::{device, store};
+use crate::auth::{self, device, store};
 use crate::cli::LoginArgs;
 use crate::client::BrokerClient;
 use crate::commands::Ctx;
@@ -28,11 +28,14 @@ pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
         })?,
     };
 
+    // Logged in means a usable access token — the stored one, or one the refresh token still
+    // gets. A refresh token the IdP revoked or expired is not a login: log in again.
     if let Some(prof) = existing
         .as_ref()
         .filter(|prof| prof.broker == broker && !args.force)
-        && let Ok(Some(t)) = store::load(&ctx.profile, &prof.token_store)
-        && (t.refresh_token.is_some() || t.expires_at > Timestamp::now().0)
+        && auth::access_token(&ctx.profile, prof, &http::client()?)
+            .await
+            .is_ok()
     {
         p.note(format!(
             "Already logged in to {broker} (profile {}). Use --force to log in again.",

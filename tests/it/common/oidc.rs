@@ -34,6 +34,8 @@ pub struct Provider {
     pub issuer: String,
     child: Child,
     _stdin: ChildStdin,
+    /// Keeps reading stdout, so the provider never writes into a closed pipe.
+    _stdout: mpsc::Receiver<String>,
     log: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -81,6 +83,7 @@ impl Provider {
             issuer,
             child,
             _stdin: stdin,
+            _stdout: rx,
             log,
             _dir: dir,
         })
