@@ -107,12 +107,8 @@ impl DeviceLogin<'_> {
         })?;
         let scope = self.scopes.join(" ");
         let mut form = vec![("client_id", self.client_id), ("scope", scope.as_str())];
-        if is_absolute_uri(self.audience) {
-            // RFC 8707: lets providers that need it (oidc-provider) mint a JWT for the broker.
-            // A resource indicator must be an absolute URI: an audience like `zt-broker` is
-            // not sent (strict providers refuse the whole request with `invalid_target`); the
-            // IdP then has to put it in `aud` by its own configuration.
-            form.push(("resource", self.audience));
+        if let Some(r) = resource_indicator(self.audience) {
+            form.push(("resource", r));
         }
         let resp = self
             .http
@@ -168,11 +164,16 @@ impl DeviceLogin<'_> {
             if tokio::time::Instant::now() > deadline {
                 return Err(expired());
             }
-            let form = [
+            let mut form = vec![
                 ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
                 ("device_code", auth.device_code.as_str()),
                 ("client_id", self.client_id),
             ];
+            // Named again at the token endpoint (RFC 8707 §2.2): providers such as
+            // oidc-provider otherwise issue a token for their own userinfo endpoint.
+            if let Some(r) = resource_indicator(self.audience) {
+                form.push(("resource", r));
+            }
             let url = &self.meta.token_endpoint;
             let resp = self
                 .http
@@ -217,6 +218,14 @@ impl DeviceLogin<'_> {
             }
         }
     }
+}
+
+/// The RFC 8707 resource indicator to ask for so that the IdP mints the access token for the
+/// broker (`aud`): the broker's audience when it is an absolute URI. Any other audience (like
+/// `zt-broker`) is not sent — strict providers refuse the whole request with
+/// `invalid_target` — and the IdP must put it in `aud` by its own configuration.
+pub fn resource_indicator(audience: &str) -> Option<&str> {
+    is_absolute_uri(audience).then_some(audience)
 }
 
 /// RFC 3986 §4.3 absolute URI: `scheme ":" …` (scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" /

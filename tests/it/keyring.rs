@@ -126,8 +126,11 @@ fn a_locked_secret_service_is_reported_not_waited_on() {
     let out = run_for(ss.zt(&home, &["whoami"]), LIMIT);
     out.code(4);
     assert!(
-        out.stderr.contains("secret-service keyring"),
-        "names the keyring: {}",
+        out.stderr.contains("secret-service keyring")
+            && out
+                .stderr
+                .contains("hint: unlock the secret-service keyring"),
+        "names the keyring and what to do: {}",
         out.stderr
     );
     // A new login cannot store there either, and says how to go on.

@@ -112,61 +112,108 @@ fn creds_cache(home: &Home, grant: &str) -> PathBuf {
 // The provider alone: what zt can count on from it.
 
 #[test]
-fn the_provider_mints_rs256_jwts_for_the_broker_resource_and_refresh_tokens() {
+fn the_provider_mints_rs256_jwts_only_for_a_named_resource() {
     let Some(idp) = Provider::start(&[]) else {
         return;
     };
     let disco = idp.discovery();
     assert_eq!(disco["issuer"], idp.issuer.as_str());
-    let device_ep = disco["device_authorization_endpoint"].as_str().unwrap();
     assert!(disco["revocation_endpoint"].is_string());
-    let path = |url: &str| url.strip_prefix(&idp.issuer).unwrap().to_string();
-
+    let path = |key: &str| {
+        let url = disco[key].as_str().unwrap();
+        url.strip_prefix(&idp.issuer).unwrap().to_string()
+    };
+    let (device_ep, token_ep) = (
+        path("device_authorization_endpoint"),
+        path("token_endpoint"),
+    );
     let scope = "openid offline_access email profile";
-    let (status, auth) = idp.post_form(
-        &path(device_ep),
+    let is_jwt = |t: &serde_json::Value| t.as_str().unwrap().split('.').count() == 3;
+
+    // A device login for the broker's resource, as `zt login` starts it; `poll` names the
+    // resource again at the token endpoint, or not.
+    let device_login = |sub: &str, name_resource_again: bool| {
+        let (status, auth) = idp.post_form(
+            &device_ep,
+            &[
+                ("client_id", "zt-cli"),
+                ("scope", scope),
+                ("resource", AUDIENCE),
+            ],
+        );
+        assert_eq!(status, 200, "{auth}");
+        // oidc-provider sends no `interval`: RFC 8628 says 5 s then (zt's tests shorten it).
+        assert!(auth.get("interval").is_none(), "{auth}");
+        let device_code = auth["device_code"].as_str().unwrap().to_string();
+        let mut poll = vec![
+            ("client_id", "zt-cli"),
+            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            ("device_code", device_code.as_str()),
+        ];
+        if name_resource_again {
+            poll.push(("resource", AUDIENCE));
+        }
+        let (status, pending) = idp.post_form(&token_ep, &poll);
+        assert_eq!(
+            (status, pending["error"].as_str()),
+            (400, Some("authorization_pending"))
+        );
+        idp.approve(auth["user_code"].as_str().unwrap(), sub);
+        let (status, tokens) = idp.post_form(&token_ep, &poll);
+        assert_eq!(status, 200, "{tokens}");
+        tokens
+    };
+
+    // Without `resource` at the token endpoint (oidc-provider's default configuration) the
+    // access token is an opaque one for userinfo — useless to the broker.
+    let tokens = device_login("alice", false);
+    assert!(!is_jwt(&tokens["access_token"]), "{tokens}");
+    let rt = tokens["refresh_token"].as_str().unwrap();
+    let (status, refreshed) = idp.post_form(
+        &token_ep,
         &[
             ("client_id", "zt-cli"),
-            ("scope", scope),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", rt),
+        ],
+    );
+    assert_eq!(status, 200, "{refreshed}");
+    assert!(!is_jwt(&refreshed["access_token"]), "{refreshed}");
+
+    // Named again: an RS256 JWT for the broker, with the claims the broker reads.
+    let tokens = device_login("bob", true);
+    let check = |tokens: &serde_json::Value| {
+        let (header, claims) = jwt_parts(tokens["access_token"].as_str().unwrap());
+        assert_eq!(header["alg"], "RS256");
+        assert_eq!(header["typ"], "at+jwt");
+        assert_eq!(claims["aud"], AUDIENCE);
+        assert_eq!(claims["iss"], idp.issuer.as_str());
+        assert_eq!(claims["sub"], "bob");
+        assert_eq!(claims["email"], "bob@idp.example.org");
+        assert_eq!(
+            claims["groups"],
+            serde_json::json!(["engineering", "sre-leads"])
+        );
+        assert!(tokens["refresh_token"].is_string());
+    };
+    check(&tokens);
+    assert!(tokens["id_token"].is_string());
+    let (status, refreshed) = idp.post_form(
+        &token_ep,
+        &[
+            ("client_id", "zt-cli"),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
             ("resource", AUDIENCE),
         ],
     );
-    assert_eq!(status, 200, "{auth}");
-    // oidc-provider sends no `interval`: RFC 8628 says 5 s then (zt's tests shorten it).
-    assert!(auth.get("interval").is_none(), "{auth}");
-    let device_code = auth["device_code"].as_str().unwrap();
-    let token_path = path(disco["token_endpoint"].as_str().unwrap());
-    let poll = [
-        ("client_id", "zt-cli"),
-        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
-        ("device_code", device_code),
-    ];
-    let (status, pending) = idp.post_form(&token_path, &poll);
-    assert_eq!(
-        (status, pending["error"].as_str()),
-        (400, Some("authorization_pending"))
-    );
-
-    idp.approve(auth["user_code"].as_str().unwrap(), "bob");
-    let (status, tokens) = idp.post_form(&token_path, &poll);
-    assert_eq!(status, 200, "{tokens}");
-    let (header, claims) = jwt_parts(tokens["access_token"].as_str().unwrap());
-    assert_eq!(header["alg"], "RS256");
-    assert_eq!(header["typ"], "at+jwt");
-    assert_eq!(claims["aud"], AUDIENCE);
-    assert_eq!(claims["iss"], idp.issuer.as_str());
-    assert_eq!(claims["sub"], "bob");
-    assert_eq!(claims["email"], "bob@idp.example.org");
-    assert_eq!(
-        claims["groups"],
-        serde_json::json!(["engineering", "sre-leads"])
-    );
-    assert!(tokens["refresh_token"].is_string() && tokens["id_token"].is_string());
+    assert_eq!(status, 200, "{refreshed}");
+    check(&refreshed);
 
     // A resource indicator must be an absolute URI: a bare audience is refused outright,
     // which is why zt sends `resource` only for URIs.
     let (status, refused) = idp.post_form(
-        &path(device_ep),
+        &device_ep,
         &[
             ("client_id", "zt-cli"),
             ("scope", scope),
@@ -332,7 +379,9 @@ fn login_on_the_providers_pages_refresh_and_revocation() {
     let out = zt(&home, &["whoami"], &env);
     out.code(4);
     assert!(
-        out.stderr.contains("hint: run `zt login`"),
+        out.stderr
+            .contains("could not be refreshed (invalid_grant)")
+            && out.stderr.contains("hint: run `zt login`"),
         "{}",
         out.stderr
     );
@@ -602,4 +651,75 @@ fn an_oversized_discovery_document_is_refused() {
         );
         nothing_stored(&home);
     }
+}
+
+/// Point the profile's token endpoint elsewhere and make the stored access token due for a
+/// refresh.
+fn refresh_through(home: &Home, token_endpoint: &str) {
+    let cfg_path = home.path().join(".config/zt/config.toml");
+    let cfg = std::fs::read_to_string(&cfg_path).unwrap();
+    let cfg: String = cfg
+        .lines()
+        .map(|l| {
+            if l.starts_with("token_endpoint = ") {
+                format!("token_endpoint = \"{token_endpoint}\"\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(&cfg_path, cfg).unwrap();
+    let tokens_path = home.path().join(".config/zt/tokens/default.json");
+    let mut t = stored_tokens(home, "default");
+    t["expires_at"] = now().into();
+    std::fs::write(&tokens_path, t.to_string()).unwrap();
+}
+
+#[test]
+fn a_refresh_the_provider_cannot_answer_keeps_the_login() {
+    let Some(idp) = Provider::start(&[]) else {
+        return;
+    };
+    let broker = external_broker(&idp.issuer, AUDIENCE);
+    let home = Home::new();
+    let pending = start_login(login_cmd(&home, &broker.url, &[]));
+    idp.approve(&pending.user_code, "alice");
+    pending.finish(LIMIT).ok();
+    let real_endpoint = idp.discovery()["token_endpoint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let before = stored_tokens(&home, "default");
+
+    // The provider is unwell (HTTP 503): "unavailable", not "log in again".
+    let unwell = TinyServer::start(|_, _| Reply::new(503, "text/plain", "overloaded"));
+    refresh_through(&home, &format!("{}/token", unwell.url));
+    let out = zt(&home, &["whoami"], &[]);
+    out.code(7);
+    assert!(
+        out.stderr.contains("answered HTTP 503 to a token refresh"),
+        "{}",
+        out.stderr
+    );
+    // The provider is down.
+    refresh_through(&home, &format!("{}/token", dead_url()));
+    let out = zt(&home, &["whoami"], &[]);
+    out.code(7);
+    assert!(
+        out.stderr.contains("cannot reach the identity provider"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        stored_tokens(&home, "default")["refresh_token"],
+        before["refresh_token"],
+        "the login is kept"
+    );
+    // Back: the kept refresh token works.
+    refresh_through(&home, &real_endpoint);
+    zt(&home, &["whoami"], &[]).ok();
+    assert_ne!(
+        stored_tokens(&home, "default")["access_token"],
+        before["access_token"]
+    );
 }
