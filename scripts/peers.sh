@@ -65,6 +65,35 @@ postgres() {
   $sudo apt-get update -q >&2
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q postgresql >&2
   [ -n "$(pg_bin)" ] || { echo "peers: no initdb under /usr/lib/postgresql/*/bin" >&2; return 1; }
+# oidc-provider v9 (panva, OpenID Certified) from npm, for tests/fixtures/oidc/provider.mjs: the
+# real OpenID provider zt logs in to (device flow, refresh, revocation, JWT access tokens).
+oidc() {
+  local dir=$peers/oidc
+  local lock=$root/tests/fixtures/oidc/package-lock.json
+  if [ -f "$dir/node_modules/oidc-provider/package.json" ] && cmp -s "$lock" "$dir/package-lock.json"; then
+    return
+  fi
+  command -v node >/dev/null && command -v npm >/dev/null || {
+    echo "peers: oidc needs node and npm (Debian: apt-get install nodejs npm)" >&2; return 1; }
+  echo "peers: installing oidc-provider@9 from npm" >&2
+  mkdir -p "$dir"
+  cp "$root/tests/fixtures/oidc/package.json" "$lock" "$dir/"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
+# The OS keyrings zt stores tokens in, headless: Secret Service (a private D-Bus session bus +
+# gnome-keyring, see tests/fixtures/keyring/secret_service.sh) and the kernel's keyutils
+# (keyctl session). Debian packages; installs only what is missing.
+keyring() {
+  local missing=()
+  command -v dbus-run-session >/dev/null || missing+=(dbus)
+  command -v gnome-keyring-daemon >/dev/null || missing+=(gnome-keyring)
+  command -v keyctl >/dev/null || missing+=(keyutils)
+  [ ${#missing[@]} -eq 0 ] && return
+  echo "peers: installing ${missing[*]} from Debian" >&2
+  local sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 for p in "$@"; do "$p"; done

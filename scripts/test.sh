@@ -10,6 +10,13 @@ export ZT_TEST_AWS=$PWD/.peers/venv/bin/aws
 export ZT_TEST_MOTO=$PWD/.peers/venv/bin/moto_server
 ZT_TEST_PG_BIN=$(scripts/peers.sh pg_bin)
 export ZT_TEST_PG_BIN
+# The real OpenID provider (oidc-provider from npm) with our configuration.
+scripts/peers.sh oidc
+export ZT_TEST_NODE=$(command -v node)
+export ZT_TEST_OIDC_PROVIDER=$PWD/tests/fixtures/oidc/provider.mjs
+# The real OS keyrings, headless: Secret Service (dbus + gnome-keyring) and kernel keyutils.
+scripts/peers.sh keyring
+export ZT_TEST_KEYRING=1
 export ZT_TEST_REQUIRE_PEERS=1
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

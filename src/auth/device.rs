@@ -112,9 +112,8 @@ impl DeviceLogin<'_> {
         })?;
         let scope = self.scopes.join(" ");
         let mut form = vec![("client_id", self.client_id), ("scope", scope.as_str())];
-        if !self.audience.is_empty() {
-            // RFC 8707: lets providers that need it (oidc-provider, Auth0) mint a JWT for the broker.
-            form.push(("resource", self.audience));
+        if let Some(r) = resource_indicator(self.audience) {
+            form.push(("resource", r));
         }
         let resp = self
             .http
@@ -176,11 +175,16 @@ impl DeviceLogin<'_> {
             if tokio::time::Instant::now() > deadline {
                 return Err(expired());
             }
-            let form = [
+            let mut form = vec![
                 ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
                 ("device_code", auth.device_code.as_str()),
                 ("client_id", self.client_id),
             ];
+            // Named again at the token endpoint (RFC 8707 §2.2): providers such as
+            // oidc-provider otherwise issue a token for their own userinfo endpoint.
+            if let Some(r) = resource_indicator(self.audience) {
+                form.push(("resource", r));
+            }
             let url = &self.meta.token_endpoint;
             let resp = self
                 .http
@@ -227,6 +231,28 @@ impl DeviceLogin<'_> {
     }
 }
 
+/// The RFC 8707 resource indicator to ask for so that the IdP mints the access token for the
+/// broker (`aud`): the broker's audience when it is an absolute URI. Any other audience (like
+/// `zt-broker`) is not sent — strict providers refuse the whole request with
+/// `invalid_target` — and the IdP must put it in `aud` by its own configuration.
+pub fn resource_indicator(audience: &str) -> Option<&str> {
+    is_absolute_uri(audience).then_some(audience)
+}
+
+/// RFC 3986 §4.3 absolute URI: `scheme ":" …` (scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" /
+/// "." )), without a fragment (RFC 8707 §2).
+fn is_absolute_uri(s: &str) -> bool {
+    let Some((scheme, rest)) = s.split_once(':') else {
+        return false;
+    };
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && !rest.is_empty()
+        && !s.contains('#')
+        && !s.chars().any(char::is_whitespace)
+}
+
 fn expired() -> Error {
     Error::new(
         ErrorKind::AuthRequired,
@@ -258,4 +284,30 @@ fn open_in_browser(url: &str) {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn();
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_absolute_uris_are_resource_indicators() {
+        for yes in [
+            "urn:zt:broker",
+            "https://broker.example.com",
+            "api://zt",
+            "http://127.0.0.1:8421",
+        ] {
+            assert!(super::is_absolute_uri(yes), "{yes}");
+        }
+        for no in [
+            "",
+            "zt-broker",
+            ":x",
+            "1http://x",
+            "https://a#frag",
+            "urn:",
+            "a b:c",
+        ] {
+            assert!(!super::is_absolute_uri(no), "{no}");
+        }
+    }
 }

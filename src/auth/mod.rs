@@ -8,7 +8,7 @@ pub mod workload;
 
 use crate::api::Timestamp;
 use crate::config::Profile;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::{fsutil, http, paths};
 
 pub use store::Tokens;
@@ -57,11 +57,14 @@ async fn refresh_tokens(
     refresh: &str,
 ) -> Result<device::TokenResponse> {
     let url = &profile.token_endpoint;
-    let form = [
+    let mut form = vec![
         ("grant_type", "refresh_token"),
         ("refresh_token", refresh),
         ("client_id", profile.client_id.as_str()),
     ];
+    if let Some(r) = device::resource_indicator(&profile.audience) {
+        form.push(("resource", r));
+    }
     let resp = http
         .post(url)
         .form(&form)
@@ -71,9 +74,22 @@ async fn refresh_tokens(
     let status = resp.status().as_u16();
     let bytes = http::body("identity provider", url, resp).await?;
     if status != 200 {
-        return Err(Error::auth_required(
-            "your login has expired and could not be refreshed",
-        ));
+        // RFC 6749 §5.2: a refused refresh (400/401, `invalid_grant`, …) means the login is
+        // over; a server error or rate limit means the IdP is unwell, not that the login is.
+        if status >= 500 || status == 429 {
+            return Err(Error::new(
+                ErrorKind::Unavailable,
+                format!("the identity provider at {url} answered HTTP {status} to a token refresh"),
+            )
+            .with_hint("try again later; your login is kept"));
+        }
+        let why = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v["error"].as_str().map(|e| format!(" ({e})")))
+            .unwrap_or_default();
+        return Err(Error::auth_required(format!(
+            "your login has expired and could not be refreshed{why}"
+        )));
     }
     http::decode("identity provider", url, status, &bytes)
 }

@@ -178,8 +178,14 @@ pub fn load(profile: &str, store: &str) -> Result<Option<Tokens>> {
         }) {
             Ok(v) => v,
             Err(e) => {
-                return Err(Error::auth_required(format!(
-                    "cannot read your tokens from the {store} keyring: {e}"
+                // Usually a locked keyring (after a reboot, over SSH) or a stopped daemon: the
+                // tokens are still there, so say that before suggesting a new login.
+                return Err(Error::new(
+                    crate::error::ErrorKind::AuthRequired,
+                    format!("cannot read your tokens from the {store} keyring: {e}"),
+                )
+                .with_hint(format!(
+                    "unlock the {store} keyring (or start it) and try again, or run `zt login`"
                 )));
             }
         }

@@ -85,6 +85,25 @@ pub struct DevArgs {
     /// Anyone who can reach the port can then log in as that user. For demos and tests.
     #[arg(long, value_name = "USER")]
     pub auto_login: Option<String>,
+
+    /// Also trust this real OpenID provider, and send `zt login` to it.
+    ///
+    /// The dev broker then accepts JWT access tokens this issuer signs (keys found through its
+    /// OpenID discovery document) for --audience, and advertises it in `/.well-known/zt`, so
+    /// `zt login` runs the device flow there (client id `zt-cli`). The built-in dev IdP stays
+    /// trusted too. For trying zt against your own IdP before running a real broker.
+    #[arg(long, value_name = "URL")]
+    pub trust_issuer: Option<String>,
+
+    /// The audience the --trust-issuer provider puts in the broker's access tokens (`zt login`
+    /// asks for it as the RFC 8707 resource when it is an absolute URI).
+    #[arg(
+        long,
+        value_name = "AUD",
+        default_value = "zt-broker",
+        requires = "trust_issuer"
+    )]
+    pub audience: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -126,6 +145,26 @@ mod tests {
         assert_eq!(
             (d.port, d.detach, d.auto_login.as_deref()),
             (0, true, Some("alice"))
+        );
+        let c = Cli::try_parse_from([
+            "zt-broker",
+            "dev",
+            "--trust-issuer",
+            "http://127.0.0.1:9/",
+            "--audience",
+            "urn:zt:broker",
+        ])
+        .unwrap();
+        let Command::Dev(d) = c.command else {
+            panic!("expected the dev command")
+        };
+        assert_eq!(
+            (d.trust_issuer.as_deref(), d.audience.as_str()),
+            (Some("http://127.0.0.1:9/"), "urn:zt:broker")
+        );
+        assert!(
+            Cli::try_parse_from(["zt-broker", "dev", "--audience", "x"]).is_err(),
+            "--audience needs --trust-issuer"
         );
         let c = Cli::try_parse_from(["zt-broker", "dev", "stop"]).unwrap();
         let Command::Dev(d) = c.command else {

@@ -87,6 +87,7 @@ impl TestBroker {
                 auto_login: None,
                 k8s: k8s.clone(),
                 catalog: None,
+                external: None,
             },
         )
         .await

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::api::Timestamp;
-use crate::auth::{device, store, workload};
+use crate::auth::{self, device, store, workload};
 use crate::cli::LoginArgs;
 use crate::client::BrokerClient;
 use crate::commands::Ctx;
@@ -29,11 +29,14 @@ pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
         })?,
     };
 
+    // Logged in means a usable access token — the stored one, or one the refresh token still
+    // gets. A refresh token the IdP revoked or expired is not a login: log in again.
     if let Some(prof) = existing
         .as_ref()
         .filter(|prof| prof.broker == broker && !args.force)
-        && let Ok(Some(t)) = store::load(&ctx.profile, &prof.token_store)
-        && (t.refresh_token.is_some() || t.expires_at > Timestamp::now().0)
+        && auth::access_token(&ctx.profile, prof, &http::client()?)
+            .await
+            .is_ok()
     {
         p.note(format!(
             "Already logged in to {broker} (profile {}). Use --force to log in again.",
@@ -85,11 +88,16 @@ pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
         expires_at: Timestamp::now().0 + got.expires_in.unwrap_or(300) as i64,
     };
 
-    // Replace a previous login's secrets, wherever they were.
-    if let Some(prev) = &existing {
+    // Store the new tokens first: when that fails the previous login still works. Then
+    // remove the previous login's secrets if they were in another store (the same store was
+    // just overwritten).
+    let (token_store, failures) = store::save_new(&ctx.profile, &tokens, args.insecure_storage)?;
+    if let Some(prev) = &existing
+        && !prev.token_store.is_empty()
+        && prev.token_store != token_store
+    {
         let _ = store::delete(&ctx.profile, &prev.token_store);
     }
-    let (token_store, failures) = store::save_new(&ctx.profile, &tokens, args.insecure_storage)?;
     if token_store == store::FILE_STORE {
         p.warn(&format!(
             "no OS keyring available ({}); your tokens are in a plain file readable only by you: {}",

@@ -13,4 +13,8 @@ mod consumers;
 #[cfg(feature = "broker")]
 mod journey;
 #[cfg(feature = "broker")]
+mod keyring;
+#[cfg(feature = "broker")]
+mod oidc;
+#[cfg(feature = "broker")]
 mod workload;

@@ -60,6 +60,9 @@ pub async fn run(args: &DevArgs, state_dir: &Path) -> Result<()> {
     if let Some(u) = &args.auto_login {
         cmd.args(["--auto-login", u]);
     }
+    if let Some(i) = &args.trust_issuer {
+        cmd.args(["--trust-issuer", i, "--audience", &args.audience]);
+    }
     cmd.stdin(Stdio::null()).stdout(log).stderr(log2);
     {
         use std::os::unix::process::CommandExt;

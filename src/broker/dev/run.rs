@@ -121,6 +121,10 @@ pub async fn run(
             auto_login: args.auto_login.clone(),
             k8s: k8s.clone(),
             catalog: args.catalog.clone(),
+            external: args.trust_issuer.as_ref().map(|issuer| wire::ExternalIdp {
+                issuer: issuer.trim_end_matches('/').to_string(),
+                audience: args.audience.clone(),
+            }),
         },
     )
     .await?;
@@ -147,6 +151,12 @@ pub async fn run(
         let _ = out.flush();
     }
     notes(&url, &k8s.server, &data, args.auto_login.as_deref());
+    if let Some(i) = &args.trust_issuer {
+        eprintln!(
+            "  login:    through {i} (audience {}); the dev IdP is trusted too",
+            args.audience
+        );
+    }
 
     let served = server::serve(listener, dev.state, shutdown).await;
     broker.closing.send_replace(true);

@@ -35,6 +35,18 @@ pub struct DevOptions {
     pub k8s: Endpoint,
     /// A catalog to serve instead of the demo one (`--catalog FILE`).
     pub catalog: Option<PathBuf>,
+    /// A real OpenID provider to trust beside the dev IdP, and to send `zt login` to
+    /// (`--trust-issuer URL --audience AUD`).
+    pub external: Option<ExternalIdp>,
+}
+
+/// A real OpenID provider the dev broker trusts: its keys come from its discovery document.
+#[derive(Debug, Clone)]
+pub struct ExternalIdp {
+    /// Exactly the provider's `issuer` (no trailing slash).
+    pub issuer: String,
+    /// What its access tokens for this broker carry in `aud`.
+    pub audience: String,
 }
 
 pub struct DevBroker {
@@ -69,17 +81,27 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         interval_secs: 1,
     })
     .map_err(|e| Error::other(format!("dev IdP: {e}")))?;
-    let verifier = Verifier::new(
-        vec![TrustedIssuer {
-            issuer: issuer.clone(),
-            audience: AUDIENCE.into(),
-            jwks: JwksSource::Static(idp.jwks()),
-            claims: ClaimNames::default(),
+    let mut trusted = vec![TrustedIssuer {
+        issuer: issuer.clone(),
+        audience: AUDIENCE.into(),
+        jwks: JwksSource::Static(idp.jwks()),
+        claims: ClaimNames::default(),
+        leeway_secs: 30,
+        min_refetch_interval: Duration::from_secs(300),
+    }];
+    if let Some(ext) = &opts.external {
+        if !(ext.issuer.starts_with("https://") || ext.issuer.starts_with("http://")) {
+            return Err(Error::usage(format!(
+                "--trust-issuer {}: not an http(s) URL",
+                ext.issuer
+            )));
+        }
+        trusted.push(TrustedIssuer {
             leeway_secs: 30,
-            min_refetch_interval: Duration::from_secs(300),
-        }],
-        reqwest::Client::new(),
-    );
+            ..TrustedIssuer::new(&ext.issuer, &ext.audience, JwksSource::Discover)
+        });
+    }
+    let verifier = Verifier::new(trusted, reqwest::Client::new());
     let catalog = match &opts.catalog {
         None => Catalog::demo().map_err(Error::other)?,
         Some(path) => {
@@ -98,11 +120,16 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         let issuer = issuers::for_resource(res, dev_issuer.clone()).map_err(Error::other)?;
         issuers.insert(res.name.clone(), issuer);
     }
+    // `zt login` goes where the broker says: the external provider when there is one.
+    let (login_issuer, login_audience) = match &opts.external {
+        Some(ext) => (ext.issuer.clone(), ext.audience.clone()),
+        None => (issuer, AUDIENCE.to_string()),
+    };
     let discovery = api::Discovery {
-        issuer,
+        issuer: login_issuer,
         client_id: CLIENT_ID.into(),
         scopes: SCOPES.iter().map(|s| s.to_string()).collect(),
-        audience: AUDIENCE.into(),
+        audience: login_audience,
         broker_version: env!("CARGO_PKG_VERSION").into(),
     };
     let broker = Broker::new(

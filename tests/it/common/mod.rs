@@ -147,7 +147,17 @@ pub fn peer(var: &str) -> Option<String> {
 #[cfg(feature = "broker")]
 pub mod broker;
 
+#[cfg(feature = "broker")]
+pub mod keyring;
 pub mod moto;
+#[cfg(feature = "broker")]
+pub mod oidc;
 pub mod pg;
+pub mod procs;
+#[cfg(feature = "broker")]
+pub mod tinyhttp;
 #[cfg(feature = "broker")]
 pub mod world;
+
+#[cfg(feature = "broker")]
+pub use oidc::external_broker;
