@@ -65,6 +65,8 @@ postgres() {
   $sudo apt-get update -q >&2
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q postgresql >&2
   [ -n "$(pg_bin)" ] || { echo "peers: no initdb under /usr/lib/postgresql/*/bin" >&2; return 1; }
+}
+
 # oidc-provider v9 (panva, OpenID Certified) from npm, for tests/fixtures/oidc/provider.mjs: the
 # real OpenID provider zt logs in to (device flow, refresh, revocation, JWT access tokens).
 oidc() {
