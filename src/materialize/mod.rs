@@ -1,12 +1,13 @@
 //! Writing grants where tools look for credentials, and wiping them again. The text editors
-//! are pure ([`kubeyaml`], [`ini`], [`pgpass`]); [`files`] locks and writes; [`kubeconfig`]
-//! and [`wipe`] put the two together.
+//! are pure ([`kubeyaml`], [`ini`], [`pgpass`], sharing `text`'s normalization of the input);
+//! [`files`] locks and writes; [`kubeconfig`] and [`wipe`] put the two together.
 
 pub mod files;
 pub mod ini;
 pub mod kubeconfig;
 pub mod kubeyaml;
 pub mod pgpass;
+mod text;
 
 use std::path::Path;
 

@@ -1,74 +1,26 @@
-//! The text around the edits: normalizing the input (byte-order mark, final line break, line
-//! endings) and splicing zt's edits into it in one linear pass.
+//! The text around the edits: the kubeconfig editor's view of the input (the shared
+//! [`crate::materialize::text`] normalization, plus its own refusal of bare carriage returns and
+//! its fresh kubeconfig) and splicing zt's edits into it in one linear pass.
 
-use std::borrow::Cow;
 use std::ops::Range;
 
 use super::{EditError, verify_failed};
+use crate::materialize::text::{self, Prepared, line_at};
 
-/// The input as the editor sees it: without a byte-order mark, and ending with a line break so
-/// that appending lines never has to split one. `finish` undoes both on the output.
-pub(super) struct Prepared<'a> {
-    bom: bool,
-    pub body: &'a str,
-    pub work: Cow<'a, str>,
-    pub eol: &'static str,
-    pub lacks_newline: bool,
-}
-
+/// The input as the editor sees it: [`text::prepare`], and no bare carriage-return line endings.
 pub(super) fn prepare(text: &str) -> Result<Prepared<'_>, EditError> {
-    let (bom, body) = match text.strip_prefix('\u{feff}') {
-        Some(rest) => (true, rest),
-        None => (false, text),
-    };
-    let line_at = |i: usize| body.as_bytes()[..i].iter().filter(|b| **b == b'\n').count() + 1;
-    // yaml_rust2 takes NUL for end of input and would silently ignore the rest of the file.
-    if let Some(i) = body.find('\0') {
-        return Err(EditError::at(
-            line_at(i),
-            "the file contains a NUL character",
-        ));
-    }
-    let b = body.as_bytes();
+    let prep = text::prepare(text)?;
+    let b = prep.body.as_bytes();
     if let Some(i) = (0..b.len()).find(|&i| b[i] == b'\r' && b.get(i + 1) != Some(&b'\n')) {
         return Err(EditError::at(
-            line_at(i),
+            line_at(prep.body, i),
             "bare carriage-return line endings are not supported",
         ));
     }
-    let eol = match body.find('\n') {
-        Some(i) if i > 0 && b[i - 1] == b'\r' => "\r\n",
-        _ => "\n",
-    };
-    let lacks_newline = !body.is_empty() && !body.ends_with('\n');
-    let work = match lacks_newline {
-        true => Cow::Owned(format!("{body}{eol}")),
-        false => Cow::Borrowed(body),
-    };
-    Ok(Prepared {
-        bom,
-        body,
-        work,
-        eol,
-        lacks_newline,
-    })
+    Ok(prep)
 }
 
 impl Prepared<'_> {
-    pub fn finish(&self, mut out: String) -> String {
-        if self.lacks_newline {
-            let cut = if out.ends_with(self.eol) {
-                self.eol.len()
-            } else {
-                usize::from(out.ends_with('\n'))
-            };
-            out.truncate(out.len() - cut);
-        }
-        if self.bom {
-            out.insert(0, '\u{feff}');
-        }
-        out
-    }
     /// A file with no document gets kubectl's empty kubeconfig after whatever it held.
     pub fn fresh(&self) -> String {
         let mut s = self.work.to_string();

@@ -1,0 +1,169 @@
+//! Reading files the way their tools do (botocore, libpq), and refusing what zt cannot read
+//! or write faithfully.
+
+use super::*;
+
+#[test]
+fn parses_like_botocore() {
+    let text = "[default]\nS3 =\n  max_concurrent_requests = 20\n\n  # c\n  addressing_style = path\nregion:us-east-1\n[x]\nk = v\n  [not a header]\n";
+    let prep = text::prepare(text).expect("prepares");
+    let parsed = parse(&prep.work, Dialect::Aws).expect("parses");
+    let got: Vec<Shape> = parsed.sections.iter().map(shape).collect();
+    let e = |k: &str, v: &str| (k.to_string(), v.to_string());
+    assert_eq!(
+        got,
+        vec![
+            (
+                "default".into(),
+                None,
+                vec![
+                    e(
+                        "s3",
+                        "\nmax_concurrent_requests = 20\n\naddressing_style = path"
+                    ),
+                    e("region", "us-east-1")
+                ]
+            ),
+            ("x".into(), None, vec![e("k", "v\n[not a header]")]),
+        ]
+    );
+    // An indented line right after a header is a key of its own, not a continuation.
+    assert!(validate("[a]\n  k = v\n  j = w\n", Dialect::Aws).is_ok());
+}
+
+#[test]
+fn pg_service_reads_like_libpq() {
+    let text = "[s]\n  host = x \nport=5432\n";
+    let prep = text::prepare(text).expect("prepares");
+    let parsed = parse(&prep.work, Dialect::PgService).expect("parses");
+    let e = |k: &str, v: &str| (k.to_string(), v.to_string());
+    assert_eq!(
+        parsed.sections[0].entries,
+        vec![e("host ", " x"), e("port", "5432")]
+    );
+    // libpq takes the first of duplicate services; zt leaves them be.
+    assert!(validate("[s]\nhost=a\n[s]\nhost=b\n", Dialect::PgService).is_ok());
+}
+
+fn refused(text: &str, dialect: Dialect) -> (Option<usize>, String) {
+    let entries = aws_entries();
+    let sec = section("zt-x", &entries, GRANT);
+    let e = validate(text, dialect).expect_err(text);
+    assert_eq!(apply(text, &sec, dialect), Err(e.clone()), "{text:?}");
+    assert_eq!(
+        wipe(text, "zt-x", &IniUndo::default(), dialect),
+        Err(e.clone())
+    );
+    assert_eq!(zt_sections(text, dialect), Err(e.clone()));
+    (e.line, e.message)
+}
+
+#[test]
+fn refuses_what_it_cannot_read() {
+    use Dialect::*;
+    for (text, dialect, line, says) in [
+        (
+            "[a]\nk = v\njust words\n",
+            Aws,
+            3,
+            "not a `key = value` line",
+        ),
+        (
+            "[a]\nk = v\n[profile x\nj = w\n",
+            Aws,
+            3,
+            "unterminated `[`",
+        ),
+        ("[a]\r\nk = v\r\n\r\n[b\r\n", Aws, 4, "unterminated `[`"),
+        ("[a]\n[a] ; again\n", Aws, 2, "text after"),
+        ("[a]\n[]\n", Aws, 2, "empty section name"),
+        ("[a]\n[x[y]\n", Aws, 2, "containing `[`"),
+        (
+            "[a]\nk = 1\n\n[b]\n\n[a]\n",
+            Aws,
+            6,
+            "duplicate section [a] (first on line 1)",
+        ),
+        (
+            "[a]\nRegion = 1\nregion: 2\n",
+            Aws,
+            3,
+            "duplicate key `region`",
+        ),
+        ("# c\nregion = x\n[a]\n", Aws, 2, "before any [section]"),
+        ("[a]\n = x\n", Aws, 2, "no key"),
+        ("[a]\nk = v\u{0}\n", Aws, 2, "NUL"),
+        ("\u{feff}[a]\nk = v\n\nj = \u{0}w", Aws, 4, "NUL"),
+        ("[a]\nk = v\rj = w\n", Aws, 2, "carriage return"),
+        ("[a]\nk = v\r", Aws, 2, "carriage return"),
+        ("\u{feff}\r", PgService, 1, "carriage return"),
+        ("[a]\nk = v\u{c}\n", Aws, 2, "U+000C"),
+        (
+            "[s]\nhost=x\n; note\n",
+            PgService,
+            3,
+            "not a `key=value` line",
+        ),
+        ("[s]\nhost x\n", PgService, 2, "not a `key=value` line"),
+        ("host=x\n[s]\n", PgService, 1, "before any [section]"),
+        ("[s]\n=x\n", PgService, 2, "no key"),
+        ("[s]\nhost=x\n[t\n", PgService, 3, "unterminated `[`"),
+        ("[s]\nhost=\u{0}\n", PgService, 2, "NUL"),
+    ] {
+        let (l, m) = refused(text, dialect);
+        assert_eq!(l, Some(line), "{text:?}: {m}");
+        assert!(m.contains(says), "{text:?}: {m}");
+    }
+    // Duplicate sections are libpq's business, not a refusal.
+    assert!(validate("[s]\nhost=a\n[s]\nhost=b\n", PgService).is_ok());
+}
+
+#[test]
+fn refuses_what_it_cannot_write() {
+    use Dialect::*;
+    let e = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
+    let ok = e("region", "x");
+    type Bad<'a> = (&'a str, Vec<(String, String)>, &'a str, Dialect);
+    let bad: Vec<Bad> = vec![
+        ("profile x]", ok.clone(), GRANT, Aws),
+        ("[x", ok.clone(), GRANT, Aws),
+        ("x\ny", ok.clone(), GRANT, Aws),
+        ("x\r", ok.clone(), GRANT, PgService),
+        ("x\0", ok.clone(), GRANT, Aws),
+        ("", ok.clone(), GRANT, Aws),
+        (" x", ok.clone(), GRANT, PgService),
+        ("x", e("a=b", "v"), GRANT, Aws),
+        ("x", e("a:b", "v"), GRANT, PgService),
+        ("x", e("", "v"), GRANT, Aws),
+        ("x", e("#k", "v"), GRANT, Aws),
+        ("x", e("[k", "v"), GRANT, PgService),
+        ("x", e(" k", "v"), GRANT, Aws),
+        ("x", e("k\n", "v"), GRANT, Aws),
+        ("x", e("k", "v\nw"), GRANT, Aws),
+        ("x", e("k", "v\r"), GRANT, PgService),
+        ("x", e("k", "v\0"), GRANT, PgService),
+        ("x", e("k", " v"), GRANT, PgService),
+        ("x", e("k", "v "), GRANT, PgService),
+        ("x", e("k", "v\t"), GRANT, Aws),
+        (
+            "x",
+            [e("Region", "a"), e("region", "b")].concat(),
+            GRANT,
+            Aws,
+        ),
+        ("x", ok.clone(), "a, b", Aws),
+        ("x", ok.clone(), "", Aws),
+        ("x", ok.clone(), "g\nh", PgService),
+    ];
+    for (header, entries, grant, dialect) in &bad {
+        let sec = section(header, entries, grant);
+        let e = apply("[a]\nk=v\n", &sec, *dialect).expect_err(header);
+        assert_eq!(e.line, None, "{header:?} {entries:?}");
+        assert!(e.message.starts_with("zt will not write"), "{}", e.message);
+    }
+    let sec = IniSection {
+        expires_at: "2026\n",
+        ..section("x", &ok, GRANT)
+    };
+    assert!(apply("", &sec, Aws).is_err());
+}

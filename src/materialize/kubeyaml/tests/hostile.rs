@@ -1,0 +1,175 @@
+//! Input zt must not get wrong: entries it did not write, layouts it refuses, values that
+//! would break the YAML, a large file, deep nesting; and how its errors read.
+
+use super::*;
+
+#[test]
+fn foreign_entries_are_refused_or_left_alone() {
+    let foreign = KUBECTL.replace("name: staging\ncontexts", "name: zt-prod-k8s\ncontexts");
+    let err = apply(&foreign, &entry(&args(), "g"), false).expect_err("refuses");
+    assert_eq!(err.line, Some(7));
+    assert!(
+        err.message
+            .contains("`zt-prod-k8s` entry exists in `clusters` that zt did not write"),
+        "{err}"
+    );
+    assert!(err.to_string().starts_with("line 7: "));
+    // wipe only removes entries carrying zt's marker.
+    assert_eq!(
+        wipe(&foreign, NAME, &KubeUndo::default()),
+        Ok(Wiped::Text(foreign.clone()))
+    );
+}
+
+#[test]
+fn refusals() {
+    let anchored = {
+        let (out, _) = apply(KUBECTL, &entry(&args(), "g"), false).expect("applies");
+        out.replace(
+            "- name: \"zt-prod-k8s\"\n  user:\n",
+            "- name: \"zt-prod-k8s\"\n  user: &u\n",
+        )
+    };
+    let cases: &[(&str, &str, Option<usize>)] = &[
+        ("garbage", "apiVersion: v1\nclusters: [\n  - : :\n}\n", None),
+        ("tabs", "apiVersion: v1\nusers:\n\t- name: a\n", Some(3)),
+        (
+            "top-level list",
+            "- apiVersion: v1\n- kind: Config\n",
+            Some(1),
+        ),
+        (
+            "flow document",
+            "{\"apiVersion\": \"v1\", \"kind\": \"Config\", \"clusters\": []}\n",
+            Some(1),
+        ),
+        ("users: 5", "apiVersion: v1\nusers: 5\n", Some(2)),
+        ("users mapping", "apiVersion: v1\nusers:\n  a: b\n", Some(2)),
+        (
+            "flow list",
+            "apiVersion: v1\nusers: [{name: a, user: {}}]\n",
+            Some(2),
+        ),
+        (
+            "multi-document",
+            "apiVersion: v1\n---\nkind: Config\n",
+            Some(2),
+        ),
+        (
+            "anchored list",
+            "apiVersion: v1\nusers: &u\n- name: a\n",
+            Some(2),
+        ),
+        (
+            "duplicate key",
+            "apiVersion: v1\nkind: Config\nkind: Config\n",
+            Some(3),
+        ),
+        ("NUL", "apiVersion: v1\n\0junk: 1\n", Some(2)),
+        ("bare CR", "apiVersion: v1\rkind: Config\n", Some(1)),
+        ("scalar document", "just a string\n", Some(1)),
+        ("anchored zt entry", &anchored, Some(51)),
+    ];
+    for (label, text, line) in cases {
+        let a = args();
+        let err = apply(text, &entry(&a, "g"), true).expect_err(label);
+        if let Some(line) = line {
+            assert_eq!(err.line, Some(*line), "{label}: {err}");
+        }
+        assert!(!err.message.is_empty());
+        if *label != "anchored zt entry" {
+            assert!(validate(text).is_err(), "{label}");
+        }
+        assert!(wipe(text, NAME, &KubeUndo::default()).is_err(), "{label}");
+    }
+    let flow = apply("{apiVersion: v1}", &entry(&args(), "g"), false).expect_err("flow");
+    assert!(
+        flow.message
+            .contains("zt edits block-style YAML kubeconfigs only"),
+        "{flow}"
+    );
+}
+
+#[test]
+fn hostile_values_are_quoted() {
+    let a = vec![
+        "--x=#y".to_string(),
+        "a: b".to_string(),
+        "*alias".to_string(),
+        "\u{2028}é😀\"\\\t\n".to_string(),
+    ];
+    let e = KubeEntry {
+        name: "zt-we\"ird #name: *x",
+        server: "http://127.0.0.1:8080/dev/k8s # not a comment",
+        namespace: None,
+        certificate_authority_data: None,
+        ..entry(&a, "g\u{7}")
+    };
+    let (out, undo) = apply(HAND, &e, true).expect("applies");
+    let tree = parse(&out);
+    let user = tree[&key("users")]
+        .as_vec()
+        .and_then(|u| u.last())
+        .expect("user");
+    assert_eq!(
+        user["user"]["exec"]["args"],
+        Yaml::Array(a.iter().map(|s| Yaml::String(s.clone())).collect())
+    );
+    assert_eq!(
+        zt_entries(&out).expect("parses")[0],
+        (e.name.to_string(), "g\u{7}".to_string())
+    );
+    assert_eq!(wipe(&out, e.name, &undo), Ok(Wiped::Text(HAND.to_string())));
+}
+
+#[test]
+fn large_file_is_linear() {
+    let big = many(1000);
+    let a = args();
+    let start = std::time::Instant::now();
+    let (out, undo) = apply(&big, &entry(&a, "g"), true).expect("applies");
+    let applied = start.elapsed();
+    assert_eq!(wipe(&out, NAME, &undo), Ok(Wiped::Text(big.clone())));
+    eprintln!(
+        "1000 entries, {} KiB: apply {applied:?}, apply+wipe {:?} (debug build)",
+        big.len() / 1024,
+        start.elapsed()
+    );
+}
+
+#[test]
+fn error_display() {
+    assert_eq!(
+        EditError {
+            line: Some(12),
+            message: "bad".into()
+        }
+        .to_string(),
+        "line 12: bad"
+    );
+    assert_eq!(
+        EditError {
+            line: None,
+            message: "bad".into()
+        }
+        .to_string(),
+        "bad"
+    );
+}
+
+#[test]
+fn deep_nesting_is_refused_not_overflowed() {
+    for text in [
+        format!("a: {}\n", "[".repeat(100_000)),
+        format!("a: {}1\n", "- ".repeat(5_000)),
+    ] {
+        assert!(validate(&text).is_err());
+        assert!(apply(&text, &entry(&args(), "g"), true).is_err());
+    }
+    let mut block = String::from("apiVersion: v1\n");
+    for i in 0..300 {
+        block += &format!("{}k:\n", " ".repeat(i));
+    }
+    let err = apply(&block, &entry(&args(), "g"), true).expect_err("too deep");
+    assert!(err.message.contains("nested too deeply"), "{err}");
+}
