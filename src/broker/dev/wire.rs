@@ -14,7 +14,7 @@ use crate::broker::catalog::Catalog;
 use crate::broker::devidp::{DevIdp, DevIdpConfig, DevUser};
 use crate::broker::devk8s::{self, tls::Endpoint};
 use crate::broker::error::{Error, Result};
-use crate::broker::issuers::{Issuers, dev::DevIssuer};
+use crate::broker::issuers::{Issuer, Issuers, dev::DevIssuer};
 use crate::broker::policy::DemoPolicy;
 use crate::broker::state::{AppState, Broker};
 use crate::broker::store::Store;
@@ -89,13 +89,15 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         }
     };
     let mut issuers = Issuers::default();
-    let dev_issuer = DevIssuer::new(
+    let dev_issuer: Arc<dyn Issuer> = DevIssuer::new(
         opts.k8s.server.as_str(),
         Some(&opts.k8s.ca_pem),
         store.clone(),
     );
     for res in catalog.resources() {
-        issuers.insert(res.name.clone(), dev_issuer.clone());
+        // A catalog given with `--catalog` may point a resource at a real target.
+        let issuer = crate::broker::serve::real_issuer(res)?.unwrap_or_else(|| dev_issuer.clone());
+        issuers.insert(res.name.clone(), issuer);
     }
     let discovery = api::Discovery {
         issuer,

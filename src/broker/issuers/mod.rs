@@ -1,8 +1,10 @@
 //! Issuers mint the credential of a grant at its target and take it back. One [`Issuer`] per
-//! catalog resource; the dev issuers ([`dev`]) stand in for the real Kubernetes, AWS STS and
-//! PostgreSQL issuers with credentials in the same formats.
+//! catalog resource, chosen by its `settings.issuer`: [`kubernetes`] (ServiceAccount, binding,
+//! TokenRequest token); without one, the dev issuers ([`dev`]) stand in with credentials in the
+//! real formats.
 
 pub mod dev;
+pub mod kubernetes;
 
 use std::collections::HashMap;
 use std::fmt;
