@@ -11,7 +11,8 @@
 //!   consequences (wake-ups, issuer revoke, minting); [`sync`] per-request wake-ups and locks.
 //! - [`store`] SQLite via sqlx: requests, credentials, hash-chained audit.
 //! - [`catalog`] resources and roles (TOML; the demo one in `demo/`); [`policy`] decisions.
-//! - [`issuers`] the issuer interface and the dev issuers; [`reaper`] expiry at TTL.
+//! - [`issuers`] the issuer interface, the Kubernetes issuer and the dev issuers; [`reaper`]
+//!   expiry at TTL.
 //! - [`auth`] bearer-token verification; [`devidp`] the development OpenID provider;
 //!   [`devk8s`] the tiny Kubernetes API for kubectl; [`dev`] `zt-broker dev` itself.
 

@@ -14,7 +14,7 @@ use crate::broker::catalog::Catalog;
 use crate::broker::devidp::{DevIdp, DevIdpConfig, DevUser};
 use crate::broker::devk8s::{self, tls::Endpoint};
 use crate::broker::error::{Error, Result};
-use crate::broker::issuers::{self, Issuers, dev::DevIssuer};
+use crate::broker::issuers::{self, Issuer, Issuers, dev::DevIssuer};
 use crate::broker::policy::DemoPolicy;
 use crate::broker::state::{AppState, Broker};
 use crate::broker::store::Store;
@@ -111,12 +111,13 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         }
     };
     let mut issuers = Issuers::default();
-    let dev_issuer = DevIssuer::new(
+    let dev_issuer: Arc<dyn Issuer> = DevIssuer::new(
         opts.k8s.server.as_str(),
         Some(&opts.k8s.ca_pem),
         store.clone(),
     );
     for res in catalog.resources() {
+        // A catalog given with `--catalog` may point a resource at a real target.
         let issuer = issuers::for_resource(res, dev_issuer.clone()).map_err(Error::other)?;
         issuers.insert(res.name.clone(), issuer);
     }

@@ -1,9 +1,10 @@
 //! Issuers mint the credential of a grant at its target and take it back. One [`Issuer`] per
-//! catalog resource; the dev issuers ([`dev`]) stand in for the real Kubernetes, AWS STS and
-//! PostgreSQL issuers with credentials in the same formats. A resource's `issuer` setting picks
-//! a real one ([`postgres`]); see [`for_resource`].
+//! catalog resource, chosen by its `settings.issuer` ([`real`]): [`kubernetes`] (ServiceAccount,
+//! binding, TokenRequest token), [`postgres`] (a login role per grant); without one, the dev
+//! issuers ([`dev`]) stand in with credentials in the real formats.
 
 pub mod dev;
+pub mod kubernetes;
 pub mod postgres;
 
 use std::collections::HashMap;
@@ -93,13 +94,28 @@ impl Issuers {
 /// demo catalog needs no setting). An unknown name, or one that does not fit the resource's
 /// kind, is an error rather than a silent fall back to credentials that open nothing.
 pub fn for_resource(res: &Resource, dev: Arc<dyn Issuer>) -> Result<Arc<dyn Issuer>, String> {
-    match (res.settings.get("issuer").map(|v| v.as_str()), res.kind) {
-        (None | Some(Some("dev")), _) => Ok(dev),
-        (Some(Some("postgres")), ResourceKind::Postgres) => Ok(postgres::PostgresIssuer::new(res)?),
-        (Some(Some(name)), kind) => Err(format!(
-            "{}: no issuer {name:?} for a {kind} resource (known: dev; postgres for postgres)",
-            res.name
-        )),
-        (Some(None), _) => Err(format!("{}: setting issuer must be a string", res.name)),
-    }
+    Ok(real(res)?.unwrap_or(dev))
+}
+
+/// The real issuer a resource's `settings.issuer` selects, its settings (and every role's)
+/// checked without contacting the target; `None` without the setting (or `"dev"`): the dev
+/// issuers. The one place that knows the issuer names.
+pub fn real(res: &Resource) -> Result<Option<Arc<dyn Issuer>>, String> {
+    let name = match res.settings.get("issuer") {
+        None => return Ok(None),
+        Some(v) => v
+            .as_str()
+            .ok_or_else(|| format!("{}: setting issuer must be a string", res.name))?,
+    };
+    Ok(Some(match (name, res.kind) {
+        ("dev", _) => return Ok(None),
+        ("postgres", ResourceKind::Postgres) => postgres::PostgresIssuer::new(res)?,
+        ("kubernetes", _) => kubernetes::KubernetesIssuer::for_resource(res)?,
+        (name, kind) => {
+            return Err(format!(
+                "{}: no issuer {name:?} for a {kind} resource (known: dev; kubernetes for kubernetes, postgres for postgres)",
+                res.name
+            ));
+        }
+    }))
 }

@@ -23,10 +23,11 @@ use tokio::net::TcpListener;
 
 use crate::api;
 use crate::broker::auth::Verifier;
+use crate::broker::catalog::Resource;
 use crate::broker::config::{Config, StoreUrl, TlsFiles};
 use crate::broker::devk8s::tls::{TlsListener, rustls_config};
 use crate::broker::error::{Error, Result};
-use crate::broker::issuers::{Issuers, dev::DevIssuer};
+use crate::broker::issuers::{Issuer, Issuers, dev::DevIssuer};
 use crate::broker::policy::DemoPolicy;
 use crate::broker::state::{AppState, Broker};
 use crate::broker::store::Store;
@@ -49,6 +50,9 @@ pub fn check(path: &Path) -> Result<String> {
     let cfg = Config::load(path)?;
     if let Some(files) = &cfg.server.tls {
         tls_config(files)?;
+    }
+    for res in cfg.catalog.resources() {
+        real_issuer(res)?;
     }
     Ok(cfg.summary())
 }
@@ -89,11 +93,21 @@ fn notes(cfg: &Config) {
         .collect();
     eprintln!("zt-broker: trusting {}", issuers.join(", "));
     eprintln!("zt-broker: catalog: {}", resources.join(", "));
-    // Only the development issuers exist so far: say so, every start, where operators look.
-    eprintln!(
-        "zt-broker: credentials come from the development issuers (real formats, nothing real \
-         behind them) until the real ones land"
-    );
+    // Say, every start and where operators look, which resources have nothing real behind them.
+    let dev: Vec<&str> = cfg
+        .catalog
+        .resources()
+        .iter()
+        .filter(|r| !r.settings.contains_key("issuer"))
+        .map(|r| r.name.as_str())
+        .collect();
+    if !dev.is_empty() {
+        eprintln!(
+            "zt-broker: {} get credentials from the development issuers (real formats, nothing \
+             real behind them): set settings.issuer to use a real one",
+            dev.join(", ")
+        );
+    }
 }
 
 enum Listener {
@@ -161,11 +175,12 @@ pub async fn wire(cfg: &Config) -> Result<AppState> {
     let store = open_store(db).await?;
     let verifier = Verifier::new(cfg.trusted_issuers.clone(), reqwest::Client::new());
     let mut issuers = Issuers::default();
-    // The dev issuers are the only ones so far. Every Kubernetes resource names its own
-    // `server` (the configuration insists), so the dev API address is never handed out.
-    let dev = DevIssuer::new(NO_DEV_KUBERNETES_API, None, store.clone());
+    // Resources without `settings.issuer` get the dev issuers. Every Kubernetes resource names
+    // its own `server` (the configuration insists), so the dev API address is never handed out.
+    let dev: Arc<dyn Issuer> = DevIssuer::new(NO_DEV_KUBERNETES_API, None, store.clone());
     for res in cfg.catalog.resources() {
-        issuers.insert(res.name.clone(), dev.clone());
+        let issuer = real_issuer(res)?.unwrap_or_else(|| dev.clone());
+        issuers.insert(res.name.clone(), issuer);
     }
     let discovery = api::Discovery {
         issuer: cfg.login.issuer.clone(),
@@ -184,6 +199,12 @@ pub async fn wire(cfg: &Config) -> Result<AppState> {
         cfg.admin_groups.clone(),
     );
     Ok(AppState::new(broker))
+}
+
+/// The real issuer a resource's `settings.issuer` selects, checked (settings of every role)
+/// without contacting anything; `None` without the setting (the dev issuers).
+pub fn real_issuer(res: &Resource) -> Result<Option<Arc<dyn Issuer>>> {
+    crate::broker::issuers::real(res).map_err(|e| Error::usage(format!("catalog: {e}")))
 }
 
 /// Open the SQLite store, creating a new database file with mode 0600 first: it holds minted
