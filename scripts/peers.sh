@@ -33,4 +33,13 @@ PY
   "$bin" version --client >&2
 }
 
+# moto's STS server (the AWS issuer's tests), in its own venv: pip install of moto[server].
+moto() {
+  local venv=$peers/moto bin=$peers/moto/bin/moto_server
+  if [ -x "$bin" ]; then return; fi
+  echo "peers: installing moto[server] 5 from PyPI" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "moto[server]>=5,<6" flask flask-cors
+}
+
 for p in "$@"; do "$p"; done

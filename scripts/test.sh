@@ -4,8 +4,9 @@
 # failure here (ZT_TEST_REQUIRE_PEERS=1), never a silent skip. Ends with one summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/peers.sh kubectl
+scripts/peers.sh kubectl moto
 export ZT_TEST_KUBECTL=$PWD/.peers/bin/kubectl
+export ZT_TEST_MOTO=$PWD/.peers/moto/bin/moto_server
 export ZT_TEST_REQUIRE_PEERS=1
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

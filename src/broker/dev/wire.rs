@@ -97,6 +97,10 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
     for res in catalog.resources() {
         issuers.insert(res.name.clone(), dev_issuer.clone());
     }
+    // A resource may name a real issuer (`settings.issuer`); it replaces the dev one there.
+    crate::broker::issuers::aws::AwsStsIssuer::new()
+        .install(&mut issuers, &catalog)
+        .map_err(Error::other)?;
     let discovery = api::Discovery {
         issuer,
         client_id: CLIENT_ID.into(),

@@ -1,7 +1,9 @@
 //! Issuers mint the credential of a grant at its target and take it back. One [`Issuer`] per
 //! catalog resource; the dev issuers ([`dev`]) stand in for the real Kubernetes, AWS STS and
-//! PostgreSQL issuers with credentials in the same formats.
+//! PostgreSQL issuers with credentials in the same formats. A resource picks a real issuer
+//! with `settings.issuer` (`"aws-sts"`: [`aws`]).
 
+pub mod aws;
 pub mod dev;
 
 use std::collections::HashMap;
@@ -23,6 +25,8 @@ pub struct Grant {
     pub resource: String,
     pub kind: ResourceKind,
     pub role: String,
+    /// The request's ticket, if it named one (AWS session tag `zt-ticket`).
+    pub ticket: Option<String>,
     pub not_before: Timestamp,
     /// The credential must not outlive this.
     pub expires_at: Timestamp,
@@ -43,6 +47,7 @@ impl Grant {
             resource: r.resource.clone(),
             kind: r.kind,
             role: r.role.clone(),
+            ticket: r.ticket.clone(),
             not_before: r.not_before?,
             expires_at: r.expires_at?,
             settings: res.settings_for(role),

@@ -161,12 +161,16 @@ pub async fn wire(cfg: &Config) -> Result<AppState> {
     let store = open_store(db).await?;
     let verifier = Verifier::new(cfg.trusted_issuers.clone(), reqwest::Client::new());
     let mut issuers = Issuers::default();
-    // The dev issuers are the only ones so far. Every Kubernetes resource names its own
-    // `server` (the configuration insists), so the dev API address is never handed out.
+    // The dev issuers unless a resource names a real one. Every Kubernetes resource names its
+    // own `server` (the configuration insists), so the dev API address is never handed out.
     let dev = DevIssuer::new(NO_DEV_KUBERNETES_API, None, store.clone());
     for res in cfg.catalog.resources() {
         issuers.insert(res.name.clone(), dev.clone());
     }
+    // A resource may name a real issuer (`settings.issuer`); it replaces the dev one there.
+    crate::broker::issuers::aws::AwsStsIssuer::new()
+        .install(&mut issuers, &cfg.catalog)
+        .map_err(Error::other)?;
     let discovery = api::Discovery {
         issuer: cfg.login.issuer.clone(),
         client_id: cfg.login.client_id.clone(),
