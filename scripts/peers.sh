@@ -98,4 +98,7 @@ keyring() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# moto is part of the `aws` venv; the name is kept for scripts that ask for it alone.
+moto() { aws; }
+
 for p in "$@"; do "$p"; done

@@ -137,6 +137,7 @@ mod tests {
             resource: "r".into(),
             kind,
             role: "x".into(),
+            ticket: None,
             not_before: Timestamp(1000),
             expires_at: Timestamp(4600),
             settings: toml::from_str(settings).unwrap(),

@@ -1,8 +1,10 @@
 //! Issuers mint the credential of a grant at its target and take it back. One [`Issuer`] per
 //! catalog resource, chosen by its `settings.issuer` ([`real`]): [`kubernetes`] (ServiceAccount,
-//! binding, TokenRequest token), [`postgres`] (a login role per grant); without one, the dev
-//! issuers ([`dev`]) stand in with credentials in the real formats.
+//! binding, TokenRequest token), [`postgres`] (a login role per grant), [`aws`] (an STS
+//! AssumeRole session); without one, the dev issuers ([`dev`]) stand in with credentials in
+//! the real formats.
 
+pub mod aws;
 pub mod dev;
 pub mod kubernetes;
 pub mod postgres;
@@ -26,6 +28,8 @@ pub struct Grant {
     pub resource: String,
     pub kind: ResourceKind,
     pub role: String,
+    /// The request's ticket, if it named one (AWS session tag `zt-ticket`).
+    pub ticket: Option<String>,
     pub not_before: Timestamp,
     /// The credential must not outlive this.
     pub expires_at: Timestamp,
@@ -46,6 +50,7 @@ impl Grant {
             resource: r.resource.clone(),
             kind: r.kind,
             role: r.role.clone(),
+            ticket: r.ticket.clone(),
             not_before: r.not_before?,
             expires_at: r.expires_at?,
             settings: res.settings_for(role),
@@ -111,9 +116,13 @@ pub fn real(res: &Resource) -> Result<Option<Arc<dyn Issuer>>, String> {
         ("dev", _) => return Ok(None),
         ("postgres", ResourceKind::Postgres) => postgres::PostgresIssuer::new(res)?,
         ("kubernetes", _) => kubernetes::KubernetesIssuer::for_resource(res)?,
+        (aws::ISSUER_NAME, _) => {
+            aws::AwsStsIssuer::check(res)?;
+            aws::AwsStsIssuer::shared()
+        }
         (name, kind) => {
             return Err(format!(
-                "{}: no issuer {name:?} for a {kind} resource (known: dev; kubernetes for kubernetes, postgres for postgres)",
+                "{}: no issuer {name:?} for a {kind} resource (known: dev; kubernetes, postgres, aws-sts for their kinds)",
                 res.name
             ));
         }

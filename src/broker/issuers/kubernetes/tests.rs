@@ -87,6 +87,7 @@ impl Setup {
             not_before: now,
             expires_at: now.add_secs(ttl),
             settings: res.settings_for(res.role(role).unwrap()),
+            ticket: None,
         }
     }
 }
@@ -358,6 +359,7 @@ async fn a_cluster_that_is_not_there_at_all_is_an_issue_error() {
         not_before: now,
         expires_at: now.add_secs(600),
         settings: res.settings_for(&res.roles[0]),
+        ticket: None,
     };
     assert!(issuer.issue(&g).await.is_err());
     assert!(issuer.revoke(&g).await.is_err());

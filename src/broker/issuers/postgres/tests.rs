@@ -106,6 +106,7 @@ impl Env {
             not_before: now,
             expires_at: now.add_secs(ttl),
             settings: res.settings_for(res.role(role).unwrap()),
+            ticket: None,
         }
     }
 
