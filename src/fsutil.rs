@@ -42,6 +42,40 @@ pub fn atomic_write(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     })
 }
 
+/// Remove the temp files a killed zt left beside `file` (`.<name>.zt-<pid>-…` from
+/// [`atomic_write`], `.<name>.lock.zt-<pid>-…` from a lock being taken) whose process is gone.
+/// They can hold secrets (a pgpass line, static AWS keys), so they must not outlive the crash.
+/// Called under the file's lock; best effort.
+pub fn remove_dead_temps(file: &Path) {
+    let Some(name) = file.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let Ok(dir) = std::fs::read_dir(parent(file)) else {
+        return;
+    };
+    for entry in dir.flatten() {
+        let n = entry.file_name().to_string_lossy().into_owned();
+        let rest = n
+            .strip_prefix(&format!(".{name}.zt-"))
+            .or_else(|| n.strip_prefix(&format!(".{name}.lock.zt-")));
+        let Some(pid) = rest
+            .and_then(|r| r.split('-').next())
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() as i32 && !alive(pid) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+fn alive(pid: i32) -> bool {
+    // kill(pid, 0): ESRCH means no such process; EPERM means it exists (another user's).
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
 /// Remove `path` durably; absent is fine.
 pub fn remove_file(path: &Path) -> Result<()> {
     match std::fs::remove_file(path) {
@@ -100,23 +134,8 @@ impl LockFile {
         let start = Instant::now();
         let mut pause = Duration::from_millis(2);
         loop {
-            match OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&path)
-            {
-                Ok(mut f) => {
-                    // The flock first, then the mark: a lock marked as zt's is always flocked
-                    // while its owner lives. Without flock support (some network file
-                    // systems) it stays unmarked, so nobody ever takes it for a dead zt's.
-                    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } == 0 {
-                        let mark = format!("{LOCK_MARK}{}\n", std::process::id());
-                        let _ = f.write_all(mark.as_bytes());
-                    }
-                    return Ok(LockFile { path, _file: f });
-                }
+            match take(&path) {
+                Ok(f) => return Ok(LockFile { path, _file: f }),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                     if remove_if_dead_zt(&path) {
                         continue;
@@ -138,6 +157,35 @@ impl LockFile {
             }
         }
     }
+}
+
+/// Create the lock at `path` already flocked and marked: the mark goes into a hidden temp
+/// file first, which is then hard-linked to `path` (link fails if `path` exists, as kubectl's
+/// O_EXCL create does). So there is no moment when the lock exists unmarked — a zt killed at
+/// any point leaves either no lock or one a later zt can recognise as dead. Without flock
+/// support (some network file systems) the lock stays unmarked and is never taken for dead.
+fn take(path: &Path) -> std::io::Result<File> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = parent(path).join(format!(
+        ".{name}.zt-{}-{}",
+        std::process::id(),
+        crate::ids::random_hex(4)
+    ));
+    let mut f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } == 0 {
+        f.write_all(format!("{LOCK_MARK}{}\n", std::process::id()).as_bytes())?;
+    }
+    let linked = std::fs::hard_link(&tmp, path);
+    let _ = std::fs::remove_file(&tmp);
+    linked.map(|()| f)
 }
 
 /// Remove `path` if it is a lock a zt left when it died: marked as zt's, its flock free.
@@ -227,6 +275,23 @@ impl Flock {
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn temps_of_dead_writers_are_removed_and_live_ones_kept() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("pgpass");
+        let dead = d.path().join(".pgpass.zt-2147483646-abcd");
+        let mine = d
+            .path()
+            .join(format!(".pgpass.zt-{}-abcd", std::process::id()));
+        let other = d.path().join(".other.zt-2147483646-abcd");
+        for p in [&dead, &mine, &other] {
+            std::fs::write(p, "secret").unwrap();
+        }
+        remove_dead_temps(&f);
+        assert!(!dead.exists());
+        assert!(mine.exists() && other.exists());
+    }
 
     #[test]
     fn atomic_write_replaces_with_mode() {

@@ -73,14 +73,26 @@ pub async fn materialize(
             out.context = Some(name.clone());
             vec![w.kubeconfig(paths::kubeconfig()?, &name, &cached, how.use_context)?]
         }
-        Credential::Aws { .. } if how.static_keys => {
+        Credential::Aws { region, .. } if how.static_keys => {
             out.profile = Some(name.clone());
-            vec![w.ini(
+            let mut t = vec![w.ini(
                 paths::aws_credentials()?,
                 &name,
                 IniFile::AwsCredentials,
                 &aws_keys(&cached.credential),
-            )?]
+            )?];
+            // Keys live in the credentials file, but the region belongs in the config file;
+            // without it the CLI asks for one.
+            if let Some(r) = region {
+                let e = vec![("region".to_string(), r.clone())];
+                t.push(w.ini(
+                    paths::aws_config()?,
+                    &format!("profile {name}"),
+                    IniFile::AwsConfig,
+                    &e,
+                )?);
+            }
+            t
         }
         Credential::Aws { region, .. } => {
             out.profile = Some(name.clone());

@@ -35,6 +35,7 @@ pub fn edit(file: &Path, lock: Lock, f: impl FnOnce(Option<&str>) -> Result<Chan
         Lock::Kubectl => Box::new(fsutil::LockFile::acquire(file, LOCK_WAIT)?),
         Lock::Zt => Box::new(fsutil::Flock::exclusive(&zt_lock_path(file)?)?),
     };
+    fsutil::remove_dead_temps(file);
     let current = fsutil::read_optional(file)?;
     match f(current.as_deref())? {
         Change::Keep => Ok(()),

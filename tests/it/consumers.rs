@@ -255,16 +255,18 @@ fn aws_cli_reads_static_keys_from_the_credentials_file() {
         env["AWS_SESSION_TOKEN"].as_str().unwrap()
     )));
     assert_eq!(mode(&creds), 0o600);
-    assert_eq!(
-        read(&config),
-        USER_AWS_CONFIG,
-        "--static leaves the config file alone"
+    // The keys go to the credentials file; the region to a profile of its own in the config
+    // (the CLI wants one), with the user's config otherwise untouched.
+    let cfg_now = read(&config);
+    assert!(cfg_now.starts_with(USER_AWS_CONFIG.trim_end()), "{cfg_now}");
+    assert!(
+        cfg_now.contains("[profile zt-prod-aws]") && cfg_now.contains("region = us-east-1"),
+        "{cfg_now}"
     );
+    assert!(!cfg_now.contains("credential_process"), "{cfg_now}");
 
     if let (Some(aws), Some(moto)) = (&aws, &moto) {
-        // --static writes only the keys: the grant's region (us-east-1) is in no file, so
-        // the CLI needs it given (without it: "You must specify a region").
-        let out = caller_identity(&w, aws, moto, "zt-prod-aws", &["--region", "us-east-1"]);
+        let out = caller_identity(&w, aws, moto, "zt-prod-aws", &[]);
         assert_signed_with(&out, &key);
     }
 
