@@ -14,7 +14,9 @@ use crate::{auth, http};
 pub struct BrokerClient {
     pub base: String,
     http: reqwest::Client,
-    token: Option<String>,
+    token: std::sync::Mutex<Option<String>>,
+    /// The profile the token came from, so a refused token can be refreshed once.
+    login: Option<(String, Profile)>,
 }
 
 impl BrokerClient {
@@ -23,7 +25,8 @@ impl BrokerClient {
         Ok(Self {
             base: base.trim_end_matches('/').to_string(),
             http: http::client()?,
-            token: None,
+            token: std::sync::Mutex::new(None),
+            login: None,
         })
     }
 
@@ -37,7 +40,8 @@ impl BrokerClient {
             Self {
                 base: profile.broker.trim_end_matches('/').to_string(),
                 http,
-                token: Some(token),
+                token: std::sync::Mutex::new(Some(token)),
+                login: Some((name.to_string(), profile.clone())),
             },
             profile,
         ))
@@ -170,7 +174,35 @@ impl BrokerClient {
         .await
     }
 
+    /// One API call; a 401 for a token zt believed fresh gets one forced refresh and a retry
+    /// (the IdP rotated a key, or the clocks disagree) before the user is sent to `zt login`.
     async fn call<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&B>,
+        idempotency_key: Option<&str>,
+        timeout: Option<Duration>,
+    ) -> Result<T> {
+        let first = self
+            .call_once(method.clone(), path, body, idempotency_key, timeout)
+            .await;
+        match (&first, &self.login) {
+            (Err(e), Some((name, profile)))
+                if e.kind == ErrorKind::AuthRequired && profile.workload.is_none() =>
+            {
+                let fresh = auth::refreshed_token(name, profile, &self.http).await?;
+                if let Ok(mut t) = self.token.lock() {
+                    *t = Some(fresh);
+                }
+                self.call_once(method, path, body, idempotency_key, timeout)
+                    .await
+            }
+            _ => first,
+        }
+    }
+
+    async fn call_once<B: Serialize, T: DeserializeOwned>(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -183,7 +215,8 @@ impl BrokerClient {
             .http
             .request(method, &url)
             .header("accept", "application/json");
-        if let Some(t) = &self.token {
+        let token = self.token.lock().ok().and_then(|t| t.clone());
+        if let Some(t) = &token {
             req = req.bearer_auth(t);
         }
         if let Some(k) = idempotency_key {

@@ -12,6 +12,7 @@ use crate::api::Timestamp;
 use crate::client::BrokerClient;
 use crate::error::Result;
 use crate::ledger::{Entry, Ledger, Target};
+use crate::materialize::kubeyaml::{self, KubeUndo};
 use crate::output::Printer;
 use crate::{credcache, env, fsutil, materialize, paths};
 
@@ -81,6 +82,47 @@ pub fn wipe_where(
 pub fn sweep(printer: &Printer, dry_run: bool) -> Result<Vec<Entry>> {
     let now = Timestamp::now().0;
     wipe_where(printer, dry_run, |e| e.expires_at <= now)
+}
+
+/// Remove zt-marked kubeconfig entries that no ledger entry accounts for and whose marker
+/// says they have expired. kubectl reads a kubeconfig before taking its lock and writes back
+/// what it read, so an entry zt wiped meanwhile can come back; the ledger no longer knows it.
+/// Not part of the per-run sweep (it parses the kubeconfig): `zt reap` and the daemon run it.
+pub fn sweep_orphans(printer: &Printer, dry_run: bool) -> Result<Vec<String>> {
+    let file = paths::kubeconfig()?;
+    let Some(text) = fsutil::read_optional(&file)? else {
+        return Ok(vec![]);
+    };
+    let Ok(marked) = kubeyaml::zt_marked(&text) else {
+        return Ok(vec![]);
+    };
+    let ledger = Ledger::read()?;
+    let now = Timestamp::now();
+    let orphans: Vec<String> = marked
+        .into_iter()
+        .filter(|m| !ledger.entries.iter().any(|e| e.grant == m.grant))
+        .filter(|m| {
+            m.expires
+                .as_deref()
+                .and_then(Timestamp::parse_rfc3339)
+                .is_some_and(|t| t <= now)
+        })
+        .map(|m| m.name)
+        .collect();
+    if orphans.is_empty() || dry_run {
+        return Ok(orphans);
+    }
+    let undo = KubeUndo::default();
+    let list: Vec<(&str, &KubeUndo)> = orphans.iter().map(|n| (n.as_str(), &undo)).collect();
+    if let Err(e) = materialize::kubeconfig::wipe(&file, &list) {
+        printer.warn(&format!(
+            "could not remove expired zt entries from {}: {}",
+            file.display(),
+            e.message
+        ));
+        return Ok(vec![]);
+    }
+    Ok(orphans)
 }
 
 /// Start the background reaper unless one runs already (or `ZT_REAPER=0`).
@@ -154,6 +196,9 @@ pub async fn daemon(printer: &Printer) -> Result<()> {
         };
         if last_check.elapsed() >= check_every {
             last_check = std::time::Instant::now();
+            for name in sweep_orphans(printer, false).unwrap_or_default() {
+                printer.note(format!("{} removed expired {name} that no ledger entry knew (brought back by another writer)", Timestamp::now()));
+            }
             let ended = ended_early(&ledger).await;
             if !ended.is_empty() {
                 for e in wipe_where(printer, false, |e| ended.contains(&e.grant))? {

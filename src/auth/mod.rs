@@ -13,26 +13,80 @@ use crate::{fsutil, http, paths};
 
 pub use store::Tokens;
 
-/// Refresh when the access token has less than this left.
+/// Refresh when the access token has less than this left — or a quarter of its lifetime,
+/// when that is shorter, so a token that lives a minute is not refreshed on every call.
 const REFRESH_MARGIN_SECS: i64 = 60;
+
+fn fresh_enough(t: &Tokens) -> bool {
+    let now = Timestamp::now().0;
+    let margin = if t.issued_at > 0 {
+        REFRESH_MARGIN_SECS.min((t.expires_at - t.issued_at) / 4)
+    } else {
+        REFRESH_MARGIN_SECS
+    };
+    t.expires_at - now > margin
+}
+
+/// When a token response's access token expires: `expires_in`, else the JWT's own `exp`
+/// (some IdPs omit `expires_in`), else five minutes.
+pub fn expiry_of(access_token: &str, expires_in: Option<u64>) -> i64 {
+    let now = Timestamp::now().0;
+    if let Some(s) = expires_in {
+        return now + s as i64;
+    }
+    use base64::Engine;
+    access_token
+        .split('.')
+        .nth(1)
+        .and_then(|p| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p.trim_end_matches('='))
+                .ok()
+        })
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v["exp"].as_i64())
+        .filter(|exp| *exp > now)
+        .unwrap_or(now + 300)
+}
 
 /// A usable access token for `profile`: the stored one, or a refreshed one. Never starts a
 /// login: when nothing works the caller gets `AuthRequired` ("run `zt login`").
 pub async fn access_token(name: &str, profile: &Profile, http: &reqwest::Client) -> Result<String> {
+    token(name, profile, http, false).await
+}
+
+/// Like [`access_token`], but refresh even if the stored token looks fresh: the broker just
+/// refused it (clock skew, a rotated key at the IdP).
+pub async fn refreshed_token(
+    name: &str,
+    profile: &Profile,
+    http: &reqwest::Client,
+) -> Result<String> {
+    token(name, profile, http, true).await
+}
+
+async fn token(
+    name: &str,
+    profile: &Profile,
+    http: &reqwest::Client,
+    force: bool,
+) -> Result<String> {
     if let Some(w) = &profile.workload {
         return workload::token(http, profile, w).await;
     }
     let tokens = store::load(name, &profile.token_store)?
         .ok_or_else(|| Error::auth_required(format!("not logged in to {}", profile.broker)))?;
-    if tokens.expires_at - Timestamp::now().0 > REFRESH_MARGIN_SECS {
+    if !force && fresh_enough(&tokens) {
         return Ok(tokens.access_token);
     }
+    let seen = tokens.access_token.clone();
     // One refresher at a time: the others wait, then find the fresh token already stored.
     let _lock =
         fsutil::Flock::exclusive(&paths::state_dir()?.join(format!("refresh-{name}.lock")))?;
     let tokens = store::load(name, &profile.token_store)?
         .ok_or_else(|| Error::auth_required(format!("not logged in to {}", profile.broker)))?;
-    if tokens.expires_at - Timestamp::now().0 > REFRESH_MARGIN_SECS {
+    // Someone else refreshed while we waited for the lock.
+    if (!force && fresh_enough(&tokens)) || (force && tokens.access_token != seen) {
         return Ok(tokens.access_token);
     }
     let Some(refresh) = tokens.refresh_token.as_deref() else {
@@ -42,10 +96,11 @@ pub async fn access_token(name: &str, profile: &Profile, http: &reqwest::Client)
     };
     let fresh = refresh_tokens(http, profile, refresh).await?;
     let new = Tokens {
+        expires_at: expiry_of(&fresh.access_token, fresh.expires_in),
+        issued_at: Timestamp::now().0,
         access_token: fresh.access_token,
         refresh_token: fresh.refresh_token.or(tokens.refresh_token),
         id_token: fresh.id_token.or(tokens.id_token),
-        expires_at: Timestamp::now().0 + fresh.expires_in.unwrap_or(300) as i64,
     };
     store::save(name, &profile.token_store, &new)?;
     Ok(new.access_token)

@@ -25,6 +25,9 @@ pub struct Tokens {
     pub id_token: Option<String>,
     /// Unix seconds when the access token expires.
     pub expires_at: i64,
+    /// Unix seconds when it was obtained (0: unknown, from an older zt).
+    #[serde(default)]
+    pub issued_at: i64,
 }
 
 /// The keyring stores this platform offers, most preferred first.

@@ -81,11 +81,13 @@ pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
         poll_override,
     };
     let got = login.run(p).await?;
+    let expires_at = auth::expiry_of(&got.access_token, got.expires_in);
     let tokens = store::Tokens {
         access_token: got.access_token,
         refresh_token: got.refresh_token,
         id_token: got.id_token,
-        expires_at: Timestamp::now().0 + got.expires_in.unwrap_or(300) as i64,
+        expires_at,
+        issued_at: Timestamp::now().0,
     };
 
     // Store the new tokens first: when that fails the previous login still works. Then

@@ -12,8 +12,9 @@ pub async fn run(args: ReapArgs, ctx: &Ctx) -> Result<()> {
         return reaper::daemon(p).await;
     }
     let gone = reaper::sweep(p, args.dry_run)?;
+    let orphans = reaper::sweep_orphans(p, args.dry_run)?;
     if p.json {
-        p.json(&gone);
+        p.json(&serde_json::json!({ "removed": gone, "orphans": orphans }));
         return Ok(());
     }
     let verb = if args.dry_run {
@@ -21,8 +22,13 @@ pub async fn run(args: ReapArgs, ctx: &Ctx) -> Result<()> {
     } else {
         "removed"
     };
-    if gone.is_empty() {
+    if gone.is_empty() && orphans.is_empty() {
         p.note("Nothing has expired.");
+    }
+    for name in &orphans {
+        p.out(format!(
+            "{verb} expired kubeconfig entry {name} (in no ledger: brought back by another writer)"
+        ));
     }
     for e in gone {
         p.out(format!(

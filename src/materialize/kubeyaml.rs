@@ -130,6 +130,54 @@ fn grant_of<'y>(item: &'y Yaml, inner: &str) -> Option<&'y str> {
     Some(ext["extension"]["grant"].as_str().unwrap_or(""))
 }
 
+/// One entry carrying zt's marker, from any of the three lists.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Marked {
+    pub name: String,
+    pub grant: String,
+    /// The marker's `expires` (RFC 3339), as written.
+    pub expires: Option<String>,
+}
+
+/// Every name in clusters, contexts and users that carries zt's marker, once each — what
+/// the reaper compares with its ledger to find entries no ledger knows (brought back by a
+/// kubectl that read the file before zt's wipe and wrote it after).
+pub fn zt_marked(text: &str) -> Result<Vec<Marked>, EditError> {
+    let prep = prepare(text)?;
+    let Some(loaded) = layout::load(&prep.work)? else {
+        return Ok(Vec::new());
+    };
+    let tree = loaded.tree()?;
+    let mut out: Vec<Marked> = Vec::new();
+    for (list, inner) in LISTS {
+        for item in tree
+            .get(&key(list))
+            .and_then(Yaml::as_vec)
+            .into_iter()
+            .flatten()
+        {
+            let (Some(name), Some(grant)) = (item["name"].as_str(), grant_of(item, inner)) else {
+                continue;
+            };
+            if out.iter().any(|m| m.name == name) {
+                continue;
+            }
+            let ext = item[inner]["extensions"]
+                .as_vec()
+                .and_then(|v| v.iter().find(|e| e["name"].as_str() == Some(MARKER)));
+            let expires = ext
+                .and_then(|e| e["extension"]["expires"].as_str())
+                .map(String::from);
+            out.push(Marked {
+                name: name.to_string(),
+                grant: grant.to_string(),
+                expires,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Parse check only: Ok when apply and wipe can work on `text`.
 pub fn validate(text: &str) -> Result<(), EditError> {
     let prep = prepare(text)?;

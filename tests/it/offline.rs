@@ -223,6 +223,13 @@ fn reap_dry_run_lists_and_reap_removes() {
     let out = home.run(&["reap", "--dry-run"]);
     out.ok();
     assert!(
+        home.run(&["reap", "--dry-run", "--json"]).ok().json()["removed"]
+            .as_array()
+            .unwrap()
+            .len()
+            == 1
+    );
+    assert!(
         out.stdout
             .contains("would remove kubeconfig context zt-prod-k8s"),
         "{}",
@@ -280,4 +287,34 @@ fn a_grant_id_cannot_name_a_path() {
             out.stderr
         );
     }
+}
+
+#[test]
+fn entries_brought_back_by_another_writer_are_reaped_once_expired() {
+    // kubectl reads before it locks and writes back what it read: a wiped zt entry can come
+    // back with no ledger entry. `zt reap` removes it once its marker says it has expired.
+    let home = Home::new();
+    seed_grant(&home, "g5", Timestamp::now().0 - 5);
+    std::fs::remove_file(home.state().join("ledger.json")).unwrap();
+    let out = home.run(&["reap"]);
+    out.ok();
+    assert!(
+        out.stdout.contains("expired kubeconfig entry zt-prod-k8s"),
+        "{}",
+        out.stdout
+    );
+    let after = std::fs::read_to_string(home.kubeconfig()).unwrap();
+    assert!(!after.contains("zt-prod-k8s"), "{after}");
+    assert!(after.contains("name: staging") && after.contains("# the team's cluster"));
+
+    // Not yet expired: left alone (another state dir may own it).
+    let home = Home::new();
+    seed_grant(&home, "g6", Timestamp::now().0 + 600);
+    std::fs::remove_file(home.state().join("ledger.json")).unwrap();
+    home.run(&["reap"]).ok();
+    assert!(
+        std::fs::read_to_string(home.kubeconfig())
+            .unwrap()
+            .contains("zt-prod-k8s")
+    );
 }
