@@ -104,6 +104,8 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         audience: AUDIENCE.into(),
         broker_version: env!("CARGO_PKG_VERSION").into(),
     };
+    // The embedded demo policies; a broken build says so here instead of denying everything.
+    DemoPolicy::get().map_err(|e| Error::other(format!("demo policies: {e}")))?;
     let broker = Broker::new(
         store.clone(),
         catalog,
