@@ -121,6 +121,7 @@ pub async fn run(
             auto_login: args.auto_login.clone(),
             k8s: k8s.clone(),
             catalog: args.catalog.clone(),
+            policies: None,
         },
     )
     .await?;

@@ -15,7 +15,7 @@ use crate::broker::devidp::{DevIdp, DevIdpConfig, DevUser};
 use crate::broker::devk8s::{self, tls::Endpoint};
 use crate::broker::error::{Error, Result};
 use crate::broker::issuers::{Issuers, dev::DevIssuer};
-use crate::broker::policy::DemoPolicy;
+use crate::broker::policy::{CedarPolicy, DemoPolicy, Policy, ReloadablePolicy};
 use crate::broker::state::{AppState, Broker};
 use crate::broker::store::Store;
 
@@ -35,6 +35,10 @@ pub struct DevOptions {
     pub k8s: Endpoint,
     /// A catalog to serve instead of the demo one (`--catalog FILE`).
     pub catalog: Option<PathBuf>,
+    /// A directory of Cedar policies to decide with instead of the embedded demo ones (tests;
+    /// not a `zt-broker dev` flag yet). They are loaded and validated here, so a bad file
+    /// stops startup.
+    pub policies: Option<PathBuf>,
 }
 
 pub struct DevBroker {
@@ -104,16 +108,17 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         audience: AUDIENCE.into(),
         broker_version: env!("CARGO_PKG_VERSION").into(),
     };
-    // The embedded demo policies; a broken build says so here instead of denying everything.
-    DemoPolicy::get().map_err(|e| Error::other(format!("demo policies: {e}")))?;
-    let broker = Broker::new(
-        store.clone(),
-        catalog,
-        Box::new(DemoPolicy),
-        issuers,
-        verifier,
-        discovery,
-    );
+    let policy: Box<dyn Policy> = match &opts.policies {
+        // The embedded demo policies; a broken build says so here instead of denying all.
+        None => {
+            DemoPolicy::get().map_err(|e| Error::other(format!("demo policies: {e}")))?;
+            Box::new(DemoPolicy)
+        }
+        Some(dir) => Box::new(ReloadablePolicy::new(
+            CedarPolicy::load_dir(dir).map_err(|e| Error::other(format!("policies:\n{e}")))?,
+        )),
+    };
+    let broker = Broker::new(store.clone(), catalog, policy, issuers, verifier, discovery);
     let extra = Router::new().nest("/oidc", idp.clone().router());
     Ok(DevBroker {
         url: url.to_owned(),
