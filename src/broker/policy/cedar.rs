@@ -17,9 +17,8 @@
 //! `@outcome("cap")` permits, and never more than the catalog role's maximum. The ids reported
 //! are the deciding policies, then the caps that matched, in file order.
 
-use std::path::Path;
-
 use std::collections::HashMap;
+use std::path::Path;
 
 use cedar_policy::{
     AuthorizationError, Authorizer, PolicyId, PolicySet, ResourceConstraint, Schema,
