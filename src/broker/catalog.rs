@@ -24,6 +24,10 @@ pub struct Resource {
     pub description: String,
     pub default_role: String,
     pub max_ttl: Duration,
+    /// Where it lives (`prod`, `staging`…): policies cap and gate by it. Default `prod`.
+    pub environment: String,
+    /// `low`, `medium` or `high`, for policy. Default `high`.
+    pub sensitivity: String,
     pub roles: Vec<Role>,
     /// Issuer settings (cluster URL, region, host…), kind-specific.
     pub settings: toml::Table,
@@ -62,6 +66,11 @@ pub struct FileResource {
     description: String,
     default_role: String,
     max_ttl: String,
+    // Unset means the strictest reading: a resource nobody classified is treated as prod.
+    #[serde(default = "default_environment")]
+    environment: String,
+    #[serde(default = "default_sensitivity")]
+    sensitivity: String,
     #[serde(default)]
     requester_groups: Vec<String>,
     #[serde(default)]
@@ -89,6 +98,17 @@ struct FileRole {
     #[serde(default)]
     settings: toml::Table,
 }
+
+fn default_environment() -> String {
+    "prod".into()
+}
+
+fn default_sensitivity() -> String {
+    "high".into()
+}
+
+/// What `sensitivity` may be; policies compare against these strings.
+pub const SENSITIVITIES: &[&str] = &["low", "medium", "high"];
 
 fn ttl(s: &str, what: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(s).map_err(|e| format!("{what}: max_ttl {s:?}: {e}"))?;
@@ -123,6 +143,20 @@ impl Catalog {
                 ));
             }
             let max_ttl = ttl(&r.max_ttl, &r.name)?;
+            if !api::valid_name(&r.environment) {
+                return Err(format!(
+                    "catalog: {}: environment {:?} is not a valid name",
+                    r.name, r.environment
+                ));
+            }
+            if !SENSITIVITIES.contains(&r.sensitivity.as_str()) {
+                return Err(format!(
+                    "catalog: {}: sensitivity {:?} is not one of {}",
+                    r.name,
+                    r.sensitivity,
+                    SENSITIVITIES.join(", ")
+                ));
+            }
             let mut role_names = HashSet::new();
             let mut roles = Vec::new();
             for role in r.roles {
@@ -162,6 +196,8 @@ impl Catalog {
                 description: r.description,
                 default_role: r.default_role,
                 max_ttl,
+                environment: r.environment,
+                sensitivity: r.sensitivity,
                 roles,
                 settings: r.settings,
             });
@@ -234,13 +270,29 @@ mod tests {
                 "[[resource]]\nname = \"x\"\nkind = \"aws\"\ndefault_role = \"r\"\nmax_ttl = \"1h\"\n{extra}"
             )
         };
-        assert!(Catalog::parse(&base("[[resource.role]]\nname = \"r\"\n")).is_ok());
+        let c = Catalog::parse(&base("[[resource.role]]\nname = \"r\"\n")).unwrap();
+        let r = c.resource("x").unwrap();
+        assert_eq!(
+            (r.environment.as_str(), r.sensitivity.as_str()),
+            ("prod", "high")
+        );
+        let c = Catalog::parse(&base(
+            "environment = \"staging\"\nsensitivity = \"low\"\n[[resource.role]]\nname = \"r\"\n",
+        ))
+        .unwrap();
+        let r = c.resource("x").unwrap();
+        assert_eq!(
+            (r.environment.as_str(), r.sensitivity.as_str()),
+            ("staging", "low")
+        );
         for bad in [
             "[[resource.role]]\nname = \"other\"\n", // default role missing
             "[[resource.role]]\nname = \"r\"\nmax_ttl = \"2h\"\n", // longer than resource
             "[[resource.role]]\nname = \"r\"\nmax_ttl = \"soon\"\n", // not a duration
             "[[resource.role]]\nname = \"r/x\"\n",   // bad name
             "[[resource.role]]\nname = \"r\"\nsurprise = 1\n", // unknown key
+            "sensitivity = \"extreme\"\n[[resource.role]]\nname = \"r\"\n", // not a level
+            "environment = \"pr od\"\n[[resource.role]]\nname = \"r\"\n", // bad name
         ] {
             assert!(Catalog::parse(&base(bad)).is_err(), "{bad}");
         }

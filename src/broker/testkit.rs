@@ -74,6 +74,15 @@ impl TestBroker {
 
     /// Start on an existing data directory (a restart keeps the database and the IdP key).
     pub async fn start_in(dir: TempDir) -> Self {
+        Self::start_with(dir, None).await
+    }
+
+    /// Start deciding with the Cedar policies in `policies` instead of the demo ones.
+    pub async fn start_with_policies(policies: &std::path::Path) -> Self {
+        Self::start_with(tempfile::tempdir().unwrap(), Some(policies.to_owned())).await
+    }
+
+    async fn start_with(dir: TempDir, policies: Option<std::path::PathBuf>) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (k8s_listener, k8s) = devk8s::tls::bind([127, 0, 0, 1].into(), Some(dir.path()))
@@ -88,6 +97,7 @@ impl TestBroker {
                 k8s: k8s.clone(),
                 catalog: None,
                 external: None,
+                policies,
             },
         )
         .await

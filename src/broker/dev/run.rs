@@ -125,6 +125,7 @@ pub async fn run(
                 issuer: issuer.trim_end_matches('/').to_string(),
                 audience: args.audience.clone(),
             }),
+            policies: None,
         },
     )
     .await?;

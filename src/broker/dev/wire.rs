@@ -15,7 +15,7 @@ use crate::broker::devidp::{DevIdp, DevIdpConfig, DevUser};
 use crate::broker::devk8s::{self, tls::Endpoint};
 use crate::broker::error::{Error, Result};
 use crate::broker::issuers::{self, Issuer, Issuers, dev::DevIssuer};
-use crate::broker::policy::DemoPolicy;
+use crate::broker::policy::{CedarPolicy, DemoPolicy, Policy, ReloadablePolicy};
 use crate::broker::state::{AppState, Broker};
 use crate::broker::store::Store;
 
@@ -38,6 +38,10 @@ pub struct DevOptions {
     /// A real OpenID provider to trust beside the dev IdP, and to send `zt login` to
     /// (`--trust-issuer URL --audience AUD`).
     pub external: Option<ExternalIdp>,
+    /// A directory of Cedar policies to decide with instead of the embedded demo ones (tests;
+    /// not a `zt-broker dev` flag yet). They are loaded and validated here, so a bad file
+    /// stops startup.
+    pub policies: Option<PathBuf>,
 }
 
 /// A real OpenID provider the dev broker trusts: its keys come from its discovery document.
@@ -133,14 +137,17 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         audience: login_audience,
         broker_version: env!("CARGO_PKG_VERSION").into(),
     };
-    let broker = Broker::new(
-        store.clone(),
-        catalog,
-        Box::new(DemoPolicy),
-        issuers,
-        verifier,
-        discovery,
-    );
+    let policy: Box<dyn Policy> = match &opts.policies {
+        // The embedded demo policies; a broken build says so here instead of denying all.
+        None => {
+            DemoPolicy::get().map_err(|e| Error::other(format!("demo policies: {e}")))?;
+            Box::new(DemoPolicy)
+        }
+        Some(dir) => Box::new(ReloadablePolicy::new(
+            CedarPolicy::load_dir(dir).map_err(|e| Error::other(format!("policies:\n{e}")))?,
+        )),
+    };
+    let broker = Broker::new(store.clone(), catalog, policy, issuers, verifier, discovery);
     let extra = Router::new().nest("/oidc", idp.clone().router());
     Ok(DevBroker {
         url: url.to_owned(),

@@ -10,7 +10,7 @@ use crate::api::{self, CreateRequest, Outcome, Timestamp};
 use crate::broker::auth::Principal;
 use crate::broker::catalog::human_ttl;
 use crate::broker::crypto::{new_id, sha256_hex};
-use crate::broker::policy::PolicyInput;
+use crate::broker::policy::{Action, PolicyInput};
 use crate::broker::problem::ApiError;
 use crate::broker::state::AppState;
 use crate::broker::store::{AuditEntry, Record, StoreError};
@@ -135,8 +135,20 @@ pub async fn create(
     check_lengths(&body)?;
 
     let now = Timestamp::now();
-    let decision = b.policy.decide(&PolicyInput {
+    // Policy may treat a second grant on the same resource differently (e.g. no stacking).
+    let holds_grant = b
+        .store
+        .list_by_requester(&p.issuer, &p.sub)
+        .await?
+        .iter()
+        .any(|r| {
+            r.state().is_live()
+                && r.request.resource == res.name
+                && r.request.expires_at.is_some_and(|e| e > now)
+        });
+    let verdict = b.policy.decide(&PolicyInput {
         principal: &p,
+        action: Action::for_request(body.break_glass),
         resource: res,
         role,
         ttl_secs: body.ttl_secs,
@@ -144,8 +156,24 @@ pub async fn create(
         ticket: body.ticket.as_deref(),
         break_glass: body.break_glass,
         context: &body.context,
+        holds_grant,
         now,
     });
+    // Policy may cap the TTL below the catalog's role maximum (checked above).
+    if verdict.decision.outcome != Outcome::Deny && !verdict.allows_ttl(body.ttl_secs) {
+        return Err(ApiError::ttl_exceeded(format!(
+            "the longest {}/{} grant is {}{}",
+            res.name,
+            role.name,
+            human_ttl(verdict.max_ttl),
+            verdict
+                .max_ttl_by
+                .as_deref()
+                .map(|id| format!(" (policy {id})"))
+                .unwrap_or_default()
+        )));
+    }
+    let decision = verdict.decision;
     let (state, window) = match decision.outcome {
         Outcome::Grant => (
             api::State::Approved,

@@ -5,7 +5,7 @@ use axum::extract::State;
 
 use super::extract::Caller;
 use crate::api::{self, Outcome, Timestamp};
-use crate::broker::policy::PolicyInput;
+use crate::broker::policy::{Action, PolicyInput};
 use crate::broker::state::AppState;
 
 /// Discovery: where to log in. No authentication.
@@ -35,17 +35,22 @@ pub async fn catalog(State(s): State<AppState>, Caller(p): Caller) -> Json<api::
             .roles
             .iter()
             .filter_map(|role| {
-                let d = b.policy.decide(&PolicyInput {
-                    principal: &p,
-                    resource: res,
-                    role,
-                    ttl_secs: role.max_ttl.as_secs(),
-                    reason: None,
-                    ticket: None,
-                    break_glass: false,
-                    context: &ctx,
-                    now,
-                });
+                let d = b
+                    .policy
+                    .decide(&PolicyInput {
+                        principal: &p,
+                        action: Action::Request,
+                        resource: res,
+                        role,
+                        ttl_secs: role.max_ttl.as_secs(),
+                        reason: None,
+                        ticket: None,
+                        break_glass: false,
+                        context: &ctx,
+                        holds_grant: false,
+                        now,
+                    })
+                    .decision;
                 (d.outcome != Outcome::Deny).then(|| api::RoleInfo {
                     name: role.name.clone(),
                     auto_approve: d.outcome == Outcome::Grant,
