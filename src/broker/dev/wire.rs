@@ -15,7 +15,7 @@ use crate::broker::devidp::{DevIdp, DevIdpConfig, DevUser};
 use crate::broker::devk8s::{self, tls::Endpoint};
 use crate::broker::error::{Error, Result};
 use crate::broker::issuers::{self, Issuer, Issuers, dev::DevIssuer};
-use crate::broker::policy::{CedarPolicy, DemoPolicy, Policy, ReloadablePolicy};
+use crate::broker::policy::{self, CedarPolicy, Policy, ReloadablePolicy};
 use crate::broker::state::{AppState, Broker};
 use crate::broker::store::Store;
 
@@ -138,11 +138,11 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         broker_version: env!("CARGO_PKG_VERSION").into(),
     };
     let policy: Box<dyn Policy> = match &opts.policies {
-        // The embedded demo policies; a broken build says so here instead of denying all.
-        None => {
-            DemoPolicy::get().map_err(|e| Error::other(format!("demo policies: {e}")))?;
-            Box::new(DemoPolicy)
-        }
+        // The catalog's own group rules, as Cedar policies (the demo catalog's or --catalog's).
+        None => Box::new(
+            policy::catalog::policy(&catalog)
+                .map_err(|e| Error::other(format!("catalog policies:\n{e}")))?,
+        ),
         Some(dir) => Box::new(ReloadablePolicy::new(
             CedarPolicy::load_dir(dir).map_err(|e| Error::other(format!("policies:\n{e}")))?,
         )),

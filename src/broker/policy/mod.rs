@@ -15,6 +15,7 @@ use crate::api::{ClientContext, Decision, Outcome, Timestamp};
 use crate::broker::auth::Principal;
 use crate::broker::catalog::{Resource, Role};
 
+pub mod catalog;
 pub mod cedar;
 pub mod load;
 pub mod reload;

@@ -248,7 +248,10 @@ mod tests {
         assert_eq!(b["requester"], "alice@example.com");
         assert_eq!(b["kind"], "kubernetes");
         assert_eq!(b["decision"]["outcome"], "grant");
-        assert_eq!(b["decision"]["policy_ids"], json!(["demo/auto-view"]));
+        assert_eq!(
+            b["decision"]["policy_ids"],
+            json!(["catalog/prod-k8s/auto-view"])
+        );
         let nb = crate::api::Timestamp::parse_rfc3339(b["not_before"].as_str().unwrap()).unwrap();
         let exp = crate::api::Timestamp::parse_rfc3339(b["expires_at"].as_str().unwrap()).unwrap();
         assert_eq!(exp.0 - nb.0, 3600);
@@ -289,7 +292,7 @@ mod tests {
         );
         assert_eq!(
             d.body["decision"]["policy_ids"],
-            json!(["demo/not-eligible"])
+            json!(["catalog/prod-k8s/not-eligible-view"])
         );
         assert!(
             d.body["decision"]["reason"]

@@ -28,7 +28,7 @@ use crate::broker::config::{Config, StoreUrl, TlsFiles};
 use crate::broker::devk8s::tls::{TlsListener, rustls_config};
 use crate::broker::error::{Error, Result};
 use crate::broker::issuers::{Issuer, Issuers, dev::DevIssuer};
-use crate::broker::policy::DemoPolicy;
+use crate::broker::policy;
 use crate::broker::state::{AppState, Broker};
 use crate::broker::store::Store;
 use crate::broker::{reaper, server};
@@ -192,7 +192,10 @@ pub async fn wire(cfg: &Config) -> Result<AppState> {
     let broker = Broker::with_admin_groups(
         store,
         cfg.catalog.clone(),
-        Box::new(DemoPolicy),
+        Box::new(
+            policy::catalog::policy(&cfg.catalog)
+                .map_err(|e| Error::other(format!("catalog policies:\n{e}")))?,
+        ),
         issuers,
         verifier,
         discovery,

@@ -118,9 +118,20 @@ fn settings_are_read_and_checked() {
     .expect("full settings");
     assert_eq!(full.max_session_secs, 43_200);
     assert!(!full.session_tags && full.source_identity);
+    // Compacted JSON (key order is serde_json's, which depends on its features): compare values.
+    let policy: serde_json::Value =
+        serde_json::from_str(full.session_policy.as_deref().unwrap()).unwrap();
     assert_eq!(
-        full.session_policy.as_deref(),
-        Some(r#"{"Statement":[],"Version":"2012-10-17"}"#)
+        policy,
+        serde_json::json!({"Statement": [], "Version": "2012-10-17"})
+    );
+    assert!(
+        !full
+            .session_policy
+            .as_deref()
+            .unwrap()
+            .contains(['\n', ' ']),
+        "compacted"
     );
 
     for (bad, needle) in [
