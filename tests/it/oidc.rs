@@ -46,6 +46,15 @@ fn now() -> i64 {
 }
 
 /// Sleep until the unix time `t` (bounded: never more than `max`).
+/// zt's refresh margin for a stored token: a quarter of its life, at most 60 s.
+fn margin(t: &serde_json::Value) -> i64 {
+    let (exp, iat) = (
+        t["expires_at"].as_i64().unwrap(),
+        t["issued_at"].as_i64().unwrap_or(0),
+    );
+    if iat > 0 { 60.min((exp - iat) / 4) } else { 60 }
+}
+
 fn sleep_until(t: i64, max: Duration) {
     let wait = Duration::from_secs(t.saturating_sub(now()).max(0) as u64);
     assert!(wait <= max, "would wait {wait:?}");
@@ -231,9 +240,9 @@ fn the_provider_mints_rs256_jwts_only_for_a_named_resource() {
 
 #[test]
 fn login_on_the_providers_pages_refresh_and_revocation() {
-    // Access tokens live 64 s; zt refreshes when less than 60 s are left, so the refresh comes
-    // ~4 s after each login or refresh.
-    let Some(idp) = Provider::start(&[("ZT_OIDC_ACCESS_TTL", "64")]) else {
+    // Access tokens live 20 s; zt refreshes when less than a quarter of a token's life (at
+    // most 60 s) is left — here 5 s — so the refresh comes ~15 s after each login or refresh.
+    let Some(idp) = Provider::start(&[("ZT_OIDC_ACCESS_TTL", "20")]) else {
         return;
     };
     let broker = external_broker(&idp.issuer, AUDIENCE);
@@ -289,13 +298,13 @@ fn login_on_the_providers_pages_refresh_and_revocation() {
         assert_eq!(
             stored_tokens(&home, "default")["access_token"],
             t1["access_token"],
-            "no refresh while the token has more than a minute left"
+            "no refresh while the token has more than its margin left"
         );
     }
 
     // 3. Less than a minute left: the next call refreshes silently.
     let t1_exp = t1["expires_at"].as_i64().unwrap();
-    sleep_until(t1_exp - 59, Duration::from_secs(10));
+    sleep_until(t1_exp - margin(&t1) + 1, Duration::from_secs(20));
     zt(&home, &["whoami"], &env).ok();
     let t2 = stored_tokens(&home, "default");
     assert_ne!(t2["access_token"], t1["access_token"], "a new access token");
@@ -362,8 +371,8 @@ fn login_on_the_providers_pages_refresh_and_revocation() {
     //    kubectl helper and whoami say "log in again" — one line for kubectl — and never
     //    open a browser.
     sleep_until(
-        t2["expires_at"].as_i64().unwrap() - 59,
-        Duration::from_secs(10),
+        t2["expires_at"].as_i64().unwrap() - margin(&t2) + 1,
+        Duration::from_secs(20),
     );
     std::fs::remove_file(creds_cache(&home, &grant)).unwrap();
     let out = zt(&home, &["credential", "kube", &grant], &env);
