@@ -47,6 +47,13 @@ pub fn store(grant: &str, cached: &Cached) -> Result<()> {
     fsutil::atomic_write(&p, &bytes, 0o600)
 }
 
+/// Held while one process fetches `grant`'s credential from the broker.
+pub fn fetch_lock(grant: &str) -> Result<crate::fsutil::Flock> {
+    let p = path(grant)?.with_extension("lock");
+    crate::fsutil::Flock::exclusive(&p)
+}
+
 pub fn remove(grant: &str) -> Result<()> {
+    let _ = fsutil::remove_file(&path(grant)?.with_extension("lock"));
     fsutil::remove_file(&path(grant)?)
 }

@@ -24,10 +24,19 @@ pub(crate) async fn live(grant: &str, ctx: &Ctx) -> Result<Cached> {
         return Err(Error::usage(format!("{grant:?} is not a grant id"))
             .with_hint("see `zt status` for your grants"));
     }
-    match credcache::load(grant) {
-        Some(c) if c.credential.expires_at().secs_from_now() > REFRESH_MARGIN_SECS => Ok(c),
-        _ => fetch(grant, ctx).await,
+    let usable = |c: Option<Cached>| {
+        c.filter(|c| c.credential.expires_at().secs_from_now() > REFRESH_MARGIN_SECS)
+    };
+    if let Some(c) = usable(credcache::load(grant)) {
+        return Ok(c);
     }
+    // kubectl and the SDKs start several helpers at once: one asks the broker, the others wait
+    // for it and then find its answer in the cache.
+    let _one_at_a_time = credcache::fetch_lock(grant)?;
+    if let Some(c) = usable(credcache::load(grant)) {
+        return Ok(c);
+    }
+    fetch(grant, ctx).await
 }
 
 pub async fn kube(args: CredentialArgs, ctx: &Ctx) -> Result<()> {
