@@ -11,6 +11,8 @@ mod concurrency;
 #[cfg(feature = "broker")]
 mod consumers;
 #[cfg(feature = "broker")]
+mod issuers;
+#[cfg(feature = "broker")]
 mod journey;
 #[cfg(feature = "broker")]
 mod keyring;

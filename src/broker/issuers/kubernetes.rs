@@ -38,8 +38,10 @@
 //! binding was refused is not left behind); a revoke treats 404 as done and fails otherwise,
 //! so the reaper retries it.
 
-#[cfg(test)]
-mod fake;
+/// The fake API server of the issuer's tests, public under the `test-fakes` feature for the
+/// integration tests (`tests/it/issuers.rs`).
+#[cfg(any(test, feature = "test-fakes"))]
+pub mod fake;
 #[cfg(test)]
 mod tests;
 

@@ -13,9 +13,16 @@ pub struct Broker {
 
 impl Broker {
     pub fn start(extra: &[&str]) -> Broker {
+        Broker::start_with_env(extra, &[])
+    }
+
+    /// [`Broker::start`] with variables added to the broker's sealed environment (a real
+    /// issuer's own credentials, an admin URL named by `admin_url_env`).
+    pub fn start_with_env(extra: &[&str], env: &[(&str, &str)]) -> Broker {
         let home = Home::new();
         let mut cmd = home.cmd(env!("CARGO_BIN_EXE_zt-broker"));
-        cmd.args(["dev", "--port", "0"])
+        cmd.envs(env.iter().copied())
+            .args(["dev", "--port", "0"])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
