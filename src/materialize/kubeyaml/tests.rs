@@ -191,3 +191,16 @@ fn round_trip(label: &str, orig: &str, use_context: bool) -> String {
     }
     out
 }
+
+#[test]
+fn a_user_comment_indented_under_an_emptied_list_survives() {
+    // Found by the property tests: the comment after `clusters: null` sat below zt's item
+    // once applied, and the wipe took it along.
+    let original = "  #\n\n  contexts: null # none\n  clusters: null # none\n   # plain\n  apiVersion: v1\n #\n  kind: \"Config\"\n  preferences: {}\n# - name: commented-out\n  users:  # list\n  - name: x0\n    user:\n      args:\n      - a\n      - \"b: c\"\n  # ünïcødé ☸ — 🚀\n";
+    let args: Vec<String> = vec!["credential".into(), "kube".into(), "g".into()];
+    let (applied, undo) = apply(original, &entry(&args, "g"), true).unwrap();
+    match wipe(&applied, NAME, &undo).unwrap() {
+        Wiped::Text(t) => assert_eq!(t, original),
+        Wiped::RemoveFile => panic!("the file had content"),
+    }
+}

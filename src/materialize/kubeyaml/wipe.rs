@@ -65,7 +65,7 @@ pub fn wipe_many(text: &str, entries: &[(&str, &KubeUndo)]) -> Result<Wiped, Edi
                             ),
                         ));
                     }
-                    edits.push(edit(pos.span.clone(), "", 0));
+                    edits.push(edit(own_lines(lines, &pos.span), "", 0));
                 }
                 match ours.iter().filter(|o| **o).count() {
                     0 => continue,
@@ -143,4 +143,19 @@ fn bare_skeleton(tree: &Hash, is_name: &dyn Fn(&str) -> bool) -> bool {
         Some(CURRENT) => v.is_null() || v.as_str().is_some_and(|s| s.is_empty() || is_name(s)),
         _ => false,
     })
+}
+
+/// The lines of a zt entry that are zt's: zt writes no comments or blank lines inside its
+/// entries, so any that trail its last content line (a user's comment indented under the end
+/// of the list, say) belong to the user and stay.
+fn own_lines(lines: &super::lines::Lines, span: &std::ops::Range<usize>) -> std::ops::Range<usize> {
+    if span.is_empty() {
+        return span.clone();
+    }
+    let first = lines.line_of(span.start);
+    let mut last = lines.line_of(span.end - 1);
+    while last > first && lines.first(last).is_none_or(|(_, c)| c == '#') {
+        last -= 1;
+    }
+    span.start..lines.end(last).min(span.end)
 }
