@@ -18,12 +18,12 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
         return Ok(());
     }
     p.out(format!(
-        "{:<14} {:<20} {:<22} {:>8}  {}",
+        "{:<17} {:<20} {:<22} {:>8}  {}",
         "ID", "REQUESTER", "RESOURCE/ROLE", "TTL", "REASON"
     ));
     for r in &list.requests {
         p.out(format!(
-            "{:<14} {:<20} {:<22} {:>8}  {}{}",
+            "{:<17} {:<20} {:<22} {:>8}  {}{}",
             r.id,
             r.requester,
             format!("{}/{}", r.resource, r.role),

@@ -70,12 +70,12 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
         return Ok(());
     }
     p.out(format!(
-        "{:<14} {:<22} {:<9} {:>9}  {}",
+        "{:<17} {:<22} {:<9} {:>9}  {}",
         "ID", "RESOURCE/ROLE", "STATE", "LEFT", "ON THIS MACHINE"
     ));
     for r in rows {
         p.out(format!(
-            "{:<14} {:<22} {:<9} {:>9}  {}",
+            "{:<17} {:<22} {:<9} {:>9}  {}",
             r.id,
             format!("{}/{}", r.resource, r.role),
             r.state,
