@@ -123,12 +123,24 @@ pub fn ensure_live(rec: &Record, now: Timestamp) -> Result<(), ApiError> {
 
 /// The grant's credential: the stored one while it is valid, else minted now through the
 /// resource's issuer. The grant becomes `active` only after the issuer succeeded.
+/// A credential that ends before its grant does (an STS session shorter than the grant) is
+/// minted afresh in its last minutes, so a client that asks then gets one that keeps working.
+const REMINT_MARGIN_SECS: i64 = 300;
+
+fn ends_before_grant(c: &Credential, rec: &crate::broker::store::Record) -> bool {
+    rec.request
+        .expires_at
+        .is_some_and(|end| c.expires_at() < end)
+}
+
 pub async fn credential(b: &Broker, id: &str, actor: &str) -> Result<Credential, ApiError> {
     let _minting = b.mint_locks.lock(id).await;
     let rec = b.store.get(id).await?;
     let now = Timestamp::now();
     ensure_live(&rec, now)?;
-    if let Some(c) = b.store.live_credential(id, now).await? {
+    if let Some(c) = b.store.live_credential(id, now).await?
+        && !(ends_before_grant(&c, &rec) && c.expires_at().0 - now.0 < REMINT_MARGIN_SECS)
+    {
         return Ok(c);
     }
     let r = &rec.request;
@@ -322,6 +334,63 @@ mod tests {
             revoke_failures_left: AtomicUsize::new(revoke_failures),
             revokes: AtomicUsize::new(0),
         })
+    }
+
+    /// Mints credentials that end a minute from now, well before the grant (an STS session
+    /// shorter than its grant), counting the mints.
+    struct Short {
+        issues: AtomicUsize,
+    }
+
+    impl Issuer for Short {
+        fn issue<'a>(&'a self, _g: &'a Grant) -> IssueFuture<'a, Credential> {
+            Box::pin(async move {
+                let n = self.issues.fetch_add(1, Ordering::SeqCst);
+                Ok(Credential::Postgres {
+                    host: "h".into(),
+                    port: 1,
+                    dbname: "d".into(),
+                    user: format!("u{n}"),
+                    password: "p".into(),
+                    sslmode: "prefer".into(),
+                    expires_at: Timestamp::now().add_secs(60),
+                })
+            })
+        }
+
+        fn revoke<'a>(&'a self, _g: &'a Grant) -> IssueFuture<'a, ()> {
+            Box::pin(async { Ok(()) })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_credential_ending_before_its_grant_is_minted_afresh_near_its_end() {
+        let (_dir, b) = broker(Arc::new(Flaky {
+            issue_fails: false,
+            overshoot: false,
+            revoke_failures_left: AtomicUsize::new(0),
+            revokes: AtomicUsize::new(0),
+        }))
+        .await;
+        let short = Arc::new(Short {
+            issues: AtomicUsize::new(0),
+        });
+        let mut issuers = Issuers::default();
+        issuers.insert("prod-db", short.clone());
+        let b = Broker::new(
+            b.store.clone(),
+            Catalog::demo().unwrap(),
+            Box::new(DemoPolicy),
+            issuers,
+            Verifier::new(vec![], reqwest::Client::new()),
+            b.discovery.clone(),
+        );
+        approved_grant(&b, "g1").await;
+        let first = credential(&b, "g1", "alice").await.unwrap();
+        // One minute left of a ten-minute grant: inside the margin, so a fresh one.
+        let second = credential(&b, "g1", "alice").await.unwrap();
+        assert_eq!(short.issues.load(Ordering::SeqCst), 2);
+        assert_ne!(first, second);
     }
 
     #[tokio::test]

@@ -147,7 +147,15 @@ fn a_ci_token_is_exchanged_when_the_idp_offers_token_exchange() {
     use crate::common::tinyhttp::{Reply, TinyServer};
     let broker = Broker::start(&["--auto-login", "alice"]);
     let human = Home::new();
-    human.run(&["login", "--broker", &broker.url, "--insecure-storage", "--no-browser"]).ok();
+    human
+        .run(&[
+            "login",
+            "--broker",
+            &broker.url,
+            "--insecure-storage",
+            "--no-browser",
+        ])
+        .ok();
     let broker_token = token_of(&human);
     let answer = serde_json::json!({"access_token": broker_token, "token_type": "Bearer", "expires_in": 300}).to_string();
     let idp = TinyServer::start(move |base, path| match path {
@@ -164,16 +172,35 @@ fn a_ci_token_is_exchanged_when_the_idp_offers_token_exchange() {
     });
     let ci = Home::new();
     let out = ci
-        .zt(&["login", "--broker", &broker.url, "--issuer", &idp.url, "--oidc-token-env", "CI_JOB_JWT", "--json"])
+        .zt(&[
+            "login",
+            "--broker",
+            &broker.url,
+            "--issuer",
+            &idp.url,
+            "--oidc-token-env",
+            "CI_JOB_JWT",
+            "--json",
+        ])
         .env("CI_JOB_JWT", "platform.jwt.from-ci")
         .output()
         .unwrap();
     let out = crate::common::Out::from(out);
     let v = out.ok().json();
-    assert_eq!(v["workload"]["exchange"], true, "the IdP offers token exchange");
-    assert_eq!(v["me"]["sub"], "alice", "the broker saw the exchanged token, not the platform's");
+    assert_eq!(
+        v["workload"]["exchange"], true,
+        "the IdP offers token exchange"
+    );
+    assert_eq!(
+        v["me"]["sub"], "alice",
+        "the broker saw the exchanged token, not the platform's"
+    );
     drop(idp);
     // Without the IdP the exchange fails: the not-logged-in code, not a crash.
-    let out = ci.zt(&["whoami"]).env("CI_JOB_JWT", "platform.jwt.from-ci").output().unwrap();
+    let out = ci
+        .zt(&["whoami"])
+        .env("CI_JOB_JWT", "platform.jwt.from-ci")
+        .output()
+        .unwrap();
     assert_ne!(crate::common::Out::from(out).code, 0);
 }
