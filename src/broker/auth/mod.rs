@@ -132,7 +132,16 @@ impl std::error::Error for AuthError {}
 pub struct Verifier {
     issuers: Vec<Arc<IssuerState>>,
     http: reqwest::Client,
+    /// Tokens already verified: SHA-256 of the token → who it names, until when. A client
+    /// sends the same access token on every call for minutes; checking its signature once is
+    /// enough. Entries last at most [`VERIFIED_FOR_SECS`] and never past the token's `exp`.
+    verified: std::sync::Mutex<std::collections::HashMap<[u8; 32], (Principal, i64)>>,
 }
+
+/// How long a verified token is believed without checking its signature again.
+const VERIFIED_FOR_SECS: i64 = 60;
+/// The verified-token cache is emptied of expired entries (and, if still full, cleared) here.
+const VERIFIED_MAX: usize = 10_000;
 
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -157,7 +166,11 @@ impl Verifier {
                 })
             })
             .collect();
-        Self { issuers, http }
+        Self {
+            issuers,
+            http,
+            verified: Default::default(),
+        }
     }
 
     /// Checks a bearer token (without the `Bearer ` prefix) and says whom it names.
@@ -168,6 +181,31 @@ impl Verifier {
         if token.is_empty() {
             return Err(AuthError::new("empty token"));
         }
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
+        let mut id = [0u8; 32];
+        id.copy_from_slice(digest.as_ref());
+        let now = crate::api::Timestamp::now().0;
+        if let Ok(cache) = self.verified.lock()
+            && let Some((p, until)) = cache.get(&id)
+            && *until > now
+        {
+            return Ok(p.clone());
+        }
+        let (principal, exp) = self.verify_signed(token).await?;
+        if let Ok(mut cache) = self.verified.lock() {
+            if cache.len() >= VERIFIED_MAX {
+                cache.retain(|_, (_, until)| *until > now);
+                if cache.len() >= VERIFIED_MAX {
+                    cache.clear();
+                }
+            }
+            cache.insert(id, (principal.clone(), exp.min(now + VERIFIED_FOR_SECS)));
+        }
+        Ok(principal)
+    }
+
+    /// The full check: header, issuer, key, signature, claims. Also returns `exp`.
+    async fn verify_signed(&self, token: &str) -> Result<(Principal, i64), AuthError> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| AuthError::new("malformed token (header)"))?;
         if header.alg.family() == AlgorithmFamily::Hmac {
@@ -191,7 +229,9 @@ impl Verifier {
         }
         let data = jsonwebtoken::decode::<Map<String, Value>>(token, &key.key, &key.validation)
             .map_err(|e| map_jwt_error(e.kind()))?;
-        principal_from_claims(&data.claims, &issuer.cfg)
+        // `exp` is required by the validation, so it is there and numeric.
+        let exp = data.claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
+        Ok((principal_from_claims(&data.claims, &issuer.cfg)?, exp))
     }
 
     /// The trusted issuer named by the token's `iss`, read before the signature is checked

@@ -138,3 +138,26 @@ async fn garbage_never_panics() {
     let msg = refused(&v, &sign(&k, &big)).await;
     assert!(msg.contains("too large"), "{msg}");
 }
+
+#[tokio::test]
+async fn a_cached_verification_still_ends_at_the_tokens_expiry() {
+    // The verified-token cache must never make a token live longer than its `exp` (+ leeway
+    // is the validator's business, not the cache's).
+    let idp = crate::broker::devidp::DevIdp::new(crate::broker::devidp::DevIdpConfig {
+        access_ttl: std::time::Duration::from_secs(2),
+        ..Default::default()
+    })
+    .unwrap();
+    let token = idp.mint_access_token("alice").unwrap();
+    let mut ti = crate::broker::auth::TrustedIssuer::new(
+        crate::broker::devidp::DevIdpConfig::default().issuer,
+        crate::broker::devidp::DevIdpConfig::default().audience,
+        crate::broker::auth::JwksSource::Static(idp.jwks()),
+    );
+    ti.leeway_secs = 0;
+    let v = crate::broker::auth::Verifier::new(vec![ti], reqwest::Client::new());
+    assert!(v.verify(&token).await.is_ok());
+    assert!(v.verify(&token).await.is_ok(), "cached");
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    assert!(v.verify(&token).await.is_err(), "expired, cache or not");
+}
