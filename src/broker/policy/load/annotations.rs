@@ -1,0 +1,141 @@
+//! zt's reading of a policy's annotations (see the module doc of `load`): which are known,
+//! which each effect and outcome needs, and the policy's [`Meta`] built from them.
+
+use std::time::Duration;
+
+use cedar_policy::Effect;
+
+use super::problem::{Site, line_col};
+use super::{Kind, Meta, Problem};
+
+const KNOWN: &[&str] = &[
+    "id",
+    "outcome",
+    "approvers",
+    "max_ttl",
+    "reason",
+    "description",
+];
+
+pub(super) fn read_meta(
+    p: &cedar_policy::Policy,
+    at: &Site<'_>,
+    order: usize,
+) -> Result<Meta, Problem> {
+    for (k, _) in p.annotations() {
+        if !KNOWN.contains(&k) {
+            return Err(at.problem(
+                Some(k),
+                format!(
+                    "unknown annotation @{k} (known: {})",
+                    KNOWN
+                        .iter()
+                        .map(|k| format!("@{k}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    }
+    let id = match p.annotation("id").map(str::trim) {
+        Some(id) if !id.is_empty() => id.to_owned(),
+        _ => return Err(at.problem(None, "every policy needs an @id(\"…\")".into())),
+    };
+    let named = |msg: String| format!("policy {id:?}: {msg}");
+    let text = |k: &str| p.annotation(k).map(str::trim).filter(|v| !v.is_empty());
+    let reason = text("reason").map(str::to_owned);
+    let max_ttl = match text("max_ttl") {
+        None => None,
+        Some(v) => Some(parse_ttl(v).map_err(|e| at.problem(Some("max_ttl"), named(e)))?),
+    };
+    let approvers: Vec<String> = text("approvers")
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|g| !g.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let kind = if p.effect() == Effect::Forbid {
+        for k in ["outcome", "approvers", "max_ttl"] {
+            if p.annotation(k).is_some() {
+                return Err(at.problem(
+                    Some(k),
+                    named(format!("@{k} belongs on a permit, not a forbid")),
+                ));
+            }
+        }
+        if reason.is_none() {
+            return Err(at.problem(
+                None,
+                named("a forbid needs a @reason(\"…\") to tell the requester why".into()),
+            ));
+        }
+        Kind::Forbid
+    } else {
+        let kind = match text("outcome") {
+            Some("grant") => Kind::Grant,
+            Some("approval") => Kind::Approval,
+            Some("cap") => Kind::Cap,
+            Some(other) => {
+                return Err(at.problem(
+                    Some("outcome"),
+                    named(format!(
+                        "@outcome({other:?}) is not one of \"grant\", \"approval\", \"cap\""
+                    )),
+                ));
+            }
+            None => {
+                return Err(at.problem(
+                    None,
+                    named(
+                        "a permit needs @outcome(\"grant\"), @outcome(\"approval\") or @outcome(\"cap\")"
+                            .into(),
+                    ),
+                ));
+            }
+        };
+        match kind {
+            Kind::Approval if approvers.is_empty() => {
+                return Err(at.problem(
+                    Some("outcome"),
+                    named("@outcome(\"approval\") needs @approvers(\"group, …\")".into()),
+                ));
+            }
+            Kind::Grant | Kind::Cap if p.annotation("approvers").is_some() => {
+                return Err(at.problem(
+                    Some("approvers"),
+                    named("@approvers only goes with @outcome(\"approval\")".into()),
+                ));
+            }
+            Kind::Cap if max_ttl.is_none() => {
+                return Err(at.problem(
+                    Some("outcome"),
+                    named("@outcome(\"cap\") needs @max_ttl(\"…\")".into()),
+                ));
+            }
+            _ => {}
+        }
+        kind
+    };
+    Ok(Meta {
+        id,
+        order,
+        file: at.file.into(),
+        line: line_col(at.text, at.start).0,
+        kind,
+        max_ttl,
+        approvers,
+        reason,
+    })
+}
+
+/// `30m`, `4h`, `90s`: whole seconds, at least one.
+fn parse_ttl(v: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(v).map_err(|e| format!("@max_ttl({v:?}): {e}"))?;
+    if d.as_secs() == 0 {
+        return Err(format!("@max_ttl({v:?}) must be at least 1s"));
+    }
+    Ok(Duration::from_secs(d.as_secs()))
+}
