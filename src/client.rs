@@ -48,24 +48,15 @@ impl BrokerClient {
     }
 
     pub async fn discovery(&self) -> Result<api::Discovery> {
-        self.call(
-            reqwest::Method::GET,
-            "/.well-known/zt",
-            None::<&()>,
-            None,
-            None,
-        )
-        .await
+        self.get("/.well-known/zt").await
     }
 
     pub async fn me(&self) -> Result<api::Me> {
-        self.call(reqwest::Method::GET, "/v1/me", None::<&()>, None, None)
-            .await
+        self.get("/v1/me").await
     }
 
     pub async fn catalog(&self) -> Result<api::Catalog> {
-        self.call(reqwest::Method::GET, "/v1/catalog", None::<&()>, None, None)
-            .await
+        self.get("/v1/catalog").await
     }
 
     pub async fn create_request(
@@ -113,14 +104,7 @@ impl BrokerClient {
     }
 
     pub async fn list_requests(&self, query: &str) -> Result<api::RequestList> {
-        self.call(
-            reqwest::Method::GET,
-            &format!("/v1/requests?{query}"),
-            None::<&()>,
-            None,
-            None,
-        )
-        .await
+        self.get(&format!("/v1/requests?{query}")).await
     }
 
     pub async fn decide(
@@ -130,14 +114,8 @@ impl BrokerClient {
         comment: Option<String>,
     ) -> Result<api::Request> {
         let body = api::Comment { comment };
-        self.call(
-            reqwest::Method::POST,
-            &format!("/v1/requests/{}/{verb}", enc(id)),
-            Some(&body),
-            None,
-            None,
-        )
-        .await
+        self.post(&format!("/v1/requests/{}/{verb}", enc(id)), &body)
+            .await
     }
 
     pub async fn withdraw(&self, id: &str) -> Result<api::Request> {
@@ -152,26 +130,26 @@ impl BrokerClient {
     }
 
     pub async fn revoke(&self, id: &str) -> Result<api::Request> {
-        let body = api::Comment::default();
-        self.call(
-            reqwest::Method::POST,
+        self.post(
             &format!("/v1/grants/{}/revoke", enc(id)),
-            Some(&body),
-            None,
-            None,
+            &api::Comment::default(),
         )
         .await
     }
 
     pub async fn credentials(&self, id: &str) -> Result<api::Credential> {
-        self.call(
-            reqwest::Method::POST,
-            &format!("/v1/grants/{}/credentials", enc(id)),
-            Some(&()),
-            None,
-            None,
-        )
-        .await
+        self.post(&format!("/v1/grants/{}/credentials", enc(id)), &())
+            .await
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        self.call(reqwest::Method::GET, path, None::<&()>, None, None)
+            .await
+    }
+
+    async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T> {
+        self.call(reqwest::Method::POST, path, Some(body), None, None)
+            .await
     }
 
     /// One API call; a 401 for a token zt believed fresh gets one forced refresh and a retry

@@ -39,6 +39,24 @@ pub fn send_error(what: &str, url: &str, e: reqwest::Error) -> Error {
     ))
 }
 
+/// POST a form to the identity provider (device authorization, token endpoint): its HTTP
+/// status and (capped) body, with connection failures already phrased for people.
+pub async fn post_form(
+    http: &reqwest::Client,
+    url: &str,
+    form: &[(&str, &str)],
+) -> Result<(u16, Vec<u8>)> {
+    const WHAT: &str = "identity provider";
+    let resp = http
+        .post(url)
+        .form(form)
+        .send()
+        .await
+        .map_err(|e| send_error(WHAT, url, e))?;
+    let status = resp.status().as_u16();
+    Ok((status, body(WHAT, url, resp).await?))
+}
+
 /// Read a response body, at most [`MAX_BODY`] bytes.
 pub async fn body(what: &str, url: &str, mut resp: reqwest::Response) -> Result<Vec<u8>> {
     if resp.content_length().is_some_and(|n| n as usize > MAX_BODY) {

@@ -115,15 +115,7 @@ impl DeviceLogin<'_> {
         if let Some(r) = resource_indicator(self.audience) {
             form.push(("resource", r));
         }
-        let resp = self
-            .http
-            .post(endpoint)
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| http::send_error("identity provider", endpoint, e))?;
-        let status = resp.status().as_u16();
-        let bytes = http::body("identity provider", endpoint, resp).await?;
+        let (status, bytes) = http::post_form(&self.http, endpoint, &form).await?;
         if status != 200 {
             let msg = serde_json::from_slice::<TokenError>(&bytes)
                 .map(|e| {
@@ -186,15 +178,7 @@ impl DeviceLogin<'_> {
                 form.push(("resource", r));
             }
             let url = &self.meta.token_endpoint;
-            let resp = self
-                .http
-                .post(url)
-                .form(&form)
-                .send()
-                .await
-                .map_err(|e| http::send_error("identity provider", url, e))?;
-            let status = resp.status().as_u16();
-            let bytes = http::body("identity provider", url, resp).await?;
+            let (status, bytes) = http::post_form(&self.http, url, &form).await?;
             if status == 200 {
                 if let Some(s) = spinner {
                     s.finish_and_clear();

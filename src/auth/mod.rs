@@ -120,14 +120,7 @@ async fn refresh_tokens(
     if let Some(r) = device::resource_indicator(&profile.audience) {
         form.push(("resource", r));
     }
-    let resp = http
-        .post(url)
-        .form(&form)
-        .send()
-        .await
-        .map_err(|e| http::send_error("identity provider", url, e))?;
-    let status = resp.status().as_u16();
-    let bytes = http::body("identity provider", url, resp).await?;
+    let (status, bytes) = http::post_form(http, url, &form).await?;
     if status != 200 {
         // RFC 6749 §5.2: a refused refresh (400/401, `invalid_grant`, …) means the login is
         // over; a server error or rate limit means the IdP is unwell, not that the login is.

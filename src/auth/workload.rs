@@ -70,14 +70,7 @@ pub async fn exchange(http: &reqwest::Client, profile: &Profile, subject: &str) 
         ("audience", profile.audience.as_str()),
         ("resource", profile.audience.as_str()),
     ];
-    let resp = http
-        .post(url)
-        .form(&form)
-        .send()
-        .await
-        .map_err(|e| http::send_error("identity provider", url, e))?;
-    let status = resp.status().as_u16();
-    let bytes = http::body("identity provider", url, resp).await?;
+    let (status, bytes) = http::post_form(http, url, &form).await?;
     if status != 200 {
         return Err(Error::new(
             ErrorKind::AuthRequired,
