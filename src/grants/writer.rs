@@ -12,16 +12,60 @@ use crate::materialize::files::{self, Change, Lock};
 use crate::materialize::{ini, kubeconfig, kubeyaml, pgpass};
 use crate::{fsutil, paths, reaper};
 
-pub(super) fn kube_entry_args(grant: &str, profile: &str) -> Vec<String> {
-    let mut a = vec![
-        "credential".to_string(),
-        "kube".to_string(),
-        grant.to_string(),
-    ];
-    if profile != "default" {
-        a.splice(0..0, ["--profile".to_string(), profile.to_string()]);
+/// What a kubeconfig entry for a grant holds besides the credential's server and CA: the
+/// exec plugin (this zt binary, `[--profile P] credential kube GRANT`) and the expiry recorded
+/// in zt's marker. Owned here; [`KubeParts::entry`] borrows it.
+struct KubeParts {
+    exec_command: String,
+    exec_args: Vec<String>,
+    expires: String,
+}
+
+impl KubeParts {
+    fn new(grant: &str, profile: &str, expires_at: api::Timestamp) -> Result<Self> {
+        let exe = std::env::current_exe()
+            .map_err(|e| Error::io("cannot find the zt binary's own path", e))?;
+        let mut exec_args = vec![
+            "credential".to_string(),
+            "kube".to_string(),
+            grant.to_string(),
+        ];
+        if profile != "default" {
+            exec_args.splice(0..0, ["--profile".to_string(), profile.to_string()]);
+        }
+        Ok(Self {
+            exec_command: exe.to_string_lossy().into_owned(),
+            exec_args,
+            expires: expires_at.to_rfc3339(),
+        })
     }
-    a
+
+    fn entry<'a>(
+        &'a self,
+        name: &'a str,
+        grant: &'a str,
+        cred: &'a Credential,
+    ) -> Result<kubeyaml::KubeEntry<'a>> {
+        let Credential::Kubernetes {
+            server,
+            certificate_authority_data,
+            namespace,
+            ..
+        } = cred
+        else {
+            return Err(Error::other("internal: not a Kubernetes credential"));
+        };
+        Ok(kubeyaml::KubeEntry {
+            name,
+            server,
+            certificate_authority_data: certificate_authority_data.as_deref(),
+            namespace: namespace.as_deref(),
+            exec_command: &self.exec_command,
+            exec_args: &self.exec_args,
+            grant_id: grant,
+            expires_at: &self.expires,
+        })
+    }
 }
 
 /// Writes one grant's entries, each under the ledger-first protocol.
@@ -99,30 +143,8 @@ impl Writer<'_> {
         cached: &Cached,
         use_context: bool,
     ) -> Result<Target> {
-        let Credential::Kubernetes {
-            server,
-            certificate_authority_data,
-            namespace,
-            ..
-        } = &cached.credential
-        else {
-            return Err(Error::other("internal: not a Kubernetes credential"));
-        };
-        let exe = std::env::current_exe()
-            .map_err(|e| Error::io("cannot find the zt binary's own path", e))?;
-        let exec_command = exe.to_string_lossy().into_owned();
-        let exec_args = kube_entry_args(&self.req.id, self.profile);
-        let expires = api::Timestamp(self.expires_at).to_rfc3339();
-        let entry = kubeyaml::KubeEntry {
-            name,
-            server,
-            certificate_authority_data: certificate_authority_data.as_deref(),
-            namespace: namespace.as_deref(),
-            exec_command: &exec_command,
-            exec_args: &exec_args,
-            grant_id: &self.req.id,
-            expires_at: &expires,
-        };
+        let parts = KubeParts::new(&self.req.id, self.profile, api::Timestamp(self.expires_at))?;
+        let entry = parts.entry(name, &self.req.id, &cached.credential)?;
         let stub = Target::Kubeconfig {
             file: file.clone(),
             name: name.to_string(),
@@ -240,36 +262,14 @@ pub fn standalone_kubeconfig(
     profile: &str,
     tag: Option<&str>,
 ) -> Result<PathBuf> {
-    let Credential::Kubernetes {
-        server,
-        certificate_authority_data,
-        namespace,
-        expires_at,
-        ..
-    } = &cached.credential
-    else {
-        return Err(Error::other("internal: not a Kubernetes credential"));
-    };
+    let expires_at = cached.credential.expires_at();
     let file = paths::grant_kubeconfig(grant, tag)?;
     if let Some(dir) = file.parent() {
         paths::ensure_private_dir(dir)?;
     }
-    let exe = std::env::current_exe()
-        .map_err(|e| Error::io("cannot find the zt binary's own path", e))?;
-    let exec_command = exe.to_string_lossy().into_owned();
-    let exec_args = kube_entry_args(grant, profile);
-    let expires = expires_at.to_rfc3339();
     let name = format!("zt-{}", cached.resource);
-    let entry = kubeyaml::KubeEntry {
-        name: &name,
-        server,
-        certificate_authority_data: certificate_authority_data.as_deref(),
-        namespace: namespace.as_deref(),
-        exec_command: &exec_command,
-        exec_args: &exec_args,
-        grant_id: grant,
-        expires_at: &expires,
-    };
+    let parts = KubeParts::new(grant, profile, expires_at)?;
+    let entry = parts.entry(&name, grant, &cached.credential)?;
     let (text, _) = kubeyaml::apply("", &entry, true).map_err(|e| kubeconfig::refused(&file, e))?;
     let target = Target::File { file: file.clone() };
     Ledger::modify(|l| {
