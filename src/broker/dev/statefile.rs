@@ -33,23 +33,9 @@ pub fn read(state_dir: &Path) -> Option<DevBrokerFile> {
 
 /// Write atomically (temp file + rename) with mode 0600.
 pub fn write(state_dir: &Path, f: &DevBrokerFile) -> Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
     crate::paths::ensure_private_dir(state_dir)?;
-    let target = path(state_dir);
-    let tmp = state_dir.join(format!(".{FILE}.{}", std::process::id()));
     let json = serde_json::to_vec_pretty(f).map_err(|e| Error::other(e.to_string()))?;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)
-        .map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e))?;
-    file.write_all(&json)
-        .and_then(|_| file.sync_all())
-        .and_then(|_| std::fs::rename(&tmp, &target))
-        .map_err(|e| Error::io(format!("cannot write {}", target.display()), e))
+    crate::fsutil::atomic_write(&path(state_dir), &json, 0o600).map_err(|e| Error::other(e.message))
 }
 
 /// Remove the file if it still names `pid` (a newer broker may have replaced it).

@@ -7,7 +7,6 @@
 //! [`TlsListener`] and [`rustls_config`] serve `zt-broker serve`'s HTTPS as well (with the
 //! operator's certificate instead of this CA).
 
-use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
@@ -208,19 +207,7 @@ fn pem_block<'a>(text: &'a str, label: &str) -> Option<&'a str> {
 
 /// Written whole (temporary file, then rename) with mode 0600 from the start: it holds a key.
 fn save_private(path: &Path, text: &str) -> Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)
-        .map_err(|e| Error::io(format!("cannot create {}", tmp.display()), e))?;
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+    crate::fsutil::atomic_write(path, text.as_bytes(), 0o600).map_err(|e| Error::other(e.message))
 }
 
 /// Refuses a CA key others can read, as ssh does with its keys.
