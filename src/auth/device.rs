@@ -115,7 +115,7 @@ impl DeviceLogin<'_> {
         if let Some(r) = resource_indicator(self.audience) {
             form.push(("resource", r));
         }
-        let (status, bytes) = http::post_form(&self.http, endpoint, &form).await?;
+        let (status, bytes) = http::post_form(self.http, endpoint, &form).await?;
         if status != 200 {
             let msg = serde_json::from_slice::<TokenError>(&bytes)
                 .map(|e| {
@@ -178,7 +178,7 @@ impl DeviceLogin<'_> {
                 form.push(("resource", r));
             }
             let url = &self.meta.token_endpoint;
-            let (status, bytes) = http::post_form(&self.http, url, &form).await?;
+            let (status, bytes) = http::post_form(self.http, url, &form).await?;
             if status == 200 {
                 if let Some(s) = spinner {
                     s.finish_and_clear();

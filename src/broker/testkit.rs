@@ -232,3 +232,55 @@ impl TestBroker {
         id
     }
 }
+
+/// Put an approved grant for alice straight into `store` (what a create + auto-grant would
+/// leave), for tests of what happens after approval.
+pub async fn insert_approved(
+    store: &crate::broker::store::Store,
+    id: &str,
+    resource: &str,
+    kind: crate::api::ResourceKind,
+    role: &str,
+    ttl_secs: u64,
+) -> crate::broker::store::Record {
+    use crate::api::{self, ClientContext, Decision, Outcome, State, Timestamp};
+    let now = Timestamp::now();
+    let rec = crate::broker::store::Record {
+        request: api::Request {
+            id: id.into(),
+            requester: "alice@example.com".into(),
+            resource: resource.into(),
+            kind,
+            role: role.into(),
+            ttl_secs,
+            reason: None,
+            ticket: None,
+            break_glass: false,
+            state: State::Approved,
+            decision: Decision {
+                outcome: Outcome::Grant,
+                policy_ids: vec![],
+                reason: String::new(),
+                approver_groups: vec![],
+            },
+            decided_by: None,
+            created_at: now,
+            not_before: Some(now),
+            expires_at: Some(now.add_secs(ttl_secs as i64)),
+        },
+        requester_issuer: "http://idp".into(),
+        requester_sub: "alice".into(),
+        idempotency_key: id.into(),
+        body_sha256: String::new(),
+        context: ClientContext::default(),
+        comment: None,
+    };
+    store
+        .insert_request(
+            &rec,
+            crate::broker::store::AuditEntry::new("t", "create", Some(id)),
+        )
+        .await
+        .unwrap();
+    store.get(id).await.unwrap()
+}

@@ -27,36 +27,10 @@ use std::time::{Duration, Instant};
 
 use crate::common::broker::Broker;
 use crate::common::world::{
-    CatalogFile, Rng, World, ini_sections, kubeconfig_contexts, names, write_private, yaml,
+    CatalogFile, Rng, USER_KUBECONFIG, World, ini_sections, kubeconfig_contexts, names,
+    write_private, yaml,
 };
 use crate::common::{Out, eventually, kubectl};
-
-const USER_KUBECONFIG: &str = "\
-# my clusters — zt must not touch these
-apiVersion: v1
-kind: Config
-clusters:
-- cluster:
-    certificate-authority-data: Zm9vCg==
-    server: https://staging.example.com:6443
-  name: staging
-contexts:
-- context:
-    cluster: staging
-    namespace: team-a   # my namespace
-    user: me
-  name: staging
-current-context: staging
-preferences: {}
-users:
-- name: me
-  user:
-    exec:
-      apiVersion: client.authentication.k8s.io/v1beta1
-      command: aws
-      args: [eks, get-token, --cluster-name, staging]
-      interactiveMode: IfAvailable
-";
 
 const USER_AWS_CONFIG: &str = "\
 # ~/.aws/config — mine

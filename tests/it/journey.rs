@@ -11,50 +11,11 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::common::broker::Broker;
+use crate::common::world::{USER_KUBECONFIG, names};
 use crate::common::{Home, eventually, kubectl};
 
-const USER_KUBECONFIG: &str = "\
-# my clusters — zt must not touch these
-apiVersion: v1
-kind: Config
-clusters:
-- cluster:
-    certificate-authority-data: Zm9vCg==
-    server: https://staging.example.com:6443
-  name: staging
-contexts:
-- context:
-    cluster: staging
-    namespace: team-a   # my namespace
-    user: me
-  name: staging
-current-context: staging
-preferences: {}
-users:
-- name: me
-  user:
-    exec:
-      apiVersion: client.authentication.k8s.io/v1beta1
-      command: aws
-      args: [eks, get-token, --cluster-name, staging]
-      interactiveMode: IfAvailable
-";
-
 fn yaml(text: &str) -> yaml_rust2::Yaml {
-    yaml_rust2::YamlLoader::load_from_str(text)
-        .expect("valid YAML")
-        .remove(0)
-}
-
-fn names(doc: &yaml_rust2::Yaml, key: &str) -> Vec<String> {
-    doc[key]
-        .as_vec()
-        .map(|v| {
-            v.iter()
-                .filter_map(|i| i["name"].as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default()
+    crate::common::world::yaml(text).expect("valid YAML")
 }
 
 #[test]

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::*;
-use crate::api::{self, ClientContext, Decision, Outcome};
+use crate::api::{self};
 use crate::broker::auth::Verifier;
 use crate::broker::catalog::Catalog;
 use crate::broker::issuers::{IssueError, IssueFuture, Issuer, Issuers};
@@ -76,41 +76,15 @@ async fn broker(issuer: Arc<Flaky>) -> (tempfile::TempDir, Arc<Broker>) {
 }
 
 async fn approved_grant(b: &Broker, id: &str) {
-    let now = Timestamp::now();
-    let rec = Record {
-        request: api::Request {
-            id: id.into(),
-            requester: "alice@example.com".into(),
-            resource: "prod-db".into(),
-            kind: api::ResourceKind::Postgres,
-            role: "readonly".into(),
-            ttl_secs: 600,
-            reason: None,
-            ticket: None,
-            break_glass: false,
-            state: State::Approved,
-            decision: Decision {
-                outcome: Outcome::Grant,
-                policy_ids: vec![],
-                reason: String::new(),
-                approver_groups: vec![],
-            },
-            decided_by: None,
-            created_at: now,
-            not_before: Some(now),
-            expires_at: Some(now.add_secs(600)),
-        },
-        requester_issuer: "http://idp".into(),
-        requester_sub: "alice".into(),
-        idempotency_key: id.into(),
-        body_sha256: String::new(),
-        context: ClientContext::default(),
-        comment: None,
-    };
-    b.store
-        .insert_request(&rec, AuditEntry::new("t", "create", Some(id)))
-        .await
-        .unwrap();
+    crate::broker::testkit::insert_approved(
+        &b.store,
+        id,
+        "prod-db",
+        api::ResourceKind::Postgres,
+        "readonly",
+        600,
+    )
+    .await;
 }
 
 fn flaky(issue_fails: bool, overshoot: bool, revoke_failures: usize) -> Arc<Flaky> {

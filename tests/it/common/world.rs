@@ -170,6 +170,35 @@ pub fn yaml(text: &str) -> Result<yaml_rust2::Yaml, String> {
     Ok(docs.remove(0))
 }
 
+/// A realistic kubeconfig of the user's own (comments, an EKS-style exec user), which zt must
+/// leave byte for byte as it found it.
+pub const USER_KUBECONFIG: &str = "\
+# my clusters — zt must not touch these
+apiVersion: v1
+kind: Config
+clusters:
+- cluster:
+    certificate-authority-data: Zm9vCg==
+    server: https://staging.example.com:6443
+  name: staging
+contexts:
+- context:
+    cluster: staging
+    namespace: team-a   # my namespace
+    user: me
+  name: staging
+current-context: staging
+preferences: {}
+users:
+- name: me
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: aws
+      args: [eks, get-token, --cluster-name, staging]
+      interactiveMode: IfAvailable
+";
+
 /// The `name`s of a kubeconfig list (`clusters`, `contexts`, `users`).
 pub fn names(doc: &yaml_rust2::Yaml, key: &str) -> Vec<String> {
     doc[key]

@@ -14,10 +14,10 @@ use super::*;
 
 mod failures;
 mod kubectl;
-use crate::api::{self, ClientContext, Decision, Outcome, State};
+use crate::api::{self, State};
 use crate::broker::catalog::Catalog;
 use crate::broker::issuers::Issuers;
-use crate::broker::store::{AuditEntry, Record, Store};
+use crate::broker::store::Store;
 
 /// A catalog resource using this issuer, whose own access goes through `kubeconfig` (the
 /// fake's CA and the broker's token, in the `fake` context — its current context is a closed

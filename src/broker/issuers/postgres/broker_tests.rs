@@ -6,52 +6,25 @@
 use std::sync::Arc;
 
 use super::tests::{Dev, env, login, user_of};
-use crate::api::{self, ClientContext, Decision, Outcome, State, Timestamp};
+use crate::api::{self, State};
 use crate::broker::auth::Verifier;
 use crate::broker::issuers::{Issuers, for_resource};
 use crate::broker::lifecycle;
 use crate::broker::policy::DemoPolicy;
 use crate::broker::state::Broker;
-use crate::broker::store::{AuditEntry, Record, Store};
+use crate::broker::store::{Record, Store};
 
 /// An approved readwrite grant on `db` for ten minutes, as the store keeps it.
 async fn approved(b: &Broker, id: &str) -> Record {
-    let now = Timestamp::now();
-    let rec = Record {
-        request: api::Request {
-            id: id.into(),
-            requester: "alice@example.com".into(),
-            resource: "db".into(),
-            kind: api::ResourceKind::Postgres,
-            role: "readwrite".into(),
-            ttl_secs: 600,
-            reason: None,
-            ticket: None,
-            break_glass: false,
-            state: State::Approved,
-            decision: Decision {
-                outcome: Outcome::Grant,
-                policy_ids: vec![],
-                reason: String::new(),
-                approver_groups: vec![],
-            },
-            decided_by: None,
-            created_at: now,
-            not_before: Some(now),
-            expires_at: Some(now.add_secs(600)),
-        },
-        requester_issuer: "http://idp".into(),
-        requester_sub: "alice".into(),
-        idempotency_key: id.into(),
-        body_sha256: String::new(),
-        context: ClientContext::default(),
-        comment: None,
-    };
-    b.store
-        .insert_request(&rec, AuditEntry::new("t", "create", Some(id)))
-        .await
-        .unwrap();
-    b.store.get(id).await.unwrap()
+    crate::broker::testkit::insert_approved(
+        &b.store,
+        id,
+        "db",
+        api::ResourceKind::Postgres,
+        "readwrite",
+        600,
+    )
+    .await
 }
 
 #[tokio::test]

@@ -166,40 +166,15 @@ async fn the_reaper_retries_a_revoke_the_api_was_down_for() {
     );
     let now = Timestamp::now();
     let id = "000000000000010f";
-    let rec = Record {
-        request: api::Request {
-            id: id.into(),
-            requester: "alice@example.com".into(),
-            resource: "prod-k8s".into(),
-            kind: ResourceKind::Kubernetes,
-            role: "view".into(),
-            ttl_secs: 900,
-            reason: None,
-            ticket: None,
-            break_glass: false,
-            state: State::Approved,
-            decision: Decision {
-                outcome: Outcome::Grant,
-                policy_ids: vec![],
-                reason: String::new(),
-                approver_groups: vec![],
-            },
-            decided_by: None,
-            created_at: now,
-            not_before: Some(now),
-            expires_at: Some(now.add_secs(900)),
-        },
-        requester_issuer: "http://idp".into(),
-        requester_sub: "alice".into(),
-        idempotency_key: id.into(),
-        body_sha256: String::new(),
-        context: ClientContext::default(),
-        comment: None,
-    };
-    b.store
-        .insert_request(&rec, AuditEntry::new("t", "create", Some(id)))
-        .await
-        .unwrap();
+    crate::broker::testkit::insert_approved(
+        &b.store,
+        id,
+        "prod-k8s",
+        ResourceKind::Kubernetes,
+        "view",
+        900,
+    )
+    .await;
     let cred = credential(&b, id, "alice").await.unwrap();
     assert!(cred.expires_at() <= now.add_secs(900));
     assert_eq!(t.fake.world().service_accounts.len(), 1);
