@@ -54,6 +54,14 @@ pub async fn end_grant(
 /// failure is logged and audited; the reaper retries it (it works from the store).
 pub async fn revoke_at_target(b: &Broker, rec: &Record) -> bool {
     let id = rec.id();
+    // One replica at a time revokes (or mints) for a grant: the check below is then the truth.
+    let _held = match b.store.grant_lock(id).await {
+        Ok(held) => held,
+        Err(e) => {
+            eprintln!("zt-broker: cannot lock grant {id}: {e}");
+            return false;
+        }
+    };
     match b.store.has_unrevoked_credential(id).await {
         Ok(false) => return true,
         Ok(true) => {}
@@ -135,6 +143,7 @@ fn ends_before_grant(c: &Credential, rec: &crate::broker::store::Record) -> bool
 
 pub async fn credential(b: &Broker, id: &str, actor: &str) -> Result<Credential, ApiError> {
     let _minting = b.mint_locks.lock(id).await;
+    let _held = b.store.grant_lock(id).await?;
     let rec = b.store.get(id).await?;
     let now = Timestamp::now();
     ensure_live(&rec, now)?;

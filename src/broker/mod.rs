@@ -39,3 +39,5 @@ pub mod sync;
 
 #[cfg(test)]
 mod testkit;
+#[cfg(test)]
+pub(crate) mod testpg;

@@ -16,6 +16,9 @@ pub const ACTOR: &str = "zt-broker/reaper";
 /// backs off after a store error.
 const IDLE: Duration = Duration::from_secs(3600);
 const BACKOFF: Duration = Duration::from_secs(5);
+/// How soon a replica that found the lease taken looks again at grants already due (the
+/// holder is on them; this one stands by in case the holder dies).
+const LEASE_BUSY: Duration = Duration::from_secs(1);
 
 /// Run the reaper until the broker starts closing.
 pub fn spawn(broker: Arc<Broker>) -> tokio::task::JoinHandle<()> {
@@ -23,7 +26,18 @@ pub fn spawn(broker: Arc<Broker>) -> tokio::task::JoinHandle<()> {
 }
 
 /// One pass: expire what is due and retry revocations left undone. Returns how long to sleep.
+/// With several replicas on one PostgreSQL database only the holder of the reaper's lease
+/// works; the others only note when to look again (the lease frees itself when its holder
+/// dies, even by SIGKILL, so a replica that survives takes over at its next pass).
 pub async fn pass(b: &Broker) -> Duration {
+    let _lease = match b.store.reaper_lease().await {
+        Ok(Some(lease)) => lease,
+        Ok(None) => return next_look(b).await.max(LEASE_BUSY),
+        Err(e) => {
+            eprintln!("zt-broker: reaper: {e}");
+            return BACKOFF;
+        }
+    };
     let now = Timestamp::now();
     let mut retry_soon = false;
     match b.store.due_grants(now).await {
@@ -59,7 +73,13 @@ pub async fn pass(b: &Broker) -> Duration {
             retry_soon = true;
         }
     }
-    let next = match b.store.next_expiry().await {
+    let next = next_look(b).await;
+    if retry_soon { next.min(BACKOFF) } else { next }
+}
+
+/// How long until the next grant ends.
+async fn next_look(b: &Broker) -> Duration {
+    match b.store.next_expiry().await {
         Ok(Some(t)) => t
             .to_system_time()
             .duration_since(SystemTime::now())
@@ -70,8 +90,7 @@ pub async fn pass(b: &Broker) -> Duration {
             eprintln!("zt-broker: reaper: {e}");
             BACKOFF
         }
-    };
-    if retry_soon { next.min(BACKOFF) } else { next }
+    }
 }
 
 async fn run(b: Arc<Broker>) {

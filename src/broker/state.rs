@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
 
 use crate::api;
 use crate::broker::auth::{Principal, Verifier};
@@ -12,6 +13,7 @@ use crate::broker::catalog::Catalog;
 use crate::broker::issuers::Issuers;
 use crate::broker::policy::Policy;
 use crate::broker::store::Store;
+use crate::broker::store::events::Events;
 use crate::broker::sync::{MintLocks, Notifier};
 
 /// Members of this group may revoke anyone's grant and read any request, unless the broker is
@@ -85,6 +87,28 @@ impl Broker {
 
     pub fn is_admin(&self, p: &Principal) -> bool {
         p.groups.iter().any(|g| self.admin_groups.contains(g))
+    }
+
+    /// Turn the changes other replicas make into this one's wake-ups (long-polls, the
+    /// reaper) until the broker closes. `events` is `None` on SQLite: nothing to follow.
+    pub fn follow(self: &Arc<Self>, events: Option<Events>) -> Option<JoinHandle<()>> {
+        let events = events?;
+        let b = Arc::clone(self);
+        Some(tokio::spawn(async move {
+            let closing = b.closing.subscribe();
+            events
+                .run(
+                    |id| {
+                        match id {
+                            Some(id) => b.notifier.notify(id),
+                            None => b.notifier.notify_all(),
+                        }
+                        b.reaper_wake.notify_one();
+                    },
+                    closing,
+                )
+                .await;
+        }))
     }
 }
 

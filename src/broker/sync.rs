@@ -1,6 +1,7 @@
 //! In-process coordination keyed by request id: wake-ups for long-polls when a request's
 //! state changes, and a per-grant lock so two concurrent first credential calls mint once.
-//! (Several `serve` replicas will need PostgreSQL `LISTEN/NOTIFY` and row locks for the same.)
+//! Other replicas' changes arrive through [`crate::broker::store::events`] and end up here too;
+//! their minting is kept apart by [`crate::broker::store::GrantLock`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -36,6 +37,13 @@ impl Notifier {
     /// Something happened to `id`: wake everyone waiting on it.
     pub fn notify(&self, id: &str) {
         if let Some(tx) = self.map().get(id) {
+            tx.send_modify(|n| *n = n.wrapping_add(1));
+        }
+    }
+
+    /// Anything may have changed (events from other replicas were lost): wake every waiter.
+    pub fn notify_all(&self) {
+        for tx in self.map().values() {
             tx.send_modify(|n| *n = n.wrapping_add(1));
         }
     }

@@ -19,4 +19,6 @@ mod keyring;
 #[cfg(feature = "broker")]
 mod oidc;
 #[cfg(feature = "broker")]
+mod replicas;
+#[cfg(feature = "broker")]
 mod workload;

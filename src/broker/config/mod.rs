@@ -69,11 +69,34 @@ pub struct TlsFiles {
     pub key: PathBuf,
 }
 
-/// `[store] url`.
-#[derive(Debug, Clone, PartialEq)]
+/// `[store] url`. Its `Debug` is [`StoreUrl::describe`]: no password in logs or panics.
+#[derive(Clone, PartialEq)]
 pub enum StoreUrl {
     /// The database file, resolved.
     Sqlite(PathBuf),
+    /// `postgres://…`, as written (it may hold a password: never printed).
+    Postgres(String),
+}
+
+impl StoreUrl {
+    /// For people: the SQLite file, or the PostgreSQL server and database without user or
+    /// password.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Sqlite(db) => format!("sqlite {}", db.display()),
+            Self::Postgres(url) => {
+                let rest = url.split_once("://").map_or("", |(_, r)| r);
+                let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
+                format!("postgres {}", rest.split('?').next().unwrap_or(rest))
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for StoreUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
 }
 
 /// `[login]`: what `/.well-known/zt` tells `zt login`.
@@ -189,7 +212,6 @@ impl Config {
             Some(u) => format!(" as {u}"),
             None => String::new(),
         };
-        let StoreUrl::Sqlite(db) = &self.store;
         let roles: usize = self.catalog.resources().iter().map(|r| r.roles.len()).sum();
         let from = match &self.catalog_file {
             Some(f) => f.display().to_string(),
@@ -200,11 +222,11 @@ impl Config {
             g => g.join(", "),
         };
         format!(
-            "{}: ok: {scheme} on {}{url}; store sqlite {}; {} trusted issuer(s); catalog ({from}) \
+            "{}: ok: {scheme} on {}{url}; store {}; {} trusted issuer(s); catalog ({from}) \
              {} resource(s), {roles} role(s); admin groups: {admins}",
             self.path.display(),
             s.listen,
-            db.display(),
+            self.store.describe(),
             self.trusted_issuers.len(),
             self.catalog.resources().len(),
         )

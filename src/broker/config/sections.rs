@@ -90,21 +90,12 @@ pub(super) fn store_url(src: &Source<'_>, dirs: &Dirs, v: &Spanned<String>) -> R
     let scheme = url.split_once(':').map_or("", |(s, _)| s);
     match scheme {
         "sqlite" => {}
-        "postgres" | "postgresql" => {
-            return Err(src
-                .at(
-                    v.span(),
-                    "store url: PostgreSQL is not yet supported in this build — the store speaks \
-                     SQLite only for now (its SQL is kept portable; the PostgreSQL backend is \
-                     still to come)",
-                )
-                .with_hint("use sqlite:///PATH (one broker replica) until then"));
-        }
+        "postgres" | "postgresql" => return postgres_url(src, v),
         _ => {
             return Err(src.at(
                 v.span(),
-                "store url must be sqlite:///ABSOLUTE/PATH or sqlite://PATH (relative to this \
-                 file)",
+                "store url must be sqlite:///ABSOLUTE/PATH, sqlite://PATH (relative to this \
+                 file) or postgres://USER@HOST[:PORT]/DATABASE",
             ));
         }
     }
@@ -131,6 +122,25 @@ pub(super) fn store_url(src: &Source<'_>, dirs: &Dirs, v: &Spanned<String>) -> R
         ));
     }
     Ok(StoreUrl::Sqlite(dirs.resolve(file)))
+}
+
+/// A PostgreSQL URL, checked for what can be checked without connecting: a host and a
+/// database. (Its password, if any, stays in memory only; `PGPASSWORD` or `~/.pgpass` keep it
+/// out of this file, as for every libpq program.)
+fn postgres_url(src: &Source<'_>, v: &Spanned<String>) -> Result<StoreUrl> {
+    let url = v.get_ref().trim();
+    let rest = url.split_once("://").map_or("", |(_, r)| r);
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let db = path.split('?').next().unwrap_or("");
+    if host.is_empty() || db.is_empty() {
+        return Err(src.at(
+            v.span(),
+            "store url: a PostgreSQL URL names its host and database, like \
+             postgres://zt@db.example.com:5432/zt",
+        ));
+    }
+    Ok(StoreUrl::Postgres(url.to_owned()))
 }
 
 pub(super) fn login_section(src: &Source<'_>, raw: RawLogin) -> Result<(Login, Range<usize>)> {

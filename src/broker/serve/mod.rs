@@ -31,6 +31,7 @@ use crate::broker::issuers::{Issuer, Issuers, dev::DevIssuer};
 use crate::broker::policy;
 use crate::broker::state::{AppState, Broker};
 use crate::broker::store::Store;
+use crate::broker::store::events::Events;
 use crate::broker::{reaper, server};
 
 /// What the dev issuer would put in a kubeconfig for a resource without `settings.server`.
@@ -121,6 +122,8 @@ pub struct Server {
     pub url: String,
     pub state: AppState,
     listener: Listener,
+    /// PostgreSQL: the other replicas' changes, already `LISTEN`ed to.
+    events: Option<Events>,
 }
 
 /// Bind the configured address and wire the broker. The TLS files are read first, so a bad
@@ -144,10 +147,14 @@ pub async fn start(cfg: &Config) -> Result<Server> {
         None => Listener::Plain(tcp),
     };
     let state = wire(cfg).await?;
+    let events = Events::listen(&state.broker.store)
+        .await
+        .map_err(|e| Error::other(format!("store: listening for other replicas' changes: {e}")))?;
     Ok(Server {
         url,
         state,
         listener,
+        events,
     })
 }
 
@@ -156,6 +163,7 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
         let broker = self.state.broker.clone();
         let reaper = reaper::spawn(broker.clone());
+        let follower = broker.follow(self.events);
         let served = match self.listener {
             Listener::Plain(l) => server::serve(l, self.state, shutdown).await,
             Listener::Tls(l) => server::serve(l, self.state, shutdown).await,
@@ -163,6 +171,9 @@ impl Server {
         // Also when serving failed: the reaper stops only when told.
         broker.closing.send_replace(true);
         let _ = reaper.await;
+        if let Some(f) = follower {
+            let _ = f.await;
+        }
         broker.store.close().await;
         served.map_err(|e| Error::io("server", e))
     }
@@ -171,8 +182,7 @@ impl Server {
 /// The broker for a configuration: what `dev::wire::build` does, minus the dev IdP (tokens come
 /// from the trusted issuers) and the dev Kubernetes API.
 pub async fn wire(cfg: &Config) -> Result<AppState> {
-    let StoreUrl::Sqlite(db) = &cfg.store;
-    let store = open_store(db).await?;
+    let store = open_store(&cfg.store).await?;
     let verifier = Verifier::new(cfg.trusted_issuers.clone(), reqwest::Client::new());
     let mut issuers = Issuers::default();
     // Resources without `settings.issuer` get the dev issuers. Every Kubernetes resource names
@@ -210,9 +220,23 @@ pub fn real_issuer(res: &Resource) -> Result<Option<Arc<dyn Issuer>>> {
     crate::broker::issuers::real(res).map_err(|e| Error::usage(format!("catalog: {e}")))
 }
 
+/// Open the configured store.
+async fn open_store(url: &StoreUrl) -> Result<Store> {
+    match url {
+        StoreUrl::Sqlite(db) => open_sqlite(db).await,
+        // sqlx's errors name neither the URL nor the password.
+        StoreUrl::Postgres(u) => Store::connect_postgres(u).await.map_err(|e| {
+            Error::other(format!("store {}: {e}", url.describe())).with_hint(
+                "is the server reachable, does the database exist, and may this user create \
+                 tables in it (the broker creates its schema on first start)?",
+            )
+        }),
+    }
+}
+
 /// Open the SQLite store, creating a new database file with mode 0600 first: it holds minted
 /// credentials, and SQLite gives its `-wal` and `-shm` files the database file's mode.
-async fn open_store(db: &Path) -> Result<Store> {
+async fn open_sqlite(db: &Path) -> Result<Store> {
     use std::os::unix::fs::OpenOptionsExt;
     let hint = "does the directory exist, and may this user write there?";
     std::fs::OpenOptions::new()

@@ -2,8 +2,8 @@
 //! each carrying the SHA-256 of the previous row so that editing or deleting one breaks every
 //! hash after it. Rows are appended inside the write transaction of the change they record.
 
-use sqlx::SqliteConnection;
-use sqlx::sqlite::SqliteRow;
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
 
 use super::{Result, Store, StoreError, col};
 use crate::api::Timestamp;
@@ -82,7 +82,7 @@ fn row_hash(seq: i64, at: Timestamp, e: &AuditEntry, prev: &str) -> String {
 /// Append one row inside an open write transaction (which holds the write lock, so the chain
 /// head read here is still the head when the row lands).
 pub(super) async fn append_in(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     e: &AuditEntry,
     at: Timestamp,
 ) -> Result<AuditRow> {
@@ -98,7 +98,7 @@ pub(super) async fn append_in(
         serde_json::to_string(&e.policy_ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     sqlx::query(
         "INSERT INTO audit (seq, at, actor, action, request_id, decision, policy_ids, detail, prev_sha256, sha256) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(seq)
     .bind(at.0)
@@ -112,6 +112,9 @@ pub(super) async fn append_in(
     .bind(&sha)
     .execute(&mut *conn)
     .await?;
+    if let Some(id) = &e.request_id {
+        super::events::notify_in(conn, id).await?;
+    }
     Ok(AuditRow {
         seq,
         at,
@@ -121,7 +124,7 @@ pub(super) async fn append_in(
     })
 }
 
-fn from_row(row: &SqliteRow) -> Result<AuditRow> {
+fn from_row(row: &AnyRow) -> Result<AuditRow> {
     let ids: String = col(row, "policy_ids")?;
     Ok(AuditRow {
         seq: col(row, "seq")?,
@@ -153,7 +156,7 @@ impl Store {
     pub async fn audit_rows(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditRow>> {
         let rows = sqlx::query(
             "SELECT seq, at, actor, action, request_id, decision, policy_ids, detail, prev_sha256, sha256 \
-             FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
+             FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2",
         )
         .bind(after_seq)
         .bind(limit)

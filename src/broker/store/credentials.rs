@@ -44,7 +44,7 @@ impl Store {
             _ => {
                 // Already active (a re-mint): still make sure nothing ended it meanwhile.
                 let still =
-                    sqlx::query("UPDATE requests SET updated_at = ? WHERE id = ? AND state = ?")
+                    sqlx::query("UPDATE requests SET updated_at = $1 WHERE id = $2 AND state = $3")
                         .bind(now.0)
                         .bind(id)
                         .bind(seen.as_str())
@@ -62,7 +62,7 @@ impl Store {
         }
         sqlx::query(
             "INSERT INTO credentials (grant_id, kind, credential, token_sha256, expires_at, created_at, revoked_at) \
-             VALUES (?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (grant_id) DO UPDATE SET kind = excluded.kind, \
+             VALUES ($1, $2, $3, $4, $5, $6, NULL) ON CONFLICT (grant_id) DO UPDATE SET kind = excluded.kind, \
              credential = excluded.credential, token_sha256 = excluded.token_sha256, \
              expires_at = excluded.expires_at, created_at = excluded.created_at, revoked_at = NULL",
         )
@@ -83,7 +83,7 @@ impl Store {
     /// The grant's stored credential if it is neither revoked nor past `now`.
     pub async fn live_credential(&self, id: &str, now: Timestamp) -> Result<Option<Credential>> {
         let row = sqlx::query(
-            "SELECT credential FROM credentials WHERE grant_id = ? AND revoked_at IS NULL AND expires_at > ?",
+            "SELECT credential FROM credentials WHERE grant_id = $1 AND revoked_at IS NULL AND expires_at > $2",
         )
         .bind(id)
         .bind(now.0)
@@ -99,7 +99,7 @@ impl Store {
     /// A credential exists that has not been revoked at its target yet.
     pub async fn has_unrevoked_credential(&self, id: &str) -> Result<bool> {
         let row = sqlx::query(
-            "SELECT 1 AS one FROM credentials WHERE grant_id = ? AND revoked_at IS NULL",
+            "SELECT 1 AS one FROM credentials WHERE grant_id = $1 AND revoked_at IS NULL",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -110,7 +110,7 @@ impl Store {
     /// Mark the grant's credential dead at its target. `true` when this call did it.
     pub async fn mark_credential_revoked(&self, id: &str, now: Timestamp) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE credentials SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL",
+            "UPDATE credentials SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at IS NULL",
         )
         .bind(now.0)
         .bind(id)
@@ -128,8 +128,8 @@ impl Store {
     ) -> Result<Option<String>> {
         let row = sqlx::query(
             "SELECT c.grant_id AS grant_id FROM credentials c JOIN requests r ON r.id = c.grant_id \
-             WHERE c.token_sha256 = ? AND c.revoked_at IS NULL AND c.expires_at > ? \
-             AND r.state IN ('approved', 'active') AND r.expires_at > ?",
+             WHERE c.token_sha256 = $1 AND c.revoked_at IS NULL AND c.expires_at > $2 \
+             AND r.state IN ('approved', 'active') AND r.expires_at > $3",
         )
         .bind(token_sha256)
         .bind(now.0)

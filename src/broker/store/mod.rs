@@ -1,34 +1,55 @@
-//! The broker's durable state: one [`Store`] over sqlx (SQLite now; the SQL is kept portable
-//! for PostgreSQL). Requests and their grants, minted credentials, and the hash-chained audit
-//! log. Every state change is a conditional UPDATE (`WHERE id = ? AND state = ?`) in the same
-//! transaction as its audit row, so no transition is skipped, doubled, or left unaudited.
+//! The broker's durable state: one [`Store`] over sqlx's `Any` driver, on SQLite (the default,
+//! one process) or PostgreSQL (several `serve` replicas sharing one database). Requests and
+//! their grants, minted credentials, and the hash-chained audit log. Every state change is a
+//! conditional UPDATE (`WHERE id = $1 AND state = $2`) in the same transaction as its audit
+//! row, so no transition is skipped, doubled, or left unaudited.
+//!
+//! The SQL is written once for both databases (`$N` placeholders, BIGINT/TEXT/BOOLEAN
+//! columns). What differs is how writers are serialised ([`Store::write`]) and what only
+//! PostgreSQL needs for replicas: `NOTIFY` on every audited change ([`events`]) and advisory
+//! locks ([`locks`]) so that a grant is minted and revoked by one replica at a time and one
+//! reaper runs at a time.
 
 mod audit;
 mod credentials;
+pub mod events;
+mod locks;
 mod requests;
 
 use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
-use std::time::Duration;
+use std::sync::Once;
 
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-use sqlx::{SqlSafeStr, Sqlite, Transaction};
+use sqlx::{Any, AnyPool, Executor, SqlSafeStr, Transaction};
 
 use crate::api::State;
 
 pub use audit::{AuditEntry, AuditRow};
+pub use locks::{GrantLock, ReaperLease};
 pub use requests::{Change, Record, legal_transition};
 
 /// The schema, embedded so the binary needs no migrations directory.
 const SCHEMA_V1: &str = include_str!("schema.sql");
 
+/// Which database a [`Store`] is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
+    /// PostgreSQL: a second, small pool for advisory locks held across issuer calls, so that
+    /// lock holders never starve the main pool they need to finish.
+    locks: Option<AnyPool>,
+    /// PostgreSQL: the URL, for the `LISTEN` connection of [`events`].
+    url: Option<String>,
 }
 
 #[derive(Debug)]
@@ -86,49 +107,125 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+fn install_drivers() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(sqlx::any::install_default_drivers);
+}
+
+/// `sqlite://` URL of a file path: every byte outside a safe set percent-encoded (sqlx decodes
+/// the path), with `mode=rwc` to create the file when it is missing.
+fn sqlite_url(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut url = String::from("sqlite://");
+    for &b in path.as_os_str().as_bytes() {
+        if b.is_ascii_alphanumeric() || b"/._-~".contains(&b) {
+            url.push(b as char);
+        } else {
+            url.push_str(&format!("%{b:02X}"));
+        }
+    }
+    url.push_str("?mode=rwc");
+    url
+}
+
+/// The schema migrations, in order.
+fn migrator() -> Migrator {
+    Migrator::with_migrations(vec![Migration::new(
+        1,
+        Cow::Borrowed("initial schema"),
+        MigrationType::Simple,
+        SCHEMA_V1.into_sql_str(),
+        false,
+    )])
+}
+
 impl Store {
     /// Open (creating if needed) the SQLite database at `path` and bring its schema up to date.
     /// WAL lets readers (long-polls, the dev Kubernetes API) run beside the one writer; the
     /// busy timeout absorbs the short write locks.
     pub async fn open(path: &Path) -> Result<Self> {
-        let opts = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
+        install_drivers();
+        let opts: AnyConnectOptions = sqlite_url(path).parse()?;
+        let pool = AnyPoolOptions::new()
             .max_connections(4)
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
             .connect_with(opts)
             .await?;
-        let migrator = Migrator::with_migrations(vec![Migration::new(
-            1,
-            Cow::Borrowed("initial schema"),
-            MigrationType::Simple,
-            SCHEMA_V1.into_sql_str(),
-            false,
-        )]);
-        migrator.run(&pool).await?;
-        Ok(Self { pool })
+        migrator().run(&pool).await?;
+        Ok(Self {
+            pool,
+            backend: Backend::Sqlite,
+            locks: None,
+            url: None,
+        })
     }
 
-    /// A write transaction that holds the write lock from its first statement (SQLite's
-    /// `BEGIN IMMEDIATE`), so a read-then-write (the audit chain head, a state check) cannot
-    /// race another writer. PostgreSQL will use `SELECT … FOR UPDATE` on the chain head instead.
-    async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    /// Connect to the PostgreSQL database at `url` (`postgres://…`; a password may also come
+    /// from `PGPASSWORD` or `~/.pgpass`, as for libpq) and bring its schema up to date.
+    /// Several brokers may do this at once: sqlx's migrator takes an advisory lock.
+    pub async fn connect_postgres(url: &str) -> Result<Self> {
+        install_drivers();
+        let opts: AnyConnectOptions = url.parse()?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(16)
+            .connect_with(opts.clone())
+            .await?;
+        migrator().run(&pool).await?;
+        let locks = AnyPoolOptions::new()
+            .max_connections(8)
+            .min_connections(0)
+            .connect_lazy_with(opts);
+        Ok(Self {
+            pool,
+            backend: Backend::Postgres,
+            locks: Some(locks),
+            url: Some(url.to_owned()),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A write transaction that holds the store's write lock from its first statement, so a
+    /// read-then-write (the audit chain head, a state check) cannot race another writer:
+    /// SQLite's `BEGIN IMMEDIATE`; on PostgreSQL a transaction-scoped advisory lock, which
+    /// serialises the writers of every replica.
+    async fn write(&self) -> Result<Transaction<'static, Any>> {
+        match self.backend {
+            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(locks::XACT_LOCK)
+                    .bind(locks::WRITE_KEY)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
+        }
     }
 
     pub async fn close(&self) {
         self.pool.close().await;
+        if let Some(locks) = &self.locks {
+            locks.close().await;
+        }
     }
 }
 
 /// Read a column, turning a type mismatch into [`StoreError::Corrupt`] rather than a panic.
-fn col<'r, T>(row: &'r sqlx::sqlite::SqliteRow, name: &str) -> Result<T>
+fn col<'r, T>(row: &'r AnyRow, name: &str) -> Result<T>
 where
-    T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>,
+    T: sqlx::Decode<'r, Any> + sqlx::Type<Any>,
 {
     use sqlx::Row;
     row.try_get(name)

@@ -2,8 +2,8 @@
 //! move along the state machine — only along its edges, and only from the state the caller
 //! saw, enforced by the UPDATE's `WHERE state = ?`.
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{AssertSqlSafe, SqliteConnection};
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, AnyConnection};
 
 use super::audit::{self, AuditEntry};
 use super::{Result, Store, StoreError, col};
@@ -67,9 +67,16 @@ pub fn legal_transition(from: State, to: State) -> bool {
     )
 }
 
-const COLUMNS: &str = "id, requester_issuer, requester_sub, requester, idempotency_key, body_sha256, \
+/// The columns as written.
+const INSERT_COLUMNS: &str = "id, requester_issuer, requester_sub, requester, idempotency_key, body_sha256, \
      resource, kind, role, ttl_secs, reason, ticket, break_glass, state, decision, context, \
      decided_by, comment, created_at, updated_at, not_before, expires_at";
+
+/// The columns as read: `break_glass` as 0/1, because sqlx's `Any` rows carry SQLite's
+/// BOOLEAN only as an integer (PostgreSQL's casts the same way).
+pub(super) const COLUMNS: &str = "id, requester_issuer, requester_sub, requester, idempotency_key, body_sha256, \
+     resource, kind, role, ttl_secs, reason, ticket, CAST(break_glass AS INTEGER) AS break_glass, \
+     state, decision, context, decided_by, comment, created_at, updated_at, not_before, expires_at";
 
 fn parse_json<T: serde::de::DeserializeOwned>(s: &str, what: &str) -> Result<T> {
     serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
@@ -88,7 +95,7 @@ fn parse_kind(s: &str) -> Result<ResourceKind> {
     }
 }
 
-fn from_row(row: &SqliteRow) -> Result<Record> {
+fn from_row(row: &AnyRow) -> Result<Record> {
     let state: String = col(row, "state")?;
     let kind: String = col(row, "kind")?;
     let decision: String = col(row, "decision")?;
@@ -107,7 +114,7 @@ fn from_row(row: &SqliteRow) -> Result<Record> {
             ttl_secs: u64::try_from(ttl).map_err(|_| StoreError::Corrupt("negative ttl".into()))?,
             reason: col(row, "reason")?,
             ticket: col(row, "ticket")?,
-            break_glass: col(row, "break_glass")?,
+            break_glass: col::<i64>(row, "break_glass")? != 0,
             state: State::parse(&state)
                 .ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?,
             decision: parse_json::<Decision>(&decision, "decision")?,
@@ -125,8 +132,8 @@ fn from_row(row: &SqliteRow) -> Result<Record> {
     })
 }
 
-pub(super) async fn get_in(conn: &mut SqliteConnection, id: &str) -> Result<Record> {
-    let sql = format!("SELECT {COLUMNS} FROM requests WHERE id = ?");
+pub(super) async fn get_in(conn: &mut AnyConnection, id: &str) -> Result<Record> {
+    let sql = format!("SELECT {COLUMNS} FROM requests WHERE id = $1");
     let row = sqlx::query(AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(conn)
@@ -139,7 +146,7 @@ pub(super) async fn get_in(conn: &mut SqliteConnection, id: &str) -> Result<Reco
 
 /// Move `id` from `from` to `to` inside an open write transaction, or refuse.
 pub(super) async fn transition_in(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: &str,
     from: State,
     to: State,
@@ -158,9 +165,9 @@ pub(super) async fn transition_in(
         .map(|(a, b)| (Some(a.0), Some(b.0)))
         .unwrap_or((None, None));
     let done = sqlx::query(
-        "UPDATE requests SET state = ?, updated_at = ?, decided_by = COALESCE(?, decided_by), \
-         comment = COALESCE(?, comment), not_before = COALESCE(?, not_before), \
-         expires_at = COALESCE(?, expires_at) WHERE id = ? AND state = ?",
+        "UPDATE requests SET state = $1, updated_at = $2, decided_by = COALESCE($3, decided_by), \
+         comment = COALESCE($4, comment), not_before = COALESCE($5, not_before), \
+         expires_at = COALESCE($6, expires_at) WHERE id = $7 AND state = $8",
     )
     .bind(to.as_str())
     .bind(now.0)
@@ -190,7 +197,7 @@ impl Store {
         let r = &rec.request;
         let mut tx = self.write().await?;
         let sql = format!(
-            "INSERT INTO requests ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO requests ({INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
         );
         let res = sqlx::query(AssertSqlSafe(sql))
             .bind(&r.id)
@@ -234,7 +241,7 @@ impl Store {
 
     pub async fn find_by_key(&self, issuer: &str, sub: &str, key: &str) -> Result<Option<Record>> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM requests WHERE requester_issuer = ? AND requester_sub = ? AND idempotency_key = ?"
+            "SELECT {COLUMNS} FROM requests WHERE requester_issuer = $1 AND requester_sub = $2 AND idempotency_key = $3"
         );
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(issuer)
@@ -275,7 +282,8 @@ impl Store {
             String::new()
         } else {
             // Only placeholders are spliced in; the values are bound.
-            format!("WHERE state IN ({})", vec!["?"; states.len()].join(", "))
+            let marks: Vec<String> = (1..=states.len()).map(|i| format!("${i}")).collect();
+            format!("WHERE state IN ({})", marks.join(", "))
         };
         let sql = format!("SELECT {COLUMNS} FROM requests {filter} ORDER BY created_at DESC, id");
         let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -292,7 +300,7 @@ impl Store {
     /// One requester's requests, newest first.
     pub async fn list_by_requester(&self, issuer: &str, sub: &str) -> Result<Vec<Record>> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM requests WHERE requester_issuer = ? AND requester_sub = ? ORDER BY created_at DESC, id"
+            "SELECT {COLUMNS} FROM requests WHERE requester_issuer = $1 AND requester_sub = $2 ORDER BY created_at DESC, id"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(issuer)
@@ -305,7 +313,7 @@ impl Store {
     /// Live grants whose window has closed (`expires_at <= now`): the reaper's work list.
     pub async fn due_grants(&self, now: Timestamp) -> Result<Vec<Record>> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM requests WHERE state IN ('approved', 'active') AND expires_at <= ? ORDER BY expires_at"
+            "SELECT {COLUMNS} FROM requests WHERE state IN ('approved', 'active') AND expires_at <= $1 ORDER BY expires_at"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(now.0)

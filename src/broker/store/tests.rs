@@ -2,13 +2,53 @@
 //! idempotency key is unique per requester, and the audit chain links and detects edits.
 
 use super::*;
+use crate::broker::testpg::TestPg;
 use crate::api::{self, ClientContext, Decision, Outcome, ResourceKind, Timestamp};
 
-async fn store() -> (tempfile::TempDir, Store) {
+mod replicas;
+
+async fn sqlite() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let s = Store::open(&dir.path().join("t.sqlite")).await.unwrap();
     (dir, s)
 }
+
+/// A throwaway PostgreSQL server and a store on it, or `None` (the test skips, or fails under
+/// `ZT_TEST_REQUIRE_PEERS=1`) when PostgreSQL is not installed.
+pub(crate) async fn postgres() -> Option<(TestPg, Store)> {
+    let pg = TestPg::start()?;
+    let s = Store::connect_postgres(&pg.superuser_url("postgres"))
+        .await
+        .unwrap();
+    Some((pg, s))
+}
+
+/// Each test below runs on both stores: `<test>::sqlite` and `<test>::postgres`.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let (_dir, s) = super::sqlite().await;
+                super::$name(&s).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let Some((_pg, s)) = super::postgres().await else {
+                    return;
+                };
+                super::$name(&s).await;
+                s.close().await;
+            }
+        }
+    )*};
+}
+
+on_both_stores!(every_illegal_transition_is_refused_and_every_legal_one_happens_once,
+    idempotency_keys_are_unique_per_requester,
+    the_audit_chain_links_rows_and_detects_edits,
+    credentials_follow_their_grant);
 
 fn record(id: &str, key: &str, state: State) -> Record {
     Record {
@@ -71,9 +111,7 @@ async fn in_state(s: &Store, id: &str, state: State) {
     assert_eq!(s.get(id).await.unwrap().state(), state);
 }
 
-#[tokio::test]
-async fn every_illegal_transition_is_refused_and_every_legal_one_happens_once() {
-    let (_d, s) = store().await;
+async fn every_illegal_transition_is_refused_and_every_legal_one_happens_once(s: &Store) {
     let mut n = 0;
     for from in State::ALL {
         for to in State::ALL {
@@ -141,9 +179,7 @@ async fn every_illegal_transition_is_refused_and_every_legal_one_happens_once() 
     );
 }
 
-#[tokio::test]
-async fn idempotency_keys_are_unique_per_requester() {
-    let (_d, s) = store().await;
+async fn idempotency_keys_are_unique_per_requester(s: &Store) {
     let a = record("a", "k", State::Pending);
     s.insert_request(&a, audit("create")).await.unwrap();
     let dup = record("b", "k", State::Pending);
@@ -164,9 +200,7 @@ async fn idempotency_keys_are_unique_per_requester() {
     assert_eq!(s.audit_rows(0, 100).await.unwrap().len(), 2);
 }
 
-#[tokio::test]
-async fn the_audit_chain_links_rows_and_detects_edits() {
-    let (_d, s) = store().await;
+async fn the_audit_chain_links_rows_and_detects_edits(s: &Store) {
     s.insert_request(
         &record("a", "k", State::Pending),
         audit("request.create").decision("require_approval", &["p".into()]),
@@ -203,9 +237,7 @@ async fn the_audit_chain_links_rows_and_detects_edits() {
     );
 }
 
-#[tokio::test]
-async fn credentials_follow_their_grant() {
-    let (_d, s) = store().await;
+async fn credentials_follow_their_grant(s: &Store) {
     in_state(&s, "g", State::Approved).await;
     let exp = Timestamp::now().add_secs(60);
     let cred = api::Credential::Kubernetes {

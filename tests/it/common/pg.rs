@@ -178,6 +178,12 @@ rm -rf "$3""#;
     /// Run SQL as the superuser over the unix socket (trust); panics on an SQL error.
     #[track_caller]
     pub fn sql(&self, sql: &str) -> String {
+        self.sql_in("postgres", sql)
+    }
+
+    /// [`Pg::sql`] in database `db`.
+    #[track_caller]
+    pub fn sql_in(&self, db: &str, sql: &str) -> String {
         let o = Out::from(
             Command::new(self.psql())
                 .env_clear()
@@ -190,7 +196,7 @@ rm -rf "$3""#;
                     "-U",
                     "postgres",
                     "-d",
-                    "postgres",
+                    db,
                 ])
                 .args([
                     "-X",

@@ -21,8 +21,6 @@ mod broker_tests;
 mod settings;
 mod sql;
 #[cfg(test)]
-mod testpg;
-#[cfg(test)]
 mod tests;
 
 use std::sync::Arc;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgSslMode};
 use sqlx::{AssertSqlSafe, Connection};
 
-use super::testpg::TestPg;
+use crate::broker::testpg::TestPg;
 use super::{PostgresIssuer, sql};
 use crate::api::{Credential, ResourceKind, Timestamp};
 use crate::broker::catalog::Catalog;

@@ -1,0 +1,438 @@
+//! Two `zt-broker serve` replicas on one real PostgreSQL database (Debian's server, started per
+//! test), people signed in at a `zt-broker dev` whose OpenID provider both replicas trust:
+//! - a request approved on one replica wakes a long-poll waiting on the other (LISTEN/NOTIFY);
+//! - one replica SIGKILLed in the middle of a load of creates and credential calls: no request
+//!   answered is lost or doubled (clients retry on the survivor with the same idempotency key),
+//!   and every grant is still expired and its credential revoked exactly once.
+//!
+//! The credentials come from the development issuers (real formats, nothing behind them): what
+//! is under test is the broker's store, wake-ups, locks and reaper, not an issuer.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::common::broker::Broker;
+use crate::common::pg::{Pg, pg};
+use crate::common::{Home, eventually};
+
+const DB_PASSWORD: &str = "zt-replica-test";
+
+/// One `zt-broker serve` process; SIGTERMed on drop unless already killed.
+struct Replica {
+    url: String,
+    child: Child,
+}
+
+impl Replica {
+    fn start(home: &Home, config: &Path) -> Replica {
+        let mut child = home
+            .cmd(env!("CARGO_BIN_EXE_zt-broker"))
+            // The database password as libpq programs take it: never in the file or argv.
+            .env("PGPASSWORD", DB_PASSWORD)
+            .arg("serve")
+            .arg("--config")
+            .arg(config)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start zt-broker serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("zt-broker listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line from zt-broker serve: {line:?}"))
+            .to_string();
+        Replica { url, child }
+    }
+
+    fn sigkill(&mut self) {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGKILL) };
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The world: PostgreSQL with database `zt` owned by login role `zt`, the dev broker as the
+/// OpenID provider, a config both replicas share, and a token for alice and one for bob.
+struct World {
+    pg: Pg,
+    _idp: Broker,
+    home: Home,
+    config: std::path::PathBuf,
+    alice: String,
+    bob: String,
+}
+
+fn world() -> Option<World> {
+    let pg = pg()?;
+    pg.create_db("zt");
+    pg.sql(&format!(
+        "CREATE ROLE zt LOGIN PASSWORD '{DB_PASSWORD}'; ALTER DATABASE zt OWNER TO zt"
+    ));
+    let idp = Broker::start(&[]);
+    let rt = runtime();
+    let disco: Value = rt.block_on(async {
+        reqwest::get(format!("{}/.well-known/zt", idp.url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    let (issuer, client_id, audience) = (
+        disco["issuer"].as_str().unwrap().to_string(),
+        disco["client_id"].as_str().unwrap().to_string(),
+        disco["audience"].as_str().unwrap().to_string(),
+    );
+    let alice = rt.block_on(dev_token(&idp.url, &issuer, &client_id, "alice"));
+    let bob = rt.block_on(dev_token(&idp.url, &issuer, &client_id, "bob"));
+    let home = Home::new();
+    let config = home.path().join("broker.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[server]
+listen = "127.0.0.1:0"
+
+[store]
+url = "postgres://zt@127.0.0.1:{port}/zt"
+
+[login]
+issuer = "{issuer}"
+client_id = "{client_id}"
+audience = "{audience}"
+
+[[trusted_issuer]]
+issuer = "{issuer}"
+audience = "{audience}"
+
+[[catalog.resource]]
+name = "app-db"
+kind = "postgres"
+default_role = "readonly"
+max_ttl = "1h"
+requester_groups = ["engineering"]
+settings = {{ host = "127.0.0.1", port = 5432, dbname = "app" }}
+
+[[catalog.resource.role]]
+name = "readonly"
+auto_approve_groups = ["engineering"]
+
+[[catalog.resource.role]]
+name = "readwrite"
+approver_groups = ["sre-leads"]
+"#,
+            port = pg.port
+        ),
+    )
+    .unwrap();
+    Some(World {
+        pg,
+        _idp: idp,
+        home,
+        config,
+        alice,
+        bob,
+    })
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// An access token for `user` from the dev OpenID provider, by the device flow a person takes:
+/// device authorization, the verification page's form, the token poll.
+async fn dev_token(broker: &str, issuer: &str, client_id: &str, user: &str) -> String {
+    let c = reqwest::Client::new();
+    let auth: Value = c
+        .post(format!("{issuer}/device/auth"))
+        .form(&[("client_id", client_id), ("scope", "openid")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = auth["user_code"].as_str().unwrap();
+    let page = c
+        .post(format!("{broker}/oidc/device"))
+        .form(&[("user_code", code), ("user", user), ("action", "approve")])
+        .send()
+        .await
+        .unwrap();
+    assert!(page.status().is_success(), "{}", page.text().await.unwrap());
+    let token: Value = c
+        .post(format!("{issuer}/token"))
+        .form(&[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            ("device_code", auth["device_code"].as_str().unwrap()),
+            ("client_id", client_id),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    token["access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no access token: {token}"))
+        .to_string()
+}
+
+fn create_body(role: &str, ttl: u64) -> Value {
+    json!({"resource": "app-db", "role": role, "ttl_secs": ttl, "reason": "replica test"})
+}
+
+impl World {
+    /// Run SQL in database `zt`.
+    fn sql(&self, sql: &str) -> String {
+        self.pg.sql_in("zt", sql)
+    }
+
+    fn count(&self, sql: &str) -> i64 {
+        let out = self.sql(sql);
+        out.trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{sql}: {out:?}"))
+    }
+}
+
+#[test]
+fn a_grant_approved_on_one_replica_wakes_a_long_poll_on_the_other() {
+    let Some(w) = world() else { return };
+    let a = Replica::start(&w.home, &w.config);
+    let b = Replica::start(&w.home, &w.config);
+    let rt = runtime();
+    let c = reqwest::Client::new();
+    let created: Value = rt.block_on(async {
+        let r = c
+            .post(format!("{}/v1/requests", a.url))
+            .bearer_auth(&w.alice)
+            .header("Idempotency-Key", "wake-1")
+            .json(&create_body("readwrite", 600))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        r.json().await.unwrap()
+    });
+    assert_eq!(created["state"], "pending", "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    let started = Instant::now();
+    let waiter = {
+        let (c, url, token, id) = (c.clone(), b.url.clone(), w.alice.clone(), id.clone());
+        rt.spawn(async move {
+            let r: Value = c
+                .get(format!("{url}/v1/requests/{id}?wait=30s"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            (r, Instant::now())
+        })
+    };
+    // Let the waiter reach replica B before the approval (ordering, not a time budget).
+    std::thread::sleep(Duration::from_millis(500));
+    let approved_at = rt.block_on(async {
+        let r = c
+            .post(format!("{}/v1/requests/{id}/approve", a.url))
+            .bearer_auth(&w.bob)
+            .json(&json!({"comment": "ok"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+        Instant::now()
+    });
+    let (seen, woke_at) = rt.block_on(waiter).unwrap();
+    assert_eq!(seen["state"], "approved", "{seen}");
+    assert!(
+        started.elapsed() < Duration::from_secs(25),
+        "the waiter on replica B ran into its 30 s wait instead of being woken"
+    );
+    eprintln!(
+        "long-poll on replica B woke {:?} after the approval answered on replica A",
+        woke_at.saturating_duration_since(approved_at)
+    );
+}
+
+#[test]
+fn a_replica_killed_mid_load_loses_no_request_and_every_grant_is_revoked_once() {
+    let Some(w) = world() else { return };
+    let mut a = Replica::start(&w.home, &w.config);
+    let b = Replica::start(&w.home, &w.config);
+    let urls = [a.url.clone(), b.url.clone()];
+    let rt = runtime();
+    let c = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    const WORKERS: usize = 8;
+    const EACH: usize = 20;
+    let done = Arc::new(AtomicUsize::new(0));
+    let answered: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+    let minted: Arc<Mutex<Vec<String>>> = Arc::default();
+
+    /// POST to `first`, and on a dead connection or a 5xx to the survivor, as a client would.
+    async fn post(
+        c: &reqwest::Client,
+        urls: &[String; 2],
+        first: usize,
+        path: &str,
+        token: &str,
+        key: Option<&str>,
+        body: &Value,
+    ) -> Value {
+        for attempt in 0..6 {
+            let url = &urls[if attempt == 0 { first } else { 1 }];
+            let mut req = c.post(format!("{url}{path}")).bearer_auth(token).json(body);
+            if let Some(k) = key {
+                req = req.header("Idempotency-Key", k);
+            }
+            match req.send().await {
+                Ok(r) if r.status().is_success() => return r.json().await.unwrap(),
+                Ok(r) if r.status().is_server_error() => {}
+                Ok(r) => panic!("{path}: {} {}", r.status(), r.text().await.unwrap()),
+                Err(_) => {}
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{path}: no replica answered");
+    }
+
+    rt.block_on(async {
+        let mut tasks = Vec::new();
+        for worker in 0..WORKERS {
+            let (c, urls, token) = (c.clone(), urls.clone(), w.alice.clone());
+            let (done, answered, minted) = (done.clone(), answered.clone(), minted.clone());
+            tasks.push(tokio::spawn(async move {
+                for i in 0..EACH {
+                    let key = format!("w{worker}-{i}");
+                    let first = (worker + i) % 2;
+                    let r = post(
+                        &c,
+                        &urls,
+                        first,
+                        "/v1/requests",
+                        &token,
+                        Some(&key),
+                        &create_body("readonly", 3),
+                    )
+                    .await;
+                    let id = r["id"].as_str().unwrap().to_string();
+                    answered.lock().unwrap().insert(key, id.clone());
+                    if r["state"] == "approved" || r["state"] == "active" {
+                        let path = format!("/v1/grants/{id}/credentials");
+                        // A grant that already ended (3 s is short under load) answers 4xx:
+                        // then there is nothing to mint, which is fine here.
+                        let resp = c
+                            .post(format!("{}{path}", urls[first]))
+                            .bearer_auth(&token)
+                            .send()
+                            .await;
+                        let ok = match resp {
+                            Ok(r) if r.status().is_success() => true,
+                            Ok(r) if r.status().is_client_error() => false,
+                            _ => {
+                                post(&c, &urls, 1, &path, &token, None, &json!({}))
+                                    .await;
+                                true
+                            }
+                        };
+                        if ok {
+                            minted.lock().unwrap().push(id);
+                        }
+                    }
+                    done.fetch_add(1, Ordering::SeqCst);
+                }
+            }));
+        }
+        // SIGKILL replica A a third of the way in, while requests are in flight on it.
+        while done.load(Ordering::SeqCst) < WORKERS * EACH / 3 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        a.sigkill();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    let answered = answered.lock().unwrap().clone();
+    assert_eq!(answered.len(), WORKERS * EACH);
+
+    // No request lost, none doubled: one row per idempotency key, each the id its client got.
+    assert_eq!(
+        w.count("SELECT count(*) FROM requests"),
+        (WORKERS * EACH) as i64
+    );
+    for (key, id) in &answered {
+        assert_eq!(
+            w.sql(&format!(
+                "SELECT id FROM requests WHERE idempotency_key = '{key}'"
+            )),
+            *id
+        );
+    }
+
+    // Replica B's reaper ends every grant, A's included, and takes every credential back.
+    let ended = eventually(Duration::from_secs(60), || {
+        w.count("SELECT count(*) FROM requests WHERE state IN ('approved', 'active')") == 0
+            && w.count("SELECT count(*) FROM credentials WHERE revoked_at IS NULL") == 0
+    });
+    assert!(
+        ended.is_some(),
+        "grants left: {}; credentials unrevoked: {}",
+        w.sql("SELECT string_agg(id || ':' || state, ' ') FROM requests WHERE state IN ('approved', 'active')"),
+        w.sql("SELECT string_agg(grant_id, ' ') FROM credentials WHERE revoked_at IS NULL"),
+    );
+    // Exactly once: one expiry and (per minted credential) one revocation per grant.
+    let twice = |action: &str| {
+        w.sql(&format!(
+            "SELECT coalesce(string_agg(request_id, ' '), '') FROM (SELECT request_id FROM audit \
+             WHERE action = '{action}' GROUP BY request_id HAVING count(*) > 1) AS t"
+        ))
+    };
+    assert_eq!(twice("grant.expire"), "", "grants expired twice");
+    assert_eq!(twice("credential.revoke"), "", "credentials revoked twice");
+    let credentials = w.count("SELECT count(*) FROM credentials");
+    assert_eq!(
+        w.count("SELECT count(*) FROM audit WHERE action = 'credential.revoke'"),
+        credentials
+    );
+    assert!(
+        credentials as usize >= minted.lock().unwrap().len() / 2,
+        "few credentials were minted: the test did not test revocation"
+    );
+    eprintln!(
+        "{} requests, {credentials} credentials minted and revoked once; replica A killed at {}",
+        answered.len(),
+        WORKERS * EACH / 3
+    );
+    drop(b);
+}
