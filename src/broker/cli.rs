@@ -44,6 +44,33 @@ pub enum Command {
     /// without opening the store or contacting the identity providers. Prints one summary line
     /// and exits 0, or names the file, line and column of the first problem.
     Check(ConfigArgs),
+
+    /// Inspect the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the audit log's hash chain: no row edited, deleted or reordered.
+    ///
+    /// Recomputes every row's SHA-256 and its link to the row before. Prints
+    /// `audit: N rows, chain intact` and exits 0, or names the first row that does not check
+    /// out and exits 3 (1: the store could not be read).
+    Verify(StoreArgs),
+}
+
+/// Which broker's store: a production configuration, or a dev broker's data directory.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct StoreArgs {
+    /// The configuration file whose [store] to read.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// A `zt-broker dev --data-dir` directory.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -171,6 +198,26 @@ mod tests {
             panic!("not dev")
         };
         assert!(matches!(d.action, Some(DevAction::Stop)));
+    }
+
+    #[test]
+    fn audit_verify_takes_a_config_or_a_data_dir() {
+        let c = Cli::try_parse_from(["zt-broker", "audit", "verify", "--config", "b.toml"]).unwrap();
+        let Command::Audit(AuditCommand::Verify(a)) = c.command else {
+            panic!("audit verify")
+        };
+        assert_eq!((a.config, a.data_dir), (Some(PathBuf::from("b.toml")), None));
+        let c = Cli::try_parse_from(["zt-broker", "audit", "verify", "--data-dir", "d"]).unwrap();
+        let Command::Audit(AuditCommand::Verify(a)) = c.command else {
+            panic!("audit verify")
+        };
+        assert_eq!(a.data_dir, Some(PathBuf::from("d")));
+        for bad in [
+            &["zt-broker", "audit", "verify"][..],
+            &["zt-broker", "audit", "verify", "--config", "b", "--data-dir", "d"],
+        ] {
+            assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

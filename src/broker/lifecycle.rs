@@ -8,7 +8,7 @@ use crate::broker::crypto::sha256_hex;
 use crate::broker::issuers::Grant;
 use crate::broker::problem::ApiError;
 use crate::broker::state::Broker;
-use crate::broker::store::{AuditEntry, Change, Record, StoreError};
+use crate::broker::store::{AuditEntry, Change, Extended, Record, StoreError};
 
 /// The actor named in audit rows for what the broker does by itself.
 pub const BROKER_ACTOR: &str = "zt-broker";
@@ -28,6 +28,25 @@ pub async fn transition(
         b.reaper_wake.notify_one();
     }
     Ok(rec)
+}
+
+/// Move a live grant's end later (see [`crate::broker::store::Store::extend_grant`]), then
+/// wake its long-polls and the reaper, whose next due time may have changed.
+pub async fn extend(
+    b: &Broker,
+    id: &str,
+    expires_at: Timestamp,
+    audit: AuditEntry,
+) -> Result<Extended, StoreError> {
+    let done = b
+        .store
+        .extend_grant(id, expires_at, Timestamp::now(), audit)
+        .await?;
+    if matches!(done, Extended::Done(_)) {
+        b.notifier.notify(id);
+        b.reaper_wake.notify_one();
+    }
+    Ok(done)
 }
 
 /// End a live grant (`to` = expired or revoked) from the state it was seen in, then revoke

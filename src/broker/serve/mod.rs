@@ -8,6 +8,7 @@
 //! the shutdown future; [`main`] is both plus the announcement line; [`check`] reads
 //! everything `serve` would without opening or contacting anything.
 
+pub mod audit;
 #[cfg(test)]
 mod tests;
 
@@ -212,7 +213,7 @@ pub fn real_issuer(res: &Resource) -> Result<Option<Arc<dyn Issuer>>> {
 
 /// Open the SQLite store, creating a new database file with mode 0600 first: it holds minted
 /// credentials, and SQLite gives its `-wal` and `-shm` files the database file's mode.
-async fn open_store(db: &Path) -> Result<Store> {
+pub(crate) async fn open_store(db: &Path) -> Result<Store> {
     use std::os::unix::fs::OpenOptionsExt;
     let hint = "does the directory exist, and may this user write there?";
     std::fs::OpenOptions::new()

@@ -121,7 +121,7 @@ pub(super) async fn append_in(
     })
 }
 
-fn from_row(row: &SqliteRow) -> Result<AuditRow> {
+pub(super) fn from_row(row: &SqliteRow) -> Result<AuditRow> {
     let ids: String = col(row, "policy_ids")?;
     Ok(AuditRow {
         seq: col(row, "seq")?,

@@ -4,7 +4,9 @@
 //! transaction as its audit row, so no transition is skipped, doubled, or left unaudited.
 
 mod audit;
+mod audit_query;
 mod credentials;
+mod extend;
 mod requests;
 
 use std::borrow::Cow;
@@ -21,6 +23,8 @@ use sqlx::{SqlSafeStr, Sqlite, Transaction};
 use crate::api::State;
 
 pub use audit::{AuditEntry, AuditRow};
+pub use audit_query::AuditFilter;
+pub use extend::Extended;
 pub use requests::{Change, Record, legal_transition};
 
 /// The schema, embedded so the binary needs no migrations directory.
