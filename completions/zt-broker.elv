@@ -25,6 +25,7 @@ set edit:completion:arg-completer[zt-broker] = {|@words|
             cand dev 'Run a self-contained development broker on this machine'
             cand serve 'Run the broker as a TOML configuration file describes it'
             cand check 'Check a configuration file and its catalog without serving'
+            cand audit 'Inspect the audit log'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zt-broker;dev'= {
@@ -73,10 +74,36 @@ set edit:completion:arg-completer[zt-broker] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'zt-broker;audit'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand verify 'Check the audit log''s hash chain: no row edited, deleted or reordered'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zt-broker;audit;verify'= {
+            cand -c 'The configuration file whose [store] to read'
+            cand --config 'The configuration file whose [store] to read'
+            cand --data-dir 'A `zt-broker dev --data-dir` directory'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zt-broker;audit;help'= {
+            cand verify 'Check the audit log''s hash chain: no row edited, deleted or reordered'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zt-broker;audit;help;verify'= {
+        }
+        &'zt-broker;audit;help;help'= {
+        }
         &'zt-broker;help'= {
             cand dev 'Run a self-contained development broker on this machine'
             cand serve 'Run the broker as a TOML configuration file describes it'
             cand check 'Check a configuration file and its catalog without serving'
+            cand audit 'Inspect the audit log'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zt-broker;help;dev'= {
@@ -87,6 +114,11 @@ set edit:completion:arg-completer[zt-broker] = {|@words|
         &'zt-broker;help;serve'= {
         }
         &'zt-broker;help;check'= {
+        }
+        &'zt-broker;help;audit'= {
+            cand verify 'Check the audit log''s hash chain: no row edited, deleted or reordered'
+        }
+        &'zt-broker;help;audit;verify'= {
         }
         &'zt-broker;help;help'= {
         }

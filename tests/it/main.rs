@@ -13,6 +13,8 @@ mod concurrency;
 #[cfg(feature = "broker")]
 mod consumers;
 #[cfg(feature = "broker")]
+mod extend;
+#[cfg(feature = "broker")]
 mod issuers;
 #[cfg(feature = "broker")]
 mod journey;
