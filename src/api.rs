@@ -118,7 +118,8 @@ pub struct CreateRequest {
 }
 
 /// A request's place in its life: `pending → approved → active → expired`, or `denied`,
-/// `cancelled` (withdrawn by the requester) or `revoked` (ended early).
+/// `cancelled` (withdrawn by the requester) or `revoked` (ended early); a pending request
+/// nobody decided within the broker's review window goes straight to `expired`.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum State {

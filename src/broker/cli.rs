@@ -3,6 +3,7 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -103,6 +104,10 @@ pub struct DevArgs {
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
 
+    /// How long a pending request waits for an approver before it expires (e.g. 24h, 30m).
+    #[arg(long, default_value = "24h", value_name = "DURATION", value_parser = review_window)]
+    pub review_window: Duration,
+
     /// Run in the background (log in the state directory); `zt-broker dev stop` ends it.
     #[arg(long)]
     pub detach: bool,
@@ -137,6 +142,13 @@ pub struct DevArgs {
 pub enum DevAction {
     /// Stop the dev broker started with --detach.
     Stop,
+}
+
+fn review_window(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s.trim())
+        .ok()
+        .filter(|d| d.as_secs() >= 1)
+        .ok_or_else(|| format!("{s:?} is not a duration of at least 1s (write 24h, 30m)"))
 }
 
 /// The `zt-broker` command definition (for man pages and completions).

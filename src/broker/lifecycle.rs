@@ -49,6 +49,17 @@ pub async fn extend(
     Ok(done)
 }
 
+/// Expire a pending request nobody decided within the review window (the reaper, or an
+/// approve/deny that came too late). Refused when it is no longer pending.
+pub async fn expire_pending(b: &Broker, rec: &Record, actor: &str) -> Result<Record, StoreError> {
+    let deadline = b.review_deadline(rec.request.created_at);
+    let audit = AuditEntry::new(actor, "request.expire", Some(rec.id())).detail(format!(
+        "{}/{} requested by {} was not decided by {deadline}",
+        rec.request.resource, rec.request.role, rec.request.requester
+    ));
+    transition(b, rec.id(), State::Pending, State::Expired, Change::default(), audit).await
+}
+
 /// End a live grant (`to` = expired or revoked) from the state it was seen in, then revoke
 /// its credential at the target. The flag says whether that revoke is done (else the reaper
 /// must retry it).

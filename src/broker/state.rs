@@ -2,6 +2,8 @@
 //! policy, issuers, verifier, wake-ups), behind an `Arc` in the axum state [`AppState`].
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use axum::Router;
 use tokio::sync::{Notify, watch};
@@ -36,7 +38,13 @@ pub struct Broker {
     pub closing: watch::Sender<bool>,
     /// Members of any of these may revoke anyone's grant and read any request.
     pub admin_groups: Vec<String>,
+    /// How long a pending request waits for a decision before it expires, in seconds
+    /// ([`Broker::review_window`]).
+    review_window_secs: AtomicU64,
 }
+
+/// `[requests] review_window` when the configuration says nothing.
+pub const DEFAULT_REVIEW_WINDOW: Duration = Duration::from_secs(24 * 3600);
 
 impl Broker {
     pub fn new(
@@ -80,7 +88,25 @@ impl Broker {
             reaper_wake: Notify::new(),
             closing: watch::channel(false).0,
             admin_groups,
+            review_window_secs: AtomicU64::new(DEFAULT_REVIEW_WINDOW.as_secs()),
         })
+    }
+
+    /// How long a pending request may wait for a decision.
+    pub fn review_window(&self) -> Duration {
+        Duration::from_secs(self.review_window_secs.load(Ordering::Relaxed))
+    }
+
+    /// Set at wiring, before the reaper starts (from the configuration or `zt-broker dev
+    /// --review-window`).
+    pub fn set_review_window(&self, window: Duration) {
+        self.review_window_secs
+            .store(window.as_secs().max(1), Ordering::Relaxed);
+    }
+
+    /// When a pending request created at `created_at` expires undecided.
+    pub fn review_deadline(&self, created_at: api::Timestamp) -> api::Timestamp {
+        created_at.add_secs(i64::try_from(self.review_window().as_secs()).unwrap_or(i64::MAX))
     }
 
     pub fn is_admin(&self, p: &Principal) -> bool {

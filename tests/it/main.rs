@@ -23,4 +23,6 @@ mod keyring;
 #[cfg(feature = "broker")]
 mod oidc;
 #[cfg(feature = "broker")]
+mod review;
+#[cfg(feature = "broker")]
 mod workload;

@@ -15,6 +15,7 @@
 
 mod catalog;
 mod raw;
+mod requests;
 mod sections;
 mod source;
 #[cfg(test)]
@@ -31,6 +32,8 @@ use crate::broker::error::{Error, Result};
 use crate::broker::state::ADMIN_GROUP;
 use catalog::catalog_section;
 use raw::RawConfig;
+pub use requests::Requests;
+use requests::requests_section;
 use sections::{login_section, server_section, store_url};
 use source::{Dirs, Source, TOP};
 use trusted::trusted_issuers;
@@ -49,6 +52,8 @@ pub struct Config {
     pub catalog_file: Option<PathBuf>,
     /// Members of any of these may revoke anyone's grant and read any request.
     pub admin_groups: Vec<String>,
+    /// `[requests]`: the review window of pending requests.
+    pub requests: Requests,
 }
 
 /// `[server]`.
@@ -169,6 +174,7 @@ impl Config {
                 out
             }
         };
+        let requests = requests_section(&src, raw.requests)?;
         Ok(Self {
             path: path.to_owned(),
             server,
@@ -178,6 +184,7 @@ impl Config {
             catalog,
             catalog_file,
             admin_groups,
+            requests,
         })
     }
 

@@ -217,7 +217,8 @@ pub async fn create(
     };
     match b.store.insert_request(&rec, audit).await {
         Ok(stored) => {
-            if stored.state().is_live() {
+            // A grant's end, or a pending request's review deadline: the reaper's next due time.
+            if stored.state().is_live() || stored.state() == api::State::Pending {
                 b.reaper_wake.notify_one();
             }
             Ok((StatusCode::CREATED, Json(stored.request)))

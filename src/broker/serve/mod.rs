@@ -202,6 +202,7 @@ pub async fn wire(cfg: &Config) -> Result<AppState> {
         discovery,
         cfg.admin_groups.clone(),
     );
+    broker.set_review_window(cfg.requests.review_window);
     Ok(AppState::new(broker))
 }
 

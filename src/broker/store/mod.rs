@@ -7,6 +7,7 @@ mod audit;
 mod audit_query;
 mod credentials;
 mod extend;
+mod pending;
 mod requests;
 
 use std::borrow::Cow;

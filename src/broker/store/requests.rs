@@ -55,19 +55,20 @@ pub struct Change {
     pub window: Option<(Timestamp, Timestamp)>,
 }
 
-/// The edges of the state machine: pending → approved | denied | cancelled;
-/// approved → active | expired | revoked; active → expired | revoked.
+/// The edges of the state machine: pending → approved | denied | cancelled | expired (nobody
+/// decided within the review window); approved → active | expired | revoked;
+/// active → expired | revoked.
 pub fn legal_transition(from: State, to: State) -> bool {
     use State::*;
     matches!(
         (from, to),
-        (Pending, Approved | Denied | Cancelled)
+        (Pending, Approved | Denied | Cancelled | Expired)
             | (Approved, Active | Expired | Revoked)
             | (Active, Expired | Revoked)
     )
 }
 
-const COLUMNS: &str = "id, requester_issuer, requester_sub, requester, idempotency_key, body_sha256, \
+pub(super) const COLUMNS: &str = "id, requester_issuer, requester_sub, requester, idempotency_key, body_sha256, \
      resource, kind, role, ttl_secs, reason, ticket, break_glass, state, decision, context, \
      decided_by, comment, created_at, updated_at, not_before, expires_at";
 
@@ -88,7 +89,7 @@ fn parse_kind(s: &str) -> Result<ResourceKind> {
     }
 }
 
-fn from_row(row: &SqliteRow) -> Result<Record> {
+pub(super) fn from_row(row: &SqliteRow) -> Result<Record> {
     let state: String = col(row, "state")?;
     let kind: String = col(row, "kind")?;
     let decision: String = col(row, "decision")?;
