@@ -214,11 +214,15 @@ mod tests {
 
     #[test]
     fn audit_verify_takes_a_config_or_a_data_dir() {
-        let c = Cli::try_parse_from(["zt-broker", "audit", "verify", "--config", "b.toml"]).unwrap();
+        let c =
+            Cli::try_parse_from(["zt-broker", "audit", "verify", "--config", "b.toml"]).unwrap();
         let Command::Audit(AuditCommand::Verify(a)) = c.command else {
             panic!("audit verify")
         };
-        assert_eq!((a.config, a.data_dir), (Some(PathBuf::from("b.toml")), None));
+        assert_eq!(
+            (a.config, a.data_dir),
+            (Some(PathBuf::from("b.toml")), None)
+        );
         let c = Cli::try_parse_from(["zt-broker", "audit", "verify", "--data-dir", "d"]).unwrap();
         let Command::Audit(AuditCommand::Verify(a)) = c.command else {
             panic!("audit verify")
@@ -226,7 +230,15 @@ mod tests {
         assert_eq!(a.data_dir, Some(PathBuf::from("d")));
         for bad in [
             &["zt-broker", "audit", "verify"][..],
-            &["zt-broker", "audit", "verify", "--config", "b", "--data-dir", "d"],
+            &[
+                "zt-broker",
+                "audit",
+                "verify",
+                "--config",
+                "b",
+                "--data-dir",
+                "d",
+            ],
         ] {
             assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
         }

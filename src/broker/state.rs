@@ -1,8 +1,8 @@
 //! What every handler, the reaper and the dev endpoints share: one [`Broker`] (store, catalog,
 //! policy, issuers, verifier, wake-ups), behind an `Arc` in the axum state [`AppState`].
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -15,6 +15,7 @@ use crate::broker::issuers::Issuers;
 use crate::broker::policy::Policy;
 use crate::broker::store::Store;
 use crate::broker::sync::{MintLocks, Notifier};
+use crate::broker::webhooks::Webhooks;
 
 /// Members of this group may revoke anyone's grant and read any request, unless the broker is
 /// given other admin groups ([`Broker::with_admin_groups`]; `admin_groups` in the config).
@@ -41,6 +42,8 @@ pub struct Broker {
     /// How long a pending request waits for a decision before it expires, in seconds
     /// ([`Broker::review_window`]).
     review_window_secs: AtomicU64,
+    /// Where notifications go (`[[webhook]]`); unset: nowhere.
+    webhooks: OnceLock<Webhooks>,
 }
 
 /// `[requests] review_window` when the configuration says nothing.
@@ -89,6 +92,7 @@ impl Broker {
             closing: watch::channel(false).0,
             admin_groups,
             review_window_secs: AtomicU64::new(DEFAULT_REVIEW_WINDOW.as_secs()),
+            webhooks: OnceLock::new(),
         })
     }
 
@@ -102,6 +106,20 @@ impl Broker {
     pub fn set_review_window(&self, window: Duration) {
         self.review_window_secs
             .store(window.as_secs().max(1), Ordering::Relaxed);
+    }
+
+    /// Send notifications to these webhooks from now on (set once, at wiring).
+    pub fn set_webhooks(&self, hooks: Webhooks) {
+        if self.webhooks.set(hooks).is_err() {
+            eprintln!("zt-broker: webhooks were already set; the second set is ignored");
+        }
+    }
+
+    /// Queue a webhook notification, if any webhook is configured. Never waits.
+    pub fn announce(&self, event: &'static str, request: &api::Request) {
+        if let Some(w) = self.webhooks.get() {
+            w.send(event, request);
+        }
     }
 
     /// When a pending request created at `created_at` expires undecided.

@@ -28,7 +28,9 @@ pub async fn run(args: ExtendArgs, ctx: &Ctx) -> Result<()> {
     };
     let req = client.extend(&grant, &body).await?;
     let end = req.expires_at.ok_or_else(|| {
-        Error::other(format!("the broker extended grant {grant} but sent no end time"))
+        Error::other(format!(
+            "the broker extended grant {grant} but sent no end time"
+        ))
     })?;
     let kept = Ledger::extend(&grant, end.0)?;
     if p.json {
@@ -59,8 +61,10 @@ pub async fn run(args: ExtendArgs, ctx: &Ctx) -> Result<()> {
 /// machine's ledger first, else from the broker.
 async fn resolve(target: &str, client: &BrokerClient, ctx: &Ctx) -> Result<String> {
     if !api::valid_name(target) {
-        return Err(Error::usage(format!("{target:?} is not a grant id or resource name"))
-            .with_hint("see `zt status` for your grants"));
+        return Err(
+            Error::usage(format!("{target:?} is not a grant id or resource name"))
+                .with_hint("see `zt status` for your grants"),
+        );
     }
     let now = Timestamp::now();
     let ledger = Ledger::read()?;

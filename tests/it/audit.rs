@@ -1,9 +1,9 @@
 //! `zt-broker audit verify` on a real dev broker's data directory: intact after a session of
 //! requests, then broken — and the broken row named — once a row is edited in the SQLite file.
 
+use crate::common::Out;
 use crate::common::broker::Broker;
 use crate::common::world::World;
-use crate::common::Out;
 
 fn verify(dir: &std::path::Path) -> Out {
     let w = World::new();

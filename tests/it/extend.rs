@@ -2,9 +2,9 @@
 //! stays past the old end; too long a grant is refused (usage), a role that needs an approval
 //! is denied (exit 3), and a resource without a grant is not found (exit 8).
 
+use crate::common::Home;
 use crate::common::broker::Broker;
 use crate::common::world::kubeconfig_contexts;
-use crate::common::Home;
 use zt::api::Timestamp;
 
 fn ledger_ends(home: &Home, grant: &str) -> Vec<i64> {
@@ -27,7 +27,10 @@ fn an_extended_grant_stays_on_this_machine_until_its_new_end() {
     broker.login_via_page(&bob, "bob");
 
     let out = alice.run(&["request", "prod-k8s", "--ttl", "4s", "--json"]);
-    let grant = out.ok().json()["request"]["id"].as_str().unwrap().to_string();
+    let grant = out.ok().json()["request"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(ledger_ends(&alice, &grant).len(), 1);
 
     let before = Timestamp::now();
@@ -47,7 +50,10 @@ fn an_extended_grant_stays_on_this_machine_until_its_new_end() {
     out.ok();
     let contexts =
         kubeconfig_contexts(&std::fs::read_to_string(alice.kubeconfig()).unwrap()).unwrap();
-    assert!(contexts.contains(&"zt-prod-k8s".to_string()), "{contexts:?}");
+    assert!(
+        contexts.contains(&"zt-prod-k8s".to_string()),
+        "{contexts:?}"
+    );
     let cred = alice.run(&["credential", "kube", &grant]);
     assert!(cred.ok().stdout.contains("ExecCredential"));
 
@@ -62,7 +68,14 @@ fn an_extended_grant_stays_on_this_machine_until_its_new_end() {
 
     // admin needed bob's approval: extending it is refused by policy, pointing to a new request.
     let out = alice.run(&[
-        "request", "prod-k8s", "--role", "admin", "--ttl", "10m", "--no-wait", "--json",
+        "request",
+        "prod-k8s",
+        "--role",
+        "admin",
+        "--ttl",
+        "10m",
+        "--no-wait",
+        "--json",
     ]);
     let admin = out.ok().json()["id"].as_str().unwrap().to_string();
     bob.run(&["approve", &admin]).ok();

@@ -22,6 +22,7 @@ mod source;
 mod tests;
 mod trusted;
 mod values;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -54,6 +55,8 @@ pub struct Config {
     pub admin_groups: Vec<String>,
     /// `[requests]`: the review window of pending requests.
     pub requests: Requests,
+    /// `[[webhook]]`: where notifications go.
+    pub webhooks: Vec<crate::broker::webhooks::WebhookConfig>,
 }
 
 /// `[server]`.
@@ -175,6 +178,7 @@ impl Config {
             }
         };
         let requests = requests_section(&src, raw.requests)?;
+        let webhooks = webhooks::webhooks(&src, raw.webhook)?;
         Ok(Self {
             path: path.to_owned(),
             server,
@@ -185,6 +189,7 @@ impl Config {
             catalog_file,
             admin_groups,
             requests,
+            webhooks,
         })
     }
 

@@ -61,7 +61,10 @@ mod tests {
     /// The minimal valid configuration of the config tests, with `extra` appended.
     fn parse(extra: &str) -> crate::broker::error::Result<Config> {
         let base = crate::broker::config::tests::BASE;
-        Config::parse(&format!("{base}\n{extra}"), Path::new("/etc/zt/broker.toml"))
+        Config::parse(
+            &format!("{base}\n{extra}"),
+            Path::new("/etc/zt/broker.toml"),
+        )
     }
 
     #[test]

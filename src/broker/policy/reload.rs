@@ -42,7 +42,10 @@ impl Policy for ReloadablePolicy {
         self.current().decide(input)
     }
 
-    fn read_audit(&self, principal: &crate::broker::auth::Principal) -> Option<crate::api::Decision> {
+    fn read_audit(
+        &self,
+        principal: &crate::broker::auth::Principal,
+    ) -> Option<crate::api::Decision> {
         self.current().read_audit(principal)
     }
 }

@@ -15,7 +15,11 @@ async fn the_reaper_expires_an_undecided_request_and_wakes_its_long_poll() {
     let path = format!("/v1/requests/{id}?wait=30s");
     let r = t.get("alice", &path).await;
     assert_eq!((r.status, r.body["state"].as_str()), (200, Some("expired")));
-    assert!(r.body.get("expires_at").is_none(), "never a grant: {:?}", r.body);
+    assert!(
+        r.body.get("expires_at").is_none(),
+        "never a grant: {:?}",
+        r.body
+    );
     let rows = t.broker.store.audit_rows(0, 100).await.unwrap();
     let expire = rows
         .iter()
@@ -154,6 +158,12 @@ async fn deciding_after_the_window_is_refused_even_before_the_reaper_runs() {
     pending(&b, "late2222222222222", 61).await;
     pending(&b, "fresh000000000000", 0).await;
     super::pass(&b).await;
-    assert_eq!(b.store.get("late2222222222222").await.unwrap().state(), State::Expired);
-    assert_eq!(b.store.get("fresh000000000000").await.unwrap().state(), State::Pending);
+    assert_eq!(
+        b.store.get("late2222222222222").await.unwrap().state(),
+        State::Expired
+    );
+    assert_eq!(
+        b.store.get("fresh000000000000").await.unwrap().state(),
+        State::Pending
+    );
 }

@@ -43,7 +43,8 @@ pub async fn extend(
         )));
     }
     let r = &rec.request;
-    let (Some(res), Some(nb), Some(end)) = (b.catalog.resource(&r.resource), r.not_before, r.expires_at)
+    let (Some(res), Some(nb), Some(end)) =
+        (b.catalog.resource(&r.resource), r.not_before, r.expires_at)
     else {
         return Err(ApiError::conflict(format!(
             "grant {id}: {} is no longer in the catalog",

@@ -98,10 +98,18 @@ mod tests {
         three_rows(&db).await;
         assert_eq!(verify(&db).await.unwrap(), "audit: 3 rows, chain intact");
 
-        tamper(&db, "UPDATE audit SET detail = 'nothing happened' WHERE seq = 2").await;
+        tamper(
+            &db,
+            "UPDATE audit SET detail = 'nothing happened' WHERE seq = 2",
+        )
+        .await;
         let e = verify(&db).await.unwrap_err();
         assert_eq!(e.code, BROKEN);
-        assert!(e.message.contains("audit row 2 was altered"), "{}", e.message);
+        assert!(
+            e.message.contains("audit row 2 was altered"),
+            "{}",
+            e.message
+        );
 
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("broker.sqlite");

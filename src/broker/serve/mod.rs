@@ -32,6 +32,7 @@ use crate::broker::issuers::{Issuer, Issuers, dev::DevIssuer};
 use crate::broker::policy;
 use crate::broker::state::{AppState, Broker};
 use crate::broker::store::Store;
+use crate::broker::webhooks::Webhooks;
 use crate::broker::{reaper, server};
 
 /// What the dev issuer would put in a kubeconfig for a resource without `settings.server`.
@@ -203,6 +204,9 @@ pub async fn wire(cfg: &Config) -> Result<AppState> {
         cfg.admin_groups.clone(),
     );
     broker.set_review_window(cfg.requests.review_window);
+    if !cfg.webhooks.is_empty() {
+        broker.set_webhooks(Webhooks::start(cfg.webhooks.clone(), broker.store.clone()));
+    }
     Ok(AppState::new(broker))
 }
 

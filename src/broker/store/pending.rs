@@ -23,11 +23,10 @@ impl Store {
 
     /// When the oldest pending request was created.
     pub async fn oldest_pending(&self) -> Result<Option<Timestamp>> {
-        let row = sqlx::query(
-            "SELECT MIN(created_at) AS oldest FROM requests WHERE state = 'pending'",
-        )
-        .fetch_one(&self.pool)
-        .await?;
+        let row =
+            sqlx::query("SELECT MIN(created_at) AS oldest FROM requests WHERE state = 'pending'")
+                .fetch_one(&self.pool)
+                .await?;
         Ok(col::<Option<i64>>(&row, "oldest")?.map(Timestamp))
     }
 }

@@ -36,7 +36,11 @@ pub(super) fn read_audit(c: &CedarPolicy, p: &Principal) -> Option<Decision> {
     }
     matched.sort_by_key(|m| m.order);
     matched.dedup_by_key(|m| m.order);
-    let forbids: Vec<&Meta> = matched.iter().copied().filter(|m| m.kind == Kind::Forbid).collect();
+    let forbids: Vec<&Meta> = matched
+        .iter()
+        .copied()
+        .filter(|m| m.kind == Kind::Forbid)
+        .collect();
     let (outcome, deciding) = if !forbids.is_empty() {
         (Outcome::Deny, forbids)
     } else if !matched.is_empty() {
@@ -44,7 +48,10 @@ pub(super) fn read_audit(c: &CedarPolicy, p: &Principal) -> Option<Decision> {
     } else {
         return None;
     };
-    let reasons: Vec<&str> = deciding.iter().filter_map(|m| m.reason.as_deref()).collect();
+    let reasons: Vec<&str> = deciding
+        .iter()
+        .filter_map(|m| m.reason.as_deref())
+        .collect();
     let reason = if reasons.is_empty() {
         match outcome {
             Outcome::Deny => format!("{} may not read the audit log", p.display()),
@@ -95,13 +102,19 @@ forbid (principal in Group::"contractors", action == Action::"read_audit", resou
     fn policies_allow_forbid_or_say_nothing() {
         let p = CedarPolicy::from_sources(&[("audit.cedar", AUDITORS)]).unwrap();
         let d = p.read_audit(&who(&["auditors"])).unwrap();
-        assert_eq!((d.outcome, d.policy_ids), (Outcome::Grant, vec!["auditors-read".into()]));
+        assert_eq!(
+            (d.outcome, d.policy_ids),
+            (Outcome::Grant, vec!["auditors-read".into()])
+        );
         let d = p.read_audit(&who(&["auditors", "contractors"])).unwrap();
         assert_eq!(d.outcome, Outcome::Deny);
         assert_eq!(d.policy_ids, ["no-contractors"]);
         assert_eq!(d.reason, "u@example.com is a contractor");
         assert_eq!(p.read_audit(&who(&["zt-admins"])), None);
         // The demo set has no read_audit policy: the admin fallback decides.
-        assert_eq!(crate::broker::policy::DemoPolicy.read_audit(&who(&["engineering"])), None);
+        assert_eq!(
+            crate::broker::policy::DemoPolicy.read_audit(&who(&["engineering"])),
+            None
+        );
     }
 }

@@ -38,7 +38,10 @@ async fn admins_read_the_audit_log_filtered_and_paged() {
         .collect();
     assert_eq!(actions, ["request.create", "grant.revoke"]);
     let r = t
-        .get("root", "/v1/audit?action=request.create&actor=mallory@example.com")
+        .get(
+            "root",
+            "/v1/audit?action=request.create&actor=mallory@example.com",
+        )
         .await;
     let rows = r.body["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 1, "{:?}", r.body);
@@ -64,7 +67,13 @@ async fn admins_read_the_audit_log_filtered_and_paged() {
     }
     assert_eq!(&paged, all.body["rows"].as_array().unwrap());
 
-    for bad in ["limit=0", "limit=1001", "after=-1", "since=yesterday", "limit=x"] {
+    for bad in [
+        "limit=0",
+        "limit=1001",
+        "after=-1",
+        "since=yesterday",
+        "limit=x",
+    ] {
         let r = t.get("root", &format!("/v1/audit?{bad}")).await;
         assert_eq!((r.status, r.slug()), (400, "invalid-request"), "{bad}");
     }
@@ -94,6 +103,9 @@ forbid (principal in Group::"zt-admins", action == Action::"read_audit", resourc
     let r = t.get("root", "/v1/audit").await;
     assert_eq!((r.status, r.slug()), (403, "forbidden"));
     let detail = r.body["detail"].as_str().unwrap();
-    assert!(detail.contains("no-root-audit") && detail.contains("SIEM"), "{detail}");
+    assert!(
+        detail.contains("no-root-audit") && detail.contains("SIEM"),
+        "{detail}"
+    );
     assert_eq!(t.get("alice", "/v1/audit").await.status, 403);
 }

@@ -16,7 +16,11 @@ async fn the_requester_extends_a_live_grant_and_it_is_audited() {
     let path = format!("/v1/grants/{id}/extend");
     let before = Timestamp::now();
     let r = t
-        .post("alice", &path, Some(json!({"ttl_secs": 600, "reason": "INC-9"})))
+        .post(
+            "alice",
+            &path,
+            Some(json!({"ttl_secs": 600, "reason": "INC-9"})),
+        )
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     let end = at(&r.body["expires_at"]);
@@ -46,7 +50,11 @@ async fn the_requester_extends_a_live_grant_and_it_is_audited() {
     assert_eq!(ext[0].entry.actor, "alice@example.com");
     assert_eq!(ext[0].entry.decision.as_deref(), Some("grant"));
     assert_eq!(ext[0].entry.policy_ids, ["catalog/prod-k8s/auto-view"]);
-    assert!(ext[0].entry.detail.contains("INC-9"), "{}", ext[0].entry.detail);
+    assert!(
+        ext[0].entry.detail.contains("INC-9"),
+        "{}",
+        ext[0].entry.detail
+    );
     t.broker.store.verify_audit_chain().await.unwrap();
 }
 
@@ -61,7 +69,10 @@ async fn the_whole_grant_stays_within_the_policy_cap() {
         .await;
     assert_eq!((r.status, r.slug()), (422, "ttl-exceeded"), "{:?}", r.body);
     let detail = r.body["detail"].as_str().unwrap();
-    assert!(detail.contains("8h") && detail.contains("from now"), "{detail}");
+    assert!(
+        detail.contains("8h") && detail.contains("from now"),
+        "{detail}"
+    );
     let rec = t.broker.store.get(&id).await.unwrap();
     assert!(rec.request.expires_at.unwrap() <= Timestamp::now().add_secs(60));
 }
@@ -71,7 +82,11 @@ async fn a_role_that_needs_an_approval_is_not_extended() {
     let t = TestBroker::start().await;
     let id = t.approved("alice", "prod-k8s", "admin", 600).await;
     let r = t
-        .post("alice", &format!("/v1/grants/{id}/extend"), Some(json!({"ttl_secs": 900})))
+        .post(
+            "alice",
+            &format!("/v1/grants/{id}/extend"),
+            Some(json!({"ttl_secs": 900})),
+        )
         .await;
     assert_eq!((r.status, r.slug()), (403, "denied"), "{:?}", r.body);
     let detail = r.body["detail"].as_str().unwrap();
@@ -99,7 +114,11 @@ forbid (principal, action == Action::"extend", resource == Resource::"prod-db");
     let t = TestBroker::start_with_policies(dir.path()).await;
     let id = t.create("alice", "prod-db", "readonly", 600).await.id();
     let r = t
-        .post("alice", &format!("/v1/grants/{id}/extend"), Some(json!({"ttl_secs": 900})))
+        .post(
+            "alice",
+            &format!("/v1/grants/{id}/extend"),
+            Some(json!({"ttl_secs": 900})),
+        )
         .await;
     assert_eq!((r.status, r.slug()), (403, "denied"), "{:?}", r.body);
     let detail = r.body["detail"].as_str().unwrap();
@@ -110,7 +129,11 @@ forbid (principal, action == Action::"extend", resource == Resource::"prod-db");
     // Other resources still extend.
     let k = t.create("alice", "prod-k8s", "view", 600).await.id();
     let r = t
-        .post("alice", &format!("/v1/grants/{k}/extend"), Some(json!({"ttl_secs": 900})))
+        .post(
+            "alice",
+            &format!("/v1/grants/{k}/extend"),
+            Some(json!({"ttl_secs": 900})),
+        )
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
 }
@@ -128,7 +151,11 @@ async fn only_live_grants_extend() {
     assert_eq!((r.status, r.slug()), (410, "grant-not-live"));
     let pending = t.create("alice", "prod-k8s", "admin", 600).await.id();
     let r = t
-        .post("alice", &format!("/v1/grants/{pending}/extend"), body.clone())
+        .post(
+            "alice",
+            &format!("/v1/grants/{pending}/extend"),
+            body.clone(),
+        )
         .await;
     assert_eq!((r.status, r.slug()), (409, "conflict"));
     let r = t
@@ -145,7 +172,11 @@ async fn an_extended_grant_outlives_its_old_end_and_gets_a_fresh_credential() {
     let c1 = t.post("alice", &creds, None).await;
     assert_eq!(c1.status, 200, "{:?}", c1.body);
     let r = t
-        .post("alice", &format!("/v1/grants/{id}/extend"), Some(json!({"ttl_secs": 1200})))
+        .post(
+            "alice",
+            &format!("/v1/grants/{id}/extend"),
+            Some(json!({"ttl_secs": 1200})),
+        )
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     let end = at(&r.body["expires_at"]);
@@ -159,6 +190,9 @@ async fn an_extended_grant_outlives_its_old_end_and_gets_a_fresh_credential() {
     // Past the old end the reaper leaves it alone.
     tokio::time::sleep(Duration::from_millis(2100)).await;
     crate::broker::reaper::pass(&t.broker).await;
-    assert_eq!(t.broker.store.get(&id).await.unwrap().state(), State::Active);
+    assert_eq!(
+        t.broker.store.get(&id).await.unwrap().state(),
+        State::Active
+    );
     assert_eq!(t.post("alice", &creds, None).await.body, c2.body);
 }
