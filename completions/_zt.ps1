@@ -40,6 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'zt' -ScriptBlock {
             [CompletionResult]::new('inbox', 'inbox', [CompletionResultType]::ParameterValue, 'List the pending requests you may approve')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'List your grants and the time each has left')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'End a grant now and remove its credentials from this machine')
+            [CompletionResult]::new('extend', 'extend', [CompletionResultType]::ParameterValue, 'Ask for more time on a live grant')
             [CompletionResult]::new('credential', 'credential', [CompletionResultType]::ParameterValue, 'Print credentials for a grant, as a kubectl or AWS credential helper')
             [CompletionResult]::new('reap', 'reap', [CompletionResultType]::ParameterValue, 'Remove the credentials of grants whose time is up')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -194,6 +195,17 @@ Register-ArgumentCompleter -Native -CommandName 'zt' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'zt;extend' {
+            [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'How long from now the grant should last (e.g. 30m, 1h)')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why you need more time (kept in the audit log)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which broker login to use (several can live side by side)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of text')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'zt;credential' {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which broker login to use (several can live side by side)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of text')
@@ -283,6 +295,7 @@ Register-ArgumentCompleter -Native -CommandName 'zt' -ScriptBlock {
             [CompletionResult]::new('inbox', 'inbox', [CompletionResultType]::ParameterValue, 'List the pending requests you may approve')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'List your grants and the time each has left')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'End a grant now and remove its credentials from this machine')
+            [CompletionResult]::new('extend', 'extend', [CompletionResultType]::ParameterValue, 'Ask for more time on a live grant')
             [CompletionResult]::new('credential', 'credential', [CompletionResultType]::ParameterValue, 'Print credentials for a grant, as a kubectl or AWS credential helper')
             [CompletionResult]::new('reap', 'reap', [CompletionResultType]::ParameterValue, 'Remove the credentials of grants whose time is up')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -327,6 +340,9 @@ Register-ArgumentCompleter -Native -CommandName 'zt' -ScriptBlock {
             break
         }
         'zt;help;revoke' {
+            break
+        }
+        'zt;help;extend' {
             break
         }
         'zt;help;credential' {

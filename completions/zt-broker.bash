@@ -16,6 +16,9 @@ _zt__broker() {
             ",$1")
                 cmd="zt__broker"
                 ;;
+            zt__broker,audit)
+                cmd="zt__broker__subcmd__audit"
+                ;;
             zt__broker,check)
                 cmd="zt__broker__subcmd__check"
                 ;;
@@ -27,6 +30,18 @@ _zt__broker() {
                 ;;
             zt__broker,serve)
                 cmd="zt__broker__subcmd__serve"
+                ;;
+            zt__broker__subcmd__audit,help)
+                cmd="zt__broker__subcmd__audit__subcmd__help"
+                ;;
+            zt__broker__subcmd__audit,verify)
+                cmd="zt__broker__subcmd__audit__subcmd__verify"
+                ;;
+            zt__broker__subcmd__audit__subcmd__help,help)
+                cmd="zt__broker__subcmd__audit__subcmd__help__subcmd__help"
+                ;;
+            zt__broker__subcmd__audit__subcmd__help,verify)
+                cmd="zt__broker__subcmd__audit__subcmd__help__subcmd__verify"
                 ;;
             zt__broker__subcmd__dev,help)
                 cmd="zt__broker__subcmd__dev__subcmd__help"
@@ -40,6 +55,9 @@ _zt__broker() {
             zt__broker__subcmd__dev__subcmd__help,stop)
                 cmd="zt__broker__subcmd__dev__subcmd__help__subcmd__stop"
                 ;;
+            zt__broker__subcmd__help,audit)
+                cmd="zt__broker__subcmd__help__subcmd__audit"
+                ;;
             zt__broker__subcmd__help,check)
                 cmd="zt__broker__subcmd__help__subcmd__check"
                 ;;
@@ -52,6 +70,9 @@ _zt__broker() {
             zt__broker__subcmd__help,serve)
                 cmd="zt__broker__subcmd__help__subcmd__serve"
                 ;;
+            zt__broker__subcmd__help__subcmd__audit,verify)
+                cmd="zt__broker__subcmd__help__subcmd__audit__subcmd__verify"
+                ;;
             zt__broker__subcmd__help__subcmd__dev,stop)
                 cmd="zt__broker__subcmd__help__subcmd__dev__subcmd__stop"
                 ;;
@@ -62,12 +83,94 @@ _zt__broker() {
 
     case "${cmd}" in
         zt__broker)
-            opts="-h -V --help --version dev serve check help"
+            opts="-h -V --help --version dev serve check audit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__broker__subcmd__audit)
+            opts="-h -V --help --version verify help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__broker__subcmd__audit__subcmd__help)
+            opts="verify help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__broker__subcmd__audit__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__broker__subcmd__audit__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__broker__subcmd__audit__subcmd__verify)
+            opts="-c -h -V --config --data-dir --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -98,7 +201,7 @@ _zt__broker() {
             return 0
             ;;
         zt__subcmd__broker__subcmd__dev)
-            opts="-h -V --port --listen --data-dir --catalog --detach --auto-login --trust-issuer --audience --help --version stop help"
+            opts="-h -V --port --listen --data-dir --catalog --review-window --detach --auto-login --trust-issuer --audience --help --version stop help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -117,6 +220,10 @@ _zt__broker() {
                     return 0
                     ;;
                 --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --review-window)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -196,8 +303,36 @@ _zt__broker() {
             return 0
             ;;
         zt__subcmd__broker__subcmd__help)
-            opts="dev serve check help"
+            opts="dev serve check audit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__broker__subcmd__help__subcmd__audit)
+            opts="verify"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__broker__subcmd__help__subcmd__audit__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -25,6 +25,7 @@ set edit:completion:arg-completer[zt-broker] = {|@words|
             cand dev 'Run a self-contained development broker on this machine'
             cand serve 'Run the broker as a TOML configuration file describes it'
             cand check 'Check a configuration file and its catalog without serving'
+            cand audit 'Inspect the audit log'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zt-broker;dev'= {
@@ -32,6 +33,7 @@ set edit:completion:arg-completer[zt-broker] = {|@words|
             cand --listen 'The loopback address to listen on'
             cand --data-dir 'Keep the database and the dev IdP''s signing key here, so requests, grants and logins survive a restart (default: a temporary directory, deleted at exit)'
             cand --catalog 'Serve this catalog (TOML, the demo catalog''s format) instead of the demo one'
+            cand --review-window 'How long a pending request waits for an approver before it expires (e.g. 24h, 30m)'
             cand --auto-login 'DEV ONLY: approve every device login as this demo user without asking'
             cand --trust-issuer 'Also trust this real OpenID provider, and send `zt login` to it'
             cand --audience 'The audience the --trust-issuer provider puts in the broker''s access tokens (`zt login` asks for it as the RFC 8707 resource when it is an absolute URI)'
@@ -73,10 +75,36 @@ set edit:completion:arg-completer[zt-broker] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'zt-broker;audit'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand verify 'Check the audit log''s hash chain: no row edited, deleted or reordered'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zt-broker;audit;verify'= {
+            cand -c 'The configuration file whose [store] to read'
+            cand --config 'The configuration file whose [store] to read'
+            cand --data-dir 'A `zt-broker dev --data-dir` directory'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zt-broker;audit;help'= {
+            cand verify 'Check the audit log''s hash chain: no row edited, deleted or reordered'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zt-broker;audit;help;verify'= {
+        }
+        &'zt-broker;audit;help;help'= {
+        }
         &'zt-broker;help'= {
             cand dev 'Run a self-contained development broker on this machine'
             cand serve 'Run the broker as a TOML configuration file describes it'
             cand check 'Check a configuration file and its catalog without serving'
+            cand audit 'Inspect the audit log'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zt-broker;help;dev'= {
@@ -87,6 +115,11 @@ set edit:completion:arg-completer[zt-broker] = {|@words|
         &'zt-broker;help;serve'= {
         }
         &'zt-broker;help;check'= {
+        }
+        &'zt-broker;help;audit'= {
+            cand verify 'Check the audit log''s hash chain: no row edited, deleted or reordered'
+        }
+        &'zt-broker;help;audit;verify'= {
         }
         &'zt-broker;help;help'= {
         }

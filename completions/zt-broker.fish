@@ -29,11 +29,13 @@ complete -c zt-broker -n "__fish_zt_broker_needs_command" -s V -l version -d 'Pr
 complete -c zt-broker -n "__fish_zt_broker_needs_command" -f -a "dev" -d 'Run a self-contained development broker on this machine'
 complete -c zt-broker -n "__fish_zt_broker_needs_command" -f -a "serve" -d 'Run the broker as a TOML configuration file describes it'
 complete -c zt-broker -n "__fish_zt_broker_needs_command" -f -a "check" -d 'Check a configuration file and its catalog without serving'
+complete -c zt-broker -n "__fish_zt_broker_needs_command" -f -a "audit" -d 'Inspect the audit log'
 complete -c zt-broker -n "__fish_zt_broker_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l port -d 'The TCP port to listen on (0: any free port; the first line of output names it)' -r
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l listen -d 'The loopback address to listen on' -r
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l data-dir -d 'Keep the database and the dev IdP\'s signing key here, so requests, grants and logins survive a restart (default: a temporary directory, deleted at exit)' -r -F
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l catalog -d 'Serve this catalog (TOML, the demo catalog\'s format) instead of the demo one' -r -F
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l review-window -d 'How long a pending request waits for an approver before it expires (e.g. 24h, 30m)' -r
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l auto-login -d 'DEV ONLY: approve every device login as this demo user without asking' -r
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l trust-issuer -d 'Also trust this real OpenID provider, and send `zt login` to it' -r
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l audience -d 'The audience the --trust-issuer provider puts in the broker\'s access tokens (`zt login` asks for it as the RFC 8707 resource when it is an absolute URI)' -r
@@ -52,8 +54,20 @@ complete -c zt-broker -n "__fish_zt_broker_using_subcommand serve" -s V -l versi
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand check" -s c -l config -d 'The configuration file (TOML; relative paths in it are relative to the file)' -r -F
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand check" -s V -l version -d 'Print version'
-complete -c zt-broker -n "__fish_zt_broker_using_subcommand help; and not __fish_seen_subcommand_from dev serve check help" -f -a "dev" -d 'Run a self-contained development broker on this machine'
-complete -c zt-broker -n "__fish_zt_broker_using_subcommand help; and not __fish_seen_subcommand_from dev serve check help" -f -a "serve" -d 'Run the broker as a TOML configuration file describes it'
-complete -c zt-broker -n "__fish_zt_broker_using_subcommand help; and not __fish_seen_subcommand_from dev serve check help" -f -a "check" -d 'Check a configuration file and its catalog without serving'
-complete -c zt-broker -n "__fish_zt_broker_using_subcommand help; and not __fish_seen_subcommand_from dev serve check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s h -l help -d 'Print help'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s V -l version -d 'Print version'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -f -a "verify" -d 'Check the audit log\'s hash chain: no row edited, deleted or reordered'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand audit; and __fish_seen_subcommand_from verify" -s c -l config -d 'The configuration file whose [store] to read' -r -F
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand audit; and __fish_seen_subcommand_from verify" -l data-dir -d 'A `zt-broker dev --data-dir` directory' -r -F
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand audit; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand audit; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check the audit log\'s hash chain: no row edited, deleted or reordered'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand help; and not __fish_seen_subcommand_from dev serve check audit help" -f -a "dev" -d 'Run a self-contained development broker on this machine'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand help; and not __fish_seen_subcommand_from dev serve check audit help" -f -a "serve" -d 'Run the broker as a TOML configuration file describes it'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand help; and not __fish_seen_subcommand_from dev serve check audit help" -f -a "check" -d 'Check a configuration file and its catalog without serving'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand help; and not __fish_seen_subcommand_from dev serve check audit help" -f -a "audit" -d 'Inspect the audit log'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand help; and not __fish_seen_subcommand_from dev serve check audit help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand help; and __fish_seen_subcommand_from dev" -f -a "stop" -d 'Stop the dev broker started with --detach'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "verify" -d 'Check the audit log\'s hash chain: no row edited, deleted or reordered'

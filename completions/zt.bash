@@ -40,6 +40,9 @@ _zt() {
             zt,exec)
                 cmd="zt__subcmd__exec"
                 ;;
+            zt,extend)
+                cmd="zt__subcmd__extend"
+                ;;
             zt,help)
                 cmd="zt__subcmd__help"
                 ;;
@@ -112,6 +115,9 @@ _zt() {
             zt__subcmd__help,exec)
                 cmd="zt__subcmd__help__subcmd__exec"
                 ;;
+            zt__subcmd__help,extend)
+                cmd="zt__subcmd__help__subcmd__extend"
+                ;;
             zt__subcmd__help,help)
                 cmd="zt__subcmd__help__subcmd__help"
                 ;;
@@ -155,7 +161,7 @@ _zt() {
 
     case "${cmd}" in
         zt)
-            opts="-h -V --profile --json --help --version login logout whoami doctor catalog request env exec approve deny inbox status revoke credential reap completions man help"
+            opts="-h -V --profile --json --help --version login logout whoami doctor catalog request env exec approve deny inbox status revoke extend credential reap completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -444,8 +450,34 @@ _zt() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        zt__subcmd__extend)
+            opts="-h -V --ttl --reason --profile --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         zt__subcmd__help)
-            opts="login logout whoami doctor catalog request env exec approve deny inbox status revoke credential reap completions man help"
+            opts="login logout whoami doctor catalog request env exec approve deny inbox status revoke extend credential reap completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -585,6 +617,20 @@ _zt() {
             return 0
             ;;
         zt__subcmd__help__subcmd__exec)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__help__subcmd__extend)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -37,6 +37,7 @@ set edit:completion:arg-completer[zt] = {|@words|
             cand inbox 'List the pending requests you may approve'
             cand status 'List your grants and the time each has left'
             cand revoke 'End a grant now and remove its credentials from this machine'
+            cand extend 'Ask for more time on a live grant'
             cand credential 'Print credentials for a grant, as a kubectl or AWS credential helper'
             cand reap 'Remove the credentials of grants whose time is up'
             cand completions 'Print a shell completion script'
@@ -177,6 +178,16 @@ set edit:completion:arg-completer[zt] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'zt;extend'= {
+            cand --ttl 'How long from now the grant should last (e.g. 30m, 1h)'
+            cand --reason 'Why you need more time (kept in the audit log)'
+            cand --profile 'Which broker login to use (several can live side by side)'
+            cand --json 'Print machine-readable JSON on stdout instead of text'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'zt;credential'= {
             cand --profile 'Which broker login to use (several can live side by side)'
             cand --json 'Print machine-readable JSON on stdout instead of text'
@@ -256,6 +267,7 @@ set edit:completion:arg-completer[zt] = {|@words|
             cand inbox 'List the pending requests you may approve'
             cand status 'List your grants and the time each has left'
             cand revoke 'End a grant now and remove its credentials from this machine'
+            cand extend 'Ask for more time on a live grant'
             cand credential 'Print credentials for a grant, as a kubectl or AWS credential helper'
             cand reap 'Remove the credentials of grants whose time is up'
             cand completions 'Print a shell completion script'
@@ -287,6 +299,8 @@ set edit:completion:arg-completer[zt] = {|@words|
         &'zt;help;status'= {
         }
         &'zt;help;revoke'= {
+        }
+        &'zt;help;extend'= {
         }
         &'zt;help;credential'= {
             cand kube 'Print a client.authentication.k8s.io/v1 ExecCredential (kubectl exec plugin)'

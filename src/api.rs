@@ -118,7 +118,8 @@ pub struct CreateRequest {
 }
 
 /// A request's place in its life: `pending → approved → active → expired`, or `denied`,
-/// `cancelled` (withdrawn by the requester) or `revoked` (ended early).
+/// `cancelled` (withdrawn by the requester) or `revoked` (ended early); a pending request
+/// nobody decided within the broker's review window goes straight to `expired`.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum State {
@@ -234,6 +235,39 @@ pub struct Request {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RequestList {
     pub requests: Vec<Request>,
+}
+
+/// `POST /v1/grants/{id}/extend` body: the grant then ends `ttl_secs` from now (never earlier
+/// than it already does), within the policy's cap on the grant's whole length.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExtendRequest {
+    pub ttl_secs: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// One row of the hash-chained audit log (`GET /v1/audit`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AuditRecord {
+    pub seq: i64,
+    pub at: Timestamp,
+    pub actor: String,
+    pub action: String,
+    pub request_id: Option<String>,
+    pub decision: Option<String>,
+    pub policy_ids: Vec<String>,
+    pub detail: String,
+    pub prev_sha256: String,
+    pub sha256: String,
+}
+
+/// `GET /v1/audit` answer: rows oldest first; `next` is the `after=` cursor of the next page
+/// (absent on the last page).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AuditPage {
+    pub rows: Vec<AuditRecord>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<i64>,
 }
 
 /// `POST /v1/requests/{id}/deny` and `…/revoke` bodies (optional comment).

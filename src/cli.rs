@@ -72,6 +72,13 @@ pub enum Command {
     Status,
     /// End a grant now and remove its credentials from this machine.
     Revoke(RevokeArgs),
+    /// Ask for more time on a live grant.
+    ///
+    /// The broker asks policy again: the grant then ends --ttl from now (never earlier than it
+    /// already does), as long as the whole grant stays within the role's maximum. A role that
+    /// needs an approval is not extended: request it anew. What zt wrote on this machine is
+    /// kept until the new end.
+    Extend(ExtendArgs),
     /// Print credentials for a grant, as a kubectl or AWS credential helper.
     ///
     /// kubectl and the AWS CLI run this themselves, from the entries `zt request` wrote. It
@@ -230,6 +237,21 @@ pub struct DecideArgs {
 pub struct RevokeArgs {
     /// The grant id (see `zt status`).
     pub grant: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ExtendArgs {
+    /// The grant id, or a resource you hold one live grant on (see `zt status`).
+    #[arg(value_name = "GRANT|RESOURCE")]
+    pub target: String,
+
+    /// How long from now the grant should last (e.g. 30m, 1h).
+    #[arg(long, value_parser = parse_duration)]
+    pub ttl: Duration,
+
+    /// Why you need more time (kept in the audit log).
+    #[arg(long)]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

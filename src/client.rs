@@ -137,6 +137,11 @@ impl BrokerClient {
         .await
     }
 
+    pub async fn extend(&self, id: &str, body: &api::ExtendRequest) -> Result<api::Request> {
+        self.post(&format!("/v1/grants/{}/extend", enc(id)), body)
+            .await
+    }
+
     pub async fn credentials(&self, id: &str) -> Result<api::Credential> {
         self.post(&format!("/v1/grants/{}/credentials", enc(id)), &())
             .await

@@ -60,7 +60,10 @@ impl ErrorKind {
             "not logged in, or the login cannot be refreshed: run `zt login`",
         ),
         (5, "still pending when --timeout ran out"),
-        (6, "the grant is over (expired or revoked)"),
+        (
+            6,
+            "the grant is over (expired or revoked), or the request expired undecided",
+        ),
         (7, "broker or identity provider unreachable"),
         (8, "not found (resource, request or grant)"),
         (9, "forbidden (not an approver, or your own request)"),

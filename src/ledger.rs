@@ -174,6 +174,19 @@ impl Ledger {
         self.entries.iter().filter(move |e| e.grant == grant)
     }
 
+    /// Keep `grant`'s entries until `expires_at` (an extended grant), under the ledger's lock;
+    /// how many there are. The reaper re-reads the ledger, so it wipes them at the new time.
+    pub fn extend(grant: &str, expires_at: i64) -> Result<usize> {
+        Ledger::modify(|l| {
+            let mut n = 0;
+            for e in l.entries.iter_mut().filter(|e| e.grant == grant) {
+                e.expires_at = e.expires_at.max(expires_at);
+                n += 1;
+            }
+            Ok(n)
+        })
+    }
+
     /// When the next entry expires (unix seconds).
     pub fn next_expiry(&self) -> Option<i64> {
         self.entries.iter().map(|e| e.expires_at).min()

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use zt::broker::cli::{Cli, Command};
+use zt::broker::cli::{AuditCommand, Cli, Command};
 use zt::broker::error::Error;
 use zt::broker::{dev, serve};
 
@@ -20,6 +20,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             serve::main(&args.config, shutdown).await
         }
         Command::Check(args) => serve::check_main(&args.config),
+        Command::Audit(AuditCommand::Verify(args)) => serve::audit::verify_main(&args).await,
     }
 }
 

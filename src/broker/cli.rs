@@ -3,6 +3,7 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -44,6 +45,33 @@ pub enum Command {
     /// without opening the store or contacting the identity providers. Prints one summary line
     /// and exits 0, or names the file, line and column of the first problem.
     Check(ConfigArgs),
+
+    /// Inspect the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the audit log's hash chain: no row edited, deleted or reordered.
+    ///
+    /// Recomputes every row's SHA-256 and its link to the row before. Prints
+    /// `audit: N rows, chain intact` and exits 0, or names the first row that does not check
+    /// out and exits 3 (1: the store could not be read).
+    Verify(StoreArgs),
+}
+
+/// Which broker's store: a production configuration, or a dev broker's data directory.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct StoreArgs {
+    /// The configuration file whose [store] to read.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// A `zt-broker dev --data-dir` directory.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +103,10 @@ pub struct DevArgs {
     /// Serve this catalog (TOML, the demo catalog's format) instead of the demo one.
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
+
+    /// How long a pending request waits for an approver before it expires (e.g. 24h, 30m).
+    #[arg(long, default_value = "24h", value_name = "DURATION", value_parser = review_window)]
+    pub review_window: Duration,
 
     /// Run in the background (log in the state directory); `zt-broker dev stop` ends it.
     #[arg(long)]
@@ -110,6 +142,13 @@ pub struct DevArgs {
 pub enum DevAction {
     /// Stop the dev broker started with --detach.
     Stop,
+}
+
+fn review_window(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s.trim())
+        .ok()
+        .filter(|d| d.as_secs() >= 1)
+        .ok_or_else(|| format!("{s:?} is not a duration of at least 1s (write 24h, 30m)"))
 }
 
 /// The `zt-broker` command definition (for man pages and completions).
@@ -171,6 +210,38 @@ mod tests {
             panic!("not dev")
         };
         assert!(matches!(d.action, Some(DevAction::Stop)));
+    }
+
+    #[test]
+    fn audit_verify_takes_a_config_or_a_data_dir() {
+        let c =
+            Cli::try_parse_from(["zt-broker", "audit", "verify", "--config", "b.toml"]).unwrap();
+        let Command::Audit(AuditCommand::Verify(a)) = c.command else {
+            panic!("audit verify")
+        };
+        assert_eq!(
+            (a.config, a.data_dir),
+            (Some(PathBuf::from("b.toml")), None)
+        );
+        let c = Cli::try_parse_from(["zt-broker", "audit", "verify", "--data-dir", "d"]).unwrap();
+        let Command::Audit(AuditCommand::Verify(a)) = c.command else {
+            panic!("audit verify")
+        };
+        assert_eq!(a.data_dir, Some(PathBuf::from("d")));
+        for bad in [
+            &["zt-broker", "audit", "verify"][..],
+            &[
+                "zt-broker",
+                "audit",
+                "verify",
+                "--config",
+                "b",
+                "--data-dir",
+                "d",
+            ],
+        ] {
+            assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -1,14 +1,16 @@
 //! State changes with their consequences, shared by the handlers and the reaper: every
-//! transition wakes its long-polls (and the reaper when a grant starts); ending a grant takes
-//! its credential back at the issuer; minting activates the grant only once the issuer has
-//! succeeded and never hands out a credential that outlives the grant.
+//! transition wakes its long-polls (and the reaper when a grant starts) and is announced to
+//! the webhooks that want it; ending a grant takes its credential back at the issuer; minting
+//! activates the grant only once the issuer has succeeded and never hands out a credential
+//! that outlives the grant.
 
 use crate::api::{Credential, State, Timestamp};
 use crate::broker::crypto::sha256_hex;
 use crate::broker::issuers::Grant;
 use crate::broker::problem::ApiError;
 use crate::broker::state::Broker;
-use crate::broker::store::{AuditEntry, Change, Record, StoreError};
+use crate::broker::store::{AuditEntry, Change, Extended, Record, StoreError};
+use crate::broker::webhooks;
 
 /// The actor named in audit rows for what the broker does by itself.
 pub const BROKER_ACTOR: &str = "zt-broker";
@@ -27,7 +29,60 @@ pub async fn transition(
     if to.is_live() {
         b.reaper_wake.notify_one();
     }
+    if let Some(event) = webhooks::transition_event(from, to) {
+        b.announce(event, &rec.request);
+    }
     Ok(rec)
+}
+
+/// A request was just stored: the reaper learns its due time (a grant's end, a pending
+/// request's review deadline) and the webhooks hear of it (and of break-glass).
+pub fn created(b: &Broker, rec: &Record) {
+    if rec.state().is_live() || rec.state() == State::Pending {
+        b.reaper_wake.notify_one();
+    }
+    b.announce("request.created", &rec.request);
+    if rec.request.break_glass {
+        b.announce("break_glass", &rec.request);
+    }
+}
+
+/// Move a live grant's end later (see [`crate::broker::store::Store::extend_grant`]), then
+/// wake its long-polls and the reaper, whose next due time may have changed.
+pub async fn extend(
+    b: &Broker,
+    id: &str,
+    expires_at: Timestamp,
+    audit: AuditEntry,
+) -> Result<Extended, StoreError> {
+    let done = b
+        .store
+        .extend_grant(id, expires_at, Timestamp::now(), audit)
+        .await?;
+    if matches!(done, Extended::Done(_)) {
+        b.notifier.notify(id);
+        b.reaper_wake.notify_one();
+    }
+    Ok(done)
+}
+
+/// Expire a pending request nobody decided within the review window (the reaper, or an
+/// approve/deny that came too late). Refused when it is no longer pending.
+pub async fn expire_pending(b: &Broker, rec: &Record, actor: &str) -> Result<Record, StoreError> {
+    let deadline = b.review_deadline(rec.request.created_at);
+    let audit = AuditEntry::new(actor, "request.expire", Some(rec.id())).detail(format!(
+        "{}/{} requested by {} was not decided by {deadline}",
+        rec.request.resource, rec.request.role, rec.request.requester
+    ));
+    transition(
+        b,
+        rec.id(),
+        State::Pending,
+        State::Expired,
+        Change::default(),
+        audit,
+    )
+    .await
 }
 
 /// End a live grant (`to` = expired or revoked) from the state it was seen in, then revoke

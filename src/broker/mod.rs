@@ -12,7 +12,7 @@
 //! - [`store`] SQLite via sqlx: requests, credentials, hash-chained audit.
 //! - [`catalog`] resources and roles (TOML; the demo one in `demo/`); [`policy`] decisions.
 //! - [`issuers`] the issuer interface, the Kubernetes issuer and the dev issuers; [`reaper`]
-//!   expiry at TTL.
+//!   expiry at TTL; [`webhooks`] notifications, delivered in the background.
 //! - [`auth`] bearer-token verification; [`devidp`] the development OpenID provider;
 //!   [`devk8s`] the tiny Kubernetes API for kubectl; [`dev`] `zt-broker dev` itself.
 
@@ -36,6 +36,7 @@ pub mod server;
 pub mod state;
 pub mod store;
 pub mod sync;
+pub mod webhooks;
 
 #[cfg(test)]
 mod testkit;

@@ -63,6 +63,11 @@ impl ApiError {
         )
     }
 
+    /// Policy said no (or not without an approval); `title` says which.
+    pub fn denied(title: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, problem::DENIED, title, detail)
+    }
+
     pub fn self_approval(detail: impl Into<String>) -> Self {
         Self::new(
             StatusCode::FORBIDDEN,

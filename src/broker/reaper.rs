@@ -1,5 +1,6 @@
 //! The expiry reaper: marks every live grant `expired` when its window closes and revokes its
-//! credential at the issuer. It works from the store, not from memory, so grants outlive a
+//! credential at the issuer, and expires pending requests nobody decided within the review
+//! window. It works from the store, not from memory, so grants outlive a
 //! restart; it sleeps until the next expiry or until told of a new grant — no fixed poll.
 //! (Expiry is also enforced when credentials are read, so a late reaper never extends a grant.)
 
@@ -60,6 +61,7 @@ pub async fn pass(b: &Broker) -> Duration {
             return BACKOFF;
         }
     }
+    retry_soon |= !expire_pending(b, now).await;
     match b.store.ended_with_live_credentials().await {
         Ok(ids) => {
             for id in ids {
@@ -77,18 +79,47 @@ pub async fn pass(b: &Broker) -> Duration {
     if retry_soon { next.min(BACKOFF) } else { next }
 }
 
-/// How long until the next grant ends.
+/// How long until the next grant ends or the next pending request's review window closes.
 async fn next_look(b: &Broker) -> Duration {
-    match b.store.next_expiry().await {
-        Ok(Some(t)) => t
-            .to_system_time()
+    let until = |t: Timestamp| {
+        t.to_system_time()
             .duration_since(SystemTime::now())
             .unwrap_or(Duration::ZERO)
-            .min(IDLE),
-        Ok(None) => IDLE,
-        Err(e) => {
+    };
+    match (b.store.next_expiry().await, b.store.oldest_pending().await) {
+        (Ok(grant), Ok(pending)) => {
+            let review = pending.map(|t| b.review_deadline(t));
+            [grant, review]
+                .into_iter()
+                .flatten()
+                .map(until)
+                .fold(IDLE, Duration::min)
+        }
+        (Err(e), _) | (_, Err(e)) => {
             eprintln!("zt-broker: reaper: {e}");
             BACKOFF
+        }
+    }
+}
+
+/// Expire the pending requests whose review window has closed. `false`: a store error (retry
+/// soon).
+async fn expire_pending(b: &Broker, now: Timestamp) -> bool {
+    let window = i64::try_from(b.review_window().as_secs()).unwrap_or(i64::MAX);
+    match b.store.due_pending(now.add_secs(-window)).await {
+        Ok(due) => {
+            for rec in due {
+                // Refused: decided or withdrawn meanwhile, nothing to do.
+                match lifecycle::expire_pending(b, &rec, ACTOR).await {
+                    Ok(_) | Err(crate::broker::store::StoreError::Refused { .. }) => {}
+                    Err(e) => eprintln!("zt-broker: reaper: expiring request {}: {e}", rec.id()),
+                }
+            }
+            true
+        }
+        Err(e) => {
+            eprintln!("zt-broker: reaper: {e}");
+            false
         }
     }
 }
@@ -107,6 +138,9 @@ async fn run(b: Arc<Broker>) {
         }
     }
 }
+
+#[cfg(test)]
+mod review_tests;
 
 #[cfg(test)]
 mod tests {

@@ -9,7 +9,7 @@ use axum::http::{Method, Uri};
 use axum::routing::{get, post};
 
 use crate::broker::problem::ApiError;
-use crate::broker::routes::{create, decide, grants, info, requests};
+use crate::broker::routes::{audit, create, decide, extend, grants, info, requests};
 use crate::broker::state::AppState;
 
 /// Every route of the API, as `openapi.yaml` documents it (a test holds the two together).
@@ -25,6 +25,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/requests/{id}/deny"),
     ("POST", "/v1/grants/{id}/revoke"),
     ("POST", "/v1/grants/{id}/credentials"),
+    ("POST", "/v1/grants/{id}/extend"),
+    ("GET", "/v1/audit"),
 ];
 
 async fn not_found(uri: Uri) -> ApiError {
@@ -51,6 +53,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/requests/{id}/deny", post(decide::deny))
         .route("/v1/grants/{id}/revoke", post(grants::revoke))
         .route("/v1/grants/{id}/credentials", post(grants::credentials))
+        .route("/v1/grants/{id}/extend", post(extend::extend))
+        .route("/v1/audit", get(audit::list))
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
         .merge(extra)

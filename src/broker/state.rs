@@ -1,7 +1,9 @@
 //! What every handler, the reaper and the dev endpoints share: one [`Broker`] (store, catalog,
 //! policy, issuers, verifier, wake-ups), behind an `Arc` in the axum state [`AppState`].
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use axum::Router;
 use tokio::sync::{Notify, watch};
@@ -15,6 +17,7 @@ use crate::broker::policy::Policy;
 use crate::broker::store::Store;
 use crate::broker::store::events::Events;
 use crate::broker::sync::{MintLocks, Notifier};
+use crate::broker::webhooks::Webhooks;
 
 /// Members of this group may revoke anyone's grant and read any request, unless the broker is
 /// given other admin groups ([`Broker::with_admin_groups`]; `admin_groups` in the config).
@@ -38,7 +41,15 @@ pub struct Broker {
     pub closing: watch::Sender<bool>,
     /// Members of any of these may revoke anyone's grant and read any request.
     pub admin_groups: Vec<String>,
+    /// How long a pending request waits for a decision before it expires, in seconds
+    /// ([`Broker::review_window`]).
+    review_window_secs: AtomicU64,
+    /// Where notifications go (`[[webhook]]`); unset: nowhere.
+    webhooks: OnceLock<Webhooks>,
 }
+
+/// `[requests] review_window` when the configuration says nothing.
+pub const DEFAULT_REVIEW_WINDOW: Duration = Duration::from_secs(24 * 3600);
 
 impl Broker {
     pub fn new(
@@ -82,7 +93,40 @@ impl Broker {
             reaper_wake: Notify::new(),
             closing: watch::channel(false).0,
             admin_groups,
+            review_window_secs: AtomicU64::new(DEFAULT_REVIEW_WINDOW.as_secs()),
+            webhooks: OnceLock::new(),
         })
+    }
+
+    /// How long a pending request may wait for a decision.
+    pub fn review_window(&self) -> Duration {
+        Duration::from_secs(self.review_window_secs.load(Ordering::Relaxed))
+    }
+
+    /// Set at wiring, before the reaper starts (from the configuration or `zt-broker dev
+    /// --review-window`).
+    pub fn set_review_window(&self, window: Duration) {
+        self.review_window_secs
+            .store(window.as_secs().max(1), Ordering::Relaxed);
+    }
+
+    /// Send notifications to these webhooks from now on (set once, at wiring).
+    pub fn set_webhooks(&self, hooks: Webhooks) {
+        if self.webhooks.set(hooks).is_err() {
+            eprintln!("zt-broker: webhooks were already set; the second set is ignored");
+        }
+    }
+
+    /// Queue a webhook notification, if any webhook is configured. Never waits.
+    pub fn announce(&self, event: &'static str, request: &api::Request) {
+        if let Some(w) = self.webhooks.get() {
+            w.send(event, request);
+        }
+    }
+
+    /// When a pending request created at `created_at` expires undecided.
+    pub fn review_deadline(&self, created_at: api::Timestamp) -> api::Timestamp {
+        created_at.add_secs(i64::try_from(self.review_window().as_secs()).unwrap_or(i64::MAX))
     }
 
     pub fn is_admin(&self, p: &Principal) -> bool {

@@ -9,6 +9,7 @@ mod deny;
 mod doctor;
 mod env;
 mod exec;
+mod extend;
 mod inbox;
 mod login;
 mod logout;
@@ -46,6 +47,7 @@ pub async fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Inbox => inbox::run(ctx).await,
         Command::Status => status::run(ctx).await,
         Command::Revoke(a) => revoke::run(a, ctx).await,
+        Command::Extend(a) => extend::run(a, ctx).await,
         Command::Credential(CredentialCommand::Kube(a)) => credential::kube(a, ctx).await,
         Command::Credential(CredentialCommand::Aws(a)) => credential::aws(a, ctx).await,
         Command::Reap(a) => reap::run(a, ctx).await,

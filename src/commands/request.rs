@@ -82,6 +82,23 @@ pub async fn obtain(
                 ),
             ))
         }
+        // Never granted: nobody decided it within the broker's review window.
+        State::Expired if req.not_before.is_none() => {
+            if p.json {
+                p.json(&req);
+            }
+            Err(Error::new(
+                ErrorKind::GrantEnded,
+                format!(
+                    "request {} for {}/{} expired: nobody approved it within the broker's review window",
+                    req.id, req.resource, req.role
+                ),
+            )
+            .with_hint(format!(
+                "ask an approver first, then `zt request {} --role {}` again",
+                req.resource, req.role
+            )))
+        }
         other => Err(Error::new(
             ErrorKind::Other,
             format!("request {} is {other}", req.id),

@@ -5,11 +5,15 @@ mod docs;
 mod offline;
 
 #[cfg(feature = "broker")]
+mod audit;
+#[cfg(feature = "broker")]
 mod bad_input;
 #[cfg(feature = "broker")]
 mod concurrency;
 #[cfg(feature = "broker")]
 mod consumers;
+#[cfg(feature = "broker")]
+mod extend;
 #[cfg(feature = "broker")]
 mod issuers;
 #[cfg(feature = "broker")]
@@ -20,5 +24,7 @@ mod keyring;
 mod oidc;
 #[cfg(feature = "broker")]
 mod replicas;
+#[cfg(feature = "broker")]
+mod review;
 #[cfg(feature = "broker")]
 mod workload;

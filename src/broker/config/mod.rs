@@ -15,12 +15,14 @@
 
 mod catalog;
 mod raw;
+mod requests;
 mod sections;
 mod source;
 #[cfg(test)]
 mod tests;
 mod trusted;
 mod values;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -31,6 +33,8 @@ use crate::broker::error::{Error, Result};
 use crate::broker::state::ADMIN_GROUP;
 use catalog::catalog_section;
 use raw::RawConfig;
+pub use requests::Requests;
+use requests::requests_section;
 use sections::{login_section, server_section, store_url};
 use source::{Dirs, Source, TOP};
 use trusted::trusted_issuers;
@@ -49,6 +53,10 @@ pub struct Config {
     pub catalog_file: Option<PathBuf>,
     /// Members of any of these may revoke anyone's grant and read any request.
     pub admin_groups: Vec<String>,
+    /// `[requests]`: the review window of pending requests.
+    pub requests: Requests,
+    /// `[[webhook]]`: where notifications go.
+    pub webhooks: Vec<crate::broker::webhooks::WebhookConfig>,
 }
 
 /// `[server]`.
@@ -192,6 +200,8 @@ impl Config {
                 out
             }
         };
+        let requests = requests_section(&src, raw.requests)?;
+        let webhooks = webhooks::webhooks(&src, raw.webhook)?;
         Ok(Self {
             path: path.to_owned(),
             server,
@@ -201,6 +211,8 @@ impl Config {
             catalog,
             catalog_file,
             admin_groups,
+            requests,
+            webhooks,
         })
     }
 

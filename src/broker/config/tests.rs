@@ -11,7 +11,7 @@ use super::{Config, StoreUrl};
 use crate::broker::auth::JwksSource;
 
 /// A small valid configuration; the tests below break one thing in it at a time.
-const BASE: &str = r#"[server]
+pub(super) const BASE: &str = r#"[server]
 listen = "127.0.0.1:0"
 
 [store]

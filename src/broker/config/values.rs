@@ -52,7 +52,7 @@ pub(super) fn http_url(
     Ok(url)
 }
 
-fn loopback_host(url: &reqwest::Url) -> bool {
+pub(super) fn loopback_host(url: &reqwest::Url) -> bool {
     let Some(host) = url.host_str() else {
         return false;
     };

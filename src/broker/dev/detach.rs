@@ -48,6 +48,8 @@ pub async fn run(args: &DevArgs, state_dir: &Path) -> Result<()> {
         &args.port.to_string(),
         "--listen",
         &args.listen.to_string(),
+        "--review-window",
+        &format!("{}s", args.review_window.as_secs()),
     ]);
     if let Some(d) = &args.data_dir {
         cmd.arg("--data-dir")

@@ -130,6 +130,7 @@ pub async fn run(
     )
     .await?;
     let broker = dev.state.broker.clone();
+    broker.set_review_window(args.review_window);
     let reaper = reaper::spawn(broker.clone());
     let k8s_server = tokio::spawn(devk8s::serve(
         k8s_listener,

@@ -23,7 +23,8 @@ fn any_of(groups: &[String]) -> String {
 
 /// The policy text for `catalog` (one file).
 pub fn source(catalog: &Catalog) -> String {
-    const ACTIONS: &str = r#"action in [Action::"request", Action::"break_glass"]"#;
+    const ACTIONS: &str =
+        r#"action in [Action::"request", Action::"break_glass", Action::"extend"]"#;
     let mut out = String::from(
         "// Generated from the catalog's requester, auto-approve and approver groups.\n",
     );

@@ -24,6 +24,8 @@ use cedar_policy::{
     AuthorizationError, Authorizer, PolicyId, PolicySet, ResourceConstraint, Schema,
 };
 
+mod audit;
+
 use super::load::{self, Kind, Meta, PolicyError, Problem};
 use super::schema::{self, Names};
 use super::{Policy, PolicyInput, Verdict};
@@ -183,6 +185,10 @@ fn deny(ids: Vec<String>, reason: String, input: &PolicyInput<'_>) -> Verdict {
 }
 
 impl Policy for CedarPolicy {
+    fn read_audit(&self, principal: &crate::broker::auth::Principal) -> Option<Decision> {
+        audit::read_audit(self, principal)
+    }
+
     fn decide(&self, input: &PolicyInput<'_>) -> Verdict {
         // A resource no policy names: only the general policies can match it.
         let set = self

@@ -36,6 +36,8 @@ pub enum Action {
     Extend,
     Approve,
     Revoke,
+    /// Read the audit log (`GET /v1/audit`); asked of [`Policy::read_audit`], not `decide`.
+    ReadAudit,
 }
 
 impl Action {
@@ -47,6 +49,7 @@ impl Action {
             Self::Extend => "extend",
             Self::Approve => "approve",
             Self::Revoke => "revoke",
+            Self::ReadAudit => "read_audit",
         }
     }
 
@@ -100,6 +103,13 @@ pub trait Policy: Send + Sync {
     /// The decision for one request, with the ids of the policies that matched and why, and
     /// the longest TTL it allows (callers refuse longer ones).
     fn decide(&self, input: &PolicyInput<'_>) -> Verdict;
+
+    /// Whether `principal` may read the audit log: `Some` decision (outcome `grant` or `deny`,
+    /// with the policy ids) when a policy speaks to `read_audit`, `None` when none does (the
+    /// broker then falls back to its admin groups).
+    fn read_audit(&self, _principal: &Principal) -> Option<Decision> {
+        None
+    }
 }
 
 /// The demo policies of `zt-broker dev`, embedded. They reproduce the demo catalog's rules:
@@ -125,6 +135,10 @@ impl DemoPolicy {
 }
 
 impl Policy for DemoPolicy {
+    fn read_audit(&self, principal: &Principal) -> Option<Decision> {
+        Self::get().ok().and_then(|p| p.read_audit(principal))
+    }
+
     fn decide(&self, input: &PolicyInput<'_>) -> Verdict {
         match Self::get() {
             Ok(p) => p.decide(input),

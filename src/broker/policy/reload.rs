@@ -41,4 +41,11 @@ impl Policy for ReloadablePolicy {
     fn decide(&self, input: &PolicyInput<'_>) -> Verdict {
         self.current().decide(input)
     }
+
+    fn read_audit(
+        &self,
+        principal: &crate::broker::auth::Principal,
+    ) -> Option<crate::api::Decision> {
+        self.current().read_audit(principal)
+    }
 }

@@ -11,6 +11,7 @@ use cedar_policy::{
 };
 
 use super::PolicyInput;
+use crate::broker::auth::Principal;
 
 /// The schema policies are validated against. It describes what this code builds, so it is
 /// part of the broker, not of a deployment's policy directory.
@@ -58,17 +59,12 @@ fn long(v: u64) -> RestrictedExpression {
     RestrictedExpression::new_long(i64::try_from(v).unwrap_or(i64::MAX))
 }
 
-/// The Cedar request and entities for one input. `schema`: check them against it too (tests;
-/// the hot path skips it because this function is what the schema describes).
-pub fn build(
-    names: &Names,
-    input: &PolicyInput<'_>,
-    schema: Option<&Schema>,
-) -> Result<(Request, Entities), String> {
-    let p = input.principal;
-    let uid = |t: &EntityTypeName, id: &str| {
-        EntityUid::from_type_name_and_id(t.clone(), EntityId::new(id))
-    };
+fn uid(t: &EntityTypeName, id: &str) -> EntityUid {
+    EntityUid::from_type_name_and_id(t.clone(), EntityId::new(id))
+}
+
+/// The principal's uid and entity: `User::"<sub>"` in a `Group` per group claim.
+fn user_entity(names: &Names, p: &Principal) -> Result<(EntityUid, Entity), String> {
     let principal = uid(&names.user, &p.sub);
     let groups: HashSet<EntityUid> = p.groups.iter().map(|g| uid(&names.group, g)).collect();
     let user = Entity::new(
@@ -81,6 +77,32 @@ pub fn build(
         groups,
     )
     .map_err(|e| e.to_string())?;
+    Ok((principal, user))
+}
+
+/// The Cedar request and entities for `read_audit`: the principal, the action, and the one
+/// `AuditLog::"audit"` entity; no context (the schema gives the action none).
+pub fn build_read_audit(names: &Names, p: &Principal) -> Result<(Request, Entities), String> {
+    let (principal, user) = user_entity(names, p)?;
+    let log = EntityUid::from_type_name_and_id(
+        EntityTypeName::from_str("AuditLog").map_err(|e| e.to_string())?,
+        EntityId::new("audit"),
+    );
+    let action = uid(&names.action, super::Action::ReadAudit.as_str());
+    let request =
+        Request::new(principal, action, log, Context::empty(), None).map_err(|e| e.to_string())?;
+    let entities = Entities::from_entities([user], None).map_err(|e| e.to_string())?;
+    Ok((request, entities))
+}
+
+/// The Cedar request and entities for one input. `schema`: check them against it too (tests;
+/// the hot path skips it because this function is what the schema describes).
+pub fn build(
+    names: &Names,
+    input: &PolicyInput<'_>,
+    schema: Option<&Schema>,
+) -> Result<(Request, Entities), String> {
+    let (principal, user) = user_entity(names, input.principal)?;
     let r = input.resource;
     let resource = uid(&names.resource, &r.name);
     let res = Entity::new(

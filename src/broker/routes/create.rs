@@ -10,6 +10,7 @@ use crate::api::{self, CreateRequest, Outcome, Timestamp};
 use crate::broker::auth::Principal;
 use crate::broker::catalog::human_ttl;
 use crate::broker::crypto::{new_id, sha256_hex};
+use crate::broker::lifecycle;
 use crate::broker::policy::{Action, PolicyInput};
 use crate::broker::problem::ApiError;
 use crate::broker::state::AppState;
@@ -217,9 +218,7 @@ pub async fn create(
     };
     match b.store.insert_request(&rec, audit).await {
         Ok(stored) => {
-            if stored.state().is_live() {
-                b.reaper_wake.notify_one();
-            }
+            lifecycle::created(b, &stored);
             Ok((StatusCode::CREATED, Json(stored.request)))
         }
         // The same key raced in from a concurrent retry: answer as for a replay.

@@ -62,6 +62,18 @@ async fn decide(
         )));
     }
     let now = Timestamp::now();
+    // Past the review window the request is over, whether or not the reaper got to it yet.
+    let deadline = b.review_deadline(rec.request.created_at);
+    if now >= deadline {
+        let actor = lifecycle::BROKER_ACTOR;
+        match lifecycle::expire_pending(b, &rec, actor).await {
+            Ok(_) | Err(crate::broker::store::StoreError::Refused { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        return Err(ApiError::conflict(format!(
+            "request {id} expired at {deadline}: nobody decided it within the review window"
+        )));
+    }
     let (to, window) = match verdict {
         Verdict::Approve => (
             api::State::Approved,

@@ -8,6 +8,7 @@
 //! the shutdown future; [`main`] is both plus the announcement line; [`check`] reads
 //! everything `serve` would without opening or contacting anything.
 
+pub mod audit;
 #[cfg(test)]
 mod tests;
 
@@ -32,6 +33,7 @@ use crate::broker::policy;
 use crate::broker::state::{AppState, Broker};
 use crate::broker::store::Store;
 use crate::broker::store::events::Events;
+use crate::broker::webhooks::Webhooks;
 use crate::broker::{reaper, server};
 
 /// What the dev issuer would put in a kubeconfig for a resource without `settings.server`.
@@ -211,6 +213,10 @@ pub async fn wire(cfg: &Config) -> Result<AppState> {
         discovery,
         cfg.admin_groups.clone(),
     );
+    broker.set_review_window(cfg.requests.review_window);
+    if !cfg.webhooks.is_empty() {
+        broker.set_webhooks(Webhooks::start(cfg.webhooks.clone(), broker.store.clone()));
+    }
     Ok(AppState::new(broker))
 }
 
@@ -221,7 +227,7 @@ pub fn real_issuer(res: &Resource) -> Result<Option<Arc<dyn Issuer>>> {
 }
 
 /// Open the configured store.
-async fn open_store(url: &StoreUrl) -> Result<Store> {
+pub(crate) async fn open_store(url: &StoreUrl) -> Result<Store> {
     match url {
         StoreUrl::Sqlite(db) => open_sqlite(db).await,
         // sqlx's errors name neither the URL nor the password.

@@ -124,7 +124,7 @@ pub(super) async fn append_in(
     })
 }
 
-fn from_row(row: &AnyRow) -> Result<AuditRow> {
+pub(super) fn from_row(row: &AnyRow) -> Result<AuditRow> {
     let ids: String = col(row, "policy_ids")?;
     Ok(AuditRow {
         seq: col(row, "seq")?,

@@ -11,9 +11,12 @@
 //! reaper runs at a time.
 
 mod audit;
+mod audit_query;
 mod credentials;
 pub mod events;
 mod locks;
+mod extend;
+mod pending;
 mod requests;
 
 use std::borrow::Cow;
@@ -29,6 +32,8 @@ use crate::api::State;
 
 pub use audit::{AuditEntry, AuditRow};
 pub use locks::{GrantLock, ReaperLease};
+pub use audit_query::AuditFilter;
+pub use extend::Extended;
 pub use requests::{Change, Record, legal_transition};
 
 /// The schema, embedded so the binary needs no migrations directory.

@@ -55,13 +55,14 @@ pub struct Change {
     pub window: Option<(Timestamp, Timestamp)>,
 }
 
-/// The edges of the state machine: pending → approved | denied | cancelled;
-/// approved → active | expired | revoked; active → expired | revoked.
+/// The edges of the state machine: pending → approved | denied | cancelled | expired (nobody
+/// decided within the review window); approved → active | expired | revoked;
+/// active → expired | revoked.
 pub fn legal_transition(from: State, to: State) -> bool {
     use State::*;
     matches!(
         (from, to),
-        (Pending, Approved | Denied | Cancelled)
+        (Pending, Approved | Denied | Cancelled | Expired)
             | (Approved, Active | Expired | Revoked)
             | (Active, Expired | Revoked)
     )
@@ -95,7 +96,7 @@ fn parse_kind(s: &str) -> Result<ResourceKind> {
     }
 }
 
-fn from_row(row: &AnyRow) -> Result<Record> {
+pub(super) fn from_row(row: &AnyRow) -> Result<Record> {
     let state: String = col(row, "state")?;
     let kind: String = col(row, "kind")?;
     let decision: String = col(row, "decision")?;
