@@ -135,27 +135,34 @@ pub async fn revoke_at_target(b: &Broker, rec: &Record) -> bool {
         );
         return false;
     };
-    let (ok, audit) = match issuer.revoke(&grant).await {
+    let audit = match issuer.revoke(&grant).await {
         Ok(()) => {
+            b.revoke_succeeded(id);
             let marked = b.store.mark_credential_revoked(id, Timestamp::now()).await;
-            (
-                marked.is_ok(),
-                AuditEntry::new(BROKER_ACTOR, "credential.revoke", Some(id)).detail(format!(
-                    "revoked at the {} issuer of {}",
-                    grant.kind, grant.resource
-                )),
-            )
+            if let Err(e) = &marked {
+                eprintln!("zt-broker: grant {id}: revoked, but not recorded (will retry): {e}");
+            }
+            let audit = AuditEntry::new(BROKER_ACTOR, "credential.revoke", Some(id)).detail(
+                format!("revoked at the {} issuer of {}", grant.kind, grant.resource),
+            );
+            (marked.is_ok(), Some(audit))
         }
         Err(e) => {
             eprintln!("zt-broker: revoking the credential of {id} failed (will retry): {e}");
-            (
-                false,
+            // Told (audited, announced) on the 1st, 2nd, 4th, … failure: retries continue
+            // every few seconds without flooding the log or the webhooks.
+            let told = b.revoke_failed(id).map(|attempt| {
+                b.announce("credential.revoke_failed", &rec.request);
                 AuditEntry::new(BROKER_ACTOR, "credential.revoke.failed", Some(id))
-                    .detail(e.to_string()),
-            )
+                    .detail(format!("attempt {attempt}: {e}"))
+            });
+            (false, told)
         }
     };
-    if let Err(e) = b.store.append_audit(audit).await {
+    let (ok, audit) = audit;
+    if let Some(audit) = audit
+        && let Err(e) = b.store.append_audit(audit).await
+    {
         eprintln!("zt-broker: audit append failed: {e}");
     }
     ok

@@ -46,6 +46,8 @@ pub struct Broker {
     review_window_secs: AtomicU64,
     /// Where notifications go (`[[webhook]]`); unset: nowhere.
     webhooks: OnceLock<Webhooks>,
+    /// Failed revocations so far, by grant (this replica's count; cleared on success).
+    revoke_failures: std::sync::Mutex<std::collections::HashMap<String, u32>>,
 }
 
 /// `[requests] review_window` when the configuration says nothing.
@@ -95,6 +97,7 @@ impl Broker {
             admin_groups,
             review_window_secs: AtomicU64::new(DEFAULT_REVIEW_WINDOW.as_secs()),
             webhooks: OnceLock::new(),
+            revoke_failures: Default::default(),
         })
     }
 
@@ -122,6 +125,28 @@ impl Broker {
         if let Some(w) = self.webhooks.get() {
             w.send(event, request);
         }
+    }
+
+    /// Count one more failed revocation of grant `id`'s credential. Returns the attempt
+    /// number when it should be told (audited, announced): the 1st, 2nd, 4th, 8th, … — the
+    /// reaper retries every few seconds, the alerts back off exponentially.
+    pub fn revoke_failed(&self, id: &str) -> Option<u32> {
+        let mut map = self
+            .revoke_failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let n = map.entry(id.to_owned()).or_default();
+        *n = n.saturating_add(1);
+        n.is_power_of_two().then_some(*n)
+    }
+
+    /// Grant `id`'s credential was revoked: forget its failures.
+    pub fn revoke_succeeded(&self, id: &str) {
+        let mut map = self
+            .revoke_failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        map.remove(id);
     }
 
     /// When a pending request created at `created_at` expires undecided.

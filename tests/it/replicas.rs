@@ -361,8 +361,7 @@ fn a_replica_killed_mid_load_loses_no_request_and_every_grant_is_revoked_once() 
                             Ok(r) if r.status().is_success() => true,
                             Ok(r) if r.status().is_client_error() => false,
                             _ => {
-                                post(&c, &urls, 1, &path, &token, None, &json!({}))
-                                    .await;
+                                post(&c, &urls, 1, &path, &token, None, &json!({})).await;
                                 true
                             }
                         };

@@ -222,3 +222,40 @@ async fn a_failed_revoke_at_the_target_is_retried_by_the_reaper() {
         "{actions:?}"
     );
 }
+
+#[tokio::test]
+async fn failed_revocations_are_told_with_backoff_and_retried_until_done() {
+    let issuer = flaky(false, false, 4);
+    let (_d, b) = broker(issuer.clone()).await;
+    approved_grant(&b, "g1").await;
+    credential(&b, "g1", "alice").await.unwrap();
+    let rec = b.store.get("g1").await.unwrap();
+    end_grant(&b, &rec, State::Revoked, "alice", "test".into())
+        .await
+        .unwrap();
+    for _ in 0..4 {
+        crate::broker::reaper::pass(&b).await;
+    }
+    assert_eq!(issuer.revokes.load(Ordering::SeqCst), 5);
+    assert!(
+        b.store
+            .ended_with_live_credentials()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let rows = b.store.audit_rows(0, 50).await.unwrap();
+    let failed: Vec<_> = rows
+        .iter()
+        .filter(|r| r.entry.action == "credential.revoke.failed")
+        .map(|r| r.entry.detail.split(':').next().unwrap().to_string())
+        .collect();
+    // Four failures, told on the 1st, 2nd and 4th: retried every time, alerted less often.
+    assert_eq!(failed, ["attempt 1", "attempt 2", "attempt 4"]);
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.entry.action == "credential.revoke")
+            .count(),
+        1
+    );
+}

@@ -36,7 +36,11 @@ impl Events {
 
     /// Deliver events to `on_event` until `closing` turns true: `Some(id)` for a change to
     /// request `id`, `None` after a reconnect.
-    pub async fn run(mut self, on_event: impl Fn(Option<&str>), mut closing: watch::Receiver<bool>) {
+    pub async fn run(
+        mut self,
+        on_event: impl Fn(Option<&str>),
+        mut closing: watch::Receiver<bool>,
+    ) {
         loop {
             if *closing.borrow_and_update() {
                 return;

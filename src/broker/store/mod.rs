@@ -14,8 +14,8 @@ mod audit;
 mod audit_query;
 mod credentials;
 pub mod events;
-mod locks;
 mod extend;
+mod locks;
 mod pending;
 mod requests;
 
@@ -31,9 +31,9 @@ use sqlx::{Any, AnyPool, Executor, SqlSafeStr, Transaction};
 use crate::api::State;
 
 pub use audit::{AuditEntry, AuditRow};
-pub use locks::{GrantLock, ReaperLease};
 pub use audit_query::AuditFilter;
 pub use extend::Extended;
+pub use locks::{GrantLock, ReaperLease};
 pub use requests::{Change, Record, legal_transition};
 
 /// The schema, embedded so the binary needs no migrations directory.

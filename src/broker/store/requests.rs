@@ -3,7 +3,7 @@
 //! saw, enforced by the UPDATE's `WHERE state = ?`.
 
 use sqlx::any::AnyRow;
-use sqlx::{AssertSqlSafe, AnyConnection};
+use sqlx::{AnyConnection, AssertSqlSafe};
 
 use super::audit::{self, AuditEntry};
 use super::{Result, Store, StoreError, col};

@@ -2,8 +2,8 @@
 //! idempotency key is unique per requester, and the audit chain links and detects edits.
 
 use super::*;
-use crate::broker::testpg::TestPg;
 use crate::api::{self, ClientContext, Decision, Outcome, ResourceKind, Timestamp};
+use crate::broker::testpg::TestPg;
 
 mod replicas;
 
@@ -45,10 +45,12 @@ macro_rules! on_both_stores {
     )*};
 }
 
-on_both_stores!(every_illegal_transition_is_refused_and_every_legal_one_happens_once,
+on_both_stores!(
+    every_illegal_transition_is_refused_and_every_legal_one_happens_once,
     idempotency_keys_are_unique_per_requester,
     the_audit_chain_links_rows_and_detects_edits,
-    credentials_follow_their_grant);
+    credentials_follow_their_grant
+);
 
 fn record(id: &str, key: &str, state: State) -> Record {
     Record {

@@ -1,5 +1,5 @@
 //! Webhook notifications: a new request, a decision, a grant that expired or was revoked, a
-//! break-glass request — posted as JSON (`{"event", "request", "at", "text"}`, `text` one
+//! break-glass request, a credential the broker could not revoke at its target — posted as JSON (`{"event", "request", "at", "text"}`, `text` one
 //! Slack-compatible line) to each `[[webhook]]` that wants the event, signed with HMAC-SHA256
 //! when it names a secret (`X-Zt-Signature: sha256=<hex>`).
 //!
@@ -25,6 +25,7 @@ pub const EVENTS: &[&str] = &[
     "grant.expired",
     "grant.revoked",
     "break_glass",
+    "credential.revoke_failed",
 ];
 
 /// Events waiting for the delivery task; past this many, new ones are dropped (and logged).
@@ -133,6 +134,11 @@ pub fn text(event: &str, r: &api::Request) -> String {
         "request.decided" => format!("{by} {} {}'s request for *{what}*", r.state, r.requester),
         "grant.expired" => format!("{}'s grant of *{what}* expired", r.requester),
         "grant.revoked" => format!("{}'s grant of *{what}* was revoked", r.requester),
+        "credential.revoke_failed" => format!(
+            ":warning: the credential of {}'s grant of *{what}* could not be revoked at its \
+             target; the broker keeps retrying (grant {})",
+            r.requester, r.id
+        ),
         "break_glass" => format!(
             ":rotating_light: BREAK-GLASS: {} asked for *{what}* for {}s{why} ({})",
             r.requester, r.ttl_secs, r.state

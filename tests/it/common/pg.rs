@@ -190,14 +190,7 @@ rm -rf "$3""#;
                 .env("PATH", std::env::var("PATH").unwrap_or_default())
                 .arg("-h")
                 .arg(self.root.join("sock"))
-                .args([
-                    "-p",
-                    &self.port.to_string(),
-                    "-U",
-                    "postgres",
-                    "-d",
-                    db,
-                ])
+                .args(["-p", &self.port.to_string(), "-U", "postgres", "-d", db])
                 .args([
                     "-X",
                     "-w",

@@ -96,14 +96,19 @@ fn store_urls() {
     .unwrap();
     assert_eq!(
         pg.store,
-        StoreUrl::Postgres("postgres://zt:s3cret@db.example.com:5433/zt?sslmode=verify-full".into())
+        StoreUrl::Postgres(
+            "postgres://zt:s3cret@db.example.com:5433/zt?sslmode=verify-full".into()
+        )
     );
     // Described (summary line, Debug) without user or password.
     assert_eq!(pg.store.describe(), "postgres db.example.com:5433/zt");
     assert!(!format!("{:?}", pg).contains("s3cret"));
     assert!(!pg.summary().contains("s3cret"), "{}", pg.summary());
     let msg = refused(
-        &with("sqlite://broker.db", "postgresql://zt:s3cret@db.example.com"),
+        &with(
+            "sqlite://broker.db",
+            "postgresql://zt:s3cret@db.example.com",
+        ),
         Some("url = "),
         "names its host and database",
     );

@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgSslMode};
 use sqlx::{AssertSqlSafe, Connection};
 
-use crate::broker::testpg::TestPg;
 use super::{PostgresIssuer, sql};
 use crate::api::{Credential, ResourceKind, Timestamp};
 use crate::broker::catalog::Catalog;
 use crate::broker::issuers::{Grant, IssueFuture, Issuer};
+use crate::broker::testpg::TestPg;
 
 mod faults;
 mod wiring;

@@ -10,8 +10,8 @@ use tokio::sync::watch;
 
 use super::{audit, postgres, record};
 use crate::api::State;
-use crate::broker::store::{AuditEntry, Change, Store};
 use crate::broker::store::events::Events;
+use crate::broker::store::{AuditEntry, Change, Store};
 
 /// Replica A (the returned pair's store) and replica B, a second store on the same database.
 async fn two_replicas() -> Option<(crate::broker::testpg::TestPg, Store, Store)> {
@@ -30,7 +30,10 @@ struct Seen {
 
 impl Seen {
     async fn listen(store: &Store) -> Self {
-        let events = Events::listen(store).await.unwrap().expect("postgres listens");
+        let events = Events::listen(store)
+            .await
+            .unwrap()
+            .expect("postgres listens");
         let ids = Arc::new(Mutex::new(Vec::new()));
         let (stop, closing) = watch::channel(false);
         let sink = Arc::clone(&ids);
@@ -69,7 +72,12 @@ async fn a_change_on_one_replica_wakes_the_other_on_commit_only() {
     let Some((_pg, a, b)) = two_replicas().await else {
         return;
     };
-    assert!(Events::listen(&super::sqlite().await.1).await.unwrap().is_none());
+    assert!(
+        Events::listen(&super::sqlite().await.1)
+            .await
+            .unwrap()
+            .is_none()
+    );
     let seen = Seen::listen(&b).await;
     let create = |id: &str| AuditEntry::new("tester", "request.create", Some(id));
     a.insert_request(&record("r1", "k1", State::Pending), create("r1"))
