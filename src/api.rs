@@ -319,6 +319,16 @@ impl Credential {
             | Self::Postgres { expires_at, .. } => *expires_at,
         }
     }
+
+    /// The same credential with another end (an issuer moved it, see the broker's extend).
+    pub fn with_expires_at(mut self, t: Timestamp) -> Self {
+        match &mut self {
+            Self::Kubernetes { expires_at, .. }
+            | Self::Aws { expires_at, .. }
+            | Self::Postgres { expires_at, .. } => *expires_at = t,
+        }
+        self
+    }
 }
 
 /// RFC 9457 problem details (`application/problem+json`). `type` is a stable URI of the form

@@ -59,11 +59,52 @@ pub async fn extend(
         .store
         .extend_grant(id, expires_at, Timestamp::now(), audit)
         .await?;
-    if matches!(done, Extended::Done(_)) {
+    if let Extended::Done(rec) = &done {
+        extend_at_target(b, rec).await;
         b.notifier.notify(id);
         b.reaper_wake.notify_one();
     }
     Ok(done)
+}
+
+/// Ask the grant's issuer to move its live credential's end to the grant's new end, and when
+/// it did, store the credential with that end. A failure leaves the old end in place (the
+/// broker mints afresh near it) and is audited; the extension itself stands.
+async fn extend_at_target(b: &Broker, rec: &Record) {
+    let id = rec.id();
+    let Ok(_held) = b.store.grant_lock(id).await else {
+        return;
+    };
+    let Ok(Some(cred)) = b.store.live_credential(id, Timestamp::now()).await else {
+        return;
+    };
+    let (Some(grant), Some(issuer)) = (
+        Grant::from_record(rec, &b.catalog),
+        b.issuers.get(&rec.request.resource),
+    ) else {
+        return;
+    };
+    let audit = match issuer.extend(&grant).await {
+        Ok(false) => return,
+        Ok(true) => match b
+            .store
+            .replace_credential(id, &cred.with_expires_at(grant.expires_at))
+            .await
+        {
+            Ok(()) => AuditEntry::new(BROKER_ACTOR, "credential.extend", Some(id))
+                .detail(format!("valid at the target until {}", grant.expires_at)),
+            Err(e) => {
+                eprintln!("zt-broker: grant {id}: extended credential not stored: {e}");
+                return;
+            }
+        },
+        Err(e) => AuditEntry::new(BROKER_ACTOR, "credential.extend.failed", Some(id)).detail(
+            format!("{e}; a fresh credential will be minted near its old end"),
+        ),
+    };
+    if let Err(e) = b.store.append_audit(audit).await {
+        eprintln!("zt-broker: audit append failed: {e}");
+    }
 }
 
 /// Expire a pending request nobody decided within the review window (the reaper, or an

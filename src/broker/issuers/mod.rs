@@ -77,6 +77,14 @@ pub trait Issuer: Send + Sync {
     fn issue<'a>(&'a self, grant: &'a Grant) -> IssueFuture<'a, Credential>;
     /// Take the grant's credential back at the target. Idempotent.
     fn revoke<'a>(&'a self, grant: &'a Grant) -> IssueFuture<'a, ()>;
+    /// The grant now ends at `grant.expires_at`, later than before: move the end of the
+    /// credential already minted there, if the target allows it. `Ok(true)`: done, the stored
+    /// credential stays valid to the new end. `Ok(false)` (the default): the credential keeps
+    /// its end and the broker mints a fresh one near it — fine for what clients fetch again
+    /// (kubectl's exec plugin, `credential_process`), not for what they wrote down once.
+    fn extend<'a>(&'a self, _grant: &'a Grant) -> IssueFuture<'a, bool> {
+        Box::pin(async { Ok(false) })
+    }
 }
 
 /// The issuer of each catalog resource.

@@ -80,6 +80,22 @@ impl Store {
         Ok(rec)
     }
 
+    /// Store `cred` as the grant's live credential in place of the one there (same secret, a
+    /// new end: its issuer moved it).
+    pub async fn replace_credential(&self, id: &str, cred: &Credential) -> Result<()> {
+        let json = serde_json::to_string(cred).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query(
+            "UPDATE credentials SET credential = $1, expires_at = $2 \
+             WHERE grant_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(json)
+        .bind(cred.expires_at().0)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// The grant's stored credential if it is neither revoked nor past `now`.
     pub async fn live_credential(&self, id: &str, now: Timestamp) -> Result<Option<Credential>> {
         let row = sqlx::query(

@@ -67,6 +67,13 @@ async fn the_lifecycle_issues_real_logins_and_the_reaper_retries_revokes_until_t
         lifecycle::credential(&b, "g1", "alice").await.unwrap(),
         cred
     );
+    // Extended: the same login, valid at the target to the new end (what ~/.pgpass holds
+    // keeps working), and the broker hands out that credential with its new end.
+    let new_end = api::Timestamp::now().add_secs(1200);
+    let audit = crate::broker::store::AuditEntry::new("alice", "grant.extend", Some("g1"));
+    lifecycle::extend(&b, "g1", new_end, audit).await.unwrap();
+    let extended = lifecycle::credential(&b, "g1", "alice").await.unwrap();
+    assert_eq!(extended, cred.clone().with_expires_at(new_end));
 
     // The target goes down: issuing fails clearly, the grant stays approved.
     env.pg.pause();
@@ -114,6 +121,7 @@ async fn the_lifecycle_issues_real_logins_and_the_reaper_retries_revokes_until_t
         .map(|r| r.entry.action)
         .collect();
     for a in [
+        "credential.extend",
         "credential.issue",
         "credential.issue.failed",
         "credential.revoke.failed",

@@ -201,6 +201,31 @@ impl PostgresIssuer {
         Ok(())
     }
 
+    /// Move the grant's login roles' `VALID UNTIL` to the grant's (new) end: the password in
+    /// the user's `~/.pgpass` keeps working for the whole extended grant.
+    async fn extend_in(&self, g: &Grant) -> Result<bool, IssueError> {
+        let ie = |e: String| IssueError(format!("postgres issuer of {}: {e}", self.resource));
+        let mut conn = self.conn().await?;
+        let roles: Vec<String> = sqlx::query_scalar(
+            "SELECT rolname::text FROM pg_roles WHERE shobj_description(oid, 'pg_authid') = $1",
+        )
+        .bind(grant_marker(&g.id))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| self.fail("looking up the grant's login roles failed", e))?;
+        let until = sql::quote_literal(&g.expires_at.to_rfc3339()).map_err(ie)?;
+        for name in &roles {
+            let role = sql::quote_ident(name).map_err(ie)?;
+            sqlx::raw_sql(AssertSqlSafe(format!(
+                "ALTER ROLE {role} VALID UNTIL {until}"
+            )))
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| self.fail(&format!("extending the login role {name} failed"), e))?;
+        }
+        Ok(!roles.is_empty())
+    }
+
     /// Take one login role away for good. Safe to repeat from any point.
     async fn drop_role(&self, conn: &mut PgConnection, name: &str) -> Result<(), sqlx::Error> {
         let role = sql::quote_ident(name).map_err(sqlx::Error::Protocol)?;
@@ -265,5 +290,9 @@ impl Issuer for PostgresIssuer {
 
     fn revoke<'a>(&'a self, grant: &'a Grant) -> IssueFuture<'a, ()> {
         Box::pin(self.revoke_in(grant))
+    }
+
+    fn extend<'a>(&'a self, grant: &'a Grant) -> IssueFuture<'a, bool> {
+        Box::pin(self.extend_in(grant))
     }
 }

@@ -335,6 +335,36 @@ async fn a_grant_that_ends_without_revoke_stops_new_logins() {
     assert!(sqlx::query("SELECT 1").execute(&mut before).await.is_err());
 }
 
+#[tokio::test]
+async fn an_extended_grant_keeps_the_same_password_working_past_the_old_end() {
+    let Some(env) = env().await else { return };
+    let issuer = env.issuer();
+    let mut g = env.grant("g-ext", "frank", "readonly", 2);
+    let cred = issuer.issue(&g).await.unwrap();
+    // The grant now ends an hour from now; nothing else changes at the client.
+    g.expires_at = Timestamp::now().add_secs(3600);
+    assert!(issuer.extend(&g).await.unwrap());
+    let wait = (g.not_before.0 + 3 - Timestamp::now().0).max(0) as u64;
+    tokio::time::sleep(Duration::from_millis(wait * 1000 + 200)).await;
+    let mut conn = login(&cred)
+        .await
+        .expect("the old password logs in after the old end");
+    sqlx::query("SELECT 1").execute(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+    let mut su = superuser(&env.pg, "postgres").await;
+    let until: i64 = sqlx::query_scalar(
+        "SELECT extract(epoch FROM rolvaliduntil)::int8 FROM pg_roles WHERE rolname = $1",
+    )
+    .bind(user_of(&cred))
+    .fetch_one(&mut su)
+    .await
+    .unwrap();
+    assert_eq!(until, g.expires_at.0);
+    // A grant with no role at the target (never minted, or revoked) has nothing to extend.
+    issuer.revoke(&g).await.unwrap();
+    assert!(!issuer.extend(&g).await.unwrap());
+}
+
 /// Stands in for the dev issuer in the selection test.
 pub(super) struct Dev;
 
