@@ -23,6 +23,8 @@ mod keyring;
 #[cfg(feature = "broker")]
 mod oidc;
 #[cfg(feature = "broker")]
+mod policies;
+#[cfg(feature = "broker")]
 mod replicas;
 #[cfg(feature = "broker")]
 mod review;

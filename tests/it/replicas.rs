@@ -9,9 +9,6 @@
 //! is under test is the broker's store, wake-ups, locks and reaper, not an issuer.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -20,55 +17,10 @@ use serde_json::{Value, json};
 
 use crate::common::broker::Broker;
 use crate::common::pg::{Pg, pg};
+use crate::common::serve::{Login, Replica, runtime};
 use crate::common::{Home, eventually};
 
 const DB_PASSWORD: &str = "zt-replica-test";
-
-/// One `zt-broker serve` process; SIGTERMed on drop unless already killed.
-struct Replica {
-    url: String,
-    child: Child,
-}
-
-impl Replica {
-    fn start(home: &Home, config: &Path) -> Replica {
-        let mut child = home
-            .cmd(env!("CARGO_BIN_EXE_zt-broker"))
-            // The database password as libpq programs take it: never in the file or argv.
-            .env("PGPASSWORD", DB_PASSWORD)
-            .arg("serve")
-            .arg("--config")
-            .arg(config)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start zt-broker serve");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("zt-broker listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line from zt-broker serve: {line:?}"))
-            .to_string();
-        Replica { url, child }
-    }
-
-    fn sigkill(&mut self) {
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGKILL) };
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-            let _ = self.child.wait();
-        }
-    }
-}
 
 /// The world: PostgreSQL with database `zt` owned by login role `zt`, the dev broker as the
 /// OpenID provider, a config both replicas share, and a token for alice and one for bob.
@@ -88,22 +40,10 @@ fn world() -> Option<World> {
         "CREATE ROLE zt LOGIN PASSWORD '{DB_PASSWORD}'; ALTER DATABASE zt OWNER TO zt"
     ));
     let idp = Broker::start(&[]);
-    let rt = runtime();
-    let disco: Value = rt.block_on(async {
-        reqwest::get(format!("{}/.well-known/zt", idp.url))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    });
-    let (issuer, client_id, audience) = (
-        disco["issuer"].as_str().unwrap().to_string(),
-        disco["client_id"].as_str().unwrap().to_string(),
-        disco["audience"].as_str().unwrap().to_string(),
-    );
-    let alice = rt.block_on(dev_token(&idp.url, &issuer, &client_id, "alice"));
-    let bob = rt.block_on(dev_token(&idp.url, &issuer, &client_id, "bob"));
+    let login = Login::discover(&idp.url);
+    let (issuer, client_id, audience) = (&login.issuer, &login.client_id, &login.audience);
+    let alice = login.token("alice");
+    let bob = login.token("bob");
     let home = Home::new();
     let config = home.path().join("broker.toml");
     std::fs::write(
@@ -155,54 +95,6 @@ approver_groups = ["sre-leads"]
     })
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(4)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// An access token for `user` from the dev OpenID provider, by the device flow a person takes:
-/// device authorization, the verification page's form, the token poll.
-async fn dev_token(broker: &str, issuer: &str, client_id: &str, user: &str) -> String {
-    let c = reqwest::Client::new();
-    let auth: Value = c
-        .post(format!("{issuer}/device/auth"))
-        .form(&[("client_id", client_id), ("scope", "openid")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let code = auth["user_code"].as_str().unwrap();
-    let page = c
-        .post(format!("{broker}/oidc/device"))
-        .form(&[("user_code", code), ("user", user), ("action", "approve")])
-        .send()
-        .await
-        .unwrap();
-    assert!(page.status().is_success(), "{}", page.text().await.unwrap());
-    let token: Value = c
-        .post(format!("{issuer}/token"))
-        .form(&[
-            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
-            ("device_code", auth["device_code"].as_str().unwrap()),
-            ("client_id", client_id),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    token["access_token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no access token: {token}"))
-        .to_string()
-}
-
 fn create_body(role: &str, ttl: u64) -> Value {
     json!({"resource": "app-db", "role": role, "ttl_secs": ttl, "reason": "replica test"})
 }
@@ -224,8 +116,8 @@ impl World {
 #[test]
 fn a_grant_approved_on_one_replica_wakes_a_long_poll_on_the_other() {
     let Some(w) = world() else { return };
-    let a = Replica::start(&w.home, &w.config);
-    let b = Replica::start(&w.home, &w.config);
+    let a = Replica::start(&w.home, &w.config, &[("PGPASSWORD", DB_PASSWORD)]);
+    let b = Replica::start(&w.home, &w.config, &[("PGPASSWORD", DB_PASSWORD)]);
     let rt = runtime();
     let c = reqwest::Client::new();
     let created: Value = rt.block_on(async {
@@ -286,8 +178,8 @@ fn a_grant_approved_on_one_replica_wakes_a_long_poll_on_the_other() {
 #[test]
 fn a_replica_killed_mid_load_loses_no_request_and_every_grant_is_revoked_once() {
     let Some(w) = world() else { return };
-    let mut a = Replica::start(&w.home, &w.config);
-    let b = Replica::start(&w.home, &w.config);
+    let mut a = Replica::start(&w.home, &w.config, &[("PGPASSWORD", DB_PASSWORD)]);
+    let b = Replica::start(&w.home, &w.config, &[("PGPASSWORD", DB_PASSWORD)]);
     let urls = [a.url.clone(), b.url.clone()];
     let rt = runtime();
     let c = reqwest::Client::builder()

@@ -14,6 +14,7 @@
 //! the single-value checks of [`values`].
 
 mod catalog;
+mod policy;
 mod raw;
 mod requests;
 mod sections;
@@ -32,6 +33,8 @@ use crate::broker::catalog::Catalog;
 use crate::broker::error::{Error, Result};
 use crate::broker::state::ADMIN_GROUP;
 use catalog::catalog_section;
+pub use policy::PolicyDir;
+use policy::policy_section;
 use raw::RawConfig;
 pub use requests::Requests;
 use requests::requests_section;
@@ -53,6 +56,8 @@ pub struct Config {
     pub catalog_file: Option<PathBuf>,
     /// Members of any of these may revoke anyone's grant and read any request.
     pub admin_groups: Vec<String>,
+    /// `[policy] dir`: the Cedar policies; `None`: the catalog's group rules decide.
+    pub policy: Option<PolicyDir>,
     /// `[requests]`: the review window of pending requests.
     pub requests: Requests,
     /// `[[webhook]]`: where notifications go.
@@ -200,6 +205,7 @@ impl Config {
                 out
             }
         };
+        let policy = policy_section(&src, &dirs, raw.policy)?;
         let requests = requests_section(&src, raw.requests)?;
         let webhooks = webhooks::webhooks(&src, raw.webhook)?;
         Ok(Self {
@@ -211,6 +217,7 @@ impl Config {
             catalog,
             catalog_file,
             admin_groups,
+            policy,
             requests,
             webhooks,
         })

@@ -18,6 +18,7 @@ pub(super) struct RawConfig {
     pub(super) login: Option<Spanned<RawLogin>>,
     pub(super) trusted_issuer: Option<Vec<Spanned<RawIssuer>>>,
     pub(super) catalog: Option<Spanned<RawCatalog>>,
+    pub(super) policy: Option<super::policy::RawPolicy>,
     pub(super) requests: Option<super::requests::RawRequests>,
     pub(super) webhook: Option<Vec<super::webhooks::RawWebhook>>,
 }

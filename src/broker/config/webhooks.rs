@@ -118,7 +118,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.webhooks.len(), 2);
-        assert_eq!(c.webhooks[0].events.len(), crate::broker::webhooks::EVENTS.len());
+        assert_eq!(
+            c.webhooks[0].events.len(),
+            crate::broker::webhooks::EVENTS.len()
+        );
         assert_eq!(c.webhooks[0].attempts, 5);
         assert_eq!(
             (c.webhooks[1].events.as_slice(), c.webhooks[1].attempts),

@@ -5,7 +5,8 @@
 //!
 //! - [`load`]: policy files → a validated set, with `file:line:column` errors.
 //! - [`schema`]: the schema, and the Cedar request built from a [`PolicyInput`].
-//! - [`reload`]: a holder whose set can be swapped atomically (`zt-broker serve`'s SIGHUP).
+//! - [`reload`]: a holder whose set can be swapped atomically, and [`watch`], which swaps it
+//!   on SIGHUP or a change in the policy directory.
 //! - [`DemoPolicy`]: the embedded demo policies of `zt-broker dev` (`src/broker/demo/*.cedar`).
 
 use std::sync::OnceLock;
@@ -20,6 +21,7 @@ pub mod cedar;
 pub mod load;
 pub mod reload;
 pub mod schema;
+pub mod watch;
 
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,8 @@
 //! `zt-broker serve` and `zt-broker check`: the broker as a configuration file describes it.
 //! Wired as `zt-broker dev` wires ([`crate::broker::dev::wire`]) minus what only a demo has — the
 //! dev IdP and the dev Kubernetes API: the store, a [`Verifier`] over the configured trusted
-//! issuers, the catalog with the demo policy, an issuer per resource, the reaper, and
+//! issuers, the catalog, the policies of `[policy] dir` (reloaded on SIGHUP or a change there;
+//! without it the catalog's group rules), an issuer per resource, the reaper, and
 //! [`server::serve`] on plain HTTP or on the TLS listener the dev Kubernetes API uses.
 //!
 //! [`start`] binds and wires (tests use it on `127.0.0.1:0`), [`Server::run`] serves until
@@ -25,7 +26,7 @@ use tokio::net::TcpListener;
 use crate::api;
 use crate::broker::auth::Verifier;
 use crate::broker::catalog::Resource;
-use crate::broker::config::{Config, StoreUrl, TlsFiles};
+use crate::broker::config::{Config, PolicyDir, StoreUrl, TlsFiles};
 use crate::broker::devk8s::tls::{TlsListener, rustls_config};
 use crate::broker::error::{Error, Result};
 use crate::broker::issuers::{Issuer, Issuers, dev::DevIssuer};
@@ -47,8 +48,8 @@ pub fn listening_line(url: &str) -> String {
 }
 
 /// `zt-broker check`: read and check everything `serve` would — the file, the catalog, the TLS
-/// certificate and key — without opening the store or contacting the identity providers.
-/// Returns the summary line.
+/// certificate and key, the policies — without opening the store or contacting the identity
+/// providers. Returns the summary line.
 pub fn check(path: &Path) -> Result<String> {
     let cfg = Config::load(path)?;
     if let Some(files) = &cfg.server.tls {
@@ -57,7 +58,36 @@ pub fn check(path: &Path) -> Result<String> {
     for res in cfg.catalog.resources() {
         real_issuer(res)?;
     }
-    Ok(cfg.summary())
+    let policies = match load_policy(&cfg)? {
+        Loaded::Dir(p, dir) => format!(
+            "; {} policies in {}",
+            p.current().len(),
+            dir.shown.display()
+        ),
+        Loaded::Catalog(_) => "; policies from the catalog's groups".to_string(),
+    };
+    Ok(format!("{}{policies}", cfg.summary()))
+}
+
+/// What decides: the policy directory's set (reloadable), or the catalog's group rules.
+enum Loaded {
+    Dir(policy::ReloadablePolicy, PolicyDir),
+    Catalog(policy::CedarPolicy),
+}
+
+fn load_policy(cfg: &Config) -> Result<Loaded> {
+    match &cfg.policy {
+        Some(dir) => {
+            let set = policy::CedarPolicy::load_dir(&dir.dir).map_err(|e| {
+                Error::usage(format!("[policy] dir {}:\n{e}", dir.shown.display()))
+                    .with_hint("fix the policy (see policies/README.md), then start again")
+            })?;
+            Ok(Loaded::Dir(policy::ReloadablePolicy::new(set), dir.clone()))
+        }
+        None => policy::catalog::policy(&cfg.catalog)
+            .map(Loaded::Catalog)
+            .map_err(|e| Error::other(format!("catalog policies:\n{e}"))),
+    }
 }
 
 /// [`check`], printing the summary.
@@ -96,6 +126,13 @@ fn notes(cfg: &Config) {
         .collect();
     eprintln!("zt-broker: trusting {}", issuers.join(", "));
     eprintln!("zt-broker: catalog: {}", resources.join(", "));
+    match &cfg.policy {
+        Some(p) => eprintln!(
+            "zt-broker: policies: {} (reloaded on SIGHUP and when a file there changes)",
+            p.shown.display()
+        ),
+        None => eprintln!("zt-broker: policies: the catalog's groups (no [policy] dir)"),
+    }
     // Say, every start and where operators look, which resources have nothing real behind them.
     let dev: Vec<&str> = cfg
         .catalog
@@ -126,6 +163,8 @@ pub struct Server {
     listener: Listener,
     /// PostgreSQL: the other replicas' changes, already `LISTEN`ed to.
     events: Option<Events>,
+    /// `[policy] dir`: the set to reload and where from.
+    policies: Option<(policy::ReloadablePolicy, PolicyDir)>,
 }
 
 /// Bind the configured address and wire the broker. The TLS files are read first, so a bad
@@ -148,7 +187,7 @@ pub async fn start(cfg: &Config) -> Result<Server> {
         ),
         None => Listener::Plain(tcp),
     };
-    let state = wire(cfg).await?;
+    let (state, policies) = wire(cfg).await?;
     let events = Events::listen(&state.broker.store)
         .await
         .map_err(|e| Error::other(format!("store: listening for other replicas' changes: {e}")))?;
@@ -157,6 +196,7 @@ pub async fn start(cfg: &Config) -> Result<Server> {
         state,
         listener,
         events,
+        policies,
     })
 }
 
@@ -166,6 +206,13 @@ impl Server {
         let broker = self.state.broker.clone();
         let reaper = reaper::spawn(broker.clone());
         let follower = broker.follow(self.events);
+        let watcher = match self.policies {
+            Some((p, dir)) => Some(
+                policy::watch::spawn(broker.clone(), p, dir.dir, policy::watch::POLL)
+                    .map_err(|e| Error::io("SIGHUP handler", e))?,
+            ),
+            None => None,
+        };
         let served = match self.listener {
             Listener::Plain(l) => server::serve(l, self.state, shutdown).await,
             Listener::Tls(l) => server::serve(l, self.state, shutdown).await,
@@ -173,8 +220,8 @@ impl Server {
         // Also when serving failed: the reaper stops only when told.
         broker.closing.send_replace(true);
         let _ = reaper.await;
-        if let Some(f) = follower {
-            let _ = f.await;
+        for task in [follower, watcher].into_iter().flatten() {
+            let _ = task.await;
         }
         broker.store.close().await;
         served.map_err(|e| Error::io("server", e))
@@ -182,8 +229,15 @@ impl Server {
 }
 
 /// The broker for a configuration: what `dev::wire::build` does, minus the dev IdP (tokens come
-/// from the trusted issuers) and the dev Kubernetes API.
-pub async fn wire(cfg: &Config) -> Result<AppState> {
+/// from the trusted issuers) and the dev Kubernetes API. With `[policy] dir`, also the set to
+/// reload from there. The policies load before the store opens: a broken one changes nothing.
+pub async fn wire(
+    cfg: &Config,
+) -> Result<(AppState, Option<(policy::ReloadablePolicy, PolicyDir)>)> {
+    let (decides, reloadable): (Box<dyn policy::Policy>, _) = match load_policy(cfg)? {
+        Loaded::Dir(p, dir) => (Box::new(p.clone()), Some((p, dir))),
+        Loaded::Catalog(p) => (Box::new(p), None),
+    };
     let store = open_store(&cfg.store).await?;
     let verifier = Verifier::new(cfg.trusted_issuers.clone(), reqwest::Client::new());
     let mut issuers = Issuers::default();
@@ -204,10 +258,7 @@ pub async fn wire(cfg: &Config) -> Result<AppState> {
     let broker = Broker::with_admin_groups(
         store,
         cfg.catalog.clone(),
-        Box::new(
-            policy::catalog::policy(&cfg.catalog)
-                .map_err(|e| Error::other(format!("catalog policies:\n{e}")))?,
-        ),
+        decides,
         issuers,
         verifier,
         discovery,
@@ -217,7 +268,7 @@ pub async fn wire(cfg: &Config) -> Result<AppState> {
     if !cfg.webhooks.is_empty() {
         broker.set_webhooks(Webhooks::start(cfg.webhooks.clone(), broker.store.clone()));
     }
-    Ok(AppState::new(broker))
+    Ok((AppState::new(broker), reloadable))
 }
 
 /// The real issuer a resource's `settings.issuer` selects, checked (settings of every role)

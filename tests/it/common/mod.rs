@@ -154,6 +154,7 @@ pub mod moto;
 pub mod oidc;
 pub mod pg;
 pub mod procs;
+pub mod serve;
 #[cfg(feature = "broker")]
 pub mod tinyhttp;
 #[cfg(feature = "broker")]

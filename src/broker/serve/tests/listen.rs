@@ -111,11 +111,17 @@ fn check_accepts_the_documented_example() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("broker.example.toml");
     let summary = serve::check(&path).unwrap();
     assert!(
-        summary.ends_with(
+        summary.contains(
             "ok: http on 127.0.0.1:8443 as https://zt.example.com; store sqlite \
          /var/lib/zt/broker.db; 2 trusted issuer(s); catalog (inline) 2 resource(s), 4 role(s); \
-         admin groups: zt-admins"
+         admin groups: zt-admins; 7 policies in "
         ),
+        "{summary}"
+    );
+    // The example's [policy] dir is the repository's example policies, all of them loaded.
+    let policies = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+    assert!(
+        summary.ends_with(&format!("7 policies in {}", policies.display())),
         "{summary}"
     );
     assert!(!summary.contains('\n'));

@@ -1,0 +1,142 @@
+//! `zt-broker serve` as operators run it: the binary with a configuration file, its URL read
+//! from the first stdout line; and access tokens from a `zt-broker dev` OpenID provider, got the
+//! way a person gets them (device flow and the verification page's form).
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Stdio};
+
+use serde_json::Value;
+
+use super::Home;
+
+/// One `zt-broker serve` process; SIGTERMed on drop unless already killed.
+pub struct Replica {
+    pub url: String,
+    pub child: Child,
+}
+
+impl Replica {
+    /// Start with `config`; `env` is added to the process environment.
+    pub fn start(home: &Home, config: &Path, env: &[(&str, &str)]) -> Replica {
+        let mut child = home
+            .cmd(env!("CARGO_BIN_EXE_zt-broker"))
+            .envs(env.iter().copied())
+            .arg("serve")
+            .arg("--config")
+            .arg(config)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start zt-broker serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("zt-broker listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line from zt-broker serve: {line:?}"))
+            .to_string();
+        Replica { url, child }
+    }
+
+    pub fn signal(&self, sig: i32) {
+        unsafe { libc::kill(self.child.id() as i32, sig) };
+    }
+
+    pub fn sigkill(&mut self) {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGKILL) };
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+            let _ = self.child.wait();
+        }
+    }
+}
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// An access token for `user` from the dev OpenID provider, by the device flow a person takes:
+/// device authorization, the verification page's form, the token poll.
+pub async fn dev_token(broker: &str, issuer: &str, client_id: &str, user: &str) -> String {
+    let c = reqwest::Client::new();
+    let auth: Value = c
+        .post(format!("{issuer}/device/auth"))
+        .form(&[("client_id", client_id), ("scope", "openid")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = auth["user_code"].as_str().unwrap();
+    let page = c
+        .post(format!("{broker}/oidc/device"))
+        .form(&[("user_code", code), ("user", user), ("action", "approve")])
+        .send()
+        .await
+        .unwrap();
+    assert!(page.status().is_success(), "{}", page.text().await.unwrap());
+    let token: Value = c
+        .post(format!("{issuer}/token"))
+        .form(&[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            ("device_code", auth["device_code"].as_str().unwrap()),
+            ("client_id", client_id),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    token["access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no access token: {token}"))
+        .to_string()
+}
+
+/// What `/.well-known/zt` of a `zt-broker dev` says about signing in.
+pub struct Login {
+    pub broker: String,
+    pub issuer: String,
+    pub client_id: String,
+    pub audience: String,
+}
+
+impl Login {
+    pub fn discover(broker: &str) -> Login {
+        let disco: Value = runtime().block_on(async {
+            reqwest::get(format!("{broker}/.well-known/zt"))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        });
+        let field = |k: &str| disco[k].as_str().unwrap().to_string();
+        Login {
+            broker: broker.to_string(),
+            issuer: field("issuer"),
+            client_id: field("client_id"),
+            audience: field("audience"),
+        }
+    }
+
+    /// An access token for the dev user `user`.
+    pub fn token(&self, user: &str) -> String {
+        runtime().block_on(dev_token(&self.broker, &self.issuer, &self.client_id, user))
+    }
+}
