@@ -201,6 +201,38 @@ pub struct Decision {
     /// Groups whose members may approve (for `require_approval`).
     #[serde(default)]
     pub approver_groups: Vec<String>,
+    /// Distinct approvers needed (for `require_approval`; absent, as from older brokers: one).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub approvals_required: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+impl Decision {
+    /// How many distinct approvers a `require_approval` decision needs: at least one.
+    pub fn approvals_needed(&self) -> u32 {
+        self.approvals_required.max(1)
+    }
+}
+
+/// "one approval", "2 approvals": for messages.
+pub fn approvals_phrase(n: u32) -> String {
+    match n {
+        0 | 1 => "one approval".to_string(),
+        n => format!("{n} approvals"),
+    }
+}
+
+/// One approver's yes on a request that needs several (`Request::approvals`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Approval {
+    /// The approver, as shown to people.
+    pub by: String,
+    pub at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// A request, and once approved its grant: the grant id *is* the request id.
@@ -222,6 +254,10 @@ pub struct Request {
     pub decision: Decision,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decided_by: Option<String>,
+    /// The approvals given so far, oldest first (the last one approved the request when it
+    /// reached the decision's `approvals_required`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approvals: Vec<Approval>,
     pub created_at: Timestamp,
     /// Start of the grant window (set when approved).
     #[serde(default, skip_serializing_if = "Option::is_none")]

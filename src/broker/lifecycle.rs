@@ -5,11 +5,12 @@
 //! that outlives the grant.
 
 use crate::api::{Credential, State, Timestamp};
+use crate::broker::auth::Principal;
 use crate::broker::crypto::sha256_hex;
 use crate::broker::issuers::Grant;
 use crate::broker::problem::ApiError;
 use crate::broker::state::Broker;
-use crate::broker::store::{AuditEntry, Change, Extended, Record, StoreError};
+use crate::broker::store::{Approval, AuditEntry, Change, Extended, Record, StoreError};
 use crate::broker::webhooks;
 
 /// The actor named in audit rows for what the broker does by itself.
@@ -25,14 +26,38 @@ pub async fn transition(
     audit: AuditEntry,
 ) -> Result<Record, StoreError> {
     let rec = b.store.transition(id, from, to, change, audit).await?;
-    b.notifier.notify(id);
+    moved(b, from, to, &rec);
+    Ok(rec)
+}
+
+/// The wake-ups and notifications of a request that just moved from `from` to `to`.
+fn moved(b: &Broker, from: State, to: State, rec: &Record) {
+    b.notifier.notify(rec.id());
     if to.is_live() {
         b.reaper_wake.notify_one();
     }
     if let Some(event) = webhooks::transition_event(from, to) {
         b.announce(event, &rec.request);
     }
-    Ok(rec)
+}
+
+/// One approver's yes (see [`crate::broker::store::Store::approve`]); when it is the last one
+/// needed, the request is approved with the wake-ups of any transition. A counted approval
+/// that leaves the request pending also wakes its long-polls: they see the new count.
+pub async fn approve(
+    b: &Broker,
+    id: &str,
+    p: &Principal,
+    comment: Option<String>,
+    audit: AuditEntry,
+) -> Result<Approval, StoreError> {
+    let done = b.store.approve(id, p, comment, audit).await?;
+    match &done {
+        Approval::Approved(rec) => moved(b, State::Pending, State::Approved, rec),
+        Approval::Counted(rec) => b.notifier.notify(rec.id()),
+        Approval::Already(_) => {}
+    }
+    Ok(done)
 }
 
 /// A request was just stored: the reaper learns its due time (a grant's end, a pending

@@ -262,8 +262,10 @@ pub async fn insert_approved(
                 policy_ids: vec![],
                 reason: String::new(),
                 approver_groups: vec![],
+                approvals_required: 0,
             },
             decided_by: None,
+            approvals: vec![],
             created_at: now,
             not_before: Some(now),
             expires_at: Some(now.add_secs(ttl_secs as i64)),
@@ -274,6 +276,7 @@ pub async fn insert_approved(
         body_sha256: String::new(),
         context: ClientContext::default(),
         comment: None,
+        approvals: vec![],
     };
     store
         .insert_request(

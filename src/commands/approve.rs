@@ -1,5 +1,6 @@
 //! `zt approve ID`: approve someone else's pending request. Shares [`decide`] with `zt deny`.
 
+use crate::api::State;
 use crate::cli::DecideArgs;
 use crate::client::BrokerClient;
 use crate::commands::Ctx;
@@ -17,6 +18,20 @@ pub async fn decide(verb: &str, args: DecideArgs, ctx: &Ctx) -> Result<()> {
     let p = &ctx.printer;
     if p.json {
         p.json(&req);
+    } else if verb == "approve" && req.state == State::Pending {
+        // A decision that needs several approvers: this one was counted, others must follow.
+        let needed = req.decision.approvals_needed();
+        let missing = needed.saturating_sub(req.approvals.len() as u32);
+        p.note(format!(
+            "✓ Approval counted for {} ({} of {needed}): it waits for {} from {}",
+            req.id,
+            req.approvals.len(),
+            match missing {
+                1 => "one more approval".to_string(),
+                n => format!("{n} more approvals"),
+            },
+            req.decision.approver_groups.join(" or ")
+        ));
     } else {
         p.note(format!(
             "{} {}: {} may {} {}/{} ({}){}",

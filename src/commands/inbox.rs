@@ -18,16 +18,17 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
         return Ok(());
     }
     p.out(format!(
-        "{:<17} {:<20} {:<22} {:>8}  {}",
-        "ID", "REQUESTER", "RESOURCE/ROLE", "TTL", "REASON"
+        "{:<17} {:<20} {:<22} {:>8} {:>9}  {}",
+        "ID", "REQUESTER", "RESOURCE/ROLE", "TTL", "APPROVALS", "REASON"
     ));
     for r in &list.requests {
         p.out(format!(
-            "{:<17} {:<20} {:<22} {:>8}  {}{}",
+            "{:<17} {:<20} {:<22} {:>8} {:>9}  {}{}",
             r.id,
             r.requester,
             format!("{}/{}", r.resource, r.role),
             human_secs(r.ttl_secs as i64),
+            format!("{}/{}", r.approvals.len(), r.decision.approvals_needed()),
             r.reason.as_deref().unwrap_or("-"),
             r.ticket
                 .as_deref()

@@ -5,7 +5,8 @@
 //!    `@reason`s;
 //! 2. else any `@outcome("grant")` permit matched → **grant** at once;
 //! 3. else any `@outcome("approval")` permit matched → **require approval** from the union
-//!    of their `@approvers` groups (one approval, never the requester's own);
+//!    of their `@approvers` groups: `@approvals("N")` distinct approvers (default one; the
+//!    largest N among the matched permits), never the requester;
 //! 4. else → **deny** as `default-deny`.
 //!
 //! Cedar evaluates every policy in the set it is given, so the set is pre-sliced by resource:
@@ -178,6 +179,7 @@ fn deny(ids: Vec<String>, reason: String, input: &PolicyInput<'_>) -> Verdict {
             policy_ids: ids,
             reason,
             approver_groups: vec![],
+            approvals_required: 0,
         },
         max_ttl: input.role.max_ttl,
         max_ttl_by: None,
@@ -277,18 +279,22 @@ impl CedarPolicy {
         }
 
         let mut approver_groups: Vec<String> = Vec::new();
+        let mut approvals_required = 0;
         if outcome == Outcome::RequireApproval {
             for g in deciding.iter().flat_map(|m| &m.approvers) {
                 if !approver_groups.contains(g) {
                     approver_groups.push(g.clone());
                 }
             }
+            // Several approval permits matched: the strictest count stands.
+            approvals_required = deciding.iter().map(|m| m.approvals).max().unwrap_or(1);
         }
         let mut reason = match deciding.iter().find_map(|m| m.reason.as_deref()) {
             Some(r) => fill(r, input),
             None if outcome == Outcome::Grant => format!("{what} is granted at once"),
             None => format!(
-                "{what} needs one approval from {} (never the requester)",
+                "{what} needs {} from {} (never the requester)",
+                crate::api::approvals_phrase(approvals_required),
                 approver_groups.join(" or ")
             ),
         };
@@ -303,6 +309,7 @@ impl CedarPolicy {
                 policy_ids,
                 reason,
                 approver_groups,
+                approvals_required,
             },
             max_ttl,
             max_ttl_by: max_ttl_by.map(|m| m.id.clone()),

@@ -151,6 +151,7 @@ impl Policy for DemoPolicy {
                     policy_ids: vec!["demo/unloadable".into()],
                     reason: format!("the demo policies do not load: {e}"),
                     approver_groups: vec![],
+                    approvals_required: 0,
                 },
                 max_ttl: input.role.max_ttl,
                 max_ttl_by: None,

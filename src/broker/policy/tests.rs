@@ -25,6 +25,17 @@ name = "admin"
 max_ttl = "4h"
 
 [[resource]]
+name = "prod-db"
+kind = "postgres"
+default_role = "readonly"
+max_ttl = "12h"
+environment = "prod"
+[[resource.role]]
+name = "readonly"
+[[resource.role]]
+name = "readwrite"
+
+[[resource]]
 name = "staging-k8s"
 kind = "kubernetes"
 default_role = "view"
@@ -136,6 +147,10 @@ fn the_examples_decide_as_documented() {
             Outcome::RequireApproval, &["approval-by-sre-leads", "ttl-cap-prod"], 2 * H, &["sre-leads"]),
         ("admin with a ticket waits for an SRE lead", Ask { role: "admin", ticket: Some("OPS-1"), ..ASK },
             Outcome::RequireApproval, &["approval-by-sre-leads", "ttl-cap-prod"], 2 * H, &["sre-leads"]),
+        ("prod database readwrite: the two-person rule", Ask { resource: "prod-db", role: "readwrite", ..ASK },
+            Outcome::RequireApproval, &["approval-by-sre-leads", "two-person-prod-data", "ttl-cap-prod"], 2 * H, &["sre-leads"]),
+        ("prod database readonly: at once", Ask { resource: "prod-db", role: "readonly", ..ASK },
+            Outcome::Grant, &["auto-view-business-hours", "ttl-cap-prod"], 2 * H, &[]),
         ("prod admin without a ticket", Ask { role: "admin", ..ASK },
             Outcome::Deny, &["prod-admin-needs-ticket"], 4 * H, &[]),
         ("a blank ticket is no ticket", Ask { role: "admin", ticket: Some("  "), ..ASK },
@@ -167,6 +182,13 @@ fn the_examples_decide_as_documented() {
         assert_eq!(v.max_ttl.as_secs(), max_ttl, "{name}");
         assert_eq!(d.approver_groups, approvers, "{name}");
         assert!(!d.reason.is_empty(), "{name}");
+        // One approver, but two for what the two-person rule covers.
+        let approvals = match (outcome, ids.contains(&"two-person-prod-data")) {
+            (Outcome::RequireApproval, true) => 2,
+            (Outcome::RequireApproval, false) => 1,
+            _ => 0,
+        };
+        assert_eq!(d.approvals_required, approvals, "{name}");
     }
 }
 
@@ -233,6 +255,40 @@ fn two_approval_policies_offer_either_group() {
     assert_eq!(v.decision.outcome, Outcome::RequireApproval);
     assert_eq!(v.decision.policy_ids, ["a", "b"]);
     assert_eq!(v.decision.approver_groups, ["sre-leads", "db-owners"]);
+    assert_eq!(v.decision.approvals_required, 1);
+    assert_eq!(
+        v.decision.reason,
+        "prod-k8s/view needs one approval from sre-leads or db-owners (never the requester)"
+    );
+}
+
+#[test]
+fn the_largest_approval_count_among_the_matched_permits_stands() {
+    let src = r#"
+        @id("one") @outcome("approval") @approvers("sre-leads")
+        permit (principal, action, resource is Resource);
+        @id("three") @outcome("approval") @approvers("sre-leads") @approvals("3")
+        permit (principal, action, resource is Resource) when { context.role == "admin" };
+    "#;
+    let p = CedarPolicy::from_sources(&[("x.cedar", src)]).unwrap();
+    let catalog = Catalog::parse(CATALOG).unwrap();
+    let v = run(&p, &catalog, ASK, None);
+    assert_eq!(v.decision.approvals_required, 1);
+    let v = run(
+        &p,
+        &catalog,
+        Ask {
+            role: "admin",
+            ..ASK
+        },
+        None,
+    );
+    assert_eq!(v.decision.policy_ids, ["one", "three"]);
+    assert_eq!(v.decision.approvals_required, 3);
+    assert_eq!(
+        v.decision.reason,
+        "prod-k8s/admin needs 3 approvals from sre-leads (never the requester)"
+    );
 }
 
 #[test]

@@ -79,8 +79,10 @@ async fn pending(b: &crate::broker::state::Broker, id: &str, age_secs: i64) {
                 policy_ids: vec!["demo/approval-required".into()],
                 reason: String::new(),
                 approver_groups: vec!["sre-leads".into()],
+                approvals_required: 1,
             },
             decided_by: None,
+            approvals: vec![],
             created_at: created,
             not_before: None,
             expires_at: None,
@@ -91,6 +93,7 @@ async fn pending(b: &crate::broker::state::Broker, id: &str, age_secs: i64) {
         body_sha256: String::new(),
         context: ClientContext::default(),
         comment: None,
+        approvals: vec![],
     };
     let audit = crate::broker::store::AuditEntry::new("t", "request.create", Some(id));
     b.store.insert_request(&rec, audit).await.unwrap();

@@ -196,6 +196,7 @@ pub async fn create(
         state,
         decision,
         decided_by: None,
+        approvals: vec![],
         created_at: now,
         not_before: window.map(|w| w.0),
         expires_at: window.map(|w| w.1),
@@ -215,6 +216,7 @@ pub async fn create(
         body_sha256: body_sha256.clone(),
         context: body.context.clone(),
         comment: None,
+        approvals: vec![],
     };
     match b.store.insert_request(&rec, audit).await {
         Ok(stored) => {

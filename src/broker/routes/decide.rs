@@ -1,6 +1,8 @@
 //! `POST /v1/requests/{id}/approve` and `/deny`: a member of the request's approver groups
-//! decides a pending request — never its own requester (separation of duties). Approval
-//! opens the grant window now: the TTL starts at approval, not at the request.
+//! decides a pending request — never its own requester (separation of duties). A decision that
+//! needs N approvals (`approvals_required`) takes N distinct approvers: each approval is
+//! counted once and the request stays pending until the last; one deny ends it. The last
+//! approval opens the grant window: the TTL starts then, not at the request.
 
 use axum::Json;
 use axum::extract::State;
@@ -74,13 +76,6 @@ async fn decide(
             "request {id} expired at {deadline}: nobody decided it within the review window"
         )));
     }
-    let (to, window) = match verdict {
-        Verdict::Approve => (
-            api::State::Approved,
-            Some((now, now.add_secs(rec.request.ttl_secs as i64))),
-        ),
-        Verdict::Deny => (api::State::Denied, None),
-    };
     let r = &rec.request;
     let mut detail = format!(
         "{}/{} for {}s requested by {}",
@@ -92,13 +87,31 @@ async fn decide(
     let audit = AuditEntry::new(p.display(), format!("request.{verb}"), Some(&id))
         .decision(verb, &r.decision.policy_ids)
         .detail(detail);
-    let change = Change {
-        decided_by: Some(p.display().to_owned()),
-        comment: comment.comment,
-        window,
+    let rec = match verdict {
+        // Counted once per approver; the last one needed approves (and opens the window).
+        Verdict::Approve => lifecycle::approve(b, &id, &p, comment.comment, audit)
+            .await?
+            .record()
+            .clone(),
+        // One approver's no is enough. From `pending` only: a concurrent decision makes this
+        // one a 409, never a second change.
+        Verdict::Deny => {
+            let change = Change {
+                decided_by: Some(p.display().to_owned()),
+                comment: comment.comment,
+                window: None,
+            };
+            lifecycle::transition(
+                b,
+                &id,
+                api::State::Pending,
+                api::State::Denied,
+                change,
+                audit,
+            )
+            .await?
+        }
     };
-    // From `pending` only: a concurrent decision makes this one a 409, never a second change.
-    let rec = lifecycle::transition(b, &id, api::State::Pending, to, change, audit).await?;
     Ok(Json(rec.request))
 }
 
@@ -218,5 +231,71 @@ mod tests {
             .unwrap();
         assert_eq!(deny.entry.actor, "bob@example.com");
         assert!(deny.entry.detail.contains("use readonly"));
+    }
+
+    #[tokio::test]
+    async fn two_approvals_take_two_approvers_and_one_deny_ends_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("p.cedar"),
+            r#"@id("two-leads") @outcome("approval") @approvers("sre-leads") @approvals("2")
+               permit (principal in Group::"engineering", action == Action::"request", resource);"#,
+        )
+        .unwrap();
+        let t = TestBroker::start_with_policies(dir.path()).await;
+        let id = t.create("alice", "prod-k8s", "admin", 900).await.id();
+        let approve = |who: &'static str| {
+            let (t, path) = (&t, format!("/v1/requests/{id}/approve"));
+            async move { t.post(who, &path, None).await }
+        };
+
+        let a = approve("bob").await;
+        assert_eq!(a.status, 200, "{:?}", a.body);
+        assert_eq!(a.body["state"], "pending");
+        assert_eq!(a.body["decision"]["approvals_required"], 2);
+        assert_eq!(a.body["approvals"][0]["by"], "bob@example.com");
+        assert!(a.body.get("expires_at").is_none());
+        // bob has done his part: his inbox no longer lists it; dave's does.
+        let inbox = |who: &'static str| {
+            let t = &t;
+            async move {
+                let r = t.get(who, "/v1/requests?approver=me").await;
+                r.body["requests"].as_array().unwrap().len()
+            }
+        };
+        assert_eq!((inbox("bob").await, inbox("dave").await), (0, 1));
+        // Asking again changes nothing.
+        let again = approve("bob").await;
+        assert_eq!((again.status, again.body.clone()), (200, a.body.clone()));
+        // The requester still may not, whatever the count.
+        assert_eq!(approve("alice").await.slug(), "self-approval");
+
+        let b = approve("dave").await;
+        assert_eq!(b.status, 200, "{:?}", b.body);
+        assert_eq!(b.body["state"], "approved");
+        assert_eq!(b.body["decided_by"], "dave@example.com");
+        assert_eq!(b.body["approvals"].as_array().unwrap().len(), 2);
+        let (nb, exp) = (ts(&b.body["not_before"]), ts(&b.body["expires_at"]));
+        assert_eq!(exp.0 - nb.0, 900);
+        let rows = t.broker.store.audit_rows(0, 100).await.unwrap();
+        let counts: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.entry.action == "request.approve")
+            .map(|r| r.entry.detail.rsplit("; ").next().unwrap())
+            .collect();
+        assert_eq!(counts, ["approval 1 of 2", "approval 2 of 2"]);
+
+        // One approval, then a deny: denied.
+        let id = t.create("alice", "prod-k8s", "admin", 900).await.id();
+        assert_eq!(
+            t.post("bob", &format!("/v1/requests/{id}/approve"), None)
+                .await
+                .body["state"],
+            "pending"
+        );
+        let d = t
+            .post("dave", &format!("/v1/requests/{id}/deny"), None)
+            .await;
+        assert_eq!((d.status, d.body["state"].as_str()), (200, Some("denied")));
     }
 }

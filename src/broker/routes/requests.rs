@@ -130,8 +130,11 @@ pub async fn list(
                 states
             };
             let all = b.store.list_by_state(&states).await?;
+            // What the caller may decide: never their own, and not a pending one they already
+            // approved (it waits for the other approvers, not for them).
             all.into_iter()
                 .filter(|r| r.is_approver(&p) && !r.is_requester(&p))
+                .filter(|r| !(r.state() == api::State::Pending && r.approved_by(&p)))
                 .collect()
         }
         (None, _) => {

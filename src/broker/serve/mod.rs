@@ -72,7 +72,7 @@ pub fn check(path: &Path) -> Result<String> {
 /// What decides: the policy directory's set (reloadable), or the catalog's group rules.
 enum Loaded {
     Dir(policy::ReloadablePolicy, PolicyDir),
-    Catalog(policy::CedarPolicy),
+    Catalog(Box<policy::CedarPolicy>),
 }
 
 fn load_policy(cfg: &Config) -> Result<Loaded> {
@@ -85,7 +85,7 @@ fn load_policy(cfg: &Config) -> Result<Loaded> {
             Ok(Loaded::Dir(policy::ReloadablePolicy::new(set), dir.clone()))
         }
         None => policy::catalog::policy(&cfg.catalog)
-            .map(Loaded::Catalog)
+            .map(|p| Loaded::Catalog(Box::new(p)))
             .map_err(|e| Error::other(format!("catalog policies:\n{e}"))),
     }
 }
@@ -236,7 +236,7 @@ pub async fn wire(
 ) -> Result<(AppState, Option<(policy::ReloadablePolicy, PolicyDir)>)> {
     let (decides, reloadable): (Box<dyn policy::Policy>, _) = match load_policy(cfg)? {
         Loaded::Dir(p, dir) => (Box::new(p.clone()), Some((p, dir))),
-        Loaded::Catalog(p) => (Box::new(p), None),
+        Loaded::Catalog(p) => (p, None),
     };
     let store = open_store(&cfg.store).await?;
     let verifier = Verifier::new(cfg.trusted_issuers.clone(), reqwest::Client::new());

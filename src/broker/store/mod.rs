@@ -10,6 +10,7 @@
 //! locks ([`locks`]) so that a grant is minted and revoked by one replica at a time and one
 //! reaper runs at a time.
 
+mod approvals;
 mod audit;
 mod audit_query;
 mod credentials;
@@ -30,6 +31,7 @@ use sqlx::{Any, AnyPool, Executor, SqlSafeStr, Transaction};
 
 use crate::api::State;
 
+pub use approvals::{Approval, Given};
 pub use audit::{AuditEntry, AuditRow};
 pub use audit_query::AuditFilter;
 pub use extend::Extended;
@@ -38,6 +40,7 @@ pub use requests::{Change, Record, legal_transition};
 
 /// The schema, embedded so the binary needs no migrations directory.
 const SCHEMA_V1: &str = include_str!("schema.sql");
+const SCHEMA_V2: &str = include_str!("schema_v2.sql");
 
 /// Which database a [`Store`] is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,13 +138,22 @@ fn sqlite_url(path: &Path) -> String {
 
 /// The schema migrations, in order.
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        Cow::Borrowed("initial schema"),
-        MigrationType::Simple,
-        SCHEMA_V1.into_sql_str(),
-        false,
-    )])
+    Migrator::with_migrations(vec![
+        Migration::new(
+            1,
+            Cow::Borrowed("initial schema"),
+            MigrationType::Simple,
+            SCHEMA_V1.into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            2,
+            Cow::Borrowed("approvals"),
+            MigrationType::Simple,
+            SCHEMA_V2.into_sql_str(),
+            false,
+        ),
+    ])
 }
 
 impl Store {

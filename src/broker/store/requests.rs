@@ -5,6 +5,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe};
 
+use super::approvals::Given;
 use super::audit::{self, AuditEntry};
 use super::{Result, Store, StoreError, col};
 use crate::api::{self, ClientContext, Decision, ResourceKind, State, Timestamp};
@@ -20,6 +21,8 @@ pub struct Record {
     pub body_sha256: String,
     pub context: ClientContext,
     pub comment: Option<String>,
+    /// The approvals so far, with the approvers' identities (`request.approvals` shows them).
+    pub approvals: Vec<Given>,
 }
 
 impl Record {
@@ -34,6 +37,13 @@ impl Record {
     /// Same identity (issuer + subject), not merely the same display name.
     pub fn is_requester(&self, p: &Principal) -> bool {
         self.requester_issuer == p.issuer && self.requester_sub == p.sub
+    }
+
+    /// Whether `p` (same issuer and subject) has already approved.
+    pub fn approved_by(&self, p: &Principal) -> bool {
+        self.approvals
+            .iter()
+            .any(|a| a.issuer == p.issuer && a.sub == p.sub)
     }
 
     /// A member of one of the groups the decision named as approvers.
@@ -71,19 +81,20 @@ pub fn legal_transition(from: State, to: State) -> bool {
 /// The columns as written.
 const INSERT_COLUMNS: &str = "id, requester_issuer, requester_sub, requester, idempotency_key, body_sha256, \
      resource, kind, role, ttl_secs, reason, ticket, break_glass, state, decision, context, \
-     decided_by, comment, created_at, updated_at, not_before, expires_at";
+     decided_by, comment, created_at, updated_at, not_before, expires_at, approvals";
 
 /// The columns as read: `break_glass` as 0/1, because sqlx's `Any` rows carry SQLite's
 /// BOOLEAN only as an integer (PostgreSQL's casts the same way).
 pub(super) const COLUMNS: &str = "id, requester_issuer, requester_sub, requester, idempotency_key, body_sha256, \
      resource, kind, role, ttl_secs, reason, ticket, CAST(break_glass AS INTEGER) AS break_glass, \
-     state, decision, context, decided_by, comment, created_at, updated_at, not_before, expires_at";
+     state, decision, context, decided_by, comment, created_at, updated_at, not_before, expires_at, \
+     approvals";
 
-fn parse_json<T: serde::de::DeserializeOwned>(s: &str, what: &str) -> Result<T> {
+pub(super) fn parse_json<T: serde::de::DeserializeOwned>(s: &str, what: &str) -> Result<T> {
     serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
 
-fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+pub(super) fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
@@ -101,6 +112,7 @@ pub(super) fn from_row(row: &AnyRow) -> Result<Record> {
     let kind: String = col(row, "kind")?;
     let decision: String = col(row, "decision")?;
     let context: String = col(row, "context")?;
+    let approvals: Vec<Given> = parse_json(&col::<String>(row, "approvals")?, "approvals")?;
     let ttl: i64 = col(row, "ttl_secs")?;
     let ts = |name: &str| -> Result<Option<Timestamp>> {
         Ok(col::<Option<i64>>(row, name)?.map(Timestamp))
@@ -120,6 +132,7 @@ pub(super) fn from_row(row: &AnyRow) -> Result<Record> {
                 .ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?,
             decision: parse_json::<Decision>(&decision, "decision")?,
             decided_by: col(row, "decided_by")?,
+            approvals: approvals.iter().map(Given::to_api).collect(),
             created_at: Timestamp(col(row, "created_at")?),
             not_before: ts("not_before")?,
             expires_at: ts("expires_at")?,
@@ -130,6 +143,7 @@ pub(super) fn from_row(row: &AnyRow) -> Result<Record> {
         body_sha256: col(row, "body_sha256")?,
         context: parse_json(&context, "context")?,
         comment: col(row, "comment")?,
+        approvals,
     })
 }
 
@@ -198,7 +212,7 @@ impl Store {
         let r = &rec.request;
         let mut tx = self.write().await?;
         let sql = format!(
-            "INSERT INTO requests ({INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
+            "INSERT INTO requests ({INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)"
         );
         let res = sqlx::query(AssertSqlSafe(sql))
             .bind(&r.id)
@@ -226,6 +240,7 @@ impl Store {
             .bind(r.created_at.0)
             .bind(r.not_before.map(|t| t.0))
             .bind(r.expires_at.map(|t| t.0))
+            .bind(to_json(&rec.approvals)?)
             .execute(&mut *tx)
             .await;
         match res {

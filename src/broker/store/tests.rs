@@ -45,6 +45,8 @@ macro_rules! on_both_stores {
     )*};
 }
 
+mod approvals;
+
 on_both_stores!(
     every_illegal_transition_is_refused_and_every_legal_one_happens_once,
     idempotency_keys_are_unique_per_requester,
@@ -70,8 +72,10 @@ fn record(id: &str, key: &str, state: State) -> Record {
                 policy_ids: vec!["p".into()],
                 reason: "r".into(),
                 approver_groups: vec!["sre-leads".into()],
+                approvals_required: 1,
             },
             decided_by: None,
+            approvals: vec![],
             created_at: Timestamp::now(),
             not_before: None,
             expires_at: None,
@@ -82,6 +86,7 @@ fn record(id: &str, key: &str, state: State) -> Record {
         body_sha256: "h".into(),
         context: ClientContext::default(),
         comment: None,
+        approvals: vec![],
     }
 }
 
@@ -119,7 +124,7 @@ async fn every_illegal_transition_is_refused_and_every_legal_one_happens_once(s:
         for to in State::ALL {
             n += 1;
             let id = format!("r{n}");
-            in_state(&s, &id, from).await;
+            in_state(s, &id, from).await;
             let res = s
                 .transition(&id, from, to, Change::default(), audit("try"))
                 .await;
@@ -147,7 +152,7 @@ async fn every_illegal_transition_is_refused_and_every_legal_one_happens_once(s:
         }
     }
     // A transition from a state the request is not in is refused with the actual state.
-    in_state(&s, "x", State::Pending).await;
+    in_state(s, "x", State::Pending).await;
     let res = s
         .transition(
             "x",
@@ -240,7 +245,7 @@ async fn the_audit_chain_links_rows_and_detects_edits(s: &Store) {
 }
 
 async fn credentials_follow_their_grant(s: &Store) {
-    in_state(&s, "g", State::Approved).await;
+    in_state(s, "g", State::Approved).await;
     let exp = Timestamp::now().add_secs(60);
     let cred = api::Credential::Kubernetes {
         server: "http://k".into(),

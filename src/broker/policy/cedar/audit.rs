@@ -20,6 +20,7 @@ pub(super) fn read_audit(c: &CedarPolicy, p: &Principal) -> Option<Decision> {
                 policy_ids: vec![super::POLICY_ERROR.into()],
                 reason: format!("the request could not be evaluated: {e}"),
                 approver_groups: vec![],
+                approvals_required: 0,
             });
         }
     };
@@ -69,6 +70,7 @@ pub(super) fn read_audit(c: &CedarPolicy, p: &Principal) -> Option<Decision> {
         policy_ids: deciding.iter().map(|m| m.id.clone()).collect(),
         reason,
         approver_groups: vec![],
+        approvals_required: 0,
     })
 }
 

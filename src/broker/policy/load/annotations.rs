@@ -12,6 +12,7 @@ const KNOWN: &[&str] = &[
     "id",
     "outcome",
     "approvers",
+    "approvals",
     "max_ttl",
     "reason",
     "description",
@@ -57,8 +58,23 @@ pub(super) fn read_meta(
                 .collect()
         })
         .unwrap_or_default();
+    let approvals = match text("approvals") {
+        None => 1,
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_APPROVALS).contains(n))
+            .ok_or_else(|| {
+                at.problem(
+                    Some("approvals"),
+                    named(format!(
+                        "@approvals({v:?}) is not a whole number from 1 to {MAX_APPROVALS}"
+                    )),
+                )
+            })?,
+    };
     let kind = if p.effect() == Effect::Forbid {
-        for k in ["outcome", "approvers", "max_ttl"] {
+        for k in ["outcome", "approvers", "approvals", "max_ttl"] {
             if p.annotation(k).is_some() {
                 return Err(at.problem(
                     Some(k),
@@ -103,17 +119,21 @@ pub(super) fn read_meta(
                     named("@outcome(\"approval\") needs @approvers(\"group, …\")".into()),
                 ));
             }
-            Kind::Grant | Kind::Cap if p.annotation("approvers").is_some() => {
-                return Err(at.problem(
-                    Some("approvers"),
-                    named("@approvers only goes with @outcome(\"approval\")".into()),
-                ));
-            }
-            Kind::Cap if max_ttl.is_none() => {
-                return Err(at.problem(
-                    Some("outcome"),
-                    named("@outcome(\"cap\") needs @max_ttl(\"…\")".into()),
-                ));
+            Kind::Grant | Kind::Cap => {
+                for k in ["approvers", "approvals"] {
+                    if p.annotation(k).is_some() {
+                        return Err(at.problem(
+                            Some(k),
+                            named(format!("@{k} only goes with @outcome(\"approval\")")),
+                        ));
+                    }
+                }
+                if matches!(kind, Kind::Cap) && max_ttl.is_none() {
+                    return Err(at.problem(
+                        Some("outcome"),
+                        named("@outcome(\"cap\") needs @max_ttl(\"…\")".into()),
+                    ));
+                }
             }
             _ => {}
         }
@@ -127,9 +147,13 @@ pub(super) fn read_meta(
         kind,
         max_ttl,
         approvers,
+        approvals,
         reason,
     })
 }
+
+/// The most approvals a policy may ask for: more would be a typo, not a process.
+pub const MAX_APPROVALS: u32 = 10;
 
 /// `30m`, `4h`, `90s`: whole seconds, at least one.
 fn parse_ttl(v: &str) -> Result<Duration, String> {

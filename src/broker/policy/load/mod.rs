@@ -49,6 +49,8 @@ pub struct Meta {
     pub kind: Kind,
     pub max_ttl: Option<Duration>,
     pub approvers: Vec<String>,
+    /// `@approvals("N")` of an approval permit: distinct approvers needed (default 1).
+    pub approvals: u32,
     pub reason: Option<String>,
 }
 

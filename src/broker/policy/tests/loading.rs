@@ -87,6 +87,23 @@ fn annotation_mistakes_name_their_line() {
             2,
             "@approvers",
         ),
+        // An approval count that is not one.
+        (
+            "@id(\"x\") @outcome(\"approval\") @approvers(\"g\")\n@approvals(\"two\")\npermit (principal, action, resource);\n",
+            2,
+            "@approvals(\"two\") is not a whole number from 1 to 10",
+        ),
+        (
+            "@id(\"x\") @outcome(\"approval\") @approvers(\"g\")\n\n@approvals(\"0\")\npermit (principal, action, resource);\n",
+            3,
+            "@approvals(\"0\")",
+        ),
+        // A count on a permit that takes no approvals.
+        (
+            "@id(\"x\") @outcome(\"grant\")\n@approvals(\"2\")\npermit (principal, action, resource);\n",
+            2,
+            "@approvals only goes with @outcome(\"approval\")",
+        ),
         // A forbid that would not say why.
         (
             "@id(\"x\")\nforbid (principal, action, resource);\n",
@@ -182,5 +199,5 @@ fn reload_swaps_a_good_set_and_keeps_the_old_one_on_error() {
     .unwrap();
     holder.reload(dir.path()).unwrap();
     assert_eq!(outcome(&holder), Outcome::Deny);
-    assert_eq!(holder.current().len(), 8);
+    assert_eq!(holder.current().len(), 9);
 }

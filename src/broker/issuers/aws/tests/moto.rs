@@ -269,8 +269,10 @@ async fn through_the_lifecycle_the_credential_endpoint_mints_then_refuses_after_
                 policy_ids: vec![],
                 reason: String::new(),
                 approver_groups: vec![],
+                approvals_required: 0,
             },
             decided_by: None,
+            approvals: vec![],
             created_at: now,
             not_before: Some(now),
             expires_at: Some(now.add_secs(1200)),
@@ -281,6 +283,7 @@ async fn through_the_lifecycle_the_credential_endpoint_mints_then_refuses_after_
         body_sha256: String::new(),
         context: ClientContext::default(),
         comment: None,
+        approvals: vec![],
     };
     b.store
         .insert_request(&rec, AuditEntry::new("t", "create", Some("g-aws")))
