@@ -250,23 +250,48 @@ fn enc(id: &str) -> String {
         .collect()
 }
 
+/// The kind (and so the exit code) of each problem slug the broker sends; `None` for a slug
+/// this client does not know (a newer broker), which [`problem_error`] reports as `Other`.
+/// Every slug in [`problem::ALL`] has its own arm: a new slug must be classified here.
+pub fn problem_kind(slug: &str) -> Option<ErrorKind> {
+    Some(match slug {
+        problem::UNAUTHENTICATED => ErrorKind::AuthRequired,
+        problem::FORBIDDEN | problem::SELF_APPROVAL => ErrorKind::Forbidden,
+        problem::NOT_FOUND => ErrorKind::NotFound,
+        problem::INVALID_REQUEST | problem::TTL_EXCEEDED => ErrorKind::Usage,
+        problem::DENIED => ErrorKind::Denied,
+        problem::GRANT_NOT_LIVE => ErrorKind::GrantEnded,
+        problem::ISSUER_FAILED => ErrorKind::Unavailable,
+        // The request is not in the state the action needs, or a key was reused: nothing a
+        // flag fixes, so the general error (exit 1), with the broker's explanation.
+        problem::CONFLICT => ErrorKind::Other,
+        // The broker broke (it answered, so it is not unreachable): the general error.
+        problem::INTERNAL => ErrorKind::Other,
+        _ => return None,
+    })
+}
+
 /// The broker's problem `type` decides the kind; its `detail` is the message.
 pub fn problem_error(p: &api::Problem) -> Error {
     let msg = p.detail.clone().unwrap_or_else(|| p.title.clone());
     let slug = problem::slug(&p.type_);
+    let Some(kind) = problem_kind(slug) else {
+        return Error::other(format!("the broker answered: {msg} ({slug})"));
+    };
+    let e = match kind {
+        ErrorKind::AuthRequired => {
+            return Error::auth_required(format!("the broker did not accept your login: {msg}"));
+        }
+        kind => Error::new(kind, msg),
+    };
     match slug {
-        problem::UNAUTHENTICATED => Error::auth_required(format!("the broker did not accept your login: {msg}")),
-        problem::FORBIDDEN => Error::new(ErrorKind::Forbidden, msg),
-        problem::SELF_APPROVAL => Error::new(ErrorKind::Forbidden, msg)
-            .with_hint("someone else in the approver group must approve it"),
-        problem::NOT_FOUND => Error::new(ErrorKind::NotFound, msg),
-        problem::INVALID_REQUEST => Error::new(ErrorKind::Usage, msg),
-        problem::TTL_EXCEEDED => Error::new(ErrorKind::Usage, msg).with_hint("ask for a shorter --ttl"),
-        problem::DENIED => Error::new(ErrorKind::Denied, msg),
-        problem::GRANT_NOT_LIVE => Error::new(ErrorKind::GrantEnded, msg),
-        problem::ISSUER_FAILED => Error::new(ErrorKind::Unavailable, msg)
-            .with_hint("the broker could not reach the target system; try again, or tell the broker's operators"),
-        _ => Error::other(format!("the broker answered: {msg} ({slug})")),
+        problem::SELF_APPROVAL => e.with_hint("someone else in the approver group must approve it"),
+        problem::TTL_EXCEEDED => e.with_hint("ask for a shorter --ttl"),
+        problem::ISSUER_FAILED => e.with_hint(
+            "the broker could not reach the target system; try again, or tell the broker's operators",
+        ),
+        problem::INTERNAL => e.with_hint("the broker failed; its operators will find the cause in its log"),
+        _ => e,
     }
 }
 
@@ -326,6 +351,43 @@ mod tests {
             ErrorKind::Usage
         );
         assert_eq!(problem_error(&p("something-new")).kind, ErrorKind::Other);
+    }
+
+    /// Every slug the broker may send is classified on purpose, never by the fall-back arm,
+    /// and the classification is the exit-code table's (README): changing one is deliberate.
+    #[test]
+    fn every_problem_slug_has_its_own_kind() {
+        let expected = [
+            (problem::UNAUTHENTICATED, 4),
+            (problem::FORBIDDEN, 9),
+            (problem::NOT_FOUND, 8),
+            (problem::INVALID_REQUEST, 2),
+            (problem::DENIED, 3),
+            (problem::TTL_EXCEEDED, 2),
+            (problem::CONFLICT, 1),
+            (problem::SELF_APPROVAL, 9),
+            (problem::GRANT_NOT_LIVE, 6),
+            (problem::ISSUER_FAILED, 7),
+            (problem::INTERNAL, 1),
+        ];
+        let listed: Vec<&str> = expected.iter().map(|(s, _)| *s).collect();
+        assert_eq!(
+            listed,
+            problem::ALL,
+            "problem::ALL changed: classify the new slug"
+        );
+        for (slug, code) in expected {
+            let kind = problem_kind(slug).unwrap_or_else(|| panic!("{slug} is not classified"));
+            assert_eq!(kind.exit_code(), code, "{slug}");
+            let p = api::Problem {
+                type_: format!("{}{slug}", problem::BASE),
+                title: "t".into(),
+                status: 400,
+                detail: Some("d".into()),
+            };
+            assert_eq!(problem_error(&p).kind, kind, "{slug}");
+        }
+        assert_eq!(problem_kind("something-new"), None);
     }
 
     #[test]

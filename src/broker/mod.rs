@@ -39,6 +39,8 @@ pub mod sync;
 pub mod webhooks;
 
 #[cfg(test)]
+mod contract;
+#[cfg(test)]
 mod testkit;
 #[cfg(test)]
 pub(crate) mod testpg;

@@ -8,6 +8,10 @@ use axum::response::{IntoResponse, Response};
 
 use crate::api::{Problem, problem};
 
+/// Every problem slug the broker can send ([`crate::api::problem::ALL`]: the client maps the
+/// same list). [`ApiError`] refuses to be built with any other.
+pub use crate::api::problem::ALL;
+
 /// An error answer. `detail` is for people and never carries a secret.
 #[derive(Debug)]
 pub struct ApiError {
@@ -26,6 +30,8 @@ impl ApiError {
         title: &'static str,
         detail: impl Into<String>,
     ) -> Self {
+        // Every constructor passes a constant; the unit test below builds each one.
+        debug_assert!(ALL.contains(&slug), "problem slug {slug:?} is not in ALL");
         Self {
             status,
             slug,
@@ -181,6 +187,44 @@ impl From<crate::broker::store::StoreError> for ApiError {
                 None => format!("request {id} cannot become {to}"),
             }),
             other => Self::internal(other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each constructor's slug is in [`ALL`], and each slug of [`ALL`] has a constructor: a
+    /// slug added to one but not the other fails here (and the contract test checks both
+    /// against `openapi.yaml`).
+    #[test]
+    fn the_constructors_use_exactly_the_listed_slugs() {
+        let made = [
+            ApiError::unauthenticated("d"),
+            ApiError::invalid_token("d"),
+            ApiError::forbidden("d"),
+            ApiError::denied("t", "d"),
+            ApiError::self_approval("d"),
+            ApiError::not_found("d"),
+            ApiError::invalid("d"),
+            ApiError::method_not_allowed("d"),
+            ApiError::ttl_exceeded("d"),
+            ApiError::conflict("d"),
+            ApiError::grant_not_live("d"),
+            ApiError::issuer_failed("d"),
+            ApiError::internal("d"),
+        ];
+        let mut slugs: Vec<&str> = made.iter().map(|e| e.slug).collect();
+        slugs.sort_unstable();
+        slugs.dedup();
+        let mut all = ALL.to_vec();
+        all.sort_unstable();
+        assert_eq!(slugs, all);
+        for e in &made {
+            let p = e.problem();
+            assert_eq!(p.type_, format!("{}{}", problem::BASE, e.slug));
+            assert_eq!(p.status, e.status.as_u16());
         }
     }
 }

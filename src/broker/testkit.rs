@@ -74,15 +74,30 @@ impl TestBroker {
 
     /// Start on an existing data directory (a restart keeps the database and the IdP key).
     pub async fn start_in(dir: TempDir) -> Self {
-        Self::start_with(dir, None).await
+        Self::start_with(dir, None, None).await
     }
 
     /// Start deciding with the Cedar policies in `policies` instead of the demo ones.
     pub async fn start_with_policies(policies: &std::path::Path) -> Self {
-        Self::start_with(tempfile::tempdir().unwrap(), Some(policies.to_owned())).await
+        Self::start_with(
+            tempfile::tempdir().unwrap(),
+            Some(policies.to_owned()),
+            None,
+        )
+        .await
     }
 
-    async fn start_with(dir: TempDir, policies: Option<std::path::PathBuf>) -> Self {
+    /// Start with the catalog in the TOML file `catalog` instead of the demo one (as
+    /// `zt-broker dev --catalog`), its policy made from the catalog's group rules.
+    pub async fn start_with_catalog(catalog: &std::path::Path) -> Self {
+        Self::start_with(tempfile::tempdir().unwrap(), None, Some(catalog.to_owned())).await
+    }
+
+    async fn start_with(
+        dir: TempDir,
+        policies: Option<std::path::PathBuf>,
+        catalog: Option<std::path::PathBuf>,
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (k8s_listener, k8s) = devk8s::tls::bind([127, 0, 0, 1].into(), Some(dir.path()))
@@ -95,7 +110,7 @@ impl TestBroker {
                 users: users(),
                 auto_login: None,
                 k8s: k8s.clone(),
-                catalog: None,
+                catalog,
                 external: None,
                 policies,
             },

@@ -2,6 +2,8 @@
 //! query strings into typed values or problem+json 400/401 answers.
 
 pub mod audit;
+#[cfg(test)]
+mod authz;
 pub mod create;
 pub mod decide;
 pub mod extend;
