@@ -7,10 +7,12 @@
 use axum::Json;
 use axum::extract::State;
 
+use super::acts::{self, Word};
 use super::extract::{ApiPath, Caller, OptionalJson};
 use crate::api::{self, Comment, Timestamp};
 use crate::broker::auth::Principal;
 use crate::broker::lifecycle;
+use crate::broker::policy::Action;
 use crate::broker::problem::ApiError;
 use crate::broker::state::AppState;
 use crate::broker::store::{AuditEntry, Change, Record};
@@ -57,6 +59,10 @@ async fn decide(
     };
     let rec = b.store.get(&id).await?;
     authorize(&rec, &p, verb)?;
+    // Policy may forbid a decision the groups allow (never allow one they do not).
+    if let Word::Forbids(d) = acts::ask(b, &p, Action::Approve, &rec) {
+        return Err(Word::refusal(&d, verb, &id));
+    }
     if rec.state() != api::State::Pending {
         return Err(ApiError::conflict(format!(
             "request {id} is {}, not pending",

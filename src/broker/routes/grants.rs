@@ -1,13 +1,16 @@
-//! Grants: `POST /v1/grants/{id}/revoke` (the requester or an admin ends it early, and its
-//! credential is taken back at the target) and `POST /v1/grants/{id}/credentials` (the
+//! Grants: `POST /v1/grants/{id}/revoke` (the requester, an admin or whoever a `revoke` policy
+//! permits ends it early — unless a `revoke` forbid says no — and its credential is taken back
+//! at the target) and `POST /v1/grants/{id}/credentials` (the
 //! requester gets the grant's credential, minted on first use, while the grant is live).
 
 use axum::Json;
 use axum::extract::State;
 
+use super::acts::{self, Word};
 use super::extract::{ApiPath, Caller, OptionalJson};
 use crate::api::{self, Comment, Credential};
 use crate::broker::lifecycle;
+use crate::broker::policy::Action;
 use crate::broker::problem::ApiError;
 use crate::broker::state::AppState;
 
@@ -19,7 +22,11 @@ pub async fn revoke(
 ) -> Result<Json<api::Request>, ApiError> {
     let b = &s.broker;
     let rec = b.store.get(&id).await?;
-    if !rec.is_requester(&p) && !b.is_admin(&p) {
+    let word = acts::ask(b, &p, Action::Revoke, &rec);
+    if let Word::Forbids(d) = &word {
+        return Err(Word::refusal(d, "revoke", &id));
+    }
+    if !rec.is_requester(&p) && !b.is_admin(&p) && !matches!(word, Word::Permits) {
         let who = match b.admin_groups.as_slice() {
             [] => "its requester".to_string(),
             groups => format!("its requester or a member of {}", groups.join(" or ")),

@@ -1,6 +1,7 @@
 //! The `/v1` HTTP API, one file per group of routes; [`extract`] turns headers, bodies and
 //! query strings into typed values or problem+json 400/401 answers.
 
+pub mod acts;
 pub mod audit;
 #[cfg(test)]
 mod authz;

@@ -199,5 +199,5 @@ fn reload_swaps_a_good_set_and_keeps_the_old_one_on_error() {
     .unwrap();
     holder.reload(dir.path()).unwrap();
     assert_eq!(outcome(&holder), Outcome::Deny);
-    assert_eq!(holder.current().len(), 9);
+    assert_eq!(holder.current().len(), 10);
 }

@@ -114,14 +114,14 @@ fn check_accepts_the_documented_example() {
         summary.contains(
             "ok: http on 127.0.0.1:8443 as https://zt.example.com; store sqlite \
          /var/lib/zt/broker.db; 2 trusted issuer(s); catalog (inline) 2 resource(s), 4 role(s); \
-         admin groups: zt-admins; 8 policies in "
+         admin groups: zt-admins; 9 policies in "
         ),
         "{summary}"
     );
     // The example's [policy] dir is the repository's example policies, all of them loaded.
     let policies = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
     assert!(
-        summary.ends_with(&format!("8 policies in {}", policies.display())),
+        summary.ends_with(&format!("9 policies in {}", policies.display())),
         "{summary}"
     );
     assert!(!summary.contains('\n'));
