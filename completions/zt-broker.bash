@@ -201,7 +201,7 @@ _zt__broker() {
             return 0
             ;;
         zt__subcmd__broker__subcmd__dev)
-            opts="-h -V --port --listen --data-dir --catalog --review-window --detach --auto-login --trust-issuer --audience --help --version stop help"
+            opts="-h -V --port --listen --data-dir --catalog --policies --review-window --detach --auto-login --trust-issuer --audience --help --version stop help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -220,6 +220,10 @@ _zt__broker() {
                     return 0
                     ;;
                 --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --policies)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -33,6 +33,7 @@ set edit:completion:arg-completer[zt-broker] = {|@words|
             cand --listen 'The loopback address to listen on'
             cand --data-dir 'Keep the database and the dev IdP''s signing key here, so requests, grants and logins survive a restart (default: a temporary directory, deleted at exit)'
             cand --catalog 'Serve this catalog (TOML, the demo catalog''s format) instead of the demo one'
+            cand --policies 'Decide with the Cedar policies in this directory (`*.cedar`, see policies/README.md) instead of the demo catalog''s groups; reloaded on SIGHUP and when a file there changes'
             cand --review-window 'How long a pending request waits for an approver before it expires (e.g. 24h, 30m)'
             cand --auto-login 'DEV ONLY: approve every device login as this demo user without asking'
             cand --trust-issuer 'Also trust this real OpenID provider, and send `zt login` to it'

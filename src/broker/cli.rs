@@ -104,6 +104,11 @@ pub struct DevArgs {
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
 
+    /// Decide with the Cedar policies in this directory (`*.cedar`, see policies/README.md)
+    /// instead of the demo catalog's groups; reloaded on SIGHUP and when a file there changes.
+    #[arg(long, value_name = "DIR")]
+    pub policies: Option<PathBuf>,
+
     /// How long a pending request waits for an approver before it expires (e.g. 24h, 30m).
     #[arg(long, default_value = "24h", value_name = "DURATION", value_parser = review_window)]
     pub review_window: Duration,

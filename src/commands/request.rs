@@ -120,11 +120,25 @@ fn report_pending(ctx: &Ctx, req: &api::Request) -> Result<()> {
     Ok(())
 }
 
+/// Who must still approve: "a member of sre-leads", "2 different members of sre-leads".
 fn approvers(req: &api::Request) -> String {
+    let missing = req
+        .decision
+        .approvals_needed()
+        .saturating_sub(req.approvals.len() as u32)
+        .max(1);
+    let who = match missing {
+        1 => "a member".to_string(),
+        n => format!("{n} different members"),
+    };
     if req.decision.approver_groups.is_empty() {
-        "an approver".into()
+        if missing == 1 {
+            "an approver".into()
+        } else {
+            format!("{missing} different approvers")
+        }
     } else {
-        format!("a member of {}", req.decision.approver_groups.join(" or "))
+        format!("{who} of {}", req.decision.approver_groups.join(" or "))
     }
 }
 

@@ -197,3 +197,57 @@ fn policies_decide_and_reload_on_sighup_or_a_change_and_a_broken_set_changes_not
         assert!(err.contains("access.cedar:2:"), "{sub}: {err}");
     }
 }
+
+/// `zt-broker dev --policies` with a two-person rule, through the real `zt`: the request waits
+/// for two approvers, `zt inbox` shows the count, and an approver's yes is counted once.
+#[test]
+fn dev_with_policies_takes_two_approvers_and_zt_shows_the_count() {
+    let dir = Home::new();
+    std::fs::write(
+        dir.path().join("two.cedar"),
+        r#"@id("two-leads") @outcome("approval") @approvers("sre-leads") @approvals("2")
+           permit (principal in Group::"engineering", action == Action::"request", resource);"#,
+    )
+    .unwrap();
+    let policies = dir.path().to_str().unwrap();
+    let broker = Broker::start(&["--policies", policies]);
+    let (alice, bob) = (Home::new(), Home::new());
+    broker.login_via_page(&alice, "alice");
+    broker.login_via_page(&bob, "bob");
+
+    let out = alice.run(&["request", "prod-k8s", "--role", "edit", "--no-wait"]);
+    let id = out.ok().stdout.trim().to_string();
+    assert!(
+        out.stderr
+            .contains("waiting for approval by 2 different members of sre-leads"),
+        "{}",
+        out.stderr
+    );
+    let inbox = bob.run(&["inbox"]);
+    let row = inbox
+        .ok()
+        .stdout
+        .lines()
+        .find(|l| l.starts_with(&id))
+        .map(str::to_owned);
+    assert!(
+        row.as_deref().is_some_and(|r| r.contains(" 0/2 ")),
+        "{}",
+        inbox.stdout
+    );
+
+    let yes = bob.run(&["approve", &id]);
+    assert!(
+        yes.ok()
+            .stderr
+            .contains("(1 of 2): it waits for one more approval from sre-leads"),
+        "{}",
+        yes.stderr
+    );
+    // Counted once: again changes nothing, and bob's inbox has nothing left for him.
+    let again = bob.run(&["approve", &id, "--json"]);
+    assert_eq!(again.ok().json()["approvals"].as_array().unwrap().len(), 1);
+    assert!(!bob.run(&["inbox"]).ok().stdout.contains(&id));
+    let status = alice.run(&["status", "--json"]);
+    assert!(status.ok().stdout.contains(&id), "{}", status.stdout);
+}

@@ -59,6 +59,10 @@ pub async fn run(args: &DevArgs, state_dir: &Path) -> Result<()> {
         cmd.arg("--catalog")
             .arg(std::path::absolute(c).map_err(|e| Error::io(c.display(), e))?);
     }
+    if let Some(p) = &args.policies {
+        cmd.arg("--policies")
+            .arg(std::path::absolute(p).map_err(|e| Error::io(p.display(), e))?);
+    }
     if let Some(u) = &args.auto_login {
         cmd.args(["--auto-login", u]);
     }

@@ -125,13 +125,25 @@ pub async fn run(
                 issuer: issuer.trim_end_matches('/').to_string(),
                 audience: args.audience.clone(),
             }),
-            policies: None,
+            policies: args.policies.clone(),
         },
     )
     .await?;
     let broker = dev.state.broker.clone();
     broker.set_review_window(args.review_window);
     let reaper = reaper::spawn(broker.clone());
+    let watcher = match (dev.policies.clone(), &args.policies) {
+        (Some(set), Some(dir)) => Some(
+            crate::broker::policy::watch::spawn(
+                broker.clone(),
+                set,
+                dir.clone(),
+                crate::broker::policy::watch::POLL,
+            )
+            .map_err(|e| Error::io("SIGHUP handler", e))?,
+        ),
+        _ => None,
+    };
     let k8s_server = tokio::spawn(devk8s::serve(
         k8s_listener,
         dev.k8s,
@@ -153,6 +165,12 @@ pub async fn run(
         let _ = out.flush();
     }
     notes(&url, &k8s.server, &data, args.auto_login.as_deref());
+    if let Some(dir) = &args.policies {
+        eprintln!(
+            "  policies: {} (reloaded on SIGHUP and when a file there changes)",
+            dir.display()
+        );
+    }
     if let Some(i) = &args.trust_issuer {
         eprintln!(
             "  login:    through {i} (audience {}); the dev IdP is trusted too",
@@ -166,6 +184,9 @@ pub async fn run(
         eprintln!("zt-broker dev: dev Kubernetes API: {e}");
     }
     let _ = reaper.await;
+    if let Some(w) = watcher {
+        let _ = w.await;
+    }
     broker.store.close().await;
     statefile::remove_if_ours(state_dir, pid);
     eprintln!("zt-broker dev: stopped");

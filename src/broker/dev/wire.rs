@@ -59,6 +59,8 @@ pub struct DevBroker {
     pub idp: Arc<DevIdp>,
     /// The dev Kubernetes API, for [`devk8s::serve`] on the listener `k8s` was bound for.
     pub k8s: Router,
+    /// With [`DevOptions::policies`]: the set in force, for [`policy::watch`] to reload.
+    pub policies: Option<ReloadablePolicy>,
 }
 
 /// Wire a dev broker that will answer at `url` (`http://127.0.0.1:PORT`, no trailing slash).
@@ -137,15 +139,22 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         audience: login_audience,
         broker_version: env!("CARGO_PKG_VERSION").into(),
     };
-    let policy: Box<dyn Policy> = match &opts.policies {
+    let (policy, reloadable): (Box<dyn Policy>, _) = match &opts.policies {
         // The catalog's own group rules, as Cedar policies (the demo catalog's or --catalog's).
-        None => Box::new(
-            policy::catalog::policy(&catalog)
-                .map_err(|e| Error::other(format!("catalog policies:\n{e}")))?,
+        None => (
+            Box::new(
+                policy::catalog::policy(&catalog)
+                    .map_err(|e| Error::other(format!("catalog policies:\n{e}")))?,
+            ),
+            None,
         ),
-        Some(dir) => Box::new(ReloadablePolicy::new(
-            CedarPolicy::load_dir(dir).map_err(|e| Error::other(format!("policies:\n{e}")))?,
-        )),
+        Some(dir) => {
+            let set = ReloadablePolicy::new(CedarPolicy::load_dir(dir).map_err(|e| {
+                Error::usage(format!("policies {}:\n{e}", dir.display()))
+                    .with_hint("fix the policy (see policies/README.md), then start again")
+            })?);
+            (Box::new(set.clone()), Some(set))
+        }
     };
     let broker = Broker::new(store.clone(), catalog, policy, issuers, verifier, discovery);
     let extra = Router::new().nest("/oidc", idp.clone().router());
@@ -154,5 +163,6 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         state: AppState::new(broker).with_routes(extra),
         idp,
         k8s: devk8s::router(store),
+        policies: reloadable,
     })
 }
