@@ -40,7 +40,8 @@ pub mod webhooks;
 
 #[cfg(test)]
 mod contract;
-#[cfg(test)]
-mod testkit;
+/// The dev broker on 127.0.0.1:0 with users to act as: the tests', and the load bench's.
+#[cfg(any(test, feature = "test-fakes"))]
+pub mod testkit;
 #[cfg(test)]
 pub(crate) mod testpg;
