@@ -63,8 +63,11 @@ pub async fn approve(
 /// A request was just stored: the reaper learns its due time (a grant's end, a pending
 /// request's review deadline) and the webhooks hear of it (and of break-glass).
 pub fn created(b: &Broker, rec: &Record) {
-    if rec.state().is_live() || rec.state() == State::Pending {
-        b.reaper_wake.notify_one();
+    let r = &rec.request;
+    match r.state {
+        State::Pending => b.reaper_due(b.review_deadline(r.created_at)),
+        s if s.is_live() => b.reaper_due(r.expires_at.unwrap_or(r.created_at)),
+        _ => {}
     }
     b.announce("request.created", &rec.request);
     if rec.request.break_glass {

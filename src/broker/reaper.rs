@@ -130,7 +130,9 @@ async fn run(b: Arc<Broker>) {
         if *closing.borrow_and_update() {
             return;
         }
+        b.reaper_looks(None);
         let sleep = pass(&b).await;
+        b.reaper_looks(Some(sleep));
         tokio::select! {
             _ = tokio::time::sleep(sleep) => {}
             _ = b.reaper_wake.notified() => {}

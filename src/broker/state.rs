@@ -1,9 +1,9 @@
 //! What every handler, the reaper and the dev endpoints share: one [`Broker`] (store, catalog,
 //! policy, issuers, verifier, wake-ups), behind an `Arc` in the axum state [`AppState`].
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use tokio::sync::{Notify, watch};
@@ -36,6 +36,9 @@ pub struct Broker {
     pub mint_locks: MintLocks,
     /// Wakes the reaper when a new grant (a new next expiry) appears.
     pub reaper_wake: Notify,
+    /// When the reaper looks next, in Unix milliseconds; `i64::MAX` while it is looking (or
+    /// has not yet): see [`Broker::reaper_due`].
+    reaper_next_look: AtomicI64,
     /// Flips to `true` when the server starts shutting down: long-polls answer at once and
     /// the reaper stops.
     pub closing: watch::Sender<bool>,
@@ -93,6 +96,7 @@ impl Broker {
             notifier: Arc::default(),
             mint_locks: MintLocks::default(),
             reaper_wake: Notify::new(),
+            reaper_next_look: AtomicI64::new(i64::MAX),
             closing: watch::channel(false).0,
             admin_groups,
             review_window_secs: AtomicU64::new(DEFAULT_REVIEW_WINDOW.as_secs()),
@@ -104,6 +108,27 @@ impl Broker {
     /// How long a pending request may wait for a decision.
     pub fn review_window(&self) -> Duration {
         Duration::from_secs(self.review_window_secs.load(Ordering::Relaxed))
+    }
+
+    /// Something new falls due at `due` (a grant's end, a pending request's review deadline),
+    /// already committed: wake the reaper, unless it will look by then anyway — a burst of
+    /// creates costs it no extra passes. It is woken while it is looking, because that look
+    /// may have read the store before the commit.
+    pub fn reaper_due(&self, due: api::Timestamp) {
+        if due.0.saturating_mul(1000) < self.reaper_next_look.load(Ordering::SeqCst) {
+            self.reaper_wake.notify_one();
+        }
+    }
+
+    /// The reaper starts a look (`None`), or will look next after `sleep`.
+    pub fn reaper_looks(&self, sleep: Option<Duration>) {
+        let at = sleep.map_or(i64::MAX, |d| {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default();
+            i64::try_from((now + d).as_millis()).unwrap_or(i64::MAX)
+        });
+        self.reaper_next_look.store(at, Ordering::SeqCst);
     }
 
     /// Set at wiring, before the reaper starts (from the configuration or `zt-broker dev
