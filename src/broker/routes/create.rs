@@ -104,7 +104,14 @@ pub async fn create(
     let b = &s.broker;
     let key = idempotency_key(&headers)?;
     let body_sha256 = sha256_hex(&serde_json::to_vec(&body).map_err(ApiError::internal)?);
-    if let Some(existing) = b.store.find_by_key(&p.issuer, &p.sub, &key).await? {
+    let now = Timestamp::now();
+    // One read: a retried request's original, or else whether the requester holds a live
+    // grant on the resource, which policy may treat differently (e.g. no stacking).
+    let found = b
+        .store
+        .find_for_create(&p.issuer, &p.sub, &key, &body.resource, now)
+        .await?;
+    if let Some(existing) = found.existing {
         return replay(existing, &body_sha256, &key);
     }
 
@@ -135,18 +142,6 @@ pub async fn create(
     }
     check_lengths(&body)?;
 
-    let now = Timestamp::now();
-    // Policy may treat a second grant on the same resource differently (e.g. no stacking).
-    let holds_grant = b
-        .store
-        .list_by_requester(&p.issuer, &p.sub)
-        .await?
-        .iter()
-        .any(|r| {
-            r.state().is_live()
-                && r.request.resource == res.name
-                && r.request.expires_at.is_some_and(|e| e > now)
-        });
     let verdict = b.policy.decide(&PolicyInput {
         principal: &p,
         action: Action::for_request(body.break_glass),
@@ -157,7 +152,7 @@ pub async fn create(
         ticket: body.ticket.as_deref(),
         break_glass: body.break_glass,
         context: &body.context,
-        holds_grant,
+        holds_grant: found.holds_grant,
         now,
     });
     // Policy may cap the TTL below the catalog's role maximum (checked above).

@@ -5,7 +5,7 @@
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
-use super::{Result, Store, StoreError, col};
+use super::{Result, Store, StoreError, WriteTx, col};
 use crate::api::Timestamp;
 use crate::broker::crypto::sha256_hex;
 
@@ -79,23 +79,69 @@ fn row_hash(seq: i64, at: Timestamp, e: &AuditEntry, prev: &str) -> String {
     sha256_hex(doc.to_string().as_bytes())
 }
 
+/// The last row of the chain: what the next row links to.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct ChainHead {
+    pub seq: i64,
+    pub sha256: String,
+}
+
+async fn read_head(conn: &mut AnyConnection) -> Result<Option<ChainHead>> {
+    let row = sqlx::query("SELECT seq, sha256 FROM audit ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| {
+        Ok(ChainHead {
+            seq: col(&r, "seq")?,
+            sha256: col(&r, "sha256")?,
+        })
+    })
+    .transpose()
+}
+
 /// Append one row inside an open write transaction (which holds the write lock, so the chain
-/// head read here is still the head when the row lands).
-pub(super) async fn append_in(
+/// head is still the head when the row lands). On SQLite the head comes from the store's
+/// memory when it knows it; should another process have appended meanwhile, the row's `seq`
+/// (the primary key) is taken, and the row is linked again to the head read from the table.
+pub(super) async fn append_in(tx: &mut WriteTx, e: &AuditEntry, at: Timestamp) -> Result<AuditRow> {
+    let policy_ids =
+        serde_json::to_string(&e.policy_ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let row = match tx.chain_head() {
+        Some(head) => match insert(tx, Some(head), e, at, &policy_ids).await {
+            Err(StoreError::Db(sqlx::Error::Database(d))) if d.is_unique_violation() => {
+                let head = read_head(tx).await?;
+                insert(tx, head, e, at, &policy_ids).await?
+            }
+            other => other?,
+        },
+        None => {
+            let head = read_head(tx).await?;
+            insert(tx, head, e, at, &policy_ids).await?
+        }
+    };
+    tx.appended = Some(ChainHead {
+        seq: row.seq,
+        sha256: row.sha256.clone(),
+    });
+    if let Some(id) = &e.request_id {
+        super::events::notify_in(tx, id).await?;
+    }
+    Ok(row)
+}
+
+/// Insert the row that follows `head` (`None`: the first row).
+async fn insert(
     conn: &mut AnyConnection,
+    head: Option<ChainHead>,
     e: &AuditEntry,
     at: Timestamp,
+    policy_ids: &str,
 ) -> Result<AuditRow> {
-    let head = sqlx::query("SELECT seq, sha256 FROM audit ORDER BY seq DESC LIMIT 1")
-        .fetch_optional(&mut *conn)
-        .await?;
     let (seq, prev) = match head {
-        Some(row) => (col::<i64>(&row, "seq")? + 1, col::<String>(&row, "sha256")?),
+        Some(h) => (h.seq + 1, h.sha256),
         None => (1, GENESIS.to_owned()),
     };
     let sha = row_hash(seq, at, e, &prev);
-    let policy_ids =
-        serde_json::to_string(&e.policy_ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     sqlx::query(
         "INSERT INTO audit (seq, at, actor, action, request_id, decision, policy_ids, detail, prev_sha256, sha256) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -110,11 +156,8 @@ pub(super) async fn append_in(
     .bind(&e.detail)
     .bind(&prev)
     .bind(&sha)
-    .execute(&mut *conn)
+    .execute(conn)
     .await?;
-    if let Some(id) = &e.request_id {
-        super::events::notify_in(conn, id).await?;
-    }
     Ok(AuditRow {
         seq,
         at,

@@ -84,14 +84,15 @@ impl Store {
     /// new end: its issuer moved it).
     pub async fn replace_credential(&self, id: &str, cred: &Credential) -> Result<()> {
         let json = serde_json::to_string(cred).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        sqlx::query(
-            "UPDATE credentials SET credential = $1, expires_at = $2 \
-             WHERE grant_id = $3 AND revoked_at IS NULL",
+        self.write_one(
+            sqlx::query(
+                "UPDATE credentials SET credential = $1, expires_at = $2 \
+                 WHERE grant_id = $3 AND revoked_at IS NULL",
+            )
+            .bind(json)
+            .bind(cred.expires_at().0)
+            .bind(id),
         )
-        .bind(json)
-        .bind(cred.expires_at().0)
-        .bind(id)
-        .execute(&self.pool)
         .await?;
         Ok(())
     }
@@ -125,13 +126,15 @@ impl Store {
 
     /// Mark the grant's credential dead at its target. `true` when this call did it.
     pub async fn mark_credential_revoked(&self, id: &str, now: Timestamp) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE credentials SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at IS NULL",
-        )
-        .bind(now.0)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
+        let done = self
+            .write_one(
+                sqlx::query(
+                    "UPDATE credentials SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at IS NULL",
+                )
+                .bind(now.0)
+                .bind(id),
+            )
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 

@@ -16,18 +16,21 @@ mod audit_query;
 mod credentials;
 pub mod events;
 mod extend;
+mod inserts;
 mod locks;
 mod pending;
 mod requests;
+mod writer;
 
 use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
-use std::sync::Once;
+use std::sync::{Arc, Once};
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::any::{AnyArguments, AnyConnectOptions, AnyPoolOptions, AnyQueryResult, AnyRow};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::{Any, AnyPool, Executor, SqlSafeStr, Transaction};
+use sqlx::query::Query;
+use sqlx::{Any, AnyPool, SqlSafeStr};
 
 use crate::api::State;
 
@@ -35,8 +38,10 @@ pub use approvals::{Approval, Given};
 pub use audit::{AuditEntry, AuditRow};
 pub use audit_query::AuditFilter;
 pub use extend::Extended;
+use inserts::Inserts;
 pub use locks::{GrantLock, ReaperLease};
-pub use requests::{Change, Record, legal_transition};
+pub use requests::{Change, ForCreate, Record, legal_transition};
+use writer::{SqliteWriter, WriteTx};
 
 /// The schema, embedded so the binary needs no migrations directory.
 const SCHEMA_V1: &str = include_str!("schema.sql");
@@ -51,7 +56,12 @@ pub enum Backend {
 
 #[derive(Clone)]
 pub struct Store {
+    /// Reads everywhere; on PostgreSQL writes too.
     pool: AnyPool,
+    /// SQLite: the writer connection and this process's queue for it.
+    sqlite: Option<SqliteWriter>,
+    /// SQLite: new requests, committed in groups on a thread of their own.
+    inserts: Option<Arc<Inserts>>,
     backend: Backend,
     /// PostgreSQL: a second, small pool for advisory locks held across issuer calls, so that
     /// lock holders never starve the main pool they need to finish.
@@ -158,28 +168,19 @@ fn migrator() -> Migrator {
 
 impl Store {
     /// Open (creating if needed) the SQLite database at `path` and bring its schema up to date.
-    /// WAL lets readers (long-polls, the dev Kubernetes API) run beside the one writer; the
-    /// busy timeout absorbs the short write locks.
+    /// WAL lets readers (long-polls, the dev Kubernetes API) run beside the one writer. The
+    /// writer has a connection of its own and writers queue for it in-process; the busy
+    /// timeout is left for other processes (`zt-broker audit verify`).
     pub async fn open(path: &Path) -> Result<Self> {
         install_drivers();
         let opts: AnyConnectOptions = sqlite_url(path).parse()?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(4)
-            .after_connect(|conn, _| {
-                Box::pin(async move {
-                    conn.execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
-                    )
-                    .await?;
-                    Ok(())
-                })
-            })
-            .connect_with(opts)
-            .await?;
-        migrator().run(&pool).await?;
+        let writer = SqliteWriter::connect(opts.clone()).await?;
+        migrator().run(writer.pool()).await?;
+        let pool = writer::sqlite_pool(4).connect_with(opts).await?;
         Ok(Self {
+            inserts: Some(Arc::new(Inserts::start(writer.clone(), pool.clone())?)),
             pool,
+            sqlite: Some(writer),
             backend: Backend::Sqlite,
             locks: None,
             url: None,
@@ -203,6 +204,8 @@ impl Store {
             .connect_lazy_with(opts);
         Ok(Self {
             pool,
+            sqlite: None,
+            inserts: None,
             backend: Backend::Postgres,
             locks: Some(locks),
             url: Some(url.to_owned()),
@@ -215,24 +218,35 @@ impl Store {
 
     /// A write transaction that holds the store's write lock from its first statement, so a
     /// read-then-write (the audit chain head, a state check) cannot race another writer:
-    /// SQLite's `BEGIN IMMEDIATE`; on PostgreSQL a transaction-scoped advisory lock, which
-    /// serialises the writers of every replica.
-    async fn write(&self) -> Result<Transaction<'static, Any>> {
-        match self.backend {
-            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
-            Backend::Postgres => {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query(locks::XACT_LOCK)
-                    .bind(locks::WRITE_KEY)
-                    .execute(&mut *tx)
-                    .await?;
-                Ok(tx)
-            }
+    /// on SQLite this process's turn, then `BEGIN IMMEDIATE` on the writer connection; on
+    /// PostgreSQL a transaction-scoped advisory lock, which serialises the writers of every
+    /// replica.
+    async fn write(&self) -> Result<WriteTx> {
+        if let Some(w) = &self.sqlite {
+            return w.begin().await;
+        }
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(locks::XACT_LOCK)
+            .bind(locks::WRITE_KEY)
+            .execute(&mut *tx)
+            .await?;
+        Ok(WriteTx::new(tx, None))
+    }
+
+    /// One statement that writes outside a transaction of ours (no audit row, no chain): on
+    /// SQLite in this process's writers' queue, on PostgreSQL as it is.
+    async fn write_one(&self, q: Query<'_, Any, AnyArguments>) -> Result<AnyQueryResult> {
+        match &self.sqlite {
+            Some(w) => w.write_one(q).await,
+            None => Ok(q.execute(&self.pool).await?),
         }
     }
 
     pub async fn close(&self) {
         self.pool.close().await;
+        if let Some(w) = &self.sqlite {
+            w.close().await;
+        }
         if let Some(locks) = &self.locks {
             locks.close().await;
         }

@@ -7,7 +7,7 @@ use sqlx::{AnyConnection, AssertSqlSafe};
 
 use super::approvals::Given;
 use super::audit::{self, AuditEntry};
-use super::{Result, Store, StoreError, col};
+use super::{Result, Store, StoreError, WriteTx, col};
 use crate::api::{self, ClientContext, Decision, ResourceKind, State, Timestamp};
 use crate::broker::auth::Principal;
 
@@ -54,6 +54,15 @@ impl Record {
             .iter()
             .any(|g| p.groups.contains(g))
     }
+}
+
+/// What [`Store::find_for_create`] found.
+#[derive(Debug, PartialEq)]
+pub struct ForCreate {
+    /// The request this requester made with this idempotency key.
+    pub existing: Option<Record>,
+    /// Without one: whether they hold a live grant on the resource.
+    pub holds_grant: bool,
 }
 
 /// What a transition sets besides the state; `None` leaves a column as it is.
@@ -205,54 +214,64 @@ pub(super) async fn transition_in(
     })
 }
 
+/// Insert a new request with its audit row inside an open write transaction.
+/// [`StoreError::Duplicate`] (and nothing written) when this requester already used the
+/// idempotency key.
+pub(super) async fn insert_in(tx: &mut WriteTx, rec: &Record, audit: &AuditEntry) -> Result<()> {
+    let r = &rec.request;
+    let sql = format!(
+        "INSERT INTO requests ({INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)"
+    );
+    let res = sqlx::query(AssertSqlSafe(sql))
+        .bind(&r.id)
+        .bind(&rec.requester_issuer)
+        .bind(&rec.requester_sub)
+        .bind(&r.requester)
+        .bind(&rec.idempotency_key)
+        .bind(&rec.body_sha256)
+        .bind(&r.resource)
+        .bind(r.kind.to_string())
+        .bind(&r.role)
+        .bind(i64::try_from(r.ttl_secs).map_err(|_| StoreError::Corrupt("ttl too large".into()))?)
+        .bind(&r.reason)
+        .bind(&r.ticket)
+        .bind(r.break_glass)
+        .bind(r.state.as_str())
+        .bind(to_json(&r.decision)?)
+        .bind(to_json(&rec.context)?)
+        .bind(&r.decided_by)
+        .bind(&rec.comment)
+        .bind(r.created_at.0)
+        .bind(r.created_at.0)
+        .bind(r.not_before.map(|t| t.0))
+        .bind(r.expires_at.map(|t| t.0))
+        .bind(to_json(&rec.approvals)?)
+        .execute(&mut **tx)
+        .await;
+    match res {
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            return Err(StoreError::Duplicate);
+        }
+        other => other?,
+    };
+    audit::append_in(tx, audit, r.created_at).await?;
+    Ok(())
+}
+
 impl Store {
     /// Insert a new request with its audit row. [`StoreError::Duplicate`] when this requester
     /// already used the idempotency key (look the original up with [`Store::find_by_key`]).
+    /// Answers what was stored, once it is committed (on SQLite together with other new
+    /// requests: see [`super::inserts`]).
     pub async fn insert_request(&self, rec: &Record, audit: AuditEntry) -> Result<Record> {
-        let r = &rec.request;
+        if let Some(inserts) = &self.inserts {
+            return inserts.insert(rec.clone(), audit).await;
+        }
         let mut tx = self.write().await?;
-        let sql = format!(
-            "INSERT INTO requests ({INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)"
-        );
-        let res = sqlx::query(AssertSqlSafe(sql))
-            .bind(&r.id)
-            .bind(&rec.requester_issuer)
-            .bind(&rec.requester_sub)
-            .bind(&r.requester)
-            .bind(&rec.idempotency_key)
-            .bind(&rec.body_sha256)
-            .bind(&r.resource)
-            .bind(r.kind.to_string())
-            .bind(&r.role)
-            .bind(
-                i64::try_from(r.ttl_secs)
-                    .map_err(|_| StoreError::Corrupt("ttl too large".into()))?,
-            )
-            .bind(&r.reason)
-            .bind(&r.ticket)
-            .bind(r.break_glass)
-            .bind(r.state.as_str())
-            .bind(to_json(&r.decision)?)
-            .bind(to_json(&rec.context)?)
-            .bind(&r.decided_by)
-            .bind(&rec.comment)
-            .bind(r.created_at.0)
-            .bind(r.created_at.0)
-            .bind(r.not_before.map(|t| t.0))
-            .bind(r.expires_at.map(|t| t.0))
-            .bind(to_json(&rec.approvals)?)
-            .execute(&mut *tx)
-            .await;
-        match res {
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                return Err(StoreError::Duplicate);
-            }
-            other => other?,
-        };
-        audit::append_in(&mut tx, &audit, r.created_at).await?;
-        let stored = get_in(&mut tx, &r.id).await?;
+        insert_in(&mut tx, rec, &audit).await?;
         tx.commit().await?;
-        Ok(stored)
+        // The columns read back as written (a test holds it): no need to read the row.
+        Ok(rec.clone())
     }
 
     pub async fn find_by_key(&self, issuer: &str, sub: &str, key: &str) -> Result<Option<Record>> {
@@ -324,6 +343,43 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(from_row).collect()
+    }
+
+    /// What `POST /v1/requests` reads before it decides, in one query: the requester's
+    /// request made with this idempotency key, if any (a retry is answered with it), else
+    /// whether the requester holds a live grant on `resource` at `now` (approved or active,
+    /// window not yet closed), which policy sees as `holds_grant`.
+    pub async fn find_for_create(
+        &self,
+        issuer: &str,
+        sub: &str,
+        key: &str,
+        resource: &str,
+        now: Timestamp,
+    ) -> Result<ForCreate> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM requests \
+             WHERE requester_issuer = $1 AND requester_sub = $2 AND idempotency_key = $3 \
+             UNION ALL SELECT * FROM (SELECT {COLUMNS} FROM requests \
+             WHERE requester_issuer = $1 AND requester_sub = $2 AND resource = $4 \
+             AND state IN ('approved', 'active') AND expires_at > $5 LIMIT 1) AS live"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(issuer)
+            .bind(sub)
+            .bind(key)
+            .bind(resource)
+            .bind(now.0)
+            .fetch_all(&self.pool)
+            .await?;
+        let rows = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
+        // A row with the key is the original; without one, any row is a live grant.
+        let holds_grant = !rows.is_empty();
+        let existing = rows.into_iter().find(|r| r.idempotency_key == key);
+        Ok(ForCreate {
+            holds_grant: holds_grant && existing.is_none(),
+            existing,
+        })
     }
 
     /// Live grants whose window has closed (`expires_at <= now`): the reaper's work list.

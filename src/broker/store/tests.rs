@@ -6,6 +6,7 @@ use crate::api::{self, ClientContext, Decision, Outcome, ResourceKind, Timestamp
 use crate::broker::testpg::TestPg;
 
 mod replicas;
+mod writes;
 
 async fn sqlite() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();

@@ -1,0 +1,113 @@
+//! Group commit of new requests on SQLite. `POST /v1/requests` is the busiest write, and on a
+//! small machine its cost is mostly not SQLite's work but the hand-offs around it: every
+//! statement is a round trip to the connection's worker thread, and each one, resumed on the
+//! server's busy runtime, waits its turn behind the HTTP work there — while every other
+//! writer waits. So new requests are queued to a thread of their own, which writes all those
+//! waiting (up to [`MAX_GROUP`]) in one transaction and answers each once it has committed:
+//! one `BEGIN` and one `COMMIT` for the group, and statements that resume at once.
+//!
+//! Each request keeps what it had alone: its row and its audit row, linked into the chain in
+//! order; a reused idempotency key refused by itself (SQLite undoes only the refused
+//! statement, and the group goes on); no answer before the group has committed. Should
+//! anything else fail, the group is rolled back and each request is written
+//! again alone, so only the one at fault sees the error.
+
+use sqlx::AnyPool;
+use tokio::sync::{mpsc, oneshot};
+
+use super::audit::AuditEntry;
+use super::requests::{Record, insert_in};
+use super::writer::SqliteWriter;
+use super::{Result, StoreError};
+
+/// The most requests committed together: bounds how long other writers wait for the turn.
+const MAX_GROUP: usize = 128;
+
+struct Job {
+    rec: Record,
+    audit: AuditEntry,
+    done: oneshot::Sender<Result<Record>>,
+}
+
+impl Job {
+    fn answer(self, outcome: Result<()>) {
+        // The caller may have stopped waiting; what is committed stays committed.
+        let _ = self.done.send(outcome.map(|()| self.rec));
+    }
+}
+
+/// The queue to the inserting thread, which ends when this is dropped (with the last clone of
+/// the store).
+pub(super) struct Inserts {
+    jobs: mpsc::UnboundedSender<Job>,
+}
+
+impl Inserts {
+    /// Start the thread; it also checkpoints the WAL on one of the `readers`.
+    pub(super) fn start(writer: SqliteWriter, readers: AnyPool) -> Result<Self> {
+        let io = |e| StoreError::Db(sqlx::Error::Io(e));
+        // No I/O driver: nothing here polls a socket (SQLite's connections are threads).
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .map_err(io)?;
+        let (jobs, queue) = mpsc::unbounded_channel();
+        std::thread::Builder::new()
+            .name("zt-store-inserts".into())
+            .spawn(move || {
+                runtime.spawn(writer.clone().checkpoints(readers));
+                runtime.block_on(run(writer, queue));
+            })
+            .map_err(io)?;
+        Ok(Self { jobs })
+    }
+
+    /// Store `rec` with its audit row; see [`super::Store::insert_request`].
+    pub(super) async fn insert(&self, rec: Record, audit: AuditEntry) -> Result<Record> {
+        let (done, answer) = oneshot::channel();
+        let gone = || StoreError::Db(sqlx::Error::PoolClosed);
+        self.jobs
+            .send(Job { rec, audit, done })
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+}
+
+async fn run(writer: SqliteWriter, mut queue: mpsc::UnboundedReceiver<Job>) {
+    let mut group = Vec::with_capacity(MAX_GROUP);
+    while queue.recv_many(&mut group, MAX_GROUP).await > 0 {
+        match together(&writer, &group).await {
+            Ok(outcomes) => {
+                for (job, outcome) in group.drain(..).zip(outcomes) {
+                    job.answer(outcome);
+                }
+            }
+            Err(e) if group.len() == 1 => {
+                if let Some(job) = group.pop() {
+                    job.answer(Err(e));
+                }
+            }
+            Err(_) => {
+                for job in group.drain(..) {
+                    let outcome = together(&writer, std::slice::from_ref(&job)).await;
+                    job.answer(outcome.and_then(|mut o| o.pop().unwrap_or(Ok(()))));
+                }
+            }
+        }
+    }
+}
+
+/// Insert the group in one transaction. `Ok`: committed, with each job's outcome (a reused
+/// key is refused and writes nothing); `Err`: nothing written.
+async fn together(writer: &SqliteWriter, group: &[Job]) -> Result<Vec<Result<()>>> {
+    let mut tx = writer.begin().await?;
+    let mut outcomes = Vec::with_capacity(group.len());
+    for job in group {
+        match insert_in(&mut tx, &job.rec, &job.audit).await {
+            Err(StoreError::Duplicate) => outcomes.push(Err(StoreError::Duplicate)),
+            other => outcomes.push(Ok(other?)),
+        }
+    }
+    tx.commit().await?;
+    Ok(outcomes)
+}
