@@ -61,6 +61,8 @@ impl Config {
 #[derive(Default)]
 struct Tally {
     latencies: Vec<Duration>,
+    /// At a fixed rate: due before the end but never sent (the broker fell behind).
+    unsent: usize,
     errors: usize,
     first_error: Option<String>,
 }
@@ -93,6 +95,21 @@ async fn client(c: Client) -> Tally {
             None => Instant::now(),
         };
         if due >= c.end {
+            break;
+        }
+        if let (Some((first, every)), true) = (c.schedule, Instant::now() >= c.end) {
+            // Fallen behind: what was due and never sent counts with its wait so far.
+            let now = Instant::now();
+            for late in seq.. {
+                let due = first + every * late;
+                if due >= c.end {
+                    break;
+                }
+                if due >= c.measure_from {
+                    tally.latencies.push(now - due);
+                    tally.unsent += 1;
+                }
+            }
             break;
         }
         let sent = http
@@ -132,14 +149,23 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
-/// CPU seconds (user + system) of this process's threads, split by thread name: the load
-/// client's, and everything else (the broker's runtime, SQLite's worker threads).
-fn cpu_by_thread() -> (f64, f64) {
+/// Seconds of this process's threads, split by thread name: the load client's, and everything
+/// else (the broker's runtime, SQLite's threads).
+#[derive(Clone, Copy, Default)]
+struct Usage {
+    client_cpu: f64,
+    broker_cpu: f64,
+    /// Runnable but waiting for a CPU (`/proc/…/schedstat`; 0 where the kernel keeps none).
+    client_wait: f64,
+    broker_wait: f64,
+}
+
+fn usage() -> Usage {
     // SAFETY: sysconf has no preconditions.
     let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
-    let (mut client, mut rest) = (0.0, 0.0);
+    let mut u = Usage::default();
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return (0.0, 0.0);
+        return u;
     };
     for t in tasks.flatten() {
         let Ok(stat) = std::fs::read_to_string(t.path().join("stat")) else {
@@ -152,20 +178,28 @@ fn cpu_by_thread() -> (f64, f64) {
         let comm = &stat[open + 1..close];
         let fields: Vec<&str> = stat[close + 2..].split(' ').collect();
         // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after comm.
-        let secs = |i: usize| {
+        let field = |i: usize| {
             fields
                 .get(i)
                 .and_then(|f| f.parse::<f64>().ok())
                 .unwrap_or(0.0)
         };
-        let cpu = (secs(11) + secs(12)) / ticks;
+        let cpu = (field(11) + field(12)) / ticks;
+        // schedstat: time on a CPU, time waiting for one (ns), timeslices.
+        let wait = std::fs::read_to_string(t.path().join("schedstat"))
+            .ok()
+            .and_then(|s| s.split(' ').nth(1).and_then(|w| w.parse::<f64>().ok()))
+            .unwrap_or(0.0)
+            / 1e9;
         if comm.starts_with(CLIENT_THREADS) {
-            client += cpu;
+            u.client_cpu += cpu;
+            u.client_wait += wait;
         } else {
-            rest += cpu;
+            u.broker_cpu += cpu;
+            u.broker_wait += wait;
         }
     }
-    (client, rest)
+    u
 }
 
 fn pct(sorted: &[Duration], q: f64) -> Duration {
@@ -204,24 +238,26 @@ async fn load(url: &str, tokens: &[String], cfg: &Config, rate: Option<f64>) -> 
         })
         .collect();
     tokio::time::sleep_until(measure_from.into()).await;
-    let cpu_before = cpu_by_thread();
+    let before = usage();
     let mut all = Tally::default();
     for c in clients {
         let t = c.await.map_err(|e| e.to_string())?;
         all.latencies.extend(t.latencies);
         all.errors += t.errors;
+        all.unsent += t.unsent;
         if all.first_error.is_none() {
             all.first_error = t.first_error;
         }
     }
-    let cpu_after = cpu_by_thread();
+    let after = usage();
     // The clients finish their last request a little after `end`.
     let window = Instant::now() - measure_from;
     let mut lat = all.latencies;
     lat.sort_unstable();
     let secs = window.as_secs_f64();
-    let client_cpu = (cpu_after.0 - cpu_before.0) / secs;
-    let broker_cpu = (cpu_after.1 - cpu_before.1) / secs;
+    let per_sec = |f: fn(&Usage) -> f64| (f(&after) - f(&before)) / secs;
+    let client_cpu = per_sec(|u| u.client_cpu);
+    let broker_cpu = per_sec(|u| u.broker_cpu);
     let how = match rate {
         None => "flat out".to_owned(),
         Some(r) => format!("at {r:.0}/s (latency from when each was due)"),
@@ -234,12 +270,18 @@ async fn load(url: &str, tokens: &[String], cfg: &Config, rate: Option<f64>) -> 
         secs,
         cfg.warmup.as_secs_f64()
     );
+    let created = lat.len() - all.unsent;
     println!(
-        "  throughput   {:.0} requests/s ({} created, {} errors)",
-        lat.len() as f64 / secs,
-        lat.len(),
+        "  throughput   {:.0} requests/s ({created} created, {} errors)",
+        created as f64 / secs,
         all.errors
     );
+    if all.unsent > 0 {
+        println!(
+            "  fell behind  {} due but never sent (in the latencies with their wait so far)",
+            all.unsent
+        );
+    }
     println!(
         "  latency      p50 {:.1} ms · p90 {:.1} ms · p99 {:.1} ms · max {:.1} ms",
         ms(pct(&lat, 0.5)),
@@ -252,6 +294,12 @@ async fn load(url: &str, tokens: &[String], cfg: &Config, rate: Option<f64>) -> 
          ({:.0}% of the busy time) · {} cores here",
         100.0 * client_cpu / (client_cpu + broker_cpu).max(f64::EPSILON),
         std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!(
+        "  CPU wait     runnable but waiting for a core, summed over threads: broker {:.2} s/s \
+         · load client {:.2} s/s",
+        per_sec(|u| u.broker_wait),
+        per_sec(|u| u.client_wait)
     );
     if let Some(e) = all.first_error {
         println!("  first error  {e}");
