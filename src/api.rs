@@ -6,9 +6,13 @@
 //! seconds. Both are converted at the edges with [`Timestamp`].
 
 use std::fmt;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
+
+pub mod problem;
+mod timestamp;
+
+pub use timestamp::Timestamp;
 
 /// `GET /.well-known/zt`: everything `zt login --broker URL` needs to find the identity provider.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -377,109 +381,6 @@ pub struct Problem {
     pub status: u16,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-}
-
-/// The stable problem types. The slug after `PROBLEM_BASE` is what clients match on.
-pub mod problem {
-    pub const BASE: &str = "https://zt.dev/problems/";
-    pub const UNAUTHENTICATED: &str = "unauthenticated";
-    pub const FORBIDDEN: &str = "forbidden";
-    pub const NOT_FOUND: &str = "not-found";
-    pub const INVALID_REQUEST: &str = "invalid-request";
-    pub const DENIED: &str = "denied";
-    pub const TTL_EXCEEDED: &str = "ttl-exceeded";
-    pub const CONFLICT: &str = "conflict";
-    pub const SELF_APPROVAL: &str = "self-approval";
-    pub const GRANT_NOT_LIVE: &str = "grant-not-live";
-    pub const ISSUER_FAILED: &str = "issuer-failed";
-    pub const INTERNAL: &str = "internal";
-
-    /// Every slug, the one list: the broker emits no other (`ApiError` checks), `openapi.yaml`'s
-    /// `ProblemType` enum is exactly these, and the client maps each one deliberately
-    /// (`client::problem_kind`). Tests hold all three to it.
-    pub const ALL: &[&str] = &[
-        UNAUTHENTICATED,
-        FORBIDDEN,
-        NOT_FOUND,
-        INVALID_REQUEST,
-        DENIED,
-        TTL_EXCEEDED,
-        CONFLICT,
-        SELF_APPROVAL,
-        GRANT_NOT_LIVE,
-        ISSUER_FAILED,
-        INTERNAL,
-    ];
-
-    /// The slug of a problem `type` URI (`…/problems/denied` → `denied`).
-    pub fn slug(type_: &str) -> &str {
-        type_.strip_prefix(BASE).unwrap_or(type_)
-    }
-}
-
-/// A point in time, seconds since the Unix epoch, written as RFC 3339 UTC on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Timestamp(pub i64);
-
-impl Timestamp {
-    pub fn now() -> Self {
-        Self::from(SystemTime::now())
-    }
-
-    pub fn add_secs(self, secs: i64) -> Self {
-        Self(self.0.saturating_add(secs))
-    }
-
-    /// Seconds from now until this time (negative once it has passed).
-    pub fn secs_from_now(self) -> i64 {
-        self.0 - Self::now().0
-    }
-
-    pub fn to_system_time(self) -> SystemTime {
-        if self.0 >= 0 {
-            UNIX_EPOCH + Duration::from_secs(self.0 as u64)
-        } else {
-            UNIX_EPOCH
-        }
-    }
-
-    pub fn to_rfc3339(self) -> String {
-        humantime::format_rfc3339_seconds(self.to_system_time()).to_string()
-    }
-
-    pub fn parse_rfc3339(s: &str) -> Option<Self> {
-        humantime::parse_rfc3339_weak(s).ok().map(Self::from)
-    }
-}
-
-impl From<SystemTime> for Timestamp {
-    fn from(t: SystemTime) -> Self {
-        Self(
-            t.duration_since(UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or(0),
-        )
-    }
-}
-
-impl fmt::Display for Timestamp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_rfc3339())
-    }
-}
-
-impl Serialize for Timestamp {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_rfc3339())
-    }
-}
-
-impl<'de> Deserialize<'de> for Timestamp {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Self::parse_rfc3339(&s)
-            .ok_or_else(|| serde::de::Error::custom(format!("not an RFC 3339 time: {s:?}")))
-    }
 }
 
 /// Resource and role names end up as kubeconfig entry names, INI section names and file

@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::common::broker::Broker;
-use crate::common::serve::{Login, Replica, runtime};
+use crate::common::serve::{Login, Replica, fetch_json};
 use crate::common::{Home, eventually};
 
 /// A policy granting `view` at once to engineering, with id `grant-<tag>` (every tag the same
@@ -35,15 +35,7 @@ url = "sqlite://zt.db"
 [policy]
 dir = "policies"
 
-[login]
-issuer = "{issuer}"
-client_id = "{client_id}"
-audience = "{audience}"
-
-[[trusted_issuer]]
-issuer = "{issuer}"
-audience = "{audience}"
-
+{login}
 [[catalog.resource]]
 name = "prod-k8s"
 kind = "kubernetes"
@@ -54,29 +46,21 @@ settings = {{ server = "https://k8s.example.com:6443" }}
 [[catalog.resource.role]]
 name = "view"
 "#,
-        issuer = login.issuer,
-        client_id = login.client_id,
-        audience = login.audience,
+        login = login.toml(),
     )
 }
 
 /// The ids of the policies that decided a new request for prod-k8s/view.
 fn decided_by(url: &str, token: &str) -> Vec<String> {
-    runtime().block_on(async {
-        let r: Value = reqwest::Client::new()
+    let r = fetch_json(
+        reqwest::Client::new()
             .post(format!("{url}/v1/requests"))
             .bearer_auth(token)
             .header("Idempotency-Key", format!("k-{}", rand_key()))
-            .json(&json!({"resource": "prod-k8s", "role": "view", "ttl_secs": 600}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        serde_json::from_value(r["decision"]["policy_ids"].clone())
-            .unwrap_or_else(|_| panic!("no decision: {r}"))
-    })
+            .json(&json!({"resource": "prod-k8s", "role": "view", "ttl_secs": 600})),
+    );
+    serde_json::from_value(r["decision"]["policy_ids"].clone())
+        .unwrap_or_else(|_| panic!("no decision: {r}"))
 }
 
 fn rand_key() -> u128 {
@@ -89,21 +73,15 @@ fn rand_key() -> u128 {
 
 /// The audit rows of `action`, as JSON.
 fn audited(url: &str, token: &str, action: &str) -> Vec<Value> {
-    runtime().block_on(async {
-        let r: Value = reqwest::Client::new()
+    let r = fetch_json(
+        reqwest::Client::new()
             .get(format!("{url}/v1/audit?action={action}"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        r["rows"]
-            .as_array()
-            .unwrap_or_else(|| panic!("no rows: {r}"))
-            .clone()
-    })
+            .bearer_auth(token),
+    );
+    r["rows"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no rows: {r}"))
+        .clone()
 }
 
 /// Rewrite `path` with `text` of the same length, keeping its modification time: only a

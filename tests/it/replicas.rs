@@ -41,7 +41,6 @@ fn world() -> Option<World> {
     ));
     let idp = Broker::start(&[]);
     let login = Login::discover(&idp.url);
-    let (issuer, client_id, audience) = (&login.issuer, &login.client_id, &login.audience);
     let alice = login.token("alice");
     let bob = login.token("bob");
     let home = Home::new();
@@ -56,15 +55,7 @@ listen = "127.0.0.1:0"
 [store]
 url = "postgres://zt@127.0.0.1:{port}/zt"
 
-[login]
-issuer = "{issuer}"
-client_id = "{client_id}"
-audience = "{audience}"
-
-[[trusted_issuer]]
-issuer = "{issuer}"
-audience = "{audience}"
-
+{login}
 [[catalog.resource]]
 name = "app-db"
 kind = "postgres"
@@ -81,7 +72,8 @@ auto_approve_groups = ["engineering"]
 name = "readwrite"
 approver_groups = ["sre-leads"]
 "#,
-            port = pg.port
+            port = pg.port,
+            login = login.toml(),
         ),
     )
     .unwrap();

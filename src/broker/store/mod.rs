@@ -20,6 +20,7 @@ mod inserts;
 mod locks;
 mod pending;
 mod requests;
+mod rows;
 mod writer;
 
 use std::borrow::Cow;

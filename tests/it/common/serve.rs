@@ -116,16 +116,14 @@ pub struct Login {
     pub audience: String,
 }
 
+/// Send `req` and read its JSON answer, blocking.
+pub fn fetch_json(req: reqwest::RequestBuilder) -> Value {
+    runtime().block_on(async { req.send().await.unwrap().json().await.unwrap() })
+}
+
 impl Login {
     pub fn discover(broker: &str) -> Login {
-        let disco: Value = runtime().block_on(async {
-            reqwest::get(format!("{broker}/.well-known/zt"))
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap()
-        });
+        let disco = fetch_json(reqwest::Client::new().get(format!("{broker}/.well-known/zt")));
         let field = |k: &str| disco[k].as_str().unwrap().to_string();
         Login {
             broker: broker.to_string(),
@@ -133,6 +131,18 @@ impl Login {
             client_id: field("client_id"),
             audience: field("audience"),
         }
+    }
+
+    /// The `[login]` and `[[trusted_issuer]]` sections of a `zt-broker serve` configuration
+    /// that signs people in here.
+    pub fn toml(&self) -> String {
+        format!(
+            "[login]\nissuer = \"{issuer}\"\nclient_id = \"{client_id}\"\naudience = \"{audience}\"\n\n\
+             [[trusted_issuer]]\nissuer = \"{issuer}\"\naudience = \"{audience}\"\n",
+            issuer = self.issuer,
+            client_id = self.client_id,
+            audience = self.audience,
+        )
     }
 
     /// An access token for the dev user `user`.

@@ -1,0 +1,36 @@
+//! The stable problem types. The slug after [`BASE`] is what clients match on.
+
+pub const BASE: &str = "https://zt.dev/problems/";
+pub const UNAUTHENTICATED: &str = "unauthenticated";
+pub const FORBIDDEN: &str = "forbidden";
+pub const NOT_FOUND: &str = "not-found";
+pub const INVALID_REQUEST: &str = "invalid-request";
+pub const DENIED: &str = "denied";
+pub const TTL_EXCEEDED: &str = "ttl-exceeded";
+pub const CONFLICT: &str = "conflict";
+pub const SELF_APPROVAL: &str = "self-approval";
+pub const GRANT_NOT_LIVE: &str = "grant-not-live";
+pub const ISSUER_FAILED: &str = "issuer-failed";
+pub const INTERNAL: &str = "internal";
+
+/// Every slug, the one list: the broker emits no other (`ApiError` checks), `openapi.yaml`'s
+/// `ProblemType` enum is exactly these, and the client maps each one deliberately
+/// (`client::problem_kind`). Tests hold all three to it.
+pub const ALL: &[&str] = &[
+    UNAUTHENTICATED,
+    FORBIDDEN,
+    NOT_FOUND,
+    INVALID_REQUEST,
+    DENIED,
+    TTL_EXCEEDED,
+    CONFLICT,
+    SELF_APPROVAL,
+    GRANT_NOT_LIVE,
+    ISSUER_FAILED,
+    INTERNAL,
+];
+
+/// The slug of a problem `type` URI (`…/problems/denied` → `denied`).
+pub fn slug(type_: &str) -> &str {
+    type_.strip_prefix(BASE).unwrap_or(type_)
+}
