@@ -2,8 +2,8 @@
 //! each carrying the SHA-256 of the previous row so that editing or deleting one breaks every
 //! hash after it. Rows are appended inside the write transaction of the change they record.
 
-use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AssertSqlSafe};
 
 use super::{Result, Store, StoreError, WriteTx, col};
 use crate::api::Timestamp;
@@ -99,72 +99,117 @@ async fn read_head(conn: &mut AnyConnection) -> Result<Option<ChainHead>> {
     .transpose()
 }
 
-/// Append one row inside an open write transaction (which holds the write lock, so the chain
-/// head is still the head when the row lands). On SQLite the head comes from the store's
-/// memory when it knows it; should another process have appended meanwhile, the row's `seq`
-/// (the primary key) is taken, and the row is linked again to the head read from the table.
+/// Append one row inside an open write transaction; see [`append_all_in`].
 pub(super) async fn append_in(tx: &mut WriteTx, e: &AuditEntry, at: Timestamp) -> Result<AuditRow> {
-    let policy_ids =
-        serde_json::to_string(&e.policy_ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let row = match tx.chain_head() {
-        Some(head) => match insert(tx, Some(head), e, at, &policy_ids).await {
-            Err(StoreError::Db(sqlx::Error::Database(d))) if d.is_unique_violation() => {
-                let head = read_head(tx).await?;
-                insert(tx, head, e, at, &policy_ids).await?
-            }
-            other => other?,
-        },
-        None => {
-            let head = read_head(tx).await?;
-            insert(tx, head, e, at, &policy_ids).await?
-        }
-    };
-    tx.appended = Some(ChainHead {
-        seq: row.seq,
-        sha256: row.sha256.clone(),
-    });
+    let row = append_all_in(tx, &[(e, at)])
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::Corrupt("no audit row appended".into()))?;
     if let Some(id) = &e.request_id {
         super::events::notify_in(tx, id).await?;
     }
     Ok(row)
 }
 
-/// Insert the row that follows `head` (`None`: the first row).
+/// Append rows, in order, with one statement, inside an open write transaction (which holds
+/// the write lock, so the chain head is still the head when the rows land). On SQLite the
+/// head comes from the store's memory when it knows it; should another process have
+/// appended meanwhile, the first row's `seq` (the primary key) is taken, and the rows are
+/// linked again to the head read from the table. No `NOTIFY`: [`append_in`] sends it.
+pub(super) async fn append_all_in(
+    tx: &mut WriteTx,
+    entries: &[(&AuditEntry, Timestamp)],
+) -> Result<Vec<AuditRow>> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = match tx.chain_head() {
+        Some(head) => match insert(tx, Some(head), entries).await {
+            Err(StoreError::Db(sqlx::Error::Database(d))) if d.is_unique_violation() => {
+                let head = read_head(tx).await?;
+                insert(tx, head, entries).await?
+            }
+            other => other?,
+        },
+        None => {
+            let head = read_head(tx).await?;
+            insert(tx, head, entries).await?
+        }
+    };
+    tx.appended = rows.last().map(|r| ChainHead {
+        seq: r.seq,
+        sha256: r.sha256.clone(),
+    });
+    Ok(rows)
+}
+
+/// The columns of a row, and how many there are.
+const AUDIT_COLUMNS: &str =
+    "seq, at, actor, action, request_id, decision, policy_ids, detail, prev_sha256, sha256";
+const AUDIT_WIDTH: usize = 10;
+
+/// Insert the rows that follow `head` (`None`: the first rows of the chain).
 async fn insert(
     conn: &mut AnyConnection,
     head: Option<ChainHead>,
-    e: &AuditEntry,
-    at: Timestamp,
-    policy_ids: &str,
-) -> Result<AuditRow> {
-    let (seq, prev) = match head {
-        Some(h) => (h.seq + 1, h.sha256),
-        None => (1, GENESIS.to_owned()),
+    entries: &[(&AuditEntry, Timestamp)],
+) -> Result<Vec<AuditRow>> {
+    let (mut seq, mut prev) = match head {
+        Some(h) => (h.seq, h.sha256),
+        None => (0, GENESIS.to_owned()),
     };
-    let sha = row_hash(seq, at, e, &prev);
-    sqlx::query(
-        "INSERT INTO audit (seq, at, actor, action, request_id, decision, policy_ids, detail, prev_sha256, sha256) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(seq)
-    .bind(at.0)
-    .bind(&e.actor)
-    .bind(&e.action)
-    .bind(&e.request_id)
-    .bind(&e.decision)
-    .bind(policy_ids)
-    .bind(&e.detail)
-    .bind(&prev)
-    .bind(&sha)
-    .execute(conn)
-    .await?;
-    Ok(AuditRow {
-        seq,
-        at,
-        entry: e.clone(),
-        prev_sha256: prev,
-        sha256: sha,
-    })
+    let mut rows = Vec::with_capacity(entries.len());
+    let mut policy_ids = Vec::with_capacity(entries.len());
+    for &(e, at) in entries {
+        seq += 1;
+        let sha = row_hash(seq, at, e, &prev);
+        policy_ids.push(
+            serde_json::to_string(&e.policy_ids).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        );
+        rows.push(AuditRow {
+            seq,
+            at,
+            entry: e.clone(),
+            prev_sha256: std::mem::replace(&mut prev, sha.clone()),
+            sha256: sha,
+        });
+    }
+    let sql = format!(
+        "INSERT INTO audit ({AUDIT_COLUMNS}) VALUES {}",
+        placeholders(rows.len(), AUDIT_WIDTH)
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for (r, ids) in rows.iter().zip(&policy_ids) {
+        q = q
+            .bind(r.seq)
+            .bind(r.at.0)
+            .bind(&r.entry.actor)
+            .bind(&r.entry.action)
+            .bind(&r.entry.request_id)
+            .bind(&r.entry.decision)
+            .bind(ids)
+            .bind(&r.entry.detail)
+            .bind(&r.prev_sha256)
+            .bind(&r.sha256);
+    }
+    q.execute(conn).await?;
+    Ok(rows)
+}
+
+/// `($1, …, $width), ($width+1, …), …` for `rows` rows: the VALUES of a multi-row INSERT.
+pub(super) fn placeholders(rows: usize, width: usize) -> String {
+    let mut s = String::with_capacity(rows * width * 5);
+    for r in 0..rows {
+        s.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..width {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            s.push_str(&format!("${}", r * width + c + 1));
+        }
+        s.push(')');
+    }
+    s
 }
 
 pub(super) fn from_row(row: &AnyRow) -> Result<AuditRow> {
@@ -203,7 +248,7 @@ impl Store {
         )
         .bind(after_seq)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.read().await?)
         .await?;
         rows.iter().map(from_row).collect()
     }

@@ -58,7 +58,7 @@ impl Store {
             q = q.bind(t);
         }
         q = q.bind(limit);
-        let rows = q.fetch_all(&self.pool).await?;
+        let rows = q.fetch_all(&mut *self.read().await?).await?;
         rows.iter().map(from_row).collect()
     }
 }

@@ -104,7 +104,7 @@ impl Store {
         )
         .bind(id)
         .bind(now.0)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.read().await?)
         .await?;
         row.map(|r| {
             let s: String = r.try_get("credential")?;
@@ -119,7 +119,7 @@ impl Store {
             "SELECT 1 AS one FROM credentials WHERE grant_id = $1 AND revoked_at IS NULL",
         )
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.read().await?)
         .await?;
         Ok(row.is_some())
     }
@@ -153,7 +153,7 @@ impl Store {
         .bind(token_sha256)
         .bind(now.0)
         .bind(now.0)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.read().await?)
         .await?;
         row.map(|r| r.try_get::<String, _>("grant_id").map_err(StoreError::from))
             .transpose()
@@ -166,7 +166,7 @@ impl Store {
             "SELECT c.grant_id AS grant_id FROM credentials c JOIN requests r ON r.id = c.grant_id \
              WHERE c.revoked_at IS NULL AND r.state IN ('expired', 'revoked') ORDER BY c.grant_id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.read().await?)
         .await?;
         rows.iter()
             .map(|r| r.try_get::<String, _>("grant_id").map_err(StoreError::from))

@@ -12,7 +12,7 @@ use std::time::Duration;
 use sqlx::postgres::PgListener;
 use tokio::sync::watch;
 
-use super::{Backend, Result, Store};
+use super::{Db, Result, Store};
 
 /// The channel name.
 pub const CHANNEL: &str = "zt_events";
@@ -26,7 +26,7 @@ pub struct Events {
 impl Events {
     /// `None` on SQLite, where the in-process wake-ups are the whole story.
     pub async fn listen(store: &Store) -> Result<Option<Self>> {
-        let (Backend::Postgres, Some(url)) = (store.backend, &store.url) else {
+        let Db::Postgres { url, .. } = &store.db else {
             return Ok(None);
         };
         let mut listener = PgListener::connect(url).await?;

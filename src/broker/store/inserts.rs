@@ -4,19 +4,21 @@
 //! server's busy runtime, waits its turn behind the HTTP work there — while every other
 //! writer waits. So new requests are queued to a thread of their own, which writes all those
 //! waiting (up to [`MAX_GROUP`]) in one transaction and answers each once it has committed:
-//! one `BEGIN` and one `COMMIT` for the group, and statements that resume at once.
+//! one `BEGIN`, one INSERT of all the requests, one of all their audit rows, one `COMMIT`.
 //!
 //! Each request keeps what it had alone: its row and its audit row, linked into the chain in
-//! order; a reused idempotency key refused by itself (SQLite undoes only the refused
-//! statement, and the group goes on); no answer before the group has committed. Should
+//! order; a reused idempotency key refused by itself (`ON CONFLICT DO NOTHING` skips its row,
+//! and it gets no audit row); no answer before the group has committed. Should
 //! anything else fail, the group is rolled back and each request is written
 //! again alone, so only the one at fault sees the error.
 
-use sqlx::AnyPool;
+use std::sync::Arc;
+
 use tokio::sync::{mpsc, oneshot};
 
 use super::audit::AuditEntry;
-use super::requests::{Record, insert_in};
+use super::readers::Readers;
+use super::requests::{Record, insert_all_in};
 use super::writer::SqliteWriter;
 use super::{Result, StoreError};
 
@@ -44,7 +46,7 @@ pub(super) struct Inserts {
 
 impl Inserts {
     /// Start the thread; it also checkpoints the WAL on one of the `readers`.
-    pub(super) fn start(writer: SqliteWriter, readers: AnyPool) -> Result<Self> {
+    pub(super) fn start(writer: SqliteWriter, readers: Arc<Readers>) -> Result<Self> {
         let io = |e| StoreError::Db(sqlx::Error::Io(e));
         // No I/O driver: nothing here polls a socket (SQLite's connections are threads).
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -76,22 +78,30 @@ impl Inserts {
 async fn run(writer: SqliteWriter, mut queue: mpsc::UnboundedReceiver<Job>) {
     let mut group = Vec::with_capacity(MAX_GROUP);
     while queue.recv_many(&mut group, MAX_GROUP).await > 0 {
-        match together(&writer, &group).await {
-            Ok(outcomes) => {
-                for (job, outcome) in group.drain(..).zip(outcomes) {
-                    job.answer(outcome);
-                }
+        // A task of its own: should writing a group panic (a bug), its requests are answered
+        // with an error when their jobs drop, its transaction is rolled back, and the groups
+        // after it are written as before.
+        let _ = tokio::spawn(write(writer.clone(), std::mem::take(&mut group))).await;
+    }
+}
+
+/// Write one group and answer each of its jobs.
+async fn write(writer: SqliteWriter, mut group: Vec<Job>) {
+    match together(&writer, &group).await {
+        Ok(outcomes) => {
+            for (job, outcome) in group.drain(..).zip(outcomes) {
+                job.answer(outcome);
             }
-            Err(e) if group.len() == 1 => {
-                if let Some(job) = group.pop() {
-                    job.answer(Err(e));
-                }
+        }
+        Err(e) if group.len() == 1 => {
+            if let Some(job) = group.pop() {
+                job.answer(Err(e));
             }
-            Err(_) => {
-                for job in group.drain(..) {
-                    let outcome = together(&writer, std::slice::from_ref(&job)).await;
-                    job.answer(outcome.and_then(|mut o| o.pop().unwrap_or(Ok(()))));
-                }
+        }
+        Err(_) => {
+            for job in group.drain(..) {
+                let outcome = together(&writer, std::slice::from_ref(&job)).await;
+                job.answer(outcome.and_then(|mut o| o.pop().unwrap_or(Ok(()))));
             }
         }
     }
@@ -101,13 +111,17 @@ async fn run(writer: SqliteWriter, mut queue: mpsc::UnboundedReceiver<Job>) {
 /// key is refused and writes nothing); `Err`: nothing written.
 async fn together(writer: &SqliteWriter, group: &[Job]) -> Result<Vec<Result<()>>> {
     let mut tx = writer.begin().await?;
-    let mut outcomes = Vec::with_capacity(group.len());
-    for job in group {
-        match insert_in(&mut tx, &job.rec, &job.audit).await {
-            Err(StoreError::Duplicate) => outcomes.push(Err(StoreError::Duplicate)),
-            other => outcomes.push(Ok(other?)),
-        }
-    }
+    let new: Vec<_> = group.iter().map(|j| (&j.rec, &j.audit)).collect();
+    let stored = insert_all_in(&mut tx, &new).await?;
     tx.commit().await?;
-    Ok(outcomes)
+    Ok(stored
+        .into_iter()
+        .map(|s| {
+            if s {
+                Ok(())
+            } else {
+                Err(StoreError::Duplicate)
+            }
+        })
+        .collect())
 }

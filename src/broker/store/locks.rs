@@ -6,7 +6,7 @@
 
 use sqlx::{Any, Transaction};
 
-use super::{Backend, Result, Store};
+use super::{Db, Result, Store};
 use crate::broker::crypto::sha256_hex;
 
 /// The key every writer locks (see [`Store::write`]): writes are serialised, so the audit
@@ -43,8 +43,8 @@ impl Store {
     /// Wait for the grant's cross-replica lock. Dropping the guard releases it (the
     /// transaction rolls back; it wrote nothing).
     pub async fn grant_lock(&self, id: &str) -> Result<GrantLock> {
-        let tx = match (&self.backend, &self.locks) {
-            (Backend::Postgres, Some(locks)) => {
+        let tx = match &self.db {
+            Db::Postgres { locks, .. } => {
                 let mut tx = locks.begin().await?;
                 sqlx::query(XACT_LOCK)
                     .bind(grant_key(id))
@@ -60,8 +60,8 @@ impl Store {
     /// The reaper's lease, if no other replica holds it now (`None`: another one is reaping;
     /// try again later). Held until dropped.
     pub async fn reaper_lease(&self) -> Result<Option<ReaperLease>> {
-        match (&self.backend, &self.locks) {
-            (Backend::Postgres, Some(locks)) => {
+        match &self.db {
+            Db::Postgres { locks, .. } => {
                 let mut tx = locks.begin().await?;
                 let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
                     .bind(REAPER_KEY)

@@ -19,6 +19,7 @@ mod extend;
 mod inserts;
 mod locks;
 mod pending;
+mod readers;
 mod requests;
 mod rows;
 mod writer;
@@ -31,7 +32,7 @@ use std::sync::{Arc, Once};
 use sqlx::any::{AnyArguments, AnyConnectOptions, AnyPoolOptions, AnyQueryResult, AnyRow};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::query::Query;
-use sqlx::{Any, AnyPool, SqlSafeStr};
+use sqlx::{Any, AnyPool, Executor, SqlSafeStr};
 
 use crate::api::State;
 
@@ -41,8 +42,9 @@ pub use audit_query::AuditFilter;
 pub use extend::Extended;
 use inserts::Inserts;
 pub use locks::{GrantLock, ReaperLease};
+use readers::{ReadConn, Readers};
 pub use requests::{Change, ForCreate, Record, legal_transition};
-use writer::{SqliteWriter, WriteTx};
+use writer::{PRAGMAS, SqliteWriter, WriteTx};
 
 /// The schema, embedded so the binary needs no migrations directory.
 const SCHEMA_V1: &str = include_str!("schema.sql");
@@ -57,18 +59,27 @@ pub enum Backend {
 
 #[derive(Clone)]
 pub struct Store {
-    /// Reads everywhere; on PostgreSQL writes too.
-    pool: AnyPool,
-    /// SQLite: the writer connection and this process's queue for it.
-    sqlite: Option<SqliteWriter>,
-    /// SQLite: new requests, committed in groups on a thread of their own.
-    inserts: Option<Arc<Inserts>>,
-    backend: Backend,
-    /// PostgreSQL: a second, small pool for advisory locks held across issuer calls, so that
-    /// lock holders never starve the main pool they need to finish.
-    locks: Option<AnyPool>,
-    /// PostgreSQL: the URL, for the `LISTEN` connection of [`events`].
-    url: Option<String>,
+    db: Db,
+}
+
+#[derive(Clone)]
+enum Db {
+    Sqlite {
+        /// The writer connection and this process's queue for it.
+        writer: SqliteWriter,
+        readers: Arc<Readers>,
+        /// New requests, committed in groups on a thread of their own.
+        inserts: Arc<Inserts>,
+    },
+    Postgres {
+        /// Reads and writes.
+        pool: AnyPool,
+        /// A second, small pool for advisory locks held across issuer calls, so that lock
+        /// holders never starve the main pool they need to finish.
+        locks: AnyPool,
+        /// For the `LISTEN` connection of [`events`].
+        url: String,
+    },
 }
 
 #[derive(Debug)]
@@ -175,16 +186,25 @@ impl Store {
     pub async fn open(path: &Path) -> Result<Self> {
         install_drivers();
         let opts: AnyConnectOptions = sqlite_url(path).parse()?;
-        let writer = SqliteWriter::connect(opts.clone()).await?;
-        migrator().run(writer.pool()).await?;
-        let pool = writer::sqlite_pool(4).connect_with(opts).await?;
+        // A pool of its own for the migrator, which cannot run on a bare connection inside a
+        // spawned task (sqlx's `Acquire` is not general enough for `Send` there).
+        let once = AnyPoolOptions::new()
+            .max_connections(1)
+            .after_connect(|conn, _| Box::pin(async move { conn.execute(PRAGMAS).await.map(drop) }))
+            .connect_with(opts.clone())
+            .await?;
+        let migrated = migrator().run(&once).await;
+        once.close().await;
+        migrated?;
+        let writer = SqliteWriter::connect(&opts).await?;
+        let readers = Arc::new(Readers::connect(&opts, READERS).await?);
+        let inserts = Arc::new(Inserts::start(writer.clone(), Arc::clone(&readers))?);
         Ok(Self {
-            inserts: Some(Arc::new(Inserts::start(writer.clone(), pool.clone())?)),
-            pool,
-            sqlite: Some(writer),
-            backend: Backend::Sqlite,
-            locks: None,
-            url: None,
+            db: Db::Sqlite {
+                writer,
+                readers,
+                inserts,
+            },
         })
     }
 
@@ -204,17 +224,27 @@ impl Store {
             .min_connections(0)
             .connect_lazy_with(opts);
         Ok(Self {
-            pool,
-            sqlite: None,
-            inserts: None,
-            backend: Backend::Postgres,
-            locks: Some(locks),
-            url: Some(url.to_owned()),
+            db: Db::Postgres {
+                pool,
+                locks,
+                url: url.to_owned(),
+            },
         })
     }
 
     pub fn backend(&self) -> Backend {
-        self.backend
+        match self.db {
+            Db::Sqlite { .. } => Backend::Sqlite,
+            Db::Postgres { .. } => Backend::Postgres,
+        }
+    }
+
+    /// A connection to read on.
+    async fn read(&self) -> Result<ReadConn<'_>> {
+        match &self.db {
+            Db::Sqlite { readers, .. } => Ok(ReadConn::Sqlite(readers.get().await?)),
+            Db::Postgres { pool, .. } => Ok(ReadConn::Pool(pool.acquire().await?)),
+        }
     }
 
     /// A write transaction that holds the store's write lock from its first statement, so a
@@ -223,36 +253,46 @@ impl Store {
     /// PostgreSQL a transaction-scoped advisory lock, which serialises the writers of every
     /// replica.
     async fn write(&self) -> Result<WriteTx> {
-        if let Some(w) = &self.sqlite {
-            return w.begin().await;
-        }
-        let mut tx = self.pool.begin().await?;
+        let pool = match &self.db {
+            Db::Sqlite { writer, .. } => return writer.begin().await,
+            Db::Postgres { pool, .. } => pool,
+        };
+        let mut tx = pool.begin().await?;
         sqlx::query(locks::XACT_LOCK)
             .bind(locks::WRITE_KEY)
             .execute(&mut *tx)
             .await?;
-        Ok(WriteTx::new(tx, None))
+        Ok(WriteTx::pooled(tx))
     }
 
     /// One statement that writes outside a transaction of ours (no audit row, no chain): on
     /// SQLite in this process's writers' queue, on PostgreSQL as it is.
     async fn write_one(&self, q: Query<'_, Any, AnyArguments>) -> Result<AnyQueryResult> {
-        match &self.sqlite {
-            Some(w) => w.write_one(q).await,
-            None => Ok(q.execute(&self.pool).await?),
+        match &self.db {
+            Db::Sqlite { writer, .. } => writer.write_one(q).await,
+            Db::Postgres { pool, .. } => Ok(q.execute(pool).await?),
         }
     }
 
     pub async fn close(&self) {
-        self.pool.close().await;
-        if let Some(w) = &self.sqlite {
-            w.close().await;
-        }
-        if let Some(locks) = &self.locks {
-            locks.close().await;
+        match &self.db {
+            Db::Sqlite {
+                writer, readers, ..
+            } => {
+                readers.close().await;
+                writer.close().await;
+            }
+            Db::Postgres { pool, locks, .. } => {
+                pool.close().await;
+                locks.close().await;
+            }
         }
     }
 }
+
+/// SQLite's read connections: long-polls and the credential helpers' fetches read beside the
+/// creates' one read each.
+const READERS: u32 = 4;
 
 /// Read a column, turning a type mismatch into [`StoreError::Corrupt`] rather than a panic.
 fn col<'r, T>(row: &'r AnyRow, name: &str) -> Result<T>

@@ -16,7 +16,7 @@ impl Store {
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(cutoff.0)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.read().await?)
             .await?;
         rows.iter().map(from_row).collect()
     }
@@ -25,7 +25,7 @@ impl Store {
     pub async fn oldest_pending(&self) -> Result<Option<Timestamp>> {
         let row =
             sqlx::query("SELECT MIN(created_at) AS oldest FROM requests WHERE state = 'pending'")
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *self.read().await?)
                 .await?;
         Ok(col::<Option<i64>>(&row, "oldest")?.map(Timestamp))
     }

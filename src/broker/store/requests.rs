@@ -8,7 +8,7 @@ use super::approvals::Given;
 use super::audit::{self, AuditEntry};
 use super::rows::INSERT_COLUMNS;
 pub(super) use super::rows::{COLUMNS, from_row, to_json};
-use super::{Result, Store, StoreError, WriteTx, col};
+use super::{Db, Result, Store, StoreError, WriteTx, col};
 use crate::api::{self, ClientContext, State, Timestamp};
 use crate::broker::auth::Principal;
 
@@ -150,44 +150,79 @@ pub(super) async fn transition_in(
 /// [`StoreError::Duplicate`] (and nothing written) when this requester already used the
 /// idempotency key.
 pub(super) async fn insert_in(tx: &mut WriteTx, rec: &Record, audit: &AuditEntry) -> Result<()> {
-    let r = &rec.request;
+    match insert_all_in(tx, &[(rec, audit)]).await?[..] {
+        [true] => Ok(()),
+        _ => Err(StoreError::Duplicate),
+    }
+}
+
+/// How many columns [`INSERT_COLUMNS`] names.
+const INSERT_WIDTH: usize = 23;
+
+/// Insert new requests, in order, with their audit rows, inside an open write transaction:
+/// one statement for the requests and one for the audit rows, however many. For each,
+/// whether it was stored: not (and nothing written for it) when its requester already used
+/// its idempotency key, before or earlier in `new`.
+pub(super) async fn insert_all_in(
+    tx: &mut WriteTx,
+    new: &[(&Record, &AuditEntry)],
+) -> Result<Vec<bool>> {
+    if new.is_empty() {
+        return Ok(Vec::new());
+    }
     let sql = format!(
-        "INSERT INTO requests ({INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)"
+        "INSERT INTO requests ({INSERT_COLUMNS}) VALUES {} \
+         ON CONFLICT (requester_issuer, requester_sub, idempotency_key) DO NOTHING RETURNING id",
+        audit::placeholders(new.len(), INSERT_WIDTH)
     );
-    let res = sqlx::query(AssertSqlSafe(sql))
-        .bind(&r.id)
-        .bind(&rec.requester_issuer)
-        .bind(&rec.requester_sub)
-        .bind(&r.requester)
-        .bind(&rec.idempotency_key)
-        .bind(&rec.body_sha256)
-        .bind(&r.resource)
-        .bind(r.kind.to_string())
-        .bind(&r.role)
-        .bind(i64::try_from(r.ttl_secs).map_err(|_| StoreError::Corrupt("ttl too large".into()))?)
-        .bind(&r.reason)
-        .bind(&r.ticket)
-        .bind(r.break_glass)
-        .bind(r.state.as_str())
-        .bind(to_json(&r.decision)?)
-        .bind(to_json(&rec.context)?)
-        .bind(&r.decided_by)
-        .bind(&rec.comment)
-        .bind(r.created_at.0)
-        .bind(r.created_at.0)
-        .bind(r.not_before.map(|t| t.0))
-        .bind(r.expires_at.map(|t| t.0))
-        .bind(to_json(&rec.approvals)?)
-        .execute(&mut **tx)
-        .await;
-    match res {
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            return Err(StoreError::Duplicate);
-        }
-        other => other?,
-    };
-    audit::append_in(tx, audit, r.created_at).await?;
-    Ok(())
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for (rec, _) in new {
+        let r = &rec.request;
+        q = q
+            .bind(&r.id)
+            .bind(&rec.requester_issuer)
+            .bind(&rec.requester_sub)
+            .bind(&r.requester)
+            .bind(&rec.idempotency_key)
+            .bind(&rec.body_sha256)
+            .bind(&r.resource)
+            .bind(r.kind.to_string())
+            .bind(&r.role)
+            .bind(
+                i64::try_from(r.ttl_secs)
+                    .map_err(|_| StoreError::Corrupt("ttl too large".into()))?,
+            )
+            .bind(&r.reason)
+            .bind(&r.ticket)
+            .bind(r.break_glass)
+            .bind(r.state.as_str())
+            .bind(to_json(&r.decision)?)
+            .bind(to_json(&rec.context)?)
+            .bind(&r.decided_by)
+            .bind(&rec.comment)
+            .bind(r.created_at.0)
+            .bind(r.created_at.0)
+            .bind(r.not_before.map(|t| t.0))
+            .bind(r.expires_at.map(|t| t.0))
+            .bind(to_json(&rec.approvals)?);
+    }
+    let ids = q.fetch_all(&mut **tx).await?;
+    let ids = ids
+        .iter()
+        .map(|row| col::<String>(row, "id"))
+        .collect::<Result<std::collections::HashSet<_>>>()?;
+    let stored: Vec<bool> = new.iter().map(|(rec, _)| ids.contains(rec.id())).collect();
+    let entries: Vec<_> = new
+        .iter()
+        .zip(&stored)
+        .filter(|&(_, &s)| s)
+        .map(|((rec, audit), _)| (*audit, rec.request.created_at))
+        .collect();
+    audit::append_all_in(tx, &entries).await?;
+    for ((rec, _), _) in new.iter().zip(&stored).filter(|&(_, &s)| s) {
+        super::events::notify_in(tx, rec.id()).await?;
+    }
+    Ok(stored)
 }
 
 impl Store {
@@ -196,7 +231,7 @@ impl Store {
     /// Answers what was stored, once it is committed (on SQLite together with other new
     /// requests: see [`super::inserts`]).
     pub async fn insert_request(&self, rec: &Record, audit: AuditEntry) -> Result<Record> {
-        if let Some(inserts) = &self.inserts {
+        if let Db::Sqlite { inserts, .. } = &self.db {
             return inserts.insert(rec.clone(), audit).await;
         }
         let mut tx = self.write().await?;
@@ -214,14 +249,13 @@ impl Store {
             .bind(issuer)
             .bind(sub)
             .bind(key)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.read().await?)
             .await?;
         row.as_ref().map(from_row).transpose()
     }
 
     pub async fn get(&self, id: &str) -> Result<Record> {
-        let mut conn = self.pool.acquire().await?;
-        get_in(&mut conn, id).await
+        get_in(&mut *self.read().await?, id).await
     }
 
     /// Move a request along one edge of the state machine, audited, or refuse with the state
@@ -257,7 +291,7 @@ impl Store {
         for s in states {
             q = q.bind(s.as_str());
         }
-        q.fetch_all(&self.pool)
+        q.fetch_all(&mut *self.read().await?)
             .await?
             .iter()
             .map(from_row)
@@ -272,7 +306,7 @@ impl Store {
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(issuer)
             .bind(sub)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.read().await?)
             .await?;
         rows.iter().map(from_row).collect()
     }
@@ -289,27 +323,29 @@ impl Store {
         resource: &str,
         now: Timestamp,
     ) -> Result<ForCreate> {
+        // Exactly one row: the original's columns (all NULL without one), and the flag.
         let sql = format!(
-            "SELECT {COLUMNS} FROM requests \
-             WHERE requester_issuer = $1 AND requester_sub = $2 AND idempotency_key = $3 \
-             UNION ALL SELECT * FROM (SELECT {COLUMNS} FROM requests \
-             WHERE requester_issuer = $1 AND requester_sub = $2 AND resource = $4 \
-             AND state IN ('approved', 'active') AND expires_at > $5 LIMIT 1) AS live"
+            "SELECT {COLUMNS}, CAST(CASE WHEN EXISTS (SELECT 1 FROM requests l \
+             WHERE l.requester_issuer = $1 AND l.requester_sub = $2 AND l.resource = $4 \
+             AND l.state IN ('approved', 'active') AND l.expires_at > $5) \
+             THEN 1 ELSE 0 END AS BIGINT) AS holds_grant \
+             FROM (SELECT 1 AS one) AS o LEFT JOIN requests \
+             ON requester_issuer = $1 AND requester_sub = $2 AND idempotency_key = $3"
         );
-        let rows = sqlx::query(AssertSqlSafe(sql))
+        let row = sqlx::query(AssertSqlSafe(sql))
             .bind(issuer)
             .bind(sub)
             .bind(key)
             .bind(resource)
             .bind(now.0)
-            .fetch_all(&self.pool)
+            .fetch_one(&mut *self.read().await?)
             .await?;
-        let rows = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
-        // A row with the key is the original; without one, any row is a live grant.
-        let holds_grant = !rows.is_empty();
-        let existing = rows.into_iter().find(|r| r.idempotency_key == key);
+        let existing = match col::<Option<String>>(&row, "id")? {
+            Some(_) => Some(from_row(&row)?),
+            None => None,
+        };
         Ok(ForCreate {
-            holds_grant: holds_grant && existing.is_none(),
+            holds_grant: existing.is_none() && col::<i64>(&row, "holds_grant")? != 0,
             existing,
         })
     }
@@ -321,7 +357,7 @@ impl Store {
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(now.0)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.read().await?)
             .await?;
         rows.iter().map(from_row).collect()
     }
@@ -331,7 +367,7 @@ impl Store {
         let row = sqlx::query(
             "SELECT MIN(expires_at) AS next FROM requests WHERE state IN ('approved', 'active')",
         )
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.read().await?)
         .await?;
         Ok(col::<Option<i64>>(&row, "next")?.map(Timestamp))
     }

@@ -236,7 +236,7 @@ async fn the_audit_chain_links_rows_and_detects_edits(s: &Store) {
     assert_eq!(s.verify_audit_chain().await, Ok(3));
 
     sqlx::query("UPDATE audit SET detail = 'nothing happened' WHERE seq = 2")
-        .execute(&s.pool)
+        .execute(&mut *s.read().await.unwrap())
         .await
         .unwrap();
     assert_eq!(

@@ -14,32 +14,20 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use sqlx::any::{AnyArguments, AnyConnectOptions, AnyPoolOptions, AnyQueryResult};
+use sqlx::any::{AnyArguments, AnyConnectOptions, AnyQueryResult};
 use sqlx::query::Query;
-use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyConnection, Connection, Executor, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-use super::Result;
 use super::audit::ChainHead;
-
-/// The pool options of a SQLite store with `n` connections. No ping before a connection is
-/// handed out (sqlx's default): the database is a local file, and a ping is a round trip to
-/// the connection's worker thread before every query.
-pub(super) fn sqlite_pool(n: u32) -> AnyPoolOptions {
-    AnyPoolOptions::new()
-        .max_connections(n)
-        .test_before_acquire(false)
-        .after_connect(|conn, _| {
-            Box::pin(async move {
-                conn.execute(PRAGMAS).await?;
-                Ok(())
-            })
-        })
-}
+use super::readers::Readers;
+use super::{Result, StoreError};
 
 /// Every connection's settings. The busy timeout is for other processes (`zt-broker audit
-/// verify`); this one's writers never wait in it.
-const PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+/// verify`); this one's writers never wait in it. No memory map: SQLite drops a connection's
+/// map whenever another connection has written since its last read, which with a write every
+/// few milliseconds costs more (an unmap, and the other cores' TLBs flushed) than it saves.
+pub(super) const PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
 
 /// How often the WAL is checkpointed, if anything was written meanwhile.
@@ -48,10 +36,39 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// SQLite's writer: its connection, and the turn this process's writers take.
 #[derive(Clone)]
 pub(super) struct SqliteWriter {
-    pool: AnyPool,
-    turn: Arc<Mutex<Option<ChainHead>>>,
+    turn: Arc<Mutex<Turn>>,
     /// Write transactions so far, for [`SqliteWriter::checkpoints`].
     commits: Arc<AtomicU64>,
+}
+
+/// What the writer holding the turn has: the connection (not in a pool: a pool pings each
+/// connection handed back, a round trip to its worker thread after every transaction), and
+/// the audit chain's head as last committed.
+pub(super) struct Turn {
+    /// `None` once closed.
+    conn: Option<AnyConnection>,
+    head: Option<ChainHead>,
+    /// A transaction was begun and neither committed nor rolled back (its writer was
+    /// dropped): the next one rolls it back first.
+    open: bool,
+}
+
+impl Turn {
+    fn conn(&mut self) -> Result<&mut AnyConnection> {
+        self.conn
+            .as_mut()
+            .ok_or(StoreError::Db(sqlx::Error::PoolClosed))
+    }
+
+    /// Roll back what a dropped writer left open.
+    async fn settle(&mut self) -> Result<()> {
+        if self.open {
+            self.head = None;
+            self.conn()?.execute("ROLLBACK").await?;
+            self.open = false;
+        }
+        Ok(())
+    }
 }
 
 impl SqliteWriter {
@@ -59,28 +76,24 @@ impl SqliteWriter {
     /// in the commit that takes the WAL past 1,000 pages: copying them into the database and
     /// an fsync, while every other writer waits). [`SqliteWriter::checkpoints`] does it
     /// instead, beside the writer.
-    pub(super) async fn connect(opts: AnyConnectOptions) -> Result<Self> {
-        let pool = sqlite_pool(1)
-            .after_connect(|conn, _| {
-                Box::pin(async move {
-                    conn.execute(PRAGMAS).await?;
-                    conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
-                    Ok(())
-                })
-            })
-            .connect_with(opts)
-            .await?;
+    pub(super) async fn connect(opts: &AnyConnectOptions) -> Result<Self> {
+        let mut conn = AnyConnection::connect_with(opts).await?;
+        conn.execute(PRAGMAS).await?;
+        conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
         Ok(Self {
-            pool,
-            turn: Arc::default(),
+            turn: Arc::new(Mutex::new(Turn {
+                conn: Some(conn),
+                head: None,
+                open: false,
+            })),
             commits: Arc::default(),
         })
     }
 
     /// Checkpoint the WAL on one of the `readers` every [`CHECKPOINT_EVERY`] while there are
-    /// new writes, until that pool closes. `PASSIVE`: it waits for no reader or writer, and
-    /// what it cannot copy yet (pages a reader still sees) is left for the next one.
-    pub(super) async fn checkpoints(self, readers: AnyPool) {
+    /// new writes, until they close. `PASSIVE`: it waits for no reader or writer, and what it
+    /// cannot copy yet (pages a reader still sees) is left for the next one.
+    pub(super) async fn checkpoints(self, readers: Arc<Readers>) {
         let mut seen = 0;
         while !readers.is_closed() {
             tokio::time::sleep(CHECKPOINT_EVERY).await;
@@ -88,21 +101,24 @@ impl SqliteWriter {
             if commits != seen {
                 seen = commits;
                 // A failure leaves the WAL longer until the next one.
-                let _ = readers.execute("PRAGMA wal_checkpoint(PASSIVE)").await;
+                if let Ok(mut conn) = readers.get().await {
+                    let _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").await;
+                }
             }
         }
     }
 
-    pub(super) fn pool(&self) -> &AnyPool {
-        &self.pool
-    }
-
     /// Wait for this process's turn, then begin.
     pub(super) async fn begin(&self) -> Result<WriteTx> {
-        let turn = Arc::clone(&self.turn).lock_owned().await;
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut turn = Arc::clone(&self.turn).lock_owned().await;
+        turn.settle().await?;
+        turn.conn()?.execute("BEGIN IMMEDIATE").await?;
+        turn.open = true;
         self.commits.fetch_add(1, Ordering::Relaxed);
-        Ok(WriteTx::new(tx, Some(turn)))
+        Ok(WriteTx {
+            inner: Inner::Sqlite(Some(turn)),
+            appended: None,
+        })
     }
 
     /// One statement, in turn, committed by itself.
@@ -110,63 +126,103 @@ impl SqliteWriter {
         &self,
         q: Query<'_, Any, AnyArguments>,
     ) -> Result<AnyQueryResult> {
-        let _turn = self.turn.lock().await;
-        Ok(q.execute(&self.pool).await?)
+        let mut turn = self.turn.lock().await;
+        turn.settle().await?;
+        Ok(q.execute(turn.conn()?).await?)
     }
 
+    /// Close the connection once the writer before has finished; later writes fail.
     pub(super) async fn close(&self) {
-        self.pool.close().await;
+        let mut turn = self.turn.lock().await;
+        // Whatever a dropped writer left open ends with the connection.
+        turn.open = false;
+        if let Some(conn) = turn.conn.take() {
+            let _ = conn.close().await;
+        }
     }
 }
 
 /// A write transaction; it derefs to its connection. Dropped without [`WriteTx::commit`], it
 /// rolls back.
 pub(super) struct WriteTx {
-    // Declared first, dropped first: the connection is back in its pool before the turn ends.
-    tx: Transaction<'static, Any>,
-    /// SQLite: this process's turn, holding the chain head as last committed.
-    turn: Option<OwnedMutexGuard<Option<ChainHead>>>,
+    inner: Inner,
     /// The chain head after this transaction's audit rows.
     pub(super) appended: Option<ChainHead>,
 }
 
+enum Inner {
+    Pool(Transaction<'static, Any>),
+    /// This process's turn; `None` once committed or rolled back.
+    Sqlite(Option<OwnedMutexGuard<Turn>>),
+}
+
 impl WriteTx {
-    pub(super) fn new(
-        tx: Transaction<'static, Any>,
-        turn: Option<OwnedMutexGuard<Option<ChainHead>>>,
-    ) -> Self {
+    /// PostgreSQL: a transaction from the pool, its lock already taken.
+    pub(super) fn pooled(tx: Transaction<'static, Any>) -> Self {
         Self {
-            tx,
-            turn,
+            inner: Inner::Pool(tx),
             appended: None,
         }
     }
 
     /// The chain head as this transaction sees it, when known without reading the table.
     pub(super) fn chain_head(&self) -> Option<ChainHead> {
-        self.appended
-            .clone()
-            .or_else(|| self.turn.as_deref().cloned().flatten())
-    }
-
-    pub(super) async fn commit(self) -> Result<()> {
-        let Self {
-            tx,
-            mut turn,
-            appended,
-        } = self;
-        // Forget the head until the commit is known to have landed: a commit that fails, or
-        // is interrupted, leaves it unknown, and the next writer reads it from the table.
-        let before = turn.as_deref_mut().and_then(Option::take);
-        tx.commit().await?;
-        if let Some(head) = turn.as_deref_mut() {
-            *head = appended.or(before);
+        match &self.inner {
+            Inner::Sqlite(Some(turn)) => self.appended.clone().or_else(|| turn.head.clone()),
+            _ => self.appended.clone(),
         }
-        Ok(())
     }
 
-    pub(super) async fn rollback(self) -> Result<()> {
-        Ok(self.tx.rollback().await?)
+    pub(super) async fn commit(mut self) -> Result<()> {
+        match &mut self.inner {
+            Inner::Pool(_) => {
+                let Inner::Pool(tx) = std::mem::replace(&mut self.inner, Inner::Sqlite(None))
+                else {
+                    unreachable!("matched above")
+                };
+                Ok(tx.commit().await?)
+            }
+            Inner::Sqlite(slot) => {
+                let Some(turn) = slot.as_mut() else {
+                    return Ok(());
+                };
+                // Forget the head until the commit is known to have landed: a commit that
+                // fails, or is interrupted, leaves it unknown, and the next writer reads it
+                // from the table.
+                let before = turn.head.take();
+                turn.conn()?.execute("COMMIT").await?;
+                turn.open = false;
+                turn.head = self.appended.take().or(before);
+                *slot = None;
+                Ok(())
+            }
+        }
+    }
+
+    pub(super) async fn rollback(mut self) -> Result<()> {
+        match std::mem::replace(&mut self.inner, Inner::Sqlite(None)) {
+            Inner::Pool(tx) => Ok(tx.rollback().await?),
+            Inner::Sqlite(Some(mut turn)) => turn.settle().await,
+            Inner::Sqlite(None) => Ok(()),
+        }
+    }
+}
+
+impl Drop for WriteTx {
+    /// SQLite: a transaction still open is rolled back at once, beside, when there is a
+    /// runtime to do it on; else by the next writer before it begins.
+    fn drop(&mut self) {
+        if let Inner::Sqlite(slot) = &mut self.inner
+            && let Some(mut turn) = slot.take()
+            && turn.open
+        {
+            turn.head = None;
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                rt.spawn(async move {
+                    let _ = turn.settle().await;
+                });
+            }
+        }
     }
 }
 
@@ -174,12 +230,24 @@ impl Deref for WriteTx {
     type Target = AnyConnection;
 
     fn deref(&self) -> &AnyConnection {
-        &self.tx
+        match &self.inner {
+            Inner::Pool(tx) => tx,
+            Inner::Sqlite(Some(turn)) => turn.conn.as_ref().expect(HELD),
+            Inner::Sqlite(None) => panic!("{HELD}"),
+        }
     }
 }
 
 impl DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut AnyConnection {
-        &mut self.tx
+        match &mut self.inner {
+            Inner::Pool(tx) => tx,
+            Inner::Sqlite(Some(turn)) => turn.conn.as_mut().expect(HELD),
+            Inner::Sqlite(None) => panic!("{HELD}"),
+        }
     }
 }
+
+/// A transaction holds the turn, with an open connection (a closed writer begins nothing),
+/// until it is consumed by its commit or rollback.
+const HELD: &str = "a write transaction holds the writer's connection";

@@ -151,7 +151,7 @@ async fn one_reaper_lease_at_a_time_freed_when_its_replica_dies() {
         "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_locks \
          WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()",
     )
-    .execute(&b.pool)
+    .execute(&mut *b.read().await.unwrap())
     .await
     .unwrap();
     let mut got = None;

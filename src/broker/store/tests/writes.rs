@@ -150,3 +150,61 @@ async fn one_read_finds_the_original_or_a_live_grant_postgres() {
     one_read_finds_the_original_or_a_live_grant(&s).await;
     s.close().await;
 }
+
+/// SQLite's writer connection is in no pool: a write transaction dropped half-way (its
+/// request cancelled) is rolled back, and the writers after it find the connection usable
+/// and the chain whole.
+#[tokio::test]
+async fn a_write_dropped_half_way_is_rolled_back() {
+    let (_dir, s) = sqlite().await;
+    s.append_audit(audit("first")).await.unwrap();
+    {
+        let mut tx = s.write().await.unwrap();
+        super::super::audit::append_in(&mut tx, &audit("never"), Timestamp::now())
+            .await
+            .unwrap();
+        // Dropped without a commit.
+    }
+    s.append_audit(audit("second")).await.unwrap();
+    let actions: Vec<String> = s
+        .audit_rows(0, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.entry.action)
+        .collect();
+    assert_eq!(actions, ["first", "second"]);
+    assert_eq!(s.verify_audit_chain().await, Ok(2));
+
+    // A write whose future is dropped while its statement runs.
+    let slow = s.append_audit(audit("cancelled"));
+    let _ = tokio::time::timeout(std::time::Duration::ZERO, slow).await;
+    s.append_audit(audit("third")).await.unwrap();
+    let rows = s.audit_rows(0, 10).await.unwrap();
+    assert_eq!(rows.last().map(|r| r.entry.action.as_str()), Some("third"));
+    assert_eq!(s.verify_audit_chain().await, Ok(rows.len()));
+}
+
+/// SQLite's readers are handed back as they are: reads dropped half-way leave none lost,
+/// many more reads than connections all finish, and after `close` a read fails at once.
+#[tokio::test]
+async fn readers_come_back_and_close() {
+    let (_dir, s) = sqlite().await;
+    s.insert_request(&record("a", "k", State::Pending), audit("create"))
+        .await
+        .unwrap();
+    for _ in 0..8 {
+        let _ = tokio::time::timeout(std::time::Duration::ZERO, s.get("a")).await;
+    }
+    let reads: Vec<_> = (0..32)
+        .map(|_| {
+            let s = s.clone();
+            tokio::spawn(async move { s.get("a").await })
+        })
+        .collect();
+    for r in reads {
+        assert_eq!(r.await.unwrap().unwrap().id(), "a");
+    }
+    s.close().await;
+    assert!(matches!(s.get("a").await, Err(StoreError::Db(_))));
+}
