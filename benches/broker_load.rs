@@ -18,7 +18,8 @@
 //!
 //! Run with `cargo bench --features test-fakes --bench broker_load`. `ZT_BENCH_CLIENTS` (64),
 //! `ZT_BENCH_SECS` (10), `ZT_BENCH_WARMUP_SECS` (2), `ZT_BENCH_RATE` (2000; 0 skips that run)
-//! and `ZT_BENCH_WAKEUPS` (200) change it.
+//! and `ZT_BENCH_WAKEUPS` (200) change it. `ZT_BENCH_STORE_URL=postgres://…` keeps the
+//! state in that PostgreSQL database instead (a server you started; the budget is SQLite's).
 
 use std::time::{Duration, Instant};
 
@@ -71,7 +72,8 @@ struct Tally {
 struct Client {
     url: String,
     token: String,
-    /// Unique across runs and clients: `<run>-<client>`.
+    /// Unique across runs and clients: `<process>-<run>-<client>` (a PostgreSQL store outlives
+    /// the process).
     name: String,
     /// `None`: flat out. `Some((first, every))`: the first request is due at `first`, and one
     /// more every `every`.
@@ -220,6 +222,9 @@ async fn load(url: &str, tokens: &[String], cfg: &Config, rate: Option<f64>) -> 
     let measure_from = started + cfg.warmup;
     let end = measure_from + cfg.measure;
     let run = if rate.is_some() { "rate" } else { "flat" };
+    let process = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
     let clients: Vec<_> = (0..cfg.clients)
         .map(|n| {
             // Each client sends every clients/rate seconds, the clients evenly staggered.
@@ -230,7 +235,7 @@ async fn load(url: &str, tokens: &[String], cfg: &Config, rate: Option<f64>) -> 
             tokio::spawn(client(Client {
                 url: url.to_owned(),
                 token: tokens[n % tokens.len()].clone(),
-                name: format!("{run}-{n}"),
+                name: format!("{process}-{run}-{n}"),
                 schedule,
                 measure_from,
                 end,
@@ -393,9 +398,20 @@ fn main() -> Result<(), String> {
         .thread_name(CLIENT_THREADS)
         .build()
         .map_err(|e| e.to_string())?;
-    let t = broker_rt.block_on(TestBroker::start());
+    let store_url = std::env::var("ZT_BENCH_STORE_URL").ok();
+    let t = broker_rt.block_on(async {
+        match &store_url {
+            Some(url) => TestBroker::start_on_postgres(url).await,
+            None => TestBroker::start().await,
+        }
+    });
     let tokens: Vec<String> = REQUESTERS.iter().map(|u| t.token(u)).collect();
-    println!("== zt-broker load: SQLite store, dev wiring, {} ==", t.url);
+    let store = if store_url.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    println!("== zt-broker load: {store} store, dev wiring, {} ==", t.url);
     client_rt.block_on(load(&t.url, &tokens, &cfg, None))?;
     if cfg.rate > 0.0 {
         client_rt.block_on(load(&t.url, &tokens, &cfg, Some(cfg.rate)))?;

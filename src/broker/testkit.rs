@@ -74,7 +74,18 @@ impl TestBroker {
 
     /// Start on an existing data directory (a restart keeps the database and the IdP key).
     pub async fn start_in(dir: TempDir) -> Self {
-        Self::start_with(dir, None, None).await
+        Self::start_with(dir, None, None, None).await
+    }
+
+    /// Start with its state in the PostgreSQL database at `url` instead of a SQLite file.
+    pub async fn start_on_postgres(url: &str) -> Self {
+        Self::start_with(
+            tempfile::tempdir().unwrap(),
+            None,
+            None,
+            Some(url.to_owned()),
+        )
+        .await
     }
 
     /// Start deciding with the Cedar policies in `policies` instead of the demo ones.
@@ -83,6 +94,7 @@ impl TestBroker {
             tempfile::tempdir().unwrap(),
             Some(policies.to_owned()),
             None,
+            None,
         )
         .await
     }
@@ -90,13 +102,20 @@ impl TestBroker {
     /// Start with the catalog in the TOML file `catalog` instead of the demo one (as
     /// `zt-broker dev --catalog`), its policy made from the catalog's group rules.
     pub async fn start_with_catalog(catalog: &std::path::Path) -> Self {
-        Self::start_with(tempfile::tempdir().unwrap(), None, Some(catalog.to_owned())).await
+        Self::start_with(
+            tempfile::tempdir().unwrap(),
+            None,
+            Some(catalog.to_owned()),
+            None,
+        )
+        .await
     }
 
     async fn start_with(
         dir: TempDir,
         policies: Option<std::path::PathBuf>,
         catalog: Option<std::path::PathBuf>,
+        store_url: Option<String>,
     ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -113,6 +132,7 @@ impl TestBroker {
                 catalog,
                 external: None,
                 policies,
+                store_url,
             },
         )
         .await

@@ -126,6 +126,7 @@ pub async fn run(
                 audience: args.audience.clone(),
             }),
             policies: args.policies.clone(),
+            store_url: None,
         },
     )
     .await?;

@@ -42,6 +42,9 @@ pub struct DevOptions {
     /// not a `zt-broker dev` flag yet). They are loaded and validated here, so a bad file
     /// stops startup.
     pub policies: Option<PathBuf>,
+    /// A PostgreSQL database (`postgres://…`) to keep the state in instead of the SQLite
+    /// file (the load bench; not a `zt-broker dev` flag).
+    pub store_url: Option<String>,
 }
 
 /// A real OpenID provider the dev broker trusts: its keys come from its discovery document.
@@ -75,7 +78,10 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         )));
     }
     let issuer = format!("{url}/oidc");
-    let store = Store::open(&opts.data_dir.join(DB_FILE)).await?;
+    let store = match &opts.store_url {
+        Some(url) => Store::connect_postgres(url).await?,
+        None => Store::open(&opts.data_dir.join(DB_FILE)).await?,
+    };
     let idp = DevIdp::new(DevIdpConfig {
         issuer: issuer.clone(),
         client_id: CLIENT_ID.into(),

@@ -1,10 +1,12 @@
-//! Group commit of new requests on SQLite. `POST /v1/requests` is the busiest write, and on a
-//! small machine its cost is mostly not SQLite's work but the hand-offs around it: every
-//! statement is a round trip to the connection's worker thread, and each one, resumed on the
-//! server's busy runtime, waits its turn behind the HTTP work there — while every other
-//! writer waits. So new requests are queued to a thread of their own, which writes all those
-//! waiting (up to [`MAX_GROUP`]) in one transaction and answers each once it has committed:
-//! one `BEGIN`, one INSERT of all the requests, one of all their audit rows, one `COMMIT`.
+//! Group commit of new requests. `POST /v1/requests` is the busiest write, and written one
+//! by one its cost is mostly not the database's work but what surrounds each write: on
+//! SQLite the hand-offs (every statement a round trip to the connection's worker thread,
+//! each resumed on the server's busy runtime, while every other writer waits); on PostgreSQL
+//! the replicas' write lock and a commit (a WAL flush) per request. So new requests are
+//! queued — on SQLite to a thread of their own, on PostgreSQL to a task — which writes all
+//! those waiting (up to [`MAX_GROUP`]) in one transaction and answers each once it has
+//! committed: one `BEGIN`, one INSERT of all the requests, one of all their audit rows, one
+//! `COMMIT`.
 //!
 //! Each request keeps what it had alone: its row and its audit row, linked into the chain in
 //! order; a reused idempotency key refused by itself (`ON CONFLICT DO NOTHING` skips its row,
@@ -20,7 +22,7 @@ use super::audit::AuditEntry;
 use super::readers::Readers;
 use super::requests::{Record, insert_all_in};
 use super::writer::SqliteWriter;
-use super::{Result, StoreError};
+use super::{Result, StoreError, Writer};
 
 /// The most requests committed together: bounds how long other writers wait for the turn.
 const MAX_GROUP: usize = 128;
@@ -38,15 +40,15 @@ impl Job {
     }
 }
 
-/// The queue to the inserting thread, which ends when this is dropped (with the last clone of
-/// the store).
+/// The queue to the inserting thread or task, which ends when this is dropped (with the last
+/// clone of the store).
 pub(super) struct Inserts {
     jobs: mpsc::UnboundedSender<Job>,
 }
 
 impl Inserts {
-    /// Start the thread; it also checkpoints the WAL on one of the `readers`.
-    pub(super) fn start(writer: SqliteWriter, readers: Arc<Readers>) -> Result<Self> {
+    /// SQLite: start the thread; it also checkpoints the WAL on one of the `readers`.
+    pub(super) fn thread(writer: SqliteWriter, readers: Arc<Readers>) -> Result<Self> {
         let io = |e| StoreError::Db(sqlx::Error::Io(e));
         // No I/O driver: nothing here polls a socket (SQLite's connections are threads).
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -58,10 +60,18 @@ impl Inserts {
             .name("zt-store-inserts".into())
             .spawn(move || {
                 runtime.spawn(writer.clone().checkpoints(readers));
-                runtime.block_on(run(writer, queue));
+                runtime.block_on(run(Writer::Sqlite(writer), queue));
             })
             .map_err(io)?;
         Ok(Self { jobs })
+    }
+
+    /// PostgreSQL: start the task, on this runtime (its connections' sockets belong to it).
+    /// Each group holds the replicas' write lock once, for one commit.
+    pub(super) fn task(writer: Writer) -> Self {
+        let (jobs, queue) = mpsc::unbounded_channel();
+        tokio::spawn(run(writer, queue));
+        Self { jobs }
     }
 
     /// Store `rec` with its audit row; see [`super::Store::insert_request`].
@@ -75,7 +85,7 @@ impl Inserts {
     }
 }
 
-async fn run(writer: SqliteWriter, mut queue: mpsc::UnboundedReceiver<Job>) {
+async fn run(writer: Writer, mut queue: mpsc::UnboundedReceiver<Job>) {
     let mut group = Vec::with_capacity(MAX_GROUP);
     while queue.recv_many(&mut group, MAX_GROUP).await > 0 {
         // A task of its own: should writing a group panic (a bug), its requests are answered
@@ -86,7 +96,7 @@ async fn run(writer: SqliteWriter, mut queue: mpsc::UnboundedReceiver<Job>) {
 }
 
 /// Write one group and answer each of its jobs.
-async fn write(writer: SqliteWriter, mut group: Vec<Job>) {
+async fn write(writer: Writer, mut group: Vec<Job>) {
     match together(&writer, &group).await {
         Ok(outcomes) => {
             for (job, outcome) in group.drain(..).zip(outcomes) {
@@ -109,7 +119,7 @@ async fn write(writer: SqliteWriter, mut group: Vec<Job>) {
 
 /// Insert the group in one transaction. `Ok`: committed, with each job's outcome (a reused
 /// key is refused and writes nothing); `Err`: nothing written.
-async fn together(writer: &SqliteWriter, group: &[Job]) -> Result<Vec<Result<()>>> {
+async fn together(writer: &Writer, group: &[Job]) -> Result<Vec<Result<()>>> {
     let mut tx = writer.begin().await?;
     let new: Vec<_> = group.iter().map(|j| (&j.rec, &j.audit)).collect();
     let stored = insert_all_in(&mut tx, &new).await?;

@@ -49,6 +49,7 @@ use writer::{PRAGMAS, SqliteWriter, WriteTx};
 /// The schema, embedded so the binary needs no migrations directory.
 const SCHEMA_V1: &str = include_str!("schema.sql");
 const SCHEMA_V2: &str = include_str!("schema_v2.sql");
+const SCHEMA_V3: &str = include_str!("schema_v3.sql");
 
 /// Which database a [`Store`] is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +75,8 @@ enum Db {
     Postgres {
         /// Reads and writes.
         pool: AnyPool,
+        /// New requests, committed in groups by a task of their own.
+        inserts: Arc<Inserts>,
         /// A second, small pool for advisory locks held across issuer calls, so that lock
         /// holders never starve the main pool they need to finish.
         locks: AnyPool,
@@ -175,6 +178,13 @@ fn migrator() -> Migrator {
             SCHEMA_V2.into_sql_str(),
             false,
         ),
+        Migration::new(
+            3,
+            Cow::Borrowed("live grants by requester"),
+            MigrationType::Simple,
+            SCHEMA_V3.into_sql_str(),
+            false,
+        ),
     ])
 }
 
@@ -198,7 +208,7 @@ impl Store {
         migrated?;
         let writer = SqliteWriter::connect(&opts).await?;
         let readers = Arc::new(Readers::connect(&opts, READERS).await?);
-        let inserts = Arc::new(Inserts::start(writer.clone(), Arc::clone(&readers))?);
+        let inserts = Arc::new(Inserts::thread(writer.clone(), Arc::clone(&readers))?);
         Ok(Self {
             db: Db::Sqlite {
                 writer,
@@ -225,6 +235,7 @@ impl Store {
             .connect_lazy_with(opts);
         Ok(Self {
             db: Db::Postgres {
+                inserts: Arc::new(Inserts::task(Writer::Postgres(pool.clone()))),
                 pool,
                 locks,
                 url: url.to_owned(),
@@ -253,16 +264,10 @@ impl Store {
     /// PostgreSQL a transaction-scoped advisory lock, which serialises the writers of every
     /// replica.
     async fn write(&self) -> Result<WriteTx> {
-        let pool = match &self.db {
-            Db::Sqlite { writer, .. } => return writer.begin().await,
-            Db::Postgres { pool, .. } => pool,
-        };
-        let mut tx = pool.begin().await?;
-        sqlx::query(locks::XACT_LOCK)
-            .bind(locks::WRITE_KEY)
-            .execute(&mut *tx)
-            .await?;
-        Ok(WriteTx::pooled(tx))
+        match &self.db {
+            Db::Sqlite { writer, .. } => writer.begin().await,
+            Db::Postgres { pool, .. } => pg_write(pool).await,
+        }
     }
 
     /// One statement that writes outside a transaction of ours (no audit row, no chain): on
@@ -288,6 +293,32 @@ impl Store {
             }
         }
     }
+}
+
+/// Where a write transaction begins: see [`Store::write`].
+#[derive(Clone)]
+enum Writer {
+    Sqlite(SqliteWriter),
+    Postgres(AnyPool),
+}
+
+impl Writer {
+    async fn begin(&self) -> Result<WriteTx> {
+        match self {
+            Self::Sqlite(w) => w.begin().await,
+            Self::Postgres(pool) => pg_write(pool).await,
+        }
+    }
+}
+
+/// A PostgreSQL transaction holding the write lock of every replica.
+async fn pg_write(pool: &AnyPool) -> Result<WriteTx> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(locks::XACT_LOCK)
+        .bind(locks::WRITE_KEY)
+        .execute(&mut *tx)
+        .await?;
+    Ok(WriteTx::pooled(tx))
 }
 
 /// SQLite's read connections: long-polls and the credential helpers' fetches read beside the

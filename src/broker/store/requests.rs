@@ -146,16 +146,6 @@ pub(super) async fn transition_in(
     })
 }
 
-/// Insert a new request with its audit row inside an open write transaction.
-/// [`StoreError::Duplicate`] (and nothing written) when this requester already used the
-/// idempotency key.
-pub(super) async fn insert_in(tx: &mut WriteTx, rec: &Record, audit: &AuditEntry) -> Result<()> {
-    match insert_all_in(tx, &[(rec, audit)]).await?[..] {
-        [true] => Ok(()),
-        _ => Err(StoreError::Duplicate),
-    }
-}
-
 /// How many columns [`INSERT_COLUMNS`] names.
 const INSERT_WIDTH: usize = 23;
 
@@ -228,17 +218,14 @@ pub(super) async fn insert_all_in(
 impl Store {
     /// Insert a new request with its audit row. [`StoreError::Duplicate`] when this requester
     /// already used the idempotency key (look the original up with [`Store::find_by_key`]).
-    /// Answers what was stored, once it is committed (on SQLite together with other new
-    /// requests: see [`super::inserts`]).
+    /// Answers what was stored, once it is committed together with other new requests (see
+    /// [`super::inserts`]).
     pub async fn insert_request(&self, rec: &Record, audit: AuditEntry) -> Result<Record> {
-        if let Db::Sqlite { inserts, .. } = &self.db {
-            return inserts.insert(rec.clone(), audit).await;
-        }
-        let mut tx = self.write().await?;
-        insert_in(&mut tx, rec, &audit).await?;
-        tx.commit().await?;
+        let inserts = match &self.db {
+            Db::Sqlite { inserts, .. } | Db::Postgres { inserts, .. } => inserts,
+        };
         // The columns read back as written (a test holds it): no need to read the row.
-        Ok(rec.clone())
+        inserts.insert(rec.clone(), audit).await
     }
 
     pub async fn find_by_key(&self, issuer: &str, sub: &str, key: &str) -> Result<Option<Record>> {
