@@ -60,11 +60,14 @@ impl Turn {
             .ok_or(StoreError::Db(sqlx::Error::PoolClosed))
     }
 
-    /// Roll back what a dropped writer left open.
+    /// Roll back what a dropped writer left open. Its `BEGIN` or `COMMIT` may have been the
+    /// statement in flight when it was dropped, so there may be nothing to roll back
+    /// ("no transaction is active"): that is as good. Should the rollback fail otherwise, the
+    /// next `BEGIN` fails and leaves the turn open for the writer after to try again.
     async fn settle(&mut self) -> Result<()> {
         if self.open {
             self.head = None;
-            self.conn()?.execute("ROLLBACK").await?;
+            let _ = self.conn()?.execute("ROLLBACK").await;
             self.open = false;
         }
         Ok(())
@@ -112,8 +115,9 @@ impl SqliteWriter {
     pub(super) async fn begin(&self) -> Result<WriteTx> {
         let mut turn = Arc::clone(&self.turn).lock_owned().await;
         turn.settle().await?;
-        turn.conn()?.execute("BEGIN IMMEDIATE").await?;
+        // Open before `BEGIN` is sent: a writer dropped while it runs leaves it to be settled.
         turn.open = true;
+        turn.conn()?.execute("BEGIN IMMEDIATE").await?;
         self.commits.fetch_add(1, Ordering::Relaxed);
         Ok(WriteTx {
             inner: Inner::Sqlite(Some(turn)),

@@ -176,12 +176,15 @@ async fn a_write_dropped_half_way_is_rolled_back() {
     assert_eq!(actions, ["first", "second"]);
     assert_eq!(s.verify_audit_chain().await, Ok(2));
 
-    // A write whose future is dropped while its statement runs.
-    let slow = s.append_audit(audit("cancelled"));
-    let _ = tokio::time::timeout(std::time::Duration::ZERO, slow).await;
-    s.append_audit(audit("third")).await.unwrap();
-    let rows = s.audit_rows(0, 10).await.unwrap();
-    assert_eq!(rows.last().map(|r| r.entry.action.as_str()), Some("third"));
+    // Writes dropped at every point of their way (waiting for the turn, in `BEGIN`, in the
+    // INSERT, in `COMMIT`): each next write succeeds, and the chain holds whatever landed.
+    for i in 0..60 {
+        let cancelled = s.append_audit(audit("cancelled"));
+        let _ = tokio::time::timeout(std::time::Duration::from_micros(i * 25), cancelled).await;
+        s.append_audit(audit("after")).await.unwrap();
+    }
+    let rows = s.audit_rows(0, 1000).await.unwrap();
+    assert_eq!(rows.last().map(|r| r.entry.action.as_str()), Some("after"));
     assert_eq!(s.verify_audit_chain().await, Ok(rows.len()));
 }
 
