@@ -48,8 +48,8 @@ pub(super) struct Turn {
     /// `None` once closed.
     conn: Option<AnyConnection>,
     head: Option<ChainHead>,
-    /// A transaction was begun and neither committed nor rolled back (its writer was
-    /// dropped): the next one rolls it back first.
+    /// A `BEGIN` was sent and no `COMMIT` or `ROLLBACK` is known to have landed (its writer
+    /// was dropped, or failed): the next writer rolls back first.
     open: bool,
 }
 
