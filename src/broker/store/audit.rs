@@ -143,10 +143,9 @@ pub(super) async fn append_all_in(
     Ok(rows)
 }
 
-/// The columns of a row, and how many there are.
+/// The columns of a row.
 const AUDIT_COLUMNS: &str =
     "seq, at, actor, action, request_id, decision, policy_ids, detail, prev_sha256, sha256";
-const AUDIT_WIDTH: usize = 10;
 
 /// Insert the rows that follow `head` (`None`: the first rows of the chain).
 async fn insert(
@@ -176,7 +175,7 @@ async fn insert(
     }
     let sql = format!(
         "INSERT INTO audit ({AUDIT_COLUMNS}) VALUES {}",
-        placeholders(rows.len(), AUDIT_WIDTH)
+        placeholders(rows.len(), AUDIT_COLUMNS)
     );
     let mut q = sqlx::query(AssertSqlSafe(sql));
     for (r, ids) in rows.iter().zip(&policy_ids) {
@@ -196,8 +195,10 @@ async fn insert(
     Ok(rows)
 }
 
-/// `($1, …, $width), ($width+1, …), …` for `rows` rows: the VALUES of a multi-row INSERT.
-pub(super) fn placeholders(rows: usize, width: usize) -> String {
+/// `($1, …, $n), ($n+1, …), …` for `rows` rows of the `n` comma-separated `columns`: the
+/// VALUES of a multi-row INSERT.
+pub(super) fn placeholders(rows: usize, columns: &str) -> String {
+    let width = columns.split(',').count();
     let mut s = String::with_capacity(rows * width * 5);
     for r in 0..rows {
         s.push_str(if r == 0 { "(" } else { ", (" });

@@ -61,6 +61,9 @@ pub enum Backend {
 #[derive(Clone)]
 pub struct Store {
     db: Db,
+    /// New requests, committed in groups: on SQLite by a thread of their own, on PostgreSQL
+    /// by a task.
+    inserts: Arc<Inserts>,
 }
 
 #[derive(Clone)]
@@ -69,14 +72,10 @@ enum Db {
         /// The writer connection and this process's queue for it.
         writer: SqliteWriter,
         readers: Arc<Readers>,
-        /// New requests, committed in groups on a thread of their own.
-        inserts: Arc<Inserts>,
     },
     Postgres {
         /// Reads and writes.
         pool: AnyPool,
-        /// New requests, committed in groups by a task of their own.
-        inserts: Arc<Inserts>,
         /// A second, small pool for advisory locks held across issuer calls, so that lock
         /// holders never starve the main pool they need to finish.
         locks: AnyPool,
@@ -210,11 +209,8 @@ impl Store {
         let readers = Arc::new(Readers::connect(&opts, READERS).await?);
         let inserts = Arc::new(Inserts::thread(writer.clone(), Arc::clone(&readers))?);
         Ok(Self {
-            db: Db::Sqlite {
-                writer,
-                readers,
-                inserts,
-            },
+            db: Db::Sqlite { writer, readers },
+            inserts,
         })
     }
 
@@ -234,8 +230,8 @@ impl Store {
             .min_connections(0)
             .connect_lazy_with(opts);
         Ok(Self {
+            inserts: Arc::new(Inserts::task(Writer::Postgres(pool.clone()))),
             db: Db::Postgres {
-                inserts: Arc::new(Inserts::task(Writer::Postgres(pool.clone()))),
                 pool,
                 locks,
                 url: url.to_owned(),

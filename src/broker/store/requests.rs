@@ -8,7 +8,7 @@ use super::approvals::Given;
 use super::audit::{self, AuditEntry};
 use super::rows::INSERT_COLUMNS;
 pub(super) use super::rows::{COLUMNS, from_row, to_json};
-use super::{Db, Result, Store, StoreError, WriteTx, col};
+use super::{Result, Store, StoreError, WriteTx, col};
 use crate::api::{self, ClientContext, State, Timestamp};
 use crate::broker::auth::Principal;
 
@@ -146,9 +146,6 @@ pub(super) async fn transition_in(
     })
 }
 
-/// How many columns [`INSERT_COLUMNS`] names.
-const INSERT_WIDTH: usize = 23;
-
 /// Insert new requests, in order, with their audit rows, inside an open write transaction:
 /// one statement for the requests and one for the audit rows, however many. For each,
 /// whether it was stored: not (and nothing written for it) when its requester already used
@@ -163,7 +160,7 @@ pub(super) async fn insert_all_in(
     let sql = format!(
         "INSERT INTO requests ({INSERT_COLUMNS}) VALUES {} \
          ON CONFLICT (requester_issuer, requester_sub, idempotency_key) DO NOTHING RETURNING id",
-        audit::placeholders(new.len(), INSERT_WIDTH)
+        audit::placeholders(new.len(), INSERT_COLUMNS)
     );
     let mut q = sqlx::query(AssertSqlSafe(sql));
     for (rec, _) in new {
@@ -201,18 +198,17 @@ pub(super) async fn insert_all_in(
         .iter()
         .map(|row| col::<String>(row, "id"))
         .collect::<Result<std::collections::HashSet<_>>>()?;
-    let stored: Vec<bool> = new.iter().map(|(rec, _)| ids.contains(rec.id())).collect();
+    let stored = |rec: &Record| ids.contains(rec.id());
     let entries: Vec<_> = new
         .iter()
-        .zip(&stored)
-        .filter(|&(_, &s)| s)
-        .map(|((rec, audit), _)| (*audit, rec.request.created_at))
+        .filter(|(rec, _)| stored(rec))
+        .map(|&(rec, audit)| (audit, rec.request.created_at))
         .collect();
     audit::append_all_in(tx, &entries).await?;
-    for ((rec, _), _) in new.iter().zip(&stored).filter(|&(_, &s)| s) {
+    for (rec, _) in new.iter().filter(|(rec, _)| stored(rec)) {
         super::events::notify_in(tx, rec.id()).await?;
     }
-    Ok(stored)
+    Ok(new.iter().map(|(rec, _)| stored(rec)).collect())
 }
 
 impl Store {
@@ -221,11 +217,8 @@ impl Store {
     /// Answers what was stored, once it is committed together with other new requests (see
     /// [`super::inserts`]).
     pub async fn insert_request(&self, rec: &Record, audit: AuditEntry) -> Result<Record> {
-        let inserts = match &self.db {
-            Db::Sqlite { inserts, .. } | Db::Postgres { inserts, .. } => inserts,
-        };
         // The columns read back as written (a test holds it): no need to read the row.
-        inserts.insert(rec.clone(), audit).await
+        self.inserts.insert(rec.clone(), audit).await
     }
 
     pub async fn find_by_key(&self, issuer: &str, sub: &str, key: &str) -> Result<Option<Record>> {

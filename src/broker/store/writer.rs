@@ -156,7 +156,7 @@ pub(super) struct WriteTx {
 
 enum Inner {
     Pool(Transaction<'static, Any>),
-    /// This process's turn; `None` once committed or rolled back.
+    /// This process's turn; `None` once rolled back.
     Sqlite(Option<OwnedMutexGuard<Turn>>),
 }
 
@@ -178,28 +178,19 @@ impl WriteTx {
     }
 
     pub(super) async fn commit(mut self) -> Result<()> {
-        match &mut self.inner {
-            Inner::Pool(_) => {
-                let Inner::Pool(tx) = std::mem::replace(&mut self.inner, Inner::Sqlite(None))
-                else {
-                    unreachable!("matched above")
-                };
-                Ok(tx.commit().await?)
-            }
-            Inner::Sqlite(slot) => {
-                let Some(turn) = slot.as_mut() else {
-                    return Ok(());
-                };
-                // Forget the head until the commit is known to have landed: a commit that
-                // fails, or is interrupted, leaves it unknown, and the next writer reads it
-                // from the table.
-                let before = turn.head.take();
-                turn.conn()?.execute("COMMIT").await?;
-                turn.open = false;
-                turn.head = self.appended.take().or(before);
-                *slot = None;
-                Ok(())
-            }
+        if let Inner::Sqlite(Some(turn)) = &mut self.inner {
+            // Forget the head until the commit is known to have landed: a commit that fails,
+            // or is interrupted, leaves it unknown, and the next writer reads it from the
+            // table. The turn stays in `self` meanwhile, for `Drop` to settle.
+            let before = turn.head.take();
+            turn.conn()?.execute("COMMIT").await?;
+            turn.open = false;
+            turn.head = self.appended.take().or(before);
+            return Ok(());
+        }
+        match std::mem::replace(&mut self.inner, Inner::Sqlite(None)) {
+            Inner::Pool(tx) => Ok(tx.commit().await?),
+            Inner::Sqlite(_) => Ok(()),
         }
     }
 
@@ -219,13 +210,11 @@ impl Drop for WriteTx {
         if let Inner::Sqlite(slot) = &mut self.inner
             && let Some(mut turn) = slot.take()
             && turn.open
+            && let Ok(rt) = tokio::runtime::Handle::try_current()
         {
-            turn.head = None;
-            if let Ok(rt) = tokio::runtime::Handle::try_current() {
-                rt.spawn(async move {
-                    let _ = turn.settle().await;
-                });
-            }
+            rt.spawn(async move {
+                let _ = turn.settle().await;
+            });
         }
     }
 }
