@@ -41,8 +41,9 @@ pub enum Command {
     /// Uses the OAuth 2.0 device authorization grant (RFC 8628): zt shows a code and a URL,
     /// you confirm it in a browser (on any device), and zt stores the tokens in the OS keyring.
     Login(LoginArgs),
-    /// Forget the stored tokens of this profile.
-    Logout,
+    /// Forget the stored tokens of this profile, revoke its live grants and wipe what they
+    /// left on this machine.
+    Logout(LogoutArgs),
     /// Show who the broker thinks you are.
     Whoami,
     /// Check the setup: profile, broker, identity provider, token store, files, reaper.
@@ -115,6 +116,11 @@ pub struct LoginArgs {
     #[arg(long)]
     pub force: bool,
 
+    /// Who you are, as a hint to the identity provider (OIDC `login_hint`); the development
+    /// provider of `zt-broker dev --auto-login` signs you in as this user.
+    #[arg(long, value_name = "USER")]
+    pub login_hint: Option<String>,
+
     /// The OpenID provider's issuer URL, when the broker's advertised one needs overriding.
     #[arg(long, value_name = "URL")]
     pub issuer: Option<String>,
@@ -139,6 +145,14 @@ pub struct LoginArgs {
     /// Like --oidc-token-file, reading the token from this environment variable.
     #[arg(long, value_name = "VAR")]
     pub oidc_token_env: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Leave the profile's live grants running at the broker (they still end at their TTL);
+    /// only this machine's copies of their credentials are removed.
+    #[arg(long)]
+    pub keep_grants: bool,
 }
 
 #[derive(Debug, Args)]

@@ -30,6 +30,16 @@ impl BrokerClient {
         })
     }
 
+    /// A client with a given access token and no profile to refresh it from: `zt login`
+    /// asks the broker about a new login before storing it.
+    pub fn with_token(base: &str, token: &str) -> Result<Self> {
+        let c = Self::anonymous(base)?;
+        if let Ok(mut t) = c.token.lock() {
+            *t = Some(token.to_string());
+        }
+        Ok(c)
+    }
+
     /// A client for a logged-in profile, with a fresh access token.
     pub async fn for_profile(name: &str) -> Result<(Self, Profile)> {
         let cfg = Config::load()?;

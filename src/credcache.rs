@@ -57,3 +57,32 @@ pub fn remove(grant: &str) -> Result<()> {
     let _ = fsutil::remove_file(&path(grant)?.with_extension("lock"));
     fsutil::remove_file(&path(grant)?)
 }
+
+/// Remove every cached credential of `profile` (at logout): the grant ids removed. A file that
+/// cannot be read or decoded names no profile and is left for its own grant's wipe.
+pub fn remove_profile(profile: &str) -> Result<Vec<String>> {
+    let dir = paths::runtime_dir()?.join("creds");
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(d) => d,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+        Err(e) => {
+            return Err(crate::error::Error::other(format!(
+                "cannot list the credential cache {}: {e}",
+                dir.display()
+            )));
+        }
+    };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(grant) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
+            continue;
+        };
+        if load(grant).is_some_and(|c| c.profile == profile) {
+            remove(grant)?;
+            removed.push(grant.to_string());
+        }
+    }
+    removed.sort();
+    Ok(removed)
+}

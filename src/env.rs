@@ -14,6 +14,8 @@ pub const ZT_RUNTIME_DIR: &str = "ZT_RUNTIME_DIR";
 /// Poll the IdP's token endpoint at least this often during login, in seconds (tests; IdPs
 /// that omit `interval` otherwise mean 5 s).
 pub const ZT_DEVICE_POLL_INTERVAL: &str = "ZT_DEVICE_POLL_INTERVAL";
+/// Seconds one call to the identity provider may take in all (default 20; connecting: 5).
+pub const ZT_IDP_TIMEOUT: &str = "ZT_IDP_TIMEOUT";
 /// Set to `0` to never start the background reaper (wipes then happen on the next zt run).
 pub const ZT_REAPER: &str = "ZT_REAPER";
 /// How often the background reaper asks the broker whether a grant ended early, in seconds
@@ -63,6 +65,10 @@ pub const DOCUMENTED: &[(&str, &str)] = &[
     (
         ZT_DEVICE_POLL_INTERVAL,
         "seconds between token polls during login, overriding the IdP's interval",
+    ),
+    (
+        ZT_IDP_TIMEOUT,
+        "seconds one call to the identity provider may take (default 20; connecting 5)",
     ),
     (
         ZT_REAPER,

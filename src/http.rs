@@ -39,22 +39,68 @@ pub fn send_error(what: &str, url: &str, e: reqwest::Error) -> Error {
     ))
 }
 
-/// POST a form to the identity provider (device authorization, token endpoint): its HTTP
-/// status and (capped) body, with connection failures already phrased for people.
+/// How long one call to the identity provider (discovery, device authorization, a token poll,
+/// a refresh, a revocation) may take in all: these answer in milliseconds, so a provider that
+/// accepts the connection and then says nothing must not hold zt for the client's 90 s.
+pub fn idp_timeout() -> Duration {
+    crate::env::var(crate::env::ZT_IDP_TIMEOUT)
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map(Duration::from_secs_f64)
+        .unwrap_or(Duration::from_secs(20))
+}
+
+/// [`send_error`] for the identity provider: a timeout says it did not answer (exit 7).
+pub fn idp_error(url: &str, e: reqwest::Error) -> Error {
+    if !e.is_timeout() {
+        return send_error("identity provider", url, e);
+    }
+    did_not_answer(url)
+}
+
+/// GET from the identity provider under [`idp_timeout`]: its status and (capped) body.
+pub async fn idp_get(http: &reqwest::Client, url: &str) -> Result<(u16, Vec<u8>)> {
+    idp_send(url, http.get(url)).await
+}
+
+/// POST a form to the identity provider (device authorization, token endpoint, revocation)
+/// under [`idp_timeout`]: its HTTP status and (capped) body, with connection failures already
+/// phrased for people.
 pub async fn post_form(
     http: &reqwest::Client,
     url: &str,
     form: &[(&str, &str)],
 ) -> Result<(u16, Vec<u8>)> {
-    const WHAT: &str = "identity provider";
-    let resp = http
-        .post(url)
-        .form(form)
-        .send()
+    idp_send(url, http.post(url).form(form)).await
+}
+
+async fn idp_send(url: &str, req: reqwest::RequestBuilder) -> Result<(u16, Vec<u8>)> {
+    let limit = idp_timeout();
+    // reqwest's own limit ends the call; the outer one is a backstop for a body that stalls
+    // between chunks, so either way the person hears "did not answer".
+    let call = async {
+        let resp = req
+            .timeout(limit)
+            .send()
+            .await
+            .map_err(|e| idp_error(url, e))?;
+        let status = resp.status().as_u16();
+        Ok((status, body("identity provider", url, resp).await?))
+    };
+    tokio::time::timeout(limit + Duration::from_millis(250), call)
         .await
-        .map_err(|e| send_error(WHAT, url, e))?;
-    let status = resp.status().as_u16();
-    Ok((status, body(WHAT, url, resp).await?))
+        .unwrap_or_else(|_| Err(did_not_answer(url)))
+}
+
+fn did_not_answer(url: &str) -> Error {
+    Error::new(
+        ErrorKind::Unavailable,
+        format!(
+            "the identity provider did not answer: {url} took longer than {}s",
+            idp_timeout().as_secs_f64()
+        ),
+    )
+    .with_hint("try again later; if it keeps happening, tell the identity provider's operators")
 }
 
 /// Read a response body, at most [`MAX_BODY`] bytes.

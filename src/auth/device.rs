@@ -39,6 +39,10 @@ struct DeviceAuthorization {
     expires_in: Option<u64>,
     #[serde(default)]
     interval: Option<u64>,
+    /// zt's development provider (`zt-broker dev --auto-login`) approves the code itself:
+    /// there is nothing for the person to open or type.
+    #[serde(default)]
+    auto_approved: bool,
 }
 
 /// A successful token response (RFC 6749 §5.1).
@@ -65,13 +69,7 @@ pub async fn discover(http: &reqwest::Client, issuer: &str) -> Result<ProviderMe
         "{}/.well-known/openid-configuration",
         issuer.trim_end_matches('/')
     );
-    let resp = http
-        .get(&url)
-        .send()
-        .await
-        .map_err(|e| http::send_error("identity provider", &url, e))?;
-    let status = resp.status().as_u16();
-    let bytes = http::body("identity provider", &url, resp).await?;
+    let (status, bytes) = http::idp_get(http, &url).await?;
     if status != 200 {
         return Err(Error::new(
             ErrorKind::Unavailable,
@@ -99,12 +97,33 @@ pub struct DeviceLogin<'a> {
     pub client_id: &'a str,
     pub scopes: &'a [String],
     pub audience: &'a str,
+    /// OIDC `login_hint`: who the person says they are.
+    pub login_hint: Option<&'a str>,
     pub open_browser: bool,
     /// Overrides the interval (tests; `ZT_DEVICE_POLL_INTERVAL`).
     pub poll_override: Option<Duration>,
 }
 
 impl DeviceLogin<'_> {
+    /// The code and where to confirm it (and the browser opened there, when asked).
+    fn ask_person(&self, printer: &Printer, auth: &DeviceAuthorization) {
+        printer.note(format!("First copy your one-time code: {}", auth.user_code));
+        let open_url = auth
+            .verification_uri_complete
+            .as_deref()
+            .unwrap_or(&auth.verification_uri);
+        printer.note(format!(
+            "Then open {} in a browser and confirm.",
+            auth.verification_uri
+        ));
+        if let Some(c) = &auth.verification_uri_complete {
+            printer.note(format!("(or open {c}, which has the code filled in)"));
+        }
+        if self.open_browser {
+            open_in_browser(open_url);
+        }
+    }
+
     pub async fn run(&self, printer: &Printer) -> Result<TokenResponse> {
         let endpoint = self.meta.device_authorization_endpoint.as_deref().ok_or_else(|| {
             Error::other(format!("the identity provider {} does not offer the device flow (no device_authorization_endpoint)", self.meta.issuer))
@@ -114,6 +133,9 @@ impl DeviceLogin<'_> {
         let mut form = vec![("client_id", self.client_id), ("scope", scope.as_str())];
         if let Some(r) = resource_indicator(self.audience) {
             form.push(("resource", r));
+        }
+        if let Some(h) = self.login_hint {
+            form.push(("login_hint", h));
         }
         let (status, bytes) = http::post_form(self.http, endpoint, &form).await?;
         if status != 200 {
@@ -134,20 +156,12 @@ impl DeviceLogin<'_> {
         let auth: DeviceAuthorization =
             http::decode("identity provider", endpoint, status, &bytes)?;
 
-        printer.note(format!("First copy your one-time code: {}", auth.user_code));
-        let open_url = auth
-            .verification_uri_complete
-            .as_deref()
-            .unwrap_or(&auth.verification_uri);
-        printer.note(format!(
-            "Then open {} in a browser and confirm.",
-            auth.verification_uri
-        ));
-        if let Some(c) = &auth.verification_uri_complete {
-            printer.note(format!("(or open {c}, which has the code filled in)"));
-        }
-        if self.open_browser {
-            open_in_browser(open_url);
+        if auth.auto_approved {
+            printer.note(
+                "The development identity provider signs you in by itself (zt-broker dev --auto-login); nothing to open.",
+            );
+        } else {
+            self.ask_person(printer, &auth);
         }
 
         let mut interval = self
@@ -155,7 +169,9 @@ impl DeviceLogin<'_> {
             .unwrap_or(Duration::from_secs(auth.interval.unwrap_or(5).max(1)));
         let deadline =
             tokio::time::Instant::now() + Duration::from_secs(auth.expires_in.unwrap_or(900));
-        let spinner = printer.spinner("Waiting for you to confirm in the browser");
+        let spinner = (!auth.auto_approved)
+            .then(|| printer.spinner("Waiting for you to confirm in the browser"))
+            .flatten();
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(interval) => {}

@@ -142,7 +142,8 @@ async fn refresh_tokens(
     http::decode("identity provider", url, status, &bytes)
 }
 
-/// Best-effort RFC 7009 revocation of the refresh token at logout.
+/// Best-effort RFC 7009 revocation of the refresh token: at logout, and when a login that
+/// was just issued cannot be kept (the broker refused it, or it could not be stored).
 pub async fn revoke_at_idp(http: &reqwest::Client, profile: &Profile, tokens: &Tokens) -> bool {
     let (Some(url), Some(rt)) = (&profile.revocation_endpoint, &tokens.refresh_token) else {
         return false;
@@ -152,5 +153,5 @@ pub async fn revoke_at_idp(http: &reqwest::Client, profile: &Profile, tokens: &T
         ("token_type_hint", "refresh_token"),
         ("client_id", profile.client_id.as_str()),
     ];
-    matches!(http.post(url).form(&form).send().await, Ok(r) if r.status().is_success())
+    matches!(http::post_form(http, url, &form).await, Ok((s, _)) if (200..300).contains(&s))
 }

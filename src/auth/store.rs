@@ -104,19 +104,62 @@ fn with_keyring<T: Send + 'static>(
     })
 }
 
-/// Which keyrings answer here, and why the others do not: read a probe entry that does not
-/// exist (NoEntry means the store works). Writes nothing.
+/// Whether the `kind` keyring really keeps a secret: write a throwaway entry, read it back,
+/// delete it. A read alone passes on a keyring that refuses writes (a session keyring without
+/// write permission, a locked collection).
+fn probe_kind(kind: &str) -> std::result::Result<(), String> {
+    let account = format!("zt-probe-{}", std::process::id());
+    let r = with_keyring(kind, &account, |e| {
+        e.set_password("zt probe")?;
+        let back = e.get_password();
+        // Delete whatever happened to the read, so no probe entry stays behind.
+        let deleted = e.delete_credential();
+        let back = back?;
+        deleted?;
+        Ok(back == "zt probe")
+    });
+    match r {
+        Ok(true) => Ok(()),
+        Ok(false) => Err("read back something else".into()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Which keyrings keep a secret here, and why the others do not (see [`probe_kind`]).
 pub fn probe() -> Vec<(&'static str, std::result::Result<(), String>)> {
     keyring_candidates()
         .into_iter()
-        .map(|kind| {
-            let r = with_keyring(kind, "zt-doctor-probe", |e| match e.get_password() {
-                Ok(_) | Err(keyring_core::Error::NoEntry) => Ok(()),
-                Err(e) => Err(e),
-            });
-            (kind, r)
-        })
+        .map(|kind| (kind, probe_kind(kind)))
         .collect()
+}
+
+/// Where a new login's tokens will go, decided before the person confirms anything: the first
+/// keyring that passes [`probe_kind`]; else, only when `allow_file`, the 0600 file (its
+/// directory made and written to). Returns the store and why each keyring before it failed.
+pub fn choose(allow_file: bool) -> Result<(String, Vec<String>)> {
+    let mut failures = Vec::new();
+    for (kind, r) in probe() {
+        match r {
+            Ok(()) => return Ok((kind.to_string(), failures)),
+            Err(e) => failures.push(format!("{kind}: {e}")),
+        }
+    }
+    if allow_file {
+        let probe = paths::config_dir()?
+            .join("tokens")
+            .join(format!(".probe-{}", std::process::id()));
+        if let Some(dir) = probe.parent() {
+            paths::ensure_private_dir(dir)?;
+        }
+        fsutil::atomic_write(&probe, b"", 0o600)?;
+        fsutil::remove_file(&probe)?;
+        return Ok((FILE_STORE.to_string(), failures));
+    }
+    Err(Error::new(
+        crate::error::ErrorKind::Other,
+        format!("no OS keyring is available to store your tokens ({})", failures.join("; ")),
+    )
+    .with_hint("start a keyring (Secret Service, e.g. gnome-keyring), or run `zt login --insecure-storage` to keep them in a 0600 file"))
 }
 
 pub fn token_file_path(profile: &str) -> Result<std::path::PathBuf> {
@@ -129,32 +172,26 @@ fn token_file(profile: &str) -> Result<std::path::PathBuf> {
         .join(format!("{profile}.json")))
 }
 
-/// Store tokens: the first keyring that takes them (and gives them back); else, only when
-/// `allow_file`, the 0600 file. Returns the store used.
-pub fn save_new(profile: &str, tokens: &Tokens, allow_file: bool) -> Result<(String, Vec<String>)> {
+/// Store a new login's tokens in the store [`choose`] picked, checking that a keyring gives
+/// them back.
+pub fn save_new(profile: &str, store: &str, tokens: &Tokens) -> Result<()> {
     let json = encode(tokens)?;
-    let mut failures = Vec::new();
-    for kind in keyring_candidates() {
-        let j = json.clone();
-        let r = with_keyring(kind, profile, move |e| {
-            e.set_password(&j)?;
-            e.get_password()
-        });
-        match r {
-            Ok(back) if back == json => return Ok((kind.to_string(), failures)),
-            Ok(_) => failures.push(format!("{kind}: read back something else")),
-            Err(e) => failures.push(format!("{kind}: {e}")),
-        }
+    if store == FILE_STORE {
+        return save_file(profile, &json);
     }
-    if allow_file {
-        save_file(profile, &json)?;
-        return Ok((FILE_STORE.to_string(), failures));
+    let j = json.clone();
+    match with_keyring(store, profile, move |e| {
+        e.set_password(&j)?;
+        e.get_password()
+    }) {
+        Ok(back) if back == json => Ok(()),
+        Ok(_) => Err(Error::other(format!(
+            "the {store} keyring gave back something else than the tokens stored"
+        ))),
+        Err(e) => Err(Error::other(format!(
+            "cannot store tokens in the {store} keyring: {e}"
+        ))),
     }
-    Err(Error::new(
-        crate::error::ErrorKind::Other,
-        format!("no OS keyring is available to store your tokens ({})", failures.join("; ")),
-    )
-    .with_hint("start a keyring (Secret Service, e.g. gnome-keyring), or run `zt login --insecure-storage` to keep them in a 0600 file"))
 }
 
 /// Store refreshed tokens where the profile's tokens already live.

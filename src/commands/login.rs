@@ -12,7 +12,7 @@ use crate::client::BrokerClient;
 use crate::commands::Ctx;
 use crate::config::Workload;
 use crate::config::{Config, Profile};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::{env, http, paths};
 
 pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
@@ -29,20 +29,32 @@ pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
         })?,
     };
 
-    // Logged in means a usable access token — the stored one, or one the refresh token still
-    // gets. A refresh token the IdP revoked or expired is not a login: log in again.
+    // Logged in means the broker accepts the login — with the stored access token or one the
+    // refresh token still gets. Anything less (refresh refused, a broker that no longer
+    // trusts the token) is not a login: say why and log in again.
     if let Some(prof) = existing
         .as_ref()
         .filter(|prof| prof.broker == broker && !args.force)
-        && auth::access_token(&ctx.profile, prof, &http::client()?)
-            .await
-            .is_ok()
+        && (!prof.token_store.is_empty() || prof.workload.is_some())
     {
-        p.note(format!(
-            "Already logged in to {broker} (profile {}). Use --force to log in again.",
-            ctx.profile
-        ));
-        return Ok(());
+        match still_logged_in(&ctx.profile).await {
+            Ok(me) => {
+                p.note(format!(
+                    "Already logged in to {broker} (profile {}) as {}. Use --force to log in again.",
+                    ctx.profile,
+                    me.email.as_deref().unwrap_or(&me.sub)
+                ));
+                return Ok(());
+            }
+            Err(e) if e.kind == ErrorKind::AuthRequired => {
+                p.note(format!(
+                    "Your stored login no longer works ({}); logging in again.",
+                    e.message
+                ));
+            }
+            // A broker or IdP that does not answer says nothing about the login.
+            Err(e) => return Err(e),
+        }
     }
 
     let mut disco = BrokerClient::anonymous(&broker)?.discovery().await?;
@@ -67,6 +79,9 @@ pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
         return workload_login(ctx, cfg, broker, disco, &http, source).await;
     }
     let meta = device::discover(&http, &disco.issuer).await?;
+    // Where the tokens will go is settled before the person confirms anything: a login that
+    // cannot be kept must not make them walk through the browser first.
+    let (token_store, failures) = store::choose(args.insecure_storage)?;
     p.note(format!("Logging in to {broker} through {}", disco.issuer));
     let poll_override = env::var(env::ZT_DEVICE_POLL_INTERVAL)
         .and_then(|s| s.parse::<f64>().ok())
@@ -77,6 +92,7 @@ pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
         client_id: &disco.client_id,
         scopes: &disco.scopes,
         audience: &disco.audience,
+        login_hint: args.login_hint.as_deref(),
         open_browser: !args.no_browser,
         poll_override,
     };
@@ -89,17 +105,30 @@ pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
         expires_at,
         issued_at: Timestamp::now().0,
     };
+    let profile = Profile {
+        broker: broker.clone(),
+        issuer: disco.issuer,
+        client_id: disco.client_id,
+        audience: disco.audience,
+        scopes: disco.scopes,
+        token_endpoint: meta.token_endpoint,
+        revocation_endpoint: meta.revocation_endpoint,
+        token_store: token_store.clone(),
+        workload: None,
+    };
 
-    // Store the new tokens first: when that fails the previous login still works. Then
-    // remove the previous login's secrets if they were in another store (the same store was
-    // just overwritten).
-    let (token_store, failures) = store::save_new(&ctx.profile, &tokens, args.insecure_storage)?;
-    if let Some(prev) = &existing
-        && !prev.token_store.is_empty()
-        && prev.token_store != token_store
-    {
-        let _ = store::delete(&ctx.profile, &prev.token_store);
-    }
+    // From here on tokens exist at the IdP: whatever fails revokes the refresh token, so no
+    // login is left live that nobody holds.
+    let kept = keep_login(ctx, &mut cfg, &profile, &tokens, existing.as_ref()).await;
+    let me = match kept {
+        Ok(me) => me,
+        Err(e) => {
+            if auth::revoke_at_idp(&http, &profile, &tokens).await {
+                p.note("Revoked the tokens just issued at the identity provider.");
+            }
+            return Err(e);
+        }
+    };
     if token_store == store::FILE_STORE {
         p.warn(&format!(
             "no OS keyring available ({}); your tokens are in a plain file readable only by you: {}",
@@ -107,24 +136,6 @@ pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
             paths::config_dir()?.join("tokens").display()
         ));
     }
-    cfg.profiles.insert(
-        ctx.profile.clone(),
-        Profile {
-            broker: broker.clone(),
-            issuer: disco.issuer,
-            client_id: disco.client_id,
-            audience: disco.audience,
-            scopes: disco.scopes,
-            token_endpoint: meta.token_endpoint,
-            revocation_endpoint: meta.revocation_endpoint,
-            token_store: token_store.clone(),
-            workload: None,
-        },
-    );
-    cfg.save()?;
-
-    let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
-    let me = client.me().await?;
     if p.json {
         p.json(&serde_json::json!({"broker": broker, "profile": ctx.profile, "token_store": token_store, "me": me}));
     } else {
@@ -134,6 +145,53 @@ pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The broker's view of the stored login (refreshing it when needed), or why there is none.
+async fn still_logged_in(profile: &str) -> Result<crate::api::Me> {
+    let (client, _) = BrokerClient::for_profile(profile).await?;
+    client.me().await
+}
+
+/// Ask the broker about the new tokens, then store them and the profile. A login the broker
+/// refuses is not stored (exit 4 with its reason). The previous login's secrets go only once
+/// the new ones are stored, so a failure keeps the previous login working.
+async fn keep_login(
+    ctx: &Ctx,
+    cfg: &mut Config,
+    profile: &Profile,
+    tokens: &store::Tokens,
+    existing: Option<&Profile>,
+) -> Result<crate::api::Me> {
+    let me = BrokerClient::with_token(&profile.broker, &tokens.access_token)?
+        .me()
+        .await
+        .map_err(|e| match e.kind {
+            ErrorKind::AuthRequired | ErrorKind::Forbidden => Error::new(
+                ErrorKind::AuthRequired,
+                format!(
+                    "the broker refused the login the identity provider just issued: {}",
+                    e.message
+                ),
+            )
+            .with_hint(
+                "nothing was stored; check that the broker trusts this identity provider and audience (`zt login --audience`), or tell the broker's operators",
+            ),
+            _ => e,
+        })?;
+    store::save_new(&ctx.profile, &profile.token_store, tokens)?;
+    if let Some(prev) = existing
+        && !prev.token_store.is_empty()
+        && prev.token_store != profile.token_store
+    {
+        let _ = store::delete(&ctx.profile, &prev.token_store);
+    }
+    cfg.profiles.insert(ctx.profile.clone(), profile.clone());
+    if let Err(e) = cfg.save() {
+        let _ = store::delete(&ctx.profile, &profile.token_store);
+        return Err(e);
+    }
+    Ok(me)
 }
 
 /// `--oidc-token-file/--oidc-token-env`: no prompt, no stored secret. Exchange at the IdP

@@ -35,7 +35,7 @@ pub struct Ctx {
 pub async fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
     match command {
         Command::Login(a) => login::run(a, ctx).await,
-        Command::Logout => logout::run(ctx).await,
+        Command::Logout(a) => logout::run(a, ctx).await,
         Command::Whoami => whoami::run(ctx).await,
         Command::Doctor => doctor::run(ctx).await,
         Command::Catalog => catalog::run(ctx).await,

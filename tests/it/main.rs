@@ -21,6 +21,8 @@ mod journey;
 #[cfg(feature = "broker")]
 mod keyring;
 #[cfg(feature = "broker")]
+mod login_life;
+#[cfg(feature = "broker")]
 mod oidc;
 #[cfg(feature = "broker")]
 mod policies;

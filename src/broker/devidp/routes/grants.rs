@@ -21,6 +21,8 @@ use crate::broker::devidp::{
 pub(super) struct DeviceAuthForm {
     client_id: Option<String>,
     scope: Option<String>,
+    /// OIDC `login_hint`: with auto-login, the user to sign in as (one of the provider's).
+    login_hint: Option<String>,
 }
 
 pub(super) async fn device_auth(
@@ -66,10 +68,31 @@ pub(super) async fn device_auth(
             Err(e) => return server_error(&e),
         }
     };
+    // Auto-login signs in as the person's hint when it names a user of this provider, so
+    // a second person (an approver) can log in on the same dev broker; else as the default.
+    let hint = form
+        .login_hint
+        .as_deref()
+        .map(str::trim)
+        .filter(|h| !h.is_empty());
+    if let (Some(_), Some(h)) = (&idp.cfg.auto_login, hint)
+        && idp.user(h).is_none()
+    {
+        let known: Vec<&str> = idp.cfg.users.iter().map(|u| u.name.as_str()).collect();
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            &format!(
+                "login_hint names no user of the development provider (users: {})",
+                known.join(", ")
+            ),
+        );
+    }
     let decision = match &idp.cfg.auto_login {
-        Some(user) => Decision::Approved(user.clone()),
+        Some(user) => Decision::Approved(hint.unwrap_or(user).to_string()),
         None => Decision::Pending,
     };
+    let auto_approved = matches!(decision, Decision::Approved(_));
     st.user_codes.insert(user_code.clone(), device_code.clone());
     st.devices.insert(
         device_code.clone(),
@@ -93,6 +116,8 @@ pub(super) async fn device_auth(
             "verification_uri_complete": format!("{base}/device?user_code={user_code}"),
             "expires_in": idp.device_ttl.as_secs().max(1),
             "interval": idp.cfg.interval_secs,
+            // Not RFC 8628: tells zt there is nothing for the person to open.
+            "auto_approved": auto_approved,
         }))
         .into_response(),
     )

@@ -203,6 +203,61 @@ async fn auto_login_approves_at_once() {
     assert!(err.contains("mallory"), "{err}");
 }
 
+/// `login_hint` picks the auto-login user (only one the provider knows), and the answer
+/// says there is nothing for the person to open.
+#[tokio::test]
+async fn auto_login_honours_the_login_hint() {
+    let r = start_with(
+        |c| c.auto_login = Some("alice".into()),
+        DEVICE_CODE_TTL,
+        Duration::from_millis(200),
+    )
+    .await;
+    for (hint, who) in [(None, "alice"), (Some("bob"), "bob")] {
+        let mut form = vec![("client_id", "zt-cli"), ("scope", "openid offline_access")];
+        form.extend(hint.map(|h| ("login_hint", h)));
+        let (status, auth) = r.post_json("/device/auth", &form).await;
+        assert_eq!(status, StatusCode::OK, "{auth}");
+        assert_eq!(auth["auto_approved"], json!(true));
+        let (status, tokens) = r.poll(auth["device_code"].as_str().unwrap()).await;
+        assert_eq!(status, StatusCode::OK, "{tokens}");
+        let p = r
+            .verifier()
+            .verify(tokens["access_token"].as_str().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(p.sub, who);
+    }
+    let (status, err) = r
+        .post_json(
+            "/device/auth",
+            &[("client_id", "zt-cli"), ("login_hint", "mallory")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(err["error"], "invalid_request");
+    assert!(
+        err["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("alice, bob")
+    );
+
+    // Without auto-login a hint changes nothing: the person still confirms.
+    let r = start().await;
+    let (_, auth) = r
+        .post_json(
+            "/device/auth",
+            &[("client_id", "zt-cli"), ("login_hint", "bob")],
+        )
+        .await;
+    assert_eq!(auth["auto_approved"], json!(false));
+    assert_eq!(
+        r.poll_error(auth["device_code"].as_str().unwrap()).await,
+        "authorization_pending"
+    );
+}
+
 #[test]
 fn user_codes() {
     for _ in 0..200 {
