@@ -28,7 +28,7 @@ Register-ArgumentCompleter -Native -CommandName 'zt' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in to a broker with your organisation''s single sign-on')
-            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget the stored tokens of this profile')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget the stored tokens of this profile, revoke its live grants and wipe what they left on this machine')
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Show who the broker thinks you are')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the setup: profile, broker, identity provider, token store, files, reaper')
             [CompletionResult]::new('catalog', 'catalog', [CompletionResultType]::ParameterValue, 'List what you may request')
@@ -50,6 +50,7 @@ Register-ArgumentCompleter -Native -CommandName 'zt' -ScriptBlock {
         }
         'zt;login' {
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'The broker''s URL (its `/.well-known/zt` says where to log in)')
+            [CompletionResult]::new('--login-hint', '--login-hint', [CompletionResultType]::ParameterName, 'Who you are, as a hint to the identity provider (OIDC `login_hint`); the development provider of `zt-broker dev --auto-login` signs you in as this user')
             [CompletionResult]::new('--issuer', '--issuer', [CompletionResultType]::ParameterName, 'The OpenID provider''s issuer URL, when the broker''s advertised one needs overriding')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'The OAuth client id to use at the provider (default: what the broker advertises)')
             [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'A scope to ask for (repeatable; default: what the broker advertises)')
@@ -69,6 +70,7 @@ Register-ArgumentCompleter -Native -CommandName 'zt' -ScriptBlock {
         }
         'zt;logout' {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which broker login to use (several can live side by side)')
+            [CompletionResult]::new('--keep-grants', '--keep-grants', [CompletionResultType]::ParameterName, 'Leave the profile''s live grants running at the broker (they still end at their TTL); only this machine''s copies of their credentials are removed')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of text')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -283,7 +285,7 @@ Register-ArgumentCompleter -Native -CommandName 'zt' -ScriptBlock {
         }
         'zt;help' {
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in to a broker with your organisation''s single sign-on')
-            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget the stored tokens of this profile')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget the stored tokens of this profile, revoke its live grants and wipe what they left on this machine')
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Show who the broker thinks you are')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the setup: profile, broker, identity provider, token store, files, reaper')
             [CompletionResult]::new('catalog', 'catalog', [CompletionResultType]::ParameterValue, 'List what you may request')

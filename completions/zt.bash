@@ -803,13 +803,17 @@ _zt() {
             return 0
             ;;
         zt__subcmd__login)
-            opts="-h -V --broker --no-browser --insecure-storage --force --issuer --client-id --scope --audience --oidc-token-file --oidc-token-env --profile --json --help --version"
+            opts="-h -V --broker --no-browser --insecure-storage --force --login-hint --issuer --client-id --scope --audience --oidc-token-file --oidc-token-env --profile --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --login-hint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -849,7 +853,7 @@ _zt() {
             return 0
             ;;
         zt__subcmd__logout)
-            opts="-h -V --profile --json --help --version"
+            opts="-h -V --keep-grants --profile --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -25,7 +25,7 @@ set edit:completion:arg-completer[zt] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand login 'Log in to a broker with your organisation''s single sign-on'
-            cand logout 'Forget the stored tokens of this profile'
+            cand logout 'Forget the stored tokens of this profile, revoke its live grants and wipe what they left on this machine'
             cand whoami 'Show who the broker thinks you are'
             cand doctor 'Check the setup: profile, broker, identity provider, token store, files, reaper'
             cand catalog 'List what you may request'
@@ -46,6 +46,7 @@ set edit:completion:arg-completer[zt] = {|@words|
         }
         &'zt;login'= {
             cand --broker 'The broker''s URL (its `/.well-known/zt` says where to log in)'
+            cand --login-hint 'Who you are, as a hint to the identity provider (OIDC `login_hint`); the development provider of `zt-broker dev --auto-login` signs you in as this user'
             cand --issuer 'The OpenID provider''s issuer URL, when the broker''s advertised one needs overriding'
             cand --client-id 'The OAuth client id to use at the provider (default: what the broker advertises)'
             cand --scope 'A scope to ask for (repeatable; default: what the broker advertises)'
@@ -64,6 +65,7 @@ set edit:completion:arg-completer[zt] = {|@words|
         }
         &'zt;logout'= {
             cand --profile 'Which broker login to use (several can live side by side)'
+            cand --keep-grants 'Leave the profile''s live grants running at the broker (they still end at their TTL); only this machine''s copies of their credentials are removed'
             cand --json 'Print machine-readable JSON on stdout instead of text'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -255,7 +257,7 @@ set edit:completion:arg-completer[zt] = {|@words|
         }
         &'zt;help'= {
             cand login 'Log in to a broker with your organisation''s single sign-on'
-            cand logout 'Forget the stored tokens of this profile'
+            cand logout 'Forget the stored tokens of this profile, revoke its live grants and wipe what they left on this machine'
             cand whoami 'Show who the broker thinks you are'
             cand doctor 'Check the setup: profile, broker, identity provider, token store, files, reaper'
             cand catalog 'List what you may request'

@@ -29,7 +29,7 @@ complete -c zt -n "__fish_zt_needs_command" -l json -d 'Print machine-readable J
 complete -c zt -n "__fish_zt_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt -n "__fish_zt_needs_command" -s V -l version -d 'Print version'
 complete -c zt -n "__fish_zt_needs_command" -f -a "login" -d 'Log in to a broker with your organisation\'s single sign-on'
-complete -c zt -n "__fish_zt_needs_command" -f -a "logout" -d 'Forget the stored tokens of this profile'
+complete -c zt -n "__fish_zt_needs_command" -f -a "logout" -d 'Forget the stored tokens of this profile, revoke its live grants and wipe what they left on this machine'
 complete -c zt -n "__fish_zt_needs_command" -f -a "whoami" -d 'Show who the broker thinks you are'
 complete -c zt -n "__fish_zt_needs_command" -f -a "doctor" -d 'Check the setup: profile, broker, identity provider, token store, files, reaper'
 complete -c zt -n "__fish_zt_needs_command" -f -a "catalog" -d 'List what you may request'
@@ -48,6 +48,7 @@ complete -c zt -n "__fish_zt_needs_command" -f -a "completions" -d 'Print a shel
 complete -c zt -n "__fish_zt_needs_command" -f -a "man" -d 'Write the man pages (used to build `man/`)'
 complete -c zt -n "__fish_zt_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c zt -n "__fish_zt_using_subcommand login" -l broker -d 'The broker\'s URL (its `/.well-known/zt` says where to log in)' -r
+complete -c zt -n "__fish_zt_using_subcommand login" -l login-hint -d 'Who you are, as a hint to the identity provider (OIDC `login_hint`); the development provider of `zt-broker dev --auto-login` signs you in as this user' -r
 complete -c zt -n "__fish_zt_using_subcommand login" -l issuer -d 'The OpenID provider\'s issuer URL, when the broker\'s advertised one needs overriding' -r
 complete -c zt -n "__fish_zt_using_subcommand login" -l client-id -d 'The OAuth client id to use at the provider (default: what the broker advertises)' -r
 complete -c zt -n "__fish_zt_using_subcommand login" -l scope -d 'A scope to ask for (repeatable; default: what the broker advertises)' -r
@@ -62,6 +63,7 @@ complete -c zt -n "__fish_zt_using_subcommand login" -l json -d 'Print machine-r
 complete -c zt -n "__fish_zt_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt -n "__fish_zt_using_subcommand login" -s V -l version -d 'Print version'
 complete -c zt -n "__fish_zt_using_subcommand logout" -l profile -d 'Which broker login to use (several can live side by side)' -r
+complete -c zt -n "__fish_zt_using_subcommand logout" -l keep-grants -d 'Leave the profile\'s live grants running at the broker (they still end at their TTL); only this machine\'s copies of their credentials are removed'
 complete -c zt -n "__fish_zt_using_subcommand logout" -l json -d 'Print machine-readable JSON on stdout instead of text'
 complete -c zt -n "__fish_zt_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c zt -n "__fish_zt_using_subcommand logout" -s V -l version -d 'Print version'
@@ -170,7 +172,7 @@ complete -c zt -n "__fish_zt_using_subcommand man" -l json -d 'Print machine-rea
 complete -c zt -n "__fish_zt_using_subcommand man" -s h -l help -d 'Print help'
 complete -c zt -n "__fish_zt_using_subcommand man" -s V -l version -d 'Print version'
 complete -c zt -n "__fish_zt_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami doctor catalog request env exec approve deny inbox status revoke extend credential reap completions man help" -f -a "login" -d 'Log in to a broker with your organisation\'s single sign-on'
-complete -c zt -n "__fish_zt_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami doctor catalog request env exec approve deny inbox status revoke extend credential reap completions man help" -f -a "logout" -d 'Forget the stored tokens of this profile'
+complete -c zt -n "__fish_zt_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami doctor catalog request env exec approve deny inbox status revoke extend credential reap completions man help" -f -a "logout" -d 'Forget the stored tokens of this profile, revoke its live grants and wipe what they left on this machine'
 complete -c zt -n "__fish_zt_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami doctor catalog request env exec approve deny inbox status revoke extend credential reap completions man help" -f -a "whoami" -d 'Show who the broker thinks you are'
 complete -c zt -n "__fish_zt_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami doctor catalog request env exec approve deny inbox status revoke extend credential reap completions man help" -f -a "doctor" -d 'Check the setup: profile, broker, identity provider, token store, files, reaper'
 complete -c zt -n "__fish_zt_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami doctor catalog request env exec approve deny inbox status revoke extend credential reap completions man help" -f -a "catalog" -d 'List what you may request'

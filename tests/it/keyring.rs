@@ -423,3 +423,63 @@ fn a_relogin_that_cannot_store_keeps_the_previous_login() {
     );
     assert!(config(&home).contains("token_store = \"file\""));
 }
+
+/// Where tokens go is settled before the person is asked anything: with keyutils refusing
+/// writes and no Secret Service, `zt login` against a broker where nobody confirms fails at
+/// once (exit 1, no code printed) instead of after the device flow; and `zt doctor` finds out
+/// with a real write that keyutils cannot keep tokens (✗), where a read alone passes.
+#[test]
+fn the_token_store_is_settled_before_the_browser() {
+    if !keyring_peers() {
+        return;
+    }
+    let broker = Broker::start(&[]);
+    let home = Home::new();
+    let profile = unique_profile("kt-first");
+    let zt = crate::common::zt_bin();
+    let steps = Steps::new()
+        .cmd("deny", &["keyctl", "setperm", "@s", "0x0b0b0000"])
+        .cmd(
+            "login",
+            &[
+                "timeout",
+                "20",
+                zt,
+                "login",
+                "--broker",
+                &broker.url,
+                "--no-browser",
+            ],
+        )
+        .cmd("doctor", &[zt, "doctor", "--json"])
+        .run(
+            &home,
+            &["keyctl", "session", "-"],
+            &[("ZT_PROFILE", &profile)],
+        );
+    steps["deny"].ok();
+    let login = &steps["login"];
+    refused_without_a_keyring(login);
+    assert!(
+        !login.stderr.contains("one-time code"),
+        "refused before the device flow: {}",
+        login.stderr
+    );
+    nothing_stored(&home, &profile);
+    let checks: serde_json::Value = serde_json::from_str(&steps["doctor"].stdout)
+        .unwrap_or_else(|e| panic!("doctor --json: {e}: {:#?}", steps["doctor"]));
+    let keyutils = checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "keyring keyutils")
+        .unwrap_or_else(|| panic!("no keyutils line: {checks}"));
+    assert_eq!(keyutils["ok"], false, "{keyutils}");
+    assert!(
+        keyutils["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("not available"),
+        "{keyutils}"
+    );
+}

@@ -27,6 +27,8 @@ mod oidc;
 #[cfg(feature = "broker")]
 mod policies;
 #[cfg(feature = "broker")]
+mod readme;
+#[cfg(feature = "broker")]
 mod replicas;
 #[cfg(feature = "broker")]
 mod review;
