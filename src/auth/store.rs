@@ -145,14 +145,7 @@ pub fn choose(allow_file: bool) -> Result<(String, Vec<String>)> {
         }
     }
     if allow_file {
-        let probe = paths::config_dir()?
-            .join("tokens")
-            .join(format!(".probe-{}", std::process::id()));
-        if let Some(dir) = probe.parent() {
-            paths::ensure_private_dir(dir)?;
-        }
-        fsutil::atomic_write(&probe, b"", 0o600)?;
-        fsutil::remove_file(&probe)?;
+        probe_file()?;
         return Ok((FILE_STORE.to_string(), failures));
     }
     Err(Error::new(
@@ -170,6 +163,21 @@ fn token_file(profile: &str) -> Result<std::path::PathBuf> {
     Ok(paths::config_dir()?
         .join("tokens")
         .join(format!("{profile}.json")))
+}
+
+/// Whether the token file could be written: write and remove a throwaway file next to it. A
+/// tokens directory made for the probe is removed again, so a login that ends before its
+/// tokens exist leaves nothing behind.
+fn probe_file() -> Result<()> {
+    let dir = paths::config_dir()?.join("tokens");
+    let made = !dir.exists();
+    paths::ensure_private_dir(&dir)?;
+    let probe = dir.join(format!(".probe-{}", std::process::id()));
+    let r = fsutil::atomic_write(&probe, b"", 0o600).and_then(|()| fsutil::remove_file(&probe));
+    if made {
+        let _ = std::fs::remove_dir(&dir);
+    }
+    r
 }
 
 /// Store a new login's tokens in the store [`choose`] picked, checking that a keyring gives
