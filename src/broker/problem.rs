@@ -132,6 +132,17 @@ impl ApiError {
         )
     }
 
+    /// A pending request nobody decided within the review window: over, like an ended grant
+    /// (the client's exit 6), so deciding it now is not a conflict to retry.
+    pub fn request_expired(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::GONE,
+            problem::GRANT_NOT_LIVE,
+            "The request expired undecided",
+            detail,
+        )
+    }
+
     pub fn issuer_failed(detail: impl Into<String>) -> Self {
         Self::new(
             StatusCode::BAD_GATEWAY,

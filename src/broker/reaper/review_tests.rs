@@ -82,6 +82,7 @@ async fn pending(b: &crate::broker::state::Broker, id: &str, age_secs: i64) {
                 approvals_required: 1,
             },
             decided_by: None,
+            decision_comment: None,
             approvals: vec![],
             created_at: created,
             not_before: None,

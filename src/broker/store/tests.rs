@@ -76,6 +76,7 @@ fn record(id: &str, key: &str, state: State) -> Record {
                 approvals_required: 1,
             },
             decided_by: None,
+            decision_comment: None,
             approvals: vec![],
             created_at: Timestamp::now(),
             not_before: None,
