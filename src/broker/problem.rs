@@ -223,6 +223,7 @@ mod tests {
             ApiError::ttl_exceeded("d"),
             ApiError::conflict("d"),
             ApiError::grant_not_live("d"),
+            ApiError::request_expired("d"),
             ApiError::issuer_failed("d"),
             ApiError::internal("d"),
         ];

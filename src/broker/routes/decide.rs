@@ -138,7 +138,8 @@ async fn decide(
 
 /// A decision's answer: the request, and for an approval the [`api::APPROVAL_HEADER`] saying
 /// whether it counted, was counted before, or approved the request.
-pub struct Decided(Json<api::Request>, Option<&'static str>);
+#[derive(Debug)]
+pub struct Decided(pub Json<api::Request>, pub Option<&'static str>);
 
 impl IntoResponse for Decided {
     fn into_response(self) -> Response {
