@@ -352,10 +352,16 @@ fn a_hostile_broker_reaches_the_terminal_inert_and_capped() {
     assert_eq!(v["error"]["exit_code"], 2);
 }
 
+/// Broker answers are bounded: over 1 MiB (streamed, no Content-Length) is refused, and JSON
+/// nested deeper than serde_json's recursion limit (128) is an error, not a stack overflow.
 #[test]
-fn an_oversized_broker_answer_is_refused() {
+fn oversized_or_deeply_nested_broker_answers_are_refused() {
     let broker = Broker::start(&["--auto-login", "alice"]);
-    let server = TinyServer::start(|_, _| {
+    let server = TinyServer::start(|_, path| {
+        if path == "/v1/catalog" {
+            let depth = 500_000;
+            return Reply::json(format!("{}{}", "[".repeat(depth), "]".repeat(depth)));
+        }
         let mut body = b"{\"sub\":\"".to_vec();
         body.resize(2 << 20, b'x');
         body.extend_from_slice(b"\"}");
@@ -372,6 +378,9 @@ fn an_oversized_broker_answer_is_refused() {
         "{}",
         out.stderr
     );
+    let out = home.run(&["catalog"]);
+    out.code(1);
+    assert!(out.stderr.contains("not JSON"), "{}", out.stderr);
 }
 
 #[test]
