@@ -239,6 +239,11 @@ pub struct Approval {
     pub comment: Option<String>,
 }
 
+/// The header on an approval's answer that says what it did: `counted` (more approvals are
+/// needed), `already-counted` (this approver had approved before; nothing changed) or
+/// `approved` (it was the last one needed).
+pub const APPROVAL_HEADER: &str = "zt-approval";
+
 /// A request, and once approved its grant: the grant id *is* the request id.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Request {
@@ -258,6 +263,10 @@ pub struct Request {
     pub decision: Decision,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decided_by: Option<String>,
+    /// The comment given with the decision that settled the request (a denial's "why", the
+    /// last approval's or a withdrawal's note), for the requester to read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision_comment: Option<String>,
     /// The approvals given so far, oldest first (the last one approved the request when it
     /// reached the decision's `approvals_required`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

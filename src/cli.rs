@@ -208,6 +208,7 @@ pub struct RequestOpts {
 #[derive(Debug, Args)]
 pub struct EnvArgs {
     /// The grant id (see `zt status`).
+    #[arg(value_parser = parse_id)]
     pub grant: String,
 
     /// The shell to print for.
@@ -227,6 +228,7 @@ pub enum EnvShell {
 pub struct ExecArgs {
     /// A grant id, or a resource: then its live grant, or a new request (same flags as
     /// `zt request`).
+    #[arg(value_parser = parse_id)]
     pub target: String,
 
     #[command(flatten)]
@@ -240,6 +242,7 @@ pub struct ExecArgs {
 #[derive(Debug, Args)]
 pub struct DecideArgs {
     /// The request id.
+    #[arg(value_parser = parse_id)]
     pub id: String,
 
     /// A note kept with the decision.
@@ -250,13 +253,14 @@ pub struct DecideArgs {
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
     /// The grant id (see `zt status`).
+    #[arg(value_parser = parse_id)]
     pub grant: String,
 }
 
 #[derive(Debug, Args)]
 pub struct ExtendArgs {
     /// The grant id, or a resource you hold one live grant on (see `zt status`).
-    #[arg(value_name = "GRANT|RESOURCE")]
+    #[arg(value_name = "GRANT|RESOURCE", value_parser = parse_id)]
     pub target: String,
 
     /// How long from now the grant should last (e.g. 30m, 1h).
@@ -279,6 +283,7 @@ pub enum CredentialCommand {
 #[derive(Debug, Args)]
 pub struct CredentialArgs {
     /// The grant id.
+    #[arg(value_parser = parse_id)]
     pub grant: String,
 }
 
@@ -315,14 +320,32 @@ pub struct ManArgs {
     pub out_dir: PathBuf,
 }
 
-/// `90s`, `30m`, `1h30m`, `2h`: humantime's grammar, at least one second.
+/// `90s`, `30m`, `1h30m`, `2h`: humantime's grammar, at least one second, in whole seconds —
+/// the broker counts in seconds, and `1500ms` silently becoming a 1s grant is a surprise.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(s.trim())
         .map_err(|e| format!("{e}; write a duration like 30m, 1h or 90s"))?;
     if d < Duration::from_secs(1) {
         return Err("a duration must be at least 1s".into());
     }
+    if d.subsec_nanos() != 0 {
+        return Err(format!(
+            "{:?} is not a whole number of seconds; write {}s or {}s",
+            s.trim(),
+            d.as_secs(),
+            d.as_secs() + 1
+        ));
+    }
     Ok(d)
+}
+
+/// A request or grant id (or a resource name where one is accepted): not empty, which the
+/// broker could only answer with a confusing route error.
+pub fn parse_id(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        return Err("an id cannot be empty; `zt status` and `zt inbox` list them".into());
+    }
+    Ok(s.to_string())
 }
 
 #[cfg(test)]
@@ -342,5 +365,10 @@ mod tests {
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("-5m").is_err());
+        assert!(parse_duration("1500ms").is_err());
+        assert!(parse_duration("1s 500ms").is_err());
+        assert_eq!(parse_duration("2000ms").unwrap(), Duration::from_secs(2));
+        assert!(parse_id("").is_err());
+        assert!(parse_id("  ").is_err());
     }
 }

@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use crate::api::{self, problem};
 use crate::config::{Config, Profile};
 use crate::error::{Error, ErrorKind, Result};
+use crate::output::{self, inert};
 use crate::{auth, http};
 
 pub struct BrokerClient {
@@ -117,15 +118,24 @@ impl BrokerClient {
         self.get(&format!("/v1/requests?{query}")).await
     }
 
+    /// Approve or deny; with the broker's word on what an approval did
+    /// ([`api::APPROVAL_HEADER`]: `counted`, `already-counted`, `approved`), when it said.
     pub async fn decide(
         &self,
         id: &str,
         verb: &str,
         comment: Option<String>,
-    ) -> Result<api::Request> {
+    ) -> Result<(api::Request, Option<String>)> {
         let body = api::Comment { comment };
-        self.post(&format!("/v1/requests/{}/{verb}", enc(id)), &body)
-            .await
+        let path = format!("/v1/requests/{}/{verb}", enc(id));
+        let (req, headers) = self
+            .call_full(reqwest::Method::POST, &path, Some(&body), None, None)
+            .await?;
+        let outcome = headers
+            .get(api::APPROVAL_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok((req, outcome))
     }
 
     pub async fn withdraw(&self, id: &str) -> Result<api::Request> {
@@ -167,8 +177,6 @@ impl BrokerClient {
             .await
     }
 
-    /// One API call; a 401 for a token zt believed fresh gets one forced refresh and a retry
-    /// (the IdP rotated a key, or the clocks disagree) before the user is sent to `zt login`.
     async fn call<B: Serialize, T: DeserializeOwned>(
         &self,
         method: reqwest::Method,
@@ -177,6 +185,22 @@ impl BrokerClient {
         idempotency_key: Option<&str>,
         timeout: Option<Duration>,
     ) -> Result<T> {
+        self.call_full(method, path, body, idempotency_key, timeout)
+            .await
+            .map(|(t, _)| t)
+    }
+
+    /// One API call, with the answer's headers; a 401 for a token zt believed fresh gets one
+    /// forced refresh and a retry (the IdP rotated a key, or the clocks disagree) before the
+    /// user is sent to `zt login`.
+    async fn call_full<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&B>,
+        idempotency_key: Option<&str>,
+        timeout: Option<Duration>,
+    ) -> Result<(T, reqwest::header::HeaderMap)> {
         let first = self
             .call_once(method.clone(), path, body, idempotency_key, timeout)
             .await;
@@ -202,7 +226,7 @@ impl BrokerClient {
         body: Option<&B>,
         idempotency_key: Option<&str>,
         timeout: Option<Duration>,
-    ) -> Result<T> {
+    ) -> Result<(T, reqwest::header::HeaderMap)> {
         let url = format!("{}{path}", self.base);
         let mut req = self
             .http
@@ -231,9 +255,10 @@ impl BrokerClient {
             .get("content-type")
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/problem+json"));
+        let headers = resp.headers().clone();
         let bytes = http::body("broker", &self.base, resp).await?;
         if (200..300).contains(&status) {
-            return http::decode("broker", &self.base, status, &bytes);
+            return http::decode("broker", &self.base, status, &bytes).map(|t| (t, headers));
         }
         let problem = if is_problem || status >= 400 {
             serde_json::from_slice::<api::Problem>(&bytes).ok()
@@ -283,8 +308,13 @@ pub fn problem_kind(slug: &str) -> Option<ErrorKind> {
 
 /// The broker's problem `type` decides the kind; its `detail` is the message.
 pub fn problem_error(p: &api::Problem) -> Error {
-    let msg = p.detail.clone().unwrap_or_else(|| p.title.clone());
-    let slug = problem::slug(&p.type_);
+    // The broker's words, made inert and capped: a detail may be of any size and content.
+    let msg = inert(
+        p.detail.as_deref().unwrap_or(&p.title),
+        output::NOTE_MAX / 2,
+    );
+    let slug = inert(problem::slug(&p.type_), 100);
+    let slug = slug.as_str();
     let Some(kind) = problem_kind(slug) else {
         return Error::other(format!("the broker answered: {msg} ({slug})"));
     };

@@ -49,6 +49,23 @@ impl ErrorKind {
         }
     }
 
+    /// The kind's name in `--json` errors (`{"error": {"kind": …}}`); stable for scripts.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Other => "error",
+            Self::Usage => "usage",
+            Self::Denied => "denied",
+            Self::AuthRequired => "auth_required",
+            Self::Pending => "pending",
+            Self::GrantEnded => "grant_ended",
+            Self::Unavailable => "unavailable",
+            Self::NotFound => "not_found",
+            Self::Forbidden => "forbidden",
+            Self::Cancelled => "cancelled",
+            Self::Child(_) => "child",
+        }
+    }
+
     /// The table printed in the README and the man page.
     pub const TABLE: [(u8, &'static str); 11] = [
         (0, "success"),

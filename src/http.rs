@@ -22,6 +22,18 @@ pub fn client() -> Result<reqwest::Client> {
 
 /// "cannot reach …" with a next step, for connection-level failures.
 pub fn send_error(what: &str, url: &str, e: reqwest::Error) -> Error {
+    if let Some(cause) = certificate_error(&e) {
+        return Error::new(
+            ErrorKind::Unavailable,
+            format!(
+                "cannot reach the {what} at {url}: its TLS certificate failed verification ({cause})"
+            ),
+        )
+        .with_hint(format!(
+            "the {what}'s certificate is not trusted by this machine (self-signed, expired, another \
+             name, or a private CA that is not installed); fix the certificate or install its CA"
+        ));
+    }
     let why = if e.is_timeout() {
         "timed out".to_string()
     } else if e.is_connect() {
@@ -37,6 +49,22 @@ pub fn send_error(what: &str, url: &str, e: reqwest::Error) -> Error {
     .with_hint(format!(
         "check that the {what} is running and the URL is right"
     ))
+}
+
+/// The TLS layer's reason when the connection failed on certificate verification (rustls says
+/// "invalid peer certificate: UnknownIssuer"), found along the error's causes.
+fn certificate_error(e: &reqwest::Error) -> Option<String> {
+    // The innermost cause that speaks of a certificate is the most precise one.
+    let mut found = None;
+    let mut cause: Option<&dyn std::error::Error> = Some(e);
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if text.contains("certificate") {
+            found = Some(text);
+        }
+        cause = c.source();
+    }
+    found.map(|t| crate::output::inert(&t, 200))
 }
 
 /// How long one call to the identity provider (discovery, device authorization, a token poll,

@@ -40,6 +40,28 @@ pub mod broker;
 
 use std::process::ExitCode;
 
+/// A command line clap refused (or `--help`, `--version`): clap's own text and exit code, but
+/// under `--json` a usage error is the JSON error shape like every other error (exit 2).
+pub fn refused_command_line(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind as K;
+    let json = std::env::args_os().any(|a| a == "--json");
+    let informational = matches!(
+        e.kind(),
+        K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    if !json || informational {
+        let _ = e.print();
+        return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+    }
+    let text = e.render().to_string();
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let first = lines.next().unwrap_or("invalid command line");
+    let message = first.strip_prefix("error: ").unwrap_or(first);
+    let err = error::Error::usage(message).with_hint("see `zt --help`");
+    output::Printer::new(true).error(&err);
+    err.exit_code()
+}
+
 /// Run `zt`: sweep expired entries, dispatch the command, print an error with its hint, and
 /// return the exit code. `main` calls only this.
 pub fn run(cli: cli::Cli) -> ExitCode {

@@ -5,5 +5,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    zt::run(zt::cli::Cli::parse())
+    match zt::cli::Cli::try_parse() {
+        Ok(cli) => zt::run(cli),
+        Err(e) => zt::refused_command_line(e),
+    }
 }

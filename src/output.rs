@@ -45,8 +45,11 @@ impl Printer {
     }
 
     /// A note for people on stderr.
+    /// Its lines pass through [`inert_lines`]: whatever a caller embedded from the broker or
+    /// another person cannot steer the terminal, even where a field was not escaped itself.
     pub fn note(&self, line: impl AsRef<str>) {
-        let _ = writeln!(std::io::stderr().lock(), "{}", line.as_ref());
+        let line = inert_lines(line.as_ref(), NOTE_MAX);
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
     }
 
     pub fn warn(&self, line: &str) {
@@ -58,17 +61,19 @@ impl Printer {
             return; // `zt exec`: the command spoke for itself
         }
         let mut err = std::io::stderr().lock();
-        if self.one_line {
-            let hint = e
-                .hint
-                .as_deref()
-                .map(|h| format!("; {h}"))
-                .unwrap_or_default();
-            let _ = writeln!(err, "zt: {}{hint}", e.message);
+        let message = inert_lines(&e.message, NOTE_MAX);
+        let hint = e.hint.as_deref().map(|h| inert_lines(h, NOTE_MAX));
+        if self.json && !self.one_line {
+            let _ = writeln!(err, "{}", error_json(e, &message, hint.as_deref()));
             return;
         }
-        let _ = writeln!(err, "error: {}", e.message);
-        if let Some(h) = &e.hint {
+        if self.one_line {
+            let hint = hint.map(|h| format!("; {h}")).unwrap_or_default();
+            let _ = writeln!(err, "zt: {}{hint}", message.replace('\n', " "));
+            return;
+        }
+        let _ = writeln!(err, "error: {message}");
+        if let Some(h) = &hint {
             let _ = writeln!(err, "hint: {h}");
         }
     }
@@ -89,6 +94,80 @@ impl Printer {
     }
 }
 
+/// `--json` errors, one line on stderr: `{"error": {"kind", "message", "hint", "exit_code"}}`.
+/// The shape is documented in the README; fields are only ever added.
+fn error_json(e: &Error, message: &str, hint: Option<&str>) -> String {
+    let v = serde_json::json!({
+        "error": {
+            "kind": e.kind.name(),
+            "message": message,
+            "hint": hint,
+            "exit_code": e.kind.exit_code(),
+        }
+    });
+    v.to_string()
+}
+
+/// How many characters of one field from someone else (a reason, a name, a description) are
+/// shown before "…": enough for any honest value, not enough to flood a terminal.
+pub const FIELD_MAX: usize = 200;
+/// The same for a whole message or note (a problem's detail, an error with fields in it).
+pub const NOTE_MAX: usize = 2000;
+
+/// Characters that must never reach a terminal raw: C0 and C1 controls and DEL (escape
+/// sequences, carriage returns that overwrite a line), the Unicode bidi controls that reorder
+/// what is shown (Trojan Source, CVE-2021-42574), and the Unicode line separators.
+pub fn is_hostile(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+                | '\u{2028}' | '\u{2029}'
+        )
+}
+
+/// One field written by the broker or another person, made inert for a terminal: every
+/// control or bidi character (newlines too: a field stays on its line) is shown escaped
+/// (`\u{1b}`, `\n`), and the result is at most about `max` characters, ending in "…".
+pub fn inert(s: &str, max: usize) -> String {
+    escape(s, max, false)
+}
+
+/// [`inert`] for a text of several lines zt composed: newlines stay, all else is escaped.
+pub fn inert_lines(s: &str, max: usize) -> String {
+    escape(s, max, true)
+}
+
+/// [`inert`] at [`FIELD_MAX`], the usual cap for a field in a table or sentence.
+pub fn field(s: &str) -> String {
+    inert(s, FIELD_MAX)
+}
+
+fn escape(s: &str, max: usize, keep_newlines: bool) -> String {
+    if s.len() <= max && !s.chars().any(is_hostile) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len().min(max + 16));
+    let mut shown = 0usize;
+    for (i, c) in s.char_indices() {
+        if shown >= max {
+            let rest = s[i..].chars().count();
+            out.push_str(&format!("… ({rest} more characters)"));
+            break;
+        }
+        if is_hostile(c) && !(keep_newlines && c == '\n') {
+            for e in c.escape_default() {
+                out.push(e);
+                shown += 1;
+            }
+        } else {
+            out.push(c);
+            shown += 1;
+        }
+    }
+    out
+}
+
 /// "1h 2m", "59s", "expired": for people, never parsed back.
 pub fn human_secs(secs: i64) -> String {
     if secs <= 0 {
@@ -102,8 +181,59 @@ pub fn human_secs(secs: i64) -> String {
     }
 }
 
+/// A grant's length as people write it: "30m", "1h", "1h 30m", "90s" → "1m 30s"; no zero
+/// parts ("30m", never "30m 00s").
+pub fn human_ttl(secs: u64) -> String {
+    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+    let parts: Vec<String> = [(h, "h"), (m, "m"), (s, "s")]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n}{unit}"))
+        .collect();
+    if parts.is_empty() {
+        "0s".into()
+    } else {
+        parts.join(" ")
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_inert_and_capped() {
+        assert_eq!(field("plain reason"), "plain reason");
+        let evil = "ok\x1b[2K\rapprove me\n\u{202e}nimda\u{7f}\u{9b}";
+        let shown = field(evil);
+        assert!(!shown.chars().any(is_hostile), "{shown:?}");
+        assert_eq!(
+            shown,
+            "ok\\u{1b}[2K\\rapprove me\\n\\u{202e}nimda\\u{7f}\\u{9b}"
+        );
+        let long = "\x1b".repeat(1_000_000);
+        let shown = inert(&long, 100);
+        assert!(shown.chars().count() < 140, "{}", shown.len());
+        assert!(shown.ends_with("more characters)"), "{shown}");
+        assert_eq!(inert_lines("a\nb\r", 10), "a\nb\\r");
+        assert_eq!(
+            field(&"é".repeat(300))
+                .chars()
+                .filter(|c| *c == 'é')
+                .count(),
+            200
+        );
+    }
+
+    #[test]
+    fn ttls_have_no_zero_parts() {
+        assert_eq!(human_ttl(1800), "30m");
+        assert_eq!(human_ttl(3600), "1h");
+        assert_eq!(human_ttl(5400), "1h 30m");
+        assert_eq!(human_ttl(90), "1m 30s");
+        assert_eq!(human_ttl(3601), "1h 1s");
+    }
+
     #[test]
     fn human_durations() {
         assert_eq!(super::human_secs(0), "expired");

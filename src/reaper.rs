@@ -4,6 +4,7 @@
 //! asleep) leaves nothing usable — and the first run after waking removes it.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -146,10 +147,17 @@ pub fn ensure_running() {
     ) {
         return;
     }
+    // 0600 like everything in the state directory (README): it logs grant ids and resources.
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(state.join("reaper.log"));
+        .mode(0o600)
+        .open(state.join("reaper.log"))
+        .and_then(|l| {
+            // One an older zt created 0644 is tightened too.
+            l.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+            Ok(l)
+        });
     let mut cmd = Command::new(exe);
     cmd.args(["reap", "--daemon"]).stdin(Stdio::null());
     match log.and_then(|l| Ok((l.try_clone()?, l))) {

@@ -207,9 +207,11 @@ impl DeviceLogin<'_> {
                 // RFC 8628 §3.5: slow down by 5 seconds, for this and all later requests.
                 "slow_down" => interval += Duration::from_secs(5),
                 "expired_token" => return Err(expired()),
+                // The person said no at the IdP: they are not logged in (exit 4), which is
+                // not a policy denial (exit 3).
                 "access_denied" => {
                     return Err(Error::new(
-                        ErrorKind::Denied,
+                        ErrorKind::AuthRequired,
                         "the login was denied in the browser",
                     )
                     .with_hint("run `zt login` again and approve the request"));

@@ -132,6 +132,17 @@ impl ApiError {
         )
     }
 
+    /// A pending request nobody decided within the review window: over, like an ended grant
+    /// (the client's exit 6), so deciding it now is not a conflict to retry.
+    pub fn request_expired(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::GONE,
+            problem::GRANT_NOT_LIVE,
+            "The request expired undecided",
+            detail,
+        )
+    }
+
     pub fn issuer_failed(detail: impl Into<String>) -> Self {
         Self::new(
             StatusCode::BAD_GATEWAY,
@@ -212,6 +223,7 @@ mod tests {
             ApiError::ttl_exceeded("d"),
             ApiError::conflict("d"),
             ApiError::grant_not_live("d"),
+            ApiError::request_expired("d"),
             ApiError::issuer_failed("d"),
             ApiError::internal("d"),
         ];

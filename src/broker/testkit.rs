@@ -300,6 +300,7 @@ pub async fn insert_approved(
                 approvals_required: 0,
             },
             decided_by: None,
+            decision_comment: None,
             approvals: vec![],
             created_at: now,
             not_before: Some(now),

@@ -3,7 +3,7 @@
 use crate::client::BrokerClient;
 use crate::commands::Ctx;
 use crate::error::Result;
-use crate::output::human_secs;
+use crate::output::{field, human_secs};
 
 pub async fn run(ctx: &Ctx) -> Result<()> {
     let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
@@ -21,15 +21,18 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
         let roles: Vec<String> = r
             .roles
             .iter()
-            .map(|role| format!("{}{}", role.name, if role.auto_approve { "*" } else { "" }))
+            .map(|role| {
+                let star = if role.auto_approve { "*" } else { "" };
+                format!("{}{star}", field(&role.name))
+            })
             .collect();
         p.out(format!(
             "{:<16} {:<11} {:<34} {:>8}  {}",
-            r.name,
+            field(&r.name),
             r.kind.to_string(),
             roles.join(" "),
             human_secs(r.max_ttl_secs as i64),
-            r.description
+            field(&r.description)
         ));
     }
     Ok(())

@@ -3,7 +3,7 @@
 use crate::client::BrokerClient;
 use crate::commands::Ctx;
 use crate::error::Result;
-use crate::output::human_secs;
+use crate::output::{field, human_ttl};
 
 pub async fn run(ctx: &Ctx) -> Result<()> {
     let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
@@ -24,15 +24,15 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
     for r in &list.requests {
         p.out(format!(
             "{:<17} {:<20} {:<22} {:>8} {:>9}  {}{}",
-            r.id,
-            r.requester,
-            format!("{}/{}", r.resource, r.role),
-            human_secs(r.ttl_secs as i64),
+            field(&r.id),
+            field(&r.requester),
+            field(&format!("{}/{}", r.resource, r.role)),
+            human_ttl(r.ttl_secs),
             format!("{}/{}", r.approvals.len(), r.decision.approvals_needed()),
-            r.reason.as_deref().unwrap_or("-"),
+            field(r.reason.as_deref().unwrap_or("-")),
             r.ticket
                 .as_deref()
-                .map(|t| format!(" [{t}]"))
+                .map(|t| format!(" [{}]", field(t)))
                 .unwrap_or_default()
         ));
     }

@@ -9,6 +9,7 @@ use crate::cli::{RequestArgs, RequestOpts};
 use crate::client::BrokerClient;
 use crate::commands::Ctx;
 use crate::error::{Error, ErrorKind, Result};
+use crate::output::field;
 use crate::{grants, ids, prompt};
 
 pub async fn run(args: RequestArgs, ctx: &Ctx) -> Result<()> {
@@ -64,21 +65,29 @@ pub async fn obtain(
             let by = req
                 .decided_by
                 .as_deref()
-                .map(|b| format!(" by {b}"))
+                .map(|b| format!(" by {}", field(b)))
                 .unwrap_or_default();
             let policies = if req.decision.policy_ids.is_empty() {
                 String::new()
             } else {
-                format!(" (policy: {})", req.decision.policy_ids.join(", "))
+                format!(" (policy: {})", field(&req.decision.policy_ids.join(", ")))
             };
+            // The approver's comment, when one denied it: the requester's answer to "why?".
+            let comment = req
+                .decision_comment
+                .as_deref()
+                .map(|c| format!("; comment: {}", field(c)))
+                .unwrap_or_default();
             if p.json {
                 p.json(&req);
             }
             Err(Error::new(
                 ErrorKind::Denied,
                 format!(
-                    "{}/{} was denied{by}: {}{policies}",
-                    req.resource, req.role, req.decision.reason
+                    "{}/{} was denied{by}: {}{policies}{comment}",
+                    field(&req.resource),
+                    field(&req.role),
+                    field(&req.decision.reason)
                 ),
             ))
         }
@@ -91,17 +100,17 @@ pub async fn obtain(
                 ErrorKind::GrantEnded,
                 format!(
                     "request {} for {}/{} expired: nobody approved it within the broker's review window",
-                    req.id, req.resource, req.role
+                    field(&req.id), field(&req.resource), field(&req.role)
                 ),
             )
             .with_hint(format!(
                 "ask an approver first, then `zt request {} --role {}` again",
-                req.resource, req.role
+                field(&req.resource), field(&req.role)
             )))
         }
         other => Err(Error::new(
             ErrorKind::Other,
-            format!("request {} is {other}", req.id),
+            format!("request {} is {other}", field(&req.id)),
         )),
     }
 }
@@ -111,10 +120,11 @@ fn report_pending(ctx: &Ctx, req: &api::Request) -> Result<()> {
     if p.json {
         p.json(req);
     } else {
-        p.out(&req.id);
+        let (id, res, role) = (field(&req.id), field(&req.resource), field(&req.role));
+        p.out(&id);
         p.note(format!(
-            "Request {} for {}/{} is waiting for approval by {}. `zt status` shows it; `zt request {} --role {}` again picks it up once approved.",
-            req.id, req.resource, req.role, approvers(req), req.resource, req.role
+            "Request {id} for {res}/{role} is waiting for approval by {}. `zt status` shows it; `zt request {res} --role {role}` again picks it up once approved.",
+            approvers(req)
         ));
     }
     Ok(())
@@ -138,7 +148,10 @@ fn approvers(req: &api::Request) -> String {
             format!("{missing} different approvers")
         }
     } else {
-        format!("{who} of {}", req.decision.approver_groups.join(" or "))
+        format!(
+            "{who} of {}",
+            field(&req.decision.approver_groups.join(" or "))
+        )
     }
 }
 
@@ -153,17 +166,17 @@ async fn wait(
     let start = Instant::now();
     p.note(format!(
         "Request {} for {}/{} needs approval by {} ({}).",
-        req.id,
-        req.resource,
-        req.role,
+        field(&req.id),
+        field(&req.resource),
+        field(&req.role),
         approvers(&req),
         if req.decision.reason.is_empty() {
             "policy".into()
         } else {
-            req.decision.reason.clone()
+            field(&req.decision.reason)
         }
     ));
-    let spinner = p.spinner(&format!("Waiting for approval of {}", req.id));
+    let spinner = p.spinner(&format!("Waiting for approval of {}", field(&req.id)));
     let outcome = loop {
         let left = timeout.map(|t| t.saturating_sub(start.elapsed()));
         if left == Some(Duration::ZERO) {
@@ -203,7 +216,7 @@ async fn wait(
     if r.state.is_live() {
         p.note(format!(
             "✓ Approved by {}.",
-            r.decided_by.as_deref().unwrap_or("policy")
+            field(r.decided_by.as_deref().unwrap_or("policy"))
         ));
     }
     Ok(r)

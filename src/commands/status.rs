@@ -10,7 +10,7 @@ use crate::client::BrokerClient;
 use crate::commands::Ctx;
 use crate::error::{ErrorKind, Result};
 use crate::ledger::Ledger;
-use crate::output::human_secs;
+use crate::output::{field, human_secs};
 
 #[derive(Serialize)]
 struct Row {
@@ -21,7 +21,15 @@ struct Row {
     expires_at: Option<Timestamp>,
     seconds_left: Option<i64>,
     written: Vec<String>,
+    /// Who decided, and what they wrote (a denial's why): the broker's `decision_comment`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decided_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decision_comment: Option<String>,
 }
+
+/// Denied requests stay in the list this long, so the requester sees the approver's answer.
+const DENIED_SHOWN_SECS: i64 = 24 * 3600;
 
 pub async fn run(ctx: &Ctx) -> Result<()> {
     let p = &ctx.printer;
@@ -30,14 +38,17 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
     let remote = async {
         let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
         client
-            .list_requests("requester=me&state=pending,approved,active")
+            .list_requests("requester=me&state=pending,approved,active,denied")
             .await
     }
     .await;
     match remote {
         Ok(list) => {
+            let recent = |r: &api::Request| -r.created_at.secs_from_now() < DENIED_SHOWN_SECS;
             for r in list.requests {
-                rows.insert(r.id.clone(), row_of(&r));
+                if r.state != api::State::Denied || recent(&r) {
+                    rows.insert(r.id.clone(), row_of(&r));
+                }
             }
         }
         Err(e) if matches!(e.kind, ErrorKind::Unavailable | ErrorKind::AuthRequired) => {
@@ -57,6 +68,8 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
             expires_at: Some(Timestamp(e.expires_at)),
             seconds_left: Some(Timestamp(e.expires_at).secs_from_now()),
             written: vec![],
+            decided_by: None,
+            decision_comment: None,
         });
         row.written.push(e.target.describe());
     }
@@ -74,10 +87,17 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
         "ID", "RESOURCE/ROLE", "STATE", "LEFT", "ON THIS MACHINE"
     ));
     for r in rows {
+        let said = match (&r.decided_by, &r.decision_comment) {
+            (Some(by), Some(c)) if r.state == "denied" => {
+                format!(" — denied by {}: {}", field(by), field(c))
+            }
+            (Some(by), None) if r.state == "denied" => format!(" — denied by {}", field(by)),
+            _ => String::new(),
+        };
         p.out(format!(
-            "{:<17} {:<22} {:<9} {:>9}  {}",
-            r.id,
-            format!("{}/{}", r.resource, r.role),
+            "{:<17} {:<22} {:<9} {:>9}  {}{said}",
+            field(&r.id),
+            field(&format!("{}/{}", r.resource, r.role)),
             r.state,
             r.seconds_left.map(human_secs).unwrap_or_else(|| "-".into()),
             if r.written.is_empty() {
@@ -99,5 +119,7 @@ fn row_of(r: &api::Request) -> Row {
         expires_at: r.expires_at,
         seconds_left: r.expires_at.map(|t| t.secs_from_now()),
         written: vec![],
+        decided_by: r.decided_by.clone(),
+        decision_comment: r.decision_comment.clone(),
     }
 }

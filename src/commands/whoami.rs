@@ -3,6 +3,7 @@
 use crate::client::BrokerClient;
 use crate::commands::Ctx;
 use crate::error::Result;
+use crate::output::field;
 
 pub async fn run(ctx: &Ctx) -> Result<()> {
     let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
@@ -14,10 +15,10 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
     }
     p.out(format!(
         "{}{}",
-        me.sub,
+        field(&me.sub),
         me.email
             .as_ref()
-            .map(|e| format!(" <{e}>"))
+            .map(|e| format!(" <{}>", field(e)))
             .unwrap_or_default()
     ));
     p.out(format!(
@@ -25,10 +26,10 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
         if me.groups.is_empty() {
             "-".into()
         } else {
-            me.groups.join(", ")
+            field(&me.groups.join(", "))
         }
     ));
-    p.out(format!("issuer: {}", me.issuer));
+    p.out(format!("issuer: {}", field(&me.issuer)));
     p.out(format!("broker: {}", client.base));
     Ok(())
 }

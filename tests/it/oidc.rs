@@ -450,7 +450,7 @@ fn a_bare_audience_is_not_sent_as_a_resource_indicator() {
 }
 
 #[test]
-fn aborting_on_the_providers_page_denies_the_login() {
+fn aborting_on_the_providers_page_is_not_logged_in() {
     let Some(idp) = Provider::start(&[]) else {
         return;
     };
@@ -459,7 +459,8 @@ fn aborting_on_the_providers_page_denies_the_login() {
     let pending = start_login(login_cmd(&home, &broker.url, &[]));
     approve_via_forms(&pending.verification_uri, &pending.user_code, Choice::Abort);
     let out = pending.finish(LIMIT);
-    out.code(3);
+    // Not logged in (4), which is not a denial by policy (3).
+    out.code(4);
     assert!(out.stderr.contains("denied"), "{}", out.stderr);
     nothing_stored(&home);
 }

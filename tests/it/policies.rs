@@ -225,6 +225,12 @@ fn dev_with_policies_takes_two_approvers_and_zt_shows_the_count() {
     // Counted once: again changes nothing, and bob's inbox has nothing left for him.
     let again = bob.run(&["approve", &id, "--json"]);
     assert_eq!(again.ok().json()["approvals"].as_array().unwrap().len(), 1);
+    let again = bob.run(&["approve", &id]);
+    assert!(
+        again.ok().stderr.contains("already counted") && !again.stderr.contains("Approval counted"),
+        "{}",
+        again.stderr
+    );
     assert!(!bob.run(&["inbox"]).ok().stdout.contains(&id));
     let status = alice.run(&["status", "--json"]);
     assert!(status.ok().stdout.contains(&id), "{}", status.stdout);

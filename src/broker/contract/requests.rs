@@ -276,4 +276,16 @@ pub async fn deciding(c: &Contract, t: &TestBroker) {
         let none = format!("/v1/requests/{NO_SUCH_ID}/{verb}");
         expect(&c.as_user(t, "bob", "POST", &none).await, 404, "not-found");
     }
+    // Undecided past the review window: over (410), like an ended grant, for either verb.
+    let window = t.broker.review_window();
+    let late = [pending(c, t).await, pending(c, t).await];
+    t.broker
+        .set_review_window(std::time::Duration::from_secs(1));
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    for (verb, id) in ["approve", "deny"].into_iter().zip(&late) {
+        let path = format!("/v1/requests/{id}/{verb}");
+        let r = c.as_user(t, "bob", "POST", &path).await;
+        expect(&r, 410, "grant-not-live");
+    }
+    t.broker.set_review_window(window);
 }

@@ -27,11 +27,11 @@ async fn the_reaper_expires_an_undecided_request_and_wakes_its_long_poll() {
         .expect("a request.expire row");
     assert_eq!(expire.entry.actor, super::ACTOR);
     assert_eq!(expire.entry.request_id.as_deref(), Some(id.as_str()));
-    // Too late to approve it now.
+    // Too late to approve it now: over (410, exit 6), not a conflict.
     let a = t
         .post("bob", &format!("/v1/requests/{id}/approve"), None)
         .await;
-    assert_eq!((a.status, a.slug()), (409, "conflict"));
+    assert_eq!((a.status, a.slug()), (410, "grant-not-live"));
 }
 
 /// A broker with no reaper running, so only the handlers can expire anything.
@@ -82,6 +82,7 @@ async fn pending(b: &crate::broker::state::Broker, id: &str, age_secs: i64) {
                 approvals_required: 1,
             },
             decided_by: None,
+            decision_comment: None,
             approvals: vec![],
             created_at: created,
             not_before: None,
@@ -130,12 +131,13 @@ async fn deciding_after_the_window_is_refused_even_before_the_reaper_runs() {
     let e = decide::approve(app(), bob(), ApiPath("late0000000000000".into()), none())
         .await
         .unwrap_err();
-    assert_eq!((e.status.as_u16(), e.slug), (409, "conflict"));
+    // Over, like an ended grant (410, the client's exit 6), not a conflict to retry.
+    assert_eq!((e.status.as_u16(), e.slug), (410, "grant-not-live"));
     assert!(e.detail.unwrap().contains("review window"));
     let e = decide::deny(app(), bob(), ApiPath("late1111111111111".into()), none())
         .await
         .unwrap_err();
-    assert_eq!(e.status.as_u16(), 409);
+    assert_eq!(e.status.as_u16(), 410);
     for id in ["late0000000000000", "late1111111111111"] {
         assert_eq!(b.store.get(id).await.unwrap().state(), State::Expired);
     }
@@ -156,7 +158,7 @@ async fn deciding_after_the_window_is_refused_even_before_the_reaper_runs() {
     let ok = decide::approve(app(), bob(), ApiPath("ontime00000000000".into()), none())
         .await
         .unwrap();
-    assert_eq!(ok.0.state, State::Approved);
+    assert_eq!(ok.0.0.state, State::Approved);
     // And the reaper's pass expires only what is due.
     pending(&b, "late2222222222222", 61).await;
     pending(&b, "fresh000000000000", 0).await;

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 
 use super::extract::{ApiJson, Caller};
+use super::text;
 use crate::api::{self, CreateRequest, Outcome, Timestamp};
 use crate::broker::auth::Principal;
 use crate::broker::catalog::human_ttl;
@@ -18,7 +19,6 @@ use crate::broker::store::{AuditEntry, Record, StoreError};
 
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
-const MAX_REASON: usize = 2000;
 const MAX_SHORT: usize = 256;
 
 fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
@@ -43,8 +43,6 @@ fn check_lengths(body: &CreateRequest) -> Result<(), ApiError> {
     };
     let c = &body.context;
     [
-        too_long("reason", body.reason.as_deref().unwrap_or(""), MAX_REASON),
-        too_long("ticket", body.ticket.as_deref().unwrap_or(""), MAX_SHORT),
         too_long("context.hostname", &c.hostname, MAX_SHORT),
         too_long("context.platform", &c.platform, MAX_SHORT),
         too_long("context.client_version", &c.client_version, MAX_SHORT),
@@ -99,10 +97,13 @@ pub async fn create(
     State(s): State<AppState>,
     Caller(p): Caller,
     headers: HeaderMap,
-    ApiJson(body): ApiJson<CreateRequest>,
+    ApiJson(mut body): ApiJson<CreateRequest>,
 ) -> Result<(StatusCode, Json<api::Request>), ApiError> {
     let b = &s.broker;
     let key = idempotency_key(&headers)?;
+    // Before the body is hashed: a retry with CR LF and one with LF are the same request.
+    body.reason = text::free_text("reason", body.reason.take(), text::MAX_REASON)?;
+    body.ticket = text::free_text("ticket", body.ticket.take(), text::MAX_TICKET)?;
     let body_sha256 = sha256_hex(&serde_json::to_vec(&body).map_err(ApiError::internal)?);
     let now = Timestamp::now();
     // One read: a retried request's original, or else whether the requester holds a live
@@ -191,6 +192,7 @@ pub async fn create(
         state,
         decision,
         decided_by: None,
+        decision_comment: None,
         approvals: vec![],
         created_at: now,
         not_before: window.map(|w| w.0),

@@ -6,6 +6,8 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
 
 use super::acts::{self, Word};
 use super::extract::{ApiPath, Caller, OptionalJson};
@@ -15,7 +17,7 @@ use crate::broker::lifecycle;
 use crate::broker::policy::Action;
 use crate::broker::problem::ApiError;
 use crate::broker::state::AppState;
-use crate::broker::store::{AuditEntry, Change, Record};
+use crate::broker::store::{Approval, AuditEntry, Change, Record};
 
 #[derive(Clone, Copy)]
 enum Verdict {
@@ -51,8 +53,9 @@ async fn decide(
     id: String,
     comment: Comment,
     verdict: Verdict,
-) -> Result<Json<api::Request>, ApiError> {
+) -> Result<Decided, ApiError> {
     let b = &s.broker;
+    let comment = super::text::comment(comment)?;
     let verb = match verdict {
         Verdict::Approve => "approve",
         Verdict::Deny => "deny",
@@ -62,6 +65,12 @@ async fn decide(
     // Policy may forbid a decision the groups allow (never allow one they do not).
     if let Word::Forbids(d) = acts::ask(b, &p, Action::Approve, &rec) {
         return Err(Word::refusal(&d, verb, &id));
+    }
+    // Expired before anyone decided (the reaper got there first): over, not a conflict.
+    if rec.state() == api::State::Expired && rec.request.not_before.is_none() {
+        return Err(ApiError::request_expired(format!(
+            "request {id} expired: nobody decided it within the review window"
+        )));
     }
     if rec.state() != api::State::Pending {
         return Err(ApiError::conflict(format!(
@@ -78,7 +87,7 @@ async fn decide(
             Ok(_) | Err(crate::broker::store::StoreError::Refused { .. }) => {}
             Err(e) => return Err(e.into()),
         }
-        return Err(ApiError::conflict(format!(
+        return Err(ApiError::request_expired(format!(
             "request {id} expired at {deadline}: nobody decided it within the review window"
         )));
     }
@@ -93,12 +102,17 @@ async fn decide(
     let audit = AuditEntry::new(p.display(), format!("request.{verb}"), Some(&id))
         .decision(verb, &r.decision.policy_ids)
         .detail(detail);
-    let rec = match verdict {
+    let (rec, said) = match verdict {
         // Counted once per approver; the last one needed approves (and opens the window).
-        Verdict::Approve => lifecycle::approve(b, &id, &p, comment.comment, audit)
-            .await?
-            .record()
-            .clone(),
+        Verdict::Approve => {
+            let done = lifecycle::approve(b, &id, &p, comment.comment, audit).await?;
+            let said = match &done {
+                Approval::Counted(_) => "counted",
+                Approval::Already(_) => "already-counted",
+                Approval::Approved(_) => "approved",
+            };
+            (done.record().clone(), Some(said))
+        }
         // One approver's no is enough. From `pending` only: a concurrent decision makes this
         // one a 409, never a second change.
         Verdict::Deny => {
@@ -107,7 +121,7 @@ async fn decide(
                 comment: comment.comment,
                 window: None,
             };
-            lifecycle::transition(
+            let rec = lifecycle::transition(
                 b,
                 &id,
                 api::State::Pending,
@@ -115,10 +129,27 @@ async fn decide(
                 change,
                 audit,
             )
-            .await?
+            .await?;
+            (rec, None)
         }
     };
-    Ok(Json(rec.request))
+    Ok(Decided(Json(rec.request), said))
+}
+
+/// A decision's answer: the request, and for an approval the [`api::APPROVAL_HEADER`] saying
+/// whether it counted, was counted before, or approved the request.
+#[derive(Debug)]
+pub struct Decided(pub Json<api::Request>, pub Option<&'static str>);
+
+impl IntoResponse for Decided {
+    fn into_response(self) -> Response {
+        let mut resp = self.0.into_response();
+        if let Some(said) = self.1 {
+            resp.headers_mut()
+                .insert(api::APPROVAL_HEADER, HeaderValue::from_static(said));
+        }
+        resp
+    }
 }
 
 pub async fn approve(
@@ -126,7 +157,7 @@ pub async fn approve(
     Caller(p): Caller,
     ApiPath(id): ApiPath<String>,
     OptionalJson(c): OptionalJson<Comment>,
-) -> Result<Json<api::Request>, ApiError> {
+) -> Result<Decided, ApiError> {
     decide(s, p, id, c, Verdict::Approve).await
 }
 
@@ -135,7 +166,7 @@ pub async fn deny(
     Caller(p): Caller,
     ApiPath(id): ApiPath<String>,
     OptionalJson(c): OptionalJson<Comment>,
-) -> Result<Json<api::Request>, ApiError> {
+) -> Result<Decided, ApiError> {
     decide(s, p, id, c, Verdict::Deny).await
 }
 

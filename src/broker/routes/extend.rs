@@ -9,6 +9,7 @@ use axum::Json;
 use axum::extract::State;
 
 use super::extract::{ApiJson, ApiPath, Caller};
+use super::text;
 use crate::api::{self, ExtendRequest, Outcome, Timestamp};
 use crate::broker::catalog::human_ttl;
 use crate::broker::lifecycle;
@@ -17,15 +18,14 @@ use crate::broker::problem::ApiError;
 use crate::broker::state::AppState;
 use crate::broker::store::{AuditEntry, Extended};
 
-const MAX_REASON: usize = 2000;
-
 pub async fn extend(
     State(s): State<AppState>,
     Caller(p): Caller,
     ApiPath(id): ApiPath<String>,
-    ApiJson(body): ApiJson<ExtendRequest>,
+    ApiJson(mut body): ApiJson<ExtendRequest>,
 ) -> Result<Json<api::Request>, ApiError> {
     let b = &s.broker;
+    body.reason = text::free_text("reason", body.reason.take(), text::MAX_REASON)?;
     let rec = b.store.get(&id).await?;
     if !rec.is_requester(&p) {
         return Err(ApiError::forbidden(format!(
@@ -36,11 +36,6 @@ pub async fn extend(
     lifecycle::ensure_live(&rec, now)?;
     if body.ttl_secs == 0 {
         return Err(ApiError::invalid("ttl_secs must be at least 1"));
-    }
-    if body.reason.as_deref().unwrap_or("").chars().count() > MAX_REASON {
-        return Err(ApiError::invalid(format!(
-            "reason is longer than {MAX_REASON} characters"
-        )));
     }
     let r = &rec.request;
     let (Some(res), Some(nb), Some(end)) =

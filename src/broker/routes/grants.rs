@@ -21,6 +21,7 @@ pub async fn revoke(
     OptionalJson(c): OptionalJson<Comment>,
 ) -> Result<Json<api::Request>, ApiError> {
     let b = &s.broker;
+    let c = super::text::comment(c)?;
     let rec = b.store.get(&id).await?;
     let word = acts::ask(b, &p, Action::Revoke, &rec);
     if let Word::Forbids(d) = &word {

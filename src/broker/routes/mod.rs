@@ -12,3 +12,4 @@ pub mod extract;
 pub mod grants;
 pub mod info;
 pub mod requests;
+pub mod text;

@@ -157,6 +157,7 @@ pub async fn withdraw(
     OptionalJson(c): OptionalJson<Comment>,
 ) -> Result<Json<api::Request>, ApiError> {
     let b = &s.broker;
+    let c = super::text::comment(c)?;
     let rec = load_visible(b, &id, &p).await?;
     if !rec.is_requester(&p) {
         return Err(ApiError::forbidden(format!(

@@ -118,7 +118,15 @@ impl fmt::Display for StoreError {
             } => write!(f, "request {id} cannot become {to}"),
             Self::Duplicate => f.write_str("idempotency key already used"),
             Self::Corrupt(what) => write!(f, "corrupt row: {what}"),
-            Self::Db(e) => write!(f, "database: {e}"),
+            // The server's own words and code: sqlx's PostgreSQL error appends "at line N" —
+            // a line of the server's C source, which means nothing to whoever reads this.
+            Self::Db(e) => match e.as_database_error() {
+                Some(d) => match d.code() {
+                    Some(code) => write!(f, "database: {} (code {code})", d.message()),
+                    None => write!(f, "database: {}", d.message()),
+                },
+                None => write!(f, "database: {e}"),
+            },
         }
     }
 }

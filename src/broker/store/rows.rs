@@ -61,6 +61,7 @@ pub(super) fn from_row(row: &AnyRow) -> Result<Record> {
                 .ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?,
             decision: parse_json::<Decision>(&decision, "decision")?,
             decided_by: col(row, "decided_by")?,
+            decision_comment: col(row, "comment")?,
             approvals: approvals.iter().map(Given::to_api).collect(),
             created_at: Timestamp(col(row, "created_at")?),
             not_before: ts("not_before")?,

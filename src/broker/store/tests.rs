@@ -76,6 +76,7 @@ fn record(id: &str, key: &str, state: State) -> Record {
                 approvals_required: 1,
             },
             decided_by: None,
+            decision_comment: None,
             approvals: vec![],
             created_at: Timestamp::now(),
             not_before: None,
@@ -302,4 +303,21 @@ async fn credentials_follow_their_grant(s: &Store) {
     assert!(s.mark_credential_revoked("g", now).await.unwrap());
     assert!(!s.mark_credential_revoked("g", now).await.unwrap());
     assert!(s.ended_with_live_credentials().await.unwrap().is_empty());
+}
+
+/// What the broker says of a PostgreSQL error is the server's message and code, never sqlx's
+/// "at line N" suffix (a line of the server's C source, meaningless to an operator).
+#[tokio::test]
+async fn database_errors_name_no_source_line() {
+    let Some(pg) = TestPg::start() else {
+        return;
+    };
+    let e = Store::connect_postgres(&pg.superuser_url("no_such_database"))
+        .await
+        .err()
+        .expect("no such database");
+    let said = e.to_string();
+    assert!(said.contains("no_such_database"), "{said}");
+    assert!(!said.contains(" at line "), "{said}");
+    assert!(said.contains("code 3D000"), "{said}");
 }

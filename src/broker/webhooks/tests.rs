@@ -213,6 +213,7 @@ fn break_glass_and_expiry_read_as_one_line() {
             approvals_required: 0,
         },
         decided_by: None,
+        decision_comment: None,
         approvals: vec![],
         created_at: Timestamp::now(),
         not_before: None,

@@ -272,6 +272,7 @@ async fn through_the_lifecycle_the_credential_endpoint_mints_then_refuses_after_
                 approvals_required: 0,
             },
             decided_by: None,
+            decision_comment: None,
             approvals: vec![],
             created_at: now,
             not_before: Some(now),

@@ -1,0 +1,93 @@
+//! Free text people write into the API (a request's reason and ticket, a decision's comment,
+//! an extension's reason) is shown later on someone else's terminal and review page: it is
+//! refused at the door when it carries control characters, and bounded in length (issue 11).
+//! The limits are the ones `openapi.yaml` documents.
+
+use crate::api::Comment;
+use crate::broker::problem::ApiError;
+
+/// `reason` of a request (and of an extension), in characters.
+pub const MAX_REASON: usize = 1000;
+/// `ticket` of a request.
+pub const MAX_TICKET: usize = 200;
+/// `comment` of an approval, a denial, a revocation or a withdrawal.
+pub const MAX_COMMENT: usize = 1000;
+
+/// `value` as stored: CR LF becomes LF (a pasted Windows text is honest); any other control
+/// character — a lone CR that rewrites a line, ESC that starts a terminal sequence, the other
+/// C0 controls (tab included), DEL and the C1 controls — is a 400 naming the field and the
+/// first offending character; so is a value longer than `max` characters.
+pub fn free_text(
+    what: &str,
+    value: Option<String>,
+    max: usize,
+) -> Result<Option<String>, ApiError> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let value = if value.contains("\r\n") {
+        value.replace("\r\n", "\n")
+    } else {
+        value
+    };
+    if let Some((i, c)) = value.chars().enumerate().find(|(_, c)| refused(*c)) {
+        return Err(ApiError::invalid(format!(
+            "{what} contains the control character U+{:04X} at character {}; only newlines are allowed",
+            c as u32,
+            i + 1
+        )));
+    }
+    let n = value.chars().count();
+    if n > max {
+        return Err(ApiError::invalid(format!(
+            "{what} is longer than {max} characters ({n})"
+        )));
+    }
+    Ok(Some(value))
+}
+
+/// A decision's, revocation's or withdrawal's body, its comment checked by [`free_text`].
+pub fn comment(c: Comment) -> Result<Comment, ApiError> {
+    Ok(Comment {
+        comment: free_text("comment", c.comment, MAX_COMMENT)?,
+    })
+}
+
+fn refused(c: char) -> bool {
+    // `char::is_control` is exactly Unicode's Cc: C0 (U+0000–001F), DEL, C1 (U+0080–009F).
+    c.is_control() && c != '\n'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newlines_pass_and_controls_are_refused() {
+        let ok = |v: &str| free_text("reason", Some(v.into()), 20).unwrap().unwrap();
+        assert_eq!(ok("two\r\nlines\n"), "two\nlines\n");
+        assert_eq!(ok("ünïcødé \u{202e}"), "ünïcødé \u{202e}");
+        for bad in [
+            "a\rb",
+            "\x1b[2K",
+            "tab\there",
+            "del\x7f",
+            "c1\u{9b}31m",
+            "nul\0",
+        ] {
+            let e = free_text("reason", Some(bad.into()), 20).unwrap_err();
+            assert_eq!(e.status, 400, "{bad:?}");
+            assert!(e.detail.unwrap().contains("reason"), "{bad:?}");
+        }
+        assert!(free_text("ticket", Some("x".repeat(21)), 20).is_err());
+        assert_eq!(
+            free_text("ticket", Some("é".repeat(20)), 20)
+                .unwrap()
+                .unwrap()
+                .chars()
+                .count(),
+            20
+        );
+        assert_eq!(free_text("ticket", None, 20).unwrap(), None);
+    }
+}
