@@ -176,10 +176,8 @@ async fn abandon(client: &BrokerClient, req: &api::Request, e: Error, p: &Printe
         ),
     };
     let hint = match e.hint.as_deref() {
-        Some(h) if h.contains("fix it") => {
-            format!("zt left the file untouched and {what}; fix it and run the command again")
-        }
-        _ => format!("{what}; run the command again once the cause is fixed"),
+        Some(h) => format!("{what}; {h}"),
+        None => format!("{what}; run the command again once the cause is fixed"),
     };
     Error { hint: Some(hint), ..e }
 }
