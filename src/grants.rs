@@ -179,7 +179,10 @@ async fn abandon(client: &BrokerClient, req: &api::Request, e: Error, p: &Printe
         Some(h) => format!("{what}; {h}"),
         None => format!("{what}; run the command again once the cause is fixed"),
     };
-    Error { hint: Some(hint), ..e }
+    Error {
+        hint: Some(hint),
+        ..e
+    }
 }
 
 /// Older grants of the same profile, resource and role whose entries this grant took over and

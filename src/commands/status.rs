@@ -9,8 +9,8 @@ use crate::api::{self, Timestamp};
 use crate::client::BrokerClient;
 use crate::commands::Ctx;
 use crate::error::{ErrorKind, Result};
-use crate::ledger::Ledger;
 use crate::grants;
+use crate::ledger::Ledger;
 use crate::output::human_secs;
 
 #[derive(Serialize)]
@@ -87,7 +87,11 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
         rows.retain(|id, r| live.contains(id) || !r.written.is_empty());
     }
     let rows: Vec<Row> = rows.into_values().collect();
-    if stale > 0 && rows.iter().any(|r| r.seconds_left.is_none() && !r.written.is_empty()) {
+    if stale > 0
+        && rows
+            .iter()
+            .any(|r| r.seconds_left.is_none() && !r.written.is_empty())
+    {
         p.note("Grants that are over still have entries here: `zt reap` removes them.");
     }
     if p.json {

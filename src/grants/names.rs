@@ -16,10 +16,10 @@ pub fn base(profile: &str, resource: &str) -> Result<String> {
     }
     // The profile becomes part of file entries' names: same safe alphabet as resources.
     if !api::valid_name(profile) {
-        return Err(Error::usage(format!(
-            "profile name {profile:?} cannot name a zt entry"
-        ))
-        .with_hint("profile names are letters, digits, '-', '_' and '.'"));
+        return Err(
+            Error::usage(format!("profile name {profile:?} cannot name a zt entry"))
+                .with_hint("profile names are letters, digits, '-', '_' and '.'"),
+        );
     }
     Ok(format!("zt-{profile}-{resource}"))
 }

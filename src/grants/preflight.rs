@@ -17,7 +17,10 @@ pub fn check(kind: ResourceKind, how: How) -> Result<()> {
     let files: Vec<(PathBuf, Parser)> = match kind {
         ResourceKind::Kubernetes => vec![(paths::kubeconfig()?, Parser::Kube)],
         ResourceKind::Aws if how.static_keys => vec![
-            (paths::aws_credentials()?, Parser::Ini(IniFile::AwsCredentials)),
+            (
+                paths::aws_credentials()?,
+                Parser::Ini(IniFile::AwsCredentials),
+            ),
             (paths::aws_config()?, Parser::Ini(IniFile::AwsConfig)),
         ],
         ResourceKind::Aws => vec![(paths::aws_config()?, Parser::Ini(IniFile::AwsConfig))],

@@ -39,18 +39,17 @@ impl Disk {
                 header,
                 dialect,
                 ..
-            } => self.text(file).is_some_and(|t| {
-                match ini::zt_sections(t, dialect.dialect()) {
+            } => self
+                .text(file)
+                .is_some_and(|t| match ini::zt_sections(t, dialect.dialect()) {
                     Ok(list) => list.iter().any(|(h, g)| h == header && g == grant),
                     Err(_) => t.contains(grant),
-                }
-            }),
+                }),
             Target::Pgpass { file, .. } => {
-                self.text(file)
-                    .is_some_and(|t| match pgpass::zt_grants(t) {
-                        Ok(list) => list.iter().any(|g| g == grant),
-                        Err(_) => t.contains(grant),
-                    })
+                self.text(file).is_some_and(|t| match pgpass::zt_grants(t) {
+                    Ok(list) => list.iter().any(|g| g == grant),
+                    Err(_) => t.contains(grant),
+                })
             }
         }
     }

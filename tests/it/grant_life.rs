@@ -53,7 +53,13 @@ impl Dev {
     }
 
     fn port(&self) -> u16 {
-        self.url.rsplit(':').next().unwrap().trim_end_matches('/').parse().unwrap()
+        self.url
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .trim_end_matches('/')
+            .parse()
+            .unwrap()
     }
 
     fn kill(mut self) {
@@ -154,7 +160,11 @@ fn a_file_zt_will_not_edit_leaves_no_live_grant() {
     std::fs::write(home.kubeconfig(), broken).unwrap();
     let out = home.run(&["request", "prod-k8s", "--ttl", "5m"]);
     out.code(1);
-    assert!(out.stderr.contains("asked the broker for nothing"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("asked the broker for nothing"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(std::fs::read_to_string(home.kubeconfig()).unwrap(), broken);
     assert!(status(&home, "default").is_empty(), "a grant was left live");
 
@@ -170,10 +180,15 @@ fn a_file_zt_will_not_edit_leaves_no_live_grant() {
         "{}",
         out.stderr
     );
-    assert!(live_ids(&home, "default").is_empty(), "a grant was left live");
-    assert!(zt::ledger::Ledger::read_from(&home.state().join("ledger.json"))
-        .entries
-        .is_empty());
+    assert!(
+        live_ids(&home, "default").is_empty(),
+        "a grant was left live"
+    );
+    assert!(
+        zt::ledger::Ledger::read_from(&home.state().join("ledger.json"))
+            .entries
+            .is_empty()
+    );
     std::fs::remove_dir(&lock).unwrap();
 }
 
@@ -192,14 +207,18 @@ fn asking_again_reuses_a_grant_that_covers_the_ask() {
         assert_eq!(out.json()["context"], "zt-prod-k8s");
     }
     let out = home.run(&["request", "prod-k8s", "--ttl", "10m"]);
-    assert!(out.ok().stderr.contains("Already granted"), "{}", out.stderr);
+    assert!(
+        out.ok().stderr.contains("Already granted"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(out.stdout.trim(), "zt-prod-k8s");
-    assert_eq!(live_ids(&home, "default"), [first.clone()]);
+    assert_eq!(live_ids(&home, "default"), [first.as_str()]);
 
     // More time than it has left: a new grant takes the name over, the older one is revoked.
     let second = grant_of(&home.run(&["request", "prod-k8s", "--ttl", "30m", "--json"]));
     assert_ne!(second, first);
-    assert_eq!(live_ids(&home, "default"), [second.clone()]);
+    assert_eq!(live_ids(&home, "default"), [second.as_str()]);
     assert_eq!(context_grant(&home, "zt-prod-k8s"), second);
     kubectl_works(&home, "zt-prod-k8s");
 }
@@ -213,16 +232,32 @@ fn two_roles_of_one_resource_get_names_of_their_own() {
 
     let view = grant_of(&alice.run(&["request", "prod-k8s", "--ttl", "10m", "--json"]));
     let out = alice.run(&[
-        "request", "prod-k8s", "--role", "admin", "--ttl", "10m", "--no-wait", "--json",
+        "request",
+        "prod-k8s",
+        "--role",
+        "admin",
+        "--ttl",
+        "10m",
+        "--no-wait",
+        "--json",
     ]);
     let admin = out.ok().json()["id"].as_str().unwrap().to_string();
     // Asking again while it waits picks the same request up rather than filing another.
     let again = alice.run(&[
-        "request", "prod-k8s", "--role", "admin", "--ttl", "10m", "--no-wait", "--json",
+        "request",
+        "prod-k8s",
+        "--role",
+        "admin",
+        "--ttl",
+        "10m",
+        "--no-wait",
+        "--json",
     ]);
     assert_eq!(again.ok().json()["id"], admin.as_str());
     bob.run(&["approve", &admin]).ok();
-    let out = alice.run(&["request", "prod-k8s", "--role", "admin", "--ttl", "10m", "--json"]);
+    let out = alice.run(&[
+        "request", "prod-k8s", "--role", "admin", "--ttl", "10m", "--json",
+    ]);
     assert_eq!(grant_of(&out), admin);
     assert_eq!(out.json()["context"], "zt-prod-k8s-admin");
 
@@ -248,9 +283,20 @@ fn two_profiles_on_one_resource_never_collide() {
     login(&home, &broker.url, "work");
 
     let mine = grant_of(&home.run(&["request", "prod-k8s", "--ttl", "10m", "--json"]));
-    let out = home.run(&["--profile", "work", "request", "prod-k8s", "--ttl", "10m", "--json"]);
+    let out = home.run(&[
+        "--profile",
+        "work",
+        "request",
+        "prod-k8s",
+        "--ttl",
+        "10m",
+        "--json",
+    ]);
     let work = grant_of(&out);
-    assert_ne!(work, mine, "a grant written for one profile is not another's");
+    assert_ne!(
+        work, mine,
+        "a grant written for one profile is not another's"
+    );
     assert_eq!(out.json()["context"], "zt-work-prod-k8s");
     assert_eq!(context_grant(&home, "zt-prod-k8s"), mine);
     assert_eq!(context_grant(&home, "zt-work-prod-k8s"), work);
@@ -260,7 +306,8 @@ fn two_profiles_on_one_resource_never_collide() {
     let ctx = contexts(&home);
     assert!(!ctx.contains(&"zt-prod-k8s".into()), "{ctx:?}");
     assert!(ctx.contains(&"zt-work-prod-k8s".into()), "{ctx:?}");
-    home.run(&["--profile", "work", "credential", "kube", &work]).ok();
+    home.run(&["--profile", "work", "credential", "kube", &work])
+        .ok();
     kubectl_works(&home, "zt-work-prod-k8s");
 }
 
@@ -298,7 +345,11 @@ fn what_a_restarted_broker_forgot_is_cleaned_up() {
 
     // `zt revoke` of a grant the broker does not know still cleans up here.
     let out = home.run(&["revoke", &aws]);
-    assert!(out.ok().stderr.contains("does not know grant"), "{}", out.stderr);
+    assert!(
+        out.ok().stderr.contains("does not know grant"),
+        "{}",
+        out.stderr
+    );
     // `zt reap` removes the forgotten grant's entries.
     let out = home.run(&["reap"]);
     assert!(
@@ -308,10 +359,15 @@ fn what_a_restarted_broker_forgot_is_cleaned_up() {
         out.stderr
     );
     assert!(!contexts(&home).contains(&"zt-prod-k8s".into()));
-    assert!(zt::ledger::Ledger::read_from(&home.state().join("ledger.json"))
-        .entries
-        .is_empty());
-    assert!(!temp.exists(), "the dead zt's ledger temp file is still there");
+    assert!(
+        zt::ledger::Ledger::read_from(&home.state().join("ledger.json"))
+            .entries
+            .is_empty()
+    );
+    assert!(
+        !temp.exists(),
+        "the dead zt's ledger temp file is still there"
+    );
     assert!(status(&home, "default").is_empty());
     let out = home.run(&["revoke", &kube]);
     out.code(8);
@@ -360,12 +416,30 @@ fn a_waiting_request_gives_up_on_a_dead_broker_and_resumes() {
         .to_string();
     let down = Instant::now();
     first.kill();
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
-    let status = child.wait().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+        rest
+    });
+    // Bounded here too: today's zt would wait forever.
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if down.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("zt request still retrying a dead broker after 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
     let took = down.elapsed();
+    let rest = reader.join().unwrap();
     assert_eq!(status.code(), Some(7), "{seen}{rest}");
-    assert!(took < Duration::from_secs(40), "gave up only after {took:?}");
+    assert!(
+        took < Duration::from_secs(40),
+        "gave up only after {took:?}"
+    );
     assert!(rest.contains("broker unreachable, retrying"), "{rest}");
     assert!(rest.contains(&id) && rest.contains("resumes"), "{rest}");
     eprintln!("gave up {took:?} after the broker died (limit 6 s)");
@@ -373,7 +447,14 @@ fn a_waiting_request_gives_up_on_a_dead_broker_and_resumes() {
     // The broker is back with its state: asking again picks the same request up.
     let _second = Dev::start(port, Some(data.path()), &["--auto-login", "alice"]);
     let out = home.run(&[
-        "request", "prod-k8s", "--role", "admin", "--ttl", "10m", "--no-wait", "--json",
+        "request",
+        "prod-k8s",
+        "--role",
+        "admin",
+        "--ttl",
+        "10m",
+        "--no-wait",
+        "--json",
     ]);
     assert_eq!(out.ok().json()["id"], id.as_str());
 }
