@@ -26,7 +26,7 @@ pub async fn run(args: RequestArgs, ctx: &Ctx) -> Result<()> {
     let Some(req) = obtain(&args.resource, &args.opts, args.no_wait, &client, ctx).await? else {
         return Ok(());
     };
-    if grants::already_granted(&req, &ctx.profile, &ctx.printer)? {
+    if grants::already_granted(&req, &ctx.profile, how, &ctx.printer)? {
         return Ok(());
     }
     grants::materialize(&client, &req, &ctx.profile, how, &ctx.printer).await
