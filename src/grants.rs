@@ -35,6 +35,7 @@ pub async fn materialize(
     req: &api::Request,
     profile: &str,
     how: How,
+    revoke_on_failure: bool,
     p: &Printer,
 ) -> Result<()> {
     // These names become file names, kubeconfig entries and INI section headers: refuse
@@ -74,7 +75,7 @@ pub async fn materialize(
     };
     let targets = match write(&w, &cached, &name, how, &mut out) {
         Ok(t) => t,
-        Err(e) => return Err(abandon(client, req, e, p).await),
+        Err(e) => return Err(abandon(client, req, e, revoke_on_failure, p).await),
     };
     out.written = targets.iter().map(Target::describe).collect();
     reaper::ensure_running();

@@ -153,6 +153,9 @@ impl Ledger {
     /// writes are atomic renames).
     pub fn read() -> Result<Ledger> {
         let path = paths::ledger_file()?;
+        // A zt killed mid-write left its temp file (only a dead process's is removed, so no
+        // lock is needed); every run reads the ledger, so none outlives the next run.
+        fsutil::remove_dead_temps(&path);
         let Some(bytes) = read_bounded(&path)? else {
             return Ok(Ledger::default());
         };
@@ -168,8 +171,6 @@ impl Ledger {
         let path = paths::ledger_file()?;
         paths::ensure_private_dir(&paths::state_dir()?)?;
         let _lock = fsutil::Flock::exclusive(&path.with_extension("lock"))?;
-        // A zt killed mid-write leaves its temp file beside the ledger; nobody else removes it.
-        fsutil::remove_dead_temps(&path);
         let mut ledger = Ledger::read()?;
         let before = ledger.entries.clone();
         let r = f(&mut ledger)?;

@@ -23,13 +23,17 @@ pub async fn run(args: RequestArgs, ctx: &Ctx) -> Result<()> {
     if let Some(kind) = resource_kind(&client, &args.resource).await {
         grants::preflight::check(kind, how)?;
     }
-    let Some(req) = obtain(&args.resource, &args.opts, args.no_wait, &client, ctx).await? else {
+    let Some((req, was_live)) =
+        obtain(&args.resource, &args.opts, args.no_wait, &client, ctx).await?
+    else {
         return Ok(());
     };
     if grants::already_granted(&req, &ctx.profile, how, &ctx.printer)? {
         return Ok(());
     }
-    grants::materialize(&client, &req, &ctx.profile, how, &ctx.printer).await
+    // A failed write revokes the grant, unless it was live before this command (it may be in
+    // use elsewhere, e.g. on another machine).
+    grants::materialize(&client, &req, &ctx.profile, how, !was_live, &ctx.printer).await
 }
 
 async fn resource_kind(client: &BrokerClient, resource: &str) -> Option<api::ResourceKind> {
@@ -41,15 +45,16 @@ async fn resource_kind(client: &BrokerClient, resource: &str) -> Option<api::Res
         .map(|r| r.kind)
 }
 
-/// Ask for `resource` and wait for the decision. `Ok(None)`: still pending and `no_wait`
-/// (already reported). A denial is an error with its own exit code.
+/// Ask for `resource` (or pick up your open request or live grant that covers it) and wait for
+/// the decision: the grant, and whether it was live before this command. `Ok(None)`: still
+/// pending and `no_wait` (already reported). A denial is an error with its own exit code.
 pub async fn obtain(
     resource: &str,
     opts: &RequestOpts,
     no_wait: bool,
     client: &BrokerClient,
     ctx: &Ctx,
-) -> Result<Option<api::Request>> {
+) -> Result<Option<(api::Request, bool)>> {
     let p = &ctx.printer;
     if !api::valid_name(resource) {
         return Err(Error::usage(format!("{resource:?} is not a resource name"))
@@ -74,7 +79,9 @@ pub async fn obtain(
         ttl_secs: body.ttl_secs,
         break_glass: opts.break_glass,
     };
-    let mut req = match grants::reuse::find(client, &ask, &ctx.profile).await? {
+    let found = grants::reuse::find(client, &ask, &ctx.profile).await?;
+    let was_live = found.as_ref().is_some_and(|r| r.state.is_live());
+    let mut req = match found {
         Some(r) => {
             if r.state == State::Pending && !no_wait {
                 p.note(format!(
@@ -94,7 +101,7 @@ pub async fn obtain(
         req = wait(client, req, opts.timeout, ctx).await?;
     }
     match req.state {
-        State::Approved | State::Active => Ok(Some(req)),
+        State::Approved | State::Active => Ok(Some((req, was_live))),
         State::Denied => {
             let by = req
                 .decided_by

@@ -12,22 +12,31 @@ use crate::output::{Printer, human_secs};
 use crate::reaper;
 
 /// The local write failed after the grant was issued: remove what was written, and revoke the
-/// grant at the broker, so no live grant is left that nothing on this machine uses (running
-/// the command again then does not mint a second one next to it). The error says which.
+/// grant at the broker (unless `revoke` is false: it was live before), so no live grant is left
+/// that nothing uses (running the command again then does not mint a second one next to it).
+/// The error says which happened.
 pub(super) async fn abandon(
     client: &BrokerClient,
     req: &api::Request,
     e: Error,
+    revoke: bool,
     p: &Printer,
 ) -> Error {
     let _ = reaper::wipe_where(p, false, |x| x.grant == req.id);
     let _ = credcache::remove(&req.id);
-    let what = match client.revoke(&req.id).await {
-        Ok(_) => format!("the grant {} was revoked at the broker", req.id),
-        Err(r) => format!(
-            "the grant {} could not be revoked at the broker ({}): `zt revoke {}` ends it",
-            req.id, r.message, req.id
-        ),
+    let what = if !revoke {
+        format!(
+            "the grant {} stays live (it was granted before this command; `zt revoke {}` ends it)",
+            req.id, req.id
+        )
+    } else {
+        match client.revoke(&req.id).await {
+            Ok(_) => format!("the grant {} was revoked at the broker", req.id),
+            Err(r) => format!(
+                "the grant {} could not be revoked at the broker ({}): `zt revoke {}` ends it",
+                req.id, r.message, req.id
+            ),
+        }
     };
     let hint = match e.hint.as_deref() {
         Some(h) => format!("{what}; {h}"),
