@@ -458,3 +458,33 @@ fn a_waiting_request_gives_up_on_a_dead_broker_and_resumes() {
     ]);
     assert_eq!(out.ok().json()["id"], id.as_str());
 }
+
+#[test]
+fn a_grant_revoked_elsewhere_is_reaped_on_demand() {
+    let broker = Broker::start(&["--auto-login", "alice"]);
+    let (laptop, other) = (Home::new(), Home::new());
+    login(&laptop, &broker.url, "default");
+    login(&other, &broker.url, "default");
+    // No background reaper: `zt reap` alone must notice (as after a zt killed mid-revoke).
+    let out = Out::from(
+        laptop
+            .zt(&["request", "prod-k8s", "--ttl", "10m", "--json"])
+            .env("ZT_REAPER", "0")
+            .output()
+            .unwrap(),
+    );
+    let id = grant_of(out.ok());
+    other.run(&["revoke", &id]).ok();
+
+    let rows = status(&laptop, "default");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["state"], "revoked");
+    assert!(rows[0]["seconds_left"].is_null());
+    let out = laptop.run(&["reap", "--dry-run"]);
+    assert!(out.ok().stdout.contains("would remove"), "{}", out.stdout);
+    assert!(contexts(&laptop).contains(&"zt-prod-k8s".into()));
+    let out = laptop.run(&["reap"]);
+    assert!(out.ok().stdout.contains("ended early"), "{}", out.stdout);
+    assert!(!contexts(&laptop).contains(&"zt-prod-k8s".into()));
+    assert!(status(&laptop, "default").is_empty());
+}
