@@ -21,6 +21,9 @@ pub const ZT_REAPER: &str = "ZT_REAPER";
 /// How often the background reaper asks the broker whether a grant ended early, in seconds
 /// (default 30).
 pub const ZT_REAPER_CHECK_SECS: &str = "ZT_REAPER_CHECK_SECS";
+/// Seconds a waiting `zt request` keeps retrying an unreachable broker before it gives up
+/// with exit 7 (default 300).
+pub const ZT_BROKER_RETRY_SECS: &str = "ZT_BROKER_RETRY_SECS";
 /// Seconds a keyring call may take before zt gives up on it (default 5).
 pub const ZT_KEYRING_TIMEOUT: &str = "ZT_KEYRING_TIMEOUT";
 
@@ -77,6 +80,10 @@ pub const DOCUMENTED: &[(&str, &str)] = &[
     (
         ZT_KEYRING_TIMEOUT,
         "seconds a keyring call may take (default 5)",
+    ),
+    (
+        ZT_BROKER_RETRY_SECS,
+        "seconds a waiting `zt request` retries an unreachable broker before exit 7 (default 300)",
     ),
     (
         KUBECONFIG,

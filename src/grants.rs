@@ -26,6 +26,8 @@ struct Granted<'a> {
     context: Option<String>,
     profile: Option<String>,
     service: Option<String>,
+    /// A live grant already written on this machine answered the request; nothing was minted.
+    reused: bool,
 }
 
 pub async fn materialize(
@@ -33,6 +35,7 @@ pub async fn materialize(
     req: &api::Request,
     profile: &str,
     how: How,
+    revoke_on_failure: bool,
     p: &Printer,
 ) -> Result<()> {
     // These names become file names, kubeconfig entries and INI section headers: refuse
@@ -59,19 +62,43 @@ pub async fn materialize(
         req,
         profile,
         expires_at: expires_at.0,
+        replaced: Default::default(),
     };
-    let name = format!("zt-{}", req.resource);
+    let name = names::pick(&Ledger::read()?, profile, &req.resource, &req.role, &req.id)?;
     let mut out = Granted {
         request: req,
         written: vec![],
         context: None,
         profile: None,
         service: None,
+        reused: false,
     };
-    let targets = match &cached.credential {
+    let targets = match write(&w, &cached, &name, how, &mut out) {
+        Ok(t) => t,
+        Err(e) => return Err(abandon(client, req, e, revoke_on_failure, p).await),
+    };
+    out.written = targets.iter().map(Target::describe).collect();
+    reaper::ensure_running();
+    supersede(client, &w, p).await;
+    show(client, req, expires_at, out, p).await
+}
+
+/// Write the grant's entries where its resource's tools look; which names went where goes
+/// into `out`.
+fn write(
+    w: &Writer,
+    cached: &Cached,
+    name: &str,
+    how: How,
+    out: &mut Granted,
+) -> Result<Vec<Target>> {
+    let req = w.req;
+    let profile = w.profile;
+    let name = name.to_string();
+    Ok(match &cached.credential {
         Credential::Kubernetes { .. } => {
             out.context = Some(name.clone());
-            vec![w.kubeconfig(paths::kubeconfig()?, &name, &cached, how.use_context)?]
+            vec![w.kubeconfig(paths::kubeconfig()?, &name, cached, how.use_context)?]
         }
         Credential::Aws { region, .. } if how.static_keys => {
             out.profile = Some(name.clone());
@@ -133,10 +160,16 @@ pub async fn materialize(
                 w.pgpass(paths::pgpass()?, &cached.credential)?,
             ]
         }
-    };
-    out.written = targets.iter().map(Target::describe).collect();
-    reaper::ensure_running();
+    })
+}
 
+async fn show(
+    client: &BrokerClient,
+    req: &api::Request,
+    expires_at: api::Timestamp,
+    out: Granted<'_>,
+    p: &Printer,
+) -> Result<()> {
     if p.json {
         // Minting made the grant active; report the request as it is now.
         let now = client
@@ -160,6 +193,12 @@ pub async fn materialize(
     for w in &out.written {
         p.note(format!("  wrote {w}"));
     }
+    tries(&out, p);
+    Ok(())
+}
+
+/// How to use what was written ("try: …" on stderr, the name on stdout).
+fn tries(out: &Granted, p: &Printer) {
     if let Some(c) = &out.context {
         p.note(format!("  try: kubectl --context {c} get namespaces"));
         p.out(c);
@@ -172,7 +211,6 @@ pub async fn materialize(
         p.note(format!("  try: psql service={s}"));
         p.out(s);
     }
-    Ok(())
 }
 
 /// `<absolute path of zt> [--profile P] credential KIND GRANT`, quoted for botocore's shell split.
@@ -209,7 +247,15 @@ fn aws_keys(c: &Credential) -> Vec<(String, String)> {
     }
 }
 
+mod names;
+mod outcome;
+pub mod preflight;
+pub mod present;
+pub mod reuse;
 mod writer;
 
+use crate::ledger::Ledger;
+pub use outcome::already_granted;
+use outcome::{abandon, supersede};
 use writer::Writer;
 pub use writer::standalone_kubeconfig;

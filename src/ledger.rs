@@ -106,6 +106,15 @@ impl Target {
         }
     }
 
+    /// The name the entry goes by (context, AWS profile, pg service), if it has one.
+    pub fn entry_name(&self) -> Option<&str> {
+        match self {
+            Target::Kubeconfig { name, .. } => Some(name),
+            Target::Ini { header, .. } => Some(header.strip_prefix("profile ").unwrap_or(header)),
+            Target::Pgpass { .. } | Target::File { .. } => None,
+        }
+    }
+
     /// The same place: a later grant's entry there replaces this one.
     pub fn same_place(&self, other: &Target) -> bool {
         match (self, other) {
@@ -144,13 +153,16 @@ impl Ledger {
     /// writes are atomic renames).
     pub fn read() -> Result<Ledger> {
         let path = paths::ledger_file()?;
-        let Some(text) = fsutil::read_optional(&path)? else {
+        // A zt killed mid-write left its temp file (only a dead process's is removed, so no
+        // lock is needed); every run reads the ledger, so none outlives the next run.
+        fsutil::remove_dead_temps(&path);
+        let Some(bytes) = read_bounded(&path)? else {
             return Ok(Ledger::default());
         };
-        serde_json::from_str(&text).map_err(|e| {
-            Error::other(format!("cannot read zt's ledger {}: {e}", path.display())).with_hint(
-                "zt will not guess what it wrote; look at the file, fix or remove it (zt-* kubeconfig entries may then need removing by hand)",
-            )
+        // serde_json stops at 128 levels of nesting, so a hostile file cannot recurse deeply.
+        serde_json::from_slice(&bytes).map_err(|e| {
+            Error::other(format!("cannot read zt's ledger {}: {e}", path.display()))
+                .with_hint(LEDGER_HINT)
         })
     }
 
@@ -196,9 +208,39 @@ impl Ledger {
 impl Ledger {
     /// Read a ledger file at an explicit path (tests, `zt doctor`); unreadable reads as empty.
     pub fn read_from(path: &std::path::Path) -> Ledger {
-        std::fs::read(path)
+        read_bounded(path)
             .ok()
+            .flatten()
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_default()
     }
+}
+
+/// A ledger is a few hundred bytes per entry; anything this large is not one zt wrote, and
+/// reading it whole could exhaust memory.
+pub const MAX_LEDGER_BYTES: u64 = 16 << 20;
+
+const LEDGER_HINT: &str = "zt will not guess what it wrote; look at the file, fix or remove it (zt-* kubeconfig entries may then need removing by hand)";
+
+/// The file's bytes, at most [`MAX_LEDGER_BYTES`]; `None` when it does not exist.
+fn read_bounded(path: &std::path::Path) -> Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
+    };
+    let mut bytes = Vec::new();
+    file.take(MAX_LEDGER_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    if bytes.len() as u64 > MAX_LEDGER_BYTES {
+        return Err(Error::other(format!(
+            "zt's ledger {} is larger than {} MiB: not a ledger zt wrote",
+            path.display(),
+            MAX_LEDGER_BYTES >> 20
+        ))
+        .with_hint(LEDGER_HINT));
+    }
+    Ok(Some(bytes))
 }

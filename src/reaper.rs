@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crate::api::Timestamp;
 use crate::client::BrokerClient;
-use crate::error::Result;
+use crate::error::{ErrorKind, Result};
 use crate::ledger::{Entry, Ledger, Target};
 use crate::materialize::kubeyaml::{self, KubeUndo};
 use crate::output::Printer;
@@ -207,16 +207,17 @@ pub async fn daemon(printer: &Printer) -> Result<()> {
             for name in sweep_orphans(printer, false).unwrap_or_default() {
                 printer.note(format!("{} removed expired {name} that no ledger entry knew (brought back by another writer)", Timestamp::now()));
             }
-            let ended = ended_early(&ledger).await;
+            let ended = sweep_gone(printer, false, None).await?;
+            for (e, why) in &ended {
+                printer.note(format!(
+                    "{} removed {} (grant {}: {})",
+                    Timestamp::now(),
+                    e.target.describe(),
+                    e.grant,
+                    why.describe()
+                ));
+            }
             if !ended.is_empty() {
-                for e in wipe_where(printer, false, |e| ended.contains(&e.grant))? {
-                    printer.note(format!(
-                        "{} removed {} (grant {} ended early)",
-                        Timestamp::now(),
-                        e.target.describe(),
-                        e.grant
-                    ));
-                }
                 continue;
             }
         }
@@ -248,41 +249,89 @@ pub async fn daemon(printer: &Printer) -> Result<()> {
     }
 }
 
-/// Grants in the ledger that the broker says are over before their time. Best effort: a
-/// broker that cannot be reached or a login that cannot be refreshed changes nothing (the
-/// credential dies at the target anyway, and the TTL wipe still comes).
-async fn ended_early(ledger: &Ledger) -> BTreeSet<String> {
+/// Wipe the entries of grants the broker says are over before their time, or does not know
+/// at all (a dev broker restarted, a database restored): `zt reap` and the daemon. With
+/// `profile`, only that profile's grants are asked about.
+pub async fn sweep_gone(
+    printer: &Printer,
+    dry_run: bool,
+    profile: Option<&str>,
+) -> Result<Vec<(Entry, Gone)>> {
+    let ledger = Ledger::read()?;
+    let gone = ended_early(&ledger, profile).await;
+    if gone.is_empty() {
+        return Ok(vec![]);
+    }
+    let removed = wipe_where(printer, dry_run, |e| gone.contains_key(&e.grant))?;
+    Ok(removed
+        .into_iter()
+        .map(|e| {
+            let why = gone[&e.grant];
+            (e, why)
+        })
+        .collect())
+}
+
+/// Why a grant's entries went before its time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gone {
+    /// Revoked, or otherwise over at the broker.
+    Ended,
+    /// The broker answers that it has no such grant.
+    Unknown,
+}
+
+impl Gone {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Gone::Ended => "ended early",
+            Gone::Unknown => "the broker no longer knows it",
+        }
+    }
+}
+
+/// Grants in the ledger that the broker says are over before their time, or not known to it.
+/// Best effort: a broker that cannot be reached or a login that cannot be refreshed changes
+/// nothing (the credential dies at the target anyway, and the TTL wipe still comes).
+async fn ended_early(ledger: &Ledger, only: Option<&str>) -> BTreeMap<String, Gone> {
     let mut by_profile: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for e in &ledger.entries {
+    for e in ledger
+        .entries
+        .iter()
+        .filter(|e| only.is_none_or(|p| p == e.profile))
+    {
         by_profile
             .entry(e.profile.as_str())
             .or_default()
             .insert(e.grant.as_str());
     }
-    {
-        let mut ended = BTreeSet::new();
-        for (profile, grants) in by_profile {
-            let Ok((client, _)) = BrokerClient::for_profile(profile).await else {
+    let mut ended = BTreeMap::new();
+    for (profile, grants) in by_profile {
+        let Ok((client, _)) = BrokerClient::for_profile(profile).await else {
+            continue;
+        };
+        let Ok(live) = client
+            .list_requests("requester=me&state=approved,active")
+            .await
+        else {
+            continue;
+        };
+        for g in grants {
+            if live.requests.iter().any(|r| r.id == g) {
                 continue;
-            };
-            let Ok(live) = client
-                .list_requests("requester=me&state=approved,active")
-                .await
-            else {
-                continue;
-            };
-            for g in grants {
-                if live.requests.iter().any(|r| r.id == g) {
-                    continue;
+            }
+            // Not live: make sure it is really over (and not, say, another user's).
+            match client.get_request(g, None).await {
+                Ok(r) if r.state.is_final() => {
+                    ended.insert(g.to_string(), Gone::Ended);
                 }
-                // Not live: make sure it is really over (and not, say, another user's).
-                if let Ok(r) = client.get_request(g, None).await
-                    && r.state.is_final()
-                {
-                    ended.insert(g.to_string());
+                Err(e) if e.kind == ErrorKind::NotFound => {
+                    ended.insert(g.to_string(), Gone::Unknown);
                 }
+                _ => {}
             }
         }
-        ended
     }
+    ended
 }

@@ -112,7 +112,7 @@ async fn resolve(args: &ExecArgs, ctx: &Ctx) -> Result<String> {
     }) {
         return Ok(r.id.clone());
     }
-    let req = request::obtain(&args.target, &args.opts, false, &client, ctx)
+    let (req, _) = request::obtain(&args.target, &args.opts, false, &client, ctx)
         .await?
         .ok_or_else(|| Error::new(ErrorKind::Pending, "the request is pending"))?;
     Ok(req.id)

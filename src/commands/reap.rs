@@ -13,8 +13,15 @@ pub async fn run(args: ReapArgs, ctx: &Ctx) -> Result<()> {
     }
     let gone = reaper::sweep(p, args.dry_run)?;
     let orphans = reaper::sweep_orphans(p, args.dry_run)?;
+    // Grants revoked elsewhere, or that the broker no longer knows (restarted, restored): their
+    // entries are useless and would otherwise stay until their recorded end.
+    let early = reaper::sweep_gone(p, args.dry_run, None).await?;
     if p.json {
-        p.json(&serde_json::json!({ "removed": gone, "orphans": orphans }));
+        let ended: Vec<serde_json::Value> = early
+            .iter()
+            .map(|(e, why)| serde_json::json!({ "entry": e, "why": why }))
+            .collect();
+        p.json(&serde_json::json!({ "removed": gone, "orphans": orphans, "ended": ended }));
         return Ok(());
     }
     let verb = if args.dry_run {
@@ -22,7 +29,7 @@ pub async fn run(args: ReapArgs, ctx: &Ctx) -> Result<()> {
     } else {
         "removed"
     };
-    if gone.is_empty() && orphans.is_empty() {
+    if gone.is_empty() && orphans.is_empty() && early.is_empty() {
         p.note("Nothing has expired.");
     }
     for name in &orphans {
@@ -36,6 +43,15 @@ pub async fn run(args: ReapArgs, ctx: &Ctx) -> Result<()> {
             e.target.describe(),
             e.grant,
             e.resource
+        ));
+    }
+    for (e, why) in early {
+        p.out(format!(
+            "{verb} {} (grant {}, {}: {})",
+            e.target.describe(),
+            e.grant,
+            e.resource,
+            why.describe()
         ));
     }
     Ok(())

@@ -9,30 +9,52 @@ use crate::cli::{RequestArgs, RequestOpts};
 use crate::client::BrokerClient;
 use crate::commands::Ctx;
 use crate::error::{Error, ErrorKind, Result};
-use crate::output::field;
-use crate::{grants, ids, prompt};
+use crate::output::{field, human_secs};
+use crate::{env, grants, ids, prompt};
 
 pub async fn run(args: RequestArgs, ctx: &Ctx) -> Result<()> {
     let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
-    let Some(req) = obtain(&args.resource, &args.opts, args.no_wait, &client, ctx).await? else {
-        return Ok(());
-    };
     let how = grants::How {
         use_context: args.use_context,
         static_keys: args.static_keys,
     };
-    grants::materialize(&client, &req, &ctx.profile, how, &ctx.printer).await
+    // Refuse a file zt will not edit before anything is minted (an unknown resource is the
+    // broker's to refuse, below).
+    if let Some(kind) = resource_kind(&client, &args.resource).await {
+        grants::preflight::check(kind, how)?;
+    }
+    let Some((req, was_live)) =
+        obtain(&args.resource, &args.opts, args.no_wait, &client, ctx).await?
+    else {
+        return Ok(());
+    };
+    if grants::already_granted(&req, &ctx.profile, how, &ctx.printer)? {
+        return Ok(());
+    }
+    // A failed write revokes the grant, unless it was live before this command (it may be in
+    // use elsewhere, e.g. on another machine).
+    grants::materialize(&client, &req, &ctx.profile, how, !was_live, &ctx.printer).await
 }
 
-/// Ask for `resource` and wait for the decision. `Ok(None)`: still pending and `no_wait`
-/// (already reported). A denial is an error with its own exit code.
+async fn resource_kind(client: &BrokerClient, resource: &str) -> Option<api::ResourceKind> {
+    let catalog = client.catalog().await.ok()?;
+    catalog
+        .resources
+        .into_iter()
+        .find(|r| r.name == resource)
+        .map(|r| r.kind)
+}
+
+/// Ask for `resource` (or pick up your open request or live grant that covers it) and wait for
+/// the decision: the grant, and whether it was live before this command. `Ok(None)`: still
+/// pending and `no_wait` (already reported). A denial is an error with its own exit code.
 pub async fn obtain(
     resource: &str,
     opts: &RequestOpts,
     no_wait: bool,
     client: &BrokerClient,
     ctx: &Ctx,
-) -> Result<Option<api::Request>> {
+) -> Result<Option<(api::Request, bool)>> {
     let p = &ctx.printer;
     if !api::valid_name(resource) {
         return Err(Error::usage(format!("{resource:?} is not a resource name"))
@@ -51,7 +73,26 @@ pub async fn obtain(
         break_glass: opts.break_glass,
         context: client_context(),
     };
-    let mut req = client.create_request(&body, &ids::random_hex(16)).await?;
+    let ask = grants::reuse::Ask {
+        resource,
+        role: opts.role.as_deref(),
+        ttl_secs: body.ttl_secs,
+        break_glass: opts.break_glass,
+    };
+    let found = grants::reuse::find(client, &ask, &ctx.profile).await?;
+    let was_live = found.as_ref().is_some_and(|r| r.state.is_live());
+    let mut req = match found {
+        Some(r) => {
+            if r.state == State::Pending && !no_wait {
+                p.note(format!(
+                    "Request {} for {}/{} is already open; waiting for it instead of asking again.",
+                    r.id, r.resource, r.role
+                ));
+            }
+            r
+        }
+        None => client.create_request(&body, &ids::random_hex(16)).await?,
+    };
     if req.state == State::Pending {
         if no_wait {
             report_pending(ctx, &req)?;
@@ -60,7 +101,7 @@ pub async fn obtain(
         req = wait(client, req, opts.timeout, ctx).await?;
     }
     match req.state {
-        State::Approved | State::Active => Ok(Some(req)),
+        State::Approved | State::Active => Ok(Some((req, was_live))),
         State::Denied => {
             let by = req
                 .decided_by
@@ -177,6 +218,9 @@ async fn wait(
         }
     ));
     let spinner = p.spinner(&format!("Waiting for approval of {}", field(&req.id)));
+    let give_up = retry_limit();
+    // Since when the broker has not answered, and whether the person was told.
+    let mut down: Option<(Instant, bool)> = None;
     let outcome = loop {
         let left = timeout.map(|t| t.saturating_sub(start.elapsed()));
         if left == Some(Duration::ZERO) {
@@ -195,11 +239,30 @@ async fn wait(
             .max(Duration::from_secs(1));
         tokio::select! {
             r = client.get_request(&req.id, Some(wait)) => {
+                if r.is_ok() && down.take().is_some_and(|(_, told)| told) {
+                    say(&spinner, || p.note(format!("Broker reachable again; still waiting for {}.", req.id)));
+                }
                 match r {
                     Ok(r) if r.state != State::Pending => break Ok(r),
                     Ok(r) => req = r,
-                    // A broker restart or a network blip: keep waiting, a little slower.
-                    Err(e) if e.kind == ErrorKind::Unavailable => tokio::time::sleep(Duration::from_secs(2)).await,
+                    // A broker restart or a network blip: keep waiting, a little slower — for
+                    // a bounded time, saying so after a few seconds.
+                    Err(e) if e.kind == ErrorKind::Unavailable => {
+                        let (since, told) = down.get_or_insert((Instant::now(), false));
+                        if since.elapsed() >= give_up {
+                            break Err(gave_up(&req, since.elapsed(), e));
+                        }
+                        if !*told && since.elapsed() >= RETRY_NOTICE {
+                            *told = true;
+                            say(&spinner, || p.note(format!(
+                                "broker unreachable, retrying… (request {}; zt gives up after {})",
+                                req.id,
+                                human_secs(give_up.as_secs() as i64)
+                            )));
+                        }
+                        let pause = Duration::from_secs(2).min(give_up.saturating_sub(since.elapsed()));
+                        tokio::time::sleep(pause.max(Duration::from_millis(100))).await
+                    }
                     Err(e) => break Err(e),
                 }
             }
@@ -220,6 +283,42 @@ async fn wait(
         ));
     }
     Ok(r)
+}
+
+/// Say after this long that the broker does not answer.
+const RETRY_NOTICE: Duration = Duration::from_secs(3);
+
+/// How long a waiting `zt request` keeps retrying a broker it cannot reach: 5 minutes, or
+/// `ZT_BROKER_RETRY_SECS`.
+fn retry_limit() -> Duration {
+    let secs = env::var(env::ZT_BROKER_RETRY_SECS)
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or(300);
+    Duration::from_secs(secs)
+}
+
+fn gave_up(req: &api::Request, after: Duration, e: Error) -> Error {
+    Error::new(
+        ErrorKind::Unavailable,
+        format!(
+            "gave up waiting for request {}: the broker has not answered for {} ({})",
+            req.id,
+            human_secs(after.as_secs() as i64),
+            e.message
+        ),
+    )
+    .with_hint(format!(
+        "the request stays open at the broker; `zt request {} --role {}` again resumes waiting for {} (`zt status` shows it)",
+        req.resource, req.role, req.id
+    ))
+}
+
+/// A note on stderr without tearing the spinner.
+fn say(spinner: &Option<indicatif::ProgressBar>, f: impl FnOnce()) {
+    match spinner {
+        Some(s) => s.suspend(f),
+        None => f(),
+    }
 }
 
 /// Ctrl-C while waiting: ask whether to withdraw; without a terminal, withdraw.

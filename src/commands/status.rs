@@ -9,6 +9,7 @@ use crate::api::{self, Timestamp};
 use crate::client::BrokerClient;
 use crate::commands::Ctx;
 use crate::error::{ErrorKind, Result};
+use crate::grants;
 use crate::ledger::Ledger;
 use crate::output::{field, human_secs};
 
@@ -35,18 +36,23 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
     let p = &ctx.printer;
     let ledger = Ledger::read()?;
     let mut rows: BTreeMap<String, Row> = BTreeMap::new();
+    let mut client = None;
     let remote = async {
-        let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
-        client
+        let (c, _) = BrokerClient::for_profile(&ctx.profile).await?;
+        let list = c
             .list_requests("requester=me&state=pending,approved,active,denied")
-            .await
+            .await?;
+        client = Some(c);
+        Ok::<_, crate::error::Error>(list)
     }
     .await;
+    let mut live: Vec<String> = vec![];
     match remote {
         Ok(list) => {
             let recent = |r: &api::Request| -r.created_at.secs_from_now() < DENIED_SHOWN_SECS;
             for r in list.requests {
                 if r.state != api::State::Denied || recent(&r) {
+                    live.push(r.id.clone());
                     rows.insert(r.id.clone(), row_of(&r));
                 }
             }
@@ -59,6 +65,7 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
         }
         Err(e) => return Err(e),
     }
+    let mut disk = grants::present::Disk::default();
     for e in ledger.entries.iter().filter(|e| e.profile == ctx.profile) {
         let row = rows.entry(e.grant.clone()).or_insert_with(|| Row {
             id: e.grant.clone(),
@@ -71,9 +78,35 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
             decided_by: None,
             decision_comment: None,
         });
-        row.written.push(e.target.describe());
+        // Only what is really there: an entry removed by hand, or never finished, is not.
+        if disk.has(e) {
+            row.written.push(e.target.describe());
+        }
+    }
+    // Grants this machine has entries for that the broker does not list as open: ask what
+    // became of them rather than guess ("unknown" only when the broker cannot be asked).
+    let mut stale = 0;
+    if let Some(client) = &client {
+        for row in rows.values_mut().filter(|r| !live.contains(&r.id)) {
+            row.state = match client.get_request(&row.id, None).await {
+                Ok(r) => r.state.to_string(),
+                Err(e) if e.kind == ErrorKind::NotFound => "gone".into(),
+                Err(_) => continue,
+            };
+            row.seconds_left = None;
+            stale += 1;
+        }
+        // An ended grant with nothing left on disk is not worth a row.
+        rows.retain(|id, r| live.contains(id) || !r.written.is_empty());
     }
     let rows: Vec<Row> = rows.into_values().collect();
+    if stale > 0
+        && rows
+            .iter()
+            .any(|r| r.seconds_left.is_none() && !r.written.is_empty())
+    {
+        p.note("Grants that are over still have entries here: `zt reap` removes them.");
+    }
     if p.json {
         p.json(&rows);
         return Ok(());

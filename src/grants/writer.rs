@@ -73,6 +73,8 @@ pub(super) struct Writer<'a> {
     pub(super) req: &'a api::Request,
     pub(super) profile: &'a str,
     pub(super) expires_at: i64,
+    /// Other grants' entries this grant's entries replaced (same name, same file).
+    pub(super) replaced: std::cell::RefCell<Vec<Entry>>,
 }
 
 impl Writer<'_> {
@@ -132,6 +134,7 @@ impl Writer<'_> {
         })?;
         for old in replaced.iter().filter(|o| o.grant != self.req.id) {
             let _ = credcache::remove(&old.grant);
+            self.replaced.borrow_mut().push(old.clone());
         }
         Ok(target)
     }

@@ -292,7 +292,8 @@ fn a_second_grant_for_the_same_resource_still_restores_the_original_file() {
         .as_str()
         .unwrap()
         .to_string();
-    let second = alice.run(&["request", "prod-k8s", "--ttl", "5m", "--use", "--json"]);
+    // Longer than the first has left, so a second grant is minted (the same again is reused).
+    let second = alice.run(&["request", "prod-k8s", "--ttl", "10m", "--use", "--json"]);
     let second = second.ok().json()["request"]["id"]
         .as_str()
         .unwrap()

@@ -15,6 +15,8 @@ mod consumers;
 #[cfg(feature = "broker")]
 mod extend;
 #[cfg(feature = "broker")]
+mod grant_life;
+#[cfg(feature = "broker")]
 mod hostile_text;
 #[cfg(feature = "broker")]
 mod issuers;
