@@ -98,9 +98,11 @@ fn check(e: &PgpassEntry) -> Result<(), EditError> {
                 "zt will not write a pgpass line with an empty {name}"
             )));
         }
-        if value.contains(['\n', '\r', '\0']) {
+        // A line break would start a line of the broker's choosing; other control characters
+        // have no business in a pgpass line either.
+        if value.chars().any(char::is_control) {
             return Err(err(format!(
-                "zt will not write a pgpass {name} containing a line break or NUL"
+                "zt will not write a pgpass {name} containing a line break or control character"
             )));
         }
     }
