@@ -364,3 +364,17 @@ pub fn zt_sections(text: &str, dialect: Dialect) -> Result<Vec<(String, String)>
         .filter_map(|s| Some((s.header, s.grant?)))
         .collect())
 }
+
+/// Every section as zt reads it, in order: header and entries (keys lower-cased for Aws, as
+/// botocore does). For checking zt's reading against the tool's own parser.
+pub fn read(
+    text: &str,
+    dialect: Dialect,
+) -> Result<Vec<(String, Vec<(String, String)>)>, EditError> {
+    let prep = prepare(text)?;
+    Ok(parse(&prep.work, dialect)?
+        .sections
+        .into_iter()
+        .map(|s| (s.header, s.entries))
+        .collect())
+}

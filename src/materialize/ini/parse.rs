@@ -53,7 +53,11 @@ pub(super) fn parse(work: &str, dialect: Dialect) -> Result<Parsed, EditError> {
                 "a carriage return without a line feed; zt edits only LF or CRLF files",
             ));
         }
-        if let Some(c) = line.chars().find(|c| c.is_ascii_control() && *c != '\t') {
+        // botocore reads any other character as text (a form feed is whitespace to it); libpq
+        // reads C strings, and zt keeps to what it can tell apart there.
+        if dialect == Dialect::PgService
+            && let Some(c) = line.chars().find(|c| c.is_ascii_control() && *c != '\t')
+        {
             return Err(err_at(
                 n,
                 format!("the line contains the control character U+{:04X}", c as u32),
@@ -61,7 +65,7 @@ pub(super) fn parse(work: &str, dialect: Dialect) -> Result<Parsed, EditError> {
         }
         let t = match dialect {
             // Python's str.strip().
-            Dialect::Aws => line.trim(),
+            Dialect::Aws => line.trim_matches(py_space),
             // C's isspace() in the C locale, less the control characters refused above.
             Dialect::PgService => line.trim_matches([' ', '\t']),
         };
@@ -88,7 +92,7 @@ pub(super) fn parse(work: &str, dialect: Dialect) -> Result<Parsed, EditError> {
             continue;
         }
         if dialect == Dialect::Aws {
-            let deep = line.chars().take_while(|c| c.is_whitespace()).count();
+            let deep = line.chars().take_while(|c| py_space(*c)).count();
             if open && deep > indent {
                 if let (Some(s), Some((_, v))) = (
                     sections.last_mut(),
@@ -101,9 +105,15 @@ pub(super) fn parse(work: &str, dialect: Dialect) -> Result<Parsed, EditError> {
             }
             indent = deep;
         }
-        if t.starts_with('[') {
-            let header = header(t, n)?;
+        let header = match dialect {
+            Dialect::Aws => aws_header(t),
+            Dialect::PgService if t.starts_with('[') => Some(header(t, n)?),
+            Dialect::PgService => None,
+        };
+        if let Some(header) = header {
+            // configparser's DEFAULT section may appear again; its keys still may not.
             if dialect == Dialect::Aws
+                && header != PY_DEFAULT
                 && let Some(first) = sections.iter().find(|s| s.header == header)
             {
                 return Err(err_at(
@@ -125,7 +135,7 @@ pub(super) fn parse(work: &str, dialect: Dialect) -> Result<Parsed, EditError> {
             open = false;
             continue;
         }
-        let (Some(s), Some(r)) = (sections.last_mut(), raw.last_mut()) else {
+        let Some(current) = sections.last().map(|s| s.header.clone()) else {
             return Err(err_at(n, "a key before any [section] header"));
         };
         let delims: &[char] = match dialect {
@@ -145,22 +155,33 @@ pub(super) fn parse(work: &str, dialect: Dialect) -> Result<Parsed, EditError> {
         };
         let (key, value) = (&t[..p], &t[p + 1..]);
         let (key, value) = match dialect {
-            Dialect::Aws => (key.trim_end().to_lowercase(), value.trim()),
+            Dialect::Aws => (
+                key.trim_end_matches(py_space).to_lowercase(),
+                value.trim_matches(py_space),
+            ),
             // libpq takes both sides verbatim.
             Dialect::PgService => (key.to_string(), value),
         };
         if key.is_empty() {
             return Err(err_at(n, "a line with no key before its `=`"));
         }
-        if dialect == Dialect::Aws && r.iter().any(|(k, _)| *k == key) {
+        // Within the section, and for DEFAULT across its repeats (one section to configparser).
+        let twice = sections
+            .iter()
+            .zip(&raw)
+            .enumerate()
+            .filter(|(x, (s, _))| *x + 1 == sections.len() || s.header == PY_DEFAULT)
+            .filter(|(_, (s, _))| s.header == current)
+            .any(|(_, (_, r))| r.iter().any(|(k, _)| *k == key));
+        if dialect == Dialect::Aws && twice {
             return Err(err_at(
                 n,
-                format!(
-                    "duplicate key `{key}` in [{}]; the AWS CLI refuses such a file",
-                    s.header
-                ),
+                format!("duplicate key `{key}` in [{current}]; the AWS CLI refuses such a file"),
             ));
         }
+        let (Some(s), Some(r)) = (sections.last_mut(), raw.last_mut()) else {
+            return Err(err_at(n, "a key before any [section] header"));
+        };
         r.push((key, vec![value.to_string()]));
         s.end = i + 1;
         open = true;
@@ -178,8 +199,27 @@ pub(super) fn parse(work: &str, dialect: Dialect) -> Result<Parsed, EditError> {
     Ok(Parsed { lines, sections })
 }
 
-/// The name in a `[name]` line (trimmed). Stricter than both tools: text after `]`, brackets
-/// inside the name and an empty name are refused rather than guessed at.
+/// configparser's section of defaults: keys every other section inherits, and the one section
+/// that may appear more than once.
+pub(super) const PY_DEFAULT: &str = "DEFAULT";
+
+/// Python's `str.isspace()`, what configparser strips: Unicode White_Space and the ASCII
+/// separators U+001C..U+001F (a form feed is whitespace, not a reason to refuse the file).
+fn py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// A section header as configparser's `SECTCRE` (`\[(?P<header>.+)\]`, matched at the start
+/// of the stripped line) reads it: up to the last `]`, whatever follows it (`[default] ; mine`
+/// is section `default`). A `[` line without one is not a header but a `key = value` line.
+fn aws_header(t: &str) -> Option<&str> {
+    let rest = t.strip_prefix('[')?;
+    let close = rest.rfind(']')?;
+    (close > 0).then(|| &rest[..close])
+}
+
+/// The name in a `[name]` line of a libpq service file (trimmed). Stricter than libpq: text
+/// after `]`, brackets inside the name and an empty name are refused rather than guessed at.
 fn header(t: &str, n: usize) -> Result<&str, EditError> {
     let Some(inner) = t.strip_prefix('[').and_then(|r| r.strip_suffix(']')) else {
         return Err(err_at(
