@@ -1,6 +1,7 @@
 //! The one integration-test binary: real `zt` and `zt-broker` processes in sealed HOMEs.
 
 mod common;
+mod consumer_parsers;
 mod docs;
 mod offline;
 
