@@ -222,3 +222,158 @@ fn aws_config_files_read_by_botocore_are_read_and_edited_alike() {
     );
     assert!(accepted >= 100, "too few files botocore reads: {accepted}");
 }
+
+/// A kubeconfig entry of `list` (`clusters`, `contexts`, `users`) in one of the layouts people
+/// and tools write.
+fn kube_entry(list: &'static str) -> impl Strategy<Value = String> {
+    let inner = match list {
+        "clusters" => "cluster:\n    server: https://k8s.example.com:6443",
+        "contexts" => "context:\n    cluster: a\n    user: a",
+        _ => "user:\n    token: abc",
+    };
+    (
+        prop_oneof![Just("a"), Just("\"b\""), Just("'c d'"), Just("e-1")],
+        proptest::bool::ANY,
+        prop_oneof![Just(""), Just("  # theirs\n"), Just("\n")],
+    )
+        .prop_map(move |(name, name_first, after)| match name_first {
+            true => format!("- name: {name}\n  {inner}\n{after}"),
+            false => format!("- {inner}\n  name: {name}\n{after}"),
+        })
+}
+
+fn kube_list(list: &'static str) -> impl Strategy<Value = String> {
+    prop_oneof![
+        1 => Just(String::new()),
+        1 => Just(format!("{list}: []\n")),
+        1 => Just(format!("{list}:\n")),
+        1 => Just(format!("{list}: null\n")),
+        1 => Just(format!("{list}: [{{name: f}}]\n")),
+        4 => (proptest::collection::vec(kube_entry(list), 1..3), proptest::bool::ANY)
+            .prop_map(move |(entries, indented)| {
+                let body: String = entries.concat();
+                match indented {
+                    false => format!("{list}:\n{body}"),
+                    true => format!(
+                        "{list}:\n{}",
+                        body.lines().map(|l| format!("  {l}\n")).collect::<String>()
+                    ),
+                }
+            }),
+    ]
+}
+
+fn kubeconfig() -> impl Strategy<Value = String> {
+    (
+        prop_oneof![Just(""), Just("# mine\n"), Just("---\n")],
+        proptest::bool::ANY,
+        (
+            kube_list("clusters"),
+            kube_list("contexts"),
+            kube_list("users"),
+        ),
+        prop_oneof![
+            Just(""),
+            Just("current-context: a\n"),
+            Just("current-context: \"\"\n")
+        ],
+        prop_oneof![Just(""), Just("preferences: {}\n"), Just("# the end\n")],
+        proptest::sample::select(vec![0usize, 1, 2]),
+        prop_oneof![Just("\n"), Just("\r\n")],
+    )
+        .prop_map(|(head, kind, (c, x, u), cur, tail, rot, eol)| {
+            let mut lists = vec![c, x, u];
+            lists.rotate_left(rot);
+            let kind = if kind {
+                "apiVersion: v1\nkind: Config\n"
+            } else {
+                ""
+            };
+            let text = format!("{head}{kind}{}{cur}{tail}", lists.concat());
+            text.replace('\n', eol)
+        })
+}
+
+/// `kubectl config view -o json` of `text`, lists as `[]` when absent; None when kubectl
+/// refuses the file.
+fn kubectl_view(kubectl: &str, dir: &std::path::Path, text: &str) -> Option<serde_json::Value> {
+    let file = dir.join("config");
+    std::fs::write(&file, text).unwrap();
+    let out = Command::new(kubectl)
+        .env_clear()
+        .env("HOME", dir)
+        .args(["config", "view", "-o", "json", "--kubeconfig"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    if !out.status.success() {
+        return None;
+    }
+    let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for list in ["clusters", "contexts", "users"] {
+        if v[list].is_null() {
+            v[list] = serde_json::json!([]);
+        }
+    }
+    Some(v)
+}
+
+#[test]
+fn kubeconfigs_read_by_kubectl_are_edited_so_kubectl_reads_the_same_plus_zts_entries() {
+    use zt::materialize::kubeyaml::{self, KubeEntry};
+    let Some(kubectl) = crate::common::kubectl() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["credential", "kube", "g1"].map(String::from);
+    let entry = KubeEntry {
+        name: "zt-gen",
+        server: "https://k8s.example.com:6443",
+        certificate_authority_data: None,
+        namespace: Some("default"),
+        exec_command: "/usr/bin/zt",
+        exec_args: &args,
+        grant_id: "g1",
+        expires_at: "2026-05-01T12:00:00Z",
+    };
+    let (mut edited, mut refused, mut theirs_refused) = (0, 0, 0);
+    for text in generate(kubeconfig(), 150, 12) {
+        let Some(before) = kubectl_view(&kubectl, dir.path(), &text) else {
+            theirs_refused += 1;
+            continue;
+        };
+        let (out, undo) = match kubeyaml::apply(&text, &entry, false) {
+            Ok(r) => r,
+            Err(e) => {
+                // A layout zt cannot edit line by line: refused clearly, never half-done.
+                assert!(!e.message.contains("internal"), "{text:?}: {e}");
+                refused += 1;
+                continue;
+            }
+        };
+        edited += 1;
+        let mut after = kubectl_view(&kubectl, dir.path(), &out)
+            .unwrap_or_else(|| panic!("kubectl refuses zt's edit of {text:?}:\n{out}"));
+        for list in ["clusters", "contexts", "users"] {
+            let items = after[list].as_array_mut().unwrap();
+            let n = items.len();
+            items.retain(|i| i["name"] != "zt-gen");
+            assert_eq!(items.len() + 1, n, "{list} has zt's entry once: {out}");
+        }
+        assert_eq!(
+            after, before,
+            "kubectl reads zt's edit of {text:?} differently:\n{out}"
+        );
+        let back = kubeyaml::wipe(&out, entry.name, &undo).unwrap();
+        let want = match text.is_empty() {
+            true => Wiped::RemoveFile,
+            false => Wiped::Text(text.clone()),
+        };
+        assert_eq!(back, want, "the wipe gives back {text:?}");
+    }
+    eprintln!(
+        "150 generated kubeconfigs: kubectl refused {theirs_refused}; zt edited {edited} \
+         (kubectl reads each edit as the file plus zt's entries) and refused {refused} clearly"
+    );
+    assert!(edited >= 50, "too few edits: {edited}");
+}
