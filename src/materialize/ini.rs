@@ -365,12 +365,12 @@ pub fn zt_sections(text: &str, dialect: Dialect) -> Result<Vec<(String, String)>
         .collect())
 }
 
+/// A section's header and its keys with their values.
+pub type ReadSection = (String, Vec<(String, String)>);
+
 /// Every section as zt reads it, in order: header and entries (keys lower-cased for Aws, as
 /// botocore does). For checking zt's reading against the tool's own parser.
-pub fn read(
-    text: &str,
-    dialect: Dialect,
-) -> Result<Vec<(String, Vec<(String, String)>)>, EditError> {
+pub fn read(text: &str, dialect: Dialect) -> Result<Vec<ReadSection>, EditError> {
     let prep = prepare(text)?;
     Ok(parse(&prep.work, dialect)?
         .sections

@@ -282,7 +282,7 @@ fn kubeconfig() -> impl Strategy<Value = String> {
         prop_oneof![Just("\n"), Just("\r\n")],
     )
         .prop_map(|(head, kind, (c, x, u), cur, tail, rot, eol)| {
-            let mut lists = vec![c, x, u];
+            let mut lists = [c, x, u];
             lists.rotate_left(rot);
             let kind = if kind {
                 "apiVersion: v1\nkind: Config\n"

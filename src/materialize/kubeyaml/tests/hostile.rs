@@ -180,7 +180,7 @@ fn billion_laughs() -> String {
     let mut s = String::from("apiVersion: v1\nkind: Config\na0: &a0 [\"lol\"]\n");
     for i in 1..=9 {
         let prev = format!("*a{}", i - 1);
-        s += &format!("a{i}: &a{i} [{}]\n", vec![prev.as_str(); 10].join(","));
+        s += &format!("a{i}: &a{i} [{}]\n", [prev.as_str(); 10].join(","));
     }
     s += "clusters: []\n";
     s
