@@ -42,9 +42,10 @@ pub enum Dialect {
     /// value (blank lines and comments in between do not end it), duplicate sections or keys
     /// refused, no keys before the first section.
     Aws,
-    /// libpq's `parseServiceFile`: `#` comments, `[name]`, `key=value` taken verbatim, no
-    /// continuations. zt refuses keys before the first section and lines without `=`, which
-    /// libpq reports as syntax errors when the service is used.
+    /// libpq's `parseServiceFile`: `#` comments, `[name]` (text after the `]` ignored),
+    /// `key=value` taken verbatim, no continuations, lines before the first header never read
+    /// (zt keeps them). zt refuses lines without `=` in a section, which libpq reports as
+    /// syntax errors when the service is used.
     PgService,
 }
 

@@ -262,7 +262,7 @@ fn field<'b>(buf: &'b [u8], token: &[u8]) -> Option<&'b [u8]> {
 }
 
 /// The password libpq's `passwordFromFile` finds in `text` for these connection parameters.
-fn lookup(text: &str, host: &str, port: &str, database: &str, user: &str) -> Option<String> {
+pub fn lookup(text: &str, host: &str, port: &str, database: &str, user: &str) -> Option<String> {
     for line in text.split('\n') {
         if line.starts_with('#') {
             continue;

@@ -3,6 +3,7 @@
 mod common;
 mod consumer_parsers;
 mod docs;
+mod libpq_parsers;
 mod offline;
 
 #[cfg(feature = "broker")]

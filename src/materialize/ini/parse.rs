@@ -53,21 +53,15 @@ pub(super) fn parse(work: &str, dialect: Dialect) -> Result<Parsed, EditError> {
                 "a carriage return without a line feed; zt edits only LF or CRLF files",
             ));
         }
-        // botocore reads any other character as text (a form feed is whitespace to it); libpq
-        // reads C strings, and zt keeps to what it can tell apart there.
-        if dialect == Dialect::PgService
-            && let Some(c) = line.chars().find(|c| c.is_ascii_control() && *c != '\t')
-        {
-            return Err(err_at(
-                n,
-                format!("the line contains the control character U+{:04X}", c as u32),
-            ));
-        }
+        // Both tools read any other character as text (botocore takes a form feed for
+        // whitespace, libpq's isspace() a vertical tab and a form feed); zt keeps them as the
+        // user's bytes.
         let t = match dialect {
             // Python's str.strip().
             Dialect::Aws => line.trim_matches(py_space),
             // C's isspace() in the C locale, less the control characters refused above.
-            Dialect::PgService => line.trim_matches([' ', '\t']),
+            // C's isspace() in the C locale (the line breaks are gone already).
+            Dialect::PgService => line.trim_matches([' ', '\t', '\u{b}', '\u{c}']),
         };
         let comment = match dialect {
             Dialect::Aws => t.starts_with(['#', ';']),
@@ -136,8 +130,22 @@ pub(super) fn parse(work: &str, dialect: Dialect) -> Result<Parsed, EditError> {
             continue;
         }
         let Some(current) = sections.last().map(|s| s.header.clone()) else {
+            // libpq reads a service file only from the service's header on: lines before the
+            // first header are never looked at. zt keeps them as they are.
+            if dialect == Dialect::PgService {
+                continue;
+            }
             return Err(err_at(n, "a key before any [section] header"));
         };
+        // libpq stops at the end of the first section of a name: a later one of the same name
+        // is never read, so nothing in it is an error (zt keeps its lines as they are).
+        if dialect == Dialect::PgService
+            && sections[..sections.len() - 1]
+                .iter()
+                .any(|s| s.header == current)
+        {
+            continue;
+        }
         let delims: &[char] = match dialect {
             Dialect::Aws => &['=', ':'],
             Dialect::PgService => &['='],
@@ -218,23 +226,15 @@ fn aws_header(t: &str) -> Option<&str> {
     (close > 0).then(|| &rest[..close])
 }
 
-/// The name in a `[name]` line of a libpq service file (trimmed). Stricter than libpq: text
-/// after `]`, brackets inside the name and an empty name are refused rather than guessed at.
+/// The name in a `[name]` line of a libpq service file: up to the first `]`, whatever follows
+/// it (libpq compares the name and the `]` after it, and reads no further). A line without `]`
+/// or with an empty name is refused rather than guessed at.
 fn header(t: &str, n: usize) -> Result<&str, EditError> {
-    let Some(inner) = t.strip_prefix('[').and_then(|r| r.strip_suffix(']')) else {
-        return Err(err_at(
-            n,
-            match t.contains(']') {
-                true => "text after a section header's `]`",
-                false => "an unterminated `[` section header",
-            },
-        ));
+    let Some((inner, _)) = t.strip_prefix('[').and_then(|r| r.split_once(']')) else {
+        return Err(err_at(n, "an unterminated `[` section header"));
     };
     if inner.is_empty() {
         return Err(err_at(n, "an empty section name `[]`"));
-    }
-    if inner.contains(['[', ']']) {
-        return Err(err_at(n, "a section name containing `[` or `]`"));
     }
     Ok(inner)
 }
