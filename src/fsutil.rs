@@ -298,8 +298,9 @@ fn remove_if_dead_zt(path: &Path) -> bool {
     if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
         return false;
     }
+    // A mark is `zt <pid>\n`; whatever else a lock file holds is not read past that.
     let mut text = String::new();
-    if f.read_to_string(&mut text).is_err() || !text.starts_with(LOCK_MARK) {
+    if (&mut f).take(64).read_to_string(&mut text).is_err() || !text.starts_with(LOCK_MARK) {
         return false;
     }
     // Still the file at `path`? Only a holder of this flock removes it, and while this file
@@ -439,5 +440,55 @@ mod tests {
         std::fs::write(&lock, "").unwrap();
         assert!(LockFile::acquire(&p, Duration::from_millis(20)).is_err());
         assert!(lock.exists());
+    }
+
+    #[test]
+    fn user_files_are_written_through_links_keeping_their_mode() {
+        let d = tempfile::tempdir().unwrap();
+        let real = d.path().join("dotfiles/config");
+        std::fs::create_dir_all(real.parent().unwrap()).unwrap();
+        std::fs::write(&real, "old").unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let hop = d.path().join("hop");
+        let link = d.path().join("config");
+        std::os::unix::fs::symlink("dotfiles/config", &hop).unwrap();
+        std::os::unix::fs::symlink("hop", &link).unwrap();
+        let target = resolve_links(&link).unwrap();
+        assert_eq!(target, d.path().join("dotfiles/config"));
+        write_user_file(&target, b"new", Keep::ModeAndOwner).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read_to_string(&link).unwrap(), "new");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&real), 0o644);
+        write_user_file(&target, b"secret", Keep::Private).unwrap();
+        assert_eq!(mode(&real), 0o600);
+        // A new file (a dangling link's target) is private.
+        std::os::unix::fs::symlink("dotfiles/new", d.path().join("dangling")).unwrap();
+        let t = resolve_links(&d.path().join("dangling")).unwrap();
+        write_user_file(&t, b"x", Keep::ModeAndOwner).unwrap();
+        assert_eq!(mode(&d.path().join("dotfiles/new")), 0o600);
+        // A loop of links is refused, not followed forever.
+        std::os::unix::fs::symlink("loop", d.path().join("loop")).unwrap();
+        assert!(resolve_links(&d.path().join("loop")).is_err());
+    }
+
+    #[test]
+    fn oversized_files_are_refused_unread() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("big");
+        std::fs::write(&p, vec![b'a'; 2048]).unwrap();
+        let e = read_optional_max(&p, 1024).unwrap_err();
+        assert!(e.message.contains("larger than"), "{}", e.message);
+        assert_eq!(read_optional_max(&p, 4096).unwrap().unwrap().len(), 2048);
+        assert!(
+            read_optional_max(&d.path().join("none"), 10)
+                .unwrap()
+                .is_none()
+        );
     }
 }
