@@ -287,3 +287,58 @@ fn a_kubernetes_server_that_is_not_https_is_not_written() {
     assert_eq!(std::fs::read_to_string(&kubeconfig).unwrap(), KUBECONFIG);
     assert!(!lock_of(&kubeconfig).exists());
 }
+
+#[test]
+fn broker_values_that_would_add_lines_are_not_written() {
+    let demo = zt::broker::catalog::DEMO_TOML;
+    let (aws, pg) = (
+        r#"settings = { region = "us-east-1", account_id = "123456789012" }"#,
+        r#"settings = { host = "127.0.0.1", port = 5432, dbname = "app" }"#,
+    );
+    assert!(demo.contains(aws) && demo.contains(pg));
+    let catalog = CatalogFile::new(
+        &demo
+            .replace(
+                aws,
+                r#"settings = { region = "us-east-1\n[default]\nregion = evil", account_id = "123456789012" }"#,
+            )
+            .replace(
+                pg,
+                r#"settings = { host = "127.0.0.1\n*:*:*:*:stolen", port = 5432, dbname = "app" }"#,
+            ),
+    );
+    let broker = Broker::start(&["--auto-login", "alice", "--catalog", catalog.arg()]);
+    let mut w = World::new();
+    let aws_config = w.path().join(".aws/config");
+    w.set("AWS_CONFIG_FILE", &aws_config);
+    w.login(&broker);
+    let pgpass = w.path().join(".pgpass");
+    write_private(&aws_config, AWS_CONFIG);
+    write_private(&pgpass, PGPASS);
+    let service = w.path().join(".pg_service.conf");
+    // prod-db: the service file is written first and refuses the host; pgpass is not reached.
+    for (resource, file, text) in [
+        ("prod-aws", &aws_config, AWS_CONFIG),
+        ("prod-db", &service, ""),
+    ] {
+        let out = w.run(&["request", resource, "--ttl", "5m"]);
+        out.code(1);
+        assert!(
+            out.stderr.contains("will not write")
+                && out.stderr.contains(&file.display().to_string()),
+            "{resource}: {}",
+            out.stderr
+        );
+        assert!(
+            !out.stderr.contains("\n[default]"),
+            "shown escaped: {}",
+            out.stderr
+        );
+        assert_eq!(
+            std::fs::read_to_string(file).unwrap_or_default(),
+            text,
+            "{resource}"
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&pgpass).unwrap(), PGPASS);
+}
