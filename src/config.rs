@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::{fsutil, paths};
 
+/// A config.toml holds a few lines per profile; anything near this size is not one.
+const MAX_CONFIG: u64 = 1 << 20;
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Config {
     #[serde(default)]
@@ -48,15 +51,21 @@ pub struct Workload {
 impl Config {
     pub fn load() -> Result<Config> {
         let path = paths::config_file()?;
-        let Some(text) = fsutil::read_optional(&path)? else {
+        let Some(text) = fsutil::read_optional_max(&path, MAX_CONFIG)? else {
             return Ok(Config::default());
         };
-        toml::from_str(&text).map_err(|e| {
+        Self::parse(&text).map_err(|e| {
             Error::config(
                 format!("cannot read {}: {}", path.display(), e.message()),
                 "fix the file, or move it away and run `zt login` again",
             )
         })
+    }
+
+    /// The text of a `config.toml`; the toml crate's parser bounds nesting itself (a deep
+    /// `a = [[[…` is an error, not a stack overflow).
+    fn parse(text: &str) -> std::result::Result<Config, toml::de::Error> {
+        toml::from_str(text)
     }
 
     pub fn save(&self) -> Result<()> {
@@ -71,5 +80,23 @@ impl Config {
         self.profiles
             .get(name)
             .ok_or_else(|| Error::auth_required(format!("not logged in (profile {name:?})")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_nesting_is_an_error_not_a_crash() {
+        for deep in [
+            format!("a = {}{}", "[".repeat(100_000), "]".repeat(100_000)),
+            format!("a = {}1{}", "{b = ".repeat(100_000), "}".repeat(100_000)),
+            format!("{}\n", "[a.".repeat(50_000)),
+        ] {
+            let start = std::time::Instant::now();
+            assert!(Config::parse(&deep).is_err());
+            assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        }
     }
 }

@@ -12,8 +12,20 @@ use std::time::{Duration, Instant};
 use crate::error::{Error, Result};
 
 /// Replace `path` with `bytes` so that a reader (or a crash) sees the old or the new file,
-/// never a mix. The new file gets `mode`.
+/// never a mix. The new file gets exactly `mode` (whatever the umask).
 pub fn atomic_write(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    atomic_write_owned(path, bytes, mode, None)
+}
+
+/// [`atomic_write`], and the new file gets `owner` (uid, gid) when it is not already ours
+/// (best effort: only root may give a file away).
+fn atomic_write_owned(
+    path: &Path,
+    bytes: &[u8],
+    mode: u32,
+    owner: Option<(u32, u32)>,
+) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
     let dir = parent(path);
     let name = path
         .file_name()
@@ -25,12 +37,18 @@ pub fn atomic_write(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
         crate::ids::random_hex(4)
     ));
     let write = || -> std::io::Result<()> {
+        // Created 0600 and widened only once written: a file that will hold a secret is
+        // never readable by others, not even for a moment.
         let mut f = OpenOptions::new()
             .write(true)
             .create_new(true)
-            .mode(mode)
+            .mode(0o600)
             .open(&tmp)?;
         f.write_all(bytes)?;
+        if let Some((uid, gid)) = owner {
+            let _ = std::os::unix::fs::fchown(&f, Some(uid), Some(gid));
+        }
+        f.set_permissions(std::fs::Permissions::from_mode(mode))?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)?;
         // The rename is durable only once the directory entry is.
@@ -39,6 +57,85 @@ pub fn atomic_write(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     write().map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         Error::io(format!("cannot write {}", path.display()), e)
+    })
+}
+
+/// How [`write_user_file`] sets the mode of a file it replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// The file holds no secret: keep its mode and owner (a 0644 kubeconfig stays 0644).
+    ModeAndOwner,
+    /// The file holds a secret (pgpass, AWS credentials): always 0600.
+    Private,
+}
+
+/// The file a path finally names, following symlinks (a dotfile manager's `~/.kube/config`
+/// → `~/dotfiles/kube/config`). The target need not exist.
+pub fn resolve_links(path: &Path) -> Result<PathBuf> {
+    let mut p = path.to_path_buf();
+    // Linux's own limit on links followed in one lookup.
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let to = std::fs::read_link(&p)
+                    .map_err(|e| Error::io(format!("cannot read the link {}", p.display()), e))?;
+                p = match to.is_absolute() {
+                    true => to,
+                    false => parent(&p).join(to),
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(Error::other(format!(
+        "{} is a chain of more than 40 symbolic links; zt leaves it alone",
+        path.display()
+    )))
+}
+
+/// Replace a user's file at `target` (already resolved with [`resolve_links`], so a symlink
+/// stays a symlink and the write lands, atomically, on its target). A file zt creates is 0600.
+pub fn write_user_file(target: &Path, bytes: &[u8], keep: Keep) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let (mode, owner) = match (std::fs::metadata(target), keep) {
+        (Ok(m), Keep::ModeAndOwner) => (m.mode() & 0o7777, Some((m.uid(), m.gid()))),
+        (Ok(m), Keep::Private) => (0o600, Some((m.uid(), m.gid()))),
+        (Err(_), _) => (0o600, None),
+    };
+    let owner = owner.filter(|&(uid, gid)| {
+        (uid, gid) != (unsafe { libc::geteuid() }, unsafe { libc::getegid() })
+    });
+    atomic_write_owned(target, bytes, mode, owner)
+}
+
+/// The largest user file (kubeconfig, AWS or libpq file, config.toml) zt reads: real ones are
+/// kilobytes; a bound keeps a hostile or runaway file from costing unbounded memory and time.
+pub const MAX_USER_FILE: u64 = 32 << 20;
+
+/// [`read_optional`], refusing a file larger than `max` bytes without reading it all.
+pub fn read_optional_max(path: &Path, max: u64) -> Result<Option<String>> {
+    use std::io::Read;
+    let f = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
+    };
+    let mut bytes = Vec::new();
+    f.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    if bytes.len() as u64 > max {
+        return Err(Error::other(format!(
+            "{} is larger than {} MiB; zt leaves it alone",
+            path.display(),
+            max >> 20
+        )));
+    }
+    String::from_utf8(bytes).map(Some).map_err(|_| {
+        Error::other(format!(
+            "{} is not UTF-8 text; zt leaves it alone",
+            path.display()
+        ))
     })
 }
 
@@ -201,8 +298,9 @@ fn remove_if_dead_zt(path: &Path) -> bool {
     if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
         return false;
     }
+    // A mark is `zt <pid>\n`; whatever else a lock file holds is not read past that.
     let mut text = String::new();
-    if f.read_to_string(&mut text).is_err() || !text.starts_with(LOCK_MARK) {
+    if (&mut f).take(64).read_to_string(&mut text).is_err() || !text.starts_with(LOCK_MARK) {
         return false;
     }
     // Still the file at `path`? Only a holder of this flock removes it, and while this file
@@ -342,5 +440,55 @@ mod tests {
         std::fs::write(&lock, "").unwrap();
         assert!(LockFile::acquire(&p, Duration::from_millis(20)).is_err());
         assert!(lock.exists());
+    }
+
+    #[test]
+    fn user_files_are_written_through_links_keeping_their_mode() {
+        let d = tempfile::tempdir().unwrap();
+        let real = d.path().join("dotfiles/config");
+        std::fs::create_dir_all(real.parent().unwrap()).unwrap();
+        std::fs::write(&real, "old").unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let hop = d.path().join("hop");
+        let link = d.path().join("config");
+        std::os::unix::fs::symlink("dotfiles/config", &hop).unwrap();
+        std::os::unix::fs::symlink("hop", &link).unwrap();
+        let target = resolve_links(&link).unwrap();
+        assert_eq!(target, d.path().join("dotfiles/config"));
+        write_user_file(&target, b"new", Keep::ModeAndOwner).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read_to_string(&link).unwrap(), "new");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&real), 0o644);
+        write_user_file(&target, b"secret", Keep::Private).unwrap();
+        assert_eq!(mode(&real), 0o600);
+        // A new file (a dangling link's target) is private.
+        std::os::unix::fs::symlink("dotfiles/new", d.path().join("dangling")).unwrap();
+        let t = resolve_links(&d.path().join("dangling")).unwrap();
+        write_user_file(&t, b"x", Keep::ModeAndOwner).unwrap();
+        assert_eq!(mode(&d.path().join("dotfiles/new")), 0o600);
+        // A loop of links is refused, not followed forever.
+        std::os::unix::fs::symlink("loop", d.path().join("loop")).unwrap();
+        assert!(resolve_links(&d.path().join("loop")).is_err());
+    }
+
+    #[test]
+    fn oversized_files_are_refused_unread() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("big");
+        std::fs::write(&p, vec![b'a'; 2048]).unwrap();
+        let e = read_optional_max(&p, 1024).unwrap_err();
+        assert!(e.message.contains("larger than"), "{}", e.message);
+        assert_eq!(read_optional_max(&p, 4096).unwrap().unwrap().len(), 2048);
+        assert!(
+            read_optional_max(&d.path().join("none"), 10)
+                .unwrap()
+                .is_none()
+        );
     }
 }

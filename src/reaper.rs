@@ -91,7 +91,7 @@ pub fn sweep(printer: &Printer, dry_run: bool) -> Result<Vec<Entry>> {
 /// Not part of the per-run sweep (it parses the kubeconfig): `zt reap` and the daemon run it.
 pub fn sweep_orphans(printer: &Printer, dry_run: bool) -> Result<Vec<String>> {
     let file = paths::kubeconfig()?;
-    let Some(text) = fsutil::read_optional(&file)? else {
+    let Some(text) = fsutil::read_optional_max(&file, fsutil::MAX_USER_FILE)? else {
         return Ok(vec![]);
     };
     let Ok(marked) = kubeyaml::zt_marked(&text) else {

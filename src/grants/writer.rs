@@ -190,9 +190,15 @@ impl Writer<'_> {
         };
         self.record(stub, |prior| {
             let mut undo = None;
-            files::edit(&file, Lock::Zt, |text| {
-                let (new, u) = ini::apply(text.unwrap_or(""), &section, kind.dialect())
+            let keep = match kind {
+                IniFile::AwsCredentials => fsutil::Keep::Private,
+                IniFile::AwsConfig | IniFile::PgService => fsutil::Keep::ModeAndOwner,
+            };
+            files::edit(&file, Lock::Zt, keep, |text| {
+                let (new, mut u) = ini::apply(text.unwrap_or(""), &section, kind.dialect())
                     .map_err(|e| kubeconfig::refused(&file, e))?;
+                // A file the user had (even an empty one) is never removed by the wipe.
+                u.created &= text.is_none();
                 undo = Some(u);
                 Ok(Change::Write(new))
             })?;
@@ -241,9 +247,10 @@ impl Writer<'_> {
         };
         self.record(stub, |_| {
             let mut undo = None;
-            files::edit(&file, Lock::Zt, |text| {
-                let (new, u) = pgpass::apply(text.unwrap_or(""), &line)
+            files::edit(&file, Lock::Zt, fsutil::Keep::Private, |text| {
+                let (new, mut u) = pgpass::apply(text.unwrap_or(""), &line)
                     .map_err(|e| kubeconfig::refused(&file, e))?;
+                u.created &= text.is_none();
                 undo = Some(u);
                 Ok(Change::Write(new))
             })?;

@@ -1,13 +1,19 @@
-//! The one way zt edits a user's file: lock → read → compute the change → atomic write (or
-//! remove). kubeconfigs take kubectl's own `<file>.lock`; other files (AWS, libpq) have no
-//! shared convention, so zt serialises its own writers with an `flock` kept in its state dir
-//! (no lock files littering ~/.aws).
+//! The one way zt edits a user's file: read → compute the change → lock → check the file did
+//! not change meanwhile → atomic write (or remove). kubeconfigs take kubectl's own
+//! `<file>.lock`; other files (AWS, libpq) have no shared convention, so zt serialises its own
+//! writers with an `flock` kept in its state dir (no lock files littering ~/.aws).
+//!
+//! The parse runs before the lock is taken: it is the part a hostile file can make slow or
+//! fail, and kubectl must never find its lock held (or left behind by a zt killed mid-parse)
+//! because of it. The lock covers only the re-read and the write. A symlinked file (dotfile
+//! managers) is written at its final target, so the link stays a link.
 
 use std::path::Path;
 use std::time::Duration;
 
 use crate::error::Result;
-use crate::{fsutil, paths};
+use crate::fsutil::{self, Keep};
+use crate::paths;
 
 pub enum Lock {
     /// `<file>.lock`, O_EXCL, as client-go does.
@@ -25,23 +31,54 @@ pub enum Change {
 /// kubectl gives up at once on a held lock; zt waits a little for it instead.
 const LOCK_WAIT: Duration = Duration::from_secs(10);
 
-pub fn edit(file: &Path, lock: Lock, f: impl FnOnce(Option<&str>) -> Result<Change>) -> Result<()> {
-    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty())
+/// Edit `file` with `f`, which gets the current text (None: no file) and may be called twice
+/// (again under the lock when another writer changed the file after the first read). `keep`:
+/// whether the file keeps its mode and owner or holds a secret and is always 0600.
+pub fn edit(
+    file: &Path,
+    lock: Lock,
+    keep: Keep,
+    mut f: impl FnMut(Option<&str>) -> Result<Change>,
+) -> Result<()> {
+    let target = fsutil::resolve_links(file)?;
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty())
         && !dir.exists()
     {
         paths::ensure_private_dir(dir)?;
     }
+    let read = || fsutil::read_optional_max(&target, fsutil::MAX_USER_FILE);
+    let first = read()?;
+    let mut change = f(first.as_deref())?;
+    if unchanged(&change, first.as_deref()) {
+        return Ok(());
+    }
     let _guard: Box<dyn std::any::Any> = match lock {
+        // kubectl locks the path it was given (not the link's target): so does zt.
         Lock::Kubectl => Box::new(fsutil::LockFile::acquire(file, LOCK_WAIT)?),
-        Lock::Zt => Box::new(fsutil::Flock::exclusive(&zt_lock_path(file)?)?),
+        Lock::Zt => Box::new(fsutil::Flock::exclusive(&zt_lock_path(&target)?)?),
     };
     fsutil::remove_dead_temps(file);
-    let current = fsutil::read_optional(file)?;
-    match f(current.as_deref())? {
+    if target != file {
+        fsutil::remove_dead_temps(&target);
+    }
+    let current = read()?;
+    if current != first {
+        change = f(current.as_deref())?;
+    }
+    match change {
         Change::Keep => Ok(()),
         Change::Write(new) if current.as_deref() == Some(new.as_str()) => Ok(()),
-        Change::Write(new) => fsutil::atomic_write(file, new.as_bytes(), 0o600),
-        Change::Remove => fsutil::remove_file(file),
+        Change::Write(new) => fsutil::write_user_file(&target, new.as_bytes(), keep),
+        // Only a file zt created is removed: its target, so a dangling link is left as found.
+        Change::Remove => fsutil::remove_file(&target),
+    }
+}
+
+fn unchanged(change: &Change, current: Option<&str>) -> bool {
+    match change {
+        Change::Keep => true,
+        Change::Write(new) => current == Some(new.as_str()),
+        Change::Remove => current.is_none(),
     }
 }
 

@@ -42,9 +42,10 @@ pub enum Dialect {
     /// value (blank lines and comments in between do not end it), duplicate sections or keys
     /// refused, no keys before the first section.
     Aws,
-    /// libpq's `parseServiceFile`: `#` comments, `[name]`, `key=value` taken verbatim, no
-    /// continuations. zt refuses keys before the first section and lines without `=`, which
-    /// libpq reports as syntax errors when the service is used.
+    /// libpq's `parseServiceFile`: `#` comments, `[name]` (text after the `]` ignored),
+    /// `key=value` taken verbatim, no continuations, lines before the first header never read
+    /// (zt keeps them). zt refuses lines without `=` in a section, which libpq reports as
+    /// syntax errors when the service is used.
     PgService,
 }
 
@@ -362,5 +363,19 @@ pub fn zt_sections(text: &str, dialect: Dialect) -> Result<Vec<(String, String)>
         .sections
         .into_iter()
         .filter_map(|s| Some((s.header, s.grant?)))
+        .collect())
+}
+
+/// A section's header and its keys with their values.
+pub type ReadSection = (String, Vec<(String, String)>);
+
+/// Every section as zt reads it, in order: header and entries (keys lower-cased for Aws, as
+/// botocore does). For checking zt's reading against the tool's own parser.
+pub fn read(text: &str, dialect: Dialect) -> Result<Vec<ReadSection>, EditError> {
+    let prep = prepare(text)?;
+    Ok(parse(&prep.work, dialect)?
+        .sections
+        .into_iter()
+        .map(|s| (s.header, s.entries))
         .collect())
 }

@@ -6,12 +6,15 @@ use std::path::Path;
 use super::files::{self, Change, Lock};
 use super::kubeyaml::{self, EditError, KubeEntry, KubeUndo, Wiped};
 use crate::error::{Error, Result};
+use crate::fsutil::Keep;
 
 pub fn apply(file: &Path, entry: &KubeEntry, use_context: bool) -> Result<KubeUndo> {
     let mut undo = None;
-    files::edit(file, Lock::Kubectl, |text| {
-        let (new, u) = kubeyaml::apply(text.unwrap_or(""), entry, use_context)
+    files::edit(file, Lock::Kubectl, Keep::ModeAndOwner, |text| {
+        let (new, mut u) = kubeyaml::apply(text.unwrap_or(""), entry, use_context)
             .map_err(|e| refused(file, e))?;
+        // An empty file the user had stays (empty) when zt's entries go again.
+        u.existed = text.is_some();
         undo = Some(u);
         Ok(Change::Write(new))
     })?;
@@ -21,7 +24,7 @@ pub fn apply(file: &Path, entry: &KubeEntry, use_context: bool) -> Result<KubeUn
 /// Remove zt's entries `(name, undo)` from one file: one lock, one read, one write, however
 /// many entries (a thousand grants expiring together cost one rewrite, not a thousand).
 pub fn wipe(file: &Path, entries: &[(&str, &KubeUndo)]) -> Result<()> {
-    files::edit(file, Lock::Kubectl, |text| {
+    files::edit(file, Lock::Kubectl, Keep::ModeAndOwner, |text| {
         let Some(text) = text else {
             return Ok(Change::Keep);
         };

@@ -33,7 +33,21 @@ pub fn wipe(file: &Path, targets: &[&Target]) -> Result<()> {
     if targets.iter().any(|t| matches!(t, Target::File { .. })) {
         return crate::fsutil::remove_file(file);
     }
-    files::edit(file, Lock::Zt, |text| {
+    // A file holding a secret zt wrote stays private; the others keep their mode.
+    let keep = match targets.iter().any(|t| {
+        matches!(
+            t,
+            Target::Pgpass { .. }
+                | Target::Ini {
+                    dialect: crate::ledger::IniFile::AwsCredentials,
+                    ..
+                }
+        )
+    }) {
+        true => crate::fsutil::Keep::Private,
+        false => crate::fsutil::Keep::ModeAndOwner,
+    };
+    files::edit(file, Lock::Zt, keep, |text| {
         let Some(mut text) = text.map(String::from) else {
             return Ok(Change::Keep);
         };

@@ -98,9 +98,11 @@ fn check(e: &PgpassEntry) -> Result<(), EditError> {
                 "zt will not write a pgpass line with an empty {name}"
             )));
         }
-        if value.contains(['\n', '\r', '\0']) {
+        // A line break would start a line of the broker's choosing; other control characters
+        // have no business in a pgpass line either.
+        if value.chars().any(char::is_control) {
             return Err(err(format!(
-                "zt will not write a pgpass {name} containing a line break or NUL"
+                "zt will not write a pgpass {name} containing a line break or control character"
             )));
         }
     }
@@ -260,7 +262,7 @@ fn field<'b>(buf: &'b [u8], token: &[u8]) -> Option<&'b [u8]> {
 }
 
 /// The password libpq's `passwordFromFile` finds in `text` for these connection parameters.
-fn lookup(text: &str, host: &str, port: &str, database: &str, user: &str) -> Option<String> {
+pub fn lookup(text: &str, host: &str, port: &str, database: &str, user: &str) -> Option<String> {
     for line in text.split('\n') {
         if line.starts_with('#') {
             continue;

@@ -23,6 +23,11 @@ fn view_is_granted_works_in_kubectl_and_is_wiped_at_ttl() {
     let broker = Broker::start(&["--auto-login", "alice"]);
     let alice = Home::new();
     std::fs::write(alice.kubeconfig(), USER_KUBECONFIG).unwrap();
+    std::fs::set_permissions(
+        alice.kubeconfig(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .unwrap();
 
     let out = alice.run(&[
         "login",
@@ -84,10 +89,11 @@ fn view_is_granted_works_in_kubectl_and_is_wiped_at_ttl() {
     assert!(
         text.contains("# my clusters — zt must not touch these") && text.contains("# my namespace")
     );
+    // The file holds no secret (zt's exec plugin mints the token): it keeps the user's mode.
     let mode = std::os::unix::fs::PermissionsExt::mode(
         &std::fs::metadata(alice.kubeconfig()).unwrap().permissions(),
     );
-    assert_eq!(mode & 0o777, 0o600);
+    assert_eq!(mode & 0o777, 0o644);
 
     // The exec plugin answers as kubectl expects.
     let cred = alice.run(&["credential", "kube", &grant]);

@@ -1,7 +1,9 @@
 //! The one integration-test binary: real `zt` and `zt-broker` processes in sealed HOMEs.
 
 mod common;
+mod consumer_parsers;
 mod docs;
+mod libpq_parsers;
 mod offline;
 
 #[cfg(feature = "broker")]
@@ -18,6 +20,8 @@ mod extend;
 mod grant_life;
 #[cfg(feature = "broker")]
 mod hostile_text;
+#[cfg(feature = "broker")]
+mod hostile_files;
 #[cfg(feature = "broker")]
 mod issuers;
 #[cfg(feature = "broker")]

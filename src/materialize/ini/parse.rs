@@ -53,17 +53,15 @@ pub(super) fn parse(work: &str, dialect: Dialect) -> Result<Parsed, EditError> {
                 "a carriage return without a line feed; zt edits only LF or CRLF files",
             ));
         }
-        if let Some(c) = line.chars().find(|c| c.is_ascii_control() && *c != '\t') {
-            return Err(err_at(
-                n,
-                format!("the line contains the control character U+{:04X}", c as u32),
-            ));
-        }
+        // Both tools read any other character as text (botocore takes a form feed for
+        // whitespace, libpq's isspace() a vertical tab and a form feed); zt keeps them as the
+        // user's bytes.
         let t = match dialect {
             // Python's str.strip().
-            Dialect::Aws => line.trim(),
+            Dialect::Aws => line.trim_matches(py_space),
             // C's isspace() in the C locale, less the control characters refused above.
-            Dialect::PgService => line.trim_matches([' ', '\t']),
+            // C's isspace() in the C locale (the line breaks are gone already).
+            Dialect::PgService => line.trim_matches([' ', '\t', '\u{b}', '\u{c}']),
         };
         let comment = match dialect {
             Dialect::Aws => t.starts_with(['#', ';']),
@@ -88,7 +86,7 @@ pub(super) fn parse(work: &str, dialect: Dialect) -> Result<Parsed, EditError> {
             continue;
         }
         if dialect == Dialect::Aws {
-            let deep = line.chars().take_while(|c| c.is_whitespace()).count();
+            let deep = line.chars().take_while(|c| py_space(*c)).count();
             if open && deep > indent {
                 if let (Some(s), Some((_, v))) = (
                     sections.last_mut(),
@@ -101,9 +99,15 @@ pub(super) fn parse(work: &str, dialect: Dialect) -> Result<Parsed, EditError> {
             }
             indent = deep;
         }
-        if t.starts_with('[') {
-            let header = header(t, n)?;
+        let header = match dialect {
+            Dialect::Aws => aws_header(t),
+            Dialect::PgService if t.starts_with('[') => Some(header(t, n)?),
+            Dialect::PgService => None,
+        };
+        if let Some(header) = header {
+            // configparser's DEFAULT section may appear again; its keys still may not.
             if dialect == Dialect::Aws
+                && header != PY_DEFAULT
                 && let Some(first) = sections.iter().find(|s| s.header == header)
             {
                 return Err(err_at(
@@ -125,9 +129,23 @@ pub(super) fn parse(work: &str, dialect: Dialect) -> Result<Parsed, EditError> {
             open = false;
             continue;
         }
-        let (Some(s), Some(r)) = (sections.last_mut(), raw.last_mut()) else {
+        let Some(current) = sections.last().map(|s| s.header.clone()) else {
+            // libpq reads a service file only from the service's header on: lines before the
+            // first header are never looked at. zt keeps them as they are.
+            if dialect == Dialect::PgService {
+                continue;
+            }
             return Err(err_at(n, "a key before any [section] header"));
         };
+        // libpq stops at the end of the first section of a name: a later one of the same name
+        // is never read, so nothing in it is an error (zt keeps its lines as they are).
+        if dialect == Dialect::PgService
+            && sections[..sections.len() - 1]
+                .iter()
+                .any(|s| s.header == current)
+        {
+            continue;
+        }
         let delims: &[char] = match dialect {
             Dialect::Aws => &['=', ':'],
             Dialect::PgService => &['='],
@@ -145,22 +163,33 @@ pub(super) fn parse(work: &str, dialect: Dialect) -> Result<Parsed, EditError> {
         };
         let (key, value) = (&t[..p], &t[p + 1..]);
         let (key, value) = match dialect {
-            Dialect::Aws => (key.trim_end().to_lowercase(), value.trim()),
+            Dialect::Aws => (
+                key.trim_end_matches(py_space).to_lowercase(),
+                value.trim_matches(py_space),
+            ),
             // libpq takes both sides verbatim.
             Dialect::PgService => (key.to_string(), value),
         };
         if key.is_empty() {
             return Err(err_at(n, "a line with no key before its `=`"));
         }
-        if dialect == Dialect::Aws && r.iter().any(|(k, _)| *k == key) {
+        // Within the section, and for DEFAULT across its repeats (one section to configparser).
+        let twice = sections
+            .iter()
+            .zip(&raw)
+            .enumerate()
+            .filter(|(x, (s, _))| *x + 1 == sections.len() || s.header == PY_DEFAULT)
+            .filter(|(_, (s, _))| s.header == current)
+            .any(|(_, (_, r))| r.iter().any(|(k, _)| *k == key));
+        if dialect == Dialect::Aws && twice {
             return Err(err_at(
                 n,
-                format!(
-                    "duplicate key `{key}` in [{}]; the AWS CLI refuses such a file",
-                    s.header
-                ),
+                format!("duplicate key `{key}` in [{current}]; the AWS CLI refuses such a file"),
             ));
         }
+        let (Some(s), Some(r)) = (sections.last_mut(), raw.last_mut()) else {
+            return Err(err_at(n, "a key before any [section] header"));
+        };
         r.push((key, vec![value.to_string()]));
         s.end = i + 1;
         open = true;
@@ -178,23 +207,34 @@ pub(super) fn parse(work: &str, dialect: Dialect) -> Result<Parsed, EditError> {
     Ok(Parsed { lines, sections })
 }
 
-/// The name in a `[name]` line (trimmed). Stricter than both tools: text after `]`, brackets
-/// inside the name and an empty name are refused rather than guessed at.
+/// configparser's section of defaults: keys every other section inherits, and the one section
+/// that may appear more than once.
+pub(super) const PY_DEFAULT: &str = "DEFAULT";
+
+/// Python's `str.isspace()`, what configparser strips: Unicode White_Space and the ASCII
+/// separators U+001C..U+001F (a form feed is whitespace, not a reason to refuse the file).
+fn py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// A section header as configparser's `SECTCRE` (`\[(?P<header>.+)\]`, matched at the start
+/// of the stripped line) reads it: up to the last `]`, whatever follows it (`[default] ; mine`
+/// is section `default`). A `[` line without one is not a header but a `key = value` line.
+fn aws_header(t: &str) -> Option<&str> {
+    let rest = t.strip_prefix('[')?;
+    let close = rest.rfind(']')?;
+    (close > 0).then(|| &rest[..close])
+}
+
+/// The name in a `[name]` line of a libpq service file: up to the first `]`, whatever follows
+/// it (libpq compares the name and the `]` after it, and reads no further). A line without `]`
+/// or with an empty name is refused rather than guessed at.
 fn header(t: &str, n: usize) -> Result<&str, EditError> {
-    let Some(inner) = t.strip_prefix('[').and_then(|r| r.strip_suffix(']')) else {
-        return Err(err_at(
-            n,
-            match t.contains(']') {
-                true => "text after a section header's `]`",
-                false => "an unterminated `[` section header",
-            },
-        ));
+    let Some((inner, _)) = t.strip_prefix('[').and_then(|r| r.split_once(']')) else {
+        return Err(err_at(n, "an unterminated `[` section header"));
     };
     if inner.is_empty() {
         return Err(err_at(n, "an empty section name `[]`"));
-    }
-    if inner.contains(['[', ']']) {
-        return Err(err_at(n, "a section name containing `[` or `]`"));
     }
     Ok(inner)
 }

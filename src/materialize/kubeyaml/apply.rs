@@ -22,6 +22,7 @@ pub fn apply(
     if entry.name.is_empty() {
         return Err(EditError::msg("the kubeconfig entry name is empty"));
     }
+    check_server(entry.server)?;
     let prep = prepare(text)?;
     let mut undo = KubeUndo::default();
     let fresh: String;
@@ -197,4 +198,38 @@ pub fn apply(
     let out = prep.finish(splice(src, edits)?);
     verify(&out, &expected)?;
     Ok((out, undo))
+}
+
+/// kubectl sends the credential zt's exec plugin mints to this URL, so it comes from the broker
+/// but is checked like input: `https://` with a host, or `http://` on loopback (the dev
+/// broker) — never `file://`, another scheme, user info, or a control character.
+pub(super) fn check_server(server: &str) -> Result<(), EditError> {
+    let shown: String = server.chars().take(200).collect();
+    let refuse = |why: &str| {
+        EditError::msg(format!(
+            "the broker gave the Kubernetes server {shown:?}, which zt will not write: {why}"
+        ))
+    };
+    if server.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(refuse("it contains a control or space character"));
+    }
+    let url = reqwest::Url::parse(server).map_err(|e| refuse(&format!("not a URL ({e})")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(refuse("it carries user info"));
+    }
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| refuse("it names no host"))?;
+    let ip = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || ip
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|a| a.is_loopback());
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        "http" => Err(refuse("plain http is allowed on loopback only")),
+        _ => Err(refuse("only https:// (or http:// on loopback) is allowed")),
+    }
 }

@@ -35,6 +35,11 @@ pub(super) const CURRENT: &str = "current-context";
 /// Real kubeconfigs nest under 10 levels; the cap keeps yaml_rust2's recursive `Drop`/`Clone`
 /// of `Yaml` from overflowing the stack on hostile input.
 const MAX_DEPTH: usize = 100;
+/// How many nodes aliases may add to the tree beyond the document's own: yaml_rust2's loader
+/// copies the anchored node at every alias, so nested aliases ("billion laughs": ten aliases
+/// of ten aliases of …) would build an exponential tree from a few hundred bytes. Real
+/// kubeconfigs use few aliases, if any.
+const MAX_ALIAS_NODES: usize = 100_000;
 
 /// A top-level key: its line and the byte just after its `:`.
 #[derive(Debug, Clone)]
@@ -120,10 +125,7 @@ impl Loaded<'_> {
 /// Parse `text` (normalized: ends with a line break unless empty). None: no YAML document at
 /// all (empty, blank or only comments).
 pub(super) fn load(text: &str) -> Result<Option<Loaded<'_>>, EditError> {
-    let mut sink = Sink(Vec::new());
-    Parser::new_from_str(text)
-        .load(&mut sink, true)
-        .map_err(|e| yaml_error(&e))?;
+    let sink = events(text)?;
     let lines = Lines::new(text);
     let Some(doc) = analyze(&lines, &sink.0)? else {
         return Ok(None);
@@ -145,12 +147,88 @@ pub(super) fn load(text: &str) -> Result<Option<Loaded<'_>>, EditError> {
 
 /// The semantic tree of a single-document kubeconfig (used to verify edits).
 pub(super) fn tree(text: &str) -> Result<Hash, EditError> {
+    events(text)?;
     let mut docs = YamlLoader::load_from_str(text).map_err(|e| yaml_error(&e))?;
     match (docs.pop(), docs.is_empty()) {
         (Some(Yaml::Hash(h)), true) => Ok(h),
         (None, _) => Ok(Hash::new()),
         _ => Err(EditError::msg("expected a single YAML mapping")),
     }
+}
+
+/// The parser's events for `text`, once they are known to build a tree of bounded size and
+/// depth (checked before any tree is built).
+fn events(text: &str) -> Result<Sink, EditError> {
+    let mut sink = Sink(Vec::new());
+    Parser::new_from_str(text)
+        .load(&mut sink, true)
+        .map_err(|e| yaml_error(&e))?;
+    bounded(&sink.0)?;
+    Ok(sink)
+}
+
+/// Refuse events whose tree would nest deeper than [`MAX_DEPTH`] or whose aliases would add
+/// more than [`MAX_ALIAS_NODES`] nodes: each anchored node's expanded size and height are known
+/// when it ends, and an alias adds them again where it stands.
+fn bounded(events: &[(Event, Marker)]) -> Result<(), EditError> {
+    use std::collections::HashMap;
+    // Per open collection: its anchor id, and the expanded size and height of its nodes so far.
+    let mut open: Vec<(usize, usize, usize)> = Vec::new();
+    // Per anchor: expanded size and height.
+    let mut anchors: HashMap<usize, (usize, usize)> = HashMap::new();
+    let mut added = 0usize;
+    for (ev, mark) in events {
+        let (size, height) = match ev {
+            Event::SequenceStart(a, _) | Event::MappingStart(a, _) => {
+                open.push((*a, 1, 1));
+                if open.len() > MAX_DEPTH {
+                    return Err(EditError::at(mark.line(), "YAML nested too deeply"));
+                }
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some((a, n, h)) = open.pop() else {
+                    continue;
+                };
+                if a != 0 {
+                    anchors.insert(a, (n, h));
+                }
+                (n, h)
+            }
+            Event::Scalar(_, _, a, _) => {
+                if *a != 0 {
+                    anchors.insert(*a, (1, 0));
+                }
+                (1, 0)
+            }
+            Event::Alias(a) => {
+                let (n, h) = anchors.get(a).copied().unwrap_or((1, 0));
+                added = added.saturating_add(n);
+                if added > MAX_ALIAS_NODES {
+                    return Err(EditError::at(
+                        mark.line(),
+                        format!(
+                            "YAML aliases expand to more than {MAX_ALIAS_NODES} nodes; zt does \
+                             not expand them (a kubeconfig needs no more)"
+                        ),
+                    ));
+                }
+                if open.len() + h > MAX_DEPTH {
+                    return Err(EditError::at(
+                        mark.line(),
+                        "YAML nested too deeply (through an alias)",
+                    ));
+                }
+                (n, h)
+            }
+            _ => continue,
+        };
+        if let Some((_, n, h)) = open.last_mut() {
+            *n = n.saturating_add(size);
+            *h = (*h).max(height + 1);
+        }
+    }
+    Ok(())
 }
 
 struct Node {

@@ -12,6 +12,10 @@ pub struct KubeUndo {
     /// text ("" when the file did not exist).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fresh_from: Option<String>,
+    /// The file existed when `fresh_from` was recorded: wipe gives back its text (even an
+    /// empty one) rather than removing the file.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub existed: bool,
     /// apply switched current-context.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_context: Option<PreviousContext>,
@@ -42,7 +46,9 @@ impl KubeUndo {
     /// one recorded. That includes the current-context: a later `--use` finds zt's own context
     /// current and would record it as the one to restore, leaving a dangling context at wipe.
     pub fn merge(mut self, later: KubeUndo) -> KubeUndo {
-        self.fresh_from = self.fresh_from.or(later.fresh_from);
+        if self.fresh_from.is_none() {
+            (self.fresh_from, self.existed) = (later.fresh_from, later.existed);
+        }
         self.current_context = self.current_context.or(later.current_context);
         for l in later.lists {
             if !self.lists.iter().any(|m| m.key == l.key) {

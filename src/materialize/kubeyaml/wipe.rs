@@ -118,11 +118,13 @@ pub fn wipe_many(text: &str, entries: &[(&str, &KubeUndo)]) -> Result<Wiped, Edi
     }
     let out = prep.finish(splice(&prep.work, edits)?);
     let got = verify(&out, &expected)?;
-    if let Some(orig) = entries.iter().find_map(|(_, u)| u.fresh_from.as_ref())
+    if let Some((orig, existed)) = entries
+        .iter()
+        .find_map(|(_, u)| Some((u.fresh_from.as_ref()?, u.existed)))
         && let Ok(p) = prepare(orig)
         && (out == p.finish(p.fresh()) || (bare_skeleton(&got, &is_name) && !out.contains('#')))
     {
-        return Ok(if orig.is_empty() {
+        return Ok(if orig.is_empty() && !existed {
             Wiped::RemoveFile
         } else {
             Wiped::Text(orig.clone())

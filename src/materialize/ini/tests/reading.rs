@@ -72,12 +72,22 @@ fn refuses_what_it_cannot_read() {
             "[a]\nk = v\n[profile x\nj = w\n",
             Aws,
             3,
-            "unterminated `[`",
+            "not a `key = value` line",
         ),
-        ("[a]\r\nk = v\r\n\r\n[b\r\n", Aws, 4, "unterminated `[`"),
-        ("[a]\n[a] ; again\n", Aws, 2, "text after"),
-        ("[a]\n[]\n", Aws, 2, "empty section name"),
-        ("[a]\n[x[y]\n", Aws, 2, "containing `[`"),
+        (
+            "[a]\r\nk = v\r\n\r\n[b\r\n",
+            Aws,
+            4,
+            "not a `key = value` line",
+        ),
+        ("[a]\n[a] ; again\n", Aws, 2, "duplicate section [a]"),
+        ("[a]\n[]\n", Aws, 2, "not a `key = value` line"),
+        (
+            "[DEFAULT]\nk = 1\n[DEFAULT]\nK = 2\n",
+            Aws,
+            4,
+            "duplicate key `k`",
+        ),
         (
             "[a]\nk = 1\n\n[b]\n\n[a]\n",
             Aws,
@@ -97,7 +107,6 @@ fn refuses_what_it_cannot_read() {
         ("[a]\nk = v\rj = w\n", Aws, 2, "carriage return"),
         ("[a]\nk = v\r", Aws, 2, "carriage return"),
         ("\u{feff}\r", PgService, 1, "carriage return"),
-        ("[a]\nk = v\u{c}\n", Aws, 2, "U+000C"),
         (
             "[s]\nhost=x\n; note\n",
             PgService,
@@ -105,7 +114,6 @@ fn refuses_what_it_cannot_read() {
             "not a `key=value` line",
         ),
         ("[s]\nhost x\n", PgService, 2, "not a `key=value` line"),
-        ("host=x\n[s]\n", PgService, 1, "before any [section]"),
         ("[s]\n=x\n", PgService, 2, "no key"),
         ("[s]\nhost=x\n[t\n", PgService, 3, "unterminated `[`"),
         ("[s]\nhost=\u{0}\n", PgService, 2, "NUL"),
@@ -113,6 +121,30 @@ fn refuses_what_it_cannot_read() {
         let (l, m) = refused(text, dialect);
         assert_eq!(l, Some(line), "{text:?}: {m}");
         assert!(m.contains(says), "{text:?}: {m}");
+    }
+    // What botocore's configparser reads, zt reads too: text after a header's last `]`,
+    // brackets inside it, a repeated DEFAULT, form feeds and the ASCII separators as
+    // whitespace, a `[` line without `]` as a key.
+    for ok in [
+        "[a] ; mine\nk = v\n",
+        "[x[y]\nk = v\n",
+        "[a]b]\nk = v\n",
+        "[DEFAULT]\nk = 1\n[a]\n[DEFAULT]\nj = 2\n",
+        "[a]\nk = v\u{c}\n\u{b}j\u{1c} = w\n",
+        "[a]\n[k = v\n",
+    ] {
+        validate(ok, Aws).unwrap_or_else(|e| panic!("{ok:?}: {e}"));
+    }
+    // And what libpq reads: lines before the first header (never looked at), text after a
+    // header's `]`, a vertical tab or form feed as whitespace.
+    for ok in [
+        "host=x\n[s]\nhost=y\n",
+        "garbage\n[s]\nhost=y\n",
+        "[s] # mine\nhost=y\n",
+        "[s]\n\u{b}host=y\u{c}\n",
+        "[s]\nhost=a\n[s]\nnever read by libpq\n",
+    ] {
+        validate(ok, PgService).unwrap_or_else(|e| panic!("{ok:?}: {e}"));
     }
     // Duplicate sections are libpq's business, not a refusal.
     assert!(validate("[s]\nhost=a\n[s]\nhost=b\n", PgService).is_ok());

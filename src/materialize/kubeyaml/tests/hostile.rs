@@ -100,7 +100,7 @@ fn hostile_values_are_quoted() {
     ];
     let e = KubeEntry {
         name: "zt-we\"ird #name: *x",
-        server: "http://127.0.0.1:8080/dev/k8s # not a comment",
+        server: "http://127.0.0.1:8080/dev/k8s?q=a:b#not-a-comment",
         namespace: None,
         certificate_authority_data: None,
         ..entry(&a, "g\u{7}")
@@ -172,4 +172,79 @@ fn deep_nesting_is_refused_not_overflowed() {
     }
     let err = apply(&block, &entry(&args(), "g"), true).expect_err("too deep");
     assert!(err.message.contains("nested too deeply"), "{err}");
+}
+
+/// Nested aliases, each of ten copies of the one before: a few hundred bytes that yaml_rust2's
+/// loader would expand to 10^9 nodes (issue 11: ~24 GB before the kernel killed zt).
+fn billion_laughs() -> String {
+    let mut s = String::from("apiVersion: v1\nkind: Config\na0: &a0 [\"lol\"]\n");
+    for i in 1..=9 {
+        let prev = format!("*a{}", i - 1);
+        s += &format!("a{i}: &a{i} [{}]\n", [prev.as_str(); 10].join(","));
+    }
+    s += "clusters: []\n";
+    s
+}
+
+#[test]
+fn alias_expansion_is_bounded() {
+    let start = std::time::Instant::now();
+    let text = billion_laughs();
+    assert!(text.len() < 600, "{}", text.len());
+    let err = apply(&text, &entry(&args(), "g"), true).expect_err("refused");
+    assert!(err.message.contains("aliases expand"), "{err}");
+    assert!(validate(&text).is_err());
+    assert!(zt_marked(&text).is_err());
+    assert!(wipe(&text, NAME, &KubeUndo::default()).is_err());
+    // Deep nesting reached only through aliases is refused too.
+    let mut deep = String::from("apiVersion: v1\nd0: &d0 [[[[[[[[[[1]]]]]]]]]]\n");
+    for i in 1..=20 {
+        deep += &format!("d{i}: &d{i} [[[[[[[[[*d{}]]]]]]]]]\n", i - 1);
+    }
+    let err = apply(&deep, &entry(&args(), "g"), true).expect_err("too deep");
+    assert!(err.message.contains("nested too deeply"), "{err}");
+    assert!(start.elapsed() < std::time::Duration::from_secs(2));
+    // A few ordinary aliases are still fine.
+    let few = "apiVersion: v1\nkind: Config\nx-ca: &ca Zm9v\nclusters:\n- name: a\n  cluster:\n    server: https://a\n    certificate-authority-data: *ca\n";
+    apply(few, &entry(&args(), "g"), false).expect("a few aliases are fine");
+}
+
+#[test]
+fn servers_other_than_https_or_loopback_http_are_refused() {
+    for ok in [
+        "https://k8s.example.com:6443",
+        "https://10.0.0.1/prefix",
+        "http://127.0.0.1:8080/dev/k8s",
+        "http://localhost:1",
+        "http://[::1]:8080",
+    ] {
+        let a = args();
+        let e = KubeEntry {
+            server: ok,
+            ..entry(&a, "g")
+        };
+        apply("", &e, false).unwrap_or_else(|err| panic!("{ok}: {err}"));
+    }
+    for bad in [
+        "file:///etc/passwd",
+        "http://k8s.example.com",
+        "http://127.0.0.1.example.com",
+        "ftp://k8s.example.com",
+        "unix:///var/run/k8s.sock",
+        "https://user:pw@k8s.example.com",
+        "https://k8s.example.com\n  evil: 1",
+        "https://\u{1b}[2Jk8s",
+        "https://",
+        "k8s.example.com:6443",
+        "",
+    ] {
+        let a = args();
+        let e = KubeEntry {
+            server: bad,
+            ..entry(&a, "g")
+        };
+        let err = apply("", &e, false).expect_err(bad);
+        assert!(err.message.contains("will not write"), "{bad:?}: {err}");
+        assert!(!err.message.contains('\u{1b}') && !err.message.contains('\n'));
+    }
 }

@@ -255,6 +255,7 @@ proptest! {
             let _ = zt_entries(t);
             let undo = KubeUndo {
                 fresh_from: Some(String::new()),
+                existed: false,
                 current_context: Some(PreviousContext { text: Some(t.clone()) }),
                 lists: vec![ListUndo { key: "users".into(), was: Some(t.clone()) }],
             };
