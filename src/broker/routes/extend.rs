@@ -26,6 +26,13 @@ pub async fn extend(
     ApiJson(body): ApiJson<ExtendRequest>,
 ) -> Result<Json<api::Request>, ApiError> {
     let b = &s.broker;
+    // The body's form first (400), before what the grant's state would say.
+    super::create::check_ttl_form(body.ttl_secs)?;
+    if body.reason.as_deref().unwrap_or("").chars().count() > MAX_REASON {
+        return Err(ApiError::invalid(format!(
+            "reason is longer than {MAX_REASON} characters"
+        )));
+    }
     let rec = b.store.get(&id).await?;
     if !rec.is_requester(&p) {
         return Err(ApiError::forbidden(format!(
@@ -34,14 +41,6 @@ pub async fn extend(
     }
     let now = Timestamp::now();
     lifecycle::ensure_live(&rec, now)?;
-    if body.ttl_secs == 0 {
-        return Err(ApiError::invalid("ttl_secs must be at least 1"));
-    }
-    if body.reason.as_deref().unwrap_or("").chars().count() > MAX_REASON {
-        return Err(ApiError::invalid(format!(
-            "reason is longer than {MAX_REASON} characters"
-        )));
-    }
     let r = &rec.request;
     let (Some(res), Some(nb), Some(end)) =
         (b.catalog.resource(&r.resource), r.not_before, r.expires_at)

@@ -1,0 +1,96 @@
+//! What a request body must be beyond its JSON types, as openapi.yaml's schemas say: a JSON
+//! object (serde would also take an array for a struct), and free text (`reason`, `ticket`,
+//! `comment`) within its length and free of control characters but newline (CR LF counts as
+//! one). The extractors check it before any handler runs, so a body off the document is a 400
+//! whatever the id in the path names — never a 404 or 409 that hides the malformed body.
+
+use crate::api::{Comment, CreateRequest, ExtendRequest};
+use crate::broker::problem::ApiError;
+
+/// `reason` (new requests and extensions) and approve/deny/withdraw/revoke `comment`.
+pub const MAX_REASON: usize = 1000;
+pub const MAX_TICKET: usize = 200;
+
+/// A body type's rules past its JSON shape.
+pub trait Wellformed {
+    fn check(&self) -> Result<(), ApiError>;
+}
+
+/// The top level is an object (`{`), as every body schema says.
+pub fn check_object(body: &[u8]) -> Result<(), ApiError> {
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => Ok(()),
+        _ => Err(ApiError::invalid("the body must be a JSON object")),
+    }
+}
+
+/// `^(?:[^\u0000-\u0009\u000B-\u001F\u007F-\u009F]|\r\n)*$` and at most `max` characters.
+pub fn free_text(field: &str, v: Option<&str>, max: usize) -> Result<(), ApiError> {
+    let Some(v) = v else { return Ok(()) };
+    if v.chars().count() > max {
+        return Err(ApiError::invalid(format!(
+            "{field} is longer than {max} characters"
+        )));
+    }
+    let mut chars = v.chars().peekable();
+    while let Some(c) = chars.next() {
+        let allowed = match c {
+            '\n' => true,
+            '\r' => chars.next_if_eq(&'\n').is_some(),
+            c => !c.is_control(),
+        };
+        if !allowed {
+            return Err(ApiError::invalid(format!(
+                "{field} holds the control character U+{:04X}; only newlines are allowed",
+                c as u32
+            )));
+        }
+    }
+    Ok(())
+}
+
+impl Wellformed for CreateRequest {
+    fn check(&self) -> Result<(), ApiError> {
+        free_text("reason", self.reason.as_deref(), MAX_REASON)?;
+        free_text("ticket", self.ticket.as_deref(), MAX_TICKET)
+    }
+}
+
+impl Wellformed for ExtendRequest {
+    fn check(&self) -> Result<(), ApiError> {
+        free_text("reason", self.reason.as_deref(), MAX_REASON)
+    }
+}
+
+impl Wellformed for Comment {
+    fn check(&self) -> Result<(), ApiError> {
+        free_text("comment", self.comment.as_deref(), MAX_REASON)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_text_is_printable_with_newlines_and_bounded() {
+        for (v, ok) in [
+            ("INC-1: disk full\nsee runbook", true),
+            ("line one\r\nline two", true),
+            ("tab\there", false),
+            ("lone\rcr", false),
+            ("esc \u{1b}[31m", false),
+            ("del \u{7f}", false),
+            ("c1 \u{85}", false),
+            ("trailing cr\r", false),
+            ("ünïcödé ✓ \u{202e}", true),
+        ] {
+            assert_eq!(free_text("reason", Some(v), 1000).is_ok(), ok, "{v:?}");
+        }
+        assert!(free_text("reason", Some(&"x".repeat(1000)), 1000).is_ok());
+        assert!(free_text("reason", Some(&"x".repeat(1001)), 1000).is_err());
+        assert!(check_object(b" {}").is_ok());
+        assert!(check_object(b"[]").is_err());
+        assert!(check_object(b"null").is_err());
+    }
+}
