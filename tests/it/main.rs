@@ -15,6 +15,8 @@ mod consumers;
 #[cfg(feature = "broker")]
 mod extend;
 #[cfg(feature = "broker")]
+mod fuzz;
+#[cfg(feature = "broker")]
 mod issuers;
 #[cfg(feature = "broker")]
 mod journey;

@@ -66,7 +66,8 @@ impl<S: Send + Sync, T: DeserializeOwned + Wellformed> FromRequest<S> for ApiJso
     }
 }
 
-/// A JSON body that may be left out entirely (then `T::default()`).
+/// A JSON object body that may be left out entirely (then `T::default()`), and is
+/// [`Wellformed`] when given.
 pub struct OptionalJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned + Default + Wellformed> FromRequest<S>
@@ -78,7 +79,8 @@ impl<S: Send + Sync, T: DeserializeOwned + Default + Wellformed> FromRequest<S>
         let body = Bytes::from_request(req, state)
             .await
             .map_err(|r| ApiError::invalid(r.body_text()))?;
-        if body.iter().all(u8::is_ascii_whitespace) {
+        // No body at all; whitespace alone is not JSON (a 400 like any other non-JSON).
+        if body.is_empty() {
             return Ok(OptionalJson(T::default()));
         }
         check_object(&body)?;
