@@ -48,6 +48,9 @@ fn schemathesis_finds_nothing_the_document_and_the_broker_disagree_on() {
         .args(["--config-file", &format!("{fixtures}/schemathesis.toml")])
         .args(["--no-color", "run", &format!("{root}/openapi.yaml")])
         .args(["--url", &broker.url, "--checks", "all"])
+        // The one DELETE, withdrawRequest, withdraws: the request is kept, readable in state
+        // cancelled (openapi.yaml says so), so a 200 for it afterwards is no "use after free".
+        .args(["--exclude-checks", "use_after_free"])
         .args(["--seed", &seed, "--max-examples", EXAMPLES])
         // One worker: hypothesis's lambda descriptions call ast.parse, which CPython 3.11
         // breaks when threads do it at once ("AST constructor recursion depth mismatch").
