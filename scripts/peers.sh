@@ -98,6 +98,20 @@ keyring() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# schemathesis (PyPI), the property-based API fuzzer tests/it/fuzz.rs runs from openapi.yaml, in
+# a venv of its own: .peers/st-venv/bin/st. Pinned: its checks and CLI change between releases.
+SCHEMATHESIS_VERSION=4.32.5
+schemathesis() {
+  local venv=$peers/st-venv
+  if [ -x "$venv/bin/st" ] && [ "$("$venv/bin/st" --version 2>/dev/null)" = "st, version $SCHEMATHESIS_VERSION" ]; then
+    return
+  fi
+  echo "peers: installing schemathesis $SCHEMATHESIS_VERSION from PyPI into $venv" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install -q "schemathesis==$SCHEMATHESIS_VERSION"
+  "$venv/bin/st" --version >&2
+}
+
 # moto is part of the `aws` venv; the name is kept for scripts that ask for it alone.
 moto() { aws; }
 

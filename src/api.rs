@@ -10,6 +10,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub mod problem;
+pub mod secs;
 mod timestamp;
 
 pub use timestamp::Timestamp;
@@ -110,6 +111,7 @@ pub struct CreateRequest {
     /// `None`: the resource's default role.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    #[serde(deserialize_with = "secs::deserialize")]
     pub ttl_secs: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -290,6 +292,7 @@ pub struct RequestList {
 /// than it already does), within the policy's cap on the grant's whole length.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ExtendRequest {
+    #[serde(deserialize_with = "secs::deserialize")]
     pub ttl_secs: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,

@@ -293,7 +293,10 @@ pub fn problem_kind(slug: &str) -> Option<ErrorKind> {
         problem::UNAUTHENTICATED => ErrorKind::AuthRequired,
         problem::FORBIDDEN | problem::SELF_APPROVAL => ErrorKind::Forbidden,
         problem::NOT_FOUND => ErrorKind::NotFound,
-        problem::INVALID_REQUEST | problem::TTL_EXCEEDED => ErrorKind::Usage,
+        // An unknown role was a 400 invalid-request before it was a 422: still exit 2.
+        problem::INVALID_REQUEST | problem::TTL_EXCEEDED | problem::UNKNOWN_ROLE => {
+            ErrorKind::Usage
+        }
         problem::DENIED => ErrorKind::Denied,
         problem::GRANT_NOT_LIVE => ErrorKind::GrantEnded,
         problem::ISSUER_FAILED => ErrorKind::Unavailable,
@@ -327,6 +330,7 @@ pub fn problem_error(p: &api::Problem) -> Error {
     match slug {
         problem::SELF_APPROVAL => e.with_hint("someone else in the approver group must approve it"),
         problem::TTL_EXCEEDED => e.with_hint("ask for a shorter --ttl"),
+        problem::UNKNOWN_ROLE => e.with_hint("`zt catalog` lists each resource's roles"),
         problem::ISSUER_FAILED => e.with_hint(
             "the broker could not reach the target system; try again, or tell the broker's operators",
         ),
@@ -409,6 +413,7 @@ mod tests {
             (problem::GRANT_NOT_LIVE, 6),
             (problem::ISSUER_FAILED, 7),
             (problem::INTERNAL, 1),
+            (problem::UNKNOWN_ROLE, 2),
         ];
         let listed: Vec<&str> = expected.iter().map(|(s, _)| *s).collect();
         assert_eq!(

@@ -12,6 +12,9 @@ pub const SELF_APPROVAL: &str = "self-approval";
 pub const GRANT_NOT_LIVE: &str = "grant-not-live";
 pub const ISSUER_FAILED: &str = "issuer-failed";
 pub const INTERNAL: &str = "internal";
+/// A well-formed request naming a role its resource does not have (422, like ttl-exceeded:
+/// the request is refused for what it means, not for its form).
+pub const UNKNOWN_ROLE: &str = "unknown-role";
 
 /// Every slug, the one list: the broker emits no other (`ApiError` checks), `openapi.yaml`'s
 /// `ProblemType` enum is exactly these, and the client maps each one deliberately
@@ -28,6 +31,7 @@ pub const ALL: &[&str] = &[
     GRANT_NOT_LIVE,
     ISSUER_FAILED,
     INTERNAL,
+    UNKNOWN_ROLE,
 ];
 
 /// The slug of a problem `type` URI (`…/problems/denied` → `denied`).

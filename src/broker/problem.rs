@@ -119,6 +119,15 @@ impl ApiError {
         )
     }
 
+    pub fn unknown_role(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            problem::UNKNOWN_ROLE,
+            "No such role",
+            detail,
+        )
+    }
+
     pub fn conflict(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, problem::CONFLICT, "Conflict", detail)
     }
@@ -226,6 +235,7 @@ mod tests {
             ApiError::request_expired("d"),
             ApiError::issuer_failed("d"),
             ApiError::internal("d"),
+            ApiError::unknown_role("d"),
         ];
         let mut slugs: Vec<&str> = made.iter().map(|e| e.slug).collect();
         slugs.sort_unstable();

@@ -17,11 +17,13 @@ mod consumers;
 #[cfg(feature = "broker")]
 mod extend;
 #[cfg(feature = "broker")]
+mod fuzz;
+#[cfg(feature = "broker")]
 mod grant_life;
 #[cfg(feature = "broker")]
-mod hostile_text;
-#[cfg(feature = "broker")]
 mod hostile_files;
+#[cfg(feature = "broker")]
+mod hostile_text;
 #[cfg(feature = "broker")]
 mod issuers;
 #[cfg(feature = "broker")]

@@ -137,10 +137,11 @@ pub async fn creating(c: &Contract, t: &TestBroker) {
         .await;
     expect(&r, 400, "invalid-request");
     let bad_role = json!({"resource": "prod-k8s", "role": "owner", "ttl_secs": 60});
+    // Well-formed, but the resource has no such role: refused for its meaning, not its form.
     expect(
         &post(bad_role, Some("contract-3")).await,
-        400,
-        "invalid-request",
+        422,
+        "unknown-role",
     );
     let zero = json!({"resource": "prod-k8s", "ttl_secs": 0});
     expect(

@@ -112,14 +112,25 @@ impl<'a> Operation<'a> {
         self.op["responses"].get(status.to_string())
     }
 
-    /// Whether `name` is a documented query parameter (operation or path level).
+    /// Whether `name` is a documented query parameter (operation or path level), or a
+    /// property of an object parameter exploded into the query (`style: form`, the default).
     pub fn has_query_param(&self, spec: &Spec, name: &str) -> bool {
         [&self.op["parameters"], self.path_params]
             .into_iter()
             .filter_map(Value::as_array)
             .flatten()
             .map(|p| spec.resolve(p))
-            .any(|p| p["in"] == "query" && p["name"] == name)
+            .filter(|p| p["in"] == "query")
+            .any(|p| {
+                let schema = spec.resolve(&p["schema"]);
+                let exploded = schema["type"] == "object"
+                    && p["explode"] != false
+                    && [Value::Null, "form".into()].contains(&p["style"]);
+                match exploded {
+                    true => schema["properties"].get(name).is_some(),
+                    false => p["name"] == name,
+                }
+            })
     }
 }
 
@@ -193,5 +204,10 @@ mod tests {
         let get = spec.find("GET", "/v1/requests/x").ok().unwrap();
         assert!(get.has_query_param(&spec, "wait"));
         assert!(!get.has_query_param(&spec, "approver"));
+        // listRequests' filter object is exploded into the query: its properties are names.
+        let list = spec.find("GET", "/v1/requests").ok().unwrap();
+        assert!(list.has_query_param(&spec, "approver"));
+        assert!(list.has_query_param(&spec, "state"));
+        assert!(!list.has_query_param(&spec, "filter"));
     }
 }

@@ -20,6 +20,9 @@ use crate::broker::store::{AuditEntry, Record, StoreError};
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 const MAX_SHORT: usize = 256;
+/// The longest TTL the API takes at all (openapi.yaml `TtlSecs`): a larger one does not
+/// match the document (400); one within it but over the role's maximum is a 422.
+pub const MAX_TTL_SECS: u64 = 365 * 24 * 3600;
 
 fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
     let key = headers
@@ -28,12 +31,31 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
         .to_str()
         .map_err(|_| ApiError::invalid("the Idempotency-Key header must be visible ASCII"))?
         .trim();
+    // Printable ASCII, as the document's pattern says (to_str also lets a tab through).
+    if !key.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        return Err(ApiError::invalid(
+            "the Idempotency-Key header must be printable ASCII",
+        ));
+    }
     if key.is_empty() || key.len() > 255 {
         return Err(ApiError::invalid(
             "the Idempotency-Key header must have 1 to 255 characters",
         ));
     }
     Ok(key.to_owned())
+}
+
+/// `ttl_secs` as the document bounds it (1 to [`MAX_TTL_SECS`]).
+pub fn check_ttl_form(ttl_secs: u64) -> Result<(), ApiError> {
+    if ttl_secs == 0 {
+        return Err(ApiError::invalid("ttl_secs must be at least 1"));
+    }
+    if ttl_secs > MAX_TTL_SECS {
+        return Err(ApiError::invalid(format!(
+            "ttl_secs must be at most {MAX_TTL_SECS} (a year)"
+        )));
+    }
+    Ok(())
 }
 
 fn check_lengths(body: &CreateRequest) -> Result<(), ApiError> {
@@ -101,6 +123,9 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<api::Request>), ApiError> {
     let b = &s.broker;
     let key = idempotency_key(&headers)?;
+    // The body's form first (400), whatever the key or the catalog would say about it.
+    check_ttl_form(body.ttl_secs)?;
+    check_lengths(&body)?;
     // Before the body is hashed: a retry with CR LF and one with LF are the same request.
     body.reason = text::free_text("reason", body.reason.take(), text::MAX_REASON)?;
     body.ticket = text::free_text("ticket", body.ticket.take(), text::MAX_TICKET)?;
@@ -124,15 +149,12 @@ pub async fn create(
     })?;
     let role_name = body.role.as_deref().unwrap_or(&res.default_role);
     let role = res.role(role_name).ok_or_else(|| {
-        ApiError::invalid(format!(
+        ApiError::unknown_role(format!(
             "{} has no role {role_name:?} (roles: {})",
             res.name,
             res.role_names().join(", ")
         ))
     })?;
-    if body.ttl_secs == 0 {
-        return Err(ApiError::invalid("ttl_secs must be at least 1"));
-    }
     if body.ttl_secs > role.max_ttl.as_secs() {
         return Err(ApiError::ttl_exceeded(format!(
             "the longest {}/{} grant is {}",
@@ -141,7 +163,6 @@ pub async fn create(
             human_ttl(role.max_ttl)
         )));
     }
-    check_lengths(&body)?;
 
     let verdict = b.policy.decide(&PolicyInput {
         principal: &p,

@@ -25,6 +25,10 @@ pub async fn extend(
     ApiJson(mut body): ApiJson<ExtendRequest>,
 ) -> Result<Json<api::Request>, ApiError> {
     let b = &s.broker;
+    // The body's form first (400), before what the grant's state would say; its `reason`
+    // was checked on the way in (`ApiJson`, `body::Wellformed`).
+    super::create::check_ttl_form(body.ttl_secs)?;
+    // Stored with CR LF as LF.
     body.reason = text::free_text("reason", body.reason.take(), text::MAX_REASON)?;
     let rec = b.store.get(&id).await?;
     if !rec.is_requester(&p) {
@@ -34,9 +38,6 @@ pub async fn extend(
     }
     let now = Timestamp::now();
     lifecycle::ensure_live(&rec, now)?;
-    if body.ttl_secs == 0 {
-        return Err(ApiError::invalid("ttl_secs must be at least 1"));
-    }
     let r = &rec.request;
     let (Some(res), Some(nb), Some(end)) =
         (b.catalog.resource(&r.resource), r.not_before, r.expires_at)

@@ -9,6 +9,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
+use super::body::{Wellformed, check_object};
 use crate::broker::auth::Principal;
 use crate::broker::problem::ApiError;
 use crate::broker::state::AppState;
@@ -45,36 +46,47 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// A JSON body; anything else is a 400 invalid-request.
+/// A JSON object body that is [`Wellformed`]; anything else is a 400 invalid-request.
 pub struct ApiJson<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+impl<S: Send + Sync, T: DeserializeOwned + Wellformed> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let (parts, body) = req.into_parts();
+        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+            .await
+            .map_err(|r| ApiError::invalid(r.body_text()))?;
+        check_object(&bytes)?;
+        let req = Request::from_parts(parts, axum::body::Body::from(bytes));
         match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
+            Ok(Json(v)) => v.check().map(|()| ApiJson(v)),
             Err(rejection) => Err(ApiError::invalid(rejection.body_text())),
         }
     }
 }
 
-/// A JSON body that may be left out entirely (then `T::default()`).
+/// A JSON object body that may be left out entirely (then `T::default()`), and is
+/// [`Wellformed`] when given.
 pub struct OptionalJson<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJson<T> {
+impl<S: Send + Sync, T: DeserializeOwned + Default + Wellformed> FromRequest<S>
+    for OptionalJson<T>
+{
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let body = Bytes::from_request(req, state)
             .await
             .map_err(|r| ApiError::invalid(r.body_text()))?;
-        if body.iter().all(u8::is_ascii_whitespace) {
+        // No body at all; whitespace alone is not JSON (a 400 like any other non-JSON).
+        if body.is_empty() {
             return Ok(OptionalJson(T::default()));
         }
-        serde_json::from_slice(&body)
-            .map(OptionalJson)
-            .map_err(|e| ApiError::invalid(format!("the body is not the expected JSON: {e}")))
+        check_object(&body)?;
+        let v: T = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::invalid(format!("the body is not the expected JSON: {e}")))?;
+        v.check().map(|()| OptionalJson(v))
     }
 }
 

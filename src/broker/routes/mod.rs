@@ -5,6 +5,7 @@ pub mod acts;
 pub mod audit;
 #[cfg(test)]
 mod authz;
+pub mod body;
 pub mod create;
 pub mod decide;
 pub mod extend;

@@ -40,21 +40,25 @@ pub struct GetQuery {
     state: Option<String>,
 }
 
-/// `30`, `30s`, `1m`: at most [`MAX_WAIT`].
+/// `30`, `30s`, `1m` — exactly openapi.yaml's `^[0-9]{1,9}[sm]?$`: at most [`MAX_WAIT`].
 pub fn parse_wait(s: &str) -> Result<Duration, ApiError> {
-    let s = s.trim();
-    let d = match s.parse::<u64>() {
-        Ok(secs) => Duration::from_secs(secs),
-        Err(_) => humantime::parse_duration(s).map_err(|e| {
-            ApiError::invalid(format!("wait={s:?} is not a duration ({e}); write 30s"))
-        })?,
+    let (digits, unit) = match s.strip_suffix('m') {
+        Some(d) => (d, 60),
+        None => (s.strip_suffix('s').unwrap_or(s), 1),
     };
-    Ok(d.min(MAX_WAIT))
+    if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::invalid(format!(
+            "wait={s:?} is not a duration: write whole seconds (30 or 30s) or minutes (1m)"
+        )));
+    }
+    let n: u64 = digits
+        .parse()
+        .map_err(|e| ApiError::invalid(format!("wait: {e}")))?;
+    Ok(Duration::from_secs(n * unit).min(MAX_WAIT))
 }
 
 fn parse_state(s: &str) -> Result<api::State, ApiError> {
-    api::State::parse(s.trim())
-        .ok_or_else(|| ApiError::invalid(format!("{s:?} is not a request state")))
+    api::State::parse(s).ok_or_else(|| ApiError::invalid(format!("{s:?} is not a request state")))
 }
 
 pub async fn get(
@@ -64,15 +68,17 @@ pub async fn get(
     ApiQuery(q): ApiQuery<GetQuery>,
 ) -> Result<Json<api::Request>, ApiError> {
     let b = &s.broker;
-    let Some(wait) = q.wait.as_deref().map(parse_wait).transpose()? else {
-        return Ok(Json(load_visible(b, &id, &p).await?.request));
-    };
+    // Both checked even when unused: a parameter off the document is a 400 either way.
+    let wait = q.wait.as_deref().map(parse_wait).transpose()?;
     let waiting_state = q
         .state
         .as_deref()
         .map(parse_state)
         .transpose()?
         .unwrap_or(api::State::Pending);
+    let Some(wait) = wait else {
+        return Ok(Json(load_visible(b, &id, &p).await?.request));
+    };
     let deadline = Instant::now() + wait;
     // Subscribe before reading, so a change between the read and the wait is not missed.
     let mut sub = b.notifier.subscribe(&id);
@@ -107,7 +113,6 @@ pub async fn list(
     let states = match q.state.as_deref() {
         Some(list) => list
             .split(',')
-            .filter(|s| !s.trim().is_empty())
             .map(parse_state)
             .collect::<Result<Vec<_>, _>>()?,
         None => vec![],

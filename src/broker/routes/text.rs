@@ -13,10 +13,39 @@ pub const MAX_TICKET: usize = 200;
 /// `comment` of an approval, a denial, a revocation or a withdrawal.
 pub const MAX_COMMENT: usize = 1000;
 
-/// `value` as stored: CR LF becomes LF (a pasted Windows text is honest); any other control
-/// character — a lone CR that rewrites a line, ESC that starts a terminal sequence, the other
-/// C0 controls (tab included), DEL and the C1 controls — is a 400 naming the field and the
-/// first offending character; so is a value longer than `max` characters.
+/// The rule `openapi.yaml` writes as `maxLength` and the pattern
+/// `^(?:[^\u0000-\u0009\u000B-\u001F\u007F-\u009F]|\r\n)*$`: at most `max` characters as
+/// sent, and no control character but a newline (LF, or CR LF) — a lone CR that rewrites a
+/// line, ESC that starts a terminal sequence, the other C0 controls (tab included), DEL and the
+/// C1 controls are a 400 naming the field and the first offending character.
+pub fn check(what: &str, value: &str, max: usize) -> Result<(), ApiError> {
+    let n = value.chars().count();
+    if n > max {
+        return Err(ApiError::invalid(format!(
+            "{what} is longer than {max} characters ({n})"
+        )));
+    }
+    let mut chars = value.chars().enumerate().peekable();
+    while let Some((i, c)) = chars.next() {
+        let allowed = match c {
+            '\n' => true,
+            '\r' => chars.next_if(|(_, c)| *c == '\n').is_some(),
+            // `char::is_control` is exactly Unicode's Cc: C0, DEL, C1.
+            c => !c.is_control(),
+        };
+        if !allowed {
+            return Err(ApiError::invalid(format!(
+                "{what} contains the control character U+{:04X} at character {}; only newlines are allowed",
+                c as u32,
+                i + 1
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `value` [`check`]ed and as stored: CR LF becomes LF (a pasted Windows text is honest, and a
+/// retry with either is the same request).
 pub fn free_text(
     what: &str,
     value: Option<String>,
@@ -25,25 +54,12 @@ pub fn free_text(
     let Some(value) = value else {
         return Ok(None);
     };
-    let value = if value.contains("\r\n") {
+    check(what, &value, max)?;
+    Ok(Some(if value.contains("\r\n") {
         value.replace("\r\n", "\n")
     } else {
         value
-    };
-    if let Some((i, c)) = value.chars().enumerate().find(|(_, c)| refused(*c)) {
-        return Err(ApiError::invalid(format!(
-            "{what} contains the control character U+{:04X} at character {}; only newlines are allowed",
-            c as u32,
-            i + 1
-        )));
-    }
-    let n = value.chars().count();
-    if n > max {
-        return Err(ApiError::invalid(format!(
-            "{what} is longer than {max} characters ({n})"
-        )));
-    }
-    Ok(Some(value))
+    }))
 }
 
 /// A decision's, revocation's or withdrawal's body, its comment checked by [`free_text`].
@@ -51,11 +67,6 @@ pub fn comment(c: Comment) -> Result<Comment, ApiError> {
     Ok(Comment {
         comment: free_text("comment", c.comment, MAX_COMMENT)?,
     })
-}
-
-fn refused(c: char) -> bool {
-    // `char::is_control` is exactly Unicode's Cc: C0 (U+0000–001F), DEL, C1 (U+0080–009F).
-    c.is_control() && c != '\n'
 }
 
 #[cfg(test)]
@@ -80,6 +91,8 @@ mod tests {
             assert!(e.detail.unwrap().contains("reason"), "{bad:?}");
         }
         assert!(free_text("ticket", Some("x".repeat(21)), 20).is_err());
+        // The length is the one sent, as the document's maxLength counts it.
+        assert!(free_text("ticket", Some(format!("{}\r\n", "x".repeat(19))), 20).is_err());
         assert_eq!(
             free_text("ticket", Some("é".repeat(20)), 20)
                 .unwrap()

@@ -127,8 +127,9 @@ async fn requests_are_validated_against_the_catalog() {
     let t = TestBroker::start().await;
     let r = t.create("alice", "prod-nope", "view", 60).await;
     assert_eq!((r.status, r.slug()), (404, "not-found"));
+    // Well-formed but meaningless here: 422, not the 400 of a request off the document.
     let r = t.create("alice", "prod-k8s", "god", 60).await;
-    assert_eq!((r.status, r.slug()), (400, "invalid-request"));
+    assert_eq!((r.status, r.slug()), (422, "unknown-role"));
     let r = t.create("alice", "prod-k8s", "view", 0).await;
     assert_eq!((r.status, r.slug()), (400, "invalid-request"));
     let r = t.create("alice", "prod-k8s", "view", 8 * 3600 + 1).await;
