@@ -18,10 +18,15 @@ async fn sqlite() -> (tempfile::TempDir, Store) {
 /// `ZT_TEST_REQUIRE_PEERS=1`) when PostgreSQL is not installed.
 pub(crate) async fn postgres() -> Option<(TestPg, Store)> {
     let pg = TestPg::start()?;
-    let s = Store::connect_postgres(&pg.superuser_url("postgres"))
+    let s = Store::connect_postgres(&pg.superuser_url("postgres"), test_key())
         .await
         .unwrap();
     Some((pg, s))
+}
+
+/// The key every PostgreSQL store of the tests shares (replicas must).
+pub(crate) fn test_key() -> StoreKey {
+    StoreKey::from_bytes(&[7; keys::KEY_LEN]).unwrap()
 }
 
 /// Each test below runs on both stores: `<test>::sqlite` and `<test>::postgres`.

@@ -20,6 +20,7 @@ use sqlx::{Any, AnyConnection, Connection, Executor, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::audit::ChainHead;
+use super::keys::StoreKey;
 use super::readers::Readers;
 use super::{Result, StoreError};
 
@@ -39,6 +40,8 @@ pub(super) struct SqliteWriter {
     turn: Arc<Mutex<Turn>>,
     /// Write transactions so far, for [`SqliteWriter::checkpoints`].
     commits: Arc<AtomicU64>,
+    /// Signs the audit chain's head in each transaction.
+    key: StoreKey,
 }
 
 /// What the writer holding the turn has: the connection (not in a pool: a pool pings each
@@ -79,7 +82,7 @@ impl SqliteWriter {
     /// in the commit that takes the WAL past 1,000 pages: copying them into the database and
     /// an fsync, while every other writer waits). [`SqliteWriter::checkpoints`] does it
     /// instead, beside the writer.
-    pub(super) async fn connect(opts: &AnyConnectOptions) -> Result<Self> {
+    pub(super) async fn connect(opts: &AnyConnectOptions, key: StoreKey) -> Result<Self> {
         let mut conn = AnyConnection::connect_with(opts).await?;
         conn.execute(PRAGMAS).await?;
         conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
@@ -90,6 +93,7 @@ impl SqliteWriter {
                 open: false,
             })),
             commits: Arc::default(),
+            key,
         })
     }
 
@@ -122,6 +126,7 @@ impl SqliteWriter {
         Ok(WriteTx {
             inner: Inner::Sqlite(Some(turn)),
             appended: None,
+            key: self.key.clone(),
         })
     }
 
@@ -152,6 +157,8 @@ pub(super) struct WriteTx {
     inner: Inner,
     /// The chain head after this transaction's audit rows.
     pub(super) appended: Option<ChainHead>,
+    /// The store's key: signs the chain head the audit rows move.
+    pub(super) key: StoreKey,
 }
 
 enum Inner {
@@ -162,10 +169,11 @@ enum Inner {
 
 impl WriteTx {
     /// PostgreSQL: a transaction from the pool, its lock already taken.
-    pub(super) fn pooled(tx: Transaction<'static, Any>) -> Self {
+    pub(super) fn pooled(tx: Transaction<'static, Any>, key: StoreKey) -> Self {
         Self {
             inner: Inner::Pool(tx),
             appended: None,
+            key,
         }
     }
 
