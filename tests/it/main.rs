@@ -5,6 +5,8 @@ mod docs;
 mod offline;
 
 #[cfg(feature = "broker")]
+mod at_rest;
+#[cfg(feature = "broker")]
 mod audit;
 #[cfg(feature = "broker")]
 mod bad_input;
