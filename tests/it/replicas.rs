@@ -188,7 +188,11 @@ fn a_grant_approved_on_one_replica_wakes_a_long_poll_on_the_other() {
     w.sql("DELETE FROM audit WHERE seq = (SELECT MAX(seq) FROM audit)");
     let out = verify();
     assert_eq!(out.code, 3, "{out:#?}");
-    assert!(out.stderr.contains("were deleted: the signed head is row"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("were deleted: the signed head is row"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -329,9 +333,8 @@ fn a_replica_killed_mid_load_loses_no_request_and_every_grant_is_revoked_once() 
     assert_eq!(twice("credential.revoke"), "", "credentials revoked twice");
     // A revoked credential's row is gone; the audit log says which grants had one.
     assert_eq!(w.count("SELECT count(*) FROM credentials"), 0);
-    let credentials = w.count(
-        "SELECT count(DISTINCT request_id) FROM audit WHERE action = 'credential.issue'",
-    );
+    let credentials =
+        w.count("SELECT count(DISTINCT request_id) FROM audit WHERE action = 'credential.issue'");
     assert_eq!(
         w.count("SELECT count(*) FROM audit WHERE action = 'credential.revoke'"),
         credentials
