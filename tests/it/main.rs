@@ -15,6 +15,8 @@ mod concurrency;
 #[cfg(feature = "broker")]
 mod consumers;
 #[cfg(feature = "broker")]
+mod dev_notes;
+#[cfg(feature = "broker")]
 mod extend;
 #[cfg(feature = "broker")]
 mod issuers;
