@@ -30,8 +30,9 @@ pub enum KeySource {
 
 #[derive(Clone)]
 pub struct StoreKey {
+    // Behind `Arc`s: a key is cloned into every write transaction.
     seal: std::sync::Arc<LessSafeKey>,
-    mac: hmac::Key,
+    mac: std::sync::Arc<hmac::Key>,
     /// A short public name of the key (from the key, one-way), stored with what it sealed.
     id: String,
 }
@@ -66,10 +67,10 @@ impl StoreKey {
             .map_err(|_| "cannot make an AES-256-GCM key".to_string())?;
         Ok(Self {
             seal: std::sync::Arc::new(LessSafeKey::new(seal)),
-            mac: hmac::Key::new(
+            mac: std::sync::Arc::new(hmac::Key::new(
                 hmac::HMAC_SHA256,
                 derive("zt-broker audit head v1").as_ref(),
-            ),
+            )),
             id: hex(&derive("zt-broker key id").as_ref()[..4]),
         })
     }
@@ -172,7 +173,7 @@ fn head_doc(seq: i64, sha256: &str) -> String {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())

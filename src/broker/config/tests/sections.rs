@@ -125,7 +125,7 @@ fn store_urls() {
     );
     // A SQLite store's key defaults to a file beside it, made at the first start.
     assert_eq!(
-        parse(&BASE).unwrap().store_key,
+        parse(BASE).unwrap().store_key,
         KeySource::File {
             path: PathBuf::from("/etc/zt/broker.db.key"),
             create: true
