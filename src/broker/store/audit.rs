@@ -241,11 +241,23 @@ async fn from_table(
     }
     all.extend_from_slice(entries);
     let mut rows = insert(tx, last, &all).await?;
-    // Moved whatever it was: the head is now the row just written, and signed.
-    sqlx::query("DELETE FROM audit_head WHERE id = 1")
-        .execute(&mut **tx)
-        .await?;
-    move_head(tx, None, rows.last()).await?;
+    match signed.filter(|_| gap.is_none()) {
+        // The usual case: the head was where it was signed, and moves on.
+        Some((head, _)) => {
+            if !move_head(tx, Some(&head), rows.last()).await? {
+                return Err(StoreError::Corrupt(
+                    "the audit head moved while the write lock was held".into(),
+                ));
+            }
+        }
+        // Replaced whatever it was: the head is now the row just written, and signed.
+        None => {
+            sqlx::query("DELETE FROM audit_head WHERE id = 1")
+                .execute(&mut **tx)
+                .await?;
+            move_head(tx, None, rows.last()).await?;
+        }
+    }
     if gap.is_some() {
         rows.remove(0);
     }
