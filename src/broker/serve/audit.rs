@@ -51,7 +51,15 @@ fn database(args: &StoreArgs) -> Result<(StoreUrl, KeySource)> {
 
 /// `Ok(line)` for an intact chain; an error naming the first broken row otherwise.
 pub async fn verify(url: &StoreUrl, key: &KeySource) -> Result<String> {
-    let store = super::open_store(url, key).await?;
+    let store = super::open_store(url, key)
+        .await
+        .map_err(|e| match e.hint {
+            Some(_) if e.message.contains("credential key") => e.with_hint(
+                "verify needs the key that signs the audit head; a store last used by a broker \
+             from before signed heads has none until the broker's next start makes it",
+            ),
+            _ => e,
+        })?;
     let result = store.verify_audit_chain().await;
     store.close().await;
     match result {

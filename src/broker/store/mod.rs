@@ -174,7 +174,11 @@ fn sqlite_url(path: &Path) -> String {
 
 /// The schema migrations, in order.
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![
+    Migrator::with_migrations(migrations())
+}
+
+fn migrations() -> Vec<Migration> {
+    vec![
         Migration::new(
             1,
             Cow::Borrowed("initial schema"),
@@ -203,7 +207,7 @@ fn migrator() -> Migrator {
             SCHEMA_V4.into_sql_str(),
             false,
         ),
-    ])
+    ]
 }
 
 /// Whether the migration to [`SIGNED_HEAD_VERSION`] is already applied (`false` on a new
@@ -251,7 +255,17 @@ impl Store {
         let signed = has_signed_head(&once).await;
         let migrated = migrator().run(&once).await;
         let head = match migrated {
-            Ok(()) if !signed => Self::sign_new_head(&once, &key).await,
+            Ok(()) if !signed => match Self::sign_new_head(&once, &key).await {
+                // Earlier versions wrote credentials in clear without secure delete, so copies
+                // may sit in free space besides the rows the migration blanked: rebuild the
+                // file (once), and copy the result over the old pages now.
+                Ok(()) => sqlx::raw_sql("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")
+                    .execute(&once)
+                    .await
+                    .map(drop)
+                    .map_err(StoreError::from),
+                e => e,
+            },
             other => other.map_err(StoreError::from),
         };
         once.close().await;

@@ -28,8 +28,10 @@ use super::{Result, StoreError};
 /// verify`); this one's writers never wait in it. No memory map: SQLite drops a connection's
 /// map whenever another connection has written since its last read, which with a write every
 /// few milliseconds costs more (an unmap, and the other cores' TLBs flushed) than it saves.
+/// Secure delete: a credential blanked or deleted at its grant's end is overwritten with zeros
+/// in the file, not left in free space.
 pub(super) const PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
+     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;";
 
 /// How often the WAL is checkpointed, if anything was written meanwhile.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);

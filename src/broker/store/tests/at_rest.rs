@@ -180,3 +180,65 @@ async fn a_credential_sealed_under_another_key_is_a_clear_error_for_its_grant_on
     assert!(m.contains("grant g") && m.contains("does not have"), "{m}");
     s.close().await;
 }
+
+#[tokio::test]
+async fn credentials_stored_in_clear_by_an_earlier_version_are_gone_from_the_file_at_upgrade() {
+    use sqlx::any::AnyPoolOptions;
+    use sqlx::migrate::Migrator;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("old.sqlite");
+    let plain = "plain-secret-from-schema-3";
+    // The store as version 3 left it: a credential in clear.
+    {
+        super::super::install_drivers();
+        let url = super::super::sqlite_url(&db);
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&url)
+            .await
+            .unwrap();
+        let v3 =
+            Migrator::with_migrations(super::super::migrations().into_iter().take(3).collect());
+        v3.run(&pool).await.unwrap();
+        // As earlier versions wrote it: without secure delete, so that an updated row leaves
+        // its old bytes in the page's free space too.
+        sqlx::query("PRAGMA foreign_keys = OFF; PRAGMA secure_delete = OFF")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO credentials (grant_id, kind, credential, token_sha256, expires_at, \
+             created_at, revoked_at) VALUES ('g', 'postgres', $1, NULL, 9999999999, 0, NULL)",
+        )
+        .bind(format!(
+            "{{\"password\":\"{plain}\",\"padding\":\"{}\"}}",
+            "x".repeat(200)
+        ))
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query("UPDATE credentials SET credential = $1")
+            .bind(format!("{{\"password\":\"{plain}\"}}"))
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    }
+    let before = std::fs::read(&db).unwrap();
+    let copies = before
+        .windows(plain.len())
+        .filter(|w| *w == plain.as_bytes())
+        .count();
+    assert_eq!(copies, 2, "the test starts in clear, with a stale copy");
+    let s = Store::open(&db).await.unwrap();
+    assert_eq!(files_holding(dir.path(), plain), Vec::<String>::new());
+    // Forgotten (the next credential call mints afresh); the row stays for the revoke owed.
+    assert_eq!(stored(&s, "g").await.as_deref(), Some(""));
+    assert_eq!(
+        s.live_credential("g", Timestamp::now()).await.unwrap(),
+        None
+    );
+    assert_eq!(s.verify_audit_chain().await, Ok(0));
+    s.close().await;
+}
