@@ -200,7 +200,7 @@ async fn show(
 /// How to use what was written ("try: …" on stderr, the name on stdout).
 fn tries(out: &Granted, p: &Printer) {
     if let Some(c) = &out.context {
-        p.note(format!("  try: kubectl --context {c} get namespaces"));
+        p.note(format!("  try: {}", kubectl_hint(c, &cached.credential)));
         p.out(c);
     }
     if let Some(a) = &out.profile {
@@ -210,6 +210,26 @@ fn tries(out: &Granted, p: &Printer) {
     if let Some(s) = &out.service {
         p.note(format!("  try: psql service={s}"));
         p.out(s);
+    }
+}
+
+/// A first kubectl command the grant's role can run: its pods in the grant's namespace (the
+/// kubeconfig's). Not `get namespaces`: namespaces are cluster-wide, and a role bound in one
+/// namespace may not list them. A namespace that is not a DNS label is not printed.
+fn kubectl_hint(context: &str, c: &Credential) -> String {
+    let label = |ns: &str| {
+        !ns.is_empty()
+            && ns.len() <= 63
+            && ns
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    match c {
+        Credential::Kubernetes {
+            namespace: Some(ns),
+            ..
+        } if label(ns) => format!("kubectl --context {context} get pods -n {ns}"),
+        _ => format!("kubectl --context {context} get pods"),
     }
 }
 

@@ -1,5 +1,6 @@
-//! The dev Kubernetes API of `zt-broker dev`: just what `kubectl get namespaces` needs
-//! (discovery, `/api/v1/namespaces`), in the real wire format, with Kubernetes `Status` objects
+//! The dev Kubernetes API of `zt-broker dev`: just what `kubectl get namespaces` and
+//! `kubectl get pods -n NS` (the command `zt request` suggests; there are never any pods)
+//! need (discovery, `/api/v1/namespaces`, `/api/v1/namespaces/NS/pods`), in the real wire format, with Kubernetes `Status` objects
 //! for 401/404. A bearer token is accepted only while it belongs to a live grant (state, window
 //! and credential all checked at every call), so `kubectl --context zt-prod-k8s get namespaces`
 //! works during the grant and fails after it.
@@ -65,6 +66,9 @@ async fn core_v1() -> Json<Value> {
         "resources": [{
             "name": "namespaces", "singularName": "namespace", "namespaced": false,
             "kind": "Namespace", "verbs": ["get", "list"], "shortNames": ["ns"],
+        }, {
+            "name": "pods", "singularName": "pod", "namespaced": true,
+            "kind": "Pod", "verbs": ["get", "list"], "shortNames": ["po"],
         }],
     }))
 }
@@ -73,6 +77,13 @@ async fn namespaces() -> Json<Value> {
     Json(json!({
         "kind": "NamespaceList", "apiVersion": "v1", "metadata": {"resourceVersion": "1"},
         "items": [namespace("default"), namespace("zt-sandbox")],
+    }))
+}
+
+async fn pods() -> Json<Value> {
+    Json(json!({
+        "kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "1"},
+        "items": [],
     }))
 }
 
@@ -123,6 +134,7 @@ pub fn router(store: Store) -> Router {
         .route("/apis", get(api_groups))
         .route("/api/v1", get(core_v1))
         .route("/api/v1/namespaces", get(namespaces))
+        .route("/api/v1/namespaces/{ns}/pods", get(pods))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(store, authenticate))
 }

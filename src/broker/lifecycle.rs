@@ -278,7 +278,13 @@ pub async fn credential(b: &Broker, id: &str, actor: &str) -> Result<Credential,
     let rec = b.store.get(id).await?;
     let now = Timestamp::now();
     ensure_live(&rec, now)?;
-    if let Some(c) = b.store.live_credential(id, now).await?
+    let stored = match b.store.live_credential(id, now).await {
+        // This grant only: its credential cannot be read back (the key changed); minting
+        // another would leave the first alive at its target, so the person is told.
+        Err(StoreError::Unreadable(why)) => return Err(ApiError::conflict(why)),
+        other => other?,
+    };
+    if let Some(c) = stored
         && !(ends_before_grant(&c, &rec) && c.expires_at().0 - now.0 < REMINT_MARGIN_SECS)
     {
         return Ok(c);

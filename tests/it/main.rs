@@ -7,6 +7,8 @@ mod libpq_parsers;
 mod offline;
 
 #[cfg(feature = "broker")]
+mod at_rest;
+#[cfg(feature = "broker")]
 mod audit;
 #[cfg(feature = "broker")]
 mod bad_input;
@@ -14,6 +16,8 @@ mod bad_input;
 mod concurrency;
 #[cfg(feature = "broker")]
 mod consumers;
+#[cfg(feature = "broker")]
+mod dev_notes;
 #[cfg(feature = "broker")]
 mod extend;
 #[cfg(feature = "broker")]

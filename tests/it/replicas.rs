@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use crate::common::broker::Broker;
 use crate::common::pg::{Pg, pg};
 use crate::common::serve::{Login, Replica, runtime};
-use crate::common::{Home, eventually};
+use crate::common::{Home, Out, eventually};
 
 const DB_PASSWORD: &str = "zt-replica-test";
 
@@ -45,6 +45,11 @@ fn world() -> Option<World> {
     let bob = login.token("bob");
     let home = Home::new();
     let config = home.path().join("broker.toml");
+    // The replicas' one key (sealed credentials, the signed audit head).
+    crate::common::world::write_private(
+        &home.path().join("store.key"),
+        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
+    );
     std::fs::write(
         &config,
         format!(
@@ -54,6 +59,7 @@ listen = "127.0.0.1:0"
 
 [store]
 url = "postgres://zt@127.0.0.1:{port}/zt"
+credential_key_file = "store.key"
 
 {login}
 [[catalog.resource]]
@@ -164,6 +170,28 @@ fn a_grant_approved_on_one_replica_wakes_a_long_poll_on_the_other() {
     eprintln!(
         "long-poll on replica B woke {:?} after the approval answered on replica A",
         woke_at.saturating_duration_since(approved_at)
+    );
+
+    // `zt-broker audit verify` on the shared database: intact, then the newest row deleted
+    // by someone with access to the database (not the key) is named.
+    let verify = || {
+        Out::from(
+            w.home
+                .cmd(env!("CARGO_BIN_EXE_zt-broker"))
+                .env("PGPASSWORD", DB_PASSWORD)
+                .args(["audit", "verify", "--config", w.config.to_str().unwrap()])
+                .output()
+                .unwrap(),
+        )
+    };
+    verify().ok();
+    w.sql("DELETE FROM audit WHERE seq = (SELECT MAX(seq) FROM audit)");
+    let out = verify();
+    assert_eq!(out.code, 3, "{out:#?}");
+    assert!(
+        out.stderr.contains("were deleted: the signed head is row"),
+        "{}",
+        out.stderr
     );
 }
 
@@ -303,7 +331,10 @@ fn a_replica_killed_mid_load_loses_no_request_and_every_grant_is_revoked_once() 
     };
     assert_eq!(twice("grant.expire"), "", "grants expired twice");
     assert_eq!(twice("credential.revoke"), "", "credentials revoked twice");
-    let credentials = w.count("SELECT count(*) FROM credentials");
+    // A revoked credential's row is gone; the audit log says which grants had one.
+    assert_eq!(w.count("SELECT count(*) FROM credentials"), 0);
+    let credentials =
+        w.count("SELECT count(DISTINCT request_id) FROM audit WHERE action = 'credential.issue'");
     assert_eq!(
         w.count("SELECT count(*) FROM audit WHERE action = 'credential.revoke'"),
         credentials

@@ -38,7 +38,7 @@ use policy::policy_section;
 use raw::RawConfig;
 pub use requests::Requests;
 use requests::requests_section;
-use sections::{login_section, server_section, store_url};
+use sections::{login_section, server_section, store_key, store_url};
 use source::{Dirs, Source, TOP};
 use trusted::trusted_issuers;
 
@@ -49,6 +49,9 @@ pub struct Config {
     pub path: PathBuf,
     pub server: Server,
     pub store: StoreUrl,
+    /// `[store] credential_key_file` / `credential_key_env`: the key that seals credentials
+    /// and signs the audit head (default for SQLite: `<database>.key`, made when missing).
+    pub store_key: crate::broker::store::KeySource,
     pub login: Login,
     pub trusted_issuers: Vec<TrustedIssuer>,
     pub catalog: Catalog,
@@ -153,7 +156,22 @@ impl Config {
         let store = raw
             .store
             .ok_or_else(|| src.at(TOP, "missing section [store] (url = \"sqlite:///PATH\")"))?;
-        let store = store_url(&src, &dirs, &store.get_ref().url)?;
+        let (store, store_key) = (
+            store_url(&src, &dirs, &store.get_ref().url)?,
+            store_key(&src, &dirs, store.get_ref(), store.span())?,
+        );
+        let store_key = store_key.unwrap_or_else(|| crate::broker::store::KeySource::File {
+            path: match &store {
+                StoreUrl::Sqlite(db) => {
+                    let mut name = db.as_os_str().to_owned();
+                    name.push(".key");
+                    name.into()
+                }
+                // store_key refused a PostgreSQL store without a key.
+                StoreUrl::Postgres(_) => PathBuf::new(),
+            },
+            create: true,
+        });
         let login = raw.login.ok_or_else(|| {
             src.at(
                 TOP,
@@ -212,6 +230,7 @@ impl Config {
             path: path.to_owned(),
             server,
             store,
+            store_key,
             login,
             trusted_issuers,
             catalog,

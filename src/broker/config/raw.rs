@@ -37,6 +37,8 @@ pub(super) struct RawServer {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawStore {
     pub(super) url: Spanned<String>,
+    pub(super) credential_key_file: Option<Spanned<String>>,
+    pub(super) credential_key_env: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

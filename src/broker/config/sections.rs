@@ -84,6 +84,50 @@ pub(super) fn server_section(src: &Source<'_>, dirs: &Dirs, raw: RawServer) -> R
     })
 }
 
+/// `[store] credential_key_file` or `credential_key_env` (one at most); `None` for neither,
+/// which only a SQLite store may leave out (its key then sits beside the database). Only
+/// names are read here: `zt-broker check` and `serve` load the key itself.
+pub(super) fn store_key(
+    src: &Source<'_>,
+    dirs: &Dirs,
+    raw: &super::raw::RawStore,
+    section: std::ops::Range<usize>,
+) -> Result<Option<crate::broker::store::KeySource>> {
+    use crate::broker::store::KeySource;
+    match (&raw.credential_key_file, &raw.credential_key_env) {
+        (Some(_), Some(env)) => Err(src.at(
+            env.span(),
+            "[store] takes credential_key_file or credential_key_env, not both",
+        )),
+        (Some(file), None) if file.get_ref().trim().is_empty() => {
+            Err(src.at(file.span(), "credential_key_file is empty"))
+        }
+        (Some(file), None) => Ok(Some(KeySource::File {
+            path: dirs.resolve(file.get_ref().trim()),
+            create: false,
+        })),
+        (None, Some(env)) => {
+            let name = env.get_ref().trim();
+            if name.is_empty() || name.contains('=') || name.contains('\0') {
+                return Err(src.at(env.span(), "credential_key_env: not a variable name"));
+            }
+            Ok(Some(KeySource::Env(name.to_owned())))
+        }
+        (None, None) => {
+            let url = raw.url.get_ref().trim();
+            if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+                return Err(src.at(
+                    section,
+                    "a PostgreSQL store needs credential_key_file or credential_key_env: the \
+                     key that seals minted credentials and signs the audit log, the same on \
+                     every replica",
+                ));
+            }
+            Ok(None)
+        }
+    }
+}
+
 pub(super) fn store_url(src: &Source<'_>, dirs: &Dirs, v: &Spanned<String>) -> Result<StoreUrl> {
     // The URL is never echoed: a database URL may carry a password.
     let url = v.get_ref().trim();

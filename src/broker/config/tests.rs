@@ -2,6 +2,7 @@
 //! mistake is refused with a message that names the file, the line and column, and the problem.
 
 mod catalog;
+mod example;
 mod file;
 mod sections;
 

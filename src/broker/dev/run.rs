@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::statefile::{self, DevBrokerFile};
 use super::wire::{self, DevOptions};
+use crate::broker::catalog::{Catalog, Resource};
 use crate::broker::cli::DevArgs;
 use crate::broker::crypto;
 use crate::broker::devidp::DevIdp;
@@ -56,7 +57,17 @@ pub fn listening_line(url: &str) -> String {
     format!("zt-broker dev listening on {url}")
 }
 
-fn notes(url: &str, k8s: &str, data: &DataDir, auto_login: Option<&str>) {
+/// The real issuer a resource's settings pick (`settings.issuer`, other than `dev`).
+fn real_issuer(res: &Resource) -> Option<&str> {
+    res.settings
+        .get("issuer")
+        .and_then(|v| v.as_str())
+        .filter(|i| *i != "dev")
+}
+
+/// What is printed at start: the catalog as served (the demo one, or `--catalog`'s), and
+/// whether what it issues opens anything real.
+fn notes(url: &str, k8s: &str, catalog: &Catalog, data: &DataDir, auto_login: Option<&str>) {
     let users: Vec<String> = DevIdp::demo_users()
         .iter()
         .map(|u| format!("{} ({})", u.name, u.groups.join(", ")))
@@ -66,11 +77,41 @@ fn notes(url: &str, k8s: &str, data: &DataDir, auto_login: Option<&str>) {
     } else {
         "kept"
     };
-    eprintln!("zt-broker dev: a development broker; nothing it issues opens anything real.");
+    let resources = catalog.resources();
+    let real: Vec<String> = resources
+        .iter()
+        .filter_map(|r| real_issuer(r).map(|i| format!("{} ({i})", r.name)))
+        .collect();
+    if real.is_empty() {
+        eprintln!("zt-broker dev: a development broker; nothing it issues opens anything real.");
+    } else {
+        eprintln!(
+            "zt-broker dev: a development broker with REAL issuers: the credentials of {} open \
+             real systems.",
+            real.join(", ")
+        );
+    }
+    let listed: Vec<String> = resources
+        .iter()
+        .map(|r| match real_issuer(r) {
+            Some(i) => format!("{} ({}, {i} issuer)", r.name, r.kind),
+            None => format!("{} ({})", r.name, r.kind),
+        })
+        .collect();
+    let dev_k8s: Vec<&str> = resources
+        .iter()
+        .filter(|r| r.kind == crate::api::ResourceKind::Kubernetes && real_issuer(r).is_none())
+        .map(|r| r.name.as_str())
+        .collect();
     eprintln!("  log in:   zt login --broker {url}");
     eprintln!("  users:    {}", users.join(", "));
-    eprintln!("  catalog:  prod-k8s (kubernetes), prod-aws (aws), prod-db (postgres)");
-    eprintln!("  k8s API:  {k8s} (prod-k8s; its CA goes into the kubeconfigs zt writes)");
+    eprintln!("  catalog:  {}", listed.join(", "));
+    if !dev_k8s.is_empty() {
+        eprintln!(
+            "  k8s API:  {k8s} ({}; its CA goes into the kubeconfigs zt writes)",
+            dev_k8s.join(", ")
+        );
+    }
     eprintln!("  data:     {} ({kept})", data.path.display());
     eprintln!("  stop:     Ctrl-C, or `zt-broker dev stop` when detached");
     if let Some(u) = auto_login {
@@ -165,7 +206,13 @@ pub async fn run(
         let _ = writeln!(out, "{}", listening_line(&url));
         let _ = out.flush();
     }
-    notes(&url, &k8s.server, &data, args.auto_login.as_deref());
+    notes(
+        &url,
+        &k8s.server,
+        &broker.catalog,
+        &data,
+        args.auto_login.as_deref(),
+    );
     if let Some(dir) = &args.policies {
         eprintln!(
             "  policies: {} (reloaded on SIGHUP and when a file there changes)",

@@ -79,7 +79,14 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
     }
     let issuer = format!("{url}/oidc");
     let store = match &opts.store_url {
-        Some(url) => Store::connect_postgres(url).await?,
+        Some(url) => {
+            let key = crate::broker::store::KeySource::File {
+                path: opts.data_dir.join(format!("{DB_FILE}.key")),
+                create: true,
+            };
+            let key = crate::broker::serve::load_key(&key)?;
+            Store::connect_postgres(url, key).await?
+        }
         None => Store::open(&opts.data_dir.join(DB_FILE)).await?,
     };
     let idp = DevIdp::new(DevIdpConfig {

@@ -1,20 +1,42 @@
 //! `zt-broker audit verify`: walk the audit log's hash chain in a broker's store (found through
-//! its configuration file, or a dev broker's data directory) and say whether it is intact.
+//! its configuration file, or a dev broker's data directory), check its end against the head
+//! signed with the store's key, and say whether it is intact.
 
 use crate::broker::cli::StoreArgs;
 use crate::broker::config::{Config, StoreUrl};
 use crate::broker::dev::wire::DB_FILE;
 use crate::broker::error::{Error, Result};
+use crate::broker::store::KeySource;
 
 /// The exit code of a chain that does not check out (1 stays "could not even read it").
 pub const BROKEN: u8 = 3;
 
-/// The store `args` points at. A SQLite file must exist: verifying never creates a store.
-fn database(args: &StoreArgs) -> Result<StoreUrl> {
-    let url = match (&args.config, &args.data_dir) {
-        (Some(config), _) => Config::load(config)?.store,
-        (None, Some(dir)) => StoreUrl::Sqlite(dir.join(DB_FILE)),
+/// The store `args` points at, and its key. A SQLite file must exist: verifying never
+/// creates a store, nor a key.
+fn database(args: &StoreArgs) -> Result<(StoreUrl, KeySource)> {
+    let (url, key) = match (&args.config, &args.data_dir) {
+        (Some(config), _) => {
+            let cfg = Config::load(config)?;
+            (cfg.store, cfg.store_key)
+        }
+        (None, Some(dir)) => {
+            let db = dir.join(DB_FILE);
+            let mut key = db.as_os_str().to_owned();
+            key.push(".key");
+            let key = KeySource::File {
+                path: key.into(),
+                create: true,
+            };
+            (StoreUrl::Sqlite(db), key)
+        }
         (None, None) => return Err(Error::usage("give --config FILE or --data-dir DIR")),
+    };
+    let key = match key {
+        KeySource::File { path, .. } => KeySource::File {
+            path,
+            create: false,
+        },
+        env => env,
     };
     if let StoreUrl::Sqlite(db) = &url
         && !db.is_file()
@@ -24,12 +46,20 @@ fn database(args: &StoreArgs) -> Result<StoreUrl> {
                 .with_hint("is this the store the broker uses?"),
         );
     }
-    Ok(url)
+    Ok((url, key))
 }
 
 /// `Ok(line)` for an intact chain; an error naming the first broken row otherwise.
-pub async fn verify(url: &StoreUrl) -> Result<String> {
-    let store = super::open_store(url).await?;
+pub async fn verify(url: &StoreUrl, key: &KeySource) -> Result<String> {
+    let store = super::open_store(url, key)
+        .await
+        .map_err(|e| match e.hint {
+            Some(_) if e.message.contains("credential key") => e.with_hint(
+                "verify needs the key that signs the audit head; a store last used by a broker \
+             from before signed heads has none until the broker's next start makes it",
+            ),
+            _ => e,
+        })?;
     let result = store.verify_audit_chain().await;
     store.close().await;
     match result {
@@ -37,8 +67,8 @@ pub async fn verify(url: &StoreUrl) -> Result<String> {
         Err(broken) => Err(Error {
             message: format!("audit chain broken in {}: {broken}", url.describe()),
             hint: Some(
-                "a row was edited, deleted or reordered after it was written; compare with a \
-                 backup or the rows shipped off this machine"
+                "rows were edited, deleted or reordered after they were written; compare with \
+                 a backup or the rows shipped off this machine"
                     .into(),
             ),
             code: BROKEN,
@@ -47,7 +77,8 @@ pub async fn verify(url: &StoreUrl) -> Result<String> {
 }
 
 pub async fn verify_main(args: &StoreArgs) -> Result<()> {
-    println!("{}", verify(&database(args)?).await?);
+    let (url, key) = database(args)?;
+    println!("{}", verify(&url, &key).await?);
     Ok(())
 }
 
@@ -57,10 +88,14 @@ mod tests {
 
     use super::BROKEN;
     use crate::broker::config::StoreUrl;
-    use crate::broker::store::{AuditEntry, Store};
+    use crate::broker::store::{AuditEntry, KeySource, Store};
 
     async fn verify(db: &Path) -> crate::broker::error::Result<String> {
-        super::verify(&StoreUrl::Sqlite(db.to_owned())).await
+        let key = KeySource::File {
+            path: db.with_extension("sqlite.key"),
+            create: false,
+        };
+        super::verify(&StoreUrl::Sqlite(db.to_owned()), &key).await
     }
 
     async fn three_rows(db: &Path) {

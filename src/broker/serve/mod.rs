@@ -32,8 +32,8 @@ use crate::broker::error::{Error, Result};
 use crate::broker::issuers::{Issuer, Issuers, dev::DevIssuer};
 use crate::broker::policy;
 use crate::broker::state::{AppState, Broker};
-use crate::broker::store::Store;
 use crate::broker::store::events::Events;
+use crate::broker::store::{KeySource, Store, StoreKey};
 use crate::broker::webhooks::Webhooks;
 use crate::broker::{reaper, server};
 
@@ -54,6 +54,13 @@ pub fn check(path: &Path) -> Result<String> {
     let cfg = Config::load(path)?;
     if let Some(files) = &cfg.server.tls {
         tls_config(files)?;
+    }
+    // The key must load; a SQLite store's default one is made at its first start.
+    match &cfg.store_key {
+        KeySource::File { path, create: true } if !path.exists() => {}
+        source => {
+            load_key(source)?;
+        }
     }
     for res in cfg.catalog.resources() {
         real_issuer(res)?;
@@ -238,7 +245,7 @@ pub async fn wire(
         Loaded::Dir(p, dir) => (Box::new(p.clone()), Some((p, dir))),
         Loaded::Catalog(p) => (p, None),
     };
-    let store = open_store(&cfg.store).await?;
+    let store = open_store(&cfg.store, &cfg.store_key).await?;
     let verifier = Verifier::new(cfg.trusted_issuers.clone(), reqwest::Client::new());
     let mut issuers = Issuers::default();
     // Resources without `settings.issuer` get the dev issuers. Every Kubernetes resource names
@@ -277,12 +284,22 @@ pub fn real_issuer(res: &Resource) -> Result<Option<Arc<dyn Issuer>>> {
     crate::broker::issuers::real(res).map_err(|e| Error::usage(format!("catalog: {e}")))
 }
 
-/// Open the configured store.
-pub(crate) async fn open_store(url: &StoreUrl) -> Result<Store> {
+/// The store's key from `source`. The message names where it was looked for, never the key.
+pub(crate) fn load_key(source: &KeySource) -> Result<StoreKey> {
+    StoreKey::load(source).map_err(|e| {
+        Error::usage(format!("[store] credential key: {e}")).with_hint(
+            "the key is 32 random bytes in base64, e.g. `head -c 32 /dev/urandom | base64`",
+        )
+    })
+}
+
+/// Open the configured store with its key.
+pub(crate) async fn open_store(url: &StoreUrl, key: &KeySource) -> Result<Store> {
+    let key = load_key(key)?;
     match url {
-        StoreUrl::Sqlite(db) => open_sqlite(db).await,
+        StoreUrl::Sqlite(db) => open_sqlite(db, key).await,
         // sqlx's errors name neither the URL nor the password.
-        StoreUrl::Postgres(u) => Store::connect_postgres(u).await.map_err(|e| {
+        StoreUrl::Postgres(u) => Store::connect_postgres(u, key).await.map_err(|e| {
             Error::other(format!("store {}: {e}", url.describe())).with_hint(
                 "is the server reachable, does the database exist, and may this user create \
                  tables in it (the broker creates its schema on first start)?",
@@ -291,21 +308,10 @@ pub(crate) async fn open_store(url: &StoreUrl) -> Result<Store> {
     }
 }
 
-/// Open the SQLite store, creating a new database file with mode 0600 first: it holds minted
-/// credentials, and SQLite gives its `-wal` and `-shm` files the database file's mode.
-async fn open_sqlite(db: &Path) -> Result<Store> {
-    use std::os::unix::fs::OpenOptionsExt;
+/// Open the SQLite store (the store makes its files 0600 itself: they hold sealed credentials).
+async fn open_sqlite(db: &Path, key: StoreKey) -> Result<Store> {
     let hint = "does the directory exist, and may this user write there?";
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(db)
-        .map_err(|e| {
-            Error::io(format!("store: cannot open {}", db.display()), e).with_hint(hint)
-        })?;
-    Store::open(db)
+    Store::open_keyed(db, key)
         .await
         .map_err(|e| Error::other(format!("store {}: {e}", db.display())).with_hint(hint))
 }

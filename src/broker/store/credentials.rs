@@ -1,13 +1,31 @@
 //! Minted credentials, one per grant: stored so a second call returns the same still-valid
 //! credential instead of minting again, with the SHA-256 of bearer tokens so the dev
 //! Kubernetes API can recognise them without scanning secrets.
+//!
+//! A credential is stored sealed under the store's key for its grant (see [`super::keys`]),
+//! and only while the grant is live: the transition that ends a grant blanks it (see
+//! [`forget_in`]), and the row itself is deleted once the credential is revoked at its target.
+//! Until then the row (without the secret) is what tells the reaper a revoke is still owed.
 
 use sqlx::Row;
 
+use sqlx::AnyConnection;
+
 use super::audit::{self, AuditEntry};
+use super::keys::Unseal;
 use super::requests::{self, Change, Record};
 use super::{Result, Store, StoreError};
 use crate::api::{Credential, State, Timestamp};
+
+/// Blank the secret of the grant `id`'s credential (its grant just ended), in the transaction
+/// that ends it. The row stays until the revoke at the target is done.
+pub(super) async fn forget_in(conn: &mut AnyConnection, id: &str) -> Result<()> {
+    sqlx::query("UPDATE credentials SET credential = '', token_sha256 = NULL WHERE grant_id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
 
 impl Store {
     /// Store a freshly minted credential for the live grant `id` and, when the grant was
@@ -22,7 +40,7 @@ impl Store {
         audit: AuditEntry,
     ) -> Result<Record> {
         let now = Timestamp::now();
-        let json = serde_json::to_string(cred).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let sealed = self.seal(id, cred)?;
         let kind = match cred {
             Credential::Kubernetes { .. } => "kubernetes",
             Credential::Aws { .. } => "aws",
@@ -68,7 +86,7 @@ impl Store {
         )
         .bind(id)
         .bind(kind)
-        .bind(json)
+        .bind(sealed)
         .bind(token_sha256)
         .bind(cred.expires_at().0)
         .bind(now.0)
@@ -83,13 +101,13 @@ impl Store {
     /// Store `cred` as the grant's live credential in place of the one there (same secret, a
     /// new end: its issuer moved it).
     pub async fn replace_credential(&self, id: &str, cred: &Credential) -> Result<()> {
-        let json = serde_json::to_string(cred).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let sealed = self.seal(id, cred)?;
         self.write_one(
             sqlx::query(
                 "UPDATE credentials SET credential = $1, expires_at = $2 \
-                 WHERE grant_id = $3 AND revoked_at IS NULL",
+                 WHERE grant_id = $3 AND revoked_at IS NULL AND credential <> ''",
             )
-            .bind(json)
+            .bind(sealed)
             .bind(cred.expires_at().0)
             .bind(id),
         )
@@ -97,10 +115,18 @@ impl Store {
         Ok(())
     }
 
-    /// The grant's stored credential if it is neither revoked nor past `now`.
+    /// `cred` as stored for the grant `id`.
+    fn seal(&self, id: &str, cred: &Credential) -> Result<String> {
+        let json = serde_json::to_vec(cred).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.key.seal(id, &json).map_err(StoreError::Corrupt)
+    }
+
+    /// The grant's stored credential if it is neither revoked, forgotten nor past `now`.
+    /// [`StoreError::Unreadable`] when this store's key does not open it.
     pub async fn live_credential(&self, id: &str, now: Timestamp) -> Result<Option<Credential>> {
         let row = sqlx::query(
-            "SELECT credential FROM credentials WHERE grant_id = $1 AND revoked_at IS NULL AND expires_at > $2",
+            "SELECT credential FROM credentials WHERE grant_id = $1 AND revoked_at IS NULL \
+             AND credential <> '' AND expires_at > $2",
         )
         .bind(id)
         .bind(now.0)
@@ -108,7 +134,22 @@ impl Store {
         .await?;
         row.map(|r| {
             let s: String = r.try_get("credential")?;
-            serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("credential: {e}")))
+            let plain = self.key.open(id, &s).map_err(|e| {
+                StoreError::Unreadable(match e {
+                    Unseal::OtherKey(k) => format!(
+                        "grant {id}: its stored credential was sealed with key {k}, which this \
+                         broker does not have (its key changed); revoke the grant and request \
+                         it again"
+                    ),
+                    Unseal::Forged => format!(
+                        "grant {id}: its stored credential does not open with this broker's \
+                         key (edited, or moved from another grant); revoke the grant and \
+                         request it again"
+                    ),
+                })
+            })?;
+            serde_json::from_slice(&plain)
+                .map_err(|e| StoreError::Corrupt(format!("credential: {e}")))
         })
         .transpose()
     }
@@ -124,16 +165,11 @@ impl Store {
         Ok(row.is_some())
     }
 
-    /// Mark the grant's credential dead at its target. `true` when this call did it.
-    pub async fn mark_credential_revoked(&self, id: &str, now: Timestamp) -> Result<bool> {
+    /// The grant's credential is dead at its target: its row goes. `true` when this call did
+    /// it. (`_now`: when, for the audit row the caller writes.)
+    pub async fn mark_credential_revoked(&self, id: &str, _now: Timestamp) -> Result<bool> {
         let done = self
-            .write_one(
-                sqlx::query(
-                    "UPDATE credentials SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at IS NULL",
-                )
-                .bind(now.0)
-                .bind(id),
-            )
+            .write_one(sqlx::query("DELETE FROM credentials WHERE grant_id = $1").bind(id))
             .await?;
         Ok(done.rows_affected() == 1)
     }

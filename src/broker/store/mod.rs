@@ -17,6 +17,7 @@ mod credentials;
 pub mod events;
 mod extend;
 mod inserts;
+mod keys;
 mod locks;
 mod pending;
 mod readers;
@@ -41,6 +42,7 @@ pub use audit::{AuditEntry, AuditRow};
 pub use audit_query::AuditFilter;
 pub use extend::Extended;
 use inserts::Inserts;
+pub use keys::{KeySource, StoreKey};
 pub use locks::{GrantLock, ReaperLease};
 use readers::{ReadConn, Readers};
 pub use requests::{Change, ForCreate, Record, legal_transition};
@@ -50,6 +52,10 @@ use writer::{PRAGMAS, SqliteWriter, WriteTx};
 const SCHEMA_V1: &str = include_str!("schema.sql");
 const SCHEMA_V2: &str = include_str!("schema_v2.sql");
 const SCHEMA_V3: &str = include_str!("schema_v3.sql");
+const SCHEMA_V4: &str = include_str!("schema_v4.sql");
+/// The version that made credentials sealed and the audit head signed: when a store is
+/// brought up to it, the head the migration recorded is signed (see [`Store::sign_new_head`]).
+const SIGNED_HEAD_VERSION: i64 = 4;
 
 /// Which database a [`Store`] is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +70,8 @@ pub struct Store {
     /// New requests, committed in groups: on SQLite by a thread of their own, on PostgreSQL
     /// by a task.
     inserts: Arc<Inserts>,
+    /// Seals credentials and signs the audit chain's head.
+    key: StoreKey,
 }
 
 #[derive(Clone)]
@@ -99,6 +107,9 @@ pub enum StoreError {
     Duplicate,
     /// A stored value that does not parse back: a bug or a hand-edited database.
     Corrupt(String),
+    /// A stored credential this broker cannot open (sealed under another key, or edited):
+    /// the message names the grant and what to do.
+    Unreadable(String),
     Db(sqlx::Error),
 }
 
@@ -118,6 +129,7 @@ impl fmt::Display for StoreError {
             } => write!(f, "request {id} cannot become {to}"),
             Self::Duplicate => f.write_str("idempotency key already used"),
             Self::Corrupt(what) => write!(f, "corrupt row: {what}"),
+            Self::Unreadable(what) => f.write_str(what),
             // The server's own words and code: sqlx's PostgreSQL error appends "at line N" —
             // a line of the server's C source, which means nothing to whoever reads this.
             Self::Db(e) => match e.as_database_error() {
@@ -170,7 +182,11 @@ fn sqlite_url(path: &Path) -> String {
 
 /// The schema migrations, in order.
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![
+    Migrator::with_migrations(migrations())
+}
+
+fn migrations() -> Vec<Migration> {
+    vec![
         Migration::new(
             1,
             Cow::Borrowed("initial schema"),
@@ -192,7 +208,24 @@ fn migrator() -> Migrator {
             SCHEMA_V3.into_sql_str(),
             false,
         ),
-    ])
+        Migration::new(
+            SIGNED_HEAD_VERSION,
+            Cow::Borrowed("sealed credentials, signed audit head"),
+            MigrationType::Simple,
+            SCHEMA_V4.into_sql_str(),
+            false,
+        ),
+    ]
+}
+
+/// Whether the migration to [`SIGNED_HEAD_VERSION`] is already applied (`false` on a new
+/// database, which has no migrations table yet).
+async fn has_signed_head(pool: &AnyPool) -> bool {
+    sqlx::query("SELECT version FROM _sqlx_migrations WHERE version = $1 AND success")
+        .bind(SIGNED_HEAD_VERSION)
+        .fetch_optional(pool)
+        .await
+        .is_ok_and(|row| row.is_some())
 }
 
 impl Store {
@@ -200,8 +233,25 @@ impl Store {
     /// WAL lets readers (long-polls, the dev Kubernetes API) run beside the one writer. The
     /// writer has a connection of its own and writers queue for it in-process; the busy
     /// timeout is left for other processes (`zt-broker audit verify`).
+    ///
+    /// The key is the file beside the database (`<path>.key`), made (mode 0600) when missing;
+    /// see [`Store::open_keyed`] for one from elsewhere.
     pub async fn open(path: &Path) -> Result<Self> {
+        let mut name = path.as_os_str().to_owned();
+        name.push(".key");
+        let key = StoreKey::load(&KeySource::File {
+            path: name.into(),
+            create: true,
+        })
+        .map_err(StoreError::Unreadable)?;
+        Self::open_keyed(path, key).await
+    }
+
+    /// [`Store::open`] with `key`. The database file and its `-wal` and `-shm` are made (or
+    /// narrowed to) mode 0600 whatever the umask: they hold the grants and sealed credentials.
+    pub async fn open_keyed(path: &Path, key: StoreKey) -> Result<Self> {
         install_drivers();
+        private_files(path)?;
         let opts: AnyConnectOptions = sqlite_url(path).parse()?;
         // A pool of its own for the migrator, which cannot run on a bare connection inside a
         // spawned task (sqlx's `Acquire` is not general enough for `Send` there).
@@ -210,35 +260,59 @@ impl Store {
             .after_connect(|conn, _| Box::pin(async move { conn.execute(PRAGMAS).await.map(drop) }))
             .connect_with(opts.clone())
             .await?;
+        let signed = has_signed_head(&once).await;
         let migrated = migrator().run(&once).await;
+        let head = match migrated {
+            Ok(()) if !signed => match Self::sign_new_head(&once, &key).await {
+                // Earlier versions wrote credentials in clear without secure delete, so copies
+                // may sit in free space besides the rows the migration blanked: rebuild the
+                // file (once), and copy the result over the old pages now.
+                Ok(()) => sqlx::raw_sql("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")
+                    .execute(&once)
+                    .await
+                    .map(drop)
+                    .map_err(StoreError::from),
+                e => e,
+            },
+            other => other.map_err(StoreError::from),
+        };
         once.close().await;
-        migrated?;
-        let writer = SqliteWriter::connect(&opts).await?;
+        head?;
+        // SQLite made `-wal` and `-shm` by now, with the database file's mode.
+        private_files(path)?;
+        let writer = SqliteWriter::connect(&opts, key.clone()).await?;
         let readers = Arc::new(Readers::connect(&opts, READERS).await?);
         let inserts = Arc::new(Inserts::thread(writer.clone(), Arc::clone(&readers))?);
         Ok(Self {
             db: Db::Sqlite { writer, readers },
             inserts,
+            key,
         })
     }
 
     /// Connect to the PostgreSQL database at `url` (`postgres://…`; a password may also come
     /// from `PGPASSWORD` or `~/.pgpass`, as for libpq) and bring its schema up to date.
     /// Several brokers may do this at once: sqlx's migrator takes an advisory lock.
-    pub async fn connect_postgres(url: &str) -> Result<Self> {
+    /// Every replica must be given the same `key`.
+    pub async fn connect_postgres(url: &str, key: StoreKey) -> Result<Self> {
         install_drivers();
         let opts: AnyConnectOptions = url.parse()?;
         let pool = AnyPoolOptions::new()
             .max_connections(16)
             .connect_with(opts.clone())
             .await?;
+        let signed = has_signed_head(&pool).await;
         migrator().run(&pool).await?;
+        if !signed {
+            Self::sign_new_head(&pool, &key).await?;
+        }
         let locks = AnyPoolOptions::new()
             .max_connections(8)
             .min_connections(0)
             .connect_lazy_with(opts);
         Ok(Self {
-            inserts: Arc::new(Inserts::task(Writer::Postgres(pool.clone()))),
+            inserts: Arc::new(Inserts::task(Writer::Postgres(pool.clone(), key.clone()))),
+            key,
             db: Db::Postgres {
                 pool,
                 locks,
@@ -270,7 +344,7 @@ impl Store {
     async fn write(&self) -> Result<WriteTx> {
         match &self.db {
             Db::Sqlite { writer, .. } => writer.begin().await,
-            Db::Postgres { pool, .. } => pg_write(pool).await,
+            Db::Postgres { pool, .. } => pg_write(pool, &self.key).await,
         }
     }
 
@@ -303,26 +377,52 @@ impl Store {
 #[derive(Clone)]
 enum Writer {
     Sqlite(SqliteWriter),
-    Postgres(AnyPool),
+    Postgres(AnyPool, StoreKey),
 }
 
 impl Writer {
     async fn begin(&self) -> Result<WriteTx> {
         match self {
             Self::Sqlite(w) => w.begin().await,
-            Self::Postgres(pool) => pg_write(pool).await,
+            Self::Postgres(pool, key) => pg_write(pool, key).await,
         }
     }
 }
 
 /// A PostgreSQL transaction holding the write lock of every replica.
-async fn pg_write(pool: &AnyPool) -> Result<WriteTx> {
+async fn pg_write(pool: &AnyPool, key: &StoreKey) -> Result<WriteTx> {
     let mut tx = pool.begin().await?;
     sqlx::query(locks::XACT_LOCK)
         .bind(locks::WRITE_KEY)
         .execute(&mut *tx)
         .await?;
-    Ok(WriteTx::pooled(tx))
+    Ok(WriteTx::pooled(tx, key.clone()))
+}
+
+/// Make the database file (when missing) and narrow it and its `-wal` and `-shm` (when
+/// present) to mode 0600: SQLite creates files with the umask's mode, and gives `-wal` and
+/// `-shm` the database file's.
+fn private_files(db: &Path) -> Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let io = |e| StoreError::Db(sqlx::Error::Io(e));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(db)
+        .map_err(io)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        let Ok(meta) = std::fs::metadata(&name) else {
+            continue;
+        };
+        if meta.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(&name, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+        }
+    }
+    Ok(())
 }
 
 /// SQLite's read connections: long-polls and the credential helpers' fetches read beside the

@@ -136,6 +136,10 @@ pub(super) async fn transition_in(
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 1 {
+        if !to.is_live() {
+            // No secret outlives its grant in the store.
+            super::credentials::forget_in(conn, id).await?;
+        }
         return Ok(());
     }
     let actual = get_in(conn, id).await?.state();

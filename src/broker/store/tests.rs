@@ -5,6 +5,7 @@ use super::*;
 use crate::api::{self, ClientContext, Decision, Outcome, ResourceKind, Timestamp};
 use crate::broker::testpg::TestPg;
 
+mod at_rest;
 mod replicas;
 mod writes;
 
@@ -18,10 +19,15 @@ async fn sqlite() -> (tempfile::TempDir, Store) {
 /// `ZT_TEST_REQUIRE_PEERS=1`) when PostgreSQL is not installed.
 pub(crate) async fn postgres() -> Option<(TestPg, Store)> {
     let pg = TestPg::start()?;
-    let s = Store::connect_postgres(&pg.superuser_url("postgres"))
+    let s = Store::connect_postgres(&pg.superuser_url("postgres"), test_key())
         .await
         .unwrap();
     Some((pg, s))
+}
+
+/// The key every PostgreSQL store of the tests shares (replicas must).
+pub(crate) fn test_key() -> StoreKey {
+    StoreKey::from_bytes(&[7; keys::KEY_LEN]).unwrap()
 }
 
 /// Each test below runs on both stores: `<test>::sqlite` and `<test>::postgres`.
@@ -52,6 +58,7 @@ on_both_stores!(
     every_illegal_transition_is_refused_and_every_legal_one_happens_once,
     idempotency_keys_are_unique_per_requester,
     the_audit_chain_links_rows_and_detects_edits,
+    deleting_the_newest_audit_rows_is_detected_and_never_chained_onto,
     credentials_follow_their_grant
 );
 
@@ -246,6 +253,50 @@ async fn the_audit_chain_links_rows_and_detects_edits(s: &Store) {
     );
 }
 
+/// Run `sql` on the store's database as someone with access to it, outside the broker.
+async fn tamper(s: &Store, sql: &str) {
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(&mut *s.read().await.unwrap())
+        .await
+        .unwrap();
+}
+
+async fn deleting_the_newest_audit_rows_is_detected_and_never_chained_onto(s: &Store) {
+    for i in 1..=4 {
+        s.append_audit(audit("note").detail(format!("row {i}")))
+            .await
+            .unwrap();
+    }
+    assert_eq!(s.verify_audit_chain().await, Ok(4));
+    // The newest rows go: what is left still links, but not up to the signed head.
+    tamper(s, "DELETE FROM audit WHERE seq >= 3").await;
+    assert_eq!(
+        s.verify_audit_chain().await,
+        Err(
+            "audit rows 3..=4 were deleted: the signed head is row 4, the log ends at row 2".into()
+        )
+    );
+    // Moving the head back needs the key: an edited head does not verify.
+    tamper(
+        s,
+        "UPDATE audit_head SET seq = 2, sha256 = (SELECT sha256 FROM audit WHERE seq = 2)",
+    )
+    .await;
+    let e = s.verify_audit_chain().await.unwrap_err();
+    assert!(e.contains("not signed with this broker's key"), "{e}");
+    // The next write does not quietly chain onto the cut log: a gap row says what happened,
+    // and verify keeps failing on it. (On SQLite the writer remembers the real head, so its
+    // row links to the deleted row 4 and shows the cut as well.)
+    s.append_audit(audit("note").detail("after")).await.unwrap();
+    let e = s.verify_audit_chain().await.unwrap_err();
+    assert!(
+        e.contains("does not follow row 2") || e.contains("records that the log was cut"),
+        "{e}"
+    );
+    let rows = s.audit_rows(0, 100).await.unwrap();
+    assert_eq!(rows.last().unwrap().entry.detail, "after");
+}
+
 async fn credentials_follow_their_grant(s: &Store) {
     in_state(s, "g", State::Approved).await;
     let exp = Timestamp::now().add_secs(60);
@@ -300,6 +351,8 @@ async fn credentials_follow_their_grant(s: &Store) {
         })
     ));
     assert_eq!(s.ended_with_live_credentials().await.unwrap(), ["g"]);
+    // Ended: the secret is gone already; the row only says a revoke is owed.
+    assert_eq!(s.live_credential("g", now).await.unwrap(), None);
     assert!(s.mark_credential_revoked("g", now).await.unwrap());
     assert!(!s.mark_credential_revoked("g", now).await.unwrap());
     assert!(s.ended_with_live_credentials().await.unwrap().is_empty());

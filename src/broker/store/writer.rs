@@ -20,6 +20,7 @@ use sqlx::{Any, AnyConnection, Connection, Executor, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::audit::ChainHead;
+use super::keys::StoreKey;
 use super::readers::Readers;
 use super::{Result, StoreError};
 
@@ -27,8 +28,10 @@ use super::{Result, StoreError};
 /// verify`); this one's writers never wait in it. No memory map: SQLite drops a connection's
 /// map whenever another connection has written since its last read, which with a write every
 /// few milliseconds costs more (an unmap, and the other cores' TLBs flushed) than it saves.
+/// Secure delete: a credential blanked or deleted at its grant's end is overwritten with zeros
+/// in the file, not left in free space.
 pub(super) const PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
+     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;";
 
 /// How often the WAL is checkpointed, if anything was written meanwhile.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
@@ -39,6 +42,8 @@ pub(super) struct SqliteWriter {
     turn: Arc<Mutex<Turn>>,
     /// Write transactions so far, for [`SqliteWriter::checkpoints`].
     commits: Arc<AtomicU64>,
+    /// Signs the audit chain's head in each transaction.
+    key: StoreKey,
 }
 
 /// What the writer holding the turn has: the connection (not in a pool: a pool pings each
@@ -79,7 +84,7 @@ impl SqliteWriter {
     /// in the commit that takes the WAL past 1,000 pages: copying them into the database and
     /// an fsync, while every other writer waits). [`SqliteWriter::checkpoints`] does it
     /// instead, beside the writer.
-    pub(super) async fn connect(opts: &AnyConnectOptions) -> Result<Self> {
+    pub(super) async fn connect(opts: &AnyConnectOptions, key: StoreKey) -> Result<Self> {
         let mut conn = AnyConnection::connect_with(opts).await?;
         conn.execute(PRAGMAS).await?;
         conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
@@ -90,6 +95,7 @@ impl SqliteWriter {
                 open: false,
             })),
             commits: Arc::default(),
+            key,
         })
     }
 
@@ -122,6 +128,7 @@ impl SqliteWriter {
         Ok(WriteTx {
             inner: Inner::Sqlite(Some(turn)),
             appended: None,
+            key: self.key.clone(),
         })
     }
 
@@ -152,6 +159,8 @@ pub(super) struct WriteTx {
     inner: Inner,
     /// The chain head after this transaction's audit rows.
     pub(super) appended: Option<ChainHead>,
+    /// The store's key: signs the chain head the audit rows move.
+    pub(super) key: StoreKey,
 }
 
 enum Inner {
@@ -162,10 +171,11 @@ enum Inner {
 
 impl WriteTx {
     /// PostgreSQL: a transaction from the pool, its lock already taken.
-    pub(super) fn pooled(tx: Transaction<'static, Any>) -> Self {
+    pub(super) fn pooled(tx: Transaction<'static, Any>, key: StoreKey) -> Self {
         Self {
             inner: Inner::Pool(tx),
             appended: None,
+            key,
         }
     }
 

@@ -19,8 +19,24 @@ impl Broker {
     /// [`Broker::start`] with variables added to the broker's sealed environment (a real
     /// issuer's own credentials, an admin URL named by `admin_url_env`).
     pub fn start_with_env(extra: &[&str], env: &[(&str, &str)]) -> Broker {
+        Broker::start_with_umask(extra, env, None)
+    }
+
+    /// [`Broker::start_with_env`] with the broker's umask set (files it creates get modes
+    /// from it unless it chooses its own).
+    pub fn start_with_umask(extra: &[&str], env: &[(&str, &str)], umask: Option<u32>) -> Broker {
         let home = Home::new();
         let mut cmd = home.cmd(env!("CARGO_BIN_EXE_zt-broker"));
+        if let Some(mask) = umask {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: umask(2) is async-signal-safe and touches nothing but the child.
+            unsafe {
+                cmd.pre_exec(move || {
+                    libc::umask(mask as libc::mode_t);
+                    Ok(())
+                });
+            }
+        }
         cmd.envs(env.iter().copied())
             .args(["dev", "--port", "0"])
             .args(extra)

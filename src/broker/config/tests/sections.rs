@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::broker::config::TlsFiles;
+use crate::broker::store::KeySource;
 
 #[test]
 fn bad_urls_are_refused() {
@@ -89,11 +90,47 @@ fn plain_http_beyond_loopback_is_refused_unless_allowed() {
 
 #[test]
 fn store_urls() {
+    let pg_url = "postgres://zt:s3cret@db.example.com:5433/zt?sslmode=verify-full";
+    // Replicas share a key that the configuration must name.
+    refused(
+        &with("sqlite://broker.db", pg_url),
+        Some("[store]"),
+        "needs credential_key_file or credential_key_env",
+    );
     let pg = parse(&with(
         "sqlite://broker.db",
-        "postgres://zt:s3cret@db.example.com:5433/zt?sslmode=verify-full",
+        &format!("{pg_url}\"\ncredential_key_env = \"ZT_STORE_KEY"),
     ))
     .unwrap();
+    assert_eq!(pg.store_key, KeySource::Env("ZT_STORE_KEY".into()));
+    refused(
+        &with(
+            "sqlite://broker.db",
+            &format!("{pg_url}\"\ncredential_key_env = \"K\"\ncredential_key_file = \"k"),
+        ),
+        Some("credential_key_env"),
+        "not both",
+    );
+    let own = parse(&with(
+        "sqlite://broker.db",
+        "sqlite://broker.db\"\ncredential_key_file = \"keys/store.key",
+    ))
+    .unwrap();
+    assert_eq!(
+        own.store_key,
+        KeySource::File {
+            path: PathBuf::from("/etc/zt/keys/store.key"),
+            create: false
+        }
+    );
+    // A SQLite store's key defaults to a file beside it, made at the first start.
+    assert_eq!(
+        parse(BASE).unwrap().store_key,
+        KeySource::File {
+            path: PathBuf::from("/etc/zt/broker.db.key"),
+            create: true
+        }
+    );
     assert_eq!(
         pg.store,
         StoreUrl::Postgres(

@@ -25,7 +25,7 @@ mod tests;
 mod client;
 mod mint;
 mod naming;
-mod settings;
+pub(crate) mod settings;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

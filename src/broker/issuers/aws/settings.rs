@@ -3,6 +3,19 @@
 
 use super::{DEFAULT_MAX_SESSION_SECS, MAX_SESSION_SECS, MIN_SESSION_SECS};
 
+/// Every setting this issuer reads (a resource's and its roles' together); another is refused,
+/// as a misspelt one would otherwise be ignored.
+pub(crate) const SETTINGS: [&str; 8] = [
+    "issuer",
+    "role_arn",
+    "region",
+    "endpoint_url",
+    "max_session_secs",
+    "session_policy",
+    "source_identity",
+    "session_tags",
+];
+
 /// What one resource+role asks of STS, read and checked from its settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoleSettings {
@@ -21,6 +34,12 @@ impl RoleSettings {
     /// the offending key, never a value that could be a secret (there are none here, but a
     /// policy document can be long).
     pub fn from_settings(s: &toml::Table) -> Result<Self, String> {
+        if let Some(k) = s.keys().find(|k| !SETTINGS.contains(&k.as_str())) {
+            return Err(format!(
+                "unknown setting {k} (the aws-sts issuer reads {})",
+                SETTINGS.join(", ")
+            ));
+        }
         let string = |k: &str| -> Result<Option<String>, String> {
             match s.get(k) {
                 None => Ok(None),

@@ -97,6 +97,9 @@ fn durations_are_the_grant_rest_capped_at_the_role_max_and_at_least_900() {
 fn settings_are_read_and_checked() {
     let t = |s: &str| RoleSettings::from_settings(&toml::from_str(s).expect("toml"));
     let ok = t(&format!("role_arn = \"{ROLE_ARN}\"")).expect("minimal settings");
+    // A misspelt setting is refused, not ignored (the example file documents every one).
+    let e = t(&format!("role_arn = \"{ROLE_ARN}\"\nsession_tag = false")).unwrap_err();
+    assert!(e.contains("unknown setting session_tag"), "{e}");
     assert_eq!(
         ok,
         RoleSettings {

@@ -18,7 +18,7 @@
 
 #[cfg(test)]
 mod broker_tests;
-mod settings;
+pub(crate) mod settings;
 mod sql;
 #[cfg(test)]
 mod tests;

@@ -17,14 +17,14 @@ use crate::broker::catalog::Resource;
 
 /// Settings about the broker's own connection: one per resource, so a role cannot point its
 /// grants at another server than the one its revocations go to.
-const RESOURCE_KEYS: [&str; 5] = [
+pub(crate) const RESOURCE_KEYS: [&str; 5] = [
     "issuer",
     "admin_url",
     "admin_url_env",
     "connect_timeout",
     "reassign_owned_to",
 ];
-const GRANT_KEYS: [&str; 6] = [
+pub(crate) const GRANT_KEYS: [&str; 6] = [
     "host",
     "port",
     "dbname",

@@ -126,3 +126,45 @@ fn check_accepts_the_documented_example() {
     );
     assert!(!summary.contains('\n'));
 }
+
+#[test]
+fn check_loads_the_store_key_and_never_prints_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("broker.example.toml");
+    let text = std::fs::read_to_string(example).unwrap().replace(
+        "url = \"sqlite:///var/lib/zt/broker.db\"",
+        "url = \"sqlite://broker.db\"\ncredential_key_file = \"store.key\"",
+    );
+    let text = text.replace(
+        "dir = \"policies\"",
+        &format!("dir = \"{}/policies\"", env!("CARGO_MANIFEST_DIR")),
+    );
+    let config = dir.path().join("broker.toml");
+    std::fs::write(&config, text).unwrap();
+    let key = dir.path().join("store.key");
+    let check = || serve::check(&config);
+    // Named but missing: refused (only a SQLite store's default key is made at start).
+    let e = check().unwrap_err();
+    assert!(e.message.contains("store.key"), "{}", e.message);
+    // Readable by others: refused, and the message does not quote it.
+    let secret = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    std::fs::write(&key, format!("{secret}\n")).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let e = check().unwrap_err();
+    assert!(
+        e.message.contains("readable by other users"),
+        "{}",
+        e.message
+    );
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(check().is_ok());
+    std::fs::write(&key, "bm90IDMyIGJ5dGVz\n").unwrap();
+    let e = check().unwrap_err();
+    assert!(
+        e.message.contains("32 bytes") && !e.message.contains("bm90IDMyIGJ5dGVz"),
+        "{}",
+        e.message
+    );
+    assert!(!format!("{e:?}").contains(secret));
+}

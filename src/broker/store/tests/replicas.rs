@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::{audit, postgres, record};
+use super::{audit, postgres, record, test_key};
 use crate::api::State;
 use crate::broker::store::events::Events;
 use crate::broker::store::{AuditEntry, Change, Store};
@@ -16,7 +16,7 @@ use crate::broker::store::{AuditEntry, Change, Store};
 /// Replica A (the returned pair's store) and replica B, a second store on the same database.
 async fn two_replicas() -> Option<(crate::broker::testpg::TestPg, Store, Store)> {
     let (pg, a) = postgres().await?;
-    let b = Store::connect_postgres(&pg.superuser_url("postgres"))
+    let b = Store::connect_postgres(&pg.superuser_url("postgres"), test_key())
         .await
         .unwrap();
     Some((pg, a, b))
