@@ -28,6 +28,9 @@ struct Granted<'a> {
     service: Option<String>,
     /// A live grant already written on this machine answered the request; nothing was minted.
     reused: bool,
+    /// The Kubernetes namespace the grant's role works in, for the "try:" line.
+    #[serde(skip)]
+    namespace: Option<String>,
 }
 
 pub async fn materialize(
@@ -72,6 +75,10 @@ pub async fn materialize(
         profile: None,
         service: None,
         reused: false,
+        namespace: match &cached.credential {
+            Credential::Kubernetes { namespace, .. } => namespace.clone(),
+            _ => None,
+        },
     };
     let targets = match write(&w, &cached, &name, how, &mut out) {
         Ok(t) => t,
@@ -200,7 +207,10 @@ async fn show(
 /// How to use what was written ("try: …" on stderr, the name on stdout).
 fn tries(out: &Granted, p: &Printer) {
     if let Some(c) = &out.context {
-        p.note(format!("  try: {}", kubectl_hint(c, &cached.credential)));
+        p.note(format!(
+            "  try: {}",
+            kubectl_hint(c, out.namespace.as_deref())
+        ));
         p.out(c);
     }
     if let Some(a) = &out.profile {
@@ -216,7 +226,7 @@ fn tries(out: &Granted, p: &Printer) {
 /// A first kubectl command the grant's role can run: its pods in the grant's namespace (the
 /// kubeconfig's). Not `get namespaces`: namespaces are cluster-wide, and a role bound in one
 /// namespace may not list them. A namespace that is not a DNS label is not printed.
-fn kubectl_hint(context: &str, c: &Credential) -> String {
+fn kubectl_hint(context: &str, namespace: Option<&str>) -> String {
     let label = |ns: &str| {
         !ns.is_empty()
             && ns.len() <= 63
@@ -224,11 +234,8 @@ fn kubectl_hint(context: &str, c: &Credential) -> String {
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     };
-    match c {
-        Credential::Kubernetes {
-            namespace: Some(ns),
-            ..
-        } if label(ns) => format!("kubectl --context {context} get pods -n {ns}"),
+    match namespace {
+        Some(ns) if label(ns) => format!("kubectl --context {context} get pods -n {ns}"),
         _ => format!("kubectl --context {context} get pods"),
     }
 }

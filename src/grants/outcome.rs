@@ -107,6 +107,7 @@ pub fn already_granted(req: &api::Request, profile: &str, how: How, p: &Printer)
         profile: None,
         service: None,
         reused: true,
+        namespace: None,
     };
     match req.kind {
         api::ResourceKind::Kubernetes => out.context = name,

@@ -365,7 +365,7 @@ async fn database_errors_name_no_source_line() {
     let Some(pg) = TestPg::start() else {
         return;
     };
-    let e = Store::connect_postgres(&pg.superuser_url("no_such_database"))
+    let e = Store::connect_postgres(&pg.superuser_url("no_such_database"), test_key())
         .await
         .err()
         .expect("no such database");
