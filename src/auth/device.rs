@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::http;
-use crate::output::Printer;
+use crate::output::{Printer, field};
 
 /// The parts of an OpenID provider's discovery document zt needs.
 #[derive(Debug, Clone, Deserialize)]
@@ -107,17 +107,24 @@ pub struct DeviceLogin<'a> {
 impl DeviceLogin<'_> {
     /// The code and where to confirm it (and the browser opened there, when asked).
     fn ask_person(&self, printer: &Printer, auth: &DeviceAuthorization) {
-        printer.note(format!("First copy your one-time code: {}", auth.user_code));
+        // What the IdP sent is shown as data: escaped, one line each, capped (issue 11).
+        printer.note(format!(
+            "First copy your one-time code: {}",
+            field(&auth.user_code)
+        ));
         let open_url = auth
             .verification_uri_complete
             .as_deref()
             .unwrap_or(&auth.verification_uri);
         printer.note(format!(
             "Then open {} in a browser and confirm.",
-            auth.verification_uri
+            field(&auth.verification_uri)
         ));
         if let Some(c) = &auth.verification_uri_complete {
-            printer.note(format!("(or open {c}, which has the code filled in)"));
+            printer.note(format!(
+                "(or open {}, which has the code filled in)",
+                field(c)
+            ));
         }
         if self.open_browser {
             open_in_browser(open_url);
@@ -145,7 +152,7 @@ impl DeviceLogin<'_> {
                         "{}{}",
                         e.error,
                         e.error_description
-                            .map(|d| format!(": {d}"))
+                            .map(|d| format!(": {}", field(&d)))
                             .unwrap_or_default()
                     )
                 })
@@ -220,9 +227,10 @@ impl DeviceLogin<'_> {
                     return Err(Error::new(
                         ErrorKind::AuthRequired,
                         format!(
-                            "the identity provider ended the login: {other}{}",
+                            "the identity provider ended the login: {}{}",
+                            field(other),
                             err.error_description
-                                .map(|d| format!(" ({d})"))
+                                .map(|d| format!(" ({})", field(&d)))
                                 .unwrap_or_default()
                         ),
                     )
@@ -267,6 +275,12 @@ fn expired() -> Error {
 /// printed anyway).
 fn open_in_browser(url: &str) {
     use crate::env;
+    // Only a web address goes to the opener: an IdP's `file:` or `javascript:` URI, or one
+    // with controls in it, is shown (escaped) and never opened.
+    let web = url.starts_with("https://") || url.starts_with("http://");
+    if !web || url.chars().any(crate::output::is_hostile) {
+        return;
+    }
     let has_display = cfg!(target_os = "macos")
         || env::var(env::DISPLAY).is_some()
         || env::var(env::WAYLAND_DISPLAY).is_some();

@@ -231,7 +231,8 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
                 "{} {:<20} {}",
                 if c.ok { "✓" } else { "✗" },
                 c.name,
-                c.detail
+                // Details quote the broker, the IdP and the files: data, never terminal control.
+                crate::output::inert(&c.detail, crate::output::NOTE_MAX)
             ));
         }
     }
