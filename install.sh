@@ -32,7 +32,7 @@ if [ "$uninstall" = 1 ]; then
 fi
 
 command -v cargo >/dev/null || { echo "install.sh: cargo is needed (https://rustup.rs)" >&2; exit 1; }
-cargo build --release --locked --features broker --bins >&2
+cargo build --release --locked -p zt -p zt-broker --bins >&2
 
 inst() { install -D -m "$1" "$2" "$prefix/$3"; }
 inst 755 target/release/zt bin/zt

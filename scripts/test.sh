@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's one test command: install the real peers the tests drive (scripts/peers.sh),
-# then run every test — unit, integration, doc drift — with all features. A missing peer is a
+# then run every test of the workspace — unit, integration, doc drift — with all features. A missing peer is a
 # failure here (ZT_TEST_REQUIRE_PEERS=1), never a silent skip. Ends with one summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +24,7 @@ export ZT_TEST_REQUIRE_PEERS=1
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-cargo test --all-features --locked "$@" 2>&1 | tee "$log"
+cargo test --workspace --all-features --locked "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
 read -r passed failed < <(awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } } END { print p + 0, f + 0 }' "$log")

@@ -8,7 +8,7 @@ use crate::common::world::World;
 fn verify(dir: &std::path::Path) -> Out {
     let w = World::new();
     w.run_cmd(
-        env!("CARGO_BIN_EXE_zt-broker"),
+        crate::common::broker_bin(),
         &["audit", "verify", "--data-dir", dir.to_str().unwrap()],
     )
 }

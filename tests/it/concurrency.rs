@@ -319,14 +319,14 @@ fn herd(kubectl: Option<String>) {
         }
         let v = out.json();
         let exp = v["request"]["expires_at"].as_str().unwrap();
-        first_expiry = first_expiry.min(zt::api::Timestamp::parse_rfc3339(exp).unwrap().0);
+        first_expiry = first_expiry.min(zt_api::Timestamp::parse_rfc3339(exp).unwrap().0);
         grant_of.insert(
             format!("zt-{res}"),
             v["request"]["id"].as_str().unwrap().to_string(),
         );
     }
     let took = started.elapsed();
-    let finished_at = zt::api::Timestamp::now().0;
+    let finished_at = zt_api::Timestamp::now().0;
     eprintln!("50 concurrent zt requests took {took:?}");
     assert!(
         failed.is_empty(),
@@ -340,7 +340,7 @@ fn herd(kubectl: Option<String>) {
     let ktext = read_locked(&kube);
     let atext = std::fs::read_to_string(&aws_config).unwrap();
     assert!(
-        finished_at < first_expiry && zt::api::Timestamp::now().0 < first_expiry,
+        finished_at < first_expiry && zt_api::Timestamp::now().0 < first_expiry,
         "the requests took {took:?}, past the first grant's end: raise TTL ({TTL}s)"
     );
     writing.store(false, Ordering::Relaxed);
@@ -547,7 +547,7 @@ fn zt_killed_at_random_moments_never_leaves_a_torn_kubeconfig() {
     let seed = std::env::var("ZT_TEST_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| zt::api::Timestamp::now().0 as u64);
+        .unwrap_or_else(|| zt_api::Timestamp::now().0 as u64);
     eprintln!("crash schedule seed: ZT_TEST_SEED={seed}");
     let mut rng = Rng::new(seed);
     let cat = CatalogFile::new(&catalog(40, 0));

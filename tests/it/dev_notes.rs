@@ -12,7 +12,7 @@ use crate::common::world::{CatalogFile, demo_catalog_with};
 fn notes(extra: &[&str]) -> String {
     let home = Home::new();
     let mut child = home
-        .cmd(env!("CARGO_BIN_EXE_zt-broker"))
+        .cmd(crate::common::broker_bin())
         .args(["dev", "--port", "0"])
         .args(extra)
         .stdout(Stdio::null())

@@ -5,7 +5,7 @@
 use crate::common::Home;
 use crate::common::broker::Broker;
 use crate::common::world::kubeconfig_contexts;
-use zt::api::Timestamp;
+use zt_api::Timestamp;
 
 fn ledger_ends(home: &Home, grant: &str) -> Vec<i64> {
     let text = std::fs::read_to_string(home.state().join("ledger.json")).unwrap();

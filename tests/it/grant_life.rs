@@ -24,7 +24,7 @@ struct Dev {
 impl Dev {
     fn start(port: u16, data_dir: Option<&Path>, extra: &[&str]) -> Dev {
         let home = Home::new();
-        let mut cmd = home.cmd(env!("CARGO_BIN_EXE_zt-broker"));
+        let mut cmd = home.cmd(crate::common::broker_bin());
         cmd.args(["dev", "--port", &port.to_string()]).args(extra);
         if let Some(d) = data_dir {
             cmd.arg("--data-dir").arg(d);

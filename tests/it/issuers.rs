@@ -3,7 +3,7 @@
 //! postgres and kubernetes issuers mint, not the dev ones), the AWS CLI against moto's STS
 //! server (a local AWS API, PyPI `moto[server]`: it runs AssumeRole but checks no signatures),
 //! the PostgreSQL server and psql (Debian), and kubectl v1.34. FAKE: the Kubernetes API server —
-//! the Kubernetes issuer's own fake (`zt::broker::issuers::kubernetes::fake`, public under the
+//! the Kubernetes issuer's own fake (`zt_broker::issuers::kubernetes::fake`, public under the
 //! `test-fakes` feature); no kube-apiserver runs here.
 //!
 //! Each peer comes from `scripts/test.sh`; without it a test skips with a message, unless
@@ -125,7 +125,7 @@ fn aws_sts_issuer_assumes_the_role_the_cli_signs_with_and_revoke_removes_the_pro
         tail(&who.stderr)
     );
     let id: serde_json::Value = serde_json::from_str(&who.stdout).unwrap();
-    let session = zt::broker::issuers::aws::session_name(&requester);
+    let session = zt_broker::issuers::aws::session_name(&requester);
     assert_eq!(
         id["Arn"],
         format!("arn:aws:sts::123456789012:assumed-role/zt-readonly/{session}"),
@@ -373,10 +373,9 @@ fn postgres_issuer_creates_a_login_role_psql_uses_and_revoke_drops_it_and_its_se
 
 // ---- Kubernetes: the real issuer and kubectl against the issuer's FAKE API server ----
 
-#[cfg(feature = "test-fakes")]
 #[test]
 fn kubernetes_issuer_mints_a_service_account_token_kubectl_uses_and_revoke_kills_it() {
-    use zt::broker::issuers::kubernetes::fake::FakeApi;
+    use zt_broker::issuers::kubernetes::fake::FakeApi;
 
     let Some(kubectl) = crate::common::kubectl() else {
         return;
@@ -419,7 +418,7 @@ fn kubernetes_issuer_mints_a_service_account_token_kubectl_uses_and_revoke_kills
     w.login(&broker);
 
     let (grant, requester) = request(&w, "prod-k8s");
-    let name = zt::broker::issuers::kubernetes::object_name(&requester, &grant);
+    let name = zt_broker::issuers::kubernetes::object_name(&requester, &grant);
     {
         let world = fake.world();
         assert!(

@@ -61,7 +61,7 @@ fn view_is_granted_works_in_kubectl_and_is_wiped_at_ttl() {
     assert_eq!(granted["request"]["state"], "active");
     assert_eq!(granted["context"], "zt-prod-k8s");
     let expires =
-        zt::api::Timestamp::parse_rfc3339(granted["request"]["expires_at"].as_str().unwrap())
+        zt_api::Timestamp::parse_rfc3339(granted["request"]["expires_at"].as_str().unwrap())
             .unwrap();
 
     // The kubeconfig: valid YAML, zt's three entries, the user's entries intact.
@@ -124,7 +124,7 @@ fn view_is_granted_works_in_kubectl_and_is_wiped_at_ttl() {
         gone.is_some(),
         "zt-prod-k8s still in the kubeconfig well after its TTL"
     );
-    let late = zt::api::Timestamp::now().0 - expires.0;
+    let late = zt_api::Timestamp::now().0 - expires.0;
     eprintln!("wipe happened ≈{late}s after the TTL (whole seconds)");
     assert_eq!(
         std::fs::read_to_string(alice.kubeconfig()).unwrap(),

@@ -53,7 +53,7 @@ fn a_login_the_broker_no_longer_accepts_is_replaced() {
     edit_tokens(&home, |t| {
         t["access_token"] = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9.x".into();
         t["refresh_token"] = "spent".into();
-        t["expires_at"] = (zt::api::Timestamp::now().0 + 3600).into();
+        t["expires_at"] = (zt_api::Timestamp::now().0 + 3600).into();
     });
     let who = home.run(&["whoami"]);
     who.code(4);

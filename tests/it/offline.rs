@@ -4,9 +4,9 @@
 use std::io::{Read, Write};
 use std::net::TcpListener;
 
-use zt::api::{Credential, Timestamp};
 use zt::ledger::{Entry, Ledger, Target};
 use zt::materialize::kubeyaml;
+use zt_api::{Credential, Timestamp};
 
 use crate::common::Home;
 

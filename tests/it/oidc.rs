@@ -42,7 +42,7 @@ fn zt(home: &Home, args: &[&str], env: &[(&str, String)]) -> Out {
 }
 
 fn now() -> i64 {
-    zt::api::Timestamp::now().0
+    zt_api::Timestamp::now().0
 }
 
 /// Sleep until the unix time `t` (bounded: never more than `max`).

@@ -160,7 +160,7 @@ fn policies_decide_and_reload_on_sighup_or_a_change_and_a_broken_set_changes_not
     .unwrap();
     for sub in ["check", "serve"] {
         let out = home
-            .cmd(env!("CARGO_BIN_EXE_zt-broker"))
+            .cmd(crate::common::broker_bin())
             .args([sub, "--config"])
             .arg(&cfg)
             .output()

@@ -48,8 +48,8 @@ impl Shell {
             .tempdir()
             .unwrap();
         for (name, exe) in [
-            ("zt", env!("CARGO_BIN_EXE_zt")),
-            ("zt-broker", env!("CARGO_BIN_EXE_zt-broker")),
+            ("zt", crate::common::zt_bin()),
+            ("zt-broker", crate::common::broker_bin()),
         ] {
             std::os::unix::fs::symlink(exe, bin.path().join(name)).unwrap();
         }
@@ -86,8 +86,11 @@ impl Drop for Shell {
 
 #[test]
 fn the_quick_start_and_the_approval_flow_run_as_written() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme = std::fs::read_to_string(concat!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/.."),
+        "/README.md"
+    ))
+    .unwrap();
     let blocks = sh_blocks(&readme, "## Quick start");
     assert_eq!(
         blocks.len(),

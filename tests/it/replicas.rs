@@ -177,7 +177,7 @@ fn a_grant_approved_on_one_replica_wakes_a_long_poll_on_the_other() {
     let verify = || {
         Out::from(
             w.home
-                .cmd(env!("CARGO_BIN_EXE_zt-broker"))
+                .cmd(crate::common::broker_bin())
                 .env("PGPASSWORD", DB_PASSWORD)
                 .args(["audit", "verify", "--config", w.config.to_str().unwrap()])
                 .output()

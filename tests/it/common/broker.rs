@@ -26,7 +26,7 @@ impl Broker {
     /// from it unless it chooses its own).
     pub fn start_with_umask(extra: &[&str], env: &[(&str, &str)], umask: Option<u32>) -> Broker {
         let home = Home::new();
-        let mut cmd = home.cmd(env!("CARGO_BIN_EXE_zt-broker"));
+        let mut cmd = home.cmd(crate::common::broker_bin());
         if let Some(mask) = umask {
             use std::os::unix::process::CommandExt;
             // SAFETY: umask(2) is async-signal-safe and touches nothing but the child.

@@ -12,7 +12,7 @@ use super::procs::{lines, run_for, until_line};
 use super::{Home, Out, peer};
 
 pub fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .join("tests/fixtures/keyring")
         .join(name)
 }

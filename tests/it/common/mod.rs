@@ -9,7 +9,39 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 pub fn zt_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_zt")
+    built_bin("zt")
+}
+
+pub fn broker_bin() -> &'static str {
+    built_bin("zt-broker")
+}
+
+/// A binary of the workspace, from the target dir this test runs in (`target/<profile>/deps/it-*`
+/// → `target/<profile>/`). Cargo hands `CARGO_BIN_EXE_*` only to a package's own tests, and
+/// `zt` and `zt-broker` are two other packages; `cargo test --workspace` builds both binaries
+/// before it runs any test (each of their crates has an integration test of its own).
+fn built_bin(name: &str) -> &'static str {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static FOUND: OnceLock<Mutex<HashMap<String, &'static str>>> = OnceLock::new();
+    let mut found = FOUND.get_or_init(Default::default).lock().unwrap();
+    if let Some(p) = found.get(name) {
+        return p;
+    }
+    let exe = std::env::current_exe().expect("the test binary's own path");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("the test binary lives in target/<profile>/deps");
+    let path = dir.join(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: run the end-to-end tests with `cargo test --workspace` (or `cargo build --workspace --bins` first)",
+        path.display()
+    );
+    let path: &'static str = Box::leak(path.display().to_string().into_boxed_str());
+    found.insert(name.to_string(), path);
+    path
 }
 
 pub struct Home {
@@ -144,21 +176,15 @@ pub fn peer(var: &str) -> Option<String> {
     }
 }
 
-#[cfg(feature = "broker")]
 pub mod broker;
 
-#[cfg(feature = "broker")]
 pub mod keyring;
 pub mod moto;
-#[cfg(feature = "broker")]
 pub mod oidc;
 pub mod pg;
 pub mod procs;
 pub mod serve;
-#[cfg(feature = "broker")]
 pub mod tinyhttp;
-#[cfg(feature = "broker")]
 pub mod world;
 
-#[cfg(feature = "broker")]
 pub use oidc::external_broker;

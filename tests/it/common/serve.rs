@@ -20,7 +20,7 @@ impl Replica {
     /// Start with `config`; `env` is added to the process environment.
     pub fn start(home: &Home, config: &Path, env: &[(&str, &str)]) -> Replica {
         let mut child = home
-            .cmd(env!("CARGO_BIN_EXE_zt-broker"))
+            .cmd(crate::common::broker_bin())
             .envs(env.iter().copied())
             .arg("serve")
             .arg("--config")

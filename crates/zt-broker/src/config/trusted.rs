@@ -1,0 +1,76 @@
+//! The `[[trusted_issuer]]` entries: each checked, and turned into the [`TrustedIssuer`] the
+//! verifier holds tokens to (audience, keys, claim mapping, leeway).
+
+use toml::Spanned;
+
+use super::raw::RawIssuer;
+use super::source::Source;
+use super::values::{http_url, non_empty};
+use crate::auth::{ClaimNames, JwksSource, TrustedIssuer};
+use crate::error::Result;
+
+/// More clock skew than this would let expired tokens live on for minutes.
+const MAX_LEEWAY_SECS: u64 = 300;
+
+fn claim_path(src: &Source<'_>, v: Option<Spanned<String>>, default: String) -> Result<String> {
+    let Some(v) = v else { return Ok(default) };
+    let path = v.get_ref();
+    if path.is_empty() || path.split('.').any(str::is_empty) {
+        return Err(src.at(
+            v.span(),
+            format!("claim {path:?} must be a name or a dot path like \"realm_access.roles\""),
+        ));
+    }
+    Ok(v.into_inner())
+}
+
+pub(super) fn trusted_issuers(
+    src: &Source<'_>,
+    raw: Vec<Spanned<RawIssuer>>,
+) -> Result<Vec<TrustedIssuer>> {
+    let mut out: Vec<TrustedIssuer> = Vec::new();
+    for r in raw {
+        let r = r.into_inner();
+        http_url(src, &r.issuer, "issuer", true)?;
+        let issuer = r.issuer.get_ref().clone();
+        if out.iter().any(|t| t.issuer == issuer) {
+            return Err(src.at(
+                r.issuer.span(),
+                format!("issuer {issuer:?} is trusted twice; one [[trusted_issuer]] per issuer"),
+            ));
+        }
+        let audience = non_empty(src, &r.audience, "audience")?;
+        let jwks = match &r.jwks_uri {
+            Some(u) => {
+                http_url(src, u, "jwks_uri", true)?;
+                JwksSource::Url(u.get_ref().clone())
+            }
+            None => JwksSource::Discover,
+        };
+        let mut t = TrustedIssuer::new(issuer, audience, jwks);
+        if let Some(c) = r.claims {
+            let d = ClaimNames::default();
+            t.claims = ClaimNames {
+                sub: claim_path(src, c.sub, d.sub)?,
+                email: claim_path(src, c.email, d.email)?,
+                name: claim_path(src, c.name, d.name)?,
+                groups: claim_path(src, c.groups, d.groups)?,
+            };
+        }
+        if let Some(l) = r.leeway_secs {
+            if *l.get_ref() > MAX_LEEWAY_SECS {
+                return Err(src.at(
+                    l.span(),
+                    format!(
+                        "leeway_secs {} is more than {MAX_LEEWAY_SECS}: expired tokens would \
+                         stay good that long",
+                        l.get_ref()
+                    ),
+                ));
+            }
+            t.leeway_secs = l.into_inner();
+        }
+        out.push(t);
+    }
+    Ok(out)
+}

@@ -1,0 +1,45 @@
+//! `zt-broker dev`: the embedded default, so the main job runs on a fresh machine — one
+//! process on loopback with SQLite, the dev IdP, the demo catalog and dev issuers.
+//! [`run`] in the foreground, [`detach`] into the background, [`stop`] it again;
+//! [`wire`] builds the broker (shared with the tests); [`statefile`] is `dev-broker.json`.
+
+pub mod detach;
+pub mod run;
+pub mod statefile;
+pub mod stop;
+pub mod wire;
+
+use std::future::Future;
+use std::path::Path;
+
+use crate::cli::{DevAction, DevArgs};
+use crate::error::{Error, Result};
+
+/// Run `zt-broker dev [stop]`. `state_dir` holds `dev-broker.json` and the detached log;
+/// `shutdown` ends a foreground broker (the binary passes [`signals`]).
+pub async fn main(
+    args: DevArgs,
+    state_dir: &Path,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    match args.action {
+        Some(DevAction::Stop) => stop::run(state_dir).await,
+        None if args.detach => detach::run(&args, state_dir).await,
+        None => run::run(&args, state_dir, shutdown).await,
+    }
+}
+
+/// Resolves at SIGINT or SIGTERM: a graceful stop.
+pub async fn signals() -> Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term =
+        signal(SignalKind::terminate()).map_err(|e| Error::io("cannot watch SIGTERM", e))?;
+    let mut int =
+        signal(SignalKind::interrupt()).map_err(|e| Error::io("cannot watch SIGINT", e))?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    })
+}

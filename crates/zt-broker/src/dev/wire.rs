@@ -1,0 +1,181 @@
+//! Build the whole dev broker for a URL: store, dev IdP, verifier trusting it, demo catalog
+//! and policy, dev issuers, the extra `/oidc` routes, and the dev Kubernetes API's router for
+//! its own HTTPS port. The foreground `zt-broker dev` and the tests use this same wiring.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+
+use crate::auth::{ClaimNames, JwksSource, TrustedIssuer, Verifier};
+use crate::catalog::Catalog;
+use crate::devidp::{DevIdp, DevIdpConfig, DevUser};
+use crate::devk8s::{self, tls::Endpoint};
+use crate::error::{Error, Result};
+use crate::issuers::{self, Issuer, Issuers, dev::DevIssuer};
+use crate::policy::{self, CedarPolicy, Policy, ReloadablePolicy};
+use crate::state::{AppState, Broker};
+use crate::store::Store;
+use zt_api as api;
+
+pub const CLIENT_ID: &str = "zt-cli";
+pub const AUDIENCE: &str = "zt-broker";
+pub const SCOPES: [&str; 4] = ["openid", "offline_access", "email", "profile"];
+/// Files in the data directory.
+pub const DB_FILE: &str = "broker.sqlite";
+pub const IDP_KEY_FILE: &str = "dev-idp-key.pem";
+
+pub struct DevOptions {
+    /// Holds the SQLite database and the IdP's signing key.
+    pub data_dir: PathBuf,
+    pub users: Vec<DevUser>,
+    pub auto_login: Option<String>,
+    /// The dev Kubernetes API's HTTPS address and CA, as the dev issuer hands them out.
+    pub k8s: Endpoint,
+    /// A catalog to serve instead of the demo one (`--catalog FILE`).
+    pub catalog: Option<PathBuf>,
+    /// A real OpenID provider to trust beside the dev IdP, and to send `zt login` to
+    /// (`--trust-issuer URL --audience AUD`).
+    pub external: Option<ExternalIdp>,
+    /// A directory of Cedar policies to decide with instead of the embedded demo ones (tests;
+    /// not a `zt-broker dev` flag yet). They are loaded and validated here, so a bad file
+    /// stops startup.
+    pub policies: Option<PathBuf>,
+    /// A PostgreSQL database (`postgres://…`) to keep the state in instead of the SQLite
+    /// file (the load bench; not a `zt-broker dev` flag).
+    pub store_url: Option<String>,
+}
+
+/// A real OpenID provider the dev broker trusts: its keys come from its discovery document.
+#[derive(Debug, Clone)]
+pub struct ExternalIdp {
+    /// Exactly the provider's `issuer` (no trailing slash).
+    pub issuer: String,
+    /// What its access tokens for this broker carry in `aud`.
+    pub audience: String,
+}
+
+pub struct DevBroker {
+    pub url: String,
+    pub state: AppState,
+    pub idp: Arc<DevIdp>,
+    /// The dev Kubernetes API, for [`devk8s::serve`] on the listener `k8s` was bound for.
+    pub k8s: Router,
+    /// With [`DevOptions::policies`]: the set in force, for [`policy::watch`] to reload.
+    pub policies: Option<ReloadablePolicy>,
+}
+
+/// Wire a dev broker that will answer at `url` (`http://127.0.0.1:PORT`, no trailing slash).
+pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
+    if let Some(u) = &opts.auto_login
+        && !opts.users.iter().any(|d| &d.name == u)
+    {
+        let names: Vec<_> = opts.users.iter().map(|d| d.name.as_str()).collect();
+        return Err(Error::usage(format!(
+            "--auto-login {u}: no such demo user (users: {})",
+            names.join(", ")
+        )));
+    }
+    let issuer = format!("{url}/oidc");
+    let store = match &opts.store_url {
+        Some(url) => {
+            let key = crate::store::KeySource::File {
+                path: opts.data_dir.join(format!("{DB_FILE}.key")),
+                create: true,
+            };
+            let key = crate::serve::load_key(&key)?;
+            Store::connect_postgres(url, key).await?
+        }
+        None => Store::open(&opts.data_dir.join(DB_FILE)).await?,
+    };
+    let idp = DevIdp::new(DevIdpConfig {
+        issuer: issuer.clone(),
+        client_id: CLIENT_ID.into(),
+        audience: AUDIENCE.into(),
+        users: opts.users,
+        auto_login: opts.auto_login,
+        key_path: Some(opts.data_dir.join(IDP_KEY_FILE)),
+        access_ttl: Duration::from_secs(15 * 60),
+        interval_secs: 1,
+    })
+    .map_err(|e| Error::other(format!("dev IdP: {e}")))?;
+    let mut trusted = vec![TrustedIssuer {
+        issuer: issuer.clone(),
+        audience: AUDIENCE.into(),
+        jwks: JwksSource::Static(idp.jwks()),
+        claims: ClaimNames::default(),
+        leeway_secs: 30,
+        min_refetch_interval: Duration::from_secs(300),
+    }];
+    if let Some(ext) = &opts.external {
+        if !(ext.issuer.starts_with("https://") || ext.issuer.starts_with("http://")) {
+            return Err(Error::usage(format!(
+                "--trust-issuer {}: not an http(s) URL",
+                ext.issuer
+            )));
+        }
+        trusted.push(TrustedIssuer {
+            leeway_secs: 30,
+            ..TrustedIssuer::new(&ext.issuer, &ext.audience, JwksSource::Discover)
+        });
+    }
+    let verifier = Verifier::new(trusted, reqwest::Client::new());
+    let catalog = match &opts.catalog {
+        None => Catalog::demo().map_err(Error::other)?,
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Error::io(format!("cannot read the catalog {}", path.display()), e))?;
+            Catalog::parse(&text).map_err(|e| Error::other(format!("{}: {e}", path.display())))?
+        }
+    };
+    let mut issuers = Issuers::default();
+    let dev_issuer: Arc<dyn Issuer> = DevIssuer::new(
+        opts.k8s.server.as_str(),
+        Some(&opts.k8s.ca_pem),
+        store.clone(),
+    );
+    for res in catalog.resources() {
+        // A catalog given with `--catalog` may point a resource at a real target.
+        let issuer = issuers::for_resource(res, dev_issuer.clone()).map_err(Error::other)?;
+        issuers.insert(res.name.clone(), issuer);
+    }
+    // `zt login` goes where the broker says: the external provider when there is one.
+    let (login_issuer, login_audience) = match &opts.external {
+        Some(ext) => (ext.issuer.clone(), ext.audience.clone()),
+        None => (issuer, AUDIENCE.to_string()),
+    };
+    let discovery = api::Discovery {
+        issuer: login_issuer,
+        client_id: CLIENT_ID.into(),
+        scopes: SCOPES.iter().map(|s| s.to_string()).collect(),
+        audience: login_audience,
+        broker_version: env!("CARGO_PKG_VERSION").into(),
+    };
+    let (policy, reloadable): (Box<dyn Policy>, _) = match &opts.policies {
+        // The catalog's own group rules, as Cedar policies (the demo catalog's or --catalog's).
+        None => (
+            Box::new(
+                policy::catalog::policy(&catalog)
+                    .map_err(|e| Error::other(format!("catalog policies:\n{e}")))?,
+            ),
+            None,
+        ),
+        Some(dir) => {
+            let set = ReloadablePolicy::new(CedarPolicy::load_dir(dir).map_err(|e| {
+                Error::usage(format!("policies {}:\n{e}", dir.display()))
+                    .with_hint("fix the policy (see policies/README.md), then start again")
+            })?);
+            (Box::new(set.clone()), Some(set))
+        }
+    };
+    let broker = Broker::new(store.clone(), catalog, policy, issuers, verifier, discovery);
+    let extra = Router::new().nest("/oidc", idp.clone().router());
+    Ok(DevBroker {
+        url: url.to_owned(),
+        state: AppState::new(broker).with_routes(extra),
+        idp,
+        k8s: devk8s::router(store),
+        policies: reloadable,
+    })
+}

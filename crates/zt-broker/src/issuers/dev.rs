@@ -1,0 +1,231 @@
+//! The development issuers of `zt-broker dev`: credentials in the real formats, minted without
+//! a real target. Kubernetes tokens work against this broker's dev Kubernetes API (which looks
+//! them up by hash); AWS keys and PostgreSQL logins look right but open nothing.
+
+use std::sync::Arc;
+
+use base64::Engine;
+
+use super::{Grant, IssueError, IssueFuture, Issuer};
+use crate::crypto::{self, ALNUM, LOWER_ALNUM};
+use crate::store::Store;
+use zt_api::{Credential, ResourceKind, Timestamp};
+
+/// AWS access key ids use the RFC 4648 base32 alphabet after their 4-letter prefix.
+const BASE32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+pub struct DevIssuer {
+    /// Where kubectl finds the dev Kubernetes API, unless the resource sets `server`.
+    kube_server: String,
+    /// Base64 of the PEM CA that signed the dev Kubernetes API's certificate.
+    kube_ca_data: Option<String>,
+    /// The dev targets' own memory: revoking marks the credential dead there.
+    store: Store,
+}
+
+impl DevIssuer {
+    /// `kube_ca_pem`: the CA of the dev Kubernetes API's HTTPS port, for the kubeconfig.
+    pub fn new(
+        kube_server: impl Into<String>,
+        kube_ca_pem: Option<&str>,
+        store: Store,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            kube_server: kube_server.into(),
+            kube_ca_data: kube_ca_pem
+                .map(|pem| base64::engine::general_purpose::STANDARD.encode(pem)),
+            store,
+        })
+    }
+
+    fn mint(&self, g: &Grant) -> Result<Credential, String> {
+        let s = |k: &str| {
+            g.settings
+                .get(k)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
+        Ok(match g.kind {
+            ResourceKind::Kubernetes => {
+                // A resource naming its own `server` brings its own CA (if any); ours vouches
+                // only for the dev API.
+                let (server, certificate_authority_data) = match s("server") {
+                    Some(server) => (server, s("certificate_authority_data")),
+                    None => (self.kube_server.clone(), self.kube_ca_data.clone()),
+                };
+                Credential::Kubernetes {
+                    server,
+                    certificate_authority_data,
+                    namespace: Some(s("namespace").unwrap_or_else(|| "default".into())),
+                    token: format!(
+                        "ztdev.{}",
+                        base64::engine::general_purpose::URL_SAFE_NO_PAD
+                            .encode(crypto::random_bytes(32)?)
+                    ),
+                    expires_at: g.expires_at,
+                }
+            }
+            ResourceKind::Aws => Credential::Aws {
+                // `ASIA…`: the prefix of temporary (STS) access key ids.
+                access_key_id: format!("ASIA{}", crypto::random_string(BASE32, 16)?),
+                secret_access_key: crypto::random_string(SECRET_ALPHABET, 40)?,
+                session_token: base64::engine::general_purpose::STANDARD
+                    .encode(crypto::random_bytes(192)?),
+                expires_at: g.expires_at,
+                region: Some(s("region").unwrap_or_else(|| "us-east-1".into())),
+            },
+            ResourceKind::Postgres => Credential::Postgres {
+                host: s("host").unwrap_or_else(|| "127.0.0.1".into()),
+                port: g
+                    .settings
+                    .get("port")
+                    .and_then(|v| v.as_integer())
+                    .and_then(|p| u16::try_from(p).ok())
+                    .unwrap_or(5432),
+                dbname: s("dbname").unwrap_or_else(|| "postgres".into()),
+                user: format!(
+                    "zt_{}_{}",
+                    pg_name(&g.requester),
+                    crypto::random_string(LOWER_ALNUM, 8)?
+                ),
+                password: crypto::random_string(ALNUM, 32)?,
+                sslmode: "prefer".into(),
+                expires_at: g.expires_at,
+            },
+        })
+    }
+}
+
+/// The requester's name as a PostgreSQL identifier part: the local part of an email,
+/// lowercase letters, digits and `_` only, at most 20 characters.
+pub(super) fn pg_name(requester: &str) -> String {
+    let local = requester.split('@').next().unwrap_or(requester);
+    let name: String = local
+        .chars()
+        .map(|c| c.to_ascii_lowercase())
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .take(20)
+        .collect();
+    if name.is_empty() { "user".into() } else { name }
+}
+
+impl Issuer for DevIssuer {
+    fn issue<'a>(&'a self, grant: &'a Grant) -> IssueFuture<'a, Credential> {
+        Box::pin(async move { self.mint(grant).map_err(IssueError) })
+    }
+
+    fn revoke<'a>(&'a self, grant: &'a Grant) -> IssueFuture<'a, ()> {
+        Box::pin(async move {
+            self.store
+                .mark_credential_revoked(&grant.id, Timestamp::now())
+                .await
+                .map(|_| ())
+                .map_err(|e| IssueError(format!("dev issuer: {e}")))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant(kind: ResourceKind, settings: &str) -> Grant {
+        Grant {
+            id: "g1".into(),
+            requester: "Alice.Smith@example.com".into(),
+            resource: "r".into(),
+            kind,
+            role: "x".into(),
+            ticket: None,
+            not_before: Timestamp(1000),
+            expires_at: Timestamp(4600),
+            settings: toml::from_str(settings).unwrap(),
+        }
+    }
+
+    #[tokio::test]
+    async fn credentials_have_the_real_formats_and_the_grant_expiry() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).await.unwrap();
+        let iss = DevIssuer::new(
+            "https://127.0.0.1:1",
+            Some("-----BEGIN CERTIFICATE-----\n"),
+            store,
+        );
+
+        let k = iss
+            .issue(&grant(ResourceKind::Kubernetes, ""))
+            .await
+            .unwrap();
+        let Credential::Kubernetes {
+            server,
+            certificate_authority_data,
+            namespace,
+            token,
+            expires_at,
+            ..
+        } = k
+        else {
+            panic!()
+        };
+        assert_eq!(server, "https://127.0.0.1:1");
+        assert_eq!(
+            certificate_authority_data.as_deref(),
+            Some("LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==")
+        );
+        assert_eq!(namespace.as_deref(), Some("default"));
+        assert!(token.len() > 40);
+        assert_eq!(expires_at, Timestamp(4600));
+
+        let a = iss
+            .issue(&grant(ResourceKind::Aws, "region = \"eu-west-1\""))
+            .await
+            .unwrap();
+        let Credential::Aws {
+            access_key_id,
+            secret_access_key,
+            session_token,
+            region,
+            ..
+        } = a
+        else {
+            panic!()
+        };
+        assert!(
+            access_key_id.starts_with("ASIA") && access_key_id.len() == 20,
+            "{access_key_id}"
+        );
+        assert_eq!(secret_access_key.len(), 40);
+        assert!(!session_token.is_empty());
+        assert_eq!(region.as_deref(), Some("eu-west-1"));
+
+        let p = iss
+            .issue(&grant(
+                ResourceKind::Postgres,
+                "dbname = \"app\"\nport = 5433",
+            ))
+            .await
+            .unwrap();
+        let Credential::Postgres {
+            user,
+            port,
+            dbname,
+            sslmode,
+            password,
+            ..
+        } = p
+        else {
+            panic!()
+        };
+        assert!(
+            user.starts_with("zt_alice_smith_") && user.len() <= 63,
+            "{user}"
+        );
+        assert_eq!(
+            (port, dbname.as_str(), sslmode.as_str()),
+            (5433, "app", "prefer")
+        );
+        assert_eq!(password.len(), 32);
+    }
+}

@@ -1,0 +1,138 @@
+//! Issuers mint the credential of a grant at its target and take it back. One [`Issuer`] per
+//! catalog resource, chosen by its `settings.issuer` ([`real`]): [`kubernetes`] (ServiceAccount,
+//! binding, TokenRequest token), [`postgres`] (a login role per grant), [`aws`] (an STS
+//! AssumeRole session); without one, the dev issuers ([`dev`]) stand in with credentials in
+//! the real formats.
+
+pub mod aws;
+pub mod dev;
+pub mod kubernetes;
+pub mod postgres;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::catalog::{Catalog, Resource};
+use crate::store::Record;
+use zt_api::{Credential, ResourceKind, Timestamp};
+
+/// What an issuer knows about the grant it mints for.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub id: String,
+    /// The requester's display name (for session names, database role names).
+    pub requester: String,
+    pub resource: String,
+    pub kind: ResourceKind,
+    pub role: String,
+    /// The request's ticket, if it named one (AWS session tag `zt-ticket`).
+    pub ticket: Option<String>,
+    pub not_before: Timestamp,
+    /// The credential must not outlive this.
+    pub expires_at: Timestamp,
+    /// The resource's issuer settings overlaid with the role's (see the catalog).
+    pub settings: toml::Table,
+}
+
+impl Grant {
+    /// The grant behind a stored request, with its catalog settings. `None` when the request
+    /// has no window (never approved) or its resource/role left the catalog.
+    pub fn from_record(rec: &Record, catalog: &Catalog) -> Option<Self> {
+        let r = &rec.request;
+        let res = catalog.resource(&r.resource)?;
+        let role = res.role(&r.role)?;
+        Some(Self {
+            id: r.id.clone(),
+            requester: r.requester.clone(),
+            resource: r.resource.clone(),
+            kind: r.kind,
+            role: r.role.clone(),
+            ticket: r.ticket.clone(),
+            not_before: r.not_before?,
+            expires_at: r.expires_at?,
+            settings: res.settings_for(role),
+        })
+    }
+}
+
+/// The target refused or could not be reached. The message reaches the caller (502) and the
+/// audit log, so it must name what failed and never carry a secret.
+#[derive(Debug, Clone)]
+pub struct IssueError(pub String);
+
+impl fmt::Display for IssueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A boxed future, so issuers of different types live behind one `dyn Issuer`.
+pub type IssueFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, IssueError>> + Send + 'a>>;
+
+pub trait Issuer: Send + Sync {
+    /// Mint the grant's credential at the target; it must expire no later than the grant.
+    fn issue<'a>(&'a self, grant: &'a Grant) -> IssueFuture<'a, Credential>;
+    /// Take the grant's credential back at the target. Idempotent.
+    fn revoke<'a>(&'a self, grant: &'a Grant) -> IssueFuture<'a, ()>;
+    /// The grant now ends at `grant.expires_at`, later than before: move the end of the
+    /// credential already minted there, if the target allows it. `Ok(true)`: done, the stored
+    /// credential stays valid to the new end. `Ok(false)` (the default): the credential keeps
+    /// its end and the broker mints a fresh one near it — fine for what clients fetch again
+    /// (kubectl's exec plugin, `credential_process`), not for what they wrote down once.
+    fn extend<'a>(&'a self, _grant: &'a Grant) -> IssueFuture<'a, bool> {
+        Box::pin(async { Ok(false) })
+    }
+}
+
+/// The issuer of each catalog resource.
+#[derive(Clone, Default)]
+pub struct Issuers {
+    by_resource: HashMap<String, Arc<dyn Issuer>>,
+}
+
+impl Issuers {
+    pub fn insert(&mut self, resource: impl Into<String>, issuer: Arc<dyn Issuer>) {
+        self.by_resource.insert(resource.into(), issuer);
+    }
+
+    pub fn get(&self, resource: &str) -> Option<Arc<dyn Issuer>> {
+        self.by_resource.get(resource).cloned()
+    }
+}
+
+/// The issuer of one catalog resource: the one its `issuer` setting names, else `dev` (so the
+/// demo catalog needs no setting). An unknown name, or one that does not fit the resource's
+/// kind, is an error rather than a silent fall back to credentials that open nothing.
+pub fn for_resource(res: &Resource, dev: Arc<dyn Issuer>) -> Result<Arc<dyn Issuer>, String> {
+    Ok(real(res)?.unwrap_or(dev))
+}
+
+/// The real issuer a resource's `settings.issuer` selects, its settings (and every role's)
+/// checked without contacting the target; `None` without the setting (or `"dev"`): the dev
+/// issuers. The one place that knows the issuer names.
+pub fn real(res: &Resource) -> Result<Option<Arc<dyn Issuer>>, String> {
+    let name = match res.settings.get("issuer") {
+        None => return Ok(None),
+        Some(v) => v
+            .as_str()
+            .ok_or_else(|| format!("{}: setting issuer must be a string", res.name))?,
+    };
+    Ok(Some(match (name, res.kind) {
+        ("dev", _) => return Ok(None),
+        ("postgres", ResourceKind::Postgres) => postgres::PostgresIssuer::new(res)?,
+        ("kubernetes", _) => kubernetes::KubernetesIssuer::for_resource(res)?,
+        (aws::ISSUER_NAME, _) => {
+            aws::AwsStsIssuer::check(res)?;
+            aws::AwsStsIssuer::shared()
+        }
+        (name, kind) => {
+            return Err(format!(
+                "{}: no issuer {name:?} for a {kind} resource (known: dev; kubernetes, postgres, aws-sts for their kinds)",
+                res.name
+            ));
+        }
+    }))
+}

@@ -1,0 +1,45 @@
+//! The reference broker (`zt-broker`): HTTP API, store, policy, issuers, expiry reaper, and
+//! the embedded development defaults (`zt-broker dev`).
+//!
+//! What lives where:
+//! - [`cli`] the clap definition of `zt-broker`; [`error`] the process error and exit codes.
+//! - [`serve`] `zt-broker serve` and `check`: the production entry point, wired from the TOML
+//!   file [`config`] reads and checks.
+//! - [`server`] the router and `serve(listener, state, shutdown)`; [`routes`] one file per
+//!   group of `/v1` routes; [`problem`] every HTTP error as RFC 9457 problem+json.
+//! - [`state`] the shared [`state::Broker`]; [`lifecycle`] state changes and their
+//!   consequences (wake-ups, issuer revoke, minting); [`sync`] per-request wake-ups and locks.
+//! - [`store`] SQLite via sqlx: requests, credentials, hash-chained audit.
+//! - [`catalog`] resources and roles (TOML; the demo one in `demo/`); [`policy`] decisions.
+//! - [`issuers`] the issuer interface, the Kubernetes issuer and the dev issuers; [`reaper`]
+//!   expiry at TTL; [`webhooks`] notifications, delivered in the background.
+//! - [`auth`] bearer-token verification; [`devidp`] the development OpenID provider;
+//!   [`devk8s`] the tiny Kubernetes API for kubectl; [`dev`] `zt-broker dev` itself.
+
+pub mod auth;
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod crypto;
+pub mod dev;
+pub mod devidp;
+pub mod devk8s;
+pub mod error;
+pub mod issuers;
+pub mod lifecycle;
+pub mod policy;
+pub mod problem;
+pub mod reaper;
+pub mod routes;
+pub mod serve;
+pub mod server;
+pub mod state;
+pub mod store;
+pub mod sync;
+pub mod webhooks;
+
+/// The dev broker on 127.0.0.1:0 with users to act as: the tests', and the load bench's.
+#[cfg(any(test, feature = "test-fakes"))]
+pub mod testkit;
+#[cfg(test)]
+pub(crate) mod testpg;

@@ -1,0 +1,122 @@
+//! `read_audit`: may this principal read the audit log? Asked of the whole set (policies on
+//! `AuditLog` are never sliced to a catalog resource). A matched `forbid` (or one that failed
+//! to evaluate) denies; else any matched `permit` allows; else no policy speaks and the broker
+//! decides by its admin groups.
+
+use cedar_policy::AuthorizationError;
+
+use super::CedarPolicy;
+use super::load::{Kind, Meta};
+use crate::auth::Principal;
+use crate::policy::schema;
+use zt_api::{Decision, Outcome};
+
+pub(super) fn read_audit(c: &CedarPolicy, p: &Principal) -> Option<Decision> {
+    let (request, entities) = match schema::build_read_audit(&c.names, p) {
+        Ok(r) => r,
+        Err(e) => {
+            return Some(Decision {
+                outcome: Outcome::Deny,
+                policy_ids: vec![super::POLICY_ERROR.into()],
+                reason: format!("the request could not be evaluated: {e}"),
+                approver_groups: vec![],
+                approvals_required: 0,
+            });
+        }
+    };
+    let response = c.authorizer.is_authorized(&request, &c.set, &entities);
+    let d = response.diagnostics();
+    let mut matched: Vec<&Meta> = d.reason().filter_map(|id| c.meta.get(id)).collect();
+    for e in d.errors() {
+        let AuthorizationError::PolicyEvaluationError(e) = e;
+        if let Some(m) = c.meta.get(e.policy_id())
+            && m.kind == Kind::Forbid
+        {
+            matched.push(m);
+        }
+    }
+    matched.sort_by_key(|m| m.order);
+    matched.dedup_by_key(|m| m.order);
+    let forbids: Vec<&Meta> = matched
+        .iter()
+        .copied()
+        .filter(|m| m.kind == Kind::Forbid)
+        .collect();
+    let (outcome, deciding) = if !forbids.is_empty() {
+        (Outcome::Deny, forbids)
+    } else if !matched.is_empty() {
+        (Outcome::Grant, matched)
+    } else {
+        return None;
+    };
+    let reasons: Vec<&str> = deciding
+        .iter()
+        .filter_map(|m| m.reason.as_deref())
+        .collect();
+    let reason = if reasons.is_empty() {
+        match outcome {
+            Outcome::Deny => format!("{} may not read the audit log", p.display()),
+            _ => format!("{} may read the audit log", p.display()),
+        }
+    } else {
+        reasons
+            .iter()
+            .map(|r| r.replace("{principal}", p.display()))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    Some(Decision {
+        outcome,
+        policy_ids: deciding.iter().map(|m| m.id.clone()).collect(),
+        reason,
+        approver_groups: vec![],
+        approvals_required: 0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::auth::Principal;
+    use crate::policy::{CedarPolicy, Policy};
+    use zt_api::Outcome;
+
+    fn who(groups: &[&str]) -> Principal {
+        Principal {
+            sub: "u1".into(),
+            issuer: "http://idp".into(),
+            email: Some("u@example.com".into()),
+            name: None,
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+        }
+    }
+
+    const AUDITORS: &str = r#"
+@id("auditors-read")
+@outcome("grant")
+permit (principal in Group::"auditors", action == Action::"read_audit", resource);
+
+@id("no-contractors")
+@reason("{principal} is a contractor")
+forbid (principal in Group::"contractors", action == Action::"read_audit", resource);
+"#;
+
+    #[test]
+    fn policies_allow_forbid_or_say_nothing() {
+        let p = CedarPolicy::from_sources(&[("audit.cedar", AUDITORS)]).unwrap();
+        let d = p.read_audit(&who(&["auditors"])).unwrap();
+        assert_eq!(
+            (d.outcome, d.policy_ids),
+            (Outcome::Grant, vec!["auditors-read".into()])
+        );
+        let d = p.read_audit(&who(&["auditors", "contractors"])).unwrap();
+        assert_eq!(d.outcome, Outcome::Deny);
+        assert_eq!(d.policy_ids, ["no-contractors"]);
+        assert_eq!(d.reason, "u@example.com is a contractor");
+        assert_eq!(p.read_audit(&who(&["zt-admins"])), None);
+        // The demo set has no read_audit policy: the admin fallback decides.
+        assert_eq!(
+            crate::policy::DemoPolicy.read_audit(&who(&["engineering"])),
+            None
+        );
+    }
+}

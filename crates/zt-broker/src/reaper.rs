@@ -1,0 +1,229 @@
+//! The expiry reaper: marks every live grant `expired` when its window closes and revokes its
+//! credential at the issuer, and expires pending requests nobody decided within the review
+//! window. It works from the store, not from memory, so grants outlive a
+//! restart; it sleeps until the next expiry or until told of a new grant — no fixed poll.
+//! (Expiry is also enforced when credentials are read, so a late reaper never extends a grant.)
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::lifecycle;
+use crate::state::Broker;
+use zt_api::{State, Timestamp};
+
+pub const ACTOR: &str = "zt-broker/reaper";
+
+/// The longest the reaper sleeps without news (a safety net for clock jumps), and how long it
+/// backs off after a store error.
+const IDLE: Duration = Duration::from_secs(3600);
+const BACKOFF: Duration = Duration::from_secs(5);
+/// How soon a replica that found the lease taken looks again at grants already due (the
+/// holder is on them; this one stands by in case the holder dies).
+const LEASE_BUSY: Duration = Duration::from_secs(1);
+
+/// Run the reaper until the broker starts closing.
+pub fn spawn(broker: Arc<Broker>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(run(broker))
+}
+
+/// One pass: expire what is due and retry revocations left undone. Returns how long to sleep.
+/// With several replicas on one PostgreSQL database only the holder of the reaper's lease
+/// works; the others only note when to look again (the lease frees itself when its holder
+/// dies, even by SIGKILL, so a replica that survives takes over at its next pass).
+pub async fn pass(b: &Broker) -> Duration {
+    let _lease = match b.store.reaper_lease().await {
+        Ok(Some(lease)) => lease,
+        Ok(None) => return next_look(b).await.max(LEASE_BUSY),
+        Err(e) => {
+            eprintln!("zt-broker: reaper: {e}");
+            return BACKOFF;
+        }
+    };
+    let now = Timestamp::now();
+    let mut retry_soon = false;
+    match b.store.due_grants(now).await {
+        Ok(due) => {
+            for rec in due {
+                let detail = match rec.request.expires_at {
+                    Some(e) => format!("window closed at {e}"),
+                    None => "window closed".into(),
+                };
+                // Refused means someone else (a revoke) ended it first: nothing to do.
+                match lifecycle::end_grant(b, &rec, State::Expired, ACTOR, detail).await {
+                    Ok((_, revoked)) => retry_soon |= !revoked,
+                    Err(crate::store::StoreError::Refused { .. }) => {}
+                    Err(e) => eprintln!("zt-broker: reaper: expiring {}: {e}", rec.id()),
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("zt-broker: reaper: {e}");
+            return BACKOFF;
+        }
+    }
+    retry_soon |= !expire_pending(b, now).await;
+    match b.store.ended_with_live_credentials().await {
+        Ok(ids) => {
+            for id in ids {
+                if let Ok(rec) = b.store.get(&id).await {
+                    retry_soon |= !lifecycle::revoke_at_target(b, &rec).await;
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("zt-broker: reaper: {e}");
+            retry_soon = true;
+        }
+    }
+    let next = next_look(b).await;
+    if retry_soon { next.min(BACKOFF) } else { next }
+}
+
+/// How long until the next grant ends or the next pending request's review window closes.
+async fn next_look(b: &Broker) -> Duration {
+    let until = |t: Timestamp| {
+        t.to_system_time()
+            .duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO)
+    };
+    match (b.store.next_expiry().await, b.store.oldest_pending().await) {
+        (Ok(grant), Ok(pending)) => {
+            let review = pending.map(|t| b.review_deadline(t));
+            [grant, review]
+                .into_iter()
+                .flatten()
+                .map(until)
+                .fold(IDLE, Duration::min)
+        }
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("zt-broker: reaper: {e}");
+            BACKOFF
+        }
+    }
+}
+
+/// Expire the pending requests whose review window has closed. `false`: a store error (retry
+/// soon).
+async fn expire_pending(b: &Broker, now: Timestamp) -> bool {
+    let window = i64::try_from(b.review_window().as_secs()).unwrap_or(i64::MAX);
+    match b.store.due_pending(now.add_secs(-window)).await {
+        Ok(due) => {
+            for rec in due {
+                // Refused: decided or withdrawn meanwhile, nothing to do.
+                match lifecycle::expire_pending(b, &rec, ACTOR).await {
+                    Ok(_) | Err(crate::store::StoreError::Refused { .. }) => {}
+                    Err(e) => eprintln!("zt-broker: reaper: expiring request {}: {e}", rec.id()),
+                }
+            }
+            true
+        }
+        Err(e) => {
+            eprintln!("zt-broker: reaper: {e}");
+            false
+        }
+    }
+}
+
+async fn run(b: Arc<Broker>) {
+    let mut closing = b.closing.subscribe();
+    loop {
+        if *closing.borrow_and_update() {
+            return;
+        }
+        b.reaper_looks(None);
+        let sleep = pass(&b).await;
+        b.reaper_looks(Some(sleep));
+        tokio::select! {
+            _ = tokio::time::sleep(sleep) => {}
+            _ = b.reaper_wake.notified() => {}
+            _ = closing.changed() => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod review_tests;
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use crate::testkit::TestBroker;
+    use zt_api::State;
+
+    async fn wait_for_state(t: &TestBroker, id: &str, state: State, within: Duration) -> Duration {
+        let started = Instant::now();
+        loop {
+            let rec = t.broker.store.get(id).await.unwrap();
+            if rec.state() == state {
+                return started.elapsed();
+            }
+            assert!(
+                started.elapsed() < within,
+                "{id} still {} after {within:?}",
+                rec.state()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_two_second_grant_expires_on_time_and_its_credential_is_revoked() {
+        let t = TestBroker::start().await;
+        let id = t.create("alice", "prod-k8s", "view", 2).await.id();
+        assert_eq!(
+            t.post("alice", &format!("/v1/grants/{id}/credentials"), None)
+                .await
+                .status,
+            200
+        );
+        let rec = t.broker.store.get(&id).await.unwrap();
+        let took = wait_for_state(&t, &id, State::Expired, Duration::from_secs(5)).await;
+        let late = zt_api::Timestamp::now().0 - rec.request.expires_at.unwrap().0;
+        eprintln!("expired {took:?} after the credential call, {late}s after expires_at");
+        assert!(late <= 1, "expired {late}s late");
+        // The credential is revoked at its target right after.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!t.broker.store.has_unrevoked_credential(&id).await.unwrap());
+        let rows = t.broker.store.audit_rows(0, 100).await.unwrap();
+        assert!(
+            rows.iter()
+                .any(|r| r.entry.action == "grant.expire" && r.entry.actor == super::ACTOR)
+        );
+        assert!(rows.iter().any(|r| r.entry.action == "credential.revoke"));
+    }
+
+    #[tokio::test]
+    async fn a_pending_expiry_survives_a_restart() {
+        let t = TestBroker::start().await;
+        let id = t.create("alice", "prod-db", "readonly", 3).await.id();
+        assert_eq!(
+            t.post("alice", &format!("/v1/grants/{id}/credentials"), None)
+                .await
+                .status,
+            200
+        );
+        let dir = t.stop().await;
+        // A new store and reaper on the same SQLite file, nothing carried in memory.
+        let t = TestBroker::start_in(dir).await;
+        assert_eq!(
+            t.broker.store.get(&id).await.unwrap().state(),
+            State::Active
+        );
+        wait_for_state(&t, &id, State::Expired, Duration::from_secs(6)).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!t.broker.store.has_unrevoked_credential(&id).await.unwrap());
+        // The dev IdP key survived too: the same user's token still verifies.
+        assert_eq!(t.get("alice", "/v1/me").await.status, 200);
+    }
+
+    #[tokio::test]
+    async fn grants_that_expired_while_down_are_expired_at_start() {
+        let t = TestBroker::start().await;
+        let id = t.create("alice", "prod-k8s", "view", 1).await.id();
+        let dir = t.stop().await;
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        let t = TestBroker::start_in(dir).await;
+        wait_for_state(&t, &id, State::Expired, Duration::from_secs(2)).await;
+    }
+}

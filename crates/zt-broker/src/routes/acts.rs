@@ -1,0 +1,78 @@
+//! Policy on acts upon an existing request: deciding it (Cedar action `approve`, asked for
+//! approvals and denials alike) and revoking its grant (`revoke`). The actor is the principal;
+//! resource, role, TTL, reason, ticket and client context are the request's own.
+//!
+//! The built-in rules stay the floor — only members of the decision's approver groups decide,
+//! never the requester; the requester and the admin groups revoke — and policy can narrow
+//! them: a matching `forbid` refuses the act whoever asks. For `revoke` a matching
+//! `@outcome("grant")` permit also lets someone the built-in rule would not (say, on-call
+//! ending anyone's grant during an incident). No permit widens who approves: separation of
+//! duties is not a policy choice.
+
+use crate::auth::Principal;
+use crate::policy::Action;
+use crate::policy::PolicyInput;
+use crate::policy::cedar::DEFAULT_DENY;
+use crate::problem::ApiError;
+use crate::state::Broker;
+use crate::store::Record;
+use zt_api::{Decision, Outcome, Timestamp};
+
+/// What policy says about an act.
+#[derive(Debug)]
+pub enum Word {
+    /// A `forbid` matched (or the request could not be evaluated): refused.
+    Forbids(Decision),
+    /// A `grant` permit matched.
+    Permits,
+    /// Nothing matched: the built-in rule decides.
+    Silent,
+}
+
+impl Word {
+    /// The 403 for a refused act.
+    pub fn refusal(d: &Decision, verb: &str, id: &str) -> ApiError {
+        ApiError::forbidden(format!(
+            "policy {} forbids you to {verb} {id}: {}",
+            d.policy_ids.join(", "),
+            d.reason
+        ))
+    }
+}
+
+/// Ask policy whether `p` may do `action` to `rec`. A request whose resource or role left the
+/// catalog cannot be put to policy: the built-in rule decides alone.
+pub fn ask(b: &Broker, p: &Principal, action: Action, rec: &Record) -> Word {
+    let r = &rec.request;
+    let Some((res, role)) = b
+        .catalog
+        .resource(&r.resource)
+        .and_then(|res| res.role(&r.role).map(|role| (res, role)))
+    else {
+        return Word::Silent;
+    };
+    let verdict = b.policy.decide(&PolicyInput {
+        principal: p,
+        action,
+        resource: res,
+        role,
+        ttl_secs: r.ttl_secs,
+        reason: r.reason.as_deref(),
+        ticket: r.ticket.as_deref(),
+        break_glass: r.break_glass,
+        context: &rec.context,
+        holds_grant: r.state.is_live(),
+        now: Timestamp::now(),
+    });
+    let d = verdict.decision;
+    match d.outcome {
+        Outcome::Deny if d.policy_ids == [DEFAULT_DENY] => Word::Silent,
+        Outcome::Deny => Word::Forbids(d),
+        Outcome::Grant => Word::Permits,
+        // An approval outcome on an act asks for nothing: there is no approval of an approval.
+        Outcome::RequireApproval => Word::Silent,
+    }
+}
+
+#[cfg(test)]
+mod tests;

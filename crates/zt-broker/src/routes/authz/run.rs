@@ -1,0 +1,190 @@
+//! Running one row of the authz table: a fresh target, every anonymous caller and every refused
+//! caller with a snapshot before and after, then each allowed caller on a target of its own.
+
+use serde_json::{Value, json};
+
+use super::{Row, Target};
+use crate::dev::wire::IDP_KEY_FILE;
+use crate::devidp::{DevIdp, DevIdpConfig};
+use crate::testkit::{self, Resp, TestBroker};
+
+/// `Authorization` headers (or none) that every protected route must refuse with 401.
+pub async fn bad_credentials(t: &TestBroker) -> Vec<(&'static str, Option<String>)> {
+    let issuer = format!("{}/oidc", t.url);
+    // Signed with the broker's own dev IdP key, so only the claims can be wrong.
+    let forged = |iss: &str, aud: &str| {
+        let idp = DevIdp::new(DevIdpConfig {
+            issuer: iss.into(),
+            audience: aud.into(),
+            users: testkit::users(),
+            key_path: Some(t.dir.as_ref().unwrap().path().join(IDP_KEY_FILE)),
+            ..DevIdpConfig::default()
+        })
+        .unwrap();
+        format!("Bearer {}", idp.mint_access_token("alice").unwrap())
+    };
+    // The control: the right claims pass, so the forgeries below fail for their claims.
+    let good = forged(&issuer, "zt-broker");
+    assert_eq!(
+        send(t, Some(&good), "GET", "/v1/me", None, None)
+            .await
+            .status,
+        200
+    );
+    vec![
+        ("no Authorization header", None),
+        (
+            "a bearer that is not a JWT",
+            Some("Bearer not.a.jwt".into()),
+        ),
+        ("an empty bearer", Some("Bearer ".into())),
+        ("the Basic scheme", Some("Basic YWxpY2U6eA==".into())),
+        (
+            "a token for another audience",
+            Some(forged(&issuer, "someone-else")),
+        ),
+        (
+            "a token from another issuer",
+            Some(forged("http://127.0.0.1:9/oidc", "zt-broker")),
+        ),
+    ]
+}
+
+async fn send(
+    t: &TestBroker,
+    auth: Option<&str>,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+    key: Option<&str>,
+) -> Resp {
+    let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut req = reqwest::Client::new().request(m, format!("{}{path}", t.url));
+    if let Some(a) = auth {
+        req = req.header("authorization", a);
+    }
+    if let Some(k) = key {
+        req = req.header("idempotency-key", k);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let r = req.send().await.unwrap();
+    let (status, headers) = (r.status().as_u16(), r.headers().clone());
+    let body = r.json().await.unwrap_or(Value::Null);
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// The row's call: the body (and Idempotency-Key) a caller allowed to would send.
+async fn call(t: &TestBroker, auth: Option<&str>, row: &Row, path: &str) -> Resp {
+    let key = crate::crypto::new_id().unwrap();
+    let (body, key) = match (row.method, row.path) {
+        ("POST", "/v1/requests") => (
+            Some(json!({"resource": "prod-k8s", "role": "view", "ttl_secs": 600})),
+            Some(key.as_str()),
+        ),
+        (_, "/v1/grants/{id}/extend") => (Some(json!({"ttl_secs": 900})), None),
+        _ => (None, None),
+    };
+    send(t, auth, row.method, path, body, key).await
+}
+
+async fn target(t: &TestBroker, target: Target) -> Option<String> {
+    let (user, role, state) = match target {
+        Target::None => return None,
+        Target::AlicePending => ("alice", "admin", "pending"),
+        Target::DavePending => ("dave", "admin", "pending"),
+        Target::AliceGrant => ("alice", "view", "approved"),
+    };
+    let r = t.create(user, "prod-k8s", role, 600).await;
+    assert_eq!((r.status, r.body["state"].as_str()), (201, Some(state)));
+    Some(r.id())
+}
+
+/// What a refused call must leave as it was.
+#[derive(Debug, PartialEq)]
+struct Snapshot {
+    /// Every store write is audited: the same count, no request or grant made or changed.
+    audit_rows: usize,
+    request: Option<Value>,
+    unrevoked_credential: bool,
+}
+
+async fn snapshot(t: &TestBroker, id: Option<&str>) -> Snapshot {
+    let store = &t.broker.store;
+    let audit_rows = store.audit_rows(0, 1_000_000).await.unwrap().len();
+    let Some(id) = id else {
+        return Snapshot {
+            audit_rows,
+            request: None,
+            unrevoked_credential: false,
+        };
+    };
+    let request = serde_json::to_value(store.get(id).await.unwrap().request).unwrap();
+    Snapshot {
+        audit_rows,
+        request: Some(request),
+        unrevoked_credential: store.has_unrevoked_credential(id).await.unwrap(),
+    }
+}
+
+pub async fn row(t: &TestBroker, row: &Row, anonymous: &[(&str, Option<String>)]) {
+    let what = |who: &str| {
+        let (m, p, target, why) = (row.method, row.path, row.target, row.why);
+        format!("{m} {p} on {target:?} by {who} ({why})")
+    };
+    let id = target(t, row.target).await;
+    let path = row.path.replace("{id}", id.as_deref().unwrap_or_default());
+    let before = snapshot(t, id.as_deref()).await;
+    for (who, header) in anonymous {
+        let r = call(t, header.as_deref(), row, &path).await;
+        if row.public {
+            assert_eq!(r.status, 200, "{}", what(who));
+            continue;
+        }
+        assert_eq!(
+            (r.status, r.slug()),
+            (401, "unauthenticated"),
+            "{}",
+            what(who)
+        );
+        let challenge = r
+            .headers
+            .get("www-authenticate")
+            .map(|v| v.to_str().unwrap());
+        assert!(
+            challenge.is_some_and(|c| c.starts_with("Bearer")),
+            "{}",
+            what(who)
+        );
+        assert_eq!(snapshot(t, id.as_deref()).await, before, "{}", what(who));
+    }
+    for &(user, status, slug) in row.refused {
+        let r = call(t, Some(&format!("Bearer {}", t.token(user))), row, &path).await;
+        assert_eq!(
+            (r.status, r.slug()),
+            (status, slug),
+            "{}: {}",
+            what(user),
+            r.body
+        );
+        let after = snapshot(t, id.as_deref()).await;
+        assert_eq!(after, before, "{} changed something", what(user));
+    }
+    for user in row.allowed {
+        let id = target(t, row.target).await;
+        let path = row.path.replace("{id}", id.as_deref().unwrap_or_default());
+        let r = call(t, Some(&format!("Bearer {}", t.token(user))), row, &path).await;
+        assert!(
+            (200..300).contains(&r.status),
+            "{}: {} {}",
+            what(user),
+            r.status,
+            r.body
+        );
+    }
+}

@@ -1,0 +1,188 @@
+//! Grants: `POST /v1/grants/{id}/revoke` (the requester, an admin or whoever a `revoke` policy
+//! permits ends it early — unless a `revoke` forbid says no — and its credential is taken back
+//! at the target) and `POST /v1/grants/{id}/credentials` (the
+//! requester gets the grant's credential, minted on first use, while the grant is live).
+
+use axum::Json;
+use axum::extract::State;
+
+use super::acts::{self, Word};
+use super::extract::{ApiPath, Caller, OptionalJson};
+use crate::lifecycle;
+use crate::policy::Action;
+use crate::problem::ApiError;
+use crate::state::AppState;
+use zt_api::{self as api, Comment, Credential};
+
+pub async fn revoke(
+    State(s): State<AppState>,
+    Caller(p): Caller,
+    ApiPath(id): ApiPath<String>,
+    OptionalJson(c): OptionalJson<Comment>,
+) -> Result<Json<api::Request>, ApiError> {
+    let b = &s.broker;
+    let c = super::text::comment(c)?;
+    let rec = b.store.get(&id).await?;
+    let word = acts::ask(b, &p, Action::Revoke, &rec);
+    if let Word::Forbids(d) = &word {
+        return Err(Word::refusal(d, "revoke", &id));
+    }
+    if !rec.is_requester(&p) && !b.is_admin(&p) && !matches!(word, Word::Permits) {
+        let who = match b.admin_groups.as_slice() {
+            [] => "its requester".to_string(),
+            groups => format!("its requester or a member of {}", groups.join(" or ")),
+        };
+        return Err(ApiError::forbidden(format!(
+            "only {who} may revoke grant {id}"
+        )));
+    }
+    if !rec.state().is_live() {
+        return Err(ApiError::conflict(format!(
+            "grant {id} is {}; there is nothing to revoke",
+            rec.state()
+        )));
+    }
+    let detail = match &c.comment {
+        Some(comment) => format!("revoked by {}: {comment}", p.display()),
+        None => format!("revoked by {}", p.display()),
+    };
+    let (rec, revoked_at_target) =
+        lifecycle::end_grant(b, &rec, api::State::Revoked, p.display(), detail).await?;
+    if !revoked_at_target {
+        // The grant is over either way; the reaper retries the revoke at the target.
+        b.reaper_wake.notify_one();
+    }
+    Ok(Json(rec.request))
+}
+
+pub async fn credentials(
+    State(s): State<AppState>,
+    Caller(p): Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Credential>, ApiError> {
+    let b = &s.broker;
+    let rec = b.store.get(&id).await?;
+    if !rec.is_requester(&p) {
+        return Err(ApiError::forbidden(format!(
+            "only its requester may use grant {id}"
+        )));
+    }
+    Ok(Json(lifecycle::credential(b, &id, p.display()).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::testkit::TestBroker;
+
+    #[tokio::test]
+    async fn credentials_are_minted_once_and_then_returned() {
+        let t = TestBroker::start().await;
+        let id = t.create("alice", "prod-k8s", "view", 600).await.id();
+        let path = format!("/v1/grants/{id}/credentials");
+        let c1 = t.post("alice", &path, None).await;
+        assert_eq!(c1.status, 200, "{:?}", c1.body);
+        assert_eq!(c1.body["kind"], "kubernetes");
+        assert_eq!(c1.body["server"].as_str(), Some(t.k8s.server.as_str()));
+        use base64::Engine;
+        let ca = base64::engine::general_purpose::STANDARD.encode(&t.k8s.ca_pem);
+        assert_eq!(
+            c1.body["certificate_authority_data"].as_str(),
+            Some(ca.as_str())
+        );
+        assert_eq!(c1.body["namespace"], "default");
+        let req = t.get("alice", &format!("/v1/requests/{id}")).await;
+        assert_eq!(req.body["state"], "active");
+        assert!(
+            c1.body["expires_at"].as_str().unwrap() <= req.body["expires_at"].as_str().unwrap()
+        );
+        let c2 = t.post("alice", &path, None).await;
+        assert_eq!(c2.body, c1.body);
+        // Only the requester uses the grant.
+        let r = t.post("bob", &path, None).await;
+        assert_eq!((r.status, r.slug()), (403, "forbidden"));
+        // Each kind in its format.
+        let aws = t.create("alice", "prod-aws", "readonly", 600).await.id();
+        let a = t
+            .post("alice", &format!("/v1/grants/{aws}/credentials"), None)
+            .await;
+        assert!(
+            a.body["access_key_id"]
+                .as_str()
+                .unwrap()
+                .starts_with("ASIA")
+        );
+        let db = t.create("alice", "prod-db", "readonly", 600).await.id();
+        let p = t
+            .post("alice", &format!("/v1/grants/{db}/credentials"), None)
+            .await;
+        assert_eq!(
+            (p.body["kind"].as_str(), p.body["sslmode"].as_str()),
+            (Some("postgres"), Some("prefer"))
+        );
+        // Pending is not a grant yet.
+        let pending = t.create("alice", "prod-k8s", "admin", 600).await.id();
+        let r = t
+            .post("alice", &format!("/v1/grants/{pending}/credentials"), None)
+            .await;
+        assert_eq!(r.status, 409);
+    }
+
+    #[tokio::test]
+    async fn revoked_grants_give_no_credentials() {
+        let t = TestBroker::start().await;
+        let id = t.create("alice", "prod-k8s", "view", 600).await.id();
+        assert_eq!(
+            t.post("alice", &format!("/v1/grants/{id}/credentials"), None)
+                .await
+                .status,
+            200
+        );
+        let r = t
+            .post("mallory", &format!("/v1/grants/{id}/revoke"), None)
+            .await;
+        assert_eq!((r.status, r.slug()), (403, "forbidden"));
+        let r = t
+            .post("alice", &format!("/v1/grants/{id}/revoke"), None)
+            .await;
+        assert_eq!((r.status, r.body["state"].as_str()), (200, Some("revoked")));
+        let c = t
+            .post("alice", &format!("/v1/grants/{id}/credentials"), None)
+            .await;
+        assert_eq!((c.status, c.slug()), (410, "grant-not-live"));
+        assert!(c.body["detail"].as_str().unwrap().contains("revoked"));
+        assert!(!t.broker.store.has_unrevoked_credential(&id).await.unwrap());
+        let again = t
+            .post("alice", &format!("/v1/grants/{id}/revoke"), None)
+            .await;
+        assert_eq!(again.status, 409);
+    }
+
+    #[tokio::test]
+    async fn an_admin_revokes_someone_elses_grant() {
+        let t = TestBroker::start().await;
+        let id = t.approved("alice", "prod-db", "readwrite", 600).await;
+        let r = t
+            .post("root", &format!("/v1/grants/{id}/revoke"), None)
+            .await;
+        assert_eq!((r.status, r.body["state"].as_str()), (200, Some("revoked")));
+    }
+
+    #[tokio::test]
+    async fn expired_grants_give_no_credentials() {
+        let t = TestBroker::start().await;
+        let id = t.create("alice", "prod-aws", "readonly", 1).await.id();
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        let c = t
+            .post("alice", &format!("/v1/grants/{id}/credentials"), None)
+            .await;
+        assert_eq!(
+            (c.status, c.slug()),
+            (410, "grant-not-live"),
+            "{:?}",
+            c.body
+        );
+        assert!(c.body["detail"].as_str().unwrap().contains("expired"));
+    }
+}

@@ -1,0 +1,350 @@
+//! Reading requests: `GET /v1/requests/{id}` (optionally a long-poll that returns as soon as
+//! the state changes), `GET /v1/requests` (mine, or the approver inbox), and the requester's
+//! `DELETE /v1/requests/{id}` (withdraw).
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use tokio::time::Instant;
+
+use super::extract::{ApiPath, ApiQuery, Caller, OptionalJson};
+use crate::auth::Principal;
+use crate::lifecycle;
+use crate::problem::ApiError;
+use crate::state::{AppState, Broker};
+use crate::store::{AuditEntry, Change, Record};
+use zt_api::{self as api, Comment};
+
+/// The longest a long-poll waits, whatever `wait` asks for.
+pub const MAX_WAIT: Duration = Duration::from_secs(60);
+
+/// Only the requester, an approver of the request, or an admin may see it.
+pub(super) async fn load_visible(b: &Broker, id: &str, p: &Principal) -> Result<Record, ApiError> {
+    let rec = b.store.get(id).await?;
+    if rec.is_requester(p) || rec.is_approver(p) || b.is_admin(p) {
+        Ok(rec)
+    } else {
+        Err(ApiError::forbidden(format!(
+            "request {id} is neither yours nor yours to approve"
+        )))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct GetQuery {
+    /// Block up to this long (`30s`, `2m`, or seconds) while the request is in `state`.
+    wait: Option<String>,
+    /// The state to wait out (default `pending`).
+    state: Option<String>,
+}
+
+/// `30`, `30s`, `1m` — exactly openapi.yaml's `^[0-9]{1,9}[sm]?$`: at most [`MAX_WAIT`].
+pub fn parse_wait(s: &str) -> Result<Duration, ApiError> {
+    let (digits, unit) = match s.strip_suffix('m') {
+        Some(d) => (d, 60),
+        None => (s.strip_suffix('s').unwrap_or(s), 1),
+    };
+    if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::invalid(format!(
+            "wait={s:?} is not a duration: write whole seconds (30 or 30s) or minutes (1m)"
+        )));
+    }
+    let n: u64 = digits
+        .parse()
+        .map_err(|e| ApiError::invalid(format!("wait: {e}")))?;
+    Ok(Duration::from_secs(n * unit).min(MAX_WAIT))
+}
+
+fn parse_state(s: &str) -> Result<api::State, ApiError> {
+    api::State::parse(s).ok_or_else(|| ApiError::invalid(format!("{s:?} is not a request state")))
+}
+
+pub async fn get(
+    State(s): State<AppState>,
+    Caller(p): Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<GetQuery>,
+) -> Result<Json<api::Request>, ApiError> {
+    let b = &s.broker;
+    // Both checked even when unused: a parameter off the document is a 400 either way.
+    let wait = q.wait.as_deref().map(parse_wait).transpose()?;
+    let waiting_state = q
+        .state
+        .as_deref()
+        .map(parse_state)
+        .transpose()?
+        .unwrap_or(api::State::Pending);
+    let Some(wait) = wait else {
+        return Ok(Json(load_visible(b, &id, &p).await?.request));
+    };
+    let deadline = Instant::now() + wait;
+    // Subscribe before reading, so a change between the read and the wait is not missed.
+    let mut sub = b.notifier.subscribe(&id);
+    let mut closing = b.closing.subscribe();
+    let mut rec = load_visible(b, &id, &p).await?;
+    while rec.state() == waiting_state && !*closing.borrow_and_update() {
+        tokio::select! {
+            _ = sub.changed() => rec = b.store.get(&id).await?,
+            _ = tokio::time::sleep_until(deadline) => break,
+            _ = closing.changed() => break,
+        }
+    }
+    Ok(Json(rec.request))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    /// Comma-separated states to include.
+    state: Option<String>,
+    /// `me`: the pending requests the caller may approve (never their own).
+    approver: Option<String>,
+    /// `me` (the default): the caller's own requests.
+    requester: Option<String>,
+}
+
+pub async fn list(
+    State(s): State<AppState>,
+    Caller(p): Caller,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<api::RequestList>, ApiError> {
+    let b = &s.broker;
+    let states = match q.state.as_deref() {
+        Some(list) => list
+            .split(',')
+            .map(parse_state)
+            .collect::<Result<Vec<_>, _>>()?,
+        None => vec![],
+    };
+    for (name, v) in [("approver", &q.approver), ("requester", &q.requester)] {
+        if v.as_deref().is_some_and(|v| v != "me") {
+            return Err(ApiError::invalid(format!("{name}= takes only `me`")));
+        }
+    }
+    let records = match (&q.approver, &q.requester) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "give approver=me or requester=me, not both",
+            ));
+        }
+        (Some(_), None) => {
+            let states = if states.is_empty() {
+                vec![api::State::Pending]
+            } else {
+                states
+            };
+            let all = b.store.list_by_state(&states).await?;
+            // What the caller may decide: never their own, and not a pending one they already
+            // approved (it waits for the other approvers, not for them).
+            all.into_iter()
+                .filter(|r| r.is_approver(&p) && !r.is_requester(&p))
+                .filter(|r| !(r.state() == api::State::Pending && r.approved_by(&p)))
+                .collect()
+        }
+        (None, _) => {
+            let mine = b.store.list_by_requester(&p.issuer, &p.sub).await?;
+            mine.into_iter()
+                .filter(|r| states.is_empty() || states.contains(&r.state()))
+                .collect::<Vec<_>>()
+        }
+    };
+    Ok(Json(api::RequestList {
+        requests: records.into_iter().map(|r| r.request).collect(),
+    }))
+}
+
+/// Withdraw: the requester takes back a pending request.
+pub async fn withdraw(
+    State(s): State<AppState>,
+    Caller(p): Caller,
+    ApiPath(id): ApiPath<String>,
+    OptionalJson(c): OptionalJson<Comment>,
+) -> Result<Json<api::Request>, ApiError> {
+    let b = &s.broker;
+    let c = super::text::comment(c)?;
+    let rec = load_visible(b, &id, &p).await?;
+    if !rec.is_requester(&p) {
+        return Err(ApiError::forbidden(format!(
+            "only its requester may withdraw request {id}"
+        )));
+    }
+    let audit = AuditEntry::new(p.display(), "request.withdraw", Some(&id))
+        .detail(c.comment.clone().unwrap_or_default());
+    let change = Change {
+        comment: c.comment,
+        ..Change::default()
+    };
+    let rec = lifecycle::transition(
+        b,
+        &id,
+        api::State::Pending,
+        api::State::Cancelled,
+        change,
+        audit,
+    )
+    .await?;
+    Ok(Json(rec.request))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use reqwest::Method;
+
+    use crate::testkit::TestBroker;
+
+    #[tokio::test]
+    async fn a_long_poll_returns_soon_after_the_approval() {
+        let t = TestBroker::start().await;
+        let id = t.create("alice", "prod-k8s", "admin", 600).await.id();
+        let path = format!("/v1/requests/{id}?wait=30s");
+        let started = Instant::now();
+        let (polled, approved_at) = tokio::join!(t.get("alice", &path), async {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let a = t
+                .post("bob", &format!("/v1/requests/{id}/approve"), None)
+                .await;
+            assert_eq!(a.status, 200);
+            Instant::now()
+        });
+        let returned_at = Instant::now();
+        assert_eq!(
+            (polled.status, polled.body["state"].as_str()),
+            (200, Some("approved"))
+        );
+        let lag = returned_at.saturating_duration_since(approved_at);
+        eprintln!("long-poll returned {lag:?} after the approval");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(t.broker.notifier.is_empty(), "subscriptions are cleaned up");
+    }
+
+    #[tokio::test]
+    async fn a_long_poll_returns_after_the_wait_when_nothing_happens() {
+        let t = TestBroker::start().await;
+        let id = t.create("alice", "prod-k8s", "admin", 600).await.id();
+        let started = Instant::now();
+        let r = t.get("alice", &format!("/v1/requests/{id}?wait=1s")).await;
+        let took = started.elapsed();
+        assert_eq!((r.status, r.body["state"].as_str()), (200, Some("pending")));
+        assert!(
+            took >= Duration::from_millis(950) && took < Duration::from_secs(5),
+            "{took:?}"
+        );
+        // Not waiting when the state is already another one; a bad wait is a 400.
+        let started = Instant::now();
+        let r = t
+            .get(
+                "alice",
+                &format!("/v1/requests/{id}?wait=30s&state=approved"),
+            )
+            .await;
+        assert_eq!(r.body["state"], "pending");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let r = t
+            .get("alice", &format!("/v1/requests/{id}?wait=soon"))
+            .await;
+        assert_eq!((r.status, r.slug()), (400, "invalid-request"));
+    }
+
+    #[tokio::test]
+    async fn only_requester_approvers_and_admins_read_a_request() {
+        let t = TestBroker::start().await;
+        let id = t.create("alice", "prod-k8s", "admin", 600).await.id();
+        for (user, status) in [
+            ("alice", 200),
+            ("bob", 200),
+            ("root", 200),
+            ("mallory", 403),
+            ("outsider", 403),
+        ] {
+            assert_eq!(
+                t.get(user, &format!("/v1/requests/{id}")).await.status,
+                status,
+                "{user}"
+            );
+        }
+        assert_eq!(
+            t.get("alice", "/v1/requests/ffffffffffffffff").await.status,
+            404
+        );
+    }
+
+    #[tokio::test]
+    async fn the_inbox_lists_what_the_caller_may_approve_never_their_own() {
+        let t = TestBroker::start().await;
+        let a = t.create("alice", "prod-k8s", "admin", 600).await.id();
+        let d = t.create("dave", "prod-db", "readwrite", 600).await.id();
+        let _auto = t.create("alice", "prod-k8s", "view", 600).await.id();
+        let ids = |r: &crate::testkit::Resp| -> Vec<String> {
+            r.body["requests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x["id"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let inbox = t.get("dave", "/v1/requests?approver=me").await;
+        assert_eq!(ids(&inbox), std::slice::from_ref(&a));
+        let inbox = t.get("bob", "/v1/requests?approver=me&state=pending").await;
+        assert_eq!(ids(&inbox).len(), 2);
+        assert!(ids(&inbox).contains(&d));
+        assert!(ids(&t.get("mallory", "/v1/requests?approver=me").await).is_empty());
+        let mine = t
+            .get("alice", "/v1/requests?requester=me&state=pending,approved")
+            .await;
+        assert_eq!(ids(&mine).len(), 2);
+        let bad = t.get("alice", "/v1/requests?state=sleeping").await;
+        assert_eq!((bad.status, bad.slug()), (400, "invalid-request"));
+        let bad = t.get("alice", "/v1/requests?approver=bob").await;
+        assert_eq!(bad.status, 400);
+    }
+
+    #[tokio::test]
+    async fn the_requester_withdraws_a_pending_request() {
+        let t = TestBroker::start().await;
+        let id = t.create("alice", "prod-k8s", "admin", 600).await.id();
+        let r = t
+            .send(
+                Some("bob"),
+                Method::DELETE,
+                &format!("/v1/requests/{id}"),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!((r.status, r.slug()), (403, "forbidden"));
+        let r = t
+            .send(
+                Some("alice"),
+                Method::DELETE,
+                &format!("/v1/requests/{id}"),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.body["state"].as_str()),
+            (200, Some("cancelled"))
+        );
+        let r = t
+            .send(
+                Some("alice"),
+                Method::DELETE,
+                &format!("/v1/requests/{id}"),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!((r.status, r.slug()), (409, "conflict"));
+        let r = t
+            .post("bob", &format!("/v1/requests/{id}/approve"), None)
+            .await;
+        assert_eq!((r.status, r.slug()), (409, "conflict"));
+    }
+}

@@ -1,0 +1,351 @@
+//! `zt-broker serve` and `zt-broker check`: the broker as a configuration file describes it.
+//! Wired as `zt-broker dev` wires ([`crate::dev::wire`]) minus what only a demo has — the
+//! dev IdP and the dev Kubernetes API: the store, a [`Verifier`] over the configured trusted
+//! issuers, the catalog, the policies of `[policy] dir` (reloaded on SIGHUP or a change there;
+//! without it the catalog's group rules), an issuer per resource, the reaper, and
+//! [`server::serve`] on plain HTTP or on the TLS listener the dev Kubernetes API uses.
+//!
+//! [`start`] binds and wires (tests use it on `127.0.0.1:0`), [`Server::run`] serves until
+//! the shutdown future; [`main`] is both plus the announcement line; [`check`] reads
+//! everything `serve` would without opening or contacting anything.
+
+pub mod audit;
+#[cfg(test)]
+mod tests;
+
+use std::future::Future;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+use rustls::ServerConfig;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio::net::TcpListener;
+
+use crate::auth::Verifier;
+use crate::catalog::Resource;
+use crate::config::{Config, PolicyDir, StoreUrl, TlsFiles};
+use crate::devk8s::tls::{TlsListener, rustls_config};
+use crate::error::{Error, Result};
+use crate::issuers::{Issuer, Issuers, dev::DevIssuer};
+use crate::policy;
+use crate::state::{AppState, Broker};
+use crate::store::events::Events;
+use crate::store::{KeySource, Store, StoreKey};
+use crate::webhooks::Webhooks;
+use crate::{reaper, server};
+use zt_api as api;
+
+/// What the dev issuer would put in a kubeconfig for a resource without `settings.server`.
+/// The configuration refuses such resources (there is no dev Kubernetes API here), so this
+/// never reaches anyone; `.invalid` (RFC 2606) makes sure it could not resolve if it did.
+const NO_DEV_KUBERNETES_API: &str = "https://dev-kubernetes-api.invalid";
+
+/// The first line on stdout, which tests and scripts parse.
+pub fn listening_line(url: &str) -> String {
+    format!("zt-broker listening on {url}")
+}
+
+/// `zt-broker check`: read and check everything `serve` would — the file, the catalog, the TLS
+/// certificate and key, the policies — without opening the store or contacting the identity
+/// providers. Returns the summary line.
+pub fn check(path: &Path) -> Result<String> {
+    let cfg = Config::load(path)?;
+    if let Some(files) = &cfg.server.tls {
+        tls_config(files)?;
+    }
+    // The key must load; a SQLite store's default one is made at its first start.
+    match &cfg.store_key {
+        KeySource::File { path, create: true } if !path.exists() => {}
+        source => {
+            load_key(source)?;
+        }
+    }
+    for res in cfg.catalog.resources() {
+        real_issuer(res)?;
+    }
+    let policies = match load_policy(&cfg)? {
+        Loaded::Dir(p, dir) => format!(
+            "; {} policies in {}",
+            p.current().len(),
+            dir.shown.display()
+        ),
+        Loaded::Catalog(_) => "; policies from the catalog's groups".to_string(),
+    };
+    Ok(format!("{}{policies}", cfg.summary()))
+}
+
+/// What decides: the policy directory's set (reloadable), or the catalog's group rules.
+enum Loaded {
+    Dir(policy::ReloadablePolicy, PolicyDir),
+    Catalog(Box<policy::CedarPolicy>),
+}
+
+fn load_policy(cfg: &Config) -> Result<Loaded> {
+    match &cfg.policy {
+        Some(dir) => {
+            let set = policy::CedarPolicy::load_dir(&dir.dir).map_err(|e| {
+                Error::usage(format!("[policy] dir {}:\n{e}", dir.shown.display()))
+                    .with_hint("fix the policy (see policies/README.md), then start again")
+            })?;
+            Ok(Loaded::Dir(policy::ReloadablePolicy::new(set), dir.clone()))
+        }
+        None => policy::catalog::policy(&cfg.catalog)
+            .map(|p| Loaded::Catalog(Box::new(p)))
+            .map_err(|e| Error::other(format!("catalog policies:\n{e}"))),
+    }
+}
+
+/// [`check`], printing the summary.
+pub fn check_main(path: &Path) -> Result<()> {
+    println!("{}", check(path)?);
+    Ok(())
+}
+
+/// `zt-broker serve`: load, bind, wire, announce, serve until `shutdown` (SIGINT/SIGTERM in
+/// the binary), then stop the reaper and close the store.
+pub async fn main(path: &Path, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+    let cfg = Config::load(path)?;
+    let server = start(&cfg).await?;
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{}", listening_line(&server.url));
+        let _ = out.flush();
+    }
+    notes(&cfg);
+    let served = server.run(shutdown).await;
+    eprintln!("zt-broker: stopped");
+    served
+}
+
+fn notes(cfg: &Config) {
+    let issuers: Vec<&str> = cfg
+        .trusted_issuers
+        .iter()
+        .map(|t| t.issuer.as_str())
+        .collect();
+    let resources: Vec<&str> = cfg
+        .catalog
+        .resources()
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect();
+    eprintln!("zt-broker: trusting {}", issuers.join(", "));
+    eprintln!("zt-broker: catalog: {}", resources.join(", "));
+    match &cfg.policy {
+        Some(p) => eprintln!(
+            "zt-broker: policies: {} (reloaded on SIGHUP and when a file there changes)",
+            p.shown.display()
+        ),
+        None => eprintln!("zt-broker: policies: the catalog's groups (no [policy] dir)"),
+    }
+    // Say, every start and where operators look, which resources have nothing real behind them.
+    let dev: Vec<&str> = cfg
+        .catalog
+        .resources()
+        .iter()
+        .filter(|r| !r.settings.contains_key("issuer"))
+        .map(|r| r.name.as_str())
+        .collect();
+    if !dev.is_empty() {
+        eprintln!(
+            "zt-broker: {} get credentials from the development issuers (real formats, nothing \
+             real behind them): set settings.issuer to use a real one",
+            dev.join(", ")
+        );
+    }
+}
+
+enum Listener {
+    Plain(TcpListener),
+    Tls(TlsListener),
+}
+
+/// A bound, wired broker, not serving yet.
+pub struct Server {
+    /// Where clients reach it: `public_url`, else derived from the bound address.
+    pub url: String,
+    pub state: AppState,
+    listener: Listener,
+    /// PostgreSQL: the other replicas' changes, already `LISTEN`ed to.
+    events: Option<Events>,
+    /// `[policy] dir`: the set to reload and where from.
+    policies: Option<(policy::ReloadablePolicy, PolicyDir)>,
+}
+
+/// Bind the configured address and wire the broker. The TLS files are read first, so a bad
+/// certificate fails before anything is bound or opened.
+pub async fn start(cfg: &Config) -> Result<Server> {
+    let tls = cfg.server.tls.as_ref().map(tls_config).transpose()?;
+    let addr = cfg.server.listen;
+    let tcp = TcpListener::bind(addr)
+        .await
+        .map_err(|e| Error::io(format!("cannot listen on {addr}"), e))?;
+    let local = tcp.local_addr().map_err(|e| Error::io("listener", e))?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let url = match &cfg.server.public_url {
+        Some(u) => u.clone(),
+        None => format!("{scheme}://{local}"),
+    };
+    let listener = match tls {
+        Some(config) => Listener::Tls(
+            TlsListener::new(tcp, config, "zt-broker").map_err(|e| Error::io("listener", e))?,
+        ),
+        None => Listener::Plain(tcp),
+    };
+    let (state, policies) = wire(cfg).await?;
+    let events = Events::listen(&state.broker.store)
+        .await
+        .map_err(|e| Error::other(format!("store: listening for other replicas' changes: {e}")))?;
+    Ok(Server {
+        url,
+        state,
+        listener,
+        events,
+        policies,
+    })
+}
+
+impl Server {
+    /// Serve until `shutdown` resolves; then stop the reaper and close the store.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+        let broker = self.state.broker.clone();
+        let reaper = reaper::spawn(broker.clone());
+        let follower = broker.follow(self.events);
+        let watcher = match self.policies {
+            Some((p, dir)) => Some(
+                policy::watch::spawn(broker.clone(), p, dir.dir, policy::watch::POLL)
+                    .map_err(|e| Error::io("SIGHUP handler", e))?,
+            ),
+            None => None,
+        };
+        let served = match self.listener {
+            Listener::Plain(l) => server::serve(l, self.state, shutdown).await,
+            Listener::Tls(l) => server::serve(l, self.state, shutdown).await,
+        };
+        // Also when serving failed: the reaper stops only when told.
+        broker.closing.send_replace(true);
+        let _ = reaper.await;
+        for task in [follower, watcher].into_iter().flatten() {
+            let _ = task.await;
+        }
+        broker.store.close().await;
+        served.map_err(|e| Error::io("server", e))
+    }
+}
+
+/// The broker for a configuration: what `dev::wire::build` does, minus the dev IdP (tokens come
+/// from the trusted issuers) and the dev Kubernetes API. With `[policy] dir`, also the set to
+/// reload from there. The policies load before the store opens: a broken one changes nothing.
+pub async fn wire(
+    cfg: &Config,
+) -> Result<(AppState, Option<(policy::ReloadablePolicy, PolicyDir)>)> {
+    let (decides, reloadable): (Box<dyn policy::Policy>, _) = match load_policy(cfg)? {
+        Loaded::Dir(p, dir) => (Box::new(p.clone()), Some((p, dir))),
+        Loaded::Catalog(p) => (p, None),
+    };
+    let store = open_store(&cfg.store, &cfg.store_key).await?;
+    let verifier = Verifier::new(cfg.trusted_issuers.clone(), reqwest::Client::new());
+    let mut issuers = Issuers::default();
+    // Resources without `settings.issuer` get the dev issuers. Every Kubernetes resource names
+    // its own `server` (the configuration insists), so the dev API address is never handed out.
+    let dev: Arc<dyn Issuer> = DevIssuer::new(NO_DEV_KUBERNETES_API, None, store.clone());
+    for res in cfg.catalog.resources() {
+        let issuer = real_issuer(res)?.unwrap_or_else(|| dev.clone());
+        issuers.insert(res.name.clone(), issuer);
+    }
+    let discovery = api::Discovery {
+        issuer: cfg.login.issuer.clone(),
+        client_id: cfg.login.client_id.clone(),
+        scopes: cfg.login.scopes.clone(),
+        audience: cfg.login.audience.clone(),
+        broker_version: env!("CARGO_PKG_VERSION").into(),
+    };
+    let broker = Broker::with_admin_groups(
+        store,
+        cfg.catalog.clone(),
+        decides,
+        issuers,
+        verifier,
+        discovery,
+        cfg.admin_groups.clone(),
+    );
+    broker.set_review_window(cfg.requests.review_window);
+    if !cfg.webhooks.is_empty() {
+        broker.set_webhooks(Webhooks::start(cfg.webhooks.clone(), broker.store.clone()));
+    }
+    Ok((AppState::new(broker), reloadable))
+}
+
+/// The real issuer a resource's `settings.issuer` selects, checked (settings of every role)
+/// without contacting anything; `None` without the setting (the dev issuers).
+pub fn real_issuer(res: &Resource) -> Result<Option<Arc<dyn Issuer>>> {
+    crate::issuers::real(res).map_err(|e| Error::usage(format!("catalog: {e}")))
+}
+
+/// The store's key from `source`. The message names where it was looked for, never the key.
+pub(crate) fn load_key(source: &KeySource) -> Result<StoreKey> {
+    StoreKey::load(source).map_err(|e| {
+        Error::usage(format!("[store] credential key: {e}")).with_hint(
+            "the key is 32 random bytes in base64, e.g. `head -c 32 /dev/urandom | base64`",
+        )
+    })
+}
+
+/// Open the configured store with its key.
+pub(crate) async fn open_store(url: &StoreUrl, key: &KeySource) -> Result<Store> {
+    let key = load_key(key)?;
+    match url {
+        StoreUrl::Sqlite(db) => open_sqlite(db, key).await,
+        // sqlx's errors name neither the URL nor the password.
+        StoreUrl::Postgres(u) => Store::connect_postgres(u, key).await.map_err(|e| {
+            Error::other(format!("store {}: {e}", url.describe())).with_hint(
+                "is the server reachable, does the database exist, and may this user create \
+                 tables in it (the broker creates its schema on first start)?",
+            )
+        }),
+    }
+}
+
+/// Open the SQLite store (the store makes its files 0600 itself: they hold sealed credentials).
+async fn open_sqlite(db: &Path, key: StoreKey) -> Result<Store> {
+    let hint = "does the directory exist, and may this user write there?";
+    Store::open_keyed(db, key)
+        .await
+        .map_err(|e| Error::other(format!("store {}: {e}", db.display())).with_hint(hint))
+}
+
+/// The rustls configuration for the operator's certificate chain and key (PEM files).
+pub fn tls_config(files: &TlsFiles) -> Result<Arc<ServerConfig>> {
+    let (cert, key) = (files.cert.display(), files.key.display());
+    let chain = CertificateDer::pem_file_iter(&files.cert)
+        .and_then(|certs| certs.collect::<std::result::Result<Vec<_>, _>>())
+        .map_err(|e| Error::usage(format!("tls_cert {cert}: {e}")))?;
+    if chain.is_empty() {
+        return Err(Error::usage(format!(
+            "tls_cert {cert}: no CERTIFICATE block in it"
+        )));
+    }
+    refuse_world_readable(&files.key)?;
+    let private = PrivateKeyDer::from_pem_file(&files.key)
+        .map_err(|e| Error::usage(format!("tls_key {key}: {e}")))?;
+    rustls_config(chain, private)
+        .map_err(|e| Error::usage(format!("tls_cert {cert} with tls_key {key}: {e}")))
+}
+
+/// A private key everyone on the machine can read is no longer private. (Group access is left
+/// to the operator: `0640 root:ssl-cert` is a common, deliberate setup.)
+fn refuse_world_readable(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Error::usage(format!("tls_key {}: {e}", path.display())))?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o007 != 0 {
+        return Err(Error::usage(format!(
+            "tls_key {} is accessible by every user (mode {mode:o}); run `chmod o-rwx` on it",
+            path.display()
+        )));
+    }
+    Ok(())
+}

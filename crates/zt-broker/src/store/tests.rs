@@ -1,0 +1,376 @@
+//! Store tests: the state machine refuses every illegal edge and every repeated one, the
+//! idempotency key is unique per requester, and the audit chain links and detects edits.
+
+use super::*;
+use crate::testpg::TestPg;
+use zt_api::{self as api, ClientContext, Decision, Outcome, ResourceKind, Timestamp};
+
+mod at_rest;
+mod replicas;
+mod writes;
+
+async fn sqlite() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("t.sqlite")).await.unwrap();
+    (dir, s)
+}
+
+/// A throwaway PostgreSQL server and a store on it, or `None` (the test skips, or fails under
+/// `ZT_TEST_REQUIRE_PEERS=1`) when PostgreSQL is not installed.
+pub(crate) async fn postgres() -> Option<(TestPg, Store)> {
+    let pg = TestPg::start()?;
+    let s = Store::connect_postgres(&pg.superuser_url("postgres"), test_key())
+        .await
+        .unwrap();
+    Some((pg, s))
+}
+
+/// The key every PostgreSQL store of the tests shares (replicas must).
+pub(crate) fn test_key() -> StoreKey {
+    StoreKey::from_bytes(&[7; keys::KEY_LEN]).unwrap()
+}
+
+/// Each test below runs on both stores: `<test>::sqlite` and `<test>::postgres`.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let (_dir, s) = super::sqlite().await;
+                super::$name(&s).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let Some((_pg, s)) = super::postgres().await else {
+                    return;
+                };
+                super::$name(&s).await;
+                s.close().await;
+            }
+        }
+    )*};
+}
+
+mod approvals;
+
+on_both_stores!(
+    every_illegal_transition_is_refused_and_every_legal_one_happens_once,
+    idempotency_keys_are_unique_per_requester,
+    the_audit_chain_links_rows_and_detects_edits,
+    deleting_the_newest_audit_rows_is_detected_and_never_chained_onto,
+    credentials_follow_their_grant
+);
+
+fn record(id: &str, key: &str, state: State) -> Record {
+    Record {
+        request: api::Request {
+            id: id.into(),
+            requester: "alice@example.com".into(),
+            resource: "prod-k8s".into(),
+            kind: ResourceKind::Kubernetes,
+            role: "view".into(),
+            ttl_secs: 60,
+            reason: Some("why".into()),
+            ticket: None,
+            break_glass: false,
+            state,
+            decision: Decision {
+                outcome: Outcome::RequireApproval,
+                policy_ids: vec!["p".into()],
+                reason: "r".into(),
+                approver_groups: vec!["sre-leads".into()],
+                approvals_required: 1,
+            },
+            decided_by: None,
+            decision_comment: None,
+            approvals: vec![],
+            created_at: Timestamp::now(),
+            not_before: None,
+            expires_at: None,
+        },
+        requester_issuer: "http://idp".into(),
+        requester_sub: "alice".into(),
+        idempotency_key: key.into(),
+        body_sha256: "h".into(),
+        context: ClientContext::default(),
+        comment: None,
+        approvals: vec![],
+    }
+}
+
+fn audit(action: &str) -> AuditEntry {
+    AuditEntry::new("tester", action, None)
+}
+
+/// Bring a fresh request into `state` along legal edges.
+async fn in_state(s: &Store, id: &str, state: State) {
+    s.insert_request(&record(id, id, State::Pending), audit("create"))
+        .await
+        .unwrap();
+    let path: &[State] = match state {
+        State::Pending => &[],
+        State::Approved => &[State::Approved],
+        State::Active => &[State::Approved, State::Active],
+        State::Expired => &[State::Approved, State::Expired],
+        State::Revoked => &[State::Approved, State::Active, State::Revoked],
+        State::Denied => &[State::Denied],
+        State::Cancelled => &[State::Cancelled],
+    };
+    let mut from = State::Pending;
+    for &to in path {
+        s.transition(id, from, to, Change::default(), audit("step"))
+            .await
+            .unwrap();
+        from = to;
+    }
+    assert_eq!(s.get(id).await.unwrap().state(), state);
+}
+
+async fn every_illegal_transition_is_refused_and_every_legal_one_happens_once(s: &Store) {
+    let mut n = 0;
+    for from in State::ALL {
+        for to in State::ALL {
+            n += 1;
+            let id = format!("r{n}");
+            in_state(s, &id, from).await;
+            let res = s
+                .transition(&id, from, to, Change::default(), audit("try"))
+                .await;
+            if legal_transition(from, to) {
+                assert_eq!(res.unwrap().state(), to, "{from} -> {to}");
+                // The same edge again starts from a state the request is no longer in.
+                let again = s
+                    .transition(&id, from, to, Change::default(), audit("again"))
+                    .await;
+                assert!(
+                    matches!(again, Err(StoreError::Refused { actual: Some(a), .. }) if a == to),
+                    "{from} -> {to} twice: {again:?}"
+                );
+            } else {
+                assert!(
+                    matches!(res, Err(StoreError::Refused { .. })),
+                    "{from} -> {to} allowed"
+                );
+                assert_eq!(
+                    s.get(&id).await.unwrap().state(),
+                    from,
+                    "{from} -> {to} changed the state"
+                );
+            }
+        }
+    }
+    // A transition from a state the request is not in is refused with the actual state.
+    in_state(s, "x", State::Pending).await;
+    let res = s
+        .transition(
+            "x",
+            State::Approved,
+            State::Active,
+            Change::default(),
+            audit("skip"),
+        )
+        .await;
+    assert!(matches!(
+        res,
+        Err(StoreError::Refused {
+            actual: Some(State::Pending),
+            ..
+        })
+    ));
+    assert!(matches!(
+        s.transition(
+            "nope",
+            State::Pending,
+            State::Approved,
+            Change::default(),
+            audit("x")
+        )
+        .await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(
+        s.verify_audit_chain().await,
+        Ok(s.audit_rows(0, 100_000).await.unwrap().len())
+    );
+}
+
+async fn idempotency_keys_are_unique_per_requester(s: &Store) {
+    let a = record("a", "k", State::Pending);
+    s.insert_request(&a, audit("create")).await.unwrap();
+    let dup = record("b", "k", State::Pending);
+    assert!(matches!(
+        s.insert_request(&dup, audit("create")).await,
+        Err(StoreError::Duplicate)
+    ));
+    let mut other = record("c", "k", State::Pending);
+    other.requester_sub = "bob".into();
+    s.insert_request(&other, audit("create")).await.unwrap();
+    let found = s
+        .find_by_key("http://idp", "alice", "k")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found, s.get("a").await.unwrap());
+    // The refused insert left no audit row behind.
+    assert_eq!(s.audit_rows(0, 100).await.unwrap().len(), 2);
+}
+
+async fn the_audit_chain_links_rows_and_detects_edits(s: &Store) {
+    s.insert_request(
+        &record("a", "k", State::Pending),
+        audit("request.create").decision("require_approval", &["p".into()]),
+    )
+    .await
+    .unwrap();
+    s.transition(
+        "a",
+        State::Pending,
+        State::Denied,
+        Change::default(),
+        audit("request.deny"),
+    )
+    .await
+    .unwrap();
+    s.append_audit(audit("note").detail("hello")).await.unwrap();
+    let rows = s.audit_rows(0, 100).await.unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0].prev_sha256, audit::GENESIS);
+    for w in rows.windows(2) {
+        assert_eq!(w[1].prev_sha256, w[0].sha256);
+        assert_eq!(w[1].seq, w[0].seq + 1);
+    }
+    assert_eq!(rows[0].entry.policy_ids, ["p"]);
+    assert_eq!(s.verify_audit_chain().await, Ok(3));
+
+    sqlx::query("UPDATE audit SET detail = 'nothing happened' WHERE seq = 2")
+        .execute(&mut *s.read().await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        s.verify_audit_chain().await,
+        Err("audit row 2 was altered".into())
+    );
+}
+
+/// Run `sql` on the store's database as someone with access to it, outside the broker.
+async fn tamper(s: &Store, sql: &str) {
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(&mut *s.read().await.unwrap())
+        .await
+        .unwrap();
+}
+
+async fn deleting_the_newest_audit_rows_is_detected_and_never_chained_onto(s: &Store) {
+    for i in 1..=4 {
+        s.append_audit(audit("note").detail(format!("row {i}")))
+            .await
+            .unwrap();
+    }
+    assert_eq!(s.verify_audit_chain().await, Ok(4));
+    // The newest rows go: what is left still links, but not up to the signed head.
+    tamper(s, "DELETE FROM audit WHERE seq >= 3").await;
+    assert_eq!(
+        s.verify_audit_chain().await,
+        Err(
+            "audit rows 3..=4 were deleted: the signed head is row 4, the log ends at row 2".into()
+        )
+    );
+    // Moving the head back needs the key: an edited head does not verify.
+    tamper(
+        s,
+        "UPDATE audit_head SET seq = 2, sha256 = (SELECT sha256 FROM audit WHERE seq = 2)",
+    )
+    .await;
+    let e = s.verify_audit_chain().await.unwrap_err();
+    assert!(e.contains("not signed with this broker's key"), "{e}");
+    // The next write does not quietly chain onto the cut log: a gap row says what happened,
+    // and verify keeps failing on it. (On SQLite the writer remembers the real head, so its
+    // row links to the deleted row 4 and shows the cut as well.)
+    s.append_audit(audit("note").detail("after")).await.unwrap();
+    let e = s.verify_audit_chain().await.unwrap_err();
+    assert!(
+        e.contains("does not follow row 2") || e.contains("records that the log was cut"),
+        "{e}"
+    );
+    let rows = s.audit_rows(0, 100).await.unwrap();
+    assert_eq!(rows.last().unwrap().entry.detail, "after");
+}
+
+async fn credentials_follow_their_grant(s: &Store) {
+    in_state(s, "g", State::Approved).await;
+    let exp = Timestamp::now().add_secs(60);
+    let cred = api::Credential::Kubernetes {
+        server: "http://k".into(),
+        certificate_authority_data: None,
+        namespace: None,
+        token: "t".into(),
+        expires_at: exp,
+    };
+    let rec = s
+        .save_credential(
+            "g",
+            State::Approved,
+            &cred,
+            Some("hash".into()),
+            audit("issue"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rec.state(), State::Active);
+    let now = Timestamp::now();
+    assert_eq!(
+        s.live_credential("g", now).await.unwrap(),
+        Some(cred.clone())
+    );
+    assert_eq!(
+        s.live_credential("g", exp).await.unwrap(),
+        None,
+        "not at expires_at"
+    );
+    // The grant window was never set here, so the token does not open the dev API.
+    assert_eq!(s.live_grant_by_token("hash", now).await.unwrap(), None);
+    // A grant that ended meanwhile stores nothing.
+    s.transition(
+        "g",
+        State::Active,
+        State::Revoked,
+        Change::default(),
+        audit("revoke"),
+    )
+    .await
+    .unwrap();
+    let res = s
+        .save_credential("g", State::Active, &cred, None, audit("issue"))
+        .await;
+    assert!(matches!(
+        res,
+        Err(StoreError::Refused {
+            actual: Some(State::Revoked),
+            ..
+        })
+    ));
+    assert_eq!(s.ended_with_live_credentials().await.unwrap(), ["g"]);
+    // Ended: the secret is gone already; the row only says a revoke is owed.
+    assert_eq!(s.live_credential("g", now).await.unwrap(), None);
+    assert!(s.mark_credential_revoked("g", now).await.unwrap());
+    assert!(!s.mark_credential_revoked("g", now).await.unwrap());
+    assert!(s.ended_with_live_credentials().await.unwrap().is_empty());
+}
+
+/// What the broker says of a PostgreSQL error is the server's message and code, never sqlx's
+/// "at line N" suffix (a line of the server's C source, meaningless to an operator).
+#[tokio::test]
+async fn database_errors_name_no_source_line() {
+    let Some(pg) = TestPg::start() else {
+        return;
+    };
+    let e = Store::connect_postgres(&pg.superuser_url("no_such_database"), test_key())
+        .await
+        .err()
+        .expect("no such database");
+    let said = e.to_string();
+    assert!(said.contains("no_such_database"), "{said}");
+    assert!(!said.contains(" at line "), "{said}");
+    assert!(said.contains("code 3D000"), "{said}");
+}

@@ -1,0 +1,15 @@
+//! The contract test: `openapi.yaml` against the real broker. [`spec`] reads the document,
+//! [`validate`] checks JSON against its schemas, [`check`] sends requests and holds each
+//! answer to the document while recording which documented answers were seen; [`tests`]
+//! drives every operation through every status it documents ([`requests`], [`grants`] hold
+//! the scenarios) and checks the routes and problem types against the server. It drives the
+//! dev broker harness, which `test-fakes` builds.
+
+#![cfg(feature = "test-fakes")]
+
+mod check;
+mod grants;
+mod requests;
+mod spec;
+mod tests;
+mod validate;

@@ -1,0 +1,157 @@
+//! Logging in and staying logged in: the device flow ([`device`]), where tokens live
+//! ([`store`]), and a fresh access token on demand — refreshed silently, one refresh at a time
+//! across concurrent zt processes.
+
+pub mod device;
+pub mod store;
+pub mod workload;
+
+use crate::config::Profile;
+use crate::error::{Error, ErrorKind, Result};
+use crate::{fsutil, http, paths};
+use zt_api::Timestamp;
+
+pub use store::Tokens;
+
+/// Refresh when the access token has less than this left — or a quarter of its lifetime,
+/// when that is shorter, so a token that lives a minute is not refreshed on every call.
+const REFRESH_MARGIN_SECS: i64 = 60;
+
+fn fresh_enough(t: &Tokens) -> bool {
+    let now = Timestamp::now().0;
+    let margin = if t.issued_at > 0 {
+        REFRESH_MARGIN_SECS.min((t.expires_at - t.issued_at) / 4)
+    } else {
+        REFRESH_MARGIN_SECS
+    };
+    t.expires_at - now > margin
+}
+
+/// When a token response's access token expires: `expires_in`, else the JWT's own `exp`
+/// (some IdPs omit `expires_in`), else five minutes.
+pub fn expiry_of(access_token: &str, expires_in: Option<u64>) -> i64 {
+    let now = Timestamp::now().0;
+    if let Some(s) = expires_in {
+        return now + s as i64;
+    }
+    use base64::Engine;
+    access_token
+        .split('.')
+        .nth(1)
+        .and_then(|p| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p.trim_end_matches('='))
+                .ok()
+        })
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v["exp"].as_i64())
+        .filter(|exp| *exp > now)
+        .unwrap_or(now + 300)
+}
+
+/// A usable access token for `profile`: the stored one, or a refreshed one. Never starts a
+/// login: when nothing works the caller gets `AuthRequired` ("run `zt login`").
+pub async fn access_token(name: &str, profile: &Profile, http: &reqwest::Client) -> Result<String> {
+    token(name, profile, http, false).await
+}
+
+/// Like [`access_token`], but refresh even if the stored token looks fresh: the broker just
+/// refused it (clock skew, a rotated key at the IdP).
+pub async fn refreshed_token(
+    name: &str,
+    profile: &Profile,
+    http: &reqwest::Client,
+) -> Result<String> {
+    token(name, profile, http, true).await
+}
+
+async fn token(
+    name: &str,
+    profile: &Profile,
+    http: &reqwest::Client,
+    force: bool,
+) -> Result<String> {
+    if let Some(w) = &profile.workload {
+        return workload::token(http, profile, w).await;
+    }
+    let tokens = store::load(name, &profile.token_store)?
+        .ok_or_else(|| Error::auth_required(format!("not logged in to {}", profile.broker)))?;
+    if !force && fresh_enough(&tokens) {
+        return Ok(tokens.access_token);
+    }
+    let seen = tokens.access_token.clone();
+    // One refresher at a time: the others wait, then find the fresh token already stored.
+    let _lock =
+        fsutil::Flock::exclusive(&paths::state_dir()?.join(format!("refresh-{name}.lock")))?;
+    let tokens = store::load(name, &profile.token_store)?
+        .ok_or_else(|| Error::auth_required(format!("not logged in to {}", profile.broker)))?;
+    // Someone else refreshed while we waited for the lock.
+    if (!force && fresh_enough(&tokens)) || (force && tokens.access_token != seen) {
+        return Ok(tokens.access_token);
+    }
+    let Some(refresh) = tokens.refresh_token.as_deref() else {
+        return Err(Error::auth_required(
+            "your login has expired (no refresh token)",
+        ));
+    };
+    let fresh = refresh_tokens(http, profile, refresh).await?;
+    let new = Tokens {
+        expires_at: expiry_of(&fresh.access_token, fresh.expires_in),
+        issued_at: Timestamp::now().0,
+        access_token: fresh.access_token,
+        refresh_token: fresh.refresh_token.or(tokens.refresh_token),
+        id_token: fresh.id_token.or(tokens.id_token),
+    };
+    store::save(name, &profile.token_store, &new)?;
+    Ok(new.access_token)
+}
+
+async fn refresh_tokens(
+    http: &reqwest::Client,
+    profile: &Profile,
+    refresh: &str,
+) -> Result<device::TokenResponse> {
+    let url = &profile.token_endpoint;
+    let mut form = vec![
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh),
+        ("client_id", profile.client_id.as_str()),
+    ];
+    if let Some(r) = device::resource_indicator(&profile.audience) {
+        form.push(("resource", r));
+    }
+    let (status, bytes) = http::post_form(http, url, &form).await?;
+    if status != 200 {
+        // RFC 6749 §5.2: a refused refresh (400/401, `invalid_grant`, …) means the login is
+        // over; a server error or rate limit means the IdP is unwell, not that the login is.
+        if status >= 500 || status == 429 {
+            return Err(Error::new(
+                ErrorKind::Unavailable,
+                format!("the identity provider at {url} answered HTTP {status} to a token refresh"),
+            )
+            .with_hint("try again later; your login is kept"));
+        }
+        let why = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v["error"].as_str().map(|e| format!(" ({e})")))
+            .unwrap_or_default();
+        return Err(Error::auth_required(format!(
+            "your login has expired and could not be refreshed{why}"
+        )));
+    }
+    http::decode("identity provider", url, status, &bytes)
+}
+
+/// Best-effort RFC 7009 revocation of the refresh token: at logout, and when a login that
+/// was just issued cannot be kept (the broker refused it, or it could not be stored).
+pub async fn revoke_at_idp(http: &reqwest::Client, profile: &Profile, tokens: &Tokens) -> bool {
+    let (Some(url), Some(rt)) = (&profile.revocation_endpoint, &tokens.refresh_token) else {
+        return false;
+    };
+    let form = [
+        ("token", rt.as_str()),
+        ("token_type_hint", "refresh_token"),
+        ("client_id", profile.client_id.as_str()),
+    ];
+    matches!(http::post_form(http, url, &form).await, Ok((s, _)) if (200..300).contains(&s))
+}

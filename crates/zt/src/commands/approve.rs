@@ -1,0 +1,61 @@
+//! `zt approve ID`: approve someone else's pending request. Shares [`decide`] with `zt deny`.
+
+use crate::cli::DecideArgs;
+use crate::client::BrokerClient;
+use crate::commands::Ctx;
+use crate::error::Result;
+use crate::output::{field, human_ttl};
+use zt_api::State;
+
+pub async fn run(args: DecideArgs, ctx: &Ctx) -> Result<()> {
+    decide("approve", args, ctx).await
+}
+
+/// Approve or deny (`verb`), then say what happened.
+pub async fn decide(verb: &str, args: DecideArgs, ctx: &Ctx) -> Result<()> {
+    let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
+    let (req, said) = client.decide(&args.id, verb, args.comment).await?;
+    let p = &ctx.printer;
+    let (id, requester) = (field(&req.id), field(&req.requester));
+    let what = field(&format!("{}/{}", req.resource, req.role));
+    if p.json {
+        p.json(&req);
+    } else if verb == "approve" && req.state == State::Pending {
+        // A decision that needs several approvers: this one was counted (now or before),
+        // others must follow.
+        let needed = req.decision.approvals_needed();
+        let missing = needed.saturating_sub(req.approvals.len() as u32);
+        let head = if said.as_deref() == Some("already-counted") {
+            format!("Your approval of {id} was already counted")
+        } else {
+            format!("✓ Approval counted for {id}")
+        };
+        p.note(format!(
+            "{head} ({} of {needed}): it waits for {} from {}",
+            req.approvals.len(),
+            match missing {
+                1 => "one more approval".to_string(),
+                n => format!("{n} more approvals"),
+            },
+            field(&req.decision.approver_groups.join(" or "))
+        ));
+    } else {
+        let reason = req
+            .reason
+            .as_deref()
+            .map(|r| format!(" — {}", field(r)))
+            .unwrap_or_default();
+        let ttl = human_ttl(req.ttl_secs);
+        if verb == "approve" {
+            p.note(format!(
+                "✓ Approved {id}: {requester} may use {what} ({ttl}){reason}"
+            ));
+        } else {
+            let by = field(req.decided_by.as_deref().unwrap_or("you"));
+            p.note(format!(
+                "✗ Denied {id} by {by}: {requester} may not use {what} ({ttl}){reason}"
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,119 @@
+//! `zt exec GRANT|RESOURCE -- CMD…`: run CMD with the credentials in its environment only.
+//! Signals sent to zt go on to CMD (a terminal's Ctrl-C reaches both already), and zt exits
+//! with CMD's status.
+
+use std::process::Stdio;
+
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::cli::ExecArgs;
+use crate::client::BrokerClient;
+use crate::commands::{Ctx, credential, request};
+use crate::error::{Error, ErrorKind, Result};
+use crate::ledger::Ledger;
+use crate::{credenv, grants, reaper};
+use zt_api::Credential;
+
+pub async fn run(args: ExecArgs, ctx: &Ctx) -> Result<()> {
+    let grant = resolve(&args, ctx).await?;
+    let cached = credential::live(&grant, ctx).await?;
+    // Kubernetes tools need a kubeconfig file: a private one for this run (exec plugin, no
+    // token), recorded in the ledger so even a crash leaves nothing behind for long.
+    let kubeconfig = match &cached.credential {
+        Credential::Kubernetes { .. } => {
+            let tag = format!("exec-{}", std::process::id());
+            Some(grants::standalone_kubeconfig(
+                &grant,
+                &cached,
+                &ctx.profile,
+                Some(&tag),
+            )?)
+        }
+        _ => None,
+    };
+    let vars = credenv::vars(&cached.credential, kubeconfig.as_deref());
+    let (program, rest) = args
+        .command
+        .split_first()
+        .ok_or_else(|| Error::usage("no command to run"))?;
+    let mut child = tokio::process::Command::new(program)
+        .args(rest)
+        .envs(vars)
+        .stdin(Stdio::inherit())
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| Error::new(ErrorKind::Usage, format!("cannot run {program}: {e}")))?;
+    let pid = child.id().map(|p| p as i32);
+    let forward = |sig: i32| {
+        if let Some(p) = pid {
+            unsafe { libc::kill(p, sig) };
+        }
+    };
+    let mut term =
+        signal(SignalKind::terminate()).map_err(|e| Error::io("cannot watch signals", e))?;
+    let mut hup = signal(SignalKind::hangup()).map_err(|e| Error::io("cannot watch signals", e))?;
+    let mut int =
+        signal(SignalKind::interrupt()).map_err(|e| Error::io("cannot watch signals", e))?;
+    let mut quit = signal(SignalKind::quit()).map_err(|e| Error::io("cannot watch signals", e))?;
+    let status = loop {
+        tokio::select! {
+            s = child.wait() => break s.map_err(|e| Error::io(format!("waiting for {program}"), e))?,
+            _ = term.recv() => forward(libc::SIGTERM),
+            _ = hup.recv() => forward(libc::SIGHUP),
+            _ = quit.recv() => forward(libc::SIGQUIT),
+            // The terminal sends Ctrl-C to the whole process group; a SIGINT aimed at zt alone
+            // (kill -INT) is passed on. Either way zt waits for the child.
+            _ = int.recv() => forward(libc::SIGINT),
+        }
+    };
+    if let Some(k) = &kubeconfig {
+        let _ = reaper::wipe_where(&ctx.printer, false, |e| {
+            e.grant == grant && e.target.file() == Some(k.as_path())
+        });
+    }
+    use std::os::unix::process::ExitStatusExt;
+    let code = status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
+    if code == 0 {
+        Ok(())
+    } else {
+        Err(Error::new(ErrorKind::Child(code.clamp(1, 255) as u8), ""))
+    }
+}
+
+/// A grant id as given, or a resource: its live grant on this machine, else a new request.
+async fn resolve(args: &ExecArgs, ctx: &Ctx) -> Result<String> {
+    if crate::credcache::load(&args.target).is_some() {
+        return Ok(args.target.clone());
+    }
+    let ledger = Ledger::read()?;
+    let now = zt_api::Timestamp::now().0;
+    if let Some(e) = ledger
+        .entries
+        .iter()
+        .find(|e| e.resource == args.target && e.profile == ctx.profile && e.expires_at > now)
+    {
+        return Ok(e.grant.clone());
+    }
+    let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
+    let mine = client
+        .list_requests("requester=me&state=approved,active")
+        .await?;
+    if let Some(r) = mine.requests.iter().find(|r| r.id == args.target) {
+        return Ok(r.id.clone());
+    }
+    let wanted_role = args.opts.role.as_deref();
+    if let Some(r) = mine.requests.iter().find(|r| {
+        r.resource == args.target
+            && wanted_role.is_none_or(|w| w == r.role)
+            && r.expires_at.is_some_and(|t| t.0 > now + 30)
+    }) {
+        return Ok(r.id.clone());
+    }
+    let (req, _) = request::obtain(&args.target, &args.opts, false, &client, ctx)
+        .await?
+        .ok_or_else(|| Error::new(ErrorKind::Pending, "the request is pending"))?;
+    Ok(req.id)
+}

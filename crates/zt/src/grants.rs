@@ -1,0 +1,288 @@
+//! From a live grant to files on disk: fetch the credential, cache it, write it where the
+//! resource's tools look, record each write in the ledger (before writing, so a crash leaves
+//! a ledger entry to wipe rather than an entry nobody knows of), and start the reaper.
+
+use serde::Serialize;
+
+use crate::client::BrokerClient;
+use crate::credcache::{self, Cached};
+use crate::error::{Error, Result};
+use crate::ledger::{IniFile, Target};
+use crate::output::{Printer, human_secs};
+use crate::{paths, reaper};
+use zt_api::{self as api, Credential};
+
+/// How the user wants the grant written (`zt request` flags).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct How {
+    pub use_context: bool,
+    pub static_keys: bool,
+}
+
+#[derive(Serialize)]
+struct Granted<'a> {
+    request: &'a api::Request,
+    written: Vec<String>,
+    context: Option<String>,
+    profile: Option<String>,
+    service: Option<String>,
+    /// A live grant already written on this machine answered the request; nothing was minted.
+    reused: bool,
+    /// The Kubernetes namespace the grant's role works in, for the "try:" line.
+    #[serde(skip)]
+    namespace: Option<String>,
+}
+
+pub async fn materialize(
+    client: &BrokerClient,
+    req: &api::Request,
+    profile: &str,
+    how: How,
+    revoke_on_failure: bool,
+    p: &Printer,
+) -> Result<()> {
+    // These names become file names, kubeconfig entries and INI section headers: refuse
+    // anything outside the safe alphabet rather than escape it, whoever sent it.
+    for (what, name) in [("grant id", &req.id), ("resource name", &req.resource)] {
+        if !api::valid_name(name) {
+            return Err(Error::other(format!(
+                "the broker sent an unsafe {what} {name:?}; zt wrote nothing"
+            ))
+            .with_hint("report this to the broker's operators"));
+        }
+    }
+    let credential = client.credentials(&req.id).await?;
+    let cached = Cached {
+        profile: profile.to_string(),
+        resource: req.resource.clone(),
+        credential,
+    };
+    credcache::store(&req.id, &cached)?;
+    let expires_at = req
+        .expires_at
+        .unwrap_or_else(|| cached.credential.expires_at());
+    let w = Writer {
+        req,
+        profile,
+        expires_at: expires_at.0,
+        replaced: Default::default(),
+    };
+    let name = names::pick(&Ledger::read()?, profile, &req.resource, &req.role, &req.id)?;
+    let mut out = Granted {
+        request: req,
+        written: vec![],
+        context: None,
+        profile: None,
+        service: None,
+        reused: false,
+        namespace: match &cached.credential {
+            Credential::Kubernetes { namespace, .. } => namespace.clone(),
+            _ => None,
+        },
+    };
+    let targets = match write(&w, &cached, &name, how, &mut out) {
+        Ok(t) => t,
+        Err(e) => return Err(abandon(client, req, e, revoke_on_failure, p).await),
+    };
+    out.written = targets.iter().map(Target::describe).collect();
+    reaper::ensure_running();
+    supersede(client, &w, p).await;
+    show(client, req, expires_at, out, p).await
+}
+
+/// Write the grant's entries where its resource's tools look; which names went where goes
+/// into `out`.
+fn write(
+    w: &Writer,
+    cached: &Cached,
+    name: &str,
+    how: How,
+    out: &mut Granted,
+) -> Result<Vec<Target>> {
+    let req = w.req;
+    let profile = w.profile;
+    let name = name.to_string();
+    Ok(match &cached.credential {
+        Credential::Kubernetes { .. } => {
+            out.context = Some(name.clone());
+            vec![w.kubeconfig(paths::kubeconfig()?, &name, cached, how.use_context)?]
+        }
+        Credential::Aws { region, .. } if how.static_keys => {
+            out.profile = Some(name.clone());
+            let mut t = vec![w.ini(
+                paths::aws_credentials()?,
+                &name,
+                IniFile::AwsCredentials,
+                &aws_keys(&cached.credential),
+            )?];
+            // Keys live in the credentials file, but the region belongs in the config file;
+            // without it the CLI asks for one.
+            if let Some(r) = region {
+                let e = vec![("region".to_string(), r.clone())];
+                t.push(w.ini(
+                    paths::aws_config()?,
+                    &format!("profile {name}"),
+                    IniFile::AwsConfig,
+                    &e,
+                )?);
+            }
+            t
+        }
+        Credential::Aws { region, .. } => {
+            out.profile = Some(name.clone());
+            let mut e = vec![(
+                "credential_process".to_string(),
+                helper_command("aws", &req.id, profile)?,
+            )];
+            if let Some(r) = region {
+                e.push(("region".into(), r.clone()));
+            }
+            vec![w.ini(
+                paths::aws_config()?,
+                &format!("profile {name}"),
+                IniFile::AwsConfig,
+                &e,
+            )?]
+        }
+        Credential::Postgres {
+            host,
+            port,
+            dbname,
+            user,
+            sslmode,
+            ..
+        } => {
+            out.service = Some(name.clone());
+            let mut e = vec![
+                ("host".to_string(), host.clone()),
+                ("port".into(), port.to_string()),
+                ("dbname".into(), dbname.clone()),
+                ("user".into(), user.clone()),
+            ];
+            if !sslmode.is_empty() {
+                e.push(("sslmode".into(), sslmode.clone()));
+            }
+            vec![
+                w.ini(paths::pg_service()?, &name, IniFile::PgService, &e)?,
+                w.pgpass(paths::pgpass()?, &cached.credential)?,
+            ]
+        }
+    })
+}
+
+async fn show(
+    client: &BrokerClient,
+    req: &api::Request,
+    expires_at: api::Timestamp,
+    out: Granted<'_>,
+    p: &Printer,
+) -> Result<()> {
+    if p.json {
+        // Minting made the grant active; report the request as it is now.
+        let now = client
+            .get_request(&req.id, None)
+            .await
+            .unwrap_or_else(|_| req.clone());
+        p.json(&Granted {
+            request: &now,
+            ..out
+        });
+        return Ok(());
+    }
+    p.note(format!(
+        "✓ Granted {}/{} until {} ({} left). Grant {}.",
+        req.resource,
+        req.role,
+        expires_at,
+        human_secs(expires_at.secs_from_now()),
+        req.id
+    ));
+    for w in &out.written {
+        p.note(format!("  wrote {w}"));
+    }
+    tries(&out, p);
+    Ok(())
+}
+
+/// How to use what was written ("try: …" on stderr, the name on stdout).
+fn tries(out: &Granted, p: &Printer) {
+    if let Some(c) = &out.context {
+        p.note(format!(
+            "  try: {}",
+            kubectl_hint(c, out.namespace.as_deref())
+        ));
+        p.out(c);
+    }
+    if let Some(a) = &out.profile {
+        p.note(format!("  try: aws --profile {a} sts get-caller-identity"));
+        p.out(a);
+    }
+    if let Some(s) = &out.service {
+        p.note(format!("  try: psql service={s}"));
+        p.out(s);
+    }
+}
+
+/// A first kubectl command the grant's role can run: its pods in the grant's namespace (the
+/// kubeconfig's). Not `get namespaces`: namespaces are cluster-wide, and a role bound in one
+/// namespace may not list them. A namespace that is not a DNS label is not printed.
+fn kubectl_hint(context: &str, namespace: Option<&str>) -> String {
+    let label = |ns: &str| {
+        !ns.is_empty()
+            && ns.len() <= 63
+            && ns
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    match namespace {
+        Some(ns) if label(ns) => format!("kubectl --context {context} get pods -n {ns}"),
+        _ => format!("kubectl --context {context} get pods"),
+    }
+}
+
+/// `<absolute path of zt> [--profile P] credential KIND GRANT`, quoted for botocore's shell split.
+fn helper_command(kind: &str, grant: &str, profile: &str) -> Result<String> {
+    let exe = std::env::current_exe()
+        .map_err(|e| Error::io("cannot find the zt binary's own path", e))?;
+    let exe = exe.to_string_lossy();
+    let exe = if exe.contains([' ', '"', '\'', '\\']) {
+        format!("\"{}\"", exe.replace('\\', "\\\\").replace('"', "\\\""))
+    } else {
+        exe.into_owned()
+    };
+    let prof = if profile == "default" {
+        String::new()
+    } else {
+        format!(" --profile {profile}")
+    };
+    Ok(format!("{exe}{prof} credential {kind} {grant}"))
+}
+
+fn aws_keys(c: &Credential) -> Vec<(String, String)> {
+    match c {
+        Credential::Aws {
+            access_key_id,
+            secret_access_key,
+            session_token,
+            ..
+        } => vec![
+            ("aws_access_key_id".into(), access_key_id.clone()),
+            ("aws_secret_access_key".into(), secret_access_key.clone()),
+            ("aws_session_token".into(), session_token.clone()),
+        ],
+        _ => vec![],
+    }
+}
+
+mod names;
+mod outcome;
+pub mod preflight;
+pub mod present;
+pub mod reuse;
+mod writer;
+
+use crate::ledger::Ledger;
+pub use outcome::already_granted;
+use outcome::{abandon, supersede};
+use writer::Writer;
+pub use writer::standalone_kubeconfig;

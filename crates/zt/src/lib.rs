@@ -1,0 +1,110 @@
+//! zt: just-in-time privileged access from the terminal.
+//!
+//! What lives where:
+//! - [`cli`] every clap definition of `zt`; [`commands`] one file per subcommand.
+//! - `zt_api` (its own crate) the broker's wire types, shared by client and broker; [`client`]
+//!   the broker client; [`http`] the HTTP plumbing both it and [`auth`] use.
+//! - [`auth`] device-flow login, the token store (keyring | file), refresh.
+//! - [`grants`] turns a live grant into files; [`materialize`] edits those files;
+//!   [`ledger`] remembers what was written; [`reaper`] wipes it at TTL; [`credcache`] keeps
+//!   minted credentials for the credential helpers.
+//! - [`error`] error kinds and exit codes; [`env`] every variable; [`paths`] every path;
+//!   [`config`] the profiles; [`output`] stdout/stderr; [`prompt`] questions; [`fsutil`]
+//!   atomic writes and locks; [`docs`] man pages and completions.
+//! - The reference broker behind `zt-broker` is its own crate (`zt_broker`); this one never
+//!   depends on it.
+
+pub mod auth;
+pub mod cli;
+pub mod client;
+pub mod commands;
+pub mod config;
+pub mod credcache;
+pub mod credenv;
+pub mod docs;
+pub mod env;
+pub mod error;
+pub mod fsutil;
+pub mod grants;
+pub mod http;
+pub mod ledger;
+pub mod materialize;
+pub mod output;
+pub mod paths;
+pub mod prompt;
+pub mod reaper;
+
+use std::process::ExitCode;
+
+/// A command line clap refused (or `--help`, `--version`): clap's own text and exit code, but
+/// under `--json` a usage error is the JSON error shape like every other error (exit 2).
+pub fn refused_command_line(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind as K;
+    let json = std::env::args_os().any(|a| a == "--json");
+    let informational = matches!(
+        e.kind(),
+        K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    if !json || informational {
+        let _ = e.print();
+        return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+    }
+    let text = e.render().to_string();
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let first = lines.next().unwrap_or("invalid command line");
+    let message = first.strip_prefix("error: ").unwrap_or(first);
+    let err = error::Error::usage(message).with_hint("see `zt --help`");
+    output::Printer::new(true).error(&err);
+    err.exit_code()
+}
+
+/// Run `zt`: sweep expired entries, dispatch the command, print an error with its hint, and
+/// return the exit code. `main` calls only this.
+pub fn run(cli: cli::Cli) -> ExitCode {
+    // Credential helpers speak to kubectl/the AWS CLI, which show their stderr to the user:
+    // exactly one line on failure, nothing on success.
+    let helper = matches!(cli.command, cli::Command::Credential(_));
+    let printer = output::Printer::new(cli.global.json).one_line_errors(helper);
+    let mut swept = Vec::new();
+    if commands::sweeps_first(&cli.command) {
+        match reaper::sweep(&printer, false) {
+            Ok(gone) => swept = gone,
+            Err(e) if !helper => {
+                printer.warn(&format!("could not sweep expired entries: {}", e.message))
+            }
+            Err(_) => {}
+        }
+    }
+    if !helper {
+        for e in &swept {
+            printer.note(format!(
+                "Removed expired {} (grant {}).",
+                e.target.describe(),
+                e.grant
+            ));
+        }
+    }
+    let ctx = commands::Ctx {
+        profile: cli.global.profile.clone(),
+        printer: printer.clone(),
+        swept,
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            let e = error::Error::io("cannot start the async runtime", e);
+            printer.error(&e);
+            return e.exit_code();
+        }
+    };
+    match runtime.block_on(commands::dispatch(cli.command, &ctx)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            printer.error(&e);
+            e.exit_code()
+        }
+    }
+}
