@@ -16,7 +16,7 @@
 //! the load client runs in this process on another runtime, on the same cores, and its CPU
 //! time is counted apart (per-thread times from `/proc/self/task`).
 //!
-//! Run with `cargo bench --features test-fakes --bench broker_load`. `ZT_BENCH_CLIENTS` (64),
+//! Run with `cargo bench -p zt-broker --features test-fakes --bench broker_load`. `ZT_BENCH_CLIENTS` (64),
 //! `ZT_BENCH_SECS` (10), `ZT_BENCH_WARMUP_SECS` (2), `ZT_BENCH_RATE` (2000; 0 skips that run)
 //! and `ZT_BENCH_WAKEUPS` (200) change it. `ZT_BENCH_STORE_URL=postgres://…` keeps the
 //! state in that PostgreSQL database instead (a server you started; the budget is SQLite's).

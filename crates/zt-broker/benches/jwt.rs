@@ -1,5 +1,5 @@
 //! How long the broker spends checking a bearer token once the issuer's keys are cached: every
-//! API call pays this, so it has a budget (≤ 50 µs). Run with `cargo bench --features broker
+//! API call pays this, so it has a budget (≤ 50 µs). Run with `cargo bench -p zt-broker
 //! --bench jwt` (add `--profile dev` for a quick, unrepresentative run).
 
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! (and every role shown by `/v1/catalog`) pays this, so it has a budget (≤ 100 µs). The set is
 //! the shipped examples (`policies/`) plus generated policies for 60 other resources, the way
 //! a real deployment grows: per-team grants, approvals and forbids. Run with
-//! `cargo bench --features broker --bench policy` (add `--profile dev` for a quick,
+//! `cargo bench -p zt-broker --bench policy` (add `--profile dev` for a quick,
 //! unrepresentative run).
 
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! file as the floor. Prints median and p90; asserts nothing (targets: issue 2 ≤ 5 ms, issue 4
 //! ≤ 3 ms and within 2× of cat).
 //!
-//! `cargo bench --bench helper` (release build).
+//! `cargo bench -p zt --bench helper` (release build).
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

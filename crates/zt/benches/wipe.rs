@@ -3,7 +3,7 @@
 //! kubeconfig editor's apply + wipe on a file with 1,000 contexts. Prints figures, asserts
 //! nothing (targets: issue 2 ≤ 2 s after TTL; issue 4 ≤ 1 s for 1,000, ≤ 20 ms apply/wipe).
 //!
-//! `cargo bench --bench wipe` (release build).
+//! `cargo bench -p zt --bench wipe` (release build).
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};

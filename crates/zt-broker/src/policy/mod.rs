@@ -7,7 +7,7 @@
 //! - [`schema`]: the schema, and the Cedar request built from a [`PolicyInput`].
 //! - [`reload`]: a holder whose set can be swapped atomically, and [`watch`], which swaps it
 //!   on SIGHUP or a change in the policy directory.
-//! - [`DemoPolicy`]: the embedded demo policies of `zt-broker dev` (`src/broker/demo/*.cedar`).
+//! - [`DemoPolicy`]: the embedded demo policies of `zt-broker dev` (`demo/*.cedar`).
 
 use std::sync::OnceLock;
 use std::time::Duration;
