@@ -3,8 +3,6 @@
 
 pub mod acts;
 pub mod audit;
-#[cfg(test)]
-mod authz;
 pub mod body;
 pub mod create;
 pub mod decide;

@@ -4,9 +4,9 @@
 use serde_json::{Value, json};
 
 use super::{Row, Target};
-use crate::dev::wire::IDP_KEY_FILE;
-use crate::devidp::{DevIdp, DevIdpConfig};
-use crate::testkit::{self, Resp, TestBroker};
+use zt_broker::dev::wire::IDP_KEY_FILE;
+use zt_broker::devidp::{DevIdp, DevIdpConfig};
+use zt_broker::testkit::{self, Resp, TestBroker};
 
 /// `Authorization` headers (or none) that every protected route must refuse with 401.
 pub async fn bad_credentials(t: &TestBroker) -> Vec<(&'static str, Option<String>)> {
@@ -81,7 +81,7 @@ async fn send(
 
 /// The row's call: the body (and Idempotency-Key) a caller allowed to would send.
 async fn call(t: &TestBroker, auth: Option<&str>, row: &Row, path: &str) -> Resp {
-    let key = crate::crypto::new_id().unwrap();
+    let key = zt_broker::crypto::new_id().unwrap();
     let (body, key) = match (row.method, row.path) {
         ("POST", "/v1/requests") => (
             Some(json!({"resource": "prod-k8s", "role": "view", "ttl_secs": 600})),

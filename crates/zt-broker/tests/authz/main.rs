@@ -5,8 +5,10 @@
 //! has changed: not the request, not its credential, not the audit log (every store write is
 //! audited, so an unchanged log means no request, grant or credential was made).
 
-use crate::server::ROUTES;
-use crate::testkit::{Resp, TestBroker};
+#![cfg(feature = "test-fakes")]
+
+use zt_broker::server::ROUTES;
+use zt_broker::testkit::{Resp, TestBroker};
 
 /// What a row's `{id}` names; made afresh for the row and for each allowed caller.
 #[derive(Clone, Copy, Debug, PartialEq)]
