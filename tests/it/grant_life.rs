@@ -488,3 +488,29 @@ fn a_grant_revoked_elsewhere_is_reaped_on_demand() {
     assert!(!contexts(&laptop).contains(&"zt-prod-k8s".into()));
     assert!(status(&laptop, "default").is_empty());
 }
+
+/// A grant used only through `zt exec` has no entry in a file, so no wipe takes its cached
+/// password along: the next zt run after the grant's end removes it all the same.
+#[test]
+fn an_exec_grants_cached_password_goes_when_the_grant_ends() {
+    let broker = Broker::start(&["--auto-login", "alice"]);
+    let home = Home::new();
+    login(&home, &broker.url, "default");
+    home.run(&["exec", "prod-db", "--ttl", "2s", "--", "true"])
+        .ok();
+    let creds = home.path().join("run/creds");
+    let cached = |ext: &str| -> Vec<String> {
+        std::fs::read_dir(&creds)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.ends_with(ext))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(cached(".json").len(), 1, "exec caches its credential");
+    std::thread::sleep(Duration::from_secs(3));
+    home.run(&["status"]).ok();
+    assert!(cached(".json").is_empty(), "{:?}", cached(""));
+}
