@@ -212,6 +212,13 @@ fn asking_again_reuses_a_grant_that_covers_the_ask() {
         "{}",
         out.stderr
     );
+    // The same first command as the first answer suggested, namespace included.
+    assert!(
+        out.stderr
+            .contains("try: kubectl --context zt-prod-k8s get pods -n default"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(out.stdout.trim(), "zt-prod-k8s");
     assert_eq!(live_ids(&home, "default"), [first.as_str()]);
 
