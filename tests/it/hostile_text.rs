@@ -200,6 +200,14 @@ fn usage_errors_and_json_errors() {
         "{}",
         out.stderr
     );
+    // A bare number: the unit is what is missing, and the example offered is one zt takes.
+    let out = home.run(&["request", "prod-k8s", "--ttl", "90"]);
+    out.code(2);
+    assert!(
+        out.stderr.contains("90 has no unit; write 90s or 90m") && !out.stderr.contains("90ms"),
+        "{}",
+        out.stderr
+    );
     // Under --json: one JSON object on stderr, nothing on stdout, the same exit code.
     let out = home.run(&["approve", "", "--json"]);
     out.code(2);
