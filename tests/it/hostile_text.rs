@@ -511,3 +511,26 @@ fn reaper_log_is_private_and_a_self_signed_broker_names_the_certificate() {
         alice.run(&["revoke", row["id"].as_str().unwrap()]).ok();
     }
 }
+
+/// Deciding your own request: the broker's words say who may, and the hint adds the way out
+/// instead of repeating them (with "approve" where a deny was asked).
+#[test]
+fn deciding_your_own_request_gives_a_useful_hint() {
+    let broker = Broker::start(&["--auto-login", "alice"]);
+    let alice = logged_in(&broker);
+    let out = alice.run(&["request", "prod-k8s", "--role", "admin", "--no-wait"]);
+    let id = out.ok().stdout.trim().to_string();
+    for verb in ["approve", "deny"] {
+        let out = alice.run(&[verb, &id]);
+        out.code(9);
+        assert!(
+            out.stderr.contains(&format!("must {verb} it"))
+                && out.stderr.contains("zt revoke")
+                && !out
+                    .stderr
+                    .contains(if verb == "deny" { "approve" } else { "deny" }),
+            "{verb}: {}",
+            out.stderr
+        );
+    }
+}
