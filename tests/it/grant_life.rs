@@ -521,3 +521,24 @@ fn an_exec_grants_cached_password_goes_when_the_grant_ends() {
     home.run(&["status"]).ok();
     assert!(cached(".json").is_empty(), "{:?}", cached(""));
 }
+
+/// `zt exec` with the id of a grant that is over says so (exit 6), not "no such resource" (8).
+#[test]
+fn exec_with_an_ended_grants_id_says_it_is_over() {
+    let broker = Broker::start(&["--auto-login", "alice"]);
+    let home = Home::new();
+    login(&home, &broker.url, "default");
+    let id = grant_of(&home.run(&["request", "prod-k8s", "--ttl", "10m", "--json"]));
+    home.run(&["revoke", &id]).ok();
+    let out = home.run(&["exec", &id, "--", "true"]);
+    out.code(6);
+    assert!(
+        out.stderr
+            .contains(&format!("grant {id} (prod-k8s/view) is revoked"))
+            && out.stderr.contains("zt exec prod-k8s"),
+        "{}",
+        out.stderr
+    );
+    // A name that is neither stays "not found".
+    home.run(&["exec", "no-such-thing", "--", "true"]).code(8);
+}
