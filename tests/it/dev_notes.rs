@@ -83,6 +83,24 @@ fn dev_broker_notes_name_the_catalog_it_serves_and_its_real_issuers() {
     );
 }
 
+/// The help is true of `--catalog` too: it does not promise that nothing is real.
+#[test]
+fn dev_broker_help_does_not_promise_nothing_real_for_any_catalog() {
+    let home = Home::new();
+    let out = home
+        .cmd(env!("CARGO_BIN_EXE_zt-broker"))
+        .args(["dev", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout).replace('\n', " ");
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        !help.contains("Nothing it issues opens anything real")
+            && help.contains("With the demo catalog nothing it issues opens anything real"),
+        "{help}"
+    );
+}
+
 /// `zt request` for a Kubernetes role suggests a command the role can run in the grant's
 /// namespace, not `get namespaces` (cluster-wide, which a role bound in one namespace may not
 /// list), and the suggestion runs.

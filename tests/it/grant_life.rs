@@ -212,6 +212,13 @@ fn asking_again_reuses_a_grant_that_covers_the_ask() {
         "{}",
         out.stderr
     );
+    // The same first command as the first answer suggested, namespace included.
+    assert!(
+        out.stderr
+            .contains("try: kubectl --context zt-prod-k8s get pods -n default"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(out.stdout.trim(), "zt-prod-k8s");
     assert_eq!(live_ids(&home, "default"), [first.as_str()]);
 
@@ -487,4 +494,51 @@ fn a_grant_revoked_elsewhere_is_reaped_on_demand() {
     assert!(out.ok().stdout.contains("ended early"), "{}", out.stdout);
     assert!(!contexts(&laptop).contains(&"zt-prod-k8s".into()));
     assert!(status(&laptop, "default").is_empty());
+}
+
+/// A grant used only through `zt exec` has no entry in a file, so no wipe takes its cached
+/// password along: the next zt run after the grant's end removes it all the same.
+#[test]
+fn an_exec_grants_cached_password_goes_when_the_grant_ends() {
+    let broker = Broker::start(&["--auto-login", "alice"]);
+    let home = Home::new();
+    login(&home, &broker.url, "default");
+    home.run(&["exec", "prod-db", "--ttl", "2s", "--", "true"])
+        .ok();
+    let creds = home.path().join("run/creds");
+    let cached = |ext: &str| -> Vec<String> {
+        std::fs::read_dir(&creds)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.ends_with(ext))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(cached(".json").len(), 1, "exec caches its credential");
+    std::thread::sleep(Duration::from_secs(3));
+    home.run(&["status"]).ok();
+    assert!(cached(".json").is_empty(), "{:?}", cached(""));
+}
+
+/// `zt exec` with the id of a grant that is over says so (exit 6), not "no such resource" (8).
+#[test]
+fn exec_with_an_ended_grants_id_says_it_is_over() {
+    let broker = Broker::start(&["--auto-login", "alice"]);
+    let home = Home::new();
+    login(&home, &broker.url, "default");
+    let id = grant_of(&home.run(&["request", "prod-k8s", "--ttl", "10m", "--json"]));
+    home.run(&["revoke", &id]).ok();
+    let out = home.run(&["exec", &id, "--", "true"]);
+    out.code(6);
+    assert!(
+        out.stderr
+            .contains(&format!("grant {id} (prod-k8s/view) is revoked"))
+            && out.stderr.contains("zt exec prod-k8s"),
+        "{}",
+        out.stderr
+    );
+    // A name that is neither stays "not found".
+    home.run(&["exec", "no-such-thing", "--", "true"]).code(8);
 }

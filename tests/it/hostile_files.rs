@@ -342,3 +342,31 @@ fn broker_values_that_would_add_lines_are_not_written() {
     }
     assert_eq!(std::fs::read_to_string(&pgpass).unwrap(), PGPASS);
 }
+
+/// The 32 MiB bound holds before anything is asked: the check that runs before the request
+/// (and `zt status`'s look at the file) reads at most that much, so an oversized kubeconfig
+/// is refused with no grant minted, not read whole and then refused after the grant.
+#[test]
+fn an_oversized_kubeconfig_is_refused_before_anything_is_minted() {
+    let broker = Broker::start(&["--auto-login", "alice"]);
+    let w = logged_in(&broker);
+    let kubeconfig = w.home.kubeconfig();
+    let mut text = String::from("apiVersion: v1\nkind: Config\nclusters: []\n# ");
+    text.push_str(&"x".repeat(33 << 20));
+    text.push('\n');
+    std::fs::write(&kubeconfig, &text).unwrap();
+    let out = w.run(&["request", "prod-k8s", "--ttl", "5m"]);
+    out.code(1);
+    assert!(
+        out.stderr.contains("larger than 32 MiB")
+            && out.stderr.contains("asked the broker for nothing"),
+        "{}",
+        out.stderr
+    );
+    let status = w.run(&["status", "--json"]).ok().json();
+    assert_eq!(status, serde_json::json!([]), "nothing was requested");
+    assert_eq!(
+        std::fs::metadata(&kubeconfig).unwrap().len(),
+        text.len() as u64
+    );
+}

@@ -200,6 +200,14 @@ fn usage_errors_and_json_errors() {
         "{}",
         out.stderr
     );
+    // A bare number: the unit is what is missing, and the example offered is one zt takes.
+    let out = home.run(&["request", "prod-k8s", "--ttl", "90"]);
+    out.code(2);
+    assert!(
+        out.stderr.contains("90 has no unit; write 90s or 90m") && !out.stderr.contains("90ms"),
+        "{}",
+        out.stderr
+    );
     // Under --json: one JSON object on stderr, nothing on stdout, the same exit code.
     let out = home.run(&["approve", "", "--json"]);
     out.code(2);
@@ -218,6 +226,16 @@ fn usage_errors_and_json_errors() {
     assert_eq!(v["error"]["hint"], "run `zt login`");
     // --help stays clap's text.
     home.run(&["approve", "--help", "--json"]).ok();
+    // A complaint clap spreads over lines keeps what it is about: the missing argument.
+    let out = home.run(&["approve", "--json"]);
+    out.code(2);
+    let v: serde_json::Value = serde_json::from_str(out.stderr.trim())
+        .unwrap_or_else(|e| panic!("stderr is not JSON ({e}): {}", out.stderr));
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("not provided") && message.contains("<ID>"),
+        "{message}"
+    );
 }
 
 /// The shapes a broker answers with, every free-text field hostile.
@@ -491,5 +509,28 @@ fn reaper_log_is_private_and_a_self_signed_broker_names_the_certificate() {
     let st = alice.run(&["status", "--json"]);
     for row in st.ok().json().as_array().unwrap() {
         alice.run(&["revoke", row["id"].as_str().unwrap()]).ok();
+    }
+}
+
+/// Deciding your own request: the broker's words say who may, and the hint adds the way out
+/// instead of repeating them (with "approve" where a deny was asked).
+#[test]
+fn deciding_your_own_request_gives_a_useful_hint() {
+    let broker = Broker::start(&["--auto-login", "alice"]);
+    let alice = logged_in(&broker);
+    let out = alice.run(&["request", "prod-k8s", "--role", "admin", "--no-wait"]);
+    let id = out.ok().stdout.trim().to_string();
+    for verb in ["approve", "deny"] {
+        let out = alice.run(&[verb, &id]);
+        out.code(9);
+        assert!(
+            out.stderr.contains(&format!("must {verb} it"))
+                && out.stderr.contains("zt revoke")
+                && !out
+                    .stderr
+                    .contains(if verb == "deny" { "approve" } else { "deny" }),
+            "{verb}: {}",
+            out.stderr
+        );
     }
 }

@@ -192,6 +192,35 @@ fn logout_ends_grants_and_empties_the_credential_cache() {
         "the kept grant is still live: {}",
         status.stdout
     );
+
+    // --json: what happened, on stdout like every command's answer.
+    let k8s = home.run(&["request", "prod-k8s", "--ttl", "10m", "--json"]);
+    let id = k8s.ok().json()["request"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = home.run(&["logout", "--json"]);
+    let v = out.ok().json();
+    assert_eq!(v["logged_out"], true, "{v}");
+    assert_eq!(v["profile"], "default");
+    assert!(
+        v["revoked"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g == id.as_str()),
+        "{v}"
+    );
+    assert!(
+        v["removed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("zt-prod-k8s")),
+        "{v}"
+    );
+    let again = home.run(&["logout", "--json"]);
+    assert_eq!(again.ok().json()["logged_out"], false);
 }
 
 /// A listener that accepts connections and never answers.

@@ -26,8 +26,10 @@ pub enum Command {
     ///
     /// One process on loopback with everything built in: SQLite, a development OpenID
     /// provider (device flow) with demo users, a demo catalog (prod-k8s, prod-aws, prod-db),
-    /// dev issuers, and a tiny Kubernetes API for kubectl. Nothing it issues opens anything
-    /// real. Data lives in a temporary directory unless --data-dir says where to keep it.
+    /// dev issuers, and a tiny Kubernetes API for kubectl. With the demo catalog nothing it
+    /// issues opens anything real; a --catalog resource that names a real issuer does (it says
+    /// so at start). Data lives in a temporary directory unless --data-dir says where to keep
+    /// it.
     Dev(DevArgs),
 
     /// Run the broker as a TOML configuration file describes it.

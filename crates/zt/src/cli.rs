@@ -323,6 +323,10 @@ pub struct ManArgs {
 /// `90s`, `30m`, `1h30m`, `2h`: humantime's grammar, at least one second, in whole seconds —
 /// the broker counts in seconds, and `1500ms` silently becoming a 1s grant is a surprise.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    // humantime's own words for a bare number suggest `90ms`, which is refused below.
+    if let Ok(n) = s.trim().parse::<u64>() {
+        return Err(format!("{n} has no unit; write {n}s or {n}m"));
+    }
     let d = humantime::parse_duration(s.trim())
         .map_err(|e| format!("{e}; write a duration like 30m, 1h or 90s"))?;
     if d < Duration::from_secs(1) {

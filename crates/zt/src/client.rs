@@ -328,7 +328,10 @@ pub fn problem_error(p: &api::Problem) -> Error {
         kind => Error::new(kind, msg),
     };
     match slug {
-        problem::SELF_APPROVAL => e.with_hint("someone else in the approver group must approve it"),
+        // The detail already says who may decide (and whether approve or deny was asked).
+        problem::SELF_APPROVAL => e.with_hint(
+            "your own requests are decided by someone else; `zt revoke ID` withdraws one you no longer need",
+        ),
         problem::TTL_EXCEEDED => e.with_hint("ask for a shorter --ttl"),
         problem::UNKNOWN_ROLE => e.with_hint("`zt catalog` lists each resource's roles"),
         problem::ISSUER_FAILED => e.with_hint(

@@ -86,3 +86,27 @@ pub fn remove_profile(profile: &str) -> Result<Vec<String>> {
     removed.sort();
     Ok(removed)
 }
+
+/// Remove every cached credential whose time is up: the grant ids removed. A grant used only
+/// through `zt exec` has no ledger entry whose wipe would take its credential along, so without
+/// this its password would stay here after the grant ended. An expired credential is useless
+/// anyway (the helpers fetch a fresh one while the grant lives).
+pub fn remove_expired(now: crate::api::Timestamp) -> Vec<String> {
+    let Ok(dir) = paths::runtime_dir().map(|d| d.join("creds")) else {
+        return vec![];
+    };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return vec![];
+    };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(grant) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
+            continue;
+        };
+        if load(grant).is_some_and(|c| c.credential.expires_at() <= now) && remove(grant).is_ok() {
+            removed.push(grant.to_string());
+        }
+    }
+    removed
+}

@@ -50,9 +50,21 @@ pub fn refused_command_line(e: clap::Error) -> ExitCode {
         return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
     }
     let text = e.render().to_string();
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let first = lines.next().unwrap_or("invalid command line");
-    let message = first.strip_prefix("error: ").unwrap_or(first);
+    // clap's first paragraph is the whole complaint; some span lines ("the following required
+    // arguments were not provided:" then each argument on a line of its own).
+    let paragraph: Vec<&str> = text
+        .lines()
+        .skip_while(|l| l.trim().is_empty())
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let first = paragraph.join(" ");
+    let first = if first.is_empty() {
+        "invalid command line".to_string()
+    } else {
+        first
+    };
+    let message = first.strip_prefix("error: ").unwrap_or(&first);
     let err = error::Error::usage(message).with_hint("see `zt --help`");
     output::Printer::new(true).error(&err);
     err.exit_code()

@@ -11,6 +11,7 @@ use crate::client::BrokerClient;
 use crate::commands::{Ctx, credential, request};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ledger::Ledger;
+use crate::output::field;
 use crate::{credenv, grants, reaper};
 use zt_api::Credential;
 
@@ -112,8 +113,33 @@ async fn resolve(args: &ExecArgs, ctx: &Ctx) -> Result<String> {
     }) {
         return Ok(r.id.clone());
     }
-    let (req, _) = request::obtain(&args.target, &args.opts, false, &client, ctx)
-        .await?
-        .ok_or_else(|| Error::new(ErrorKind::Pending, "the request is pending"))?;
+    let obtained = match request::obtain(&args.target, &args.opts, false, &client, ctx).await {
+        // Not a resource: perhaps the id of a grant of yours that is over, which deserves
+        // "it is over" (exit 6) rather than "no such resource" (exit 8).
+        Err(e) if e.kind == ErrorKind::NotFound => {
+            match client.get_request(&args.target, None).await {
+                Ok(r) => {
+                    return Err(Error::new(
+                        ErrorKind::GrantEnded,
+                        format!(
+                            "grant {} ({}/{}) is {}",
+                            field(&r.id),
+                            field(&r.resource),
+                            field(&r.role),
+                            r.state
+                        ),
+                    )
+                    .with_hint(format!(
+                        "`zt exec {} -- …` asks for a new grant",
+                        field(&r.resource)
+                    )));
+                }
+                Err(_) => return Err(e),
+            }
+        }
+        other => other?,
+    };
+    let (req, _) =
+        obtained.ok_or_else(|| Error::new(ErrorKind::Pending, "the request is pending"))?;
     Ok(req.id)
 }

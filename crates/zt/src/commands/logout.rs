@@ -20,10 +20,13 @@ pub async fn run(args: LogoutArgs, ctx: &Ctx) -> Result<()> {
         .as_ref()
         .is_some_and(|prof| !prof.token_store.is_empty() || prof.workload.is_some());
     let mut did = false;
+    let mut revoked = Vec::new();
 
     // The grants first: revoking them needs the login that is about to go.
     if logged_in && !args.keep_grants {
-        did |= revoke_grants(p, &ctx.profile).await;
+        let (any, ids) = revoke_grants(p, &ctx.profile).await;
+        did |= any;
+        revoked = ids;
     }
     if let Some(prof) = profile.as_ref().filter(|_| logged_in) {
         if let Ok(Some(tokens)) = store::load(&ctx.profile, &prof.token_store)
@@ -50,6 +53,16 @@ pub async fn run(args: LogoutArgs, ctx: &Ctx) -> Result<()> {
         ));
     }
     did |= !wiped.is_empty() || !cached.is_empty();
+    if p.json {
+        // What the notes on stderr say, for scripts (`--json` prints on stdout for every command).
+        p.json(&serde_json::json!({
+            "profile": ctx.profile,
+            "logged_out": logged_in,
+            "revoked": revoked,
+            "removed": wiped.iter().map(|e| e.target.describe()).collect::<Vec<_>>(),
+            "cached_credentials_removed": cached,
+        }));
+    }
 
     match profile {
         Some(prof) if logged_in => {
@@ -73,7 +86,8 @@ pub async fn run(args: LogoutArgs, ctx: &Ctx) -> Result<()> {
 
 /// Revoke the caller's live grants at the broker, saying so; a broker that cannot be asked
 /// is a warning (the grants then end at their TTL), not a reason to keep the login.
-async fn revoke_grants(p: &Printer, profile: &str) -> bool {
+/// Whether there were any, and the ids revoked.
+async fn revoke_grants(p: &Printer, profile: &str) -> (bool, Vec<String>) {
     let listed = async {
         let (client, _) = BrokerClient::for_profile(profile).await?;
         let live = client
@@ -89,24 +103,28 @@ async fn revoke_grants(p: &Printer, profile: &str) -> bool {
                 "could not revoke your grants at the broker ({}); they stay live until their TTL",
                 e.message
             ));
-            return false;
+            return (false, vec![]);
         }
     };
     if live.is_empty() {
-        return false;
+        return (false, vec![]);
     }
     p.note(format!(
         "Revoking your {} live grant{} at the broker (`zt logout --keep-grants` keeps them).",
         live.len(),
         plural(live.len())
     ));
+    let mut revoked = Vec::new();
     for r in &live {
         match client.revoke(&r.id).await {
-            Ok(_) => p.note(format!("Revoked {} ({}/{}).", r.id, r.resource, r.role)),
+            Ok(_) => {
+                p.note(format!("Revoked {} ({}/{}).", r.id, r.resource, r.role));
+                revoked.push(r.id.clone());
+            }
             Err(e) => p.warn(&format!("could not revoke {}: {}", r.id, e.message)),
         }
     }
-    true
+    (true, revoked)
 }
 
 /// Keep the broker address so `zt login` goes back to it, but no token store.

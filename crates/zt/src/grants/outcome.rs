@@ -107,7 +107,11 @@ pub fn already_granted(req: &api::Request, profile: &str, how: How, p: &Printer)
         profile: None,
         service: None,
         reused: true,
-        namespace: None,
+        // The namespace the first answer's "try:" line named, from the cached credential.
+        namespace: match credcache::load(&req.id).map(|c| c.credential) {
+            Some(api::Credential::Kubernetes { namespace, .. }) => namespace,
+            _ => None,
+        },
     };
     match req.kind {
         api::ResourceKind::Kubernetes => out.context = name,

@@ -48,7 +48,8 @@ enum Parser {
 
 impl Parser {
     fn check(&self, file: &Path) -> Result<()> {
-        let Some(text) = fsutil::read_optional(file)? else {
+        // Bounded like every later read: an oversized file is refused here, before the request.
+        let Some(text) = fsutil::read_optional_max(file, fsutil::MAX_USER_FILE)? else {
             return Ok(());
         };
         let r = match self {

@@ -19,7 +19,11 @@ impl Disk {
     fn text(&mut self, file: &Path) -> Option<&str> {
         self.files
             .entry(file.to_path_buf())
-            .or_insert_with(|| fsutil::read_optional(file).ok().flatten())
+            .or_insert_with(|| {
+                fsutil::read_optional_max(file, fsutil::MAX_USER_FILE)
+                    .ok()
+                    .flatten()
+            })
             .as_deref()
     }
 
