@@ -88,7 +88,7 @@ fn dev_broker_notes_name_the_catalog_it_serves_and_its_real_issuers() {
 fn dev_broker_help_does_not_promise_nothing_real_for_any_catalog() {
     let home = Home::new();
     let out = home
-        .cmd(env!("CARGO_BIN_EXE_zt-broker"))
+        .cmd(crate::common::broker_bin())
         .args(["dev", "--help"])
         .output()
         .unwrap();

@@ -91,7 +91,7 @@ pub fn remove_profile(profile: &str) -> Result<Vec<String>> {
 /// through `zt exec` has no ledger entry whose wipe would take its credential along, so without
 /// this its password would stay here after the grant ended. An expired credential is useless
 /// anyway (the helpers fetch a fresh one while the grant lives).
-pub fn remove_expired(now: crate::api::Timestamp) -> Vec<String> {
+pub fn remove_expired(now: zt_api::Timestamp) -> Vec<String> {
     let Ok(dir) = paths::runtime_dir().map(|d| d.join("creds")) else {
         return vec![];
     };
