@@ -7,8 +7,9 @@
 //!   file [`config`] reads and checks.
 //! - [`server`] the router and `serve(listener, state, shutdown)`; [`routes`] one file per
 //!   group of `/v1` routes; [`problem`] every HTTP error as RFC 9457 problem+json.
-//! - [`state`] the shared [`state::Broker`]; [`lifecycle`] state changes and their
-//!   consequences (wake-ups, issuer revoke, minting); [`sync`] per-request wake-ups and locks.
+//! - [`state`] the shared [`state::Broker`]; [`domain`] a request's whole life (create,
+//!   decide, extend, revoke, and [`domain::lifecycle`]: state changes and their consequences —
+//!   wake-ups, issuer revoke, minting) with its own error; [`sync`] per-request wake-ups and locks.
 //! - [`store`] SQLite via sqlx: requests, credentials, hash-chained audit.
 //! - [`catalog`] resources and roles (TOML; the demo one in `demo/`); [`policy`] decisions.
 //! - [`issuers`] the issuer interface, the Kubernetes issuer and the dev issuers; [`reaper`]
@@ -24,9 +25,9 @@ pub mod crypto;
 pub mod dev;
 pub mod devidp;
 pub mod devk8s;
+pub mod domain;
 pub mod error;
 pub mod issuers;
-pub mod lifecycle;
 pub mod policy;
 pub mod problem;
 pub mod reaper;

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::lifecycle;
+use crate::domain::{expire, lifecycle};
 use crate::state::Broker;
 use zt_api::{State, Timestamp};
 
@@ -110,7 +110,7 @@ async fn expire_pending(b: &Broker, now: Timestamp) -> bool {
         Ok(due) => {
             for rec in due {
                 // Refused: decided or withdrawn meanwhile, nothing to do.
-                match lifecycle::expire_pending(b, &rec, ACTOR).await {
+                match expire::expire_pending(b, &rec, ACTOR).await {
                     Ok(_) | Err(crate::store::StoreError::Refused { .. }) => {}
                     Err(e) => eprintln!("zt-broker: reaper: expiring request {}: {e}", rec.id()),
                 }

@@ -16,6 +16,7 @@ use crate::auth::Principal;
 use crate::catalog::{Resource, Role};
 use zt_api::{ClientContext, Decision, Outcome, Timestamp};
 
+pub mod acts;
 pub mod catalog;
 pub mod cedar;
 pub mod load;

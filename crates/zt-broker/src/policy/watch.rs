@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime};
 use tokio::task::JoinHandle;
 
 use super::ReloadablePolicy;
-use crate::lifecycle::BROKER_ACTOR;
+use crate::domain::BROKER_ACTOR;
 use crate::state::Broker;
 use crate::store::AuditEntry;
 

@@ -1,51 +1,18 @@
-//! `POST /v1/requests/{id}/approve` and `/deny`: a member of the request's approver groups
-//! decides a pending request — never its own requester (separation of duties). A decision that
-//! needs N approvals (`approvals_required`) takes N distinct approvers: each approval is
-//! counted once and the request stays pending until the last; one deny ends it. The last
-//! approval opens the grant window: the TTL starts then, not at the request.
+//! `POST /v1/requests/{id}/approve` and `/deny`: the comment's form, then
+//! [`crate::domain::decide`] (who may decide, N approvals, the review window); an approval's
+//! answer says in [`api::APPROVAL_HEADER`] whether it counted.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 
-use super::acts::{self, Word};
 use super::extract::{ApiPath, Caller, OptionalJson};
 use crate::auth::Principal;
-use crate::lifecycle;
-use crate::policy::Action;
+use crate::domain::decide::{self as domain, Verdict};
 use crate::problem::ApiError;
 use crate::state::AppState;
-use crate::store::{Approval, AuditEntry, Change, Record};
-use zt_api::{self as api, Comment, Timestamp};
-
-#[derive(Clone, Copy)]
-enum Verdict {
-    Approve,
-    Deny,
-}
-
-fn authorize(rec: &Record, p: &Principal, verb: &str) -> Result<(), ApiError> {
-    let id = rec.id();
-    if rec.is_requester(p) {
-        return Err(ApiError::self_approval(format!(
-            "you requested {id}; someone else in {} must {verb} it",
-            rec.request.decision.approver_groups.join(" or ")
-        )));
-    }
-    if !rec.is_approver(p) {
-        let groups = &rec.request.decision.approver_groups;
-        return Err(ApiError::forbidden(if groups.is_empty() {
-            format!("request {id} takes no approvals")
-        } else {
-            format!(
-                "only members of {} may {verb} request {id}",
-                groups.join(" or ")
-            )
-        }));
-    }
-    Ok(())
-}
+use zt_api::{self as api, Comment};
 
 async fn decide(
     s: AppState,
@@ -54,85 +21,8 @@ async fn decide(
     comment: Comment,
     verdict: Verdict,
 ) -> Result<Decided, ApiError> {
-    let b = &s.broker;
     let comment = super::text::comment(comment)?;
-    let verb = match verdict {
-        Verdict::Approve => "approve",
-        Verdict::Deny => "deny",
-    };
-    let rec = b.store.get(&id).await?;
-    authorize(&rec, &p, verb)?;
-    // Policy may forbid a decision the groups allow (never allow one they do not).
-    if let Word::Forbids(d) = acts::ask(b, &p, Action::Approve, &rec) {
-        return Err(Word::refusal(&d, verb, &id));
-    }
-    // Expired before anyone decided (the reaper got there first): over, not a conflict.
-    if rec.state() == api::State::Expired && rec.request.not_before.is_none() {
-        return Err(ApiError::request_expired(format!(
-            "request {id} expired: nobody decided it within the review window"
-        )));
-    }
-    if rec.state() != api::State::Pending {
-        return Err(ApiError::conflict(format!(
-            "request {id} is {}, not pending",
-            rec.state()
-        )));
-    }
-    let now = Timestamp::now();
-    // Past the review window the request is over, whether or not the reaper got to it yet.
-    let deadline = b.review_deadline(rec.request.created_at);
-    if now >= deadline {
-        let actor = lifecycle::BROKER_ACTOR;
-        match lifecycle::expire_pending(b, &rec, actor).await {
-            Ok(_) | Err(crate::store::StoreError::Refused { .. }) => {}
-            Err(e) => return Err(e.into()),
-        }
-        return Err(ApiError::request_expired(format!(
-            "request {id} expired at {deadline}: nobody decided it within the review window"
-        )));
-    }
-    let r = &rec.request;
-    let mut detail = format!(
-        "{}/{} for {}s requested by {}",
-        r.resource, r.role, r.ttl_secs, r.requester
-    );
-    if let Some(c) = &comment.comment {
-        detail.push_str(&format!("; comment: {c}"));
-    }
-    let audit = AuditEntry::new(p.display(), format!("request.{verb}"), Some(&id))
-        .decision(verb, &r.decision.policy_ids)
-        .detail(detail);
-    let (rec, said) = match verdict {
-        // Counted once per approver; the last one needed approves (and opens the window).
-        Verdict::Approve => {
-            let done = lifecycle::approve(b, &id, &p, comment.comment, audit).await?;
-            let said = match &done {
-                Approval::Counted(_) => "counted",
-                Approval::Already(_) => "already-counted",
-                Approval::Approved(_) => "approved",
-            };
-            (done.record().clone(), Some(said))
-        }
-        // One approver's no is enough. From `pending` only: a concurrent decision makes this
-        // one a 409, never a second change.
-        Verdict::Deny => {
-            let change = Change {
-                decided_by: Some(p.display().to_owned()),
-                comment: comment.comment,
-                window: None,
-            };
-            let rec = lifecycle::transition(
-                b,
-                &id,
-                api::State::Pending,
-                api::State::Denied,
-                change,
-                audit,
-            )
-            .await?;
-            (rec, None)
-        }
-    };
+    let (rec, said) = domain::decide(&s.broker, &p, &id, comment.comment, verdict).await?;
     Ok(Decided(Json(rec.request), said))
 }
 

@@ -1,15 +1,12 @@
-//! Grants: `POST /v1/grants/{id}/revoke` (the requester, an admin or whoever a `revoke` policy
-//! permits ends it early — unless a `revoke` forbid says no — and its credential is taken back
-//! at the target) and `POST /v1/grants/{id}/credentials` (the
-//! requester gets the grant's credential, minted on first use, while the grant is live).
+//! Grants: `POST /v1/grants/{id}/revoke` ([`crate::domain::revoke`]: who may end it, and its
+//! credential taken back at the target) and `POST /v1/grants/{id}/credentials` (the requester
+//! gets the grant's credential, minted on first use, while the grant is live).
 
 use axum::Json;
 use axum::extract::State;
 
-use super::acts::{self, Word};
 use super::extract::{ApiPath, Caller, OptionalJson};
-use crate::lifecycle;
-use crate::policy::Action;
+use crate::domain;
 use crate::problem::ApiError;
 use crate::state::AppState;
 use zt_api::{self as api, Comment, Credential};
@@ -20,38 +17,8 @@ pub async fn revoke(
     ApiPath(id): ApiPath<String>,
     OptionalJson(c): OptionalJson<Comment>,
 ) -> Result<Json<api::Request>, ApiError> {
-    let b = &s.broker;
     let c = super::text::comment(c)?;
-    let rec = b.store.get(&id).await?;
-    let word = acts::ask(b, &p, Action::Revoke, &rec);
-    if let Word::Forbids(d) = &word {
-        return Err(Word::refusal(d, "revoke", &id));
-    }
-    if !rec.is_requester(&p) && !b.is_admin(&p) && !matches!(word, Word::Permits) {
-        let who = match b.admin_groups.as_slice() {
-            [] => "its requester".to_string(),
-            groups => format!("its requester or a member of {}", groups.join(" or ")),
-        };
-        return Err(ApiError::forbidden(format!(
-            "only {who} may revoke grant {id}"
-        )));
-    }
-    if !rec.state().is_live() {
-        return Err(ApiError::conflict(format!(
-            "grant {id} is {}; there is nothing to revoke",
-            rec.state()
-        )));
-    }
-    let detail = match &c.comment {
-        Some(comment) => format!("revoked by {}: {comment}", p.display()),
-        None => format!("revoked by {}", p.display()),
-    };
-    let (rec, revoked_at_target) =
-        lifecycle::end_grant(b, &rec, api::State::Revoked, p.display(), detail).await?;
-    if !revoked_at_target {
-        // The grant is over either way; the reaper retries the revoke at the target.
-        b.reaper_wake.notify_one();
-    }
+    let rec = domain::revoke::revoke(&s.broker, &p, &id, c.comment).await?;
     Ok(Json(rec.request))
 }
 
@@ -60,14 +27,7 @@ pub async fn credentials(
     Caller(p): Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Credential>, ApiError> {
-    let b = &s.broker;
-    let rec = b.store.get(&id).await?;
-    if !rec.is_requester(&p) {
-        return Err(ApiError::forbidden(format!(
-            "only its requester may use grant {id}"
-        )));
-    }
-    Ok(Json(lifecycle::credential(b, &id, p.display()).await?))
+    Ok(Json(domain::credential(&s.broker, &p, &id).await?))
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
 //! The `/v1` HTTP API, one file per group of routes; [`extract`] turns headers, bodies and
-//! query strings into typed values or problem+json 400/401 answers.
+//! query strings into typed values or problem+json 400/401 answers; [`errors`] maps the
+//! domain's errors to problem+json, once.
 
-pub mod acts;
 pub mod audit;
 pub mod body;
 pub mod create;
 pub mod decide;
+mod errors;
 pub mod extend;
 pub mod extract;
 pub mod grants;

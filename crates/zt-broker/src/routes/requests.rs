@@ -10,27 +10,13 @@ use serde::Deserialize;
 use tokio::time::Instant;
 
 use super::extract::{ApiPath, ApiQuery, Caller, OptionalJson};
-use crate::auth::Principal;
-use crate::lifecycle;
+use crate::domain;
 use crate::problem::ApiError;
-use crate::state::{AppState, Broker};
-use crate::store::{AuditEntry, Change, Record};
+use crate::state::AppState;
 use zt_api::{self as api, Comment};
 
 /// The longest a long-poll waits, whatever `wait` asks for.
 pub const MAX_WAIT: Duration = Duration::from_secs(60);
-
-/// Only the requester, an approver of the request, or an admin may see it.
-pub(super) async fn load_visible(b: &Broker, id: &str, p: &Principal) -> Result<Record, ApiError> {
-    let rec = b.store.get(id).await?;
-    if rec.is_requester(p) || rec.is_approver(p) || b.is_admin(p) {
-        Ok(rec)
-    } else {
-        Err(ApiError::forbidden(format!(
-            "request {id} is neither yours nor yours to approve"
-        )))
-    }
-}
 
 #[derive(Debug, Deserialize)]
 pub struct GetQuery {
@@ -77,13 +63,13 @@ pub async fn get(
         .transpose()?
         .unwrap_or(api::State::Pending);
     let Some(wait) = wait else {
-        return Ok(Json(load_visible(b, &id, &p).await?.request));
+        return Ok(Json(domain::visible(b, &id, &p).await?.request));
     };
     let deadline = Instant::now() + wait;
     // Subscribe before reading, so a change between the read and the wait is not missed.
     let mut sub = b.notifier.subscribe(&id);
     let mut closing = b.closing.subscribe();
-    let mut rec = load_visible(b, &id, &p).await?;
+    let mut rec = domain::visible(b, &id, &p).await?;
     while rec.state() == waiting_state && !*closing.borrow_and_update() {
         tokio::select! {
             _ = sub.changed() => rec = b.store.get(&id).await?,
@@ -161,29 +147,8 @@ pub async fn withdraw(
     ApiPath(id): ApiPath<String>,
     OptionalJson(c): OptionalJson<Comment>,
 ) -> Result<Json<api::Request>, ApiError> {
-    let b = &s.broker;
     let c = super::text::comment(c)?;
-    let rec = load_visible(b, &id, &p).await?;
-    if !rec.is_requester(&p) {
-        return Err(ApiError::forbidden(format!(
-            "only its requester may withdraw request {id}"
-        )));
-    }
-    let audit = AuditEntry::new(p.display(), "request.withdraw", Some(&id))
-        .detail(c.comment.clone().unwrap_or_default());
-    let change = Change {
-        comment: c.comment,
-        ..Change::default()
-    };
-    let rec = lifecycle::transition(
-        b,
-        &id,
-        api::State::Pending,
-        api::State::Cancelled,
-        change,
-        audit,
-    )
-    .await?;
+    let rec = domain::revoke::withdraw(&s.broker, &p, &id, c.comment).await?;
     Ok(Json(rec.request))
 }
 

@@ -233,7 +233,7 @@ async fn from_table(
             "zt-broker: AUDIT LOG TAMPERED: {problem}; recorded as an {GAP} row (`zt-broker \
              audit verify` reports it)"
         );
-        AuditEntry::new(crate::lifecycle::BROKER_ACTOR, GAP, None).detail(problem)
+        AuditEntry::new(crate::domain::BROKER_ACTOR, GAP, None).detail(problem)
     });
     let mut all = Vec::with_capacity(entries.len() + 1);
     if let Some(g) = &gap {

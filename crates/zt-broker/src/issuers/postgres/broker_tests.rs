@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use super::tests::{Dev, env, login, user_of};
 use crate::auth::Verifier;
+use crate::domain::lifecycle;
 use crate::issuers::{Issuers, for_resource};
-use crate::lifecycle;
 use crate::policy::DemoPolicy;
 use crate::state::Broker;
 use crate::store::{Record, Store};
@@ -78,7 +78,8 @@ async fn the_lifecycle_issues_real_logins_and_the_reaper_retries_revokes_until_t
     // The target goes down: issuing fails clearly, the grant stays approved.
     env.pg.pause();
     approved(&b, "g2").await;
-    let e = lifecycle::credential(&b, "g2", "alice").await.unwrap_err();
+    let e =
+        crate::problem::ApiError::from(lifecycle::credential(&b, "g2", "alice").await.unwrap_err());
     assert_eq!((e.status.as_u16(), e.slug), (502, "issuer-failed"));
     assert!(
         e.detail.as_deref().unwrap_or("").contains("cannot connect"),

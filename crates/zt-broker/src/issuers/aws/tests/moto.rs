@@ -216,7 +216,7 @@ async fn a_short_grant_gets_900_s_at_sts_but_ends_with_the_grant() {
 #[tokio::test]
 async fn through_the_lifecycle_the_credential_endpoint_mints_then_refuses_after_revoke() {
     use crate::auth::Verifier;
-    use crate::lifecycle;
+    use crate::domain::lifecycle;
     use crate::policy::DemoPolicy;
     use crate::state::Broker;
     use crate::store::{AuditEntry, Record, Store};
@@ -321,8 +321,10 @@ async fn through_the_lifecycle_the_credential_endpoint_mints_then_refuses_after_
         revoked,
         "nothing to delete at STS: the revoke is done at once"
     );
-    let e = lifecycle::credential(&b, "g-aws", "alice@example.com")
-        .await
-        .expect_err("refused after the revoke");
+    let e = crate::problem::ApiError::from(
+        lifecycle::credential(&b, "g-aws", "alice@example.com")
+            .await
+            .expect_err("refused after the revoke"),
+    );
     assert_eq!(e.slug, zt_api::problem::GRANT_NOT_LIVE, "{e:?}");
 }

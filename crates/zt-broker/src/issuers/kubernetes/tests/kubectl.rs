@@ -146,7 +146,7 @@ async fn kubectl_uses_the_minted_token_until_revoke() {
 /// API is down (left for the reaper), and the reaper's retry once it is back.
 #[tokio::test]
 async fn the_reaper_retries_a_revoke_the_api_was_down_for() {
-    use crate::lifecycle::{credential, end_grant};
+    use crate::domain::lifecycle::{credential, end_grant};
     let mut t = setup(None).await;
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db")).await.unwrap();

@@ -4,10 +4,10 @@
 //! activates the grant only once the issuer has succeeded and never hands out a credential
 //! that outlives the grant.
 
+use super::DomainError;
 use crate::auth::Principal;
 use crate::crypto::sha256_hex;
 use crate::issuers::Grant;
-use crate::problem::ApiError;
 use crate::state::Broker;
 use crate::store::{Approval, AuditEntry, Change, Extended, Record, StoreError};
 use crate::webhooks;
@@ -135,25 +135,6 @@ async fn extend_at_target(b: &Broker, rec: &Record) {
     }
 }
 
-/// Expire a pending request nobody decided within the review window (the reaper, or an
-/// approve/deny that came too late). Refused when it is no longer pending.
-pub async fn expire_pending(b: &Broker, rec: &Record, actor: &str) -> Result<Record, StoreError> {
-    let deadline = b.review_deadline(rec.request.created_at);
-    let audit = AuditEntry::new(actor, "request.expire", Some(rec.id())).detail(format!(
-        "{}/{} requested by {} was not decided by {deadline}",
-        rec.request.resource, rec.request.role, rec.request.requester
-    ));
-    transition(
-        b,
-        rec.id(),
-        State::Pending,
-        State::Expired,
-        Change::default(),
-        audit,
-    )
-    .await
-}
-
 /// End a live grant (`to` = expired or revoked) from the state it was seen in, then revoke
 /// its credential at the target. The flag says whether that revoke is done (else the reaper
 /// must retry it).
@@ -238,23 +219,19 @@ pub async fn revoke_at_target(b: &Broker, rec: &Record) -> bool {
 }
 
 /// Why a request has no usable grant right now, or `Ok` when it does.
-pub fn ensure_live(rec: &Record, now: Timestamp) -> Result<(), ApiError> {
+pub fn ensure_live(rec: &Record, now: Timestamp) -> Result<(), DomainError> {
     let id = rec.id();
     let exp = rec.request.expires_at;
     match rec.state() {
         State::Approved | State::Active if exp.is_some_and(|e| now < e) => Ok(()),
-        State::Approved | State::Active | State::Expired => {
-            Err(ApiError::grant_not_live(match exp {
-                Some(e) => format!("grant {id} expired at {e}"),
-                None => format!("grant {id} expired"),
-            }))
-        }
-        State::Revoked => Err(ApiError::grant_not_live(format!("grant {id} was revoked"))),
-        State::Denied => Err(ApiError::grant_not_live(format!("request {id} was denied"))),
-        State::Cancelled => Err(ApiError::grant_not_live(format!(
-            "request {id} was withdrawn"
-        ))),
-        State::Pending => Err(ApiError::conflict(format!(
+        State::Approved | State::Active | State::Expired => Err(DomainError::NotLive(match exp {
+            Some(e) => format!("grant {id} expired at {e}"),
+            None => format!("grant {id} expired"),
+        })),
+        State::Revoked => Err(DomainError::NotLive(format!("grant {id} was revoked"))),
+        State::Denied => Err(DomainError::NotLive(format!("request {id} was denied"))),
+        State::Cancelled => Err(DomainError::NotLive(format!("request {id} was withdrawn"))),
+        State::Pending => Err(DomainError::Conflict(format!(
             "request {id} is still waiting for approval"
         ))),
     }
@@ -272,7 +249,7 @@ fn ends_before_grant(c: &Credential, rec: &crate::store::Record) -> bool {
         .is_some_and(|end| c.expires_at() < end)
 }
 
-pub async fn credential(b: &Broker, id: &str, actor: &str) -> Result<Credential, ApiError> {
+pub async fn credential(b: &Broker, id: &str, actor: &str) -> Result<Credential, DomainError> {
     let _minting = b.mint_locks.lock(id).await;
     let _held = b.store.grant_lock(id).await?;
     let rec = b.store.get(id).await?;
@@ -281,7 +258,7 @@ pub async fn credential(b: &Broker, id: &str, actor: &str) -> Result<Credential,
     let stored = match b.store.live_credential(id, now).await {
         // This grant only: its credential cannot be read back (the key changed); minting
         // another would leave the first alive at its target, so the person is told.
-        Err(StoreError::Unreadable(why)) => return Err(ApiError::conflict(why)),
+        Err(StoreError::Unreadable(why)) => return Err(DomainError::Conflict(why)),
         other => other?,
     };
     if let Some(c) = stored
@@ -294,7 +271,7 @@ pub async fn credential(b: &Broker, id: &str, actor: &str) -> Result<Credential,
         Grant::from_record(&rec, &b.catalog),
         b.issuers.get(&r.resource),
     ) else {
-        return Err(ApiError::internal(format!(
+        return Err(DomainError::Internal(format!(
             "grant {id}: {}/{} has no issuer",
             r.resource, r.role
         )));
@@ -307,7 +284,7 @@ pub async fn credential(b: &Broker, id: &str, actor: &str) -> Result<Credential,
             if let Err(e) = b.store.append_audit(audit).await {
                 eprintln!("zt-broker: audit append failed: {e}");
             }
-            return Err(ApiError::issuer_failed(format!(
+            return Err(DomainError::Issuer(format!(
                 "the {} issuer of {} failed: {e}",
                 r.kind, r.resource
             )));
@@ -315,7 +292,7 @@ pub async fn credential(b: &Broker, id: &str, actor: &str) -> Result<Credential,
     };
     if cred.expires_at() > grant.expires_at {
         let _ = issuer.revoke(&grant).await;
-        return Err(ApiError::issuer_failed(format!(
+        return Err(DomainError::Issuer(format!(
             "the {} issuer of {} minted a credential outliving the grant; it was revoked",
             r.kind, r.resource
         )));
@@ -349,7 +326,7 @@ pub async fn credential(b: &Broker, id: &str, actor: &str) -> Result<Credential,
                 StoreError::Refused {
                     actual: Some(actual),
                     ..
-                } => Err(ApiError::grant_not_live(format!(
+                } => Err(DomainError::NotLive(format!(
                     "grant {id} became {actual} while its credential was minted"
                 ))),
                 other => Err(other.into()),

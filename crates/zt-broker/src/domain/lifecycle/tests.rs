@@ -8,6 +8,7 @@ use crate::auth::Verifier;
 use crate::catalog::Catalog;
 use crate::issuers::{IssueError, IssueFuture, Issuer, Issuers};
 use crate::policy::DemoPolicy;
+use crate::problem::ApiError;
 use crate::store::Store;
 use zt_api::{self as api};
 
@@ -157,7 +158,7 @@ async fn a_credential_ending_before_its_grant_is_minted_afresh_near_its_end() {
 async fn an_issuer_failure_is_a_502_and_the_grant_stays_approved() {
     let (_d, b) = broker(flaky(true, false, 0)).await;
     approved_grant(&b, "g1").await;
-    let e = credential(&b, "g1", "alice").await.unwrap_err();
+    let e = ApiError::from(credential(&b, "g1", "alice").await.unwrap_err());
     assert_eq!((e.status.as_u16(), e.slug), (502, "issuer-failed"));
     assert!(e.detail.unwrap().contains("target unreachable"));
     assert_eq!(b.store.get("g1").await.unwrap().state(), State::Approved);
@@ -173,7 +174,7 @@ async fn a_credential_outliving_its_grant_is_refused_and_revoked() {
     let issuer = flaky(false, true, 0);
     let (_d, b) = broker(issuer.clone()).await;
     approved_grant(&b, "g1").await;
-    let e = credential(&b, "g1", "alice").await.unwrap_err();
+    let e = ApiError::from(credential(&b, "g1", "alice").await.unwrap_err());
     assert_eq!(e.status.as_u16(), 502);
     assert_eq!(issuer.revokes.load(Ordering::SeqCst), 1);
     assert_eq!(b.store.get("g1").await.unwrap().state(), State::Approved);

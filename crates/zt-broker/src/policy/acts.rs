@@ -7,13 +7,13 @@
 //! them: a matching `forbid` refuses the act whoever asks. For `revoke` a matching
 //! `@outcome("grant")` permit also lets someone the built-in rule would not (say, on-call
 //! ending anyone's grant during an incident). No permit widens who approves: separation of
-//! duties is not a policy choice.
+//! duties is not a policy choice. Extending a grant (`extend`) is asked as a new request would
+//! be, with `holds_grant = true`: [`ask_extend`].
 
 use crate::auth::Principal;
-use crate::policy::Action;
-use crate::policy::PolicyInput;
+use crate::catalog::{Resource, Role};
 use crate::policy::cedar::DEFAULT_DENY;
-use crate::problem::ApiError;
+use crate::policy::{Action, PolicyInput, Verdict};
 use crate::state::Broker;
 use crate::store::Record;
 use zt_api::{Decision, Outcome, Timestamp};
@@ -30,13 +30,13 @@ pub enum Word {
 }
 
 impl Word {
-    /// The 403 for a refused act.
-    pub fn refusal(d: &Decision, verb: &str, id: &str) -> ApiError {
-        ApiError::forbidden(format!(
+    /// Why a refused act is refused (the caller's 403).
+    pub fn refusal(d: &Decision, verb: &str, id: &str) -> String {
+        format!(
             "policy {} forbids you to {verb} {id}: {}",
             d.policy_ids.join(", "),
             d.reason
-        ))
+        )
     }
 }
 
@@ -72,6 +72,35 @@ pub fn ask(b: &Broker, p: &Principal, action: Action, rec: &Record) -> Word {
         // An approval outcome on an act asks for nothing: there is no approval of an approval.
         Outcome::RequireApproval => Word::Silent,
     }
+}
+
+/// Policy's verdict on `p` extending `rec` (still in the catalog as `res`/`role`) to
+/// `ttl_secs` from `now`; `reason` is the extension's, else the request's.
+#[allow(clippy::too_many_arguments)]
+pub fn ask_extend(
+    b: &Broker,
+    p: &Principal,
+    rec: &Record,
+    res: &Resource,
+    role: &Role,
+    ttl_secs: u64,
+    reason: Option<&str>,
+    now: Timestamp,
+) -> Verdict {
+    let r = &rec.request;
+    b.policy.decide(&PolicyInput {
+        principal: p,
+        action: Action::Extend,
+        resource: res,
+        role,
+        ttl_secs,
+        reason,
+        ticket: r.ticket.as_deref(),
+        break_glass: r.break_glass,
+        context: &rec.context,
+        holds_grant: true,
+        now,
+    })
 }
 
 #[cfg(test)]
