@@ -288,7 +288,8 @@ impl Drop for LockFile {
 }
 
 /// An advisory `flock` on a file of zt's own; released when dropped (or when the process dies,
-/// so a crash never leaves it stuck).
+/// so a crash never leaves it stuck). std's `File::lock` and `try_lock` are `flock(2)`
+/// (`LOCK_EX`, `LOCK_EX | LOCK_NB`) on Linux, so zts of before and after lock each other out.
 pub struct Flock {
     _file: File,
 }
@@ -306,7 +307,6 @@ impl Flock {
     /// The lock if nobody holds it, else `None`.
     pub fn try_exclusive(path: &Path) -> Result<Option<Flock>> {
         let file = Self::open(path)?;
-        // std's `try_lock` is `flock(LOCK_EX | LOCK_NB)` on Unix, as kubectl's peers expect.
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
