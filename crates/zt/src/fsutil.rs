@@ -5,7 +5,6 @@
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
-use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -243,7 +242,7 @@ fn take(path: &Path) -> std::io::Result<File> {
         .create_new(true)
         .mode(0o600)
         .open(&tmp)?;
-    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } == 0 {
+    if f.lock().is_ok() {
         f.write_all(format!("{LOCK_MARK}{}\n", std::process::id()).as_bytes())?;
     }
     let linked = std::fs::hard_link(&tmp, path);
@@ -261,7 +260,7 @@ fn remove_if_dead_zt(path: &Path) -> bool {
         Err(e) => return e.kind() == std::io::ErrorKind::NotFound,
     };
     // Held: its owner is alive (or another zt is checking it right now).
-    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+    if f.try_lock().is_err() {
         return false;
     }
     // A mark is `zt <pid>\n`; whatever else a lock file holds is not read past that.
@@ -289,7 +288,8 @@ impl Drop for LockFile {
 }
 
 /// An advisory `flock` on a file of zt's own; released when dropped (or when the process dies,
-/// so a crash never leaves it stuck).
+/// so a crash never leaves it stuck). std's `File::lock` and `try_lock` are `flock(2)`
+/// (`LOCK_EX`, `LOCK_EX | LOCK_NB`) on Linux, so zts of before and after lock each other out.
 pub struct Flock {
     _file: File,
 }
@@ -298,11 +298,8 @@ impl Flock {
     /// Block until the lock is ours.
     pub fn exclusive(path: &Path) -> Result<Flock> {
         let file = Self::open(path)?;
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
-            return Err(Error::io(
-                format!("cannot lock {}", path.display()),
-                std::io::Error::last_os_error(),
-            ));
+        if let Err(e) = file.lock() {
+            return Err(Error::io(format!("cannot lock {}", path.display()), e));
         }
         Ok(Flock { _file: file })
     }
@@ -310,12 +307,12 @@ impl Flock {
     /// The lock if nobody holds it, else `None`.
     pub fn try_exclusive(path: &Path) -> Result<Option<Flock>> {
         let file = Self::open(path)?;
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-            let e = std::io::Error::last_os_error();
-            if e.raw_os_error() == Some(libc::EWOULDBLOCK) {
-                return Ok(None);
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(Error::io(format!("cannot lock {}", path.display()), e));
             }
-            return Err(Error::io(format!("cannot lock {}", path.display()), e));
         }
         Ok(Some(Flock { _file: file }))
     }

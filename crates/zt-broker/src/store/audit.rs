@@ -116,7 +116,7 @@ pub(super) async fn append_in(tx: &mut WriteTx, e: &AuditEntry, at: Timestamp) -
         .pop()
         .ok_or_else(|| StoreError::Corrupt("no audit row appended".into()))?;
     if let Some(id) = &e.request_id {
-        super::events::notify_in(tx, id).await?;
+        super::notify_in(tx, id).await?;
     }
     Ok(row)
 }

@@ -14,20 +14,16 @@
 //! anything else fail, the group is rolled back and each request is written
 //! again alone, so only the one at fault sees the error.
 
-use std::sync::Arc;
-
 use tokio::sync::{mpsc, oneshot};
 
 use super::audit::AuditEntry;
-use super::readers::Readers;
 use super::requests::{Record, insert_all_in};
-use super::writer::SqliteWriter;
 use super::{Result, StoreError, Writer};
 
 /// The most requests committed together: bounds how long other writers wait for the turn.
 const MAX_GROUP: usize = 128;
 
-struct Job {
+pub(super) struct Job {
     rec: Record,
     audit: AuditEntry,
     done: oneshot::Sender<Result<Record>>,
@@ -46,32 +42,15 @@ pub(super) struct Inserts {
     jobs: mpsc::UnboundedSender<Job>,
 }
 
-impl Inserts {
-    /// SQLite: start the thread; it also checkpoints the WAL on one of the `readers`.
-    pub(super) fn thread(writer: SqliteWriter, readers: Arc<Readers>) -> Result<Self> {
-        let io = |e| StoreError::Db(sqlx::Error::Io(e));
-        // No I/O driver: nothing here polls a socket (SQLite's connections are threads).
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .map_err(io)?;
-        let (jobs, queue) = mpsc::unbounded_channel();
-        std::thread::Builder::new()
-            .name("zt-store-inserts".into())
-            .spawn(move || {
-                runtime.spawn(writer.clone().checkpoints(readers));
-                runtime.block_on(run(Writer::Sqlite(writer), queue));
-            })
-            .map_err(io)?;
-        Ok(Self { jobs })
-    }
+/// What the inserting thread or task takes its jobs from.
+pub(super) type Queue = mpsc::UnboundedReceiver<Job>;
 
-    /// PostgreSQL: start the task, on this runtime (its connections' sockets belong to it).
-    /// Each group holds the replicas' write lock once, for one commit.
-    pub(super) fn task(writer: Writer) -> Self {
+impl Inserts {
+    /// The queue, and its end for the thread (SQLite, see [`super::sqlite`]) or the task
+    /// (PostgreSQL, see [`super::postgres`]) that runs [`run`] on it.
+    pub(super) fn channel() -> (Self, Queue) {
         let (jobs, queue) = mpsc::unbounded_channel();
-        tokio::spawn(run(writer, queue));
-        Self { jobs }
+        (Self { jobs }, queue)
     }
 
     /// Store `rec` with its audit row; see [`super::Store::insert_request`].
@@ -85,7 +64,8 @@ impl Inserts {
     }
 }
 
-async fn run(writer: Writer, mut queue: mpsc::UnboundedReceiver<Job>) {
+/// Write the queued requests in groups until the queue's [`Inserts`] is dropped.
+pub(super) async fn run(writer: Writer, mut queue: Queue) {
     let mut group = Vec::with_capacity(MAX_GROUP);
     while queue.recv_many(&mut group, MAX_GROUP).await > 0 {
         // A task of its own: should writing a group panic (a bug), its requests are answered

@@ -5,48 +5,50 @@
 //! row, so no transition is skipped, doubled, or left unaudited.
 //!
 //! The SQL is written once for both databases (`$N` placeholders, BIGINT/TEXT/BOOLEAN
-//! columns). What differs is how writers are serialised ([`Store::write`]) and what only
-//! PostgreSQL needs for replicas: `NOTIFY` on every audited change ([`events`]) and advisory
-//! locks ([`locks`]) so that a grant is minted and revoked by one replica at a time and one
-//! reaper runs at a time.
+//! columns), in this module's files: requests, approvals, extend, pending, credentials,
+//! audit, keys. What differs lives in [`sqlite`] (one process: writers take turns on one
+//! connection, readers of their own, a thread for grouped inserts, private files) and
+//! [`postgres`] (replicas: pools, a write lock across replicas, `NOTIFY` on every audited
+//! change, advisory locks). They depend on the shared part; this file only dispatches to
+//! them ([`Store::read`], [`Store::write`], [`WriteTx`]).
 
 mod approvals;
 mod audit;
 mod audit_query;
 mod credentials;
-pub mod events;
+mod error;
 mod extend;
 mod inserts;
 mod keys;
-mod locks;
 mod pending;
-mod readers;
+mod postgres;
 mod requests;
 mod rows;
-mod writer;
+mod sqlite;
 
 use std::borrow::Cow;
-use std::fmt;
-use std::path::Path;
+use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Once};
 
-use sqlx::any::{AnyArguments, AnyConnectOptions, AnyPoolOptions, AnyQueryResult, AnyRow};
+use sqlx::any::{AnyArguments, AnyQueryResult, AnyRow};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::pool::PoolConnection;
 use sqlx::query::Query;
-use sqlx::{Any, AnyPool, Executor, SqlSafeStr};
-
-use zt_api::State;
+use sqlx::{Any, AnyConnection, AnyPool, SqlSafeStr, Transaction};
 
 pub use approvals::{Approval, Given};
+use audit::ChainHead;
 pub use audit::{AuditEntry, AuditRow};
 pub use audit_query::AuditFilter;
+pub use error::{Result, StoreError};
 pub use extend::Extended;
 use inserts::Inserts;
 pub use keys::{KeySource, StoreKey};
-pub use locks::{GrantLock, ReaperLease};
-use readers::{ReadConn, Readers};
+pub use postgres::events;
+use postgres::pg_write;
+pub use postgres::{GrantLock, ReaperLease};
 pub use requests::{Change, ForCreate, Record, legal_transition};
-use writer::{PRAGMAS, SqliteWriter, WriteTx};
+use sqlite::{Reader, Readers, SqliteWriter, TurnGuard};
 
 /// The schema, embedded so the binary needs no migrations directory.
 const SCHEMA_V1: &str = include_str!("schema.sql");
@@ -92,92 +94,9 @@ enum Db {
     },
 }
 
-#[derive(Debug)]
-pub enum StoreError {
-    /// No such request / grant.
-    NotFound(String),
-    /// The request was not in the state the change starts from (`actual`), or the change is
-    /// not an edge of the state machine at all (`actual: None`).
-    Refused {
-        id: String,
-        actual: Option<State>,
-        to: State,
-    },
-    /// The same requester already used this idempotency key.
-    Duplicate,
-    /// A stored value that does not parse back: a bug or a hand-edited database.
-    Corrupt(String),
-    /// A stored credential this broker cannot open (sealed under another key, or edited):
-    /// the message names the grant and what to do.
-    Unreadable(String),
-    Db(sqlx::Error),
-}
-
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::NotFound(what) => write!(f, "{what}"),
-            Self::Refused {
-                id,
-                actual: Some(a),
-                to,
-            } => write!(f, "request {id} is {a}; it cannot become {to}"),
-            Self::Refused {
-                id,
-                actual: None,
-                to,
-            } => write!(f, "request {id} cannot become {to}"),
-            Self::Duplicate => f.write_str("idempotency key already used"),
-            Self::Corrupt(what) => write!(f, "corrupt row: {what}"),
-            Self::Unreadable(what) => f.write_str(what),
-            // The server's own words and code: sqlx's PostgreSQL error appends "at line N" —
-            // a line of the server's C source, which means nothing to whoever reads this.
-            Self::Db(e) => match e.as_database_error() {
-                Some(d) => match d.code() {
-                    Some(code) => write!(f, "database: {} (code {code})", d.message()),
-                    None => write!(f, "database: {}", d.message()),
-                },
-                None => write!(f, "database: {e}"),
-            },
-        }
-    }
-}
-
-impl std::error::Error for StoreError {}
-
-impl From<sqlx::Error> for StoreError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Db(e)
-    }
-}
-
-impl From<sqlx::migrate::MigrateError> for StoreError {
-    fn from(e: sqlx::migrate::MigrateError) -> Self {
-        Self::Db(sqlx::Error::Migrate(Box::new(e)))
-    }
-}
-
-pub type Result<T, E = StoreError> = std::result::Result<T, E>;
-
 fn install_drivers() {
     static ONCE: Once = Once::new();
     ONCE.call_once(sqlx::any::install_default_drivers);
-}
-
-/// `sqlite://` URL of a file path: every byte outside a safe set percent-encoded (sqlx decodes
-/// the path), with `mode=rwc` to create the file when it is missing.
-fn sqlite_url(path: &Path) -> String {
-    use std::os::unix::ffi::OsStrExt;
-    let mut url = String::from("sqlite://");
-    for &b in path.as_os_str().as_bytes() {
-        if b.is_ascii_alphanumeric() || b"/._-~".contains(&b) {
-            url.push(b as char);
-        } else {
-            url.push_str(&format!("%{b:02X}"));
-        }
-    }
-    url.push_str("?mode=rwc");
-    url
 }
 
 /// The schema migrations, in order.
@@ -229,98 +148,6 @@ async fn has_signed_head(pool: &AnyPool) -> bool {
 }
 
 impl Store {
-    /// Open (creating if needed) the SQLite database at `path` and bring its schema up to date.
-    /// WAL lets readers (long-polls, the dev Kubernetes API) run beside the one writer. The
-    /// writer has a connection of its own and writers queue for it in-process; the busy
-    /// timeout is left for other processes (`zt-broker audit verify`).
-    ///
-    /// The key is the file beside the database (`<path>.key`), made (mode 0600) when missing;
-    /// see [`Store::open_keyed`] for one from elsewhere.
-    pub async fn open(path: &Path) -> Result<Self> {
-        let mut name = path.as_os_str().to_owned();
-        name.push(".key");
-        let key = StoreKey::load(&KeySource::File {
-            path: name.into(),
-            create: true,
-        })
-        .map_err(StoreError::Unreadable)?;
-        Self::open_keyed(path, key).await
-    }
-
-    /// [`Store::open`] with `key`. The database file and its `-wal` and `-shm` are made (or
-    /// narrowed to) mode 0600 whatever the umask: they hold the grants and sealed credentials.
-    pub async fn open_keyed(path: &Path, key: StoreKey) -> Result<Self> {
-        install_drivers();
-        private_files(path)?;
-        let opts: AnyConnectOptions = sqlite_url(path).parse()?;
-        // A pool of its own for the migrator, which cannot run on a bare connection inside a
-        // spawned task (sqlx's `Acquire` is not general enough for `Send` there).
-        let once = AnyPoolOptions::new()
-            .max_connections(1)
-            .after_connect(|conn, _| Box::pin(async move { conn.execute(PRAGMAS).await.map(drop) }))
-            .connect_with(opts.clone())
-            .await?;
-        let signed = has_signed_head(&once).await;
-        let migrated = migrator().run(&once).await;
-        let head = match migrated {
-            Ok(()) if !signed => match Self::sign_new_head(&once, &key).await {
-                // Earlier versions wrote credentials in clear without secure delete, so copies
-                // may sit in free space besides the rows the migration blanked: rebuild the
-                // file (once), and copy the result over the old pages now.
-                Ok(()) => sqlx::raw_sql("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")
-                    .execute(&once)
-                    .await
-                    .map(drop)
-                    .map_err(StoreError::from),
-                e => e,
-            },
-            other => other.map_err(StoreError::from),
-        };
-        once.close().await;
-        head?;
-        // SQLite made `-wal` and `-shm` by now, with the database file's mode.
-        private_files(path)?;
-        let writer = SqliteWriter::connect(&opts, key.clone()).await?;
-        let readers = Arc::new(Readers::connect(&opts, READERS).await?);
-        let inserts = Arc::new(Inserts::thread(writer.clone(), Arc::clone(&readers))?);
-        Ok(Self {
-            db: Db::Sqlite { writer, readers },
-            inserts,
-            key,
-        })
-    }
-
-    /// Connect to the PostgreSQL database at `url` (`postgres://…`; a password may also come
-    /// from `PGPASSWORD` or `~/.pgpass`, as for libpq) and bring its schema up to date.
-    /// Several brokers may do this at once: sqlx's migrator takes an advisory lock.
-    /// Every replica must be given the same `key`.
-    pub async fn connect_postgres(url: &str, key: StoreKey) -> Result<Self> {
-        install_drivers();
-        let opts: AnyConnectOptions = url.parse()?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(16)
-            .connect_with(opts.clone())
-            .await?;
-        let signed = has_signed_head(&pool).await;
-        migrator().run(&pool).await?;
-        if !signed {
-            Self::sign_new_head(&pool, &key).await?;
-        }
-        let locks = AnyPoolOptions::new()
-            .max_connections(8)
-            .min_connections(0)
-            .connect_lazy_with(opts);
-        Ok(Self {
-            inserts: Arc::new(Inserts::task(Writer::Postgres(pool.clone(), key.clone()))),
-            key,
-            db: Db::Postgres {
-                pool,
-                locks,
-                url: url.to_owned(),
-            },
-        })
-    }
-
     pub fn backend(&self) -> Backend {
         match self.db {
             Db::Sqlite { .. } => Backend::Sqlite,
@@ -389,46 +216,6 @@ impl Writer {
     }
 }
 
-/// A PostgreSQL transaction holding the write lock of every replica.
-async fn pg_write(pool: &AnyPool, key: &StoreKey) -> Result<WriteTx> {
-    let mut tx = pool.begin().await?;
-    sqlx::query(locks::XACT_LOCK)
-        .bind(locks::WRITE_KEY)
-        .execute(&mut *tx)
-        .await?;
-    Ok(WriteTx::pooled(tx, key.clone()))
-}
-
-/// Make the database file (when missing) and narrow it and its `-wal` and `-shm` (when
-/// present) to mode 0600: SQLite creates files with the umask's mode, and gives `-wal` and
-/// `-shm` the database file's.
-fn private_files(db: &Path) -> Result<()> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let io = |e| StoreError::Db(sqlx::Error::Io(e));
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(db)
-        .map_err(io)?;
-    for suffix in ["", "-wal", "-shm"] {
-        let mut name = db.as_os_str().to_owned();
-        name.push(suffix);
-        let Ok(meta) = std::fs::metadata(&name) else {
-            continue;
-        };
-        if meta.permissions().mode() & 0o077 != 0 {
-            std::fs::set_permissions(&name, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
-        }
-    }
-    Ok(())
-}
-
-/// SQLite's read connections: long-polls and the credential helpers' fetches read beside the
-/// creates' one read each.
-const READERS: u32 = 4;
-
 /// Read a column, turning a type mismatch into [`StoreError::Corrupt`] rather than a panic.
 fn col<'r, T>(row: &'r AnyRow, name: &str) -> Result<T>
 where
@@ -438,6 +225,144 @@ where
     row.try_get(name)
         .map_err(|e| StoreError::Corrupt(format!("column {name}: {e}")))
 }
+
+/// A connection to read on, from either store.
+enum ReadConn<'a> {
+    Pool(PoolConnection<Any>),
+    Sqlite(Reader<'a>),
+}
+
+impl Deref for ReadConn<'_> {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        match self {
+            Self::Pool(c) => c,
+            Self::Sqlite(r) => r,
+        }
+    }
+}
+
+impl DerefMut for ReadConn<'_> {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        match self {
+            Self::Pool(c) => c,
+            Self::Sqlite(r) => r,
+        }
+    }
+}
+
+/// Queue the change event for `id` in an open write transaction: on PostgreSQL a `NOTIFY`
+/// to the other replicas (see [`events`]); on SQLite nothing, the in-process wake-ups are
+/// the whole story.
+async fn notify_in(conn: &mut AnyConnection, id: &str) -> Result<()> {
+    events::notify_in(conn, id).await
+}
+
+/// A write transaction; it derefs to its connection. Dropped without [`WriteTx::commit`], it
+/// rolls back.
+struct WriteTx {
+    inner: Inner,
+    /// The chain head after this transaction's audit rows.
+    pub(in crate::store) appended: Option<ChainHead>,
+    /// The store's key: signs the chain head the audit rows move.
+    pub(in crate::store) key: StoreKey,
+}
+
+enum Inner {
+    Pool(Transaction<'static, Any>),
+    /// This process's turn; `None` once rolled back.
+    Sqlite(Option<TurnGuard>),
+}
+
+impl WriteTx {
+    /// SQLite: this process's turn, `BEGIN` sent.
+    fn sqlite(turn: TurnGuard, key: StoreKey) -> Self {
+        Self {
+            inner: Inner::Sqlite(Some(turn)),
+            appended: None,
+            key,
+        }
+    }
+
+    /// PostgreSQL: a transaction from the pool, its lock already taken.
+    fn pooled(tx: Transaction<'static, Any>, key: StoreKey) -> Self {
+        Self {
+            inner: Inner::Pool(tx),
+            appended: None,
+            key,
+        }
+    }
+
+    /// The chain head as this transaction sees it, when known without reading the table.
+    pub(in crate::store) fn chain_head(&self) -> Option<ChainHead> {
+        match &self.inner {
+            Inner::Sqlite(Some(turn)) => self.appended.clone().or_else(|| turn.head()),
+            _ => self.appended.clone(),
+        }
+    }
+
+    pub(in crate::store) async fn commit(mut self) -> Result<()> {
+        if let Inner::Sqlite(Some(turn)) = &mut self.inner {
+            // The turn stays in `self` until the commit has landed, for `Drop` to settle.
+            return turn.commit(self.appended.take()).await;
+        }
+        match std::mem::replace(&mut self.inner, Inner::Sqlite(None)) {
+            Inner::Pool(tx) => Ok(tx.commit().await?),
+            Inner::Sqlite(_) => Ok(()),
+        }
+    }
+
+    pub(in crate::store) async fn rollback(mut self) -> Result<()> {
+        match std::mem::replace(&mut self.inner, Inner::Sqlite(None)) {
+            Inner::Pool(tx) => Ok(tx.rollback().await?),
+            Inner::Sqlite(Some(mut turn)) => turn.settle().await,
+            Inner::Sqlite(None) => Ok(()),
+        }
+    }
+}
+
+impl Drop for WriteTx {
+    /// SQLite: a transaction still open is rolled back at once, beside, when there is a
+    /// runtime to do it on; else by the next writer before it begins.
+    fn drop(&mut self) {
+        if let Inner::Sqlite(slot) = &mut self.inner
+            && let Some(mut turn) = slot.take()
+            && turn.is_open()
+            && let Ok(rt) = tokio::runtime::Handle::try_current()
+        {
+            rt.spawn(async move {
+                let _ = turn.settle().await;
+            });
+        }
+    }
+}
+
+impl Deref for WriteTx {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        match &self.inner {
+            Inner::Pool(tx) => tx,
+            Inner::Sqlite(Some(turn)) => turn.connection(),
+            Inner::Sqlite(None) => panic!("{HELD}"),
+        }
+    }
+}
+
+impl DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        match &mut self.inner {
+            Inner::Pool(tx) => tx,
+            Inner::Sqlite(Some(turn)) => turn.connection_mut(),
+            Inner::Sqlite(None) => panic!("{HELD}"),
+        }
+    }
+}
+
+/// A transaction holds the turn, with an open connection (a closed writer begins nothing),
+/// until it is consumed by its commit or rollback.
+pub(in crate::store) const HELD: &str = "a write transaction holds the writer's connection";
 
 #[cfg(test)]
 pub(crate) mod tests;

@@ -210,7 +210,7 @@ pub(super) async fn insert_all_in(
         .collect();
     audit::append_all_in(tx, &entries).await?;
     for (rec, _) in new.iter().filter(|(rec, _)| stored(rec)) {
-        super::events::notify_in(tx, rec.id()).await?;
+        super::notify_in(tx, rec.id()).await?;
     }
     Ok(new.iter().map(|(rec, _)| stored(rec)).collect())
 }

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::testpg::TestPg;
-use zt_api::{self as api, ClientContext, Decision, Outcome, ResourceKind, Timestamp};
+use zt_api::{self as api, ClientContext, Decision, Outcome, ResourceKind, State, Timestamp};
 
 mod at_rest;
 mod replicas;

@@ -4,6 +4,7 @@
 use super::super::*;
 use super::{audit, postgres, record, sqlite};
 use crate::auth::Principal;
+use zt_api::State;
 
 fn approver(sub: &str) -> Principal {
     Principal {

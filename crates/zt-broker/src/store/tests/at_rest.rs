@@ -186,7 +186,7 @@ async fn credentials_stored_in_clear_by_an_earlier_version_are_gone_from_the_fil
     // The store as version 3 left it: a credential in clear.
     {
         super::super::install_drivers();
-        let url = super::super::sqlite_url(&db);
+        let url = super::super::sqlite::sqlite_url(&db);
         let pool = AnyPoolOptions::new()
             .max_connections(1)
             .connect(&url)

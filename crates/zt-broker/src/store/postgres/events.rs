@@ -12,7 +12,7 @@ use std::time::Duration;
 use sqlx::postgres::PgListener;
 use tokio::sync::watch;
 
-use super::{Db, Result, Store};
+use crate::store::{Db, Result, Store};
 
 /// The channel name.
 pub const CHANNEL: &str = "zt_events";
@@ -66,7 +66,7 @@ impl Events {
 
 /// Queue the event for `id` in an open transaction (PostgreSQL; nothing on SQLite). Wrapped
 /// in a count because `pg_notify` returns `void`, which sqlx's `Any` rows cannot carry.
-pub(super) async fn notify_in(conn: &mut sqlx::AnyConnection, id: &str) -> Result<()> {
+pub(in crate::store) async fn notify_in(conn: &mut sqlx::AnyConnection, id: &str) -> Result<()> {
     if conn.backend_name() == "PostgreSQL" {
         sqlx::query("SELECT count(*) AS n FROM (SELECT pg_notify($1, $2)) AS e")
             .bind(CHANNEL)

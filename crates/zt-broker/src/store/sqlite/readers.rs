@@ -1,4 +1,4 @@
-//! Where reads run. On PostgreSQL, the pool. On SQLite, a few connections of
+//! Where SQLite's reads run (PostgreSQL's run on its pool): a few connections of
 //! [`Readers`], handed out in turn and taken back as they are: sqlx's pool pings every
 //! connection given back to it, a round trip to the connection's worker thread after every
 //! read, which on a small machine costs about as much as the read itself.
@@ -11,15 +11,14 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Mutex;
 
 use sqlx::any::AnyConnectOptions;
-use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection, Connection, Executor};
+use sqlx::{AnyConnection, Connection, Executor};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::writer::PRAGMAS;
-use super::{Result, StoreError};
+use crate::store::{Result, StoreError};
 
 /// SQLite's read connections.
-pub(super) struct Readers {
+pub(in crate::store) struct Readers {
     free: Mutex<Vec<AnyConnection>>,
     /// One per connection in `free`; closed with the store.
     turns: Semaphore,
@@ -27,7 +26,7 @@ pub(super) struct Readers {
 }
 
 impl Readers {
-    pub(super) async fn connect(opts: &AnyConnectOptions, n: u32) -> Result<Self> {
+    pub(in crate::store) async fn connect(opts: &AnyConnectOptions, n: u32) -> Result<Self> {
         let mut free = Vec::new();
         for _ in 0..n {
             let mut conn = AnyConnection::connect_with(opts).await?;
@@ -42,7 +41,7 @@ impl Readers {
     }
 
     /// A connection, when one is free.
-    pub(super) async fn get(&self) -> Result<Reader<'_>> {
+    pub(in crate::store) async fn get(&self) -> Result<Reader<'_>> {
         let turn = self.turns.acquire().await.map_err(|_| closed())?;
         let conn = self.lock().pop().ok_or_else(closed)?;
         Ok(Reader {
@@ -52,12 +51,12 @@ impl Readers {
         })
     }
 
-    pub(super) fn is_closed(&self) -> bool {
+    pub(in crate::store) fn is_closed(&self) -> bool {
         self.turns.is_closed()
     }
 
     /// Close every connection, waiting for those in use to come back.
-    pub(super) async fn close(&self) {
+    pub(in crate::store) async fn close(&self) {
         // Closed already: the permits are gone, and so are the connections.
         if let Ok(all) = self.turns.acquire_many(self.n).await {
             all.forget();
@@ -80,7 +79,7 @@ fn closed() -> StoreError {
 }
 
 /// A connection of [`Readers`], back in the list when dropped.
-pub(super) struct Reader<'a> {
+pub(in crate::store) struct Reader<'a> {
     conn: Option<AnyConnection>,
     home: &'a Readers,
     _turn: SemaphorePermit<'a>,
@@ -105,32 +104,6 @@ impl Deref for Reader<'_> {
 impl DerefMut for Reader<'_> {
     fn deref_mut(&mut self) -> &mut AnyConnection {
         self.conn.as_mut().expect(HELD)
-    }
-}
-
-/// A connection to read on, from either store.
-pub(super) enum ReadConn<'a> {
-    Pool(PoolConnection<Any>),
-    Sqlite(Reader<'a>),
-}
-
-impl Deref for ReadConn<'_> {
-    type Target = AnyConnection;
-
-    fn deref(&self) -> &AnyConnection {
-        match self {
-            Self::Pool(c) => c,
-            Self::Sqlite(r) => r,
-        }
-    }
-}
-
-impl DerefMut for ReadConn<'_> {
-    fn deref_mut(&mut self) -> &mut AnyConnection {
-        match self {
-            Self::Pool(c) => c,
-            Self::Sqlite(r) => r,
-        }
     }
 }
 

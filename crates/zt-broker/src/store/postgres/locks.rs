@@ -6,18 +6,18 @@
 
 use sqlx::{Any, Transaction};
 
-use super::{Db, Result, Store};
 use crate::crypto::sha256_hex;
+use crate::store::{Db, Result, Store};
 
 /// The key every writer locks (see [`Store::write`]): writes are serialised, so the audit
 /// chain's head read in a write transaction is still the head when its row lands.
-pub(super) const WRITE_KEY: i64 = 0x7a74_0001;
+pub(in crate::store) const WRITE_KEY: i64 = 0x7a74_0001;
 /// The key of the reaper's lease: one replica reaps at a time.
 const REAPER_KEY: i64 = 0x7a74_0002;
 
 /// Take a transaction-scoped advisory lock. (Wrapped in a count: `pg_advisory_xact_lock`
 /// returns `void`, a type sqlx's `Any` rows cannot carry.)
-pub(super) const XACT_LOCK: &str =
+pub(in crate::store) const XACT_LOCK: &str =
     "SELECT count(*) AS n FROM (SELECT pg_advisory_xact_lock($1)) AS l";
 
 /// The advisory-lock key of one grant: 63 bits of the SHA-256 of `zt-grant:<id>`, which keeps
