@@ -27,6 +27,7 @@ pub mod devk8s;
 pub mod error;
 pub mod issuers;
 pub mod lifecycle;
+pub mod logs;
 pub mod policy;
 pub mod problem;
 pub mod reaper;
