@@ -83,12 +83,16 @@ _zt__broker() {
 
     case "${cmd}" in
         zt__broker)
-            opts="-h -V --help --version dev serve check audit help"
+            opts="-h -V --log-format --help --version dev serve check audit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -97,12 +101,16 @@ _zt__broker() {
             return 0
             ;;
         zt__subcmd__broker__subcmd__audit)
-            opts="-h -V --help --version verify help"
+            opts="-h -V --log-format --help --version verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -153,7 +161,7 @@ _zt__broker() {
             return 0
             ;;
         zt__subcmd__broker__subcmd__audit__subcmd__verify)
-            opts="-c -h -V --config --data-dir --help --version"
+            opts="-c -h -V --config --data-dir --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -171,6 +179,10 @@ _zt__broker() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -179,7 +191,7 @@ _zt__broker() {
             return 0
             ;;
         zt__subcmd__broker__subcmd__check)
-            opts="-c -h -V --config --help --version"
+            opts="-c -h -V --config --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -193,6 +205,10 @@ _zt__broker() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -201,7 +217,7 @@ _zt__broker() {
             return 0
             ;;
         zt__subcmd__broker__subcmd__dev)
-            opts="-h -V --port --listen --data-dir --catalog --policies --review-window --detach --auto-login --trust-issuer --audience --help --version stop help"
+            opts="-h -V --port --listen --data-dir --catalog --policies --review-window --detach --auto-login --trust-issuer --audience --log-format --help --version stop help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -241,6 +257,10 @@ _zt__broker() {
                     ;;
                 --audience)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -293,12 +313,16 @@ _zt__broker() {
             return 0
             ;;
         zt__subcmd__broker__subcmd__dev__subcmd__stop)
-            opts="-h -V --help --version"
+            opts="-h -V --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -419,7 +443,7 @@ _zt__broker() {
             return 0
             ;;
         zt__subcmd__broker__subcmd__serve)
-            opts="-c -h -V --config --help --version"
+            opts="-c -h -V --config --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -431,6 +455,10 @@ _zt__broker() {
                     ;;
                 -c)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)

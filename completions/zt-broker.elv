@@ -18,8 +18,9 @@ set edit:completion:arg-completer[zt-broker] = {|@words|
     }
     var completions = [
         &'zt-broker'= {
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand --log-format 'How the broker''s log lines on stderr are written: text, or JSON lines for log shippers'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
             cand dev 'Run a self-contained development broker on this machine'
@@ -38,6 +39,7 @@ set edit:completion:arg-completer[zt-broker] = {|@words|
             cand --auto-login 'DEV ONLY: approve every device login as this demo user without asking'
             cand --trust-issuer 'Also trust this real OpenID provider, and send `zt login` to it'
             cand --audience 'The audience the --trust-issuer provider puts in the broker''s access tokens (`zt login` asks for it as the RFC 8707 resource when it is an absolute URI)'
+            cand --log-format 'How the broker''s log lines on stderr are written: text, or JSON lines for log shippers'
             cand --detach 'Run in the background (log in the state directory); `zt-broker dev stop` ends it'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -47,8 +49,9 @@ set edit:completion:arg-completer[zt-broker] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zt-broker;dev;stop'= {
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand --log-format 'How the broker''s log lines on stderr are written: text, or JSON lines for log shippers'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -63,6 +66,7 @@ set edit:completion:arg-completer[zt-broker] = {|@words|
         &'zt-broker;serve'= {
             cand -c 'The configuration file (TOML; relative paths in it are relative to the file)'
             cand --config 'The configuration file (TOML; relative paths in it are relative to the file)'
+            cand --log-format 'How the broker''s log lines on stderr are written: text, or JSON lines for log shippers'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -71,14 +75,16 @@ set edit:completion:arg-completer[zt-broker] = {|@words|
         &'zt-broker;check'= {
             cand -c 'The configuration file (TOML; relative paths in it are relative to the file)'
             cand --config 'The configuration file (TOML; relative paths in it are relative to the file)'
+            cand --log-format 'How the broker''s log lines on stderr are written: text, or JSON lines for log shippers'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'zt-broker;audit'= {
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand --log-format 'How the broker''s log lines on stderr are written: text, or JSON lines for log shippers'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
             cand verify 'Check the audit log''s hash chain: no row edited, deleted or reordered'
@@ -88,6 +94,7 @@ set edit:completion:arg-completer[zt-broker] = {|@words|
             cand -c 'The configuration file whose [store] to read'
             cand --config 'The configuration file whose [store] to read'
             cand --data-dir 'A `zt-broker dev --data-dir` directory'
+            cand --log-format 'How the broker''s log lines on stderr are written: text, or JSON lines for log shippers'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'

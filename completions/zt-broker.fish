@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_zt_broker_global_optspecs
-    string join \n h/help V/version
+    string join \n log-format= h/help V/version
 end
 
 function __fish_zt_broker_needs_command
@@ -24,7 +24,9 @@ function __fish_zt_broker_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c zt-broker -n "__fish_zt_broker_needs_command" -s h -l help -d 'Print help'
+complete -c zt-broker -n "__fish_zt_broker_needs_command" -l log-format -d 'How the broker\'s log lines on stderr are written: text, or JSON lines for log shippers' -r -f -a "text\t'One human-readable line per event'
+json\t'One JSON object per line, for log shippers'"
+complete -c zt-broker -n "__fish_zt_broker_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt-broker -n "__fish_zt_broker_needs_command" -s V -l version -d 'Print version'
 complete -c zt-broker -n "__fish_zt_broker_needs_command" -f -a "dev" -d 'Run a self-contained development broker on this machine'
 complete -c zt-broker -n "__fish_zt_broker_needs_command" -f -a "serve" -d 'Run the broker as a TOML configuration file describes it'
@@ -40,27 +42,39 @@ complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l auto-login -d 'DEV ONLY: approve every device login as this demo user without asking' -r
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l trust-issuer -d 'Also trust this real OpenID provider, and send `zt login` to it' -r
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l audience -d 'The audience the --trust-issuer provider puts in the broker\'s access tokens (`zt login` asks for it as the RFC 8707 resource when it is an absolute URI)' -r
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l log-format -d 'How the broker\'s log lines on stderr are written: text, or JSON lines for log shippers' -r -f -a "text\t'One human-readable line per event'
+json\t'One JSON object per line, for log shippers'"
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l detach -d 'Run in the background (log in the state directory); `zt-broker dev stop` ends it'
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -s V -l version -d 'Print version'
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -f -a "stop" -d 'Stop the dev broker started with --detach'
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and __fish_seen_subcommand_from stop" -l log-format -d 'How the broker\'s log lines on stderr are written: text, or JSON lines for log shippers' -r -f -a "text\t'One human-readable line per event'
+json\t'One JSON object per line, for log shippers'"
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and __fish_seen_subcommand_from stop" -s V -l version -d 'Print version'
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop the dev broker started with --detach'
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand serve" -s c -l config -d 'The configuration file (TOML; relative paths in it are relative to the file)' -r -F
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand serve" -l log-format -d 'How the broker\'s log lines on stderr are written: text, or JSON lines for log shippers' -r -f -a "text\t'One human-readable line per event'
+json\t'One JSON object per line, for log shippers'"
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand check" -s c -l config -d 'The configuration file (TOML; relative paths in it are relative to the file)' -r -F
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand check" -l log-format -d 'How the broker\'s log lines on stderr are written: text, or JSON lines for log shippers' -r -f -a "text\t'One human-readable line per event'
+json\t'One JSON object per line, for log shippers'"
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand check" -s V -l version -d 'Print version'
-complete -c zt-broker -n "__fish_zt_broker_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s h -l help -d 'Print help'
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l log-format -d 'How the broker\'s log lines on stderr are written: text, or JSON lines for log shippers' -r -f -a "text\t'One human-readable line per event'
+json\t'One JSON object per line, for log shippers'"
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s V -l version -d 'Print version'
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -f -a "verify" -d 'Check the audit log\'s hash chain: no row edited, deleted or reordered'
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand audit; and __fish_seen_subcommand_from verify" -s c -l config -d 'The configuration file whose [store] to read' -r -F
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand audit; and __fish_seen_subcommand_from verify" -l data-dir -d 'A `zt-broker dev --data-dir` directory' -r -F
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand audit; and __fish_seen_subcommand_from verify" -l log-format -d 'How the broker\'s log lines on stderr are written: text, or JSON lines for log shippers' -r -f -a "text\t'One human-readable line per event'
+json\t'One JSON object per line, for log shippers'"
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand audit; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand audit; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check the audit log\'s hash chain: no row edited, deleted or reordered'

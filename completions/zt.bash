@@ -161,7 +161,7 @@ _zt() {
 
     case "${cmd}" in
         zt)
-            opts="-h -V --profile --json --help --version login logout whoami doctor catalog request env exec approve deny inbox status revoke extend credential reap completions man help"
+            opts="-h -V --profile --json --verbose --help --version login logout whoami doctor catalog request env exec approve deny inbox status revoke extend credential reap completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -179,7 +179,7 @@ _zt() {
             return 0
             ;;
         zt__subcmd__approve)
-            opts="-h -V --comment --profile --json --help --version"
+            opts="-h -V --comment --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -201,7 +201,7 @@ _zt() {
             return 0
             ;;
         zt__subcmd__catalog)
-            opts="-h -V --profile --json --help --version"
+            opts="-h -V --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -219,7 +219,7 @@ _zt() {
             return 0
             ;;
         zt__subcmd__completions)
-            opts="-h -V --profile --json --help --version bash zsh fish powershell elvish"
+            opts="-h -V --profile --json --verbose --help --version bash zsh fish powershell elvish"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -237,7 +237,7 @@ _zt() {
             return 0
             ;;
         zt__subcmd__credential)
-            opts="-h -V --profile --json --help --version kube aws help"
+            opts="-h -V --profile --json --verbose --help --version kube aws help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -255,7 +255,7 @@ _zt() {
             return 0
             ;;
         zt__subcmd__credential__subcmd__aws)
-            opts="-h -V --profile --json --help --version"
+            opts="-h -V --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -329,7 +329,7 @@ _zt() {
             return 0
             ;;
         zt__subcmd__credential__subcmd__kube)
-            opts="-h -V --profile --json --help --version"
+            opts="-h -V --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -347,7 +347,7 @@ _zt() {
             return 0
             ;;
         zt__subcmd__deny)
-            opts="-h -V --comment --profile --json --help --version"
+            opts="-h -V --comment --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -369,7 +369,7 @@ _zt() {
             return 0
             ;;
         zt__subcmd__doctor)
-            opts="-h -V --profile --json --help --version"
+            opts="-h -V --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -387,7 +387,7 @@ _zt() {
             return 0
             ;;
         zt__subcmd__env)
-            opts="-h -V --shell --profile --json --help --version"
+            opts="-h -V --shell --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -409,7 +409,7 @@ _zt() {
             return 0
             ;;
         zt__subcmd__exec)
-            opts="-r -h -V --role --ttl --reason --ticket --break-glass --timeout --profile --json --help --version"
+            opts="-r -h -V --role --ttl --reason --ticket --break-glass --timeout --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -451,7 +451,7 @@ _zt() {
             return 0
             ;;
         zt__subcmd__extend)
-            opts="-h -V --ttl --reason --profile --json --help --version"
+            opts="-h -V --ttl --reason --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -785,7 +785,7 @@ _zt() {
             return 0
             ;;
         zt__subcmd__inbox)
-            opts="-h -V --profile --json --help --version"
+            opts="-h -V --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -803,7 +803,7 @@ _zt() {
             return 0
             ;;
         zt__subcmd__login)
-            opts="-h -V --broker --no-browser --insecure-storage --force --login-hint --issuer --client-id --scope --audience --oidc-token-file --oidc-token-env --profile --json --help --version"
+            opts="-h -V --broker --no-browser --insecure-storage --force --login-hint --issuer --client-id --scope --audience --oidc-token-file --oidc-token-env --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -853,7 +853,7 @@ _zt() {
             return 0
             ;;
         zt__subcmd__logout)
-            opts="-h -V --keep-grants --profile --json --help --version"
+            opts="-h -V --keep-grants --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -871,7 +871,7 @@ _zt() {
             return 0
             ;;
         zt__subcmd__man)
-            opts="-h -V --out-dir --profile --json --help --version"
+            opts="-h -V --out-dir --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -893,7 +893,7 @@ _zt() {
             return 0
             ;;
         zt__subcmd__reap)
-            opts="-h -V --dry-run --daemon --profile --json --help --version"
+            opts="-h -V --dry-run --daemon --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -911,7 +911,7 @@ _zt() {
             return 0
             ;;
         zt__subcmd__request)
-            opts="-r -h -V --role --ttl --reason --ticket --break-glass --timeout --no-wait --use --static --profile --json --help --version"
+            opts="-r -h -V --role --ttl --reason --ticket --break-glass --timeout --no-wait --use --static --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -953,7 +953,7 @@ _zt() {
             return 0
             ;;
         zt__subcmd__revoke)
-            opts="-h -V --profile --json --help --version"
+            opts="-h -V --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -971,7 +971,7 @@ _zt() {
             return 0
             ;;
         zt__subcmd__status)
-            opts="-h -V --profile --json --help --version"
+            opts="-h -V --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -989,7 +989,7 @@ _zt() {
             return 0
             ;;
         zt__subcmd__whoami)
-            opts="-h -V --profile --json --help --version"
+            opts="-h -V --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_zt_global_optspecs
-    string join \n profile= json h/help V/version
+    string join \n profile= json verbose h/help V/version
 end
 
 function __fish_zt_needs_command
@@ -26,6 +26,7 @@ end
 
 complete -c zt -n "__fish_zt_needs_command" -l profile -d 'Which broker login to use (several can live side by side)' -r
 complete -c zt -n "__fish_zt_needs_command" -l json -d 'Print machine-readable JSON on stdout instead of text'
+complete -c zt -n "__fish_zt_needs_command" -l verbose -d 'On an error, also print what caused it (the chain of underlying errors)'
 complete -c zt -n "__fish_zt_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt -n "__fish_zt_needs_command" -s V -l version -d 'Print version'
 complete -c zt -n "__fish_zt_needs_command" -f -a "login" -d 'Log in to a broker with your organisation\'s single sign-on'
@@ -60,24 +61,29 @@ complete -c zt -n "__fish_zt_using_subcommand login" -l no-browser -d 'Never ope
 complete -c zt -n "__fish_zt_using_subcommand login" -l insecure-storage -d 'Store tokens in a plain file (mode 0600) when no OS keyring is available'
 complete -c zt -n "__fish_zt_using_subcommand login" -l force -d 'Log in again even when already logged in'
 complete -c zt -n "__fish_zt_using_subcommand login" -l json -d 'Print machine-readable JSON on stdout instead of text'
+complete -c zt -n "__fish_zt_using_subcommand login" -l verbose -d 'On an error, also print what caused it (the chain of underlying errors)'
 complete -c zt -n "__fish_zt_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt -n "__fish_zt_using_subcommand login" -s V -l version -d 'Print version'
 complete -c zt -n "__fish_zt_using_subcommand logout" -l profile -d 'Which broker login to use (several can live side by side)' -r
 complete -c zt -n "__fish_zt_using_subcommand logout" -l keep-grants -d 'Leave the profile\'s live grants running at the broker (they still end at their TTL); only this machine\'s copies of their credentials are removed'
 complete -c zt -n "__fish_zt_using_subcommand logout" -l json -d 'Print machine-readable JSON on stdout instead of text'
-complete -c zt -n "__fish_zt_using_subcommand logout" -s h -l help -d 'Print help'
+complete -c zt -n "__fish_zt_using_subcommand logout" -l verbose -d 'On an error, also print what caused it (the chain of underlying errors)'
+complete -c zt -n "__fish_zt_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt -n "__fish_zt_using_subcommand logout" -s V -l version -d 'Print version'
 complete -c zt -n "__fish_zt_using_subcommand whoami" -l profile -d 'Which broker login to use (several can live side by side)' -r
 complete -c zt -n "__fish_zt_using_subcommand whoami" -l json -d 'Print machine-readable JSON on stdout instead of text'
-complete -c zt -n "__fish_zt_using_subcommand whoami" -s h -l help -d 'Print help'
+complete -c zt -n "__fish_zt_using_subcommand whoami" -l verbose -d 'On an error, also print what caused it (the chain of underlying errors)'
+complete -c zt -n "__fish_zt_using_subcommand whoami" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt -n "__fish_zt_using_subcommand whoami" -s V -l version -d 'Print version'
 complete -c zt -n "__fish_zt_using_subcommand doctor" -l profile -d 'Which broker login to use (several can live side by side)' -r
 complete -c zt -n "__fish_zt_using_subcommand doctor" -l json -d 'Print machine-readable JSON on stdout instead of text'
-complete -c zt -n "__fish_zt_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c zt -n "__fish_zt_using_subcommand doctor" -l verbose -d 'On an error, also print what caused it (the chain of underlying errors)'
+complete -c zt -n "__fish_zt_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt -n "__fish_zt_using_subcommand doctor" -s V -l version -d 'Print version'
 complete -c zt -n "__fish_zt_using_subcommand catalog" -l profile -d 'Which broker login to use (several can live side by side)' -r
 complete -c zt -n "__fish_zt_using_subcommand catalog" -l json -d 'Print machine-readable JSON on stdout instead of text'
-complete -c zt -n "__fish_zt_using_subcommand catalog" -s h -l help -d 'Print help'
+complete -c zt -n "__fish_zt_using_subcommand catalog" -l verbose -d 'On an error, also print what caused it (the chain of underlying errors)'
+complete -c zt -n "__fish_zt_using_subcommand catalog" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt -n "__fish_zt_using_subcommand catalog" -s V -l version -d 'Print version'
 complete -c zt -n "__fish_zt_using_subcommand request" -s r -l role -d 'The role to request (default: the resource\'s default role)' -r
 complete -c zt -n "__fish_zt_using_subcommand request" -l ttl -d 'How long the access should last (e.g. 30m, 1h, 90s)' -r
@@ -90,6 +96,7 @@ complete -c zt -n "__fish_zt_using_subcommand request" -l no-wait -d 'Do not wai
 complete -c zt -n "__fish_zt_using_subcommand request" -l use -d 'Make the new kubeconfig context the current one (restored when the grant ends)'
 complete -c zt -n "__fish_zt_using_subcommand request" -l static -d 'AWS: write the keys to the shared credentials file instead of a credential_process profile (for tools that cannot run a process; still wiped at TTL)'
 complete -c zt -n "__fish_zt_using_subcommand request" -l json -d 'Print machine-readable JSON on stdout instead of text'
+complete -c zt -n "__fish_zt_using_subcommand request" -l verbose -d 'On an error, also print what caused it (the chain of underlying errors)'
 complete -c zt -n "__fish_zt_using_subcommand request" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt -n "__fish_zt_using_subcommand request" -s V -l version -d 'Print version'
 complete -c zt -n "__fish_zt_using_subcommand env" -l shell -d 'The shell to print for' -r -f -a "bash\t''
@@ -98,7 +105,8 @@ fish\t''
 powershell\t''"
 complete -c zt -n "__fish_zt_using_subcommand env" -l profile -d 'Which broker login to use (several can live side by side)' -r
 complete -c zt -n "__fish_zt_using_subcommand env" -l json -d 'Print machine-readable JSON on stdout instead of text'
-complete -c zt -n "__fish_zt_using_subcommand env" -s h -l help -d 'Print help'
+complete -c zt -n "__fish_zt_using_subcommand env" -l verbose -d 'On an error, also print what caused it (the chain of underlying errors)'
+complete -c zt -n "__fish_zt_using_subcommand env" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt -n "__fish_zt_using_subcommand env" -s V -l version -d 'Print version'
 complete -c zt -n "__fish_zt_using_subcommand exec" -s r -l role -d 'The role to request (default: the resource\'s default role)' -r
 complete -c zt -n "__fish_zt_using_subcommand exec" -l ttl -d 'How long the access should last (e.g. 30m, 1h, 90s)' -r
@@ -108,38 +116,46 @@ complete -c zt -n "__fish_zt_using_subcommand exec" -l timeout -d 'Give up waiti
 complete -c zt -n "__fish_zt_using_subcommand exec" -l profile -d 'Which broker login to use (several can live side by side)' -r
 complete -c zt -n "__fish_zt_using_subcommand exec" -l break-glass -d 'Emergency access outside normal policy (only for groups allowed it; always flagged)'
 complete -c zt -n "__fish_zt_using_subcommand exec" -l json -d 'Print machine-readable JSON on stdout instead of text'
+complete -c zt -n "__fish_zt_using_subcommand exec" -l verbose -d 'On an error, also print what caused it (the chain of underlying errors)'
 complete -c zt -n "__fish_zt_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt -n "__fish_zt_using_subcommand exec" -s V -l version -d 'Print version'
 complete -c zt -n "__fish_zt_using_subcommand approve" -l comment -d 'A note kept with the decision' -r
 complete -c zt -n "__fish_zt_using_subcommand approve" -l profile -d 'Which broker login to use (several can live side by side)' -r
 complete -c zt -n "__fish_zt_using_subcommand approve" -l json -d 'Print machine-readable JSON on stdout instead of text'
-complete -c zt -n "__fish_zt_using_subcommand approve" -s h -l help -d 'Print help'
+complete -c zt -n "__fish_zt_using_subcommand approve" -l verbose -d 'On an error, also print what caused it (the chain of underlying errors)'
+complete -c zt -n "__fish_zt_using_subcommand approve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt -n "__fish_zt_using_subcommand approve" -s V -l version -d 'Print version'
 complete -c zt -n "__fish_zt_using_subcommand deny" -l comment -d 'A note kept with the decision' -r
 complete -c zt -n "__fish_zt_using_subcommand deny" -l profile -d 'Which broker login to use (several can live side by side)' -r
 complete -c zt -n "__fish_zt_using_subcommand deny" -l json -d 'Print machine-readable JSON on stdout instead of text'
-complete -c zt -n "__fish_zt_using_subcommand deny" -s h -l help -d 'Print help'
+complete -c zt -n "__fish_zt_using_subcommand deny" -l verbose -d 'On an error, also print what caused it (the chain of underlying errors)'
+complete -c zt -n "__fish_zt_using_subcommand deny" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt -n "__fish_zt_using_subcommand deny" -s V -l version -d 'Print version'
 complete -c zt -n "__fish_zt_using_subcommand inbox" -l profile -d 'Which broker login to use (several can live side by side)' -r
 complete -c zt -n "__fish_zt_using_subcommand inbox" -l json -d 'Print machine-readable JSON on stdout instead of text'
-complete -c zt -n "__fish_zt_using_subcommand inbox" -s h -l help -d 'Print help'
+complete -c zt -n "__fish_zt_using_subcommand inbox" -l verbose -d 'On an error, also print what caused it (the chain of underlying errors)'
+complete -c zt -n "__fish_zt_using_subcommand inbox" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt -n "__fish_zt_using_subcommand inbox" -s V -l version -d 'Print version'
 complete -c zt -n "__fish_zt_using_subcommand status" -l profile -d 'Which broker login to use (several can live side by side)' -r
 complete -c zt -n "__fish_zt_using_subcommand status" -l json -d 'Print machine-readable JSON on stdout instead of text'
-complete -c zt -n "__fish_zt_using_subcommand status" -s h -l help -d 'Print help'
+complete -c zt -n "__fish_zt_using_subcommand status" -l verbose -d 'On an error, also print what caused it (the chain of underlying errors)'
+complete -c zt -n "__fish_zt_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt -n "__fish_zt_using_subcommand status" -s V -l version -d 'Print version'
 complete -c zt -n "__fish_zt_using_subcommand revoke" -l profile -d 'Which broker login to use (several can live side by side)' -r
 complete -c zt -n "__fish_zt_using_subcommand revoke" -l json -d 'Print machine-readable JSON on stdout instead of text'
-complete -c zt -n "__fish_zt_using_subcommand revoke" -s h -l help -d 'Print help'
+complete -c zt -n "__fish_zt_using_subcommand revoke" -l verbose -d 'On an error, also print what caused it (the chain of underlying errors)'
+complete -c zt -n "__fish_zt_using_subcommand revoke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt -n "__fish_zt_using_subcommand revoke" -s V -l version -d 'Print version'
 complete -c zt -n "__fish_zt_using_subcommand extend" -l ttl -d 'How long from now the grant should last (e.g. 30m, 1h)' -r
 complete -c zt -n "__fish_zt_using_subcommand extend" -l reason -d 'Why you need more time (kept in the audit log)' -r
 complete -c zt -n "__fish_zt_using_subcommand extend" -l profile -d 'Which broker login to use (several can live side by side)' -r
 complete -c zt -n "__fish_zt_using_subcommand extend" -l json -d 'Print machine-readable JSON on stdout instead of text'
+complete -c zt -n "__fish_zt_using_subcommand extend" -l verbose -d 'On an error, also print what caused it (the chain of underlying errors)'
 complete -c zt -n "__fish_zt_using_subcommand extend" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt -n "__fish_zt_using_subcommand extend" -s V -l version -d 'Print version'
 complete -c zt -n "__fish_zt_using_subcommand credential; and not __fish_seen_subcommand_from kube aws help" -l profile -d 'Which broker login to use (several can live side by side)' -r
 complete -c zt -n "__fish_zt_using_subcommand credential; and not __fish_seen_subcommand_from kube aws help" -l json -d 'Print machine-readable JSON on stdout instead of text'
+complete -c zt -n "__fish_zt_using_subcommand credential; and not __fish_seen_subcommand_from kube aws help" -l verbose -d 'On an error, also print what caused it (the chain of underlying errors)'
 complete -c zt -n "__fish_zt_using_subcommand credential; and not __fish_seen_subcommand_from kube aws help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt -n "__fish_zt_using_subcommand credential; and not __fish_seen_subcommand_from kube aws help" -s V -l version -d 'Print version'
 complete -c zt -n "__fish_zt_using_subcommand credential; and not __fish_seen_subcommand_from kube aws help" -f -a "kube" -d 'Print a client.authentication.k8s.io/v1 ExecCredential (kubectl exec plugin)'
@@ -147,11 +163,13 @@ complete -c zt -n "__fish_zt_using_subcommand credential; and not __fish_seen_su
 complete -c zt -n "__fish_zt_using_subcommand credential; and not __fish_seen_subcommand_from kube aws help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c zt -n "__fish_zt_using_subcommand credential; and __fish_seen_subcommand_from kube" -l profile -d 'Which broker login to use (several can live side by side)' -r
 complete -c zt -n "__fish_zt_using_subcommand credential; and __fish_seen_subcommand_from kube" -l json -d 'Print machine-readable JSON on stdout instead of text'
-complete -c zt -n "__fish_zt_using_subcommand credential; and __fish_seen_subcommand_from kube" -s h -l help -d 'Print help'
+complete -c zt -n "__fish_zt_using_subcommand credential; and __fish_seen_subcommand_from kube" -l verbose -d 'On an error, also print what caused it (the chain of underlying errors)'
+complete -c zt -n "__fish_zt_using_subcommand credential; and __fish_seen_subcommand_from kube" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt -n "__fish_zt_using_subcommand credential; and __fish_seen_subcommand_from kube" -s V -l version -d 'Print version'
 complete -c zt -n "__fish_zt_using_subcommand credential; and __fish_seen_subcommand_from aws" -l profile -d 'Which broker login to use (several can live side by side)' -r
 complete -c zt -n "__fish_zt_using_subcommand credential; and __fish_seen_subcommand_from aws" -l json -d 'Print machine-readable JSON on stdout instead of text'
-complete -c zt -n "__fish_zt_using_subcommand credential; and __fish_seen_subcommand_from aws" -s h -l help -d 'Print help'
+complete -c zt -n "__fish_zt_using_subcommand credential; and __fish_seen_subcommand_from aws" -l verbose -d 'On an error, also print what caused it (the chain of underlying errors)'
+complete -c zt -n "__fish_zt_using_subcommand credential; and __fish_seen_subcommand_from aws" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt -n "__fish_zt_using_subcommand credential; and __fish_seen_subcommand_from aws" -s V -l version -d 'Print version'
 complete -c zt -n "__fish_zt_using_subcommand credential; and __fish_seen_subcommand_from help" -f -a "kube" -d 'Print a client.authentication.k8s.io/v1 ExecCredential (kubectl exec plugin)'
 complete -c zt -n "__fish_zt_using_subcommand credential; and __fish_seen_subcommand_from help" -f -a "aws" -d 'Print AWS credential_process JSON (Version 1, with Expiration)'
@@ -160,16 +178,19 @@ complete -c zt -n "__fish_zt_using_subcommand reap" -l profile -d 'Which broker 
 complete -c zt -n "__fish_zt_using_subcommand reap" -l dry-run -d 'Only show what would be removed'
 complete -c zt -n "__fish_zt_using_subcommand reap" -l daemon -d 'Stay in the background and reap each grant when its time is up (started by zt itself)'
 complete -c zt -n "__fish_zt_using_subcommand reap" -l json -d 'Print machine-readable JSON on stdout instead of text'
+complete -c zt -n "__fish_zt_using_subcommand reap" -l verbose -d 'On an error, also print what caused it (the chain of underlying errors)'
 complete -c zt -n "__fish_zt_using_subcommand reap" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt -n "__fish_zt_using_subcommand reap" -s V -l version -d 'Print version'
 complete -c zt -n "__fish_zt_using_subcommand completions" -l profile -d 'Which broker login to use (several can live side by side)' -r
 complete -c zt -n "__fish_zt_using_subcommand completions" -l json -d 'Print machine-readable JSON on stdout instead of text'
-complete -c zt -n "__fish_zt_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c zt -n "__fish_zt_using_subcommand completions" -l verbose -d 'On an error, also print what caused it (the chain of underlying errors)'
+complete -c zt -n "__fish_zt_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt -n "__fish_zt_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c zt -n "__fish_zt_using_subcommand man" -l out-dir -d 'Where to write `zt.1` and one page per subcommand' -r -F
 complete -c zt -n "__fish_zt_using_subcommand man" -l profile -d 'Which broker login to use (several can live side by side)' -r
 complete -c zt -n "__fish_zt_using_subcommand man" -l json -d 'Print machine-readable JSON on stdout instead of text'
-complete -c zt -n "__fish_zt_using_subcommand man" -s h -l help -d 'Print help'
+complete -c zt -n "__fish_zt_using_subcommand man" -l verbose -d 'On an error, also print what caused it (the chain of underlying errors)'
+complete -c zt -n "__fish_zt_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zt -n "__fish_zt_using_subcommand man" -s V -l version -d 'Print version'
 complete -c zt -n "__fish_zt_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami doctor catalog request env exec approve deny inbox status revoke extend credential reap completions man help" -f -a "login" -d 'Log in to a broker with your organisation\'s single sign-on'
 complete -c zt -n "__fish_zt_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami doctor catalog request env exec approve deny inbox status revoke extend credential reap completions man help" -f -a "logout" -d 'Forget the stored tokens of this profile, revoke its live grants and wipe what they left on this machine'

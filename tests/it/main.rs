@@ -20,6 +20,7 @@ mod journey;
 mod keyring;
 mod libpq_parsers;
 mod login_life;
+mod logs;
 mod offline;
 mod oidc;
 mod policies;

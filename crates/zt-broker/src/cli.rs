@@ -18,6 +18,22 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// How the broker's log lines on stderr are written: text, or JSON lines for log shippers.
+    ///
+    /// Which lines: the filter in ZT_BROKER_LOG (else RUST_LOG), in RUST_LOG's syntax
+    /// (`debug`, `info,zt_broker=debug`); `info` when neither is set. One line per HTTP
+    /// request names its method, route, status, latency and request id (the `x-request-id`
+    /// response header). Never a token, password or key.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "text",
+        env = "ZT_BROKER_LOG_FORMAT",
+        value_name = "FORMAT"
+    )]
+    pub log_format: crate::logs::LogFormat,
 }
 
 #[derive(Debug, Subcommand)]

@@ -116,7 +116,7 @@ async fn authenticate(State(store): State<Store>, req: Request, next: Next) -> R
         Ok(Some(_grant)) => next.run(req).await,
         Ok(None) => unauthorized(),
         Err(e) => {
-            eprintln!("zt-broker: dev k8s: {e}");
+            tracing::error!("dev k8s: {e}");
             status(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "InternalError",

@@ -28,6 +28,7 @@ pub mod devk8s;
 pub mod domain;
 pub mod error;
 pub mod issuers;
+pub mod logs;
 pub mod policy;
 pub mod problem;
 pub mod reaper;

@@ -163,7 +163,7 @@ impl ApiError {
 
     /// Something broke inside the broker. The cause goes to the log, not to the caller.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        eprintln!("zt-broker: internal error: {cause}");
+        tracing::error!("internal error: {cause}");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             problem::INTERNAL,

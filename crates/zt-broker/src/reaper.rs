@@ -35,7 +35,7 @@ pub async fn pass(b: &Broker) -> Duration {
         Ok(Some(lease)) => lease,
         Ok(None) => return next_look(b).await.max(LEASE_BUSY),
         Err(e) => {
-            eprintln!("zt-broker: reaper: {e}");
+            tracing::error!("reaper: {e}");
             return BACKOFF;
         }
     };
@@ -52,12 +52,12 @@ pub async fn pass(b: &Broker) -> Duration {
                 match lifecycle::end_grant(b, &rec, State::Expired, ACTOR, detail).await {
                     Ok((_, revoked)) => retry_soon |= !revoked,
                     Err(crate::store::StoreError::Refused { .. }) => {}
-                    Err(e) => eprintln!("zt-broker: reaper: expiring {}: {e}", rec.id()),
+                    Err(e) => tracing::error!("reaper: expiring {}: {e}", rec.id()),
                 }
             }
         }
         Err(e) => {
-            eprintln!("zt-broker: reaper: {e}");
+            tracing::error!("reaper: {e}");
             return BACKOFF;
         }
     }
@@ -71,7 +71,7 @@ pub async fn pass(b: &Broker) -> Duration {
             }
         }
         Err(e) => {
-            eprintln!("zt-broker: reaper: {e}");
+            tracing::error!("reaper: {e}");
             retry_soon = true;
         }
     }
@@ -96,7 +96,7 @@ async fn next_look(b: &Broker) -> Duration {
                 .fold(IDLE, Duration::min)
         }
         (Err(e), _) | (_, Err(e)) => {
-            eprintln!("zt-broker: reaper: {e}");
+            tracing::error!("reaper: {e}");
             BACKOFF
         }
     }
@@ -112,13 +112,13 @@ async fn expire_pending(b: &Broker, now: Timestamp) -> bool {
                 // Refused: decided or withdrawn meanwhile, nothing to do.
                 match expire::expire_pending(b, &rec, ACTOR).await {
                     Ok(_) | Err(crate::store::StoreError::Refused { .. }) => {}
-                    Err(e) => eprintln!("zt-broker: reaper: expiring request {}: {e}", rec.id()),
+                    Err(e) => tracing::error!("reaper: expiring request {}: {e}", rec.id()),
                 }
             }
             true
         }
         Err(e) => {
-            eprintln!("zt-broker: reaper: {e}");
+            tracing::error!("reaper: {e}");
             false
         }
     }

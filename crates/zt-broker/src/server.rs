@@ -75,7 +75,7 @@ where
     L::Addr: std::fmt::Debug,
 {
     let broker = state.broker.clone();
-    let app = router(state);
+    let app = crate::logs::traced(router(state));
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;

@@ -141,7 +141,7 @@ impl Broker {
     /// Send notifications to these webhooks from now on (set once, at wiring).
     pub fn set_webhooks(&self, hooks: Webhooks) {
         if self.webhooks.set(hooks).is_err() {
-            eprintln!("zt-broker: webhooks were already set; the second set is ignored");
+            tracing::warn!("webhooks were already set; the second set is ignored");
         }
     }
 

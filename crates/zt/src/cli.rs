@@ -32,6 +32,13 @@ pub struct GlobalArgs {
     /// Print machine-readable JSON on stdout instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+
+    /// On an error, also print what caused it (the chain of underlying errors).
+    ///
+    /// Under the message, one `caused by:` line per cause; with --json, a `causes` array in
+    /// the error object. The exit code does not change.
+    #[arg(long, global = true)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]

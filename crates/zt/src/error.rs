@@ -4,6 +4,7 @@
 
 use std::fmt;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// What went wrong, as far as a script cares. Each kind has its own exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,12 +89,15 @@ impl ErrorKind {
     ];
 }
 
-/// A client error: a one-line message, what to do next, and its kind.
+/// A client error: a one-line message, what to do next, its kind, and what caused it (the
+/// library error underneath, kept whole as jj's `CommandError` keeps its, so `--verbose` can
+/// show the chain the message summarises).
 #[derive(Debug)]
 pub struct Error {
     pub kind: ErrorKind,
     pub message: String,
     pub hint: Option<String>,
+    pub source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -104,7 +108,30 @@ impl Error {
             kind,
             message: message.into(),
             hint: None,
+            source: None,
         }
+    }
+
+    /// Keep `cause` as this error's source (shown under the message with `--verbose`).
+    pub fn with_source(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(cause));
+        self
+    }
+
+    /// The cause chain's messages, outermost first, without those the message already says
+    /// (`Error::io` puts its cause in the message too).
+    pub fn causes(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut next: Option<&(dyn std::error::Error + 'static)> =
+            self.source.as_deref().map(|e| e as _);
+        while let Some(e) = next {
+            let text = e.to_string();
+            if !text.is_empty() && !self.message.contains(&text) && !out.contains(&text) {
+                out.push(text);
+            }
+            next = e.source();
+        }
+        out
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -129,7 +156,7 @@ impl Error {
     }
 
     pub fn io(context: impl Into<String>, e: std::io::Error) -> Self {
-        Self::other(format!("{}: {e}", context.into()))
+        Self::other(format!("{}: {e}", context.into())).with_source(e)
     }
 
     pub fn exit_code(&self) -> ExitCode {
@@ -143,7 +170,11 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as _)
+    }
+}
 
 #[cfg(test)]
 mod tests {

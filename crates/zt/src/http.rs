@@ -32,7 +32,8 @@ pub fn send_error(what: &str, url: &str, e: reqwest::Error) -> Error {
         .with_hint(format!(
             "the {what}'s certificate is not trusted by this machine (self-signed, expired, another \
              name, or a private CA that is not installed); fix the certificate or install its CA"
-        ));
+        ))
+        .with_source(e);
     }
     let why = if e.is_timeout() {
         "timed out".to_string()
@@ -49,6 +50,7 @@ pub fn send_error(what: &str, url: &str, e: reqwest::Error) -> Error {
     .with_hint(format!(
         "check that the {what} is running and the URL is right"
     ))
+    .with_source(e)
 }
 
 /// The TLS layer's reason when the connection failed on certificate verification (rustls says

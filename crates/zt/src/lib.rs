@@ -76,7 +76,9 @@ pub fn run(cli: cli::Cli) -> ExitCode {
     // Credential helpers speak to kubectl/the AWS CLI, which show their stderr to the user:
     // exactly one line on failure, nothing on success.
     let helper = matches!(cli.command, cli::Command::Credential(_));
-    let printer = output::Printer::new(cli.global.json).one_line_errors(helper);
+    let printer = output::Printer::new(cli.global.json)
+        .one_line_errors(helper)
+        .verbose(cli.global.verbose);
     let mut swept = Vec::new();
     if commands::sweeps_first(&cli.command) {
         match reaper::sweep(&printer, false) {

@@ -13,6 +13,7 @@ pub struct Printer {
     pub json: bool,
     stderr_tty: bool,
     one_line: bool,
+    verbose: bool,
 }
 
 impl Printer {
@@ -21,7 +22,14 @@ impl Printer {
             json,
             stderr_tty: std::io::stderr().is_terminal(),
             one_line: false,
+            verbose: false,
         }
+    }
+
+    /// Errors with their cause chain (`--verbose`).
+    pub fn verbose(mut self, on: bool) -> Self {
+        self.verbose = on;
+        self
     }
 
     /// Errors as one line (`zt: message; hint`), for credential helpers.
@@ -63,8 +71,21 @@ impl Printer {
         let mut err = std::io::stderr().lock();
         let message = inert_lines(&e.message, NOTE_MAX);
         let hint = e.hint.as_deref().map(|h| inert_lines(h, NOTE_MAX));
+        // Causes are library errors that may quote a server or a file: made inert like notes.
+        let causes: Vec<String> = match self.verbose {
+            true => e
+                .causes()
+                .iter()
+                .map(|c| inert_lines(c, NOTE_MAX))
+                .collect(),
+            false => Vec::new(),
+        };
         if self.json && !self.one_line {
-            let _ = writeln!(err, "{}", error_json(e, &message, hint.as_deref()));
+            let mut v = error_json(e, &message, hint.as_deref());
+            if self.verbose {
+                v["error"]["causes"] = serde_json::json!(causes);
+            }
+            let _ = writeln!(err, "{v}");
             return;
         }
         if self.one_line {
@@ -73,6 +94,9 @@ impl Printer {
             return;
         }
         let _ = writeln!(err, "error: {message}");
+        for c in &causes {
+            let _ = writeln!(err, "  caused by: {c}");
+        }
         if let Some(h) = &hint {
             let _ = writeln!(err, "hint: {h}");
         }
@@ -94,18 +118,18 @@ impl Printer {
     }
 }
 
-/// `--json` errors, one line on stderr: `{"error": {"kind", "message", "hint", "exit_code"}}`.
+/// `--json` errors, one line on stderr: `{"error": {"kind", "message", "hint", "exit_code"}}`
+/// (and `causes` with `--verbose`).
 /// The shape is documented in the README; fields are only ever added.
-fn error_json(e: &Error, message: &str, hint: Option<&str>) -> String {
-    let v = serde_json::json!({
+fn error_json(e: &Error, message: &str, hint: Option<&str>) -> serde_json::Value {
+    serde_json::json!({
         "error": {
             "kind": e.kind.name(),
             "message": message,
             "hint": hint,
             "exit_code": e.kind.exit_code(),
         }
-    });
-    v.to_string()
+    })
 }
 
 /// How many characters of one field from someone else (a reason, a name, a description) are

@@ -25,6 +25,15 @@ impl Broker {
     /// [`Broker::start_with_env`] with the broker's umask set (files it creates get modes
     /// from it unless it chooses its own).
     pub fn start_with_umask(extra: &[&str], env: &[(&str, &str)], umask: Option<u32>) -> Broker {
+        Broker::spawn(extra, env, umask, Stdio::inherit())
+    }
+
+    /// [`Broker::start_with_env`] with the broker's stderr (its log) going to `log`.
+    pub fn start_logging_to(extra: &[&str], env: &[(&str, &str)], log: std::fs::File) -> Broker {
+        Broker::spawn(extra, env, None, Stdio::from(log))
+    }
+
+    fn spawn(extra: &[&str], env: &[(&str, &str)], umask: Option<u32>, err: Stdio) -> Broker {
         let home = Home::new();
         let mut cmd = home.cmd(crate::common::broker_bin());
         if let Some(mask) = umask {
@@ -41,7 +50,7 @@ impl Broker {
             .args(["dev", "--port", "0"])
             .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .stderr(err);
         let mut child = cmd.spawn().expect("start zt-broker dev");
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())

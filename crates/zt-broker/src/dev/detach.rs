@@ -63,6 +63,9 @@ pub async fn run(args: &DevArgs, state_dir: &Path) -> Result<()> {
         cmd.arg("--policies")
             .arg(std::path::absolute(p).map_err(|e| Error::io(p.display(), e))?);
     }
+    if crate::logs::format() == crate::logs::LogFormat::Json {
+        cmd.args(["--log-format", "json"]);
+    }
     if let Some(u) = &args.auto_login {
         cmd.args(["--auto-login", u]);
     }

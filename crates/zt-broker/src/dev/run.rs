@@ -229,7 +229,7 @@ pub async fn run(
     let served = server::serve(listener, dev.state, shutdown).await;
     broker.closing.send_replace(true);
     if let Ok(Err(e)) = k8s_server.await {
-        eprintln!("zt-broker dev: dev Kubernetes API: {e}");
+        tracing::error!("dev Kubernetes API: {e}");
     }
     let _ = reaper.await;
     if let Some(w) = watcher {

@@ -78,8 +78,8 @@ async fn bind_port(ip: IpAddr, keep_in: Option<&Path>) -> Result<TcpListener> {
     if let Some(port) = last {
         match TcpListener::bind((ip, port)).await {
             Ok(l) => tcp = Some(l),
-            Err(e) => eprintln!(
-                "zt-broker dev: the dev Kubernetes API cannot have port {port} again ({e}); \
+            Err(e) => tracing::warn!(
+                "the dev Kubernetes API cannot have port {port} again ({e}); \
                  grants issued before this restart name that port: request them anew"
             ),
         }
@@ -266,7 +266,7 @@ async fn handshake(
         Ok(Ok(tls)) => Some((tls, peer)),
         Ok(Err(e)) => {
             // Usually a client that does not trust the CA: worth a line when kubectl fails.
-            eprintln!("{name}: TLS handshake with {peer} failed: {e}");
+            tracing::info!("{name}: TLS handshake with {peer} failed: {e}");
             None
         }
         Err(_) => None,

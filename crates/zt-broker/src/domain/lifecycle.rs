@@ -122,7 +122,7 @@ async fn extend_at_target(b: &Broker, rec: &Record) {
             Ok(()) => AuditEntry::new(BROKER_ACTOR, "credential.extend", Some(id))
                 .detail(format!("valid at the target until {}", grant.expires_at)),
             Err(e) => {
-                eprintln!("zt-broker: grant {id}: extended credential not stored: {e}");
+                tracing::error!("grant {id}: extended credential not stored: {e}");
                 return;
             }
         },
@@ -131,7 +131,7 @@ async fn extend_at_target(b: &Broker, rec: &Record) {
         ),
     };
     if let Err(e) = b.store.append_audit(audit).await {
-        eprintln!("zt-broker: audit append failed: {e}");
+        tracing::error!("audit append failed: {e}");
     }
 }
 
@@ -163,7 +163,7 @@ pub async fn revoke_at_target(b: &Broker, rec: &Record) -> bool {
     let _held = match b.store.grant_lock(id).await {
         Ok(held) => held,
         Err(e) => {
-            eprintln!("zt-broker: cannot lock grant {id}: {e}");
+            tracing::warn!("cannot lock grant {id}: {e}");
             return false;
         }
     };
@@ -171,7 +171,7 @@ pub async fn revoke_at_target(b: &Broker, rec: &Record) -> bool {
         Ok(false) => return true,
         Ok(true) => {}
         Err(e) => {
-            eprintln!("zt-broker: cannot check the credential of {id}: {e}");
+            tracing::warn!("cannot check the credential of {id}: {e}");
             return false;
         }
     }
@@ -179,8 +179,8 @@ pub async fn revoke_at_target(b: &Broker, rec: &Record) -> bool {
         Grant::from_record(rec, &b.catalog),
         b.issuers.get(&rec.request.resource),
     ) else {
-        eprintln!(
-            "zt-broker: grant {id}: {} has no issuer now; its credential cannot be revoked",
+        tracing::error!(
+            "grant {id}: {} has no issuer now; its credential cannot be revoked",
             rec.request.resource
         );
         return false;
@@ -190,7 +190,7 @@ pub async fn revoke_at_target(b: &Broker, rec: &Record) -> bool {
             b.revoke_succeeded(id);
             let marked = b.store.mark_credential_revoked(id, Timestamp::now()).await;
             if let Err(e) = &marked {
-                eprintln!("zt-broker: grant {id}: revoked, but not recorded (will retry): {e}");
+                tracing::warn!("grant {id}: revoked, but not recorded (will retry): {e}");
             }
             let audit = AuditEntry::new(BROKER_ACTOR, "credential.revoke", Some(id)).detail(
                 format!("revoked at the {} issuer of {}", grant.kind, grant.resource),
@@ -198,7 +198,7 @@ pub async fn revoke_at_target(b: &Broker, rec: &Record) -> bool {
             (marked.is_ok(), Some(audit))
         }
         Err(e) => {
-            eprintln!("zt-broker: revoking the credential of {id} failed (will retry): {e}");
+            tracing::warn!("revoking the credential of {id} failed (will retry): {e}");
             // Told (audited, announced) on the 1st, 2nd, 4th, … failure: retries continue
             // every few seconds without flooding the log or the webhooks.
             let told = b.revoke_failed(id).map(|attempt| {
@@ -213,7 +213,7 @@ pub async fn revoke_at_target(b: &Broker, rec: &Record) -> bool {
     if let Some(audit) = audit
         && let Err(e) = b.store.append_audit(audit).await
     {
-        eprintln!("zt-broker: audit append failed: {e}");
+        tracing::error!("audit append failed: {e}");
     }
     ok
 }
@@ -282,7 +282,7 @@ pub async fn credential(b: &Broker, id: &str, actor: &str) -> Result<Credential,
             let audit =
                 AuditEntry::new(actor, "credential.issue.failed", Some(id)).detail(e.to_string());
             if let Err(e) = b.store.append_audit(audit).await {
-                eprintln!("zt-broker: audit append failed: {e}");
+                tracing::error!("audit append failed: {e}");
             }
             return Err(DomainError::Issuer(format!(
                 "the {} issuer of {} failed: {e}",

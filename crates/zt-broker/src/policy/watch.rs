@@ -58,9 +58,12 @@ pub async fn reload(b: &Broker, policy: &ReloadablePolicy, dir: &Path, why: &str
                 .detail(format!("{shown} ({why}); the previous set stays:\n{e}")),
         ),
     };
-    eprintln!("{line}");
+    match audit.action.ends_with(".failed") {
+        true => tracing::error!("{line}"),
+        false => tracing::info!("{line}"),
+    }
     if let Err(e) = b.store.append_audit(audit).await {
-        eprintln!("zt-broker: audit append failed: {e}");
+        tracing::error!("audit append failed: {e}");
     }
     line
 }

@@ -115,7 +115,7 @@ pub async fn main(path: &Path, shutdown: impl Future<Output = ()> + Send + 'stat
     }
     notes(&cfg);
     let served = server.run(shutdown).await;
-    eprintln!("zt-broker: stopped");
+    tracing::info!("stopped");
     served
 }
 
@@ -131,14 +131,14 @@ fn notes(cfg: &Config) {
         .iter()
         .map(|r| r.name.as_str())
         .collect();
-    eprintln!("zt-broker: trusting {}", issuers.join(", "));
-    eprintln!("zt-broker: catalog: {}", resources.join(", "));
+    tracing::info!("trusting {}", issuers.join(", "));
+    tracing::info!("catalog: {}", resources.join(", "));
     match &cfg.policy {
-        Some(p) => eprintln!(
-            "zt-broker: policies: {} (reloaded on SIGHUP and when a file there changes)",
+        Some(p) => tracing::info!(
+            "policies: {} (reloaded on SIGHUP and when a file there changes)",
             p.shown.display()
         ),
-        None => eprintln!("zt-broker: policies: the catalog's groups (no [policy] dir)"),
+        None => tracing::info!("policies: the catalog's groups (no [policy] dir)"),
     }
     // Say, every start and where operators look, which resources have nothing real behind them.
     let dev: Vec<&str> = cfg
@@ -149,8 +149,8 @@ fn notes(cfg: &Config) {
         .map(|r| r.name.as_str())
         .collect();
     if !dev.is_empty() {
-        eprintln!(
-            "zt-broker: {} get credentials from the development issuers (real formats, nothing \
+        tracing::warn!(
+            "{} get credentials from the development issuers (real formats, nothing \
              real behind them): set settings.issuer to use a real one",
             dev.join(", ")
         );

@@ -229,8 +229,8 @@ async fn from_table(
     let last = read_head(tx).await?;
     let signed = read_signed(tx).await?;
     let gap = head_problem(&tx.key, signed.as_ref(), last.as_ref()).map(|problem| {
-        eprintln!(
-            "zt-broker: AUDIT LOG TAMPERED: {problem}; recorded as an {GAP} row (`zt-broker \
+        tracing::error!(
+            "AUDIT LOG TAMPERED: {problem}; recorded as an {GAP} row (`zt-broker \
              audit verify` reports it)"
         );
         AuditEntry::new(crate::domain::BROKER_ACTOR, GAP, None).detail(problem)

@@ -27,7 +27,7 @@ pub(super) async fn run(
     let client = match reqwest::Client::builder().timeout(TIMEOUT).build() {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("zt-broker: webhooks: no HTTP client, nothing will be delivered: {e}");
+            tracing::error!("webhooks: no HTTP client, nothing will be delivered: {e}");
             return;
         }
     };
@@ -35,7 +35,7 @@ pub(super) async fn run(
         let body = match serde_json::to_vec(&payload) {
             Ok(b) => Arc::new(b),
             Err(e) => {
-                eprintln!("zt-broker: webhooks: cannot encode {}: {e}", payload.event);
+                tracing::error!("webhooks: cannot encode {}: {e}", payload.event);
                 continue;
             }
         };
@@ -90,11 +90,14 @@ async fn deliver(
         last = match req.send().await {
             Ok(r) if r.status().is_success() => return,
             Ok(r) => format!("HTTP {}", r.status().as_u16()),
-            Err(e) => format!("{e}"),
+            // Without the URL: its path can hold a token (Slack's does).
+            Err(e) => format!("{}", e.without_url()),
         };
-        eprintln!(
-            "zt-broker: webhook {to}: {} for {} failed (attempt {attempt} of {}): {last}",
-            payload.event, payload.request.id, hook.attempts
+        tracing::warn!(
+            "webhook {to}: {} for {} failed (attempt {attempt} of {}): {last}",
+            payload.event,
+            payload.request.id,
+            hook.attempts
         );
         if attempt < hook.attempts {
             tokio::time::sleep(wait).await;
@@ -107,6 +110,6 @@ async fn deliver(
             payload.event, hook.attempts
         ));
     if let Err(e) = store.append_audit(audit).await {
-        eprintln!("zt-broker: audit append failed: {e}");
+        tracing::error!("audit append failed: {e}");
     }
 }

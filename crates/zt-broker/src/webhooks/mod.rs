@@ -84,8 +84,8 @@ impl Webhooks {
             text: text(event, request),
         };
         if let Err(e) = self.tx.try_send(payload) {
-            eprintln!(
-                "zt-broker: webhooks: {event} for {} not sent: {}",
+            tracing::warn!(
+                "webhooks: {event} for {} not sent: {}",
                 request.id,
                 match e {
                     mpsc::error::TrySendError::Full(_) => "the queue is full",

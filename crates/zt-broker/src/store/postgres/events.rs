@@ -55,7 +55,7 @@ impl Events {
                 // lost: everyone re-reads.
                 Ok(None) => on_event(None),
                 Err(e) => {
-                    eprintln!("zt-broker: listening for changes from other replicas: {e}");
+                    tracing::warn!("listening for changes from other replicas: {e}");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     on_event(None);
                 }
