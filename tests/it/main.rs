@@ -27,4 +27,5 @@ mod problems;
 mod readme;
 mod replicas;
 mod review;
+mod serve_issuers;
 mod workload;
