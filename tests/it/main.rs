@@ -28,4 +28,5 @@ mod problems;
 mod readme;
 mod replicas;
 mod review;
+mod serve_issuers;
 mod workload;

@@ -41,7 +41,7 @@ name = "prod-k8s"
 kind = "kubernetes"
 default_role = "view"
 max_ttl = "1h"
-settings = {{ server = "https://k8s.example.com:6443" }}
+settings = {{ issuer = "dev", server = "https://k8s.example.com:6443" }}
 
 [[catalog.resource.role]]
 name = "view"

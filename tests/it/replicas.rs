@@ -68,7 +68,7 @@ kind = "postgres"
 default_role = "readonly"
 max_ttl = "1h"
 requester_groups = ["engineering"]
-settings = {{ host = "127.0.0.1", port = 5432, dbname = "app" }}
+settings = {{ issuer = "dev", host = "127.0.0.1", port = 5432, dbname = "app" }}
 
 [[catalog.resource.role]]
 name = "readonly"

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use zt_broker::auth::{JwksSource, TrustedIssuer, Verifier};
-use zt_broker::devidp::{DevIdp, DevIdpConfig};
+use zt_broker::dev::idp::{DevIdp, DevIdpConfig};
 
 const ITERATIONS: usize = 20_000;
 const WARMUP: usize = 500;

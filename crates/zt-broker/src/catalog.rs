@@ -10,7 +10,7 @@ use serde::Deserialize;
 use zt_api::{self as api, ResourceKind};
 
 /// The demo catalog of `zt-broker dev`.
-pub const DEMO_TOML: &str = include_str!("demo/catalog.toml");
+pub const DEMO_TOML: &str = include_str!("dev/demo/catalog.toml");
 
 #[derive(Debug, Clone)]
 pub struct Catalog {

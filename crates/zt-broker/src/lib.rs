@@ -11,11 +11,13 @@
 //!   decide, extend, revoke, and [`domain::lifecycle`]: state changes and their consequences —
 //!   wake-ups, issuer revoke, minting) with its own error; [`sync`] per-request wake-ups and locks.
 //! - [`store`] SQLite via sqlx: requests, credentials, hash-chained audit.
-//! - [`catalog`] resources and roles (TOML; the demo one in `demo/`); [`policy`] decisions.
-//! - [`issuers`] the issuer interface, the Kubernetes issuer and the dev issuers; [`reaper`]
-//!   expiry at TTL; [`webhooks`] notifications, delivered in the background.
-//! - [`auth`] bearer-token verification; [`devidp`] the development OpenID provider;
-//!   [`devk8s`] the tiny Kubernetes API for kubectl; [`dev`] `zt-broker dev` itself.
+//! - [`catalog`] resources and roles (TOML; the demo one in `dev/demo/`); [`policy`] decisions.
+//! - [`issuers`] the issuer interface and the real issuers; [`reaper`] expiry at TTL;
+//!   [`webhooks`] notifications, delivered in the background.
+//! - [`auth`] bearer-token verification; [`tls`] server-side TLS for every HTTPS listener.
+//! - [`dev`] `zt-broker dev` and everything only it uses: the development OpenID provider, the
+//!   development Kubernetes API, the development issuers, the demo catalog. Fenced off:
+//!   production modules never import from it (a test in `dev` checks), it imports from them.
 
 pub mod auth;
 pub mod catalog;
@@ -23,8 +25,6 @@ pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod dev;
-pub mod devidp;
-pub mod devk8s;
 pub mod domain;
 pub mod error;
 pub mod issuers;
@@ -38,6 +38,7 @@ pub mod server;
 pub mod state;
 pub mod store;
 pub mod sync;
+pub mod tls;
 pub mod webhooks;
 
 /// The dev broker on 127.0.0.1:0 with users to act as: the tests', and the load bench's.

@@ -19,7 +19,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::Serve(args) => {
             let shutdown = dev::signals().await?;
-            serve::main(&args.config, shutdown).await
+            serve::main(&args.config, dev::issuers::for_serve, shutdown).await
         }
         Command::Check(args) => serve::check_main(&args.config),
         Command::Audit(AuditCommand::Verify(args)) => serve::audit::verify_main(&args).await,

@@ -64,7 +64,7 @@ pub fn router(state: AppState) -> Router {
 
 /// Serve until `shutdown` resolves; then tell long-polls and the reaper to stop
 /// (`Broker::closing`) and let in-flight requests finish. Any axum listener: a plain
-/// `TcpListener`, or the TLS one `zt-broker serve` uses ([`crate::devk8s::tls`]).
+/// `TcpListener`, or the TLS one `zt-broker serve` uses ([`crate::tls`]).
 pub async fn serve<L>(
     listener: L,
     state: AppState,

@@ -11,9 +11,9 @@ use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::dev::idp::{DevIdp, DevUser};
+use crate::dev::k8s::{self, tls::Endpoint};
 use crate::dev::wire::{self, DevOptions};
-use crate::devidp::{DevIdp, DevUser};
-use crate::devk8s::{self, tls::Endpoint};
 use crate::state::Broker;
 use crate::{reaper, server};
 
@@ -119,7 +119,7 @@ impl TestBroker {
     ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let (k8s_listener, k8s) = devk8s::tls::bind([127, 0, 0, 1].into(), Some(dir.path()))
+        let (k8s_listener, k8s) = k8s::tls::bind([127, 0, 0, 1].into(), Some(dir.path()))
             .await
             .unwrap();
         let dev = wire::build(
@@ -139,7 +139,7 @@ impl TestBroker {
         .unwrap();
         let broker = dev.state.broker.clone();
         let reaper = reaper::spawn(broker.clone());
-        let k8s_server = tokio::spawn(devk8s::serve(
+        let k8s_server = tokio::spawn(k8s::serve(
             k8s_listener,
             dev.k8s,
             broker.closing.subscribe(),

@@ -1,6 +1,6 @@
 //! The `[catalog]` section: a catalog file or inline `[[catalog.resource]]` entries, checked by
 //! [`Catalog::from_resources`] with each failure placed at its resource, plus what `serve`
-//! needs beyond the catalog's own rules.
+//! needs beyond the catalog's own rules (an explicit issuer, a Kubernetes API server).
 
 use std::collections::HashSet;
 use std::ops::Range;
@@ -67,6 +67,18 @@ fn checked_catalog(
     })?;
     // The catalog keeps the file's order, so spans[i] is resources()[i].
     for (res, span) in catalog.resources().iter().zip(&spans) {
+        // No silent fall back to the development issuers: a production broker handing out
+        // credentials that open nothing is a mistake the operator must choose, not inherit.
+        if !res.settings.contains_key("issuer") {
+            return Err(src.at(
+                span.clone(),
+                format!(
+                    "catalog: {}: needs settings.issuer (kubernetes, postgres or aws-sts; \
+                     \"dev\" for the development issuers, whose credentials open nothing)",
+                    res.name
+                ),
+            ));
+        }
         if res.kind != ResourceKind::Kubernetes {
             continue;
         }

@@ -42,6 +42,13 @@ use sections::{login_section, server_section, store_key, store_url};
 use source::{Dirs, Source, TOP};
 use trusted::trusted_issuers;
 
+/// The OpenID scopes `zt login` asks for unless `[login] scopes` says otherwise (the dev
+/// broker advertises the same).
+pub const SCOPES: [&str; 4] = ["openid", "offline_access", "email", "profile"];
+/// The SQLite file in a data directory: the dev broker's, and where `audit verify --data-dir`
+/// looks.
+pub const DB_FILE: &str = "broker.sqlite";
+
 /// A checked configuration.
 #[derive(Debug, Clone)]
 pub struct Config {

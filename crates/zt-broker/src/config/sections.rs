@@ -6,11 +6,11 @@ use std::ops::Range;
 
 use toml::Spanned;
 
+use super::SCOPES;
 use super::raw::{RawLogin, RawServer};
 use super::source::{Dirs, Source};
 use super::values::{http_url, non_empty};
 use super::{Login, Server, StoreUrl, TlsFiles};
-use crate::dev::wire::SCOPES;
 use crate::error::Result;
 
 pub(super) fn server_section(src: &Source<'_>, dirs: &Dirs, raw: RawServer) -> Result<Server> {

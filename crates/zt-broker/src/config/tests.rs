@@ -34,6 +34,7 @@ kind = "postgres"
 default_role = "ro"
 max_ttl = "1h"
 requester_groups = ["eng"]
+settings = { issuer = "dev" }
 
 [[catalog.resource.role]]
 name = "ro"

@@ -8,14 +8,15 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use super::k8s;
 use super::statefile::{self, DevBrokerFile};
 use super::wire::{self, DevOptions};
 use crate::catalog::{Catalog, Resource};
 use crate::cli::DevArgs;
 use crate::crypto;
-use crate::devidp::DevIdp;
+use crate::dev::idp::DevIdp;
 use crate::error::{Error, Result};
-use crate::{devk8s, reaper, server};
+use crate::{reaper, server};
 
 /// The data directory: kept (`--data-dir`) or temporary, removed when dropped.
 struct DataDir {
@@ -153,7 +154,7 @@ pub async fn run(
     let url = format!("http://{local}");
     // The CA and port are kept only with a kept data directory: a temporary one dies with us.
     let keep = (!data.temporary).then_some(data.path.as_path());
-    let (k8s_listener, k8s) = devk8s::tls::bind(args.listen, keep).await?;
+    let (k8s_listener, k8s) = k8s::tls::bind(args.listen, keep).await?;
     let dev = wire::build(
         &url,
         DevOptions {
@@ -186,7 +187,7 @@ pub async fn run(
         ),
         _ => None,
     };
-    let k8s_server = tokio::spawn(devk8s::serve(
+    let k8s_server = tokio::spawn(k8s::serve(
         k8s_listener,
         dev.k8s,
         broker.closing.subscribe(),
@@ -325,7 +326,7 @@ mod tests {
         task.await.unwrap().unwrap();
         assert!(data.path().join(super::wire::DB_FILE).exists());
         assert!(data.path().join(super::wire::IDP_KEY_FILE).exists());
-        use crate::devk8s::tls::{CA_FILE, PORT_FILE};
+        use crate::dev::k8s::tls::{CA_FILE, PORT_FILE};
         assert!(data.path().join(CA_FILE).exists() && data.path().join(PORT_FILE).exists());
 
         let e = super::run(&args(&["--listen", "0.0.0.0"]), state.path(), async {})

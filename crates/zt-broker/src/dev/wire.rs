@@ -8,12 +8,13 @@ use std::time::Duration;
 
 use axum::Router;
 
+use super::issuers::DevIssuer;
 use crate::auth::{ClaimNames, JwksSource, TrustedIssuer, Verifier};
 use crate::catalog::Catalog;
-use crate::devidp::{DevIdp, DevIdpConfig, DevUser};
-use crate::devk8s::{self, tls::Endpoint};
+use crate::dev::idp::{DevIdp, DevIdpConfig, DevUser};
+use crate::dev::k8s::{self, tls::Endpoint};
 use crate::error::{Error, Result};
-use crate::issuers::{self, Issuer, Issuers, dev::DevIssuer};
+use crate::issuers::{self, Issuer, Issuers};
 use crate::policy::{self, CedarPolicy, Policy, ReloadablePolicy};
 use crate::state::{AppState, Broker};
 use crate::store::Store;
@@ -21,9 +22,8 @@ use zt_api as api;
 
 pub const CLIENT_ID: &str = "zt-cli";
 pub const AUDIENCE: &str = "zt-broker";
-pub const SCOPES: [&str; 4] = ["openid", "offline_access", "email", "profile"];
-/// Files in the data directory.
-pub const DB_FILE: &str = "broker.sqlite";
+/// Files in the data directory (the store's name is production's, as `audit verify` finds it).
+pub use crate::config::{DB_FILE, SCOPES};
 pub const IDP_KEY_FILE: &str = "dev-idp-key.pem";
 
 pub struct DevOptions {
@@ -60,7 +60,7 @@ pub struct DevBroker {
     pub url: String,
     pub state: AppState,
     pub idp: Arc<DevIdp>,
-    /// The dev Kubernetes API, for [`devk8s::serve`] on the listener `k8s` was bound for.
+    /// The dev Kubernetes API, for [`k8s::serve`] on the listener `k8s` was bound for.
     pub k8s: Router,
     /// With [`DevOptions::policies`]: the set in force, for [`policy::watch`] to reload.
     pub policies: Option<ReloadablePolicy>,
@@ -175,7 +175,7 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         url: url.to_owned(),
         state: AppState::new(broker).with_routes(extra),
         idp,
-        k8s: devk8s::router(store),
+        k8s: k8s::router(store),
         policies: reloadable,
     })
 }

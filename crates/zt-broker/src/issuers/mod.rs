@@ -1,11 +1,11 @@
 //! Issuers mint the credential of a grant at its target and take it back. One [`Issuer`] per
 //! catalog resource, chosen by its `settings.issuer` ([`real`]): [`kubernetes`] (ServiceAccount,
 //! binding, TokenRequest token), [`postgres`] (a login role per grant), [`aws`] (an STS
-//! AssumeRole session); without one, the dev issuers ([`dev`]) stand in with credentials in
-//! the real formats.
+//! AssumeRole session); `"dev"` (and, in `zt-broker dev`'s wiring, no setting) selects the
+//! development issuers, which live in the `dev` module and reach production only as a
+//! [`DevIssuers`] handed in.
 
 pub mod aws;
-pub mod dev;
 pub mod kubernetes;
 pub mod postgres;
 
@@ -16,7 +16,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::catalog::{Catalog, Resource};
-use crate::store::Record;
+use crate::store::{Record, Store};
 use zt_api::{Credential, ResourceKind, Timestamp};
 
 /// What an issuer knows about the grant it mints for.
@@ -87,6 +87,10 @@ pub trait Issuer: Send + Sync {
     }
 }
 
+/// Makes the development issuers over a store. `zt-broker serve` takes one for the resources
+/// that name `issuer = "dev"`, so that it needs nothing from the `dev` module itself.
+pub type DevIssuers = fn(Store) -> Arc<dyn Issuer>;
+
 /// The issuer of each catalog resource.
 #[derive(Clone, Default)]
 pub struct Issuers {
@@ -103,8 +107,8 @@ impl Issuers {
     }
 }
 
-/// The issuer of one catalog resource: the one its `issuer` setting names, else `dev` (so the
-/// demo catalog needs no setting). An unknown name, or one that does not fit the resource's
+/// The issuer of one catalog resource as `zt-broker dev` wires it: the one its `issuer`
+/// setting names, else `dev` (so the demo catalog needs no setting; `serve` refuses that). An unknown name, or one that does not fit the resource's
 /// kind, is an error rather than a silent fall back to credentials that open nothing.
 pub fn for_resource(res: &Resource, dev: Arc<dyn Issuer>) -> Result<Arc<dyn Issuer>, String> {
     Ok(real(res)?.unwrap_or(dev))

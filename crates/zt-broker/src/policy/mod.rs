@@ -120,7 +120,7 @@ pub trait Policy: Send + Sync {
 /// one approval from `sre-leads` (`demo/approval-required`), anyone outside `engineering`
 /// denied (`demo/not-eligible`). `break_glass` is treated as an ordinary request.
 pub const DEMO_POLICIES: &[(&str, &str)] =
-    &[("demo/demo.cedar", include_str!("../demo/demo.cedar"))];
+    &[("demo/demo.cedar", include_str!("../dev/demo/demo.cedar"))];
 
 /// The demo policies as a [`Policy`], loaded once. A unit struct so tests and the dev wiring
 /// can write `Box::new(DemoPolicy)`.

@@ -3,8 +3,7 @@
 //! signed with the store's key, and say whether it is intact.
 
 use crate::cli::StoreArgs;
-use crate::config::{Config, StoreUrl};
-use crate::dev::wire::DB_FILE;
+use crate::config::{Config, DB_FILE, StoreUrl};
 use crate::error::{Error, Result};
 use crate::store::KeySource;
 

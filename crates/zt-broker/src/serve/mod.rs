@@ -1,9 +1,13 @@
 //! `zt-broker serve` and `zt-broker check`: the broker as a configuration file describes it.
-//! Wired as `zt-broker dev` wires ([`crate::dev::wire`]) minus what only a demo has — the
-//! dev IdP and the dev Kubernetes API: the store, a [`Verifier`] over the configured trusted
-//! issuers, the catalog, the policies of `[policy] dir` (reloaded on SIGHUP or a change there;
-//! without it the catalog's group rules), an issuer per resource, the reaper, and
-//! [`server::serve`] on plain HTTP or on the TLS listener the dev Kubernetes API uses.
+//! Wired as `zt-broker dev` wires minus what only a demo has — the dev IdP and the dev
+//! Kubernetes API: the store, a [`Verifier`] over the configured trusted issuers, the catalog,
+//! the policies of `[policy] dir` (reloaded on SIGHUP or a change there; without it the
+//! catalog's group rules), the issuer each resource names, the reaper, and [`server::serve`] on
+//! plain HTTP or on TLS ([`crate::tls`]).
+//!
+//! Production code: nothing here comes from the `dev` module. A resource that names
+//! `issuer = "dev"` gets the development issuers the caller hands in ([`DevIssuers`]; the
+//! binary passes `dev::issuers::for_serve`), and a loud warning at every start and `check`.
 //!
 //! [`start`] binds and wires (tests use it on `127.0.0.1:0`), [`Server::run`] serves until
 //! the shutdown future; [`main`] is both plus the announcement line; [`check`] reads
@@ -26,21 +30,16 @@ use tokio::net::TcpListener;
 use crate::auth::Verifier;
 use crate::catalog::Resource;
 use crate::config::{Config, PolicyDir, StoreUrl, TlsFiles};
-use crate::devk8s::tls::{TlsListener, rustls_config};
 use crate::error::{Error, Result};
-use crate::issuers::{Issuer, Issuers, dev::DevIssuer};
+use crate::issuers::{DevIssuers, Issuer, Issuers};
 use crate::policy;
 use crate::state::{AppState, Broker};
 use crate::store::events::Events;
 use crate::store::{KeySource, Store, StoreKey};
+use crate::tls::{TlsListener, rustls_config};
 use crate::webhooks::Webhooks;
 use crate::{reaper, server};
 use zt_api as api;
-
-/// What the dev issuer would put in a kubeconfig for a resource without `settings.server`.
-/// The configuration refuses such resources (there is no dev Kubernetes API here), so this
-/// never reaches anyone; `.invalid` (RFC 2606) makes sure it could not resolve if it did.
-const NO_DEV_KUBERNETES_API: &str = "https://dev-kubernetes-api.invalid";
 
 /// The first line on stdout, which tests and scripts parse.
 pub fn listening_line(url: &str) -> String {
@@ -65,6 +64,7 @@ pub fn check(path: &Path) -> Result<String> {
     for res in cfg.catalog.resources() {
         real_issuer(res)?;
     }
+    warn_dev_issuers(&cfg);
     let policies = match load_policy(&cfg)? {
         Loaded::Dir(p, dir) => format!(
             "; {} policies in {}",
@@ -105,9 +105,13 @@ pub fn check_main(path: &Path) -> Result<()> {
 
 /// `zt-broker serve`: load, bind, wire, announce, serve until `shutdown` (SIGINT/SIGTERM in
 /// the binary), then stop the reaper and close the store.
-pub async fn main(path: &Path, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+pub async fn main(
+    path: &Path,
+    dev: DevIssuers,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
     let cfg = Config::load(path)?;
-    let server = start(&cfg).await?;
+    let server = start(&cfg, dev).await?;
     {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{}", listening_line(&server.url));
@@ -140,18 +144,29 @@ fn notes(cfg: &Config) {
         ),
         None => tracing::info!("policies: the catalog's groups (no [policy] dir)"),
     }
-    // Say, every start and where operators look, which resources have nothing real behind them.
-    let dev: Vec<&str> = cfg
-        .catalog
+    warn_dev_issuers(cfg);
+}
+
+/// The resources that chose `issuer = "dev"`: credentials in the real formats with nothing
+/// real behind them, handed out by a production broker.
+pub fn dev_issued(cfg: &Config) -> Vec<&str> {
+    cfg.catalog
         .resources()
         .iter()
-        .filter(|r| !r.settings.contains_key("issuer"))
+        .filter(|r| r.settings.get("issuer").and_then(|v| v.as_str()) == Some("dev"))
         .map(|r| r.name.as_str())
-        .collect();
+        .collect()
+}
+
+/// Say it loudly, at every start and in `check`, where operators look: a resource on the dev
+/// issuers in production is almost always a mistake.
+fn warn_dev_issuers(cfg: &Config) {
+    let dev = dev_issued(cfg);
     if !dev.is_empty() {
         tracing::warn!(
-            "{} get credentials from the development issuers (real formats, nothing \
-             real behind them): set settings.issuer to use a real one",
+            "WARNING: {} use the development issuers (issuer = \"dev\"): credentials \
+             in the real formats that open nothing. Not for production: set settings.issuer to \
+             kubernetes, postgres or aws-sts",
             dev.join(", ")
         );
     }
@@ -175,8 +190,9 @@ pub struct Server {
 }
 
 /// Bind the configured address and wire the broker. The TLS files are read first, so a bad
-/// certificate fails before anything is bound or opened.
-pub async fn start(cfg: &Config) -> Result<Server> {
+/// certificate fails before anything is bound or opened. `dev` makes the issuers of resources
+/// that name `issuer = "dev"`.
+pub async fn start(cfg: &Config, dev: DevIssuers) -> Result<Server> {
     let tls = cfg.server.tls.as_ref().map(tls_config).transpose()?;
     let addr = cfg.server.listen;
     let tcp = TcpListener::bind(addr)
@@ -194,7 +210,7 @@ pub async fn start(cfg: &Config) -> Result<Server> {
         ),
         None => Listener::Plain(tcp),
     };
-    let (state, policies) = wire(cfg).await?;
+    let (state, policies) = wire(cfg, dev).await?;
     let events = Events::listen(&state.broker.store)
         .await
         .map_err(|e| Error::other(format!("store: listening for other replicas' changes: {e}")))?;
@@ -240,6 +256,7 @@ impl Server {
 /// reload from there. The policies load before the store opens: a broken one changes nothing.
 pub async fn wire(
     cfg: &Config,
+    dev: DevIssuers,
 ) -> Result<(AppState, Option<(policy::ReloadablePolicy, PolicyDir)>)> {
     let (decides, reloadable): (Box<dyn policy::Policy>, _) = match load_policy(cfg)? {
         Loaded::Dir(p, dir) => (Box::new(p.clone()), Some((p, dir))),
@@ -248,11 +265,13 @@ pub async fn wire(
     let store = open_store(&cfg.store, &cfg.store_key).await?;
     let verifier = Verifier::new(cfg.trusted_issuers.clone(), reqwest::Client::new());
     let mut issuers = Issuers::default();
-    // Resources without `settings.issuer` get the dev issuers. Every Kubernetes resource names
-    // its own `server` (the configuration insists), so the dev API address is never handed out.
-    let dev: Arc<dyn Issuer> = DevIssuer::new(NO_DEV_KUBERNETES_API, None, store.clone());
+    // Every resource names its issuer (the configuration insists); `"dev"` selects no real one.
+    let mut dev_issuer: Option<Arc<dyn Issuer>> = None;
     for res in cfg.catalog.resources() {
-        let issuer = real_issuer(res)?.unwrap_or_else(|| dev.clone());
+        let issuer = match real_issuer(res)? {
+            Some(real) => real,
+            None => dev_issuer.get_or_insert_with(|| dev(store.clone())).clone(),
+        };
         issuers.insert(res.name.clone(), issuer);
     }
     let discovery = api::Discovery {
@@ -279,7 +298,8 @@ pub async fn wire(
 }
 
 /// The real issuer a resource's `settings.issuer` selects, checked (settings of every role)
-/// without contacting anything; `None` without the setting (the dev issuers).
+/// without contacting anything; `None` for `"dev"` (the configuration refuses a resource
+/// without the setting).
 pub fn real_issuer(res: &Resource) -> Result<Option<Arc<dyn Issuer>>> {
     crate::issuers::real(res).map_err(|e| Error::usage(format!("catalog: {e}")))
 }

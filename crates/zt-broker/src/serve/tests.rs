@@ -115,7 +115,9 @@ impl Running {
         let path = dir.path().join("broker.toml");
         std::fs::write(&path, config).unwrap();
         let cfg = Config::load(&path).unwrap();
-        let server = super::start(&cfg).await.unwrap();
+        let server = super::start(&cfg, crate::dev::issuers::for_serve)
+            .await
+            .unwrap();
         let url = server.url.clone();
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async move {
@@ -193,7 +195,7 @@ kind = "kubernetes"
 default_role = "view"
 max_ttl = "8h"
 requester_groups = ["engineering", "acme/deploy"]
-settings = { server = "https://k8s.example.com:6443", namespace = "apps" }
+settings = { issuer = "dev", server = "https://k8s.example.com:6443", namespace = "apps" }
 
 [[resource.role]]
 name = "view"

@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 
 use super::{Row, Target};
+use zt_broker::dev::idp::{DevIdp, DevIdpConfig};
 use zt_broker::dev::wire::IDP_KEY_FILE;
-use zt_broker::devidp::{DevIdp, DevIdpConfig};
 use zt_broker::testkit::{self, Resp, TestBroker};
 
 /// `Authorization` headers (or none) that every protected route must refuse with 401.

@@ -143,15 +143,15 @@ async fn garbage_never_panics() {
 async fn a_cached_verification_still_ends_at_the_tokens_expiry() {
     // The verified-token cache must never make a token live longer than its `exp` (+ leeway
     // is the validator's business, not the cache's).
-    let idp = crate::devidp::DevIdp::new(crate::devidp::DevIdpConfig {
+    let idp = crate::dev::idp::DevIdp::new(crate::dev::idp::DevIdpConfig {
         access_ttl: std::time::Duration::from_secs(2),
         ..Default::default()
     })
     .unwrap();
     let token = idp.mint_access_token("alice").unwrap();
     let mut ti = crate::auth::TrustedIssuer::new(
-        crate::devidp::DevIdpConfig::default().issuer,
-        crate::devidp::DevIdpConfig::default().audience,
+        crate::dev::idp::DevIdpConfig::default().issuer,
+        crate::dev::idp::DevIdpConfig::default().audience,
         crate::auth::JwksSource::Static(idp.jwks()),
     );
     ti.leeway_secs = 0;

@@ -24,9 +24,10 @@ fn inline_catalog_errors_point_at_their_resource() {
     let k8s = with("kind = \"postgres\"", "kind = \"kubernetes\"");
     refused(&k8s, Some("[[catalog.resource]]"), "needs settings.server");
     let k8s = with(
-        "kind = \"postgres\"",
-        "kind = \"kubernetes\"\nsettings = { server = \"https://k8s.example.com\" }",
-    );
+        "settings = { issuer = \"dev\" }",
+        "settings = { issuer = \"dev\", server = \"https://k8s.example.com\" }",
+    )
+    .replace("kind = \"postgres\"", "kind = \"kubernetes\"");
     assert!(parse(&k8s).is_ok());
     let neither = BASE[..BASE.find("[[catalog.resource]]").unwrap()].to_string();
     refused(&neither, Some("[catalog]"), "needs file = ");
@@ -81,4 +82,23 @@ fn a_catalog_file_is_read_relative_to_the_config() {
         &BASE[inline_start..]
     );
     refused(&both, Some("file = "), "both file and [[catalog.resource]]");
+}
+
+/// `serve` hands the development issuers to no resource that did not ask for them (issue 12):
+/// the error is placed at the resource and names it; `issuer = "dev"` is asked for.
+#[test]
+fn a_resource_must_name_its_issuer() {
+    let none = with("settings = { issuer = \"dev\" }\n", "");
+    refused(
+        &none,
+        Some("[[catalog.resource]]"),
+        "catalog: db: needs settings.issuer",
+    );
+    let dev = parse(BASE).unwrap();
+    assert_eq!(crate::serve::dev_issued(&dev), ["db"]);
+    let real = with(
+        "settings = { issuer = \"dev\" }",
+        "settings = { issuer = \"postgres\", admin_url = \"postgres://zt@db.example.com/app\" }",
+    );
+    assert!(crate::serve::dev_issued(&parse(&real).unwrap()).is_empty());
 }

@@ -20,6 +20,9 @@
 mod broker_tests;
 pub(crate) mod settings;
 mod sql;
+
+/// The dev issuers name their PostgreSQL logins as this issuer does.
+pub use sql::pg_name;
 #[cfg(test)]
 mod tests;
 

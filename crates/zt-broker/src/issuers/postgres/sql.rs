@@ -41,11 +41,24 @@ pub fn quote_literal(s: &str) -> Result<String, String> {
     })
 }
 
+/// The requester's name as a PostgreSQL identifier part: the local part of an email,
+/// lowercase letters, digits and `_` only, at most 20 characters.
+pub fn pg_name(requester: &str) -> String {
+    let local = requester.split('@').next().unwrap_or(requester);
+    let name: String = local
+        .chars()
+        .map(|c| c.to_ascii_lowercase())
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .take(20)
+        .collect();
+    if name.is_empty() { "user".into() } else { name }
+}
+
 /// The login role name of one credential: `zt_<requester>_<suffix>`, only `[a-z0-9_]`, so it
-/// needs no quoting in `psql`, `.pgpass` or a URL. The requester part follows the dev issuer's
-/// `pg_name` rule (at most 20 characters), so both issuers name roles alike.
+/// needs no quoting in `psql`, `.pgpass` or a URL. The requester part is [`pg_name`] (at most
+/// 20 characters), which the dev issuers use too, so both name roles alike.
 pub fn login_name(requester: &str, suffix: &str) -> String {
-    let name = format!("zt_{}_{suffix}", super::super::dev::pg_name(requester));
+    let name = format!("zt_{}_{suffix}", pg_name(requester));
     debug_assert!(name.len() <= MAX_IDENT_BYTES);
     name
 }

@@ -95,7 +95,12 @@ async fn public_url_is_announced_as_written() {
     let dir = dir_with_catalog();
     let path = dir.path().join("broker.toml");
     std::fs::write(&path, &text).unwrap();
-    let server = serve::start(&Config::load(&path).unwrap()).await.unwrap();
+    let server = serve::start(
+        &Config::load(&path).unwrap(),
+        crate::dev::issuers::for_serve,
+    )
+    .await
+    .unwrap();
     assert_eq!(server.url, "https://zt.example.com");
     assert_eq!(
         serve::listening_line(&server.url),
@@ -103,7 +108,9 @@ async fn public_url_is_announced_as_written() {
     );
     // `main` as the binary runs it: up, then down at the shutdown signal.
     drop(server);
-    serve::main(&path, async {}).await.unwrap();
+    serve::main(&path, crate::dev::issuers::for_serve, async {})
+        .await
+        .unwrap();
 }
 
 #[test]

@@ -41,7 +41,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::crypto;
-use crate::devk8s::tls;
+use crate::dev::k8s::tls;
 use routes::handle;
 use zt_api::Timestamp;
 

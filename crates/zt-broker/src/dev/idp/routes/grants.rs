@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{DEVICE_GRANT, Idp, no_store, oauth_error, server_error};
-use crate::devidp::{
+use crate::dev::idp::{
     Decision, DevIdp, DeviceGrant, MAX_PENDING_DEVICE_CODES, SLOW_DOWN_PENALTY, random_token,
     random_user_code,
 };

@@ -6,14 +6,27 @@ use std::sync::Arc;
 
 use base64::Engine;
 
-use super::{Grant, IssueError, IssueFuture, Issuer};
 use crate::crypto::{self, ALNUM, LOWER_ALNUM};
+use crate::issuers::postgres::pg_name;
+use crate::issuers::{Grant, IssueError, IssueFuture, Issuer};
 use crate::store::Store;
 use zt_api::{Credential, ResourceKind, Timestamp};
 
 /// AWS access key ids use the RFC 4648 base32 alphabet after their 4-letter prefix.
 const BASE32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// What the dev issuer would put in a kubeconfig for a resource without `settings.server`
+/// under `zt-broker serve`. Its configuration refuses such resources (there is no dev
+/// Kubernetes API there), so this never reaches anyone; `.invalid` (RFC 2606) makes sure it
+/// could not resolve if it did.
+const NO_DEV_KUBERNETES_API: &str = "https://dev-kubernetes-api.invalid";
+
+/// The dev issuers for `zt-broker serve`'s resources with `issuer = "dev"` (a
+/// [`crate::issuers::DevIssuers`]): every Kubernetes resource there names its own `server`.
+pub fn for_serve(store: Store) -> Arc<dyn Issuer> {
+    DevIssuer::new(NO_DEV_KUBERNETES_API, None, store)
+}
 
 pub struct DevIssuer {
     /// Where kubectl finds the dev Kubernetes API, unless the resource sets `server`.
@@ -95,19 +108,6 @@ impl DevIssuer {
             },
         })
     }
-}
-
-/// The requester's name as a PostgreSQL identifier part: the local part of an email,
-/// lowercase letters, digits and `_` only, at most 20 characters.
-pub(super) fn pg_name(requester: &str) -> String {
-    let local = requester.split('@').next().unwrap_or(requester);
-    let name: String = local
-        .chars()
-        .map(|c| c.to_ascii_lowercase())
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .take(20)
-        .collect();
-    if name.is_empty() { "user".into() } else { name }
 }
 
 impl Issuer for DevIssuer {

@@ -4,10 +4,9 @@
 //! names at every start, and the dev issuer hands the CA out as `certificate_authority_data`.
 //! With a kept data directory the CA (certificate and key, one 0600 file) and the port are
 //! stored there, so kubeconfigs written before a restart still reach and trust the API.
-//! [`TlsListener`] and [`rustls_config`] serve `zt-broker serve`'s HTTPS as well (with the
-//! operator's certificate instead of this CA).
+//! The listener itself is production's ([`crate::tls`]), shared with `zt-broker serve`.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -17,13 +16,11 @@ use rcgen::{
     Issuer, KeyPair, KeyUsagePurpose,
 };
 use rustls::ServerConfig;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinSet;
-use tokio_rustls::TlsAcceptor;
-use tokio_rustls::server::TlsStream;
+use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio::net::TcpListener;
 
 use crate::error::{Error, Result};
+pub use crate::tls::{TlsListener, rustls_config};
 
 /// Files in a kept data directory.
 pub const CA_FILE: &str = "dev-k8s-ca.pem";
@@ -35,8 +32,6 @@ const DAY: Duration = Duration::from_secs(24 * 3600);
 /// at each start, so a year is plenty.
 const CA_VALIDITY: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 const SERVER_VALIDITY: Duration = Duration::from_secs(365 * 24 * 3600);
-/// A client that connects and then stalls is dropped after this.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where kubectl reaches the dev Kubernetes API and the CA that vouches for it.
 #[derive(Debug, Clone)]
@@ -177,23 +172,6 @@ fn server_config(ip: IpAddr, ca: &Issuer<'_, KeyPair>) -> Result<Arc<ServerConfi
         .map_err(|e| Error::other(format!("dev Kubernetes TLS: {e}")))
 }
 
-/// A server configuration for a certificate chain (leaf first) and its key, as both HTTPS
-/// listeners of the broker use it (this one and `zt-broker serve`'s).
-pub fn rustls_config(
-    chain: Vec<CertificateDer<'static>>,
-    key: PrivateKeyDer<'static>,
-) -> std::result::Result<Arc<ServerConfig>, rustls::Error> {
-    // The provider is named, not left to the process default, as only aws-lc-rs is built.
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let mut config = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .with_no_client_auth()
-        .with_single_cert(chain, key)?;
-    // axum is built for HTTP/1.1 only.
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(config))
-}
-
 /// The first `-----BEGIN label-----` … `-----END label-----` block of `text`.
 fn pem_block<'a>(text: &'a str, label: &str) -> Option<&'a str> {
     let (begin, end) = (
@@ -223,83 +201,6 @@ fn check_private(path: &Path) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-/// A TCP listener that hands axum finished TLS connections. Handshakes run concurrently, so a
-/// stalled client holds up no one; everything is owned here, so dropping the listener (axum
-/// does at shutdown) frees the port at once.
-pub struct TlsListener {
-    tcp: TcpListener,
-    acceptor: TlsAcceptor,
-    handshakes: JoinSet<Option<(TlsStream<TcpStream>, SocketAddr)>>,
-    local: SocketAddr,
-    /// Who logs a failed handshake (the prefix of that stderr line).
-    name: &'static str,
-}
-
-impl TlsListener {
-    /// Serve TLS with `config` on a bound `tcp` listener; `name` prefixes the line a failed
-    /// handshake logs.
-    pub fn new(
-        tcp: TcpListener,
-        config: Arc<ServerConfig>,
-        name: &'static str,
-    ) -> std::io::Result<Self> {
-        let local = tcp.local_addr()?;
-        Ok(Self {
-            tcp,
-            acceptor: TlsAcceptor::from(config),
-            handshakes: JoinSet::new(),
-            local,
-            name,
-        })
-    }
-}
-
-async fn handshake(
-    acceptor: TlsAcceptor,
-    stream: TcpStream,
-    peer: SocketAddr,
-    name: &'static str,
-) -> Option<(TlsStream<TcpStream>, SocketAddr)> {
-    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-        Ok(Ok(tls)) => Some((tls, peer)),
-        Ok(Err(e)) => {
-            // Usually a client that does not trust the CA: worth a line when kubectl fails.
-            tracing::info!("{name}: TLS handshake with {peer} failed: {e}");
-            None
-        }
-        Err(_) => None,
-    }
-}
-
-impl axum::serve::Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            tokio::select! {
-                accepted = self.tcp.accept() => match accepted {
-                    Ok((stream, peer)) => {
-                        let acceptor = self.acceptor.clone();
-                        self.handshakes.spawn(handshake(acceptor, stream, peer, self.name));
-                    }
-                    // As axum does: out of descriptors and the like pass; don't spin meanwhile.
-                    Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-                },
-                Some(done) = self.handshakes.join_next(), if !self.handshakes.is_empty() => {
-                    if let Ok(Some(conn)) = done {
-                        return conn;
-                    }
-                }
-            }
-        }
-    }
-
-    fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        Ok(self.local)
-    }
 }
 
 #[cfg(test)]

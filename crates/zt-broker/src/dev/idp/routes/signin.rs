@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
 use super::Idp;
-use crate::devidp::{Decision, normalize_user_code, pages};
+use crate::dev::idp::{Decision, normalize_user_code, pages};
 
 fn html(status: StatusCode, body: String) -> Response {
     let mut resp = (status, Html(body)).into_response();
