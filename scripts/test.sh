@@ -21,6 +21,9 @@ export ZT_TEST_KEYRING=1
 scripts/peers.sh schemathesis
 export ZT_TEST_SCHEMATHESIS=$PWD/.peers/st-venv/bin/st
 export ZT_TEST_REQUIRE_PEERS=1
+# The house's lints ([workspace.lints], clippy.toml) and format are part of the suite.
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e

@@ -18,7 +18,7 @@ use zt::materialize::kubeyaml::Wiped;
 use crate::common::peer;
 
 /// `n` values of `s`, the same ones on every run.
-pub fn generate<S: Strategy>(s: S, n: usize, seed: u8) -> Vec<S::Value> {
+pub(crate) fn generate<S: Strategy>(s: S, n: usize, seed: u8) -> Vec<S::Value> {
     let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]);
     let mut runner = TestRunner::new_with_rng(Config::default(), rng);
     (0..n)

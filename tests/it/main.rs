@@ -1,5 +1,8 @@
 //! The one integration-test binary: real `zt` and `zt-broker` processes in sealed HOMEs.
 
+// Test support prints what it saw when a peer misbehaves.
+#![allow(clippy::print_stderr)]
+
 mod common;
 
 mod at_rest;

@@ -1,6 +1,9 @@
 //! `zt-broker`: parse the command line, run it on a tokio runtime, turn the error into an
 //! exit code. Nothing else lives here.
 
+// The command's own error and hint, for the person who ran it.
+#![allow(clippy::print_stderr)]
+
 use std::process::ExitCode;
 
 use clap::Parser;

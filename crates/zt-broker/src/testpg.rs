@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The superuser's password (`initdb --pwfile`); TCP logins need one under scram-sha-256.
-pub const SUPERUSER_PASSWORD: &str = "zt-test-superuser";
+pub(crate) const SUPERUSER_PASSWORD: &str = "zt-test-superuser";
 
-pub struct TestPg {
+pub(crate) struct TestPg {
     pub port: u16,
     bin: PathBuf,
     data: PathBuf,
@@ -62,7 +62,7 @@ fn run(cmd: &mut Command, what: &str) {
 
 impl TestPg {
     /// A running server, or `None` (after saying why) when PostgreSQL is not installed.
-    pub fn start() -> Option<Self> {
+    pub(crate) fn start() -> Option<Self> {
         let Some(bin) = find_bin() else {
             assert!(
                 std::env::var("ZT_TEST_REQUIRE_PEERS").as_deref() != Ok("1"),
@@ -122,7 +122,7 @@ impl TestPg {
     }
 
     /// Start the server (again), on the same port and data.
-    pub fn resume(&self) {
+    pub(crate) fn resume(&self) {
         let dir = self.data.parent().unwrap_or(Path::new("/"));
         run(
             self.pg_ctl()
@@ -141,7 +141,7 @@ impl TestPg {
     }
 
     /// Stop the server now (sessions are cut), to play an unreachable target.
-    pub fn pause(&self) {
+    pub(crate) fn pause(&self) {
         run(
             self.pg_ctl().args(["-m", "immediate", "-w", "stop"]),
             "pg_ctl stop",
@@ -149,15 +149,15 @@ impl TestPg {
     }
 
     /// `postgres://user:password@127.0.0.1:port/db` (the parts must be URL-safe).
-    pub fn url(&self, user: &str, password: &str, db: &str) -> String {
+    pub(crate) fn url(&self, user: &str, password: &str, db: &str) -> String {
         format!("postgres://{user}:{password}@127.0.0.1:{}/{db}", self.port)
     }
 
-    pub fn superuser_url(&self, db: &str) -> String {
+    pub(crate) fn superuser_url(&self, db: &str) -> String {
         self.url("postgres", SUPERUSER_PASSWORD, db)
     }
 
-    pub fn log(&self) -> PathBuf {
+    pub(crate) fn log(&self) -> PathBuf {
         self.data.parent().unwrap_or(Path::new("/")).join("log")
     }
 }

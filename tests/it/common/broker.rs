@@ -5,31 +5,39 @@ use std::process::{Child, Stdio};
 
 use super::Home;
 
-pub struct Broker {
+pub(crate) struct Broker {
     pub url: String,
     child: Child,
     _home: Home,
 }
 
 impl Broker {
-    pub fn start(extra: &[&str]) -> Broker {
+    pub(crate) fn start(extra: &[&str]) -> Broker {
         Broker::start_with_env(extra, &[])
     }
 
     /// [`Broker::start`] with variables added to the broker's sealed environment (a real
     /// issuer's own credentials, an admin URL named by `admin_url_env`).
-    pub fn start_with_env(extra: &[&str], env: &[(&str, &str)]) -> Broker {
+    pub(crate) fn start_with_env(extra: &[&str], env: &[(&str, &str)]) -> Broker {
         Broker::start_with_umask(extra, env, None)
     }
 
     /// [`Broker::start_with_env`] with the broker's umask set (files it creates get modes
     /// from it unless it chooses its own).
-    pub fn start_with_umask(extra: &[&str], env: &[(&str, &str)], umask: Option<u32>) -> Broker {
+    pub(crate) fn start_with_umask(
+        extra: &[&str],
+        env: &[(&str, &str)],
+        umask: Option<u32>,
+    ) -> Broker {
         Broker::spawn(extra, env, umask, Stdio::inherit())
     }
 
     /// [`Broker::start_with_env`] with the broker's stderr (its log) going to `log`.
-    pub fn start_logging_to(extra: &[&str], env: &[(&str, &str)], log: std::fs::File) -> Broker {
+    pub(crate) fn start_logging_to(
+        extra: &[&str],
+        env: &[(&str, &str)],
+        log: std::fs::File,
+    ) -> Broker {
         Broker::spawn(extra, env, None, Stdio::from(log))
     }
 
@@ -72,7 +80,7 @@ impl Broker {
 
     /// Log `user` in from `home` through the broker's HTML verification page (the path a
     /// person takes), reading the user code from zt's stderr.
-    pub fn login_via_page(&self, home: &Home, user: &str) {
+    pub(crate) fn login_via_page(&self, home: &Home, user: &str) {
         let mut child = home
             .zt(&[
                 "login",

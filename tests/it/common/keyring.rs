@@ -11,33 +11,33 @@ use std::time::Duration;
 use super::procs::{lines, run_for, until_line};
 use super::{Home, Out, peer};
 
-pub fn fixture(name: &str) -> PathBuf {
+pub(crate) fn fixture(name: &str) -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .join("tests/fixtures/keyring")
         .join(name)
 }
 
 /// Whether the keyring peers are installed (`ZT_TEST_KEYRING=1` from scripts/test.sh).
-pub fn keyring_peers() -> bool {
+pub(crate) fn keyring_peers() -> bool {
     peer("ZT_TEST_KEYRING").is_some()
 }
 
 /// A Secret Service of our own, alive until dropped. Its keyring file lives in the HOME it was
 /// started for (`~/.local/share/keyrings`, encrypted with a test password).
-pub struct SecretService {
+pub(crate) struct SecretService {
     pub bus: String,
     child: Child,
     stdin: Option<ChildStdin>,
 }
 
 impl SecretService {
-    pub fn start(home: &Home) -> SecretService {
+    pub(crate) fn start(home: &Home) -> SecretService {
         Self::start_with(home, false)
     }
 
     /// The daemon running but its keyring locked (as after a reboot, before the desktop
     /// unlocks it): reading or writing needs a prompt, which cannot be shown here.
-    pub fn start_locked(home: &Home) -> SecretService {
+    pub(crate) fn start_locked(home: &Home) -> SecretService {
         Self::start_with(home, true)
     }
 
@@ -69,7 +69,7 @@ impl SecretService {
     }
 
     /// A zt command in `home` that talks to this Secret Service.
-    pub fn zt(&self, home: &Home, args: &[&str]) -> Command {
+    pub(crate) fn zt(&self, home: &Home, args: &[&str]) -> Command {
         let mut c = home.zt(args);
         c.env("DBUS_SESSION_BUS_ADDRESS", &self.bus);
         c
@@ -89,13 +89,13 @@ impl Drop for SecretService {
 
 /// Shell steps run one after another in ONE process tree (a wrapper such as `keyctl session -`
 /// around `bash`), each step's output and status kept apart.
-pub struct Steps {
+pub(crate) struct Steps {
     script: String,
     names: Vec<String>,
 }
 
 impl Steps {
-    pub fn new() -> Steps {
+    pub(crate) fn new() -> Steps {
         Steps {
             script: String::from(
                 "set -u\nstep() { n=$1; shift; \"$@\" >\"$D/$n.out\" 2>\"$D/$n.err\" </dev/null; echo $? >\"$D/$n.rc\"; }\n",
@@ -105,7 +105,7 @@ impl Steps {
     }
 
     /// A step running `argv` (each word quoted for the shell).
-    pub fn cmd(mut self, name: &str, argv: &[&str]) -> Steps {
+    pub(crate) fn cmd(mut self, name: &str, argv: &[&str]) -> Steps {
         let words: Vec<String> = argv.iter().map(|w| quote(w)).collect();
         let _ = writeln!(self.script, "step {name} {}", words.join(" "));
         self.names.push(name.to_string());
@@ -113,7 +113,7 @@ impl Steps {
     }
 
     /// A step running a line of shell (for `$(…)` and pipes).
-    pub fn sh(mut self, name: &str, line: &str) -> Steps {
+    pub(crate) fn sh(mut self, name: &str, line: &str) -> Steps {
         let _ = writeln!(self.script, "step {name} bash -c {}", quote(line));
         self.names.push(name.to_string());
         self
@@ -121,7 +121,7 @@ impl Steps {
 
     /// Run the steps as `wrapper… bash SCRIPT` with `home`'s environment plus `env`; the
     /// outcome of each step by name.
-    pub fn run(
+    pub(crate) fn run(
         self,
         home: &Home,
         wrapper: &[&str],

@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-pub fn zt_bin() -> &'static str {
+pub(crate) fn zt_bin() -> &'static str {
     built_bin("zt")
 }
 
-pub fn broker_bin() -> &'static str {
+pub(crate) fn broker_bin() -> &'static str {
     built_bin("zt-broker")
 }
 
@@ -44,12 +44,12 @@ fn built_bin(name: &str) -> &'static str {
     path
 }
 
-pub struct Home {
+pub(crate) struct Home {
     pub dir: tempfile::TempDir,
 }
 
 impl Home {
-    pub fn new() -> Home {
+    pub(crate) fn new() -> Home {
         let dir = tempfile::Builder::new()
             .prefix("zt-home-")
             .tempdir()
@@ -60,21 +60,21 @@ impl Home {
         Home { dir }
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    pub fn kubeconfig(&self) -> PathBuf {
+    pub(crate) fn kubeconfig(&self) -> PathBuf {
         self.path().join(".kube/config")
     }
 
-    pub fn state(&self) -> PathBuf {
+    pub(crate) fn state(&self) -> PathBuf {
         self.path().join(".local/state/zt")
     }
 
     /// The environment every process in this HOME sees, and nothing else (PATH kept so that
     /// kubectl and system tools resolve).
-    pub fn envs(&self) -> Vec<(String, String)> {
+    pub(crate) fn envs(&self) -> Vec<(String, String)> {
         let h = self.path().display().to_string();
         vec![
             ("HOME".into(), h.clone()),
@@ -88,7 +88,7 @@ impl Home {
         ]
     }
 
-    pub fn cmd(&self, program: &str) -> Command {
+    pub(crate) fn cmd(&self, program: &str) -> Command {
         let mut c = Command::new(program);
         c.env_clear()
             .envs(self.envs())
@@ -97,19 +97,19 @@ impl Home {
         c
     }
 
-    pub fn zt(&self, args: &[&str]) -> Command {
+    pub(crate) fn zt(&self, args: &[&str]) -> Command {
         let mut c = self.cmd(zt_bin());
         c.args(args);
         c
     }
 
-    pub fn run(&self, args: &[&str]) -> Out {
+    pub(crate) fn run(&self, args: &[&str]) -> Out {
         Out::from(self.zt(args).output().unwrap())
     }
 }
 
 #[derive(Debug)]
-pub struct Out {
+pub(crate) struct Out {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -127,25 +127,25 @@ impl From<Output> for Out {
 
 impl Out {
     #[track_caller]
-    pub fn ok(&self) -> &Self {
+    pub(crate) fn ok(&self) -> &Self {
         assert_eq!(self.code, 0, "expected success\n{self:#?}");
         self
     }
 
     #[track_caller]
-    pub fn code(&self, code: i32) -> &Self {
+    pub(crate) fn code(&self, code: i32) -> &Self {
         assert_eq!(self.code, code, "expected exit {code}\n{self:#?}");
         self
     }
 
-    pub fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:#?}"))
     }
 }
 
 /// Poll `f` until it is true or `limit` passes; returns how long it took.
-pub fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> Option<Duration> {
+pub(crate) fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> Option<Duration> {
     let start = Instant::now();
     while start.elapsed() < limit {
         if f() {
@@ -158,11 +158,11 @@ pub fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> Option<Durati
 
 /// The kubectl to drive, when the test command installed one (`ZT_TEST_KUBECTL`). With
 /// `ZT_TEST_REQUIRE_PEERS=1` (the README's test command) a missing peer fails the test.
-pub fn kubectl() -> Option<String> {
+pub(crate) fn kubectl() -> Option<String> {
     peer("ZT_TEST_KUBECTL")
 }
 
-pub fn peer(var: &str) -> Option<String> {
+pub(crate) fn peer(var: &str) -> Option<String> {
     match std::env::var(var) {
         Ok(p) if !p.is_empty() => Some(p),
         _ => {
@@ -176,15 +176,15 @@ pub fn peer(var: &str) -> Option<String> {
     }
 }
 
-pub mod broker;
+pub(crate) mod broker;
 
-pub mod keyring;
-pub mod moto;
-pub mod oidc;
-pub mod pg;
-pub mod procs;
-pub mod serve;
-pub mod tinyhttp;
-pub mod world;
+pub(crate) mod keyring;
+pub(crate) mod moto;
+pub(crate) mod oidc;
+pub(crate) mod pg;
+pub(crate) mod procs;
+pub(crate) mod serve;
+pub(crate) mod tinyhttp;
+pub(crate) mod world;
 
-pub use oidc::external_broker;
+pub(crate) use oidc::external_broker;

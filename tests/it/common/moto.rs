@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::{eventually, peer};
 
-pub struct Moto {
+pub(crate) struct Moto {
     pub url: String,
     child: Child,
     _dir: tempfile::TempDir,
@@ -17,7 +17,7 @@ pub struct Moto {
 impl Moto {
     /// `None` (the test skips its AWS CLI part) when `ZT_TEST_MOTO` is unset and peers are
     /// not required.
-    pub fn start() -> Option<Moto> {
+    pub(crate) fn start() -> Option<Moto> {
         let bin = peer("ZT_TEST_MOTO")?;
         let dir = tempfile::Builder::new()
             .prefix("zt-moto-")

@@ -19,18 +19,18 @@ use super::{Home, Out, peer};
 
 /// The audience (and RFC 8707 resource indicator) the provider mints broker tokens for by
 /// default: oidc-provider accepts only absolute URIs as resource indicators.
-pub const AUDIENCE: &str = "urn:zt:broker";
+pub(crate) const AUDIENCE: &str = "urn:zt:broker";
 
 /// A broker that trusts `issuer` and sends `zt login` there.
 ///
 /// Today this is `zt-broker dev --trust-issuer ISSUER --audience AUD`: the dev broker with a
 /// real IdP (its own dev IdP stays trusted but is not advertised). When `zt-broker serve
 /// --config` exists, this is the one place to switch to it.
-pub fn external_broker(issuer: &str, audience: &str) -> Broker {
+pub(crate) fn external_broker(issuer: &str, audience: &str) -> Broker {
     Broker::start(&["--trust-issuer", issuer, "--audience", audience])
 }
 
-pub struct Provider {
+pub(crate) struct Provider {
     pub issuer: String,
     child: Child,
     _stdin: ChildStdin,
@@ -43,7 +43,7 @@ pub struct Provider {
 impl Provider {
     /// Start the provider with extra environment (`ZT_OIDC_ACCESS_TTL`, …; see provider.mjs).
     /// `None` when the peer is not installed (a skip; a failure under `ZT_TEST_REQUIRE_PEERS=1`).
-    pub fn start(env: &[(&str, &str)]) -> Option<Provider> {
+    pub(crate) fn start(env: &[(&str, &str)]) -> Option<Provider> {
         let script = peer("ZT_TEST_OIDC_PROVIDER")?;
         let node = peer("ZT_TEST_NODE")?;
         let dir = tempfile::Builder::new()
@@ -90,12 +90,12 @@ impl Provider {
     }
 
     /// What the provider printed on stderr (warnings, server errors).
-    pub fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// The test-only hook: approve a pending user code as `sub`, without the HTML forms.
-    pub fn approve(&self, user_code: &str, sub: &str) {
+    pub(crate) fn approve(&self, user_code: &str, sub: &str) {
         let (status, body) = post_json(
             &format!("{}/test/approve", self.issuer),
             &serde_json::json!({"user_code": user_code, "sub": sub}),
@@ -104,7 +104,7 @@ impl Provider {
     }
 
     /// POST a form to one of the provider's endpoints: (status, JSON body or Null).
-    pub fn post_form(&self, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
+    pub(crate) fn post_form(&self, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
         let url = format!("{}{path}", self.issuer);
         block_on(async {
             let r = reqwest::Client::new()
@@ -119,7 +119,7 @@ impl Provider {
         })
     }
 
-    pub fn discovery(&self) -> Value {
+    pub(crate) fn discovery(&self) -> Value {
         get_json(&format!("{}/.well-known/openid-configuration", self.issuer))
     }
 }
@@ -131,7 +131,7 @@ impl Drop for Provider {
     }
 }
 
-pub fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+pub(crate) fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -139,7 +139,7 @@ pub fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
         .block_on(f)
 }
 
-pub fn get_json(url: &str) -> Value {
+pub(crate) fn get_json(url: &str) -> Value {
     block_on(async {
         reqwest::Client::new()
             .get(url)
@@ -167,7 +167,7 @@ fn post_json(url: &str, body: &Value) -> (u16, String) {
 }
 
 /// A JWT's header and claims, decoded without any check (the broker does the checking).
-pub fn jwt_parts(token: &str) -> (Value, Value) {
+pub(crate) fn jwt_parts(token: &str) -> (Value, Value) {
     let mut parts = token.split('.');
     let mut next = || {
         let p = parts.next().expect("a JWT has three parts");
@@ -177,7 +177,7 @@ pub fn jwt_parts(token: &str) -> (Value, Value) {
 }
 
 /// The tokens `zt login --insecure-storage` left for `profile`.
-pub fn stored_tokens(home: &Home, profile: &str) -> Value {
+pub(crate) fn stored_tokens(home: &Home, profile: &str) -> Value {
     let p = home
         .path()
         .join(format!(".config/zt/tokens/{profile}.json"));
@@ -187,7 +187,7 @@ pub fn stored_tokens(home: &Home, profile: &str) -> Value {
 }
 
 /// Every regular file under `dir` whose bytes contain `needle`.
-pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
+pub(crate) fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -213,7 +213,7 @@ pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
 }
 
 /// `zt login` running, with its user code read from stderr.
-pub struct PendingLogin {
+pub(crate) struct PendingLogin {
     child: Child,
     pub user_code: String,
     pub verification_uri: String,
@@ -224,7 +224,7 @@ pub struct PendingLogin {
 
 /// Start `cmd` (a `zt login …`) and read its stderr until it shows the user code and the
 /// verification URL; panics with what it printed when it ends or stalls before that.
-pub fn start_login(mut cmd: Command) -> PendingLogin {
+pub(crate) fn start_login(mut cmd: Command) -> PendingLogin {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -260,7 +260,7 @@ pub fn start_login(mut cmd: Command) -> PendingLogin {
 impl PendingLogin {
     /// Wait for `zt login` to end (killed after `limit`).
     #[track_caller]
-    pub fn finish(mut self, limit: Duration) -> Out {
+    pub(crate) fn finish(mut self, limit: Duration) -> Out {
         let code = procs::wait_for(&mut self.child, limit).unwrap_or_else(|| {
             let _ = self.child.kill();
             let _ = self.child.wait();
@@ -284,7 +284,7 @@ impl PendingLogin {
 
 /// What the person does on the provider's pages.
 #[derive(Clone, Copy, PartialEq)]
-pub enum Choice {
+pub(crate) enum Choice {
     /// Sign in as this login and consent.
     Approve(&'static str),
     /// Follow the "abort" link on the sign-in page.
@@ -295,7 +295,7 @@ pub enum Choice {
 /// enter the code, confirm, sign in, consent — as `device_flow_curl.sh` does with curl.
 /// Cookies are carried by hand (this crate's reqwest has no cookie store); redirects are
 /// followed by hand so every hop's cookies are kept. Returns the last page.
-pub fn approve_via_forms(verification_uri: &str, user_code: &str, choice: Choice) -> String {
+pub(crate) fn approve_via_forms(verification_uri: &str, user_code: &str, choice: Choice) -> String {
     block_on(async {
         let mut b = FormBrowser::new(verification_uri);
         let page = b.get(verification_uri).await.expect_page();

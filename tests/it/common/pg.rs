@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 
 use super::{Out, peer};
 
-pub struct Pg {
+pub(crate) struct Pg {
     pub port: u16,
     /// Holds `data/`, `sock/` and `log`; removed by the watchdog.
     pub root: PathBuf,
@@ -26,7 +26,7 @@ pub struct Pg {
 
 /// A new server; `None` (the test skips its PostgreSQL part) when `ZT_TEST_PG_BIN` is unset
 /// and peers are not required.
-pub fn pg() -> Option<Pg> {
+pub(crate) fn pg() -> Option<Pg> {
     let bin = PathBuf::from(peer("ZT_TEST_PG_BIN")?);
     Some(Pg::start(&bin))
 }
@@ -171,19 +171,19 @@ rm -rf "$3""#;
         }
     }
 
-    pub fn psql(&self) -> PathBuf {
+    pub(crate) fn psql(&self) -> PathBuf {
         self.bin.join("psql")
     }
 
     /// Run SQL as the superuser over the unix socket (trust); panics on an SQL error.
     #[track_caller]
-    pub fn sql(&self, sql: &str) -> String {
+    pub(crate) fn sql(&self, sql: &str) -> String {
         self.sql_in("postgres", sql)
     }
 
     /// [`Pg::sql`] in database `db`.
     #[track_caller]
-    pub fn sql_in(&self, db: &str, sql: &str) -> String {
+    pub(crate) fn sql_in(&self, db: &str, sql: &str) -> String {
         let o = Out::from(
             Command::new(self.psql())
                 .env_clear()
@@ -211,13 +211,13 @@ rm -rf "$3""#;
     }
 
     /// `CREATE DATABASE name`.
-    pub fn create_db(&self, name: &str) {
+    pub(crate) fn create_db(&self, name: &str) {
         self.sql(&format!("CREATE DATABASE {}", ident(name)));
     }
 
     /// `CREATE ROLE name LOGIN PASSWORD …` (what a real PostgreSQL issuer does; the dev one
     /// does not touch any database).
-    pub fn create_login(&self, user: &str, password: &str, db: &str) {
+    pub(crate) fn create_login(&self, user: &str, password: &str, db: &str) {
         self.sql(&format!(
             "CREATE ROLE {} LOGIN PASSWORD {}; GRANT CONNECT ON DATABASE {} TO {}",
             ident(user),
@@ -241,10 +241,10 @@ impl Drop for Pg {
     }
 }
 
-pub fn ident(s: &str) -> String {
+pub(crate) fn ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-pub fn literal(s: &str) -> String {
+pub(crate) fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }

@@ -11,7 +11,7 @@ use super::Out;
 
 /// Run `cmd` (stdin null, stdout and stderr captured), killing it after `limit`.
 #[track_caller]
-pub fn run_for(mut cmd: Command, limit: Duration) -> Out {
+pub(crate) fn run_for(mut cmd: Command, limit: Duration) -> Out {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -37,7 +37,7 @@ pub fn run_for(mut cmd: Command, limit: Duration) -> Out {
 }
 
 /// Wait at most `limit` for `child` to exit; its exit code (-1 when killed by a signal).
-pub fn wait_for(child: &mut Child, limit: Duration) -> Option<i32> {
+pub(crate) fn wait_for(child: &mut Child, limit: Duration) -> Option<i32> {
     let start = Instant::now();
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -51,7 +51,7 @@ pub fn wait_for(child: &mut Child, limit: Duration) -> Option<i32> {
 }
 
 /// The whole of a pipe, read on its own thread.
-pub fn read_all(mut r: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+pub(crate) fn read_all(mut r: impl Read + Send + 'static) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let mut buf = Vec::new();
@@ -62,7 +62,7 @@ pub fn read_all(mut r: impl Read + Send + 'static) -> mpsc::Receiver<String> {
 }
 
 /// A pipe's lines as they come, read on their own thread.
-pub fn lines(r: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+pub(crate) fn lines(r: impl Read + Send + 'static) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(r).lines() {
@@ -77,7 +77,7 @@ pub fn lines(r: impl Read + Send + 'static) -> mpsc::Receiver<String> {
 
 /// Read lines from `rx` until `f` returns `Some`, at most `limit`; everything seen is
 /// appended to `seen`.
-pub fn until_line<T>(
+pub(crate) fn until_line<T>(
     rx: &mpsc::Receiver<String>,
     limit: Duration,
     seen: &mut String,

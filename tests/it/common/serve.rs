@@ -11,14 +11,14 @@ use serde_json::Value;
 use super::Home;
 
 /// One `zt-broker serve` process; SIGTERMed on drop unless already killed.
-pub struct Replica {
+pub(crate) struct Replica {
     pub url: String,
     pub child: Child,
 }
 
 impl Replica {
     /// Start with `config`; `env` is added to the process environment.
-    pub fn start(home: &Home, config: &Path, env: &[(&str, &str)]) -> Replica {
+    pub(crate) fn start(home: &Home, config: &Path, env: &[(&str, &str)]) -> Replica {
         let mut child = home
             .cmd(crate::common::broker_bin())
             .envs(env.iter().copied())
@@ -41,11 +41,11 @@ impl Replica {
         Replica { url, child }
     }
 
-    pub fn signal(&self, sig: i32) {
+    pub(crate) fn signal(&self, sig: i32) {
         unsafe { libc::kill(self.child.id() as i32, sig) };
     }
 
-    pub fn sigkill(&mut self) {
+    pub(crate) fn sigkill(&mut self) {
         unsafe { libc::kill(self.child.id() as i32, libc::SIGKILL) };
         let _ = self.child.wait();
     }
@@ -60,7 +60,7 @@ impl Drop for Replica {
     }
 }
 
-pub fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)
         .enable_all()
@@ -70,7 +70,7 @@ pub fn runtime() -> tokio::runtime::Runtime {
 
 /// An access token for `user` from the dev OpenID provider, by the device flow a person takes:
 /// device authorization, the verification page's form, the token poll.
-pub async fn dev_token(broker: &str, issuer: &str, client_id: &str, user: &str) -> String {
+pub(crate) async fn dev_token(broker: &str, issuer: &str, client_id: &str, user: &str) -> String {
     let c = reqwest::Client::new();
     let auth: Value = c
         .post(format!("{issuer}/device/auth"))
@@ -109,7 +109,7 @@ pub async fn dev_token(broker: &str, issuer: &str, client_id: &str, user: &str) 
 }
 
 /// What `/.well-known/zt` of a `zt-broker dev` says about signing in.
-pub struct Login {
+pub(crate) struct Login {
     pub broker: String,
     pub issuer: String,
     pub client_id: String,
@@ -117,12 +117,12 @@ pub struct Login {
 }
 
 /// Send `req` and read its JSON answer, blocking.
-pub fn fetch_json(req: reqwest::RequestBuilder) -> Value {
+pub(crate) fn fetch_json(req: reqwest::RequestBuilder) -> Value {
     runtime().block_on(async { req.send().await.unwrap().json().await.unwrap() })
 }
 
 impl Login {
-    pub fn discover(broker: &str) -> Login {
+    pub(crate) fn discover(broker: &str) -> Login {
         let disco = fetch_json(reqwest::Client::new().get(format!("{broker}/.well-known/zt")));
         let field = |k: &str| disco[k].as_str().unwrap().to_string();
         Login {
@@ -135,7 +135,7 @@ impl Login {
 
     /// The `[login]` and `[[trusted_issuer]]` sections of a `zt-broker serve` configuration
     /// that signs people in here.
-    pub fn toml(&self) -> String {
+    pub(crate) fn toml(&self) -> String {
         format!(
             "[login]\nissuer = \"{issuer}\"\nclient_id = \"{client_id}\"\naudience = \"{audience}\"\n\n\
              [[trusted_issuer]]\nissuer = \"{issuer}\"\naudience = \"{audience}\"\n",
@@ -146,7 +146,7 @@ impl Login {
     }
 
     /// An access token for the dev user `user`.
-    pub fn token(&self, user: &str) -> String {
+    pub(crate) fn token(&self, user: &str) -> String {
         runtime().block_on(dev_token(&self.broker, &self.issuer, &self.client_id, user))
     }
 }

@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// One answer.
-pub struct Reply {
+pub(crate) struct Reply {
     pub status: u16,
     pub content_type: &'static str,
     pub body: Vec<u8>,
@@ -19,7 +19,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    pub fn new(status: u16, content_type: &'static str, body: impl Into<Vec<u8>>) -> Reply {
+    pub(crate) fn new(status: u16, content_type: &'static str, body: impl Into<Vec<u8>>) -> Reply {
         Reply {
             status,
             content_type,
@@ -28,12 +28,12 @@ impl Reply {
         }
     }
 
-    pub fn json(body: impl Into<Vec<u8>>) -> Reply {
+    pub(crate) fn json(body: impl Into<Vec<u8>>) -> Reply {
         Reply::new(200, "application/json", body)
     }
 }
 
-pub struct TinyServer {
+pub(crate) struct TinyServer {
     pub url: String,
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
@@ -42,7 +42,7 @@ pub struct TinyServer {
 
 impl TinyServer {
     /// `answer(base_url, path)` is called for every request.
-    pub fn start(answer: impl Fn(&str, &str) -> Reply + Send + 'static) -> TinyServer {
+    pub(crate) fn start(answer: impl Fn(&str, &str) -> Reply + Send + 'static) -> TinyServer {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let url = format!("http://{addr}");
@@ -125,7 +125,7 @@ impl Drop for TinyServer {
 }
 
 /// A 127.0.0.1 URL where nothing listens (a port just released).
-pub fn dead_url() -> String {
+pub(crate) fn dead_url() -> String {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", l.local_addr().unwrap());
     drop(l);

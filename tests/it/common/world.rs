@@ -9,51 +9,51 @@ use super::broker::Broker;
 use super::{Home, Out};
 
 /// A sealed HOME plus the variables every process in it also sees.
-pub struct World {
+pub(crate) struct World {
     pub home: Home,
     pub extra: Vec<(String, String)>,
 }
 
 impl World {
-    pub fn new() -> World {
+    pub(crate) fn new() -> World {
         World {
             home: Home::new(),
             extra: vec![],
         }
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.home.path()
     }
 
-    pub fn set(&mut self, k: &str, v: impl AsRef<std::ffi::OsStr>) -> &mut Self {
+    pub(crate) fn set(&mut self, k: &str, v: impl AsRef<std::ffi::OsStr>) -> &mut Self {
         self.extra
             .push((k.into(), v.as_ref().to_string_lossy().into_owned()));
         self
     }
 
-    pub fn cmd(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+    pub(crate) fn cmd(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut c = self.home.cmd(&program.as_ref().to_string_lossy());
         c.envs(self.extra.iter().map(|(k, v)| (k, v)));
         c
     }
 
-    pub fn zt(&self, args: &[&str]) -> Command {
+    pub(crate) fn zt(&self, args: &[&str]) -> Command {
         let mut c = self.cmd(super::zt_bin());
         c.args(args);
         c
     }
 
-    pub fn run(&self, args: &[&str]) -> Out {
+    pub(crate) fn run(&self, args: &[&str]) -> Out {
         Out::from(self.zt(args).output().unwrap())
     }
 
-    pub fn run_cmd(&self, program: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Out {
+    pub(crate) fn run_cmd(&self, program: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Out {
         Out::from(self.cmd(program).args(args).output().unwrap())
     }
 
     /// `zt login` against a broker started with `--auto-login USER`.
-    pub fn login(&self, broker: &Broker) {
+    pub(crate) fn login(&self, broker: &Broker) {
         self.run(&[
             "login",
             "--broker",
@@ -66,7 +66,7 @@ impl World {
 
     /// `zt request … --json` that must succeed; the grant id.
     #[track_caller]
-    pub fn request(&self, args: &[&str]) -> String {
+    pub(crate) fn request(&self, args: &[&str]) -> String {
         let mut a = vec!["request"];
         a.extend_from_slice(args);
         a.push("--json");
@@ -79,20 +79,20 @@ impl World {
 
     /// `zt env GRANT --json` as a map.
     #[track_caller]
-    pub fn env_of(&self, grant: &str) -> serde_json::Map<String, serde_json::Value> {
+    pub(crate) fn env_of(&self, grant: &str) -> serde_json::Map<String, serde_json::Value> {
         let out = self.run(&["env", grant, "--json"]);
         out.ok().json().as_object().cloned().unwrap()
     }
 }
 
 /// A catalog file for `zt-broker dev --catalog`, kept as long as the value lives.
-pub struct CatalogFile {
+pub(crate) struct CatalogFile {
     _dir: tempfile::TempDir,
     pub path: PathBuf,
 }
 
 impl CatalogFile {
-    pub fn new(toml: &str) -> CatalogFile {
+    pub(crate) fn new(toml: &str) -> CatalogFile {
         let dir = tempfile::Builder::new()
             .prefix("zt-catalog-")
             .tempdir()
@@ -102,13 +102,13 @@ impl CatalogFile {
         CatalogFile { _dir: dir, path }
     }
 
-    pub fn arg(&self) -> &str {
+    pub(crate) fn arg(&self) -> &str {
         self.path.to_str().unwrap()
     }
 }
 
 /// The demo catalog with `from` replaced by `to` (which must occur).
-pub fn demo_catalog_with(from: &str, to: &str) -> String {
+pub(crate) fn demo_catalog_with(from: &str, to: &str) -> String {
     let demo = zt_broker::catalog::DEMO_TOML;
     assert!(demo.contains(from), "the demo catalog has no {from:?}");
     demo.replace(from, to)
@@ -117,7 +117,7 @@ pub fn demo_catalog_with(from: &str, to: &str) -> String {
 /// The sections of an AWS-style INI file, in order, checked the way botocore's parser reads
 /// it: every line blank, a comment (`#`/`;`), `[section]`, `key = value`, or an indented
 /// continuation of a key with an empty value (nested `s3 =` blocks). Err: the first bad line.
-pub fn ini_sections(text: &str) -> Result<Vec<String>, String> {
+pub(crate) fn ini_sections(text: &str) -> Result<Vec<String>, String> {
     let mut sections = Vec::new();
     let mut nested_ok = false;
     for (i, line) in text.lines().enumerate() {
@@ -162,7 +162,7 @@ pub fn ini_sections(text: &str) -> Result<Vec<String>, String> {
     Ok(sections)
 }
 
-pub fn yaml(text: &str) -> Result<yaml_rust2::Yaml, String> {
+pub(crate) fn yaml(text: &str) -> Result<yaml_rust2::Yaml, String> {
     let mut docs = yaml_rust2::YamlLoader::load_from_str(text).map_err(|e| e.to_string())?;
     if docs.len() != 1 {
         return Err(format!("{} YAML documents", docs.len()));
@@ -172,7 +172,7 @@ pub fn yaml(text: &str) -> Result<yaml_rust2::Yaml, String> {
 
 /// A realistic kubeconfig of the user's own (comments, an EKS-style exec user), which zt must
 /// leave byte for byte as it found it.
-pub const USER_KUBECONFIG: &str = "\
+pub(crate) const USER_KUBECONFIG: &str = "\
 # my clusters — zt must not touch these
 apiVersion: v1
 kind: Config
@@ -200,7 +200,7 @@ users:
 ";
 
 /// The `name`s of a kubeconfig list (`clusters`, `contexts`, `users`).
-pub fn names(doc: &yaml_rust2::Yaml, key: &str) -> Vec<String> {
+pub(crate) fn names(doc: &yaml_rust2::Yaml, key: &str) -> Vec<String> {
     doc[key]
         .as_vec()
         .map(|v| {
@@ -213,7 +213,7 @@ pub fn names(doc: &yaml_rust2::Yaml, key: &str) -> Vec<String> {
 
 /// A kubeconfig as kubectl needs it: one YAML mapping of kind Config whose every context
 /// names a cluster and a user that exist. Returns the context names.
-pub fn kubeconfig_contexts(text: &str) -> Result<Vec<String>, String> {
+pub(crate) fn kubeconfig_contexts(text: &str) -> Result<Vec<String>, String> {
     let doc = yaml(text)?;
     if doc["kind"].as_str() != Some("Config") {
         return Err("kind is not Config".into());
@@ -237,13 +237,13 @@ pub fn kubeconfig_contexts(text: &str) -> Result<Vec<String>, String> {
 }
 
 /// The mode bits of a file.
-pub fn mode(p: &Path) -> u32 {
+pub(crate) fn mode(p: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(p).unwrap().permissions().mode() & 0o777
 }
 
 /// Write `text` with mode 0600 (as a user's credential file would be).
-pub fn write_private(p: &Path, text: &str) {
+pub(crate) fn write_private(p: &Path, text: &str) {
     use std::os::unix::fs::PermissionsExt;
     if let Some(d) = p.parent() {
         std::fs::create_dir_all(d).unwrap();
@@ -253,21 +253,21 @@ pub fn write_private(p: &Path, text: &str) {
 }
 
 /// A small seeded PRNG (xorshift64*), so a failing schedule can be replayed.
-pub struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    pub fn new(seed: u64) -> Rng {
+    pub(crate) fn new(seed: u64) -> Rng {
         Rng(seed.max(1))
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
 
-    pub fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
 }

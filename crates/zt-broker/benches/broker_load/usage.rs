@@ -6,7 +6,7 @@ use crate::CLIENT_THREADS;
 /// Seconds of this process's threads, split by thread name: the load client's, and everything
 /// else (the broker's runtime, SQLite's threads).
 #[derive(Clone, Copy, Default)]
-pub struct Usage {
+pub(crate) struct Usage {
     pub client_cpu: f64,
     pub broker_cpu: f64,
     /// Runnable but waiting for a CPU (`/proc/…/schedstat`; 0 where the kernel keeps none).
@@ -14,7 +14,7 @@ pub struct Usage {
     pub broker_wait: f64,
 }
 
-pub fn usage() -> Usage {
+pub(crate) fn usage() -> Usage {
     // SAFETY: sysconf has no preconditions.
     let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
     let mut u = Usage::default();

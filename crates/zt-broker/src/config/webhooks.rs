@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::webhooks::{EVENTS, Secret, WebhookConfig};
 
 /// Attempts per delivery when `attempts` is not given (waits 1s, 2s, 4s, 8s in between).
-pub const DEFAULT_ATTEMPTS: u32 = 5;
+pub(super) const DEFAULT_ATTEMPTS: u32 = 5;
 const MAX_ATTEMPTS: u32 = 12;
 
 #[derive(Deserialize)]

@@ -2,6 +2,9 @@
 //! output to `<state_dir>/dev-broker.log`, and return once it answers — or at once when a dev
 //! broker is already running (idempotent).
 
+// What `zt-broker dev` says to the person who ran it is its answer, not a log line.
+#![allow(clippy::print_stderr)]
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

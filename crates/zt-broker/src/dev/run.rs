@@ -3,6 +3,9 @@
 //! stderr), serve until the shutdown future (SIGINT/SIGTERM), then clean up the state file and
 //! a temporary data directory.
 
+// What `zt-broker dev` says to the person who ran it is its answer, not a log line.
+#![allow(clippy::print_stderr)]
+
 use std::future::Future;
 use std::io::Write;
 use std::net::SocketAddr;

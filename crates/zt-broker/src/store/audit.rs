@@ -17,10 +17,10 @@ use crate::crypto::sha256_hex;
 use zt_api::Timestamp;
 
 /// The action of the row a writer adds when the chain's head was not where it was signed.
-pub const GAP: &str = "audit.gap";
+pub(super) const GAP: &str = "audit.gap";
 
 /// The `prev_sha256` of the first row.
-pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub(super) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// What happened, as the caller describes it.
 #[derive(Debug, Clone, Default, PartialEq)]

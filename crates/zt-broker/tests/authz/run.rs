@@ -9,7 +9,7 @@ use zt_broker::dev::wire::IDP_KEY_FILE;
 use zt_broker::testkit::{self, Resp, TestBroker};
 
 /// `Authorization` headers (or none) that every protected route must refuse with 401.
-pub async fn bad_credentials(t: &TestBroker) -> Vec<(&'static str, Option<String>)> {
+pub(crate) async fn bad_credentials(t: &TestBroker) -> Vec<(&'static str, Option<String>)> {
     let issuer = format!("{}/oidc", t.url);
     // Signed with the broker's own dev IdP key, so only the claims can be wrong.
     let forged = |iss: &str, aud: &str| {
@@ -132,7 +132,7 @@ async fn snapshot(t: &TestBroker, id: Option<&str>) -> Snapshot {
     }
 }
 
-pub async fn row(t: &TestBroker, row: &Row, anonymous: &[(&str, Option<String>)]) {
+pub(crate) async fn row(t: &TestBroker, row: &Row, anonymous: &[(&str, Option<String>)]) {
     let what = |who: &str| {
         let (m, p, target, why) = (row.method, row.path, row.target, row.why);
         format!("{m} {p} on {target:?} by {who} ({why})")

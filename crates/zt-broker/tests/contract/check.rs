@@ -16,7 +16,7 @@ use zt_api::problem;
 use zt_broker::testkit::{Resp, TestBroker};
 
 /// Who calls.
-pub enum Auth<'a> {
+pub(crate) enum Auth<'a> {
     None,
     User(&'a str),
     /// An `Authorization` header as given (`Bearer not.a.jwt`).
@@ -24,7 +24,7 @@ pub enum Auth<'a> {
 }
 
 /// What the request carries.
-pub enum Body<'a> {
+pub(crate) enum Body<'a> {
     None,
     Json(Value),
     /// Sent as `application/json` whatever it is (`{"comment": `).
@@ -33,16 +33,16 @@ pub enum Body<'a> {
 
 /// `(operation id, status, problem slug or "")`; the fallbacks are named
 /// `NoRoute`/`MethodNotAllowed`, after their `components.responses`.
-pub type Answer = (String, u16, String);
+pub(crate) type Answer = (String, u16, String);
 
-pub struct Contract {
+pub(crate) struct Contract {
     pub spec: Spec,
     seen: Mutex<BTreeSet<Answer>>,
     http: reqwest::Client,
 }
 
 impl Contract {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             spec: Spec::load(),
             seen: Mutex::default(),
@@ -51,7 +51,7 @@ impl Contract {
     }
 
     /// Send `method path` (with its query) and check the answer against the document.
-    pub async fn call(
+    pub(crate) async fn call(
         &self,
         t: &TestBroker,
         auth: Auth<'_>,
@@ -93,12 +93,18 @@ impl Contract {
     }
 
     /// Shorthand: a user's call without a body.
-    pub async fn as_user(&self, t: &TestBroker, user: &str, method: &str, path: &str) -> Resp {
+    pub(crate) async fn as_user(
+        &self,
+        t: &TestBroker,
+        user: &str,
+        method: &str,
+        path: &str,
+    ) -> Resp {
         self.call(t, Auth::User(user), method, path, Body::None, None)
             .await
     }
 
-    pub fn check(&self, method: &str, path_and_query: &str, r: &Resp) {
+    pub(crate) fn check(&self, method: &str, path_and_query: &str, r: &Resp) {
         let what = format!("{method} {path_and_query} → {}", r.status);
         let (path, query) = path_and_query
             .split_once('?')
@@ -178,7 +184,7 @@ impl Contract {
 
     /// Every answer the document promises: each operation's statuses, with each problem
     /// slug its response lists, and the two fallbacks.
-    pub fn documented(&self) -> BTreeSet<Answer> {
+    pub(crate) fn documented(&self) -> BTreeSet<Answer> {
         let mut all = BTreeSet::new();
         let mut add = |name: &str, status: u16, response: &Value| {
             let slugs = problem_types(self.spec.resolve(response));
@@ -201,7 +207,7 @@ impl Contract {
     }
 
     /// Fails naming each documented answer that no call produced.
-    pub fn assert_covered(&self) {
+    pub(crate) fn assert_covered(&self) {
         let seen = self.seen.lock().unwrap();
         let missing: Vec<_> = self.documented().difference(&seen).cloned().collect();
         assert!(
@@ -212,7 +218,7 @@ impl Contract {
 }
 
 /// A response's `x-problem-types`.
-pub fn problem_types(response: &Value) -> Vec<&str> {
+pub(crate) fn problem_types(response: &Value) -> Vec<&str> {
     response["x-problem-types"]
         .as_array()
         .into_iter()

@@ -28,7 +28,7 @@ async fn revoked(c: &Contract, t: &TestBroker) -> String {
     id
 }
 
-pub async fn revoking(c: &Contract, t: &TestBroker) {
+pub(crate) async fn revoking(c: &Contract, t: &TestBroker) {
     let id = live(c, t, "prod-k8s", "view").await;
     let path = format!("/v1/grants/{id}/revoke");
     expect(
@@ -55,7 +55,7 @@ pub async fn revoking(c: &Contract, t: &TestBroker) {
     assert_eq!(r.status, 200);
 }
 
-pub async fn credentials(c: &Contract, t: &TestBroker) {
+pub(crate) async fn credentials(c: &Contract, t: &TestBroker) {
     // One of each kind: every branch of the Credential schema.
     for (res, role, kind) in [
         ("prod-k8s", "view", "kubernetes"),
@@ -85,7 +85,7 @@ pub async fn credentials(c: &Contract, t: &TestBroker) {
     expect(&r, 404, "not-found");
 }
 
-pub async fn extending(c: &Contract, t: &TestBroker) {
+pub(crate) async fn extending(c: &Contract, t: &TestBroker) {
     let body = |ttl: u64| Body::Json(json!({"ttl_secs": ttl, "reason": "still on INC-1"}));
     let alice = || Auth::User("alice");
     let ext = |id: &str| format!("/v1/grants/{id}/extend");
@@ -134,7 +134,7 @@ pub async fn extending(c: &Contract, t: &TestBroker) {
     expect(&r, 404, "not-found");
 }
 
-pub async fn audit(c: &Contract, t: &TestBroker) {
+pub(crate) async fn audit(c: &Contract, t: &TestBroker) {
     let id = live(c, t, "prod-k8s", "view").await;
     let all = c.as_user(t, "root", "GET", "/v1/audit").await;
     assert_eq!(all.status, 200);
@@ -171,7 +171,7 @@ pub async fn audit(c: &Contract, t: &TestBroker) {
 }
 
 /// A catalog whose one database's server is down: minting fails at the issuer.
-pub async fn issuer_down(c: &Contract) {
+pub(crate) async fn issuer_down(c: &Contract) {
     let dir = tempfile::tempdir().unwrap();
     let catalog = dir.path().join("catalog.toml");
     std::fs::write(
@@ -205,7 +205,7 @@ approver_groups = ["sre-leads"]
 }
 
 /// With its store closed, every operation that reads or writes it answers 500 `internal`.
-pub async fn store_down(c: &Contract) {
+pub(crate) async fn store_down(c: &Contract) {
     let t = TestBroker::start().await;
     let id = live(c, &t, "prod-k8s", "view").await;
     t.broker.store.close().await;

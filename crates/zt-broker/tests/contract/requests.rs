@@ -10,10 +10,16 @@ use zt_broker::server::ROUTES;
 use zt_broker::testkit::{Resp, TestBroker};
 
 /// An id no request has.
-pub const NO_SUCH_ID: &str = "0123456789abcdef";
+pub(crate) const NO_SUCH_ID: &str = "0123456789abcdef";
 
 /// `POST /v1/requests` with a fresh Idempotency-Key.
-pub async fn create(c: &Contract, t: &TestBroker, user: &str, res: &str, role: &str) -> Resp {
+pub(crate) async fn create(
+    c: &Contract,
+    t: &TestBroker,
+    user: &str,
+    res: &str,
+    role: &str,
+) -> Resp {
     let key = zt_broker::crypto::new_id().unwrap();
     let body = json!({"resource": res, "role": role, "ttl_secs": 600, "reason": "contract"});
     let r = c
@@ -31,7 +37,7 @@ pub async fn create(c: &Contract, t: &TestBroker, user: &str, res: &str, role: &
 }
 
 /// A request of alice's that waits for an approver (prod-k8s/admin: sre-leads).
-pub async fn pending(c: &Contract, t: &TestBroker) -> String {
+pub(crate) async fn pending(c: &Contract, t: &TestBroker) -> String {
     let r = create(c, t, "alice", "prod-k8s", "admin").await;
     assert_eq!(r.body["state"], "pending");
     r.id()
@@ -41,7 +47,7 @@ fn expect(r: &Resp, status: u16, slug: &str) {
     assert_eq!((r.status, r.slug()), (status, slug), "{:?}", r.body);
 }
 
-pub async fn info_and_authentication(c: &Contract, t: &TestBroker) {
+pub(crate) async fn info_and_authentication(c: &Contract, t: &TestBroker) {
     for user in ["alice", "outsider", "root"] {
         assert_eq!(c.as_user(t, user, "GET", "/v1/me").await.status, 200);
         assert_eq!(c.as_user(t, user, "GET", "/v1/catalog").await.status, 200);
@@ -83,7 +89,7 @@ pub async fn info_and_authentication(c: &Contract, t: &TestBroker) {
     );
 }
 
-pub async fn creating(c: &Contract, t: &TestBroker) {
+pub(crate) async fn creating(c: &Contract, t: &TestBroker) {
     assert_eq!(
         create(c, t, "alice", "prod-k8s", "view").await.body["state"],
         "approved"
@@ -155,7 +161,7 @@ pub async fn creating(c: &Contract, t: &TestBroker) {
     expect(&post(long, Some("contract-6")).await, 422, "ttl-exceeded");
 }
 
-pub async fn listing(c: &Contract, t: &TestBroker) {
+pub(crate) async fn listing(c: &Contract, t: &TestBroker) {
     let id = pending(c, t).await;
     let ids = |r: &Resp| -> Vec<String> {
         let list = r.body["requests"].as_array().unwrap();
@@ -177,7 +183,7 @@ pub async fn listing(c: &Contract, t: &TestBroker) {
     }
 }
 
-pub async fn getting(c: &Contract, t: &TestBroker) {
+pub(crate) async fn getting(c: &Contract, t: &TestBroker) {
     let id = pending(c, t).await;
     let path = format!("/v1/requests/{id}");
     for user in ["alice", "bob", "root"] {
@@ -212,7 +218,7 @@ pub async fn getting(c: &Contract, t: &TestBroker) {
     );
 }
 
-pub async fn withdrawing(c: &Contract, t: &TestBroker) {
+pub(crate) async fn withdrawing(c: &Contract, t: &TestBroker) {
     let id = pending(c, t).await;
     let path = format!("/v1/requests/{id}");
     let alice = || Auth::User("alice");
@@ -244,7 +250,7 @@ pub async fn withdrawing(c: &Contract, t: &TestBroker) {
     );
 }
 
-pub async fn deciding(c: &Contract, t: &TestBroker) {
+pub(crate) async fn deciding(c: &Contract, t: &TestBroker) {
     for (verb, state) in [("approve", "approved"), ("deny", "denied")] {
         let id = pending(c, t).await;
         let path = format!("/v1/requests/{id}/{verb}");

@@ -7,12 +7,12 @@ use yaml_rust2::{Yaml, YamlLoader};
 
 const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];
 
-pub struct Spec {
+pub(crate) struct Spec {
     pub doc: Value,
 }
 
 /// One operation: its id, path template, and the resolved operation object.
-pub struct Operation<'a> {
+pub(crate) struct Operation<'a> {
     pub id: String,
     pub method: String,
     pub template: String,
@@ -22,7 +22,7 @@ pub struct Operation<'a> {
 }
 
 impl Spec {
-    pub fn load() -> Self {
+    pub(crate) fn load() -> Self {
         let text = include_str!("../../../../openapi.yaml");
         let docs = YamlLoader::load_from_str(text).expect("openapi.yaml is YAML");
         let doc = to_json(&docs[0]);
@@ -31,7 +31,7 @@ impl Spec {
     }
 
     /// `$ref`s followed until a value that is not one.
-    pub fn resolve<'a>(&'a self, mut v: &'a Value) -> &'a Value {
+    pub(crate) fn resolve<'a>(&'a self, mut v: &'a Value) -> &'a Value {
         for _ in 0..16 {
             let Some(r) = v.get("$ref").and_then(Value::as_str) else {
                 return v;
@@ -48,7 +48,7 @@ impl Spec {
     }
 
     /// Every operation, as `(METHOD, template)`.
-    pub fn operations(&self) -> Vec<Operation<'_>> {
+    pub(crate) fn operations(&self) -> Vec<Operation<'_>> {
         let mut out = vec![];
         let paths = self.doc["paths"].as_object().expect("paths");
         for (template, item) in paths {
@@ -73,7 +73,7 @@ impl Spec {
 
     /// The operation serving `method path` (path without its query), if any; `Err(true)` when
     /// the path exists with other methods only (a 405), `Err(false)` when it does not (a 404).
-    pub fn find(&self, method: &str, path: &str) -> Result<Operation<'_>, bool> {
+    pub(crate) fn find(&self, method: &str, path: &str) -> Result<Operation<'_>, bool> {
         let mut path_known = false;
         for op in self.operations() {
             if matches(&op.template, path) {
@@ -87,7 +87,7 @@ impl Spec {
     }
 
     /// A response of `components.responses`.
-    pub fn component_response(&self, name: &str) -> &Value {
+    pub(crate) fn component_response(&self, name: &str) -> &Value {
         let v = &self.doc["components"]["responses"][name];
         assert!(v.is_object(), "components.responses.{name} is missing");
         v
@@ -96,7 +96,7 @@ impl Spec {
 
 impl<'a> Operation<'a> {
     /// The documented statuses, as numbers (`default` is not used by this document).
-    pub fn statuses(&self) -> Vec<u16> {
+    pub(crate) fn statuses(&self) -> Vec<u16> {
         let responses = self.op["responses"].as_object().expect("responses");
         responses
             .keys()
@@ -108,13 +108,13 @@ impl<'a> Operation<'a> {
     }
 
     /// The response object for `status`, unresolved (`Spec::resolve` it).
-    pub fn response(&self, status: u16) -> Option<&'a Value> {
+    pub(crate) fn response(&self, status: u16) -> Option<&'a Value> {
         self.op["responses"].get(status.to_string())
     }
 
     /// Whether `name` is a documented query parameter (operation or path level), or a
     /// property of an object parameter exploded into the query (`style: form`, the default).
-    pub fn has_query_param(&self, spec: &Spec, name: &str) -> bool {
+    pub(crate) fn has_query_param(&self, spec: &Spec, name: &str) -> bool {
         [&self.op["parameters"], self.path_params]
             .into_iter()
             .filter_map(Value::as_array)
@@ -148,7 +148,7 @@ fn matches(template: &str, path: &str) -> bool {
 }
 
 /// YAML to JSON. Keys become strings (`200:` as well as `"200":`).
-pub fn to_json(y: &Yaml) -> Value {
+pub(crate) fn to_json(y: &Yaml) -> Value {
     match y {
         Yaml::Null => Value::Null,
         Yaml::Boolean(b) => Value::Bool(*b),

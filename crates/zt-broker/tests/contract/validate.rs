@@ -26,18 +26,18 @@ const ANNOTATIONS: [&str; 8] = [
     "readOnly",
 ];
 
-pub struct Validator<'a> {
+pub(crate) struct Validator<'a> {
     spec: &'a Spec,
     closed: bool,
 }
 
 impl<'a> Validator<'a> {
-    pub fn new(spec: &'a Spec, closed: bool) -> Self {
+    pub(crate) fn new(spec: &'a Spec, closed: bool) -> Self {
         Self { spec, closed }
     }
 
     /// Every way `v` breaks `schema`, each with its path (`$.rows[2].at: ...`); empty: valid.
-    pub fn errors(&self, schema: &Value, v: &Value) -> Vec<String> {
+    pub(crate) fn errors(&self, schema: &Value, v: &Value) -> Vec<String> {
         let mut errs = vec![];
         self.check(schema, v, "$", &mut errs);
         errs

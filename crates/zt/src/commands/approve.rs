@@ -7,12 +7,12 @@ use crate::error::Result;
 use crate::output::{field, human_ttl};
 use zt_api::State;
 
-pub async fn run(args: DecideArgs, ctx: &Ctx) -> Result<()> {
+pub(super) async fn run(args: DecideArgs, ctx: &Ctx) -> Result<()> {
     decide("approve", args, ctx).await
 }
 
 /// Approve or deny (`verb`), then say what happened.
-pub async fn decide(verb: &str, args: DecideArgs, ctx: &Ctx) -> Result<()> {
+pub(super) async fn decide(verb: &str, args: DecideArgs, ctx: &Ctx) -> Result<()> {
     let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
     let (req, said) = client.decide(&args.id, verb, args.comment).await?;
     let p = &ctx.printer;

@@ -7,7 +7,7 @@ use clap_complete::Shell as Target;
 use crate::cli::{Cli, CompletionsArgs, Shell};
 use crate::error::Result;
 
-pub fn run(args: CompletionsArgs) -> Result<()> {
+pub(crate) fn run(args: CompletionsArgs) -> Result<()> {
     let mut out = std::io::stdout();
     clap_complete::generate(target(args.shell), &mut Cli::command(), "zt", &mut out);
     Ok(())

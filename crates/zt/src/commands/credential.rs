@@ -39,7 +39,7 @@ pub(crate) async fn live(grant: &str, ctx: &Ctx) -> Result<Cached> {
     fetch(grant, ctx).await
 }
 
-pub async fn kube(args: CredentialArgs, ctx: &Ctx) -> Result<()> {
+pub(crate) async fn kube(args: CredentialArgs, ctx: &Ctx) -> Result<()> {
     let cached = live(&args.grant, ctx).await?;
     let Credential::Kubernetes {
         token, expires_at, ..
@@ -67,7 +67,7 @@ pub async fn kube(args: CredentialArgs, ctx: &Ctx) -> Result<()> {
 
 /// AWS `credential_process` output: Version 1 with `Expiration`, so the SDKs and the CLI call
 /// again before it runs out (the CLI re-invokes when 15 minutes or less remain).
-pub async fn aws(args: CredentialArgs, ctx: &Ctx) -> Result<()> {
+pub(crate) async fn aws(args: CredentialArgs, ctx: &Ctx) -> Result<()> {
     let cached = live(&args.grant, ctx).await?;
     let Credential::Aws {
         access_key_id,

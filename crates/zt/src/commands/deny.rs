@@ -4,6 +4,6 @@ use crate::cli::DecideArgs;
 use crate::commands::Ctx;
 use crate::error::Result;
 
-pub async fn run(args: DecideArgs, ctx: &Ctx) -> Result<()> {
+pub(super) async fn run(args: DecideArgs, ctx: &Ctx) -> Result<()> {
     super::approve::decide("deny", args, ctx).await
 }

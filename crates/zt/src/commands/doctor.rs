@@ -25,7 +25,7 @@ struct Check {
     counts: bool,
 }
 
-pub async fn run(ctx: &Ctx) -> Result<()> {
+pub(super) async fn run(ctx: &Ctx) -> Result<()> {
     let mut checks: Vec<Check> = Vec::new();
 
     // A real write of a throwaway entry, deleted again: a read alone passes on a keyring

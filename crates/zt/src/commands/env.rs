@@ -7,7 +7,7 @@ use crate::error::Result;
 use crate::grants;
 use zt_api::Credential;
 
-pub async fn run(args: EnvArgs, ctx: &Ctx) -> Result<()> {
+pub(super) async fn run(args: EnvArgs, ctx: &Ctx) -> Result<()> {
     let cached = credential::live(&args.grant, ctx).await?;
     // kubectl needs a file: a kubeconfig of its own for this grant (exec plugin, no token),
     // in the ledger so it is wiped with the grant.

@@ -15,7 +15,7 @@ use crate::output::field;
 use crate::{credenv, grants, reaper};
 use zt_api::Credential;
 
-pub async fn run(args: ExecArgs, ctx: &Ctx) -> Result<()> {
+pub(super) async fn run(args: ExecArgs, ctx: &Ctx) -> Result<()> {
     let grant = resolve(&args, ctx).await?;
     let cached = credential::live(&grant, ctx).await?;
     // Kubernetes tools need a kubeconfig file: a private one for this run (exec plugin, no

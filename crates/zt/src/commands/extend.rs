@@ -18,7 +18,7 @@ struct Extended<'a> {
     entries_kept: usize,
 }
 
-pub async fn run(args: ExtendArgs, ctx: &Ctx) -> Result<()> {
+pub(super) async fn run(args: ExtendArgs, ctx: &Ctx) -> Result<()> {
     let p = &ctx.printer;
     let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
     let grant = resolve(&args.target, &client, ctx).await?;

@@ -15,14 +15,14 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::{env, http, paths};
 use zt_api::Timestamp;
 
-pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
+pub(super) async fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
     let p = &ctx.printer;
     let mut cfg = Config::load()?;
     let existing = cfg.profiles.get(&ctx.profile).cloned();
     let broker = match (&args.broker, &existing) {
         (Some(b), _) => b.trim_end_matches('/').to_string(),
         (None, Some(prof)) => prof.broker.clone(),
-        (None, None) => local_dev_broker().ok_or_else(|| {
+        (None, None) => local_dev_broker(p).ok_or_else(|| {
             Error::usage("no broker to log in to").with_hint(
                 "pass --broker URL (or set ZT_BROKER); for a local try-out start one with `zt-broker dev --detach`",
             )
@@ -259,12 +259,12 @@ struct DevBrokerFile {
 
 /// The URL of a `zt-broker dev` running on this machine, if any: it writes
 /// `dev-broker.json` in the state dir.
-fn local_dev_broker() -> Option<String> {
+fn local_dev_broker(p: &crate::output::Printer) -> Option<String> {
     let path = paths::state_dir().ok()?.join("dev-broker.json");
     let f: DevBrokerFile = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    eprintln!(
+    p.note(format!(
         "Using the local development broker at {} (zt-broker dev).",
         f.url
-    );
+    ));
     Some(f.url)
 }

@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::output::Printer;
 use crate::{credcache, http, reaper};
 
-pub async fn run(args: LogoutArgs, ctx: &Ctx) -> Result<()> {
+pub(super) async fn run(args: LogoutArgs, ctx: &Ctx) -> Result<()> {
     let p = &ctx.printer;
     let mut cfg = Config::load()?;
     let profile = cfg.profiles.get(&ctx.profile).cloned();

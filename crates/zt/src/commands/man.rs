@@ -5,7 +5,7 @@ use crate::cli::ManArgs;
 use crate::docs;
 use crate::error::{Error, Result};
 
-pub fn run(args: ManArgs) -> Result<()> {
+pub(super) fn run(args: ManArgs) -> Result<()> {
     std::fs::create_dir_all(&args.out_dir)
         .map_err(|e| Error::io(format!("cannot create {}", args.out_dir.display()), e))?;
     for (name, bytes) in docs::man_pages()? {

@@ -6,7 +6,7 @@ use crate::commands::Ctx;
 use crate::error::Result;
 use crate::reaper;
 
-pub async fn run(args: ReapArgs, ctx: &Ctx) -> Result<()> {
+pub(super) async fn run(args: ReapArgs, ctx: &Ctx) -> Result<()> {
     let p = &ctx.printer;
     if args.daemon {
         return reaper::daemon(p).await;

@@ -13,7 +13,7 @@ use crate::{env, grants, prompt};
 use zt_api::{self as api, State};
 use zt_files::ids;
 
-pub async fn run(args: RequestArgs, ctx: &Ctx) -> Result<()> {
+pub(super) async fn run(args: RequestArgs, ctx: &Ctx) -> Result<()> {
     let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
     let how = grants::How {
         use_context: args.use_context,
@@ -49,7 +49,7 @@ async fn resource_kind(client: &BrokerClient, resource: &str) -> Option<api::Res
 /// Ask for `resource` (or pick up your open request or live grant that covers it) and wait for
 /// the decision: the grant, and whether it was live before this command. `Ok(None)`: still
 /// pending and `no_wait` (already reported). A denial is an error with its own exit code.
-pub async fn obtain(
+pub(super) async fn obtain(
     resource: &str,
     opts: &RequestOpts,
     no_wait: bool,

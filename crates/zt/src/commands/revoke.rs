@@ -9,7 +9,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::reaper;
 use zt_api::{self as api, State};
 
-pub async fn run(args: RevokeArgs, ctx: &Ctx) -> Result<()> {
+pub(super) async fn run(args: RevokeArgs, ctx: &Ctx) -> Result<()> {
     let p = &ctx.printer;
     let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
     let current = match client.get_request(&args.grant, None).await {

@@ -32,7 +32,7 @@ struct Row {
 /// Denied requests stay in the list this long, so the requester sees the approver's answer.
 const DENIED_SHOWN_SECS: i64 = 24 * 3600;
 
-pub async fn run(ctx: &Ctx) -> Result<()> {
+pub(super) async fn run(ctx: &Ctx) -> Result<()> {
     let p = &ctx.printer;
     let ledger = Ledger::read()?;
     let mut rows: BTreeMap<String, Row> = BTreeMap::new();

@@ -5,7 +5,7 @@ use crate::commands::Ctx;
 use crate::error::Result;
 use crate::output::field;
 
-pub async fn run(ctx: &Ctx) -> Result<()> {
+pub(super) async fn run(ctx: &Ctx) -> Result<()> {
     let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
     let me = client.me().await?;
     let p = &ctx.printer;

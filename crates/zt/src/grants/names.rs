@@ -10,7 +10,7 @@ use crate::ledger::{Entry, Ledger};
 use zt_api::{self as api, Timestamp};
 
 /// The base name for `resource` in `profile`.
-pub fn base(profile: &str, resource: &str) -> Result<String> {
+pub(super) fn base(profile: &str, resource: &str) -> Result<String> {
     if profile == "default" {
         return Ok(format!("zt-{resource}"));
     }
@@ -26,7 +26,7 @@ pub fn base(profile: &str, resource: &str) -> Result<String> {
 
 /// The name for grant `grant` of `profile`/`resource`/`role`: the first candidate that no live
 /// ledger entry of another profile, resource or role uses.
-pub fn pick(
+pub(super) fn pick(
     ledger: &Ledger,
     profile: &str,
     resource: &str,

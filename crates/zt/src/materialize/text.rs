@@ -63,7 +63,7 @@ pub(in crate::materialize) fn prepare(text: &str) -> Result<Prepared<'_>, EditEr
 }
 
 impl Prepared<'_> {
-    pub fn finish(&self, mut out: String) -> String {
+    pub(super) fn finish(&self, mut out: String) -> String {
         if self.lacks_newline {
             let cut = if out.ends_with(self.eol) {
                 self.eol.len()

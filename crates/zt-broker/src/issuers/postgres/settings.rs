@@ -50,7 +50,7 @@ const STATEMENT_TIMEOUT: &str = "15s";
 const LOCK_TIMEOUT: &str = "5s";
 
 /// How the broker reaches the server as its admin role.
-pub struct Admin {
+pub(crate) struct Admin {
     pub options: PgConnectOptions,
     pub connect_timeout: Duration,
     /// SQL role spec that receives what a login role owned: a quoted name or `CURRENT_USER`.
@@ -61,7 +61,7 @@ pub struct Admin {
 
 /// What a credential of one role looks like at the target.
 #[derive(Debug, Clone)]
-pub struct RoleSettings {
+pub(crate) struct RoleSettings {
     pub host: String,
     pub port: u16,
     pub dbname: String,
@@ -90,7 +90,7 @@ fn integer(t: &toml::Table, key: &str) -> Result<Option<i64>, String> {
 impl Admin {
     /// The resource's admin connection. Reads `admin_url_env` now, so secrets stay out of the
     /// catalog file and a missing variable is a start-up error.
-    pub fn from_resource(res: &Resource) -> Result<Self, String> {
+    pub(crate) fn from_resource(res: &Resource) -> Result<Self, String> {
         let s = &res.settings;
         for key in s.keys() {
             if !RESOURCE_KEYS.contains(&key.as_str()) && !GRANT_KEYS.contains(&key.as_str()) {
@@ -169,7 +169,11 @@ impl Admin {
     /// One role's settings (the resource's overlaid with the role's, as a grant carries them).
     /// Where clients connect defaults to where the broker does; `member_of` to a group role
     /// named like the catalog role.
-    pub fn role_settings(&self, t: &toml::Table, role: &str) -> Result<RoleSettings, String> {
+    pub(crate) fn role_settings(
+        &self,
+        t: &toml::Table,
+        role: &str,
+    ) -> Result<RoleSettings, String> {
         let port = match integer(t, "port")? {
             None => self.options.get_port(),
             Some(p) => u16::try_from(p).map_err(|_| format!("port {p} is out of range"))?,

@@ -10,15 +10,15 @@ use aws_lc_rs::{digest, hmac, pbkdf2};
 use base64::Engine;
 
 /// PostgreSQL's own default (`scram_iterations`): what `ALTER ROLE … PASSWORD` would store.
-pub const SCRAM_ITERATIONS: u32 = 4096;
+pub(super) const SCRAM_ITERATIONS: u32 = 4096;
 
 /// The longest identifier PostgreSQL keeps (NAMEDATALEN − 1); longer ones are truncated with
 /// only a NOTICE, which would silently name a different role.
-pub const MAX_IDENT_BYTES: usize = 63;
+pub(super) const MAX_IDENT_BYTES: usize = 63;
 
 /// `"…"` with `"` doubled: safe for any text, whatever its case or characters. NUL cannot be
 /// sent at all, and an over-long name would be truncated to another one, so both are refused.
-pub fn quote_ident(s: &str) -> Result<String, String> {
+pub(super) fn quote_ident(s: &str) -> Result<String, String> {
     if s.is_empty() || s.len() > MAX_IDENT_BYTES || s.contains('\0') {
         return Err(format!(
             "{s:?} is not a PostgreSQL identifier (1–{MAX_IDENT_BYTES} bytes, no NUL)"
@@ -29,7 +29,7 @@ pub fn quote_ident(s: &str) -> Result<String, String> {
 
 /// `'…'` with `'` doubled; with a backslash present, `E'…'` with `\` doubled too, which reads
 /// the same whether `standard_conforming_strings` is on or off.
-pub fn quote_literal(s: &str) -> Result<String, String> {
+pub(super) fn quote_literal(s: &str) -> Result<String, String> {
     if s.contains('\0') {
         return Err("a PostgreSQL string cannot contain NUL".into());
     }
@@ -57,7 +57,7 @@ pub fn pg_name(requester: &str) -> String {
 /// The login role name of one credential: `zt_<requester>_<suffix>`, only `[a-z0-9_]`, so it
 /// needs no quoting in `psql`, `.pgpass` or a URL. The requester part is [`pg_name`] (at most
 /// 20 characters), which the dev issuers use too, so both name roles alike.
-pub fn login_name(requester: &str, suffix: &str) -> String {
+pub(super) fn login_name(requester: &str, suffix: &str) -> String {
     let name = format!("zt_{}_{suffix}", pg_name(requester));
     debug_assert!(name.len() <= MAX_IDENT_BYTES);
     name
@@ -66,7 +66,7 @@ pub fn login_name(requester: &str, suffix: &str) -> String {
 /// `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`, the form `pg_authid` keeps.
 /// Given this instead of the password, the server stores it as is. The password must be plain
 /// ASCII without spaces, for which SASLprep (RFC 4013) changes nothing.
-pub fn scram_verifier(password: &str, salt: &[u8], iterations: u32) -> String {
+pub(super) fn scram_verifier(password: &str, salt: &[u8], iterations: u32) -> String {
     debug_assert!(password.bytes().all(|b| b.is_ascii_graphic()));
     let iters = NonZeroU32::new(iterations).unwrap_or(NonZeroU32::MIN);
     let mut salted = [0u8; 32];

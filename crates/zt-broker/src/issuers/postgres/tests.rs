@@ -113,7 +113,7 @@ impl Env {
         }
     }
 
-    pub async fn role_exists(&self, name: &str) -> bool {
+    pub(super) async fn role_exists(&self, name: &str) -> bool {
         let mut su = superuser(&self.pg, "postgres").await;
         sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
             .bind(name)

@@ -153,7 +153,7 @@ pub(super) fn read_meta(
 }
 
 /// The most approvals a policy may ask for: more would be a typo, not a process.
-pub const MAX_APPROVALS: u32 = 10;
+pub(super) const MAX_APPROVALS: u32 = 10;
 
 /// `30m`, `4h`, `90s`: whole seconds, at least one.
 fn parse_ttl(v: &str) -> Result<Duration, String> {

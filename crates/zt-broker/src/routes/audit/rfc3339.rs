@@ -4,7 +4,7 @@
 //! 0000–9999 — so a valid time is never a 400, and anything else is.
 
 /// Seconds since the Unix epoch (negative before 1970), or `None` when `s` is not a date-time.
-pub fn parse(s: &str) -> Option<i64> {
+pub(super) fn parse(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let d = b.get(r)?;

@@ -114,7 +114,7 @@ pub(super) struct Loaded<'t> {
 }
 
 impl Loaded<'_> {
-    pub fn tree(&self) -> Result<&Hash, EditError> {
+    pub(super) fn tree(&self) -> Result<&Hash, EditError> {
         match self.loader.documents() {
             [Yaml::Hash(h)] => Ok(h),
             _ => Err(EditError::msg("expected a single YAML mapping")),

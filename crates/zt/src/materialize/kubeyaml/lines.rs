@@ -10,7 +10,7 @@ pub(super) struct Lines<'t> {
 }
 
 impl<'t> Lines<'t> {
-    pub fn new(text: &'t str) -> Self {
+    pub(super) fn new(text: &'t str) -> Self {
         let mut starts = vec![0];
         starts.extend(
             text.bytes()
@@ -20,20 +20,20 @@ impl<'t> Lines<'t> {
         );
         Lines { text, starts }
     }
-    pub fn count(&self) -> usize {
+    pub(super) fn count(&self) -> usize {
         self.starts.len()
     }
-    pub fn start(&self, line: usize) -> usize {
+    pub(super) fn start(&self, line: usize) -> usize {
         self.starts.get(line).copied().unwrap_or(self.text.len())
     }
-    pub fn end(&self, line: usize) -> usize {
+    pub(super) fn end(&self, line: usize) -> usize {
         self.start(line + 1)
     }
-    pub fn line_of(&self, pos: usize) -> usize {
+    pub(super) fn line_of(&self, pos: usize) -> usize {
         self.starts.partition_point(|&s| s <= pos).saturating_sub(1)
     }
     /// The line without its line break.
-    pub fn body(&self, line: usize) -> &'t str {
+    pub(super) fn body(&self, line: usize) -> &'t str {
         let s = self
             .text
             .get(self.start(line)..self.end(line))
@@ -42,14 +42,14 @@ impl<'t> Lines<'t> {
         s.strip_suffix('\r').unwrap_or(s)
     }
     /// Column and char of the first non-blank char; None for a blank line.
-    pub fn first(&self, line: usize) -> Option<(usize, char)> {
+    pub(super) fn first(&self, line: usize) -> Option<(usize, char)> {
         self.body(line)
             .chars()
             .enumerate()
             .find(|(_, c)| *c != ' ' && *c != '\t')
     }
     /// Byte offset of a marker (its column may point just past the end of the line).
-    pub fn pos(&self, m: &Marker) -> Option<usize> {
+    pub(super) fn pos(&self, m: &Marker) -> Option<usize> {
         let line = m.line().checked_sub(1).filter(|l| *l < self.count())?;
         let body = self.body(line);
         let start = self.start(line);
@@ -60,7 +60,7 @@ impl<'t> Lines<'t> {
     }
     /// The first line at or after the marker that lies wholly after it: where the text that
     /// ends at the marker (the next key, a `...`, or EOF) begins.
-    pub fn boundary(&self, m: &Marker) -> usize {
+    pub(super) fn boundary(&self, m: &Marker) -> usize {
         let line = m.line().saturating_sub(1).min(self.count() - 1);
         let pos = self
             .pos(m)
@@ -76,7 +76,7 @@ impl<'t> Lines<'t> {
     /// `boundary`: blank lines and comments indented no deeper than `col` (the indent of the
     /// entries or keys at this level) belong to what follows, deeper ones to this content.
     /// Blank lines after a block scalar may be part of its value (`|+`), so they stay with it.
-    pub fn content_end(
+    pub(super) fn content_end(
         &self,
         first: usize,
         boundary: usize,

@@ -22,7 +22,7 @@ pub(super) fn prepare(text: &str) -> Result<Prepared<'_>, EditError> {
 
 impl Prepared<'_> {
     /// A file with no document gets kubectl's empty kubeconfig after whatever it held.
-    pub fn fresh(&self) -> String {
+    pub(crate) fn fresh(&self) -> String {
         let mut s = self.work.to_string();
         for l in [
             "apiVersion: v1",

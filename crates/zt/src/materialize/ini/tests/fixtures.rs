@@ -2,7 +2,7 @@
 
 /// `~/.aws/config` kept by hand: every profile kind, nested `services`, both comment styles,
 /// odd spacing, tabs, `key: value`.
-pub const AWS_CONFIG: &str = "# ~/.aws/config — edited by hand, keep tidy
+pub(super) const AWS_CONFIG: &str = "# ~/.aws/config — edited by hand, keep tidy
 [default]
 region = eu-west-1
 output=json
@@ -49,7 +49,7 @@ cli_history = enabled
 ";
 
 /// `~/.aws/credentials`.
-pub const AWS_CREDENTIALS: &str = "[default]
+pub(super) const AWS_CREDENTIALS: &str = "[default]
 aws_access_key_id = AKIAIOSFODNN7EXAMPLE
 aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
 
@@ -61,7 +61,7 @@ aws_session_token = IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQ
 ";
 
 /// `~/.pg_service.conf`: comments, a commented-out service, indented keys, spaces after values.
-pub const PG_SERVICE: &str = "# libpq connection services
+pub(super) const PG_SERVICE: &str = "# libpq connection services
 [mydb]
 host=db.internal
 port=5432
@@ -78,12 +78,12 @@ sslmode=verify-full
 # trailing notes
 ";
 
-pub fn crlf(s: &str) -> String {
+pub(super) fn crlf(s: &str) -> String {
     s.replace('\n', "\r\n")
 }
 
 /// Each text in the ways people's files differ: line endings, final line break, BOM.
-pub fn variants(label: &'static str, text: &str) -> Vec<(String, String)> {
+pub(super) fn variants(label: &'static str, text: &str) -> Vec<(String, String)> {
     let bare = text.trim_end_matches('\n').to_string();
     vec![
         (label.to_string(), text.to_string()),

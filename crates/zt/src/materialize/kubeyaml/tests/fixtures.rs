@@ -1,7 +1,7 @@
 //! Realistic kubeconfigs, as kubectl and as people write them.
 
 /// What `kubectl config` writes: sorted keys, lists not indented under their key.
-pub const KUBECTL: &str = r#"apiVersion: v1
+pub(super) const KUBECTL: &str = r#"apiVersion: v1
 clusters:
 - cluster:
     certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUM=
@@ -35,7 +35,7 @@ users:
 "#;
 
 /// Hand-written: comments everywhere, indented lists, quoted scalars, odd order.
-pub const HAND: &str = r#"# My clusters. Edit with care!
+pub(super) const HAND: &str = r#"# My clusters. Edit with care!
 kind: Config
 apiVersion: v1
 
@@ -75,14 +75,14 @@ preferences:
 "#;
 
 /// `---` start, `users: []`, no `contexts`, no current-context.
-pub const SPARSE: &str = "---\n# sparse\napiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://a.example\n  name: a\nusers: []\n";
+pub(super) const SPARSE: &str = "---\n# sparse\napiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://a.example\n  name: a\nusers: []\n";
 
 /// Lists present but empty in every way YAML allows.
-pub const NULLS: &str =
+pub(super) const NULLS: &str =
     "apiVersion: v1\nclusters:\ncontexts: ~ # none yet\nusers: null\nkind: Config\n";
 
 /// EKS: exec users with env and a long args list.
-pub const EKS: &str = r#"apiVersion: v1
+pub(super) const EKS: &str = r#"apiVersion: v1
 clusters:
 - cluster:
     certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUMvakNDQWVhZ0F3SUJBZ0lCQURBTkJna3Foa2lHOXcwQkFRc0ZBREFWTVJNd0VRWURWUVFERXdwcmRXSmwK
@@ -119,7 +119,7 @@ users:
 "#;
 
 /// GKE: exec plugin with a multi-line plain `installHint`.
-pub const GKE: &str = r#"apiVersion: v1
+pub(super) const GKE: &str = r#"apiVersion: v1
 clusters:
 - cluster:
     certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==
@@ -145,7 +145,7 @@ users:
 "#;
 
 /// minikube: extensions on cluster and context, preferences with content.
-pub const MINIKUBE: &str = r#"apiVersion: v1
+pub(super) const MINIKUBE: &str = r#"apiVersion: v1
 clusters:
 - cluster:
     certificate-authority: /home/u/.minikube/ca.crt
@@ -181,20 +181,20 @@ users:
 "#;
 
 /// Non-ASCII in comments, keys' values and names; a block scalar holding non-ASCII.
-pub const UNICODE: &str = "# Konfiguration für Zürich — ☸ クラスター 🚀\napiVersion: v1\nclusters:\n- cluster:\n    server: https://zürich.example # Straße\n  name: zürich\ncontexts:\n- context:\n    cluster: zürich\n    user: jürgen\n  name: zürich\nusers:\n- name: jürgen\n  user:\n    # Schlüssel 🔑\n    token: \"ä\\u00e9\"\n    note: |\n      mehrzeilig ☃\n      # kein Kommentar\ncurrent-context: zürich\nkind: Config\n";
+pub(super) const UNICODE: &str = "# Konfiguration für Zürich — ☸ クラスター 🚀\napiVersion: v1\nclusters:\n- cluster:\n    server: https://zürich.example # Straße\n  name: zürich\ncontexts:\n- context:\n    cluster: zürich\n    user: jürgen\n  name: zürich\nusers:\n- name: jürgen\n  user:\n    # Schlüssel 🔑\n    token: \"ä\\u00e9\"\n    note: |\n      mehrzeilig ☃\n      # kein Kommentar\ncurrent-context: zürich\nkind: Config\n";
 
 /// A block scalar with keep chomping ends the last entry: its trailing blank lines are value.
-pub const KEEP_CHOMP: &str = "apiVersion: v1\nusers:\n- name: u\n  user:\n    token: t\n    note: |+\n      keep\n\n\n# about contexts\ncontexts: []\nkind: Config\n";
+pub(super) const KEEP_CHOMP: &str = "apiVersion: v1\nusers:\n- name: u\n  user:\n    token: t\n    note: |+\n      keep\n\n\n# about contexts\ncontexts: []\nkind: Config\n";
 
 /// Root keys indented by four, lists by four more.
-pub const INDENTED: &str = "    apiVersion: v1\n    clusters:\n        -   name: x\n            cluster:\n                server: https://x\n    kind: Config\n";
+pub(super) const INDENTED: &str = "    apiVersion: v1\n    clusters:\n        -   name: x\n            cluster:\n                server: https://x\n    kind: Config\n";
 
-pub fn crlf(s: &str) -> String {
+pub(super) fn crlf(s: &str) -> String {
     s.replace('\n', "\r\n")
 }
 
 /// `n` clusters, contexts and users, kubectl style.
-pub fn many(n: usize) -> String {
+pub(super) fn many(n: usize) -> String {
     let mut s = String::from("apiVersion: v1\nclusters:\n");
     for i in 0..n {
         s += &format!("- cluster:\n    server: https://c{i}.example:6443\n  name: c{i}\n");
@@ -213,7 +213,7 @@ pub fn many(n: usize) -> String {
 }
 
 /// Every fixture, by name.
-pub fn corpus() -> Vec<(&'static str, String)> {
+pub(super) fn corpus() -> Vec<(&'static str, String)> {
     vec![
         ("kubectl", KUBECTL.to_string()),
         ("hand", HAND.to_string()),
