@@ -81,6 +81,12 @@ pub fn run(cli: cli::Cli) -> ExitCode {
         .verbose(cli.global.verbose);
     let mut swept = Vec::new();
     if commands::sweeps_first(&cli.command) {
+        // Cached credentials of grants that have ended (an exec grant's has no ledger entry to
+        // take it along). Not on the credential helpers' path: they run on every kubectl/aws
+        // call and look after their own grant's credential.
+        if !helper {
+            credcache::remove_expired(zt_api::Timestamp::now());
+        }
         match reaper::sweep(&printer, false) {
             Ok(gone) => swept = gone,
             Err(e) if !helper => {

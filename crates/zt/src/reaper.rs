@@ -81,9 +81,6 @@ pub fn wipe_where(
 
 /// Wipe everything whose time is up.
 pub fn sweep(printer: &Printer, dry_run: bool) -> Result<Vec<Entry>> {
-    if !dry_run {
-        credcache::remove_expired(Timestamp::now());
-    }
     let now = Timestamp::now().0;
     wipe_where(printer, dry_run, |e| e.expires_at <= now)
 }

@@ -11,6 +11,9 @@ pub(super) async fn run(args: ReapArgs, ctx: &Ctx) -> Result<()> {
     if args.daemon {
         return reaper::daemon(p).await;
     }
+    if !args.dry_run {
+        crate::credcache::remove_expired(zt_api::Timestamp::now());
+    }
     let gone = reaper::sweep(p, args.dry_run)?;
     let orphans = reaper::sweep_orphans(p, args.dry_run)?;
     // Grants revoked elsewhere, or that the broker no longer knows (restarted, restored): their
