@@ -14,6 +14,8 @@ use sqlx::{AnyConnection, AnyPool, AssertSqlSafe};
 use super::keys::StoreKey;
 use super::{Result, Store, StoreError, WriteTx, col};
 use crate::crypto::sha256_hex;
+
+mod head;
 use zt_api::Timestamp;
 
 /// The action of the row a writer adds when the chain's head was not where it was signed.
@@ -142,7 +144,7 @@ pub(super) async fn append_all_in(
             }
             Err(e) => return Err(e),
             Ok(rows) => {
-                if move_head(tx, Some(&head), rows.last()).await? {
+                if head::move_head(tx, Some(&head), rows.last()).await? {
                     rows
                 } else {
                     let (first, last) = (rows[0].seq, rows[rows.len() - 1].seq);
@@ -164,62 +166,6 @@ pub(super) async fn append_all_in(
     Ok(rows)
 }
 
-/// The signed head: `(head, mac)`.
-async fn read_signed(conn: &mut AnyConnection) -> Result<Option<(ChainHead, String)>> {
-    let row = sqlx::query("SELECT seq, sha256, mac FROM audit_head WHERE id = 1")
-        .fetch_optional(conn)
-        .await?;
-    row.map(|r| {
-        Ok((
-            ChainHead {
-                seq: col(&r, "seq")?,
-                sha256: col(&r, "sha256")?,
-            },
-            col(&r, "mac")?,
-        ))
-    })
-    .transpose()
-}
-
-/// What is wrong with the signed head `signed` of a log whose last row is `last`, if anything.
-fn head_problem(
-    key: &StoreKey,
-    signed: Option<&(ChainHead, String)>,
-    last: Option<&ChainHead>,
-) -> Option<String> {
-    let Some((head, mac)) = signed else {
-        return Some("the signed head of the audit log is missing".into());
-    };
-    if !key.head_signed(head.seq, &head.sha256, mac) {
-        return Some(format!(
-            "the audit log's head (row {}) is not signed with this broker's key (key {}): \
-             the key changed, or the head was edited",
-            head.seq,
-            key.id()
-        ));
-    }
-    let (last_seq, last_sha) = last.map_or((0, GENESIS), |l| (l.seq, l.sha256.as_str()));
-    if last_seq < head.seq {
-        return Some(format!(
-            "audit rows {}..={} were deleted: the signed head is row {}, the log ends at row \
-             {last_seq}",
-            last_seq + 1,
-            head.seq,
-            head.seq
-        ));
-    }
-    if last_seq > head.seq {
-        return Some(format!(
-            "audit rows {}..={last_seq} were added without the broker's key: the signed head \
-             is row {}",
-            head.seq + 1,
-            head.seq
-        ));
-    }
-    (last_sha != head.sha256)
-        .then(|| format!("audit row {last_seq} is not the row the head signed (it was replaced)",))
-}
-
 /// Link the rows to the log's last row as the table has it, after checking that row against
 /// the signed head; when they disagree, an [`GAP`] row saying how goes first (and to stderr).
 async fn from_table(
@@ -227,8 +173,8 @@ async fn from_table(
     entries: &[(&AuditEntry, Timestamp)],
 ) -> Result<Vec<AuditRow>> {
     let last = read_head(tx).await?;
-    let signed = read_signed(tx).await?;
-    let gap = head_problem(&tx.key, signed.as_ref(), last.as_ref()).map(|problem| {
+    let signed = head::read_signed(tx).await?;
+    let gap = head::head_problem(&tx.key, signed.as_ref(), last.as_ref()).map(|problem| {
         tracing::error!(
             "AUDIT LOG TAMPERED: {problem}; recorded as an {GAP} row (`zt-broker \
              audit verify` reports it)"
@@ -244,7 +190,7 @@ async fn from_table(
     match signed.filter(|_| gap.is_none()) {
         // The usual case: the head was where it was signed, and moves on.
         Some((head, _)) => {
-            if !move_head(tx, Some(&head), rows.last()).await? {
+            if !head::move_head(tx, Some(&head), rows.last()).await? {
                 return Err(StoreError::Corrupt(
                     "the audit head moved while the write lock was held".into(),
                 ));
@@ -255,48 +201,13 @@ async fn from_table(
             sqlx::query("DELETE FROM audit_head WHERE id = 1")
                 .execute(&mut **tx)
                 .await?;
-            move_head(tx, None, rows.last()).await?;
+            head::move_head(tx, None, rows.last()).await?;
         }
     }
     if gap.is_some() {
         rows.remove(0);
     }
     Ok(rows)
-}
-
-/// Move the signed head from `from` (`None`: there is none) to `to`. `false` when the head
-/// was not at `from`.
-async fn move_head(
-    tx: &mut WriteTx,
-    from: Option<&ChainHead>,
-    to: Option<&AuditRow>,
-) -> Result<bool> {
-    let Some(to) = to else { return Ok(true) };
-    let mac = tx.key.sign_head(to.seq, &to.sha256);
-    let done = match from {
-        Some(from) => {
-            sqlx::query(
-                "UPDATE audit_head SET seq = $1, sha256 = $2, mac = $3 \
-                 WHERE id = 1 AND seq = $4 AND sha256 = $5",
-            )
-            .bind(to.seq)
-            .bind(&to.sha256)
-            .bind(mac)
-            .bind(from.seq)
-            .bind(&from.sha256)
-            .execute(&mut **tx)
-            .await?
-        }
-        None => {
-            sqlx::query("INSERT INTO audit_head (id, seq, sha256, mac) VALUES (1, $1, $2, $3)")
-                .bind(to.seq)
-                .bind(&to.sha256)
-                .bind(mac)
-                .execute(&mut **tx)
-                .await?
-        }
-    };
-    Ok(done.rows_affected() == 1)
 }
 
 /// The columns of a row.
@@ -414,7 +325,7 @@ impl Store {
     /// the migration that made it, so that an unsigned head found later is a forgery.
     pub(super) async fn sign_new_head(pool: &AnyPool, key: &StoreKey) -> Result<()> {
         let mut conn = pool.acquire().await?;
-        if let Some((head, mac)) = read_signed(&mut conn).await?
+        if let Some((head, mac)) = head::read_signed(&mut conn).await?
             && mac.is_empty()
         {
             sqlx::query("UPDATE audit_head SET mac = $1 WHERE id = 1 AND seq = $2 AND mac = ''")
@@ -432,7 +343,7 @@ impl Store {
     /// writer recorded.
     pub async fn verify_audit_chain(&self) -> Result<usize, String> {
         // The head first: rows appended while the walk runs only extend the chain past it.
-        let signed = read_signed(&mut *self.read().await.map_err(|e| e.to_string())?)
+        let signed = head::read_signed(&mut *self.read().await.map_err(|e| e.to_string())?)
             .await
             .map_err(|e| e.to_string())?;
         let mut at_head: Option<ChainHead> = None;
@@ -482,7 +393,9 @@ impl Store {
             seq: expected_seq - 1,
             sha256: prev,
         });
-        if let Some(problem) = head_problem(&self.key, signed.as_ref(), at_head.or(last).as_ref()) {
+        if let Some(problem) =
+            head::head_problem(&self.key, signed.as_ref(), at_head.or(last).as_ref())
+        {
             return Err(problem);
         }
         match gap {
