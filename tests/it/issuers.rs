@@ -3,8 +3,7 @@
 //! postgres and kubernetes issuers mint, not the dev ones), the AWS CLI against moto's STS
 //! server (a local AWS API, PyPI `moto[server]`: it runs AssumeRole but checks no signatures),
 //! the PostgreSQL server and psql (Debian), and kubectl v1.34. FAKE: the Kubernetes API server —
-//! the Kubernetes issuer's own fake (`zt_broker::issuers::kubernetes::fake`, public under the
-//! `test-fakes` feature); no kube-apiserver runs here.
+//! the Kubernetes issuer's fake (`zt_testkit::kube`); no kube-apiserver runs here.
 //!
 //! Each peer comes from `scripts/test.sh`; without it a test skips with a message, unless
 //! `ZT_TEST_REQUIRE_PEERS=1`. Everything listens on 127.0.0.1 only.
@@ -375,7 +374,7 @@ fn postgres_issuer_creates_a_login_role_psql_uses_and_revoke_drops_it_and_its_se
 
 #[test]
 fn kubernetes_issuer_mints_a_service_account_token_kubectl_uses_and_revoke_kills_it() {
-    use zt_broker::issuers::kubernetes::fake::FakeApi;
+    use zt_testkit::kube::FakeApi;
 
     let Some(kubectl) = crate::common::kubectl() else {
         return;

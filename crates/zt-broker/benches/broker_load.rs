@@ -11,19 +11,19 @@
 //! due, not from when it went out, so a slow answer that delays the next send is not hidden
 //! (wrk2's way).
 //!
-//! The broker is the real dev wiring ([`zt_broker::testkit::TestBroker`]: SQLite file in a
+//! The broker is the real dev wiring ([`zt_testkit::broker::TestBroker`]: SQLite file in a
 //! temp dir, dev IdP, demo catalog and policies, reaper) on 127.0.0.1:0, on its own runtime;
 //! the load client runs in this process on another runtime, on the same cores, and its CPU
 //! time is counted apart (per-thread times from `/proc/self/task`).
 //!
-//! Run with `cargo bench -p zt-broker --features test-fakes --bench broker_load`. `ZT_BENCH_CLIENTS` (64),
+//! Run with `cargo bench -p zt-broker --bench broker_load`. `ZT_BENCH_CLIENTS` (64),
 //! `ZT_BENCH_SECS` (10), `ZT_BENCH_WARMUP_SECS` (2), `ZT_BENCH_RATE` (2000; 0 skips that run)
 //! and `ZT_BENCH_WAKEUPS` (200) change it. `ZT_BENCH_STORE_URL=postgres://…` keeps the
 //! state in that PostgreSQL database instead (a server you started; the budget is SQLite's).
 
 use std::time::{Duration, Instant};
 
-use zt_broker::testkit::TestBroker;
+use zt_testkit::broker::TestBroker;
 
 #[path = "broker_load/usage.rs"]
 mod usage;

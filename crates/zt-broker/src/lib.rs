@@ -42,7 +42,7 @@ pub mod tls;
 pub mod webhooks;
 
 /// The dev broker on 127.0.0.1:0 with users to act as: the tests', and the load bench's.
-#[cfg(any(test, feature = "test-fakes"))]
+#[cfg(test)]
 pub mod testkit;
 #[cfg(test)]
 pub(crate) mod testpg;

@@ -5,10 +5,9 @@
 //! has changed: not the request, not its credential, not the audit log (every store write is
 //! audited, so an unchanged log means no request, grant or credential was made).
 
-#![cfg(feature = "test-fakes")]
 
 use zt_broker::server::ROUTES;
-use zt_broker::testkit::{Resp, TestBroker};
+use zt_testkit::broker::{Resp, TestBroker};
 
 /// What a row's `{id}` names; made afresh for the row and for each allowed caller.
 #[derive(Clone, Copy, Debug, PartialEq)]

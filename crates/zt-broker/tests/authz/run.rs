@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::{Row, Target};
 use zt_broker::dev::idp::{DevIdp, DevIdpConfig};
 use zt_broker::dev::wire::IDP_KEY_FILE;
-use zt_broker::testkit::{self, Resp, TestBroker};
+use zt_testkit::broker::{self, Resp, TestBroker};
 
 /// `Authorization` headers (or none) that every protected route must refuse with 401.
 pub(crate) async fn bad_credentials(t: &TestBroker) -> Vec<(&'static str, Option<String>)> {
@@ -16,7 +16,7 @@ pub(crate) async fn bad_credentials(t: &TestBroker) -> Vec<(&'static str, Option
         let idp = DevIdp::new(DevIdpConfig {
             issuer: iss.into(),
             audience: aud.into(),
-            users: testkit::users(),
+            users: broker::users(),
             key_path: Some(t.dir.as_ref().unwrap().path().join(IDP_KEY_FILE)),
             ..DevIdpConfig::default()
         })

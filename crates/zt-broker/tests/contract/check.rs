@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::spec::Spec;
 use super::validate::Validator;
 use zt_api::problem;
-use zt_broker::testkit::{Resp, TestBroker};
+use zt_testkit::broker::{Resp, TestBroker};
 
 /// Who calls.
 pub(crate) enum Auth<'a> {

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::check::{Auth, Body, Contract};
 use super::requests::{NO_SUCH_ID, create, pending};
-use zt_broker::testkit::{Resp, TestBroker};
+use zt_testkit::broker::{Resp, TestBroker};
 
 fn expect(r: &Resp, status: u16, slug: &str) {
     assert_eq!((r.status, r.slug()), (status, slug), "{:?}", r.body);

@@ -3,9 +3,8 @@
 //! answer to the document while recording which documented answers were seen; [`tests`]
 //! drives every operation through every status it documents ([`requests`], [`grants`] hold
 //! the scenarios) and checks the routes and problem types against the server. It drives the
-//! dev broker harness, which `test-fakes` builds.
+//! dev broker harness (`zt_testkit::broker`).
 
-#![cfg(feature = "test-fakes")]
 
 mod check;
 mod grants;

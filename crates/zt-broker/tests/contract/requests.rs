@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::check::{Auth, Body, Contract};
 use zt_broker::server::ROUTES;
-use zt_broker::testkit::{Resp, TestBroker};
+use zt_testkit::broker::{Resp, TestBroker};
 
 /// An id no request has.
 pub(crate) const NO_SUCH_ID: &str = "0123456789abcdef";

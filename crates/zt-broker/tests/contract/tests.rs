@@ -14,7 +14,7 @@ use super::{grants, requests};
 use zt_api::problem;
 use zt_broker::problem::ALL;
 use zt_broker::server::ROUTES;
-use zt_broker::testkit::{Resp, TestBroker};
+use zt_testkit::broker::{Resp, TestBroker};
 
 #[test]
 fn the_document_has_exactly_the_servers_routes() {

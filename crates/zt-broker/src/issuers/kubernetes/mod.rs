@@ -40,7 +40,7 @@
 
 /// The fake API server of the issuer's tests, public under the `test-fakes` feature for the
 /// integration tests (`tests/it/issuers.rs`).
-#[cfg(any(test, feature = "test-fakes"))]
+#[cfg(test)]
 pub mod fake;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,12 @@
+//! Test support shared by zt-broker's integration tests and benches and the end-to-end tests
+//! (`tests/`): never a dependency of `zt` or `zt-broker` themselves (`publish = false`).
+//!
+//! - [`broker`] the dev broker in-process on 127.0.0.1:0 (the real dev wiring, its reaper and
+//!   the dev Kubernetes API), called over real HTTP as the dev IdP's users.
+//! - [`pg`] a throwaway PostgreSQL server (the real one, from `ZT_TEST_PG_BIN`).
+//! - [`kube`] a FAKE Kubernetes API server speaking the real wire format, for the Kubernetes
+//!   issuer (no kube-apiserver can run here).
+
+pub mod broker;
+pub mod kube;
+pub mod pg;
