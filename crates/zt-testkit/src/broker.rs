@@ -315,7 +315,10 @@ pub async fn insert_approved(
         approvals: vec![],
     };
     store
-        .insert_request(&rec, zt_broker::store::AuditEntry::new("t", "create", Some(id)))
+        .insert_request(
+            &rec,
+            zt_broker::store::AuditEntry::new("t", "create", Some(id)),
+        )
         .await
         .unwrap();
     store.get(id).await.unwrap()

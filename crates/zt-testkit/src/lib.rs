@@ -7,6 +7,10 @@
 //! - [`kube`] a FAKE Kubernetes API server speaking the real wire format, for the Kubernetes
 //!   issuer (no kube-apiserver can run here).
 
+// Test support tells the person running the tests why a test skips (no PostgreSQL found): on
+// stderr, as the tests themselves do.
+#![allow(clippy::print_stderr)]
+
 pub mod broker;
 pub mod kube;
 pub mod pg;

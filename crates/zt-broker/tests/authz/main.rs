@@ -5,7 +5,6 @@
 //! has changed: not the request, not its credential, not the audit log (every store write is
 //! audited, so an unchanged log means no request, grant or credential was made).
 
-
 use zt_broker::server::ROUTES;
 use zt_testkit::broker::{Resp, TestBroker};
 

@@ -5,7 +5,6 @@
 //! the scenarios) and checks the routes and problem types against the server. It drives the
 //! dev broker harness (`zt_testkit::broker`).
 
-
 mod check;
 mod grants;
 mod requests;

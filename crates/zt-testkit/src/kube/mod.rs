@@ -40,10 +40,10 @@ use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use zt_broker::crypto;
-use zt_broker::dev::k8s::tls;
 use routes::handle;
 use zt_api::Timestamp;
+use zt_broker::crypto;
+use zt_broker::dev::k8s::tls;
 
 const RBAC: &str = "rbac.authorization.k8s.io";
 /// Who the broker is at the fake, in its 403 messages.

@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use super::authz::Who;
 use super::reply::{bad_request, forbidden, invalid, json_response, not_found};
 use super::{API_AUDIENCE, Minted, World};
-use zt_broker::crypto;
 use zt_api::Timestamp;
+use zt_broker::crypto;
 
 pub(super) fn token_request(
     w: &mut World,
