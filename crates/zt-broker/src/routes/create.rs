@@ -90,6 +90,3 @@ pub async fn create(
         Created::Replay(rec) => Ok((StatusCode::OK, Json(rec.request))),
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -25,6 +25,3 @@ pub async fn extend(
     let rec = domain::extend::extend(&s.broker, &p, &id, body.ttl_secs, body.reason).await?;
     Ok(Json(rec.request))
 }
-
-#[cfg(test)]
-mod tests;

@@ -17,7 +17,7 @@ pub(super) const ACTOR: &str = "zt-broker/webhooks";
 /// The wait before the second attempt; it doubles after each failure.
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 const TIMEOUT: Duration = Duration::from_secs(10);
-pub(super) const SIGNATURE_HEADER: &str = "x-zt-signature";
+pub const SIGNATURE_HEADER: &str = "x-zt-signature";
 
 pub(super) async fn run(
     mut rx: mpsc::Receiver<Payload>,
@@ -53,7 +53,7 @@ pub(super) async fn run(
 }
 
 /// `sha256=<hex HMAC-SHA256 of the body>`.
-pub(super) fn signature(secret: &[u8], body: &[u8]) -> String {
+pub fn signature(secret: &[u8], body: &[u8]) -> String {
     let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
     format!("sha256={}", hex(hmac::sign(&key, body).as_ref()))
 }

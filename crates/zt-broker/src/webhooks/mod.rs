@@ -10,6 +10,9 @@
 
 mod deliver;
 
+/// The signature header and how its value is made: what a receiver checks.
+pub use deliver::{SIGNATURE_HEADER, signature};
+
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -149,4 +152,64 @@ pub fn text(event: &str, r: &api::Request) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+mod tests {
+    #[test]
+    fn break_glass_and_expiry_read_as_one_line() {
+        use zt_api::{Decision, Outcome, Request, ResourceKind, State, Timestamp};
+        let mut r = Request {
+            id: "0123456789abcdef".into(),
+            requester: "alice@example.com".into(),
+            resource: "prod-k8s".into(),
+            kind: ResourceKind::Kubernetes,
+            role: "view".into(),
+            ttl_secs: 600,
+            reason: None,
+            ticket: None,
+            break_glass: false,
+            state: State::Approved,
+            decision: Decision {
+                outcome: Outcome::Grant,
+                policy_ids: vec![],
+                reason: String::new(),
+                approver_groups: vec![],
+                approvals_required: 0,
+            },
+            decided_by: None,
+            decision_comment: None,
+            approvals: vec![],
+            created_at: Timestamp::now(),
+            not_before: None,
+            expires_at: None,
+        };
+        r.break_glass = true;
+        r.reason = Some("INC-9".into());
+        let t = super::text("break_glass", &r);
+        assert!(
+            t.starts_with("zt: :rotating_light: BREAK-GLASS: alice@example.com"),
+            "{t}"
+        );
+        assert!(t.contains("INC-9") && !t.contains('\n'), "{t}");
+        assert_eq!(
+            super::text("grant.expired", &r),
+            format!(
+                "zt: alice@example.com's grant of *prod-k8s/view* expired [{}]",
+                r.id
+            )
+        );
+        use zt_api::State::*;
+        assert_eq!(
+            super::transition_event(Pending, Approved),
+            Some("request.decided")
+        );
+        assert_eq!(
+            super::transition_event(Active, Expired),
+            Some("grant.expired")
+        );
+        assert_eq!(
+            super::transition_event(Approved, Revoked),
+            Some("grant.revoked")
+        );
+        assert_eq!(super::transition_event(Pending, Expired), None);
+        assert_eq!(super::transition_event(Approved, Active), None);
+    }
+}

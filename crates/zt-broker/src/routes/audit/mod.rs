@@ -122,6 +122,3 @@ pub async fn list(
 }
 
 mod rfc3339;
-
-#[cfg(test)]
-mod tests;

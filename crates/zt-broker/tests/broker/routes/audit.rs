@@ -1,4 +1,7 @@
-use crate::testkit::TestBroker;
+//! `GET /v1/audit` (`src/routes/audit`): who may read it (the admin groups, or a `read_audit`
+//! policy first), its filters and pages.
+
+use zt_testkit::broker::TestBroker;
 
 #[tokio::test]
 async fn admins_read_the_audit_log_filtered_and_paged() {
@@ -82,7 +85,7 @@ async fn admins_read_the_audit_log_filtered_and_paged() {
 #[tokio::test]
 async fn a_read_audit_policy_decides_before_the_admin_groups() {
     let dir = tempfile::tempdir().unwrap();
-    let mut demo = String::from(crate::policy::DEMO_POLICIES[0].1);
+    let mut demo = String::from(zt_broker::policy::DEMO_POLICIES[0].1);
     demo.push_str(
         r#"
 @id("auditors")

@@ -1,9 +1,9 @@
-//! `POST /v1/requests` end to end against a test broker: what it stores, decides and answers.
+//! `POST /v1/requests` (`src/routes/create.rs`) end to end against a test broker: what it stores, decides and answers.
 
 use reqwest::Method;
 use serde_json::json;
 
-use crate::testkit::TestBroker;
+use zt_testkit::broker::TestBroker;
 
 #[tokio::test]
 async fn view_is_granted_at_once_with_its_window() {

@@ -1,9 +1,12 @@
+//! `POST /v1/grants/{id}/extend` (`src/routes/extend.rs`): the requester, policy's `extend`,
+//! the grant's whole length, a fresh credential.
+
 use std::time::Duration;
 
 use serde_json::json;
 
-use crate::testkit::TestBroker;
 use zt_api::{State, Timestamp};
+use zt_testkit::broker::TestBroker;
 
 fn at(v: &serde_json::Value) -> Timestamp {
     Timestamp::parse_rfc3339(v.as_str().expect("a time")).expect("RFC 3339")
@@ -102,7 +105,7 @@ async fn a_role_that_needs_an_approval_is_not_extended() {
 #[tokio::test]
 async fn a_forbid_on_extend_denies_with_its_policy_and_reason() {
     let dir = tempfile::tempdir().unwrap();
-    let mut text = String::from(crate::policy::DEMO_POLICIES[0].1);
+    let mut text = String::from(zt_broker::policy::DEMO_POLICIES[0].1);
     text.push_str(
         r#"
 @id("no-db-extensions")
@@ -189,7 +192,7 @@ async fn an_extended_grant_outlives_its_old_end_and_gets_a_fresh_credential() {
     assert!(at(&c2.body["expires_at"]) <= end);
     // Past the old end the reaper leaves it alone.
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    crate::reaper::pass(&t.broker).await;
+    zt_broker::reaper::pass(&t.broker).await;
     assert_eq!(
         t.broker.store.get(&id).await.unwrap().state(),
         State::Active
