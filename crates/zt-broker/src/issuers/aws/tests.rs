@@ -1,17 +1,13 @@
-//! Tests of the AWS STS issuer: the pure parts (names, tags, durations, settings) directly, and
-//! `AssumeRole` against a real moto STS server started here (`ZT_TEST_MOTO`, or `moto_server`
-//! on PATH; skipped without one unless `ZT_TEST_REQUIRE_PEERS=1`). moto checks neither
-//! signatures, nor that the role exists, nor the role's maximum duration: what it proves is the
-//! wire format, the parameters sent and answered, and that the minted keys are an assumed-role
-//! session (GetCallerIdentity with them names the role and the session).
+//! Unit tests of the AWS STS issuer: the pure parts (names, tags, durations, settings, which
+//! resources it is installed for) and what it does without any STS to answer (revoke, an
+//! ended grant, an unreachable endpoint). `AssumeRole` against a real moto STS server is in
+//! the integration tests (`tests/broker/issuers/aws.rs`).
 
 use std::time::{Duration, Instant};
 
 use aws_sdk_sts::config::{Credentials, SharedCredentialsProvider};
 
 use super::*;
-
-mod moto;
 
 /// Dummy keys for the broker itself: moto ignores signatures, and the test must never reach
 /// for real ones (the standard chain is bypassed).

@@ -38,10 +38,6 @@
 //! binding was refused is not left behind); a revoke treats 404 as done and fails otherwise,
 //! so the reaper retries it.
 
-/// The fake API server of the issuer's tests, public under the `test-fakes` feature for the
-/// integration tests (`tests/it/issuers.rs`).
-#[cfg(test)]
-pub mod fake;
 #[cfg(test)]
 mod tests;
 

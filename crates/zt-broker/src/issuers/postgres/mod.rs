@@ -16,10 +16,8 @@
 //! broker start while the database is down. The admin role needs `CREATEROLE` (and, from
 //! PostgreSQL 16, `ADMIN OPTION` on the `member_of` roles).
 
-#[cfg(test)]
-mod broker_tests;
 pub(crate) mod settings;
-mod sql;
+pub mod sql;
 
 /// The dev issuers name their PostgreSQL logins as this issuer does.
 pub use sql::pg_name;

@@ -3,6 +3,9 @@
 //! server's own rules (`quote_ident`, `quote_literal` in `src/backend/utils/adt/quote.c`), and
 //! the password travels only as a SCRAM-SHA-256 verifier (RFC 5802/7677, as libpq's
 //! `PQencryptPasswordConn` makes it), so it never reaches the server's logs.
+//!
+//! Public for the integration tests, which check the quoting through a real server and time
+//! the verifier (`tests/broker/issuers/postgres/`).
 
 use std::num::NonZeroU32;
 
@@ -10,7 +13,7 @@ use aws_lc_rs::{digest, hmac, pbkdf2};
 use base64::Engine;
 
 /// PostgreSQL's own default (`scram_iterations`): what `ALTER ROLE … PASSWORD` would store.
-pub(super) const SCRAM_ITERATIONS: u32 = 4096;
+pub const SCRAM_ITERATIONS: u32 = 4096;
 
 /// The longest identifier PostgreSQL keeps (NAMEDATALEN − 1); longer ones are truncated with
 /// only a NOTICE, which would silently name a different role.
@@ -18,7 +21,7 @@ pub(super) const MAX_IDENT_BYTES: usize = 63;
 
 /// `"…"` with `"` doubled: safe for any text, whatever its case or characters. NUL cannot be
 /// sent at all, and an over-long name would be truncated to another one, so both are refused.
-pub(super) fn quote_ident(s: &str) -> Result<String, String> {
+pub fn quote_ident(s: &str) -> Result<String, String> {
     if s.is_empty() || s.len() > MAX_IDENT_BYTES || s.contains('\0') {
         return Err(format!(
             "{s:?} is not a PostgreSQL identifier (1–{MAX_IDENT_BYTES} bytes, no NUL)"
@@ -29,7 +32,7 @@ pub(super) fn quote_ident(s: &str) -> Result<String, String> {
 
 /// `'…'` with `'` doubled; with a backslash present, `E'…'` with `\` doubled too, which reads
 /// the same whether `standard_conforming_strings` is on or off.
-pub(super) fn quote_literal(s: &str) -> Result<String, String> {
+pub fn quote_literal(s: &str) -> Result<String, String> {
     if s.contains('\0') {
         return Err("a PostgreSQL string cannot contain NUL".into());
     }
@@ -66,7 +69,7 @@ pub(super) fn login_name(requester: &str, suffix: &str) -> String {
 /// `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`, the form `pg_authid` keeps.
 /// Given this instead of the password, the server stores it as is. The password must be plain
 /// ASCII without spaces, for which SASLprep (RFC 4013) changes nothing.
-pub(super) fn scram_verifier(password: &str, salt: &[u8], iterations: u32) -> String {
+pub fn scram_verifier(password: &str, salt: &[u8], iterations: u32) -> String {
     debug_assert!(password.bytes().all(|b| b.is_ascii_graphic()));
     let iters = NonZeroU32::new(iterations).unwrap_or(NonZeroU32::MIN);
     let mut salted = [0u8; 32];

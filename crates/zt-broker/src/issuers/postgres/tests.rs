@@ -1,378 +1,108 @@
-//! The PostgreSQL issuer against a real PostgreSQL server (see `testpg`): logins work and
-//! carry the catalog role's privileges, revocation ends sessions and leaves no role behind,
-//! hostile names inject nothing, and faults leave no orphaned role.
+//! The `issuer` setting choosing the PostgreSQL issuer, and bad settings stopping the broker
+//! at start (no server needed: the issuer connects lazily). Against a real PostgreSQL server:
+//! the integration tests in `tests/broker/issuers/postgres/`.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgSslMode};
-use sqlx::{AssertSqlSafe, Connection};
-
-use super::{PostgresIssuer, sql};
 use crate::catalog::Catalog;
-use crate::issuers::{Grant, IssueFuture, Issuer};
-use crate::testpg::TestPg;
-use zt_api::{Credential, ResourceKind, Timestamp};
-
-mod faults;
-mod wiring;
-
-const BROKER_PASSWORD: &str = "zt-broker-test-pw";
-
-/// A server with database `app`, group roles `app_readonly`/`app_readwrite`, a `canary` table,
-/// and the broker's admin role `zt_broker`: CREATEROLE only, not a superuser, so the tests
-/// prove the issuer works with the least privilege it documents.
-pub(super) struct Env {
-    pub pg: TestPg,
-    pub catalog: Catalog,
-}
-
-async fn superuser(pg: &TestPg, db: &str) -> PgConnection {
-    PgConnection::connect(&pg.superuser_url(db)).await.unwrap()
-}
-
-async fn exec(conn: &mut PgConnection, sql: &str) {
-    sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-        .execute(conn)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-}
-
-/// `extra_roles`: more `[[resource.role]]` tables for the catalog's resource `db`.
-async fn env_with(extra_roles: &str) -> Option<Env> {
-    let pg = TestPg::start()?;
-    let mut su = superuser(&pg, "postgres").await;
-    // Alone: CREATE DATABASE refuses to run inside the implicit transaction of a multi-statement message.
-    exec(&mut su, "CREATE DATABASE app").await;
-    exec(
-        &mut su,
-        &format!(
-            "CREATE ROLE zt_broker LOGIN CREATEROLE PASSWORD '{BROKER_PASSWORD}'; \
-             CREATE ROLE app_readonly NOLOGIN; CREATE ROLE app_readwrite NOLOGIN; \
-             CREATE ROLE \"Odd \"\"Group\"\"; --\" NOLOGIN; \
-             GRANT CREATE ON SCHEMA public TO app_readwrite;"
-        ),
-    )
-    .await;
-    let mut app = superuser(&pg, "app").await;
-    exec(
-        &mut app,
-        "CREATE TABLE canary (v int); INSERT INTO canary VALUES (1); CREATE TABLE x (v int); \
-         GRANT SELECT ON canary, x TO app_readonly; \
-         GRANT SELECT, INSERT ON canary TO app_readwrite; \
-         GRANT SELECT ON canary TO \"Odd \"\"Group\"\"; --\"; \
-         GRANT CREATE ON SCHEMA public TO app_readwrite;",
-    )
-    .await;
-    let admin_url = pg.url("zt_broker", BROKER_PASSWORD, "app");
-    let text = format!(
-        r#"
-[[resource]]
-name = "db"
-kind = "postgres"
-default_role = "readonly"
-max_ttl = "1h"
-settings = {{ issuer = "postgres", admin_url = "{admin_url}", sslmode = "disable", connect_timeout = "1s" }}
-
-[[resource.role]]
-name = "readonly"
-settings = {{ member_of = "app_readonly" }}
-
-[[resource.role]]
-name = "readwrite"
-settings = {{ member_of = ["app_readwrite"], connection_limit = 2 }}
-{extra_roles}
-"#
-    );
-    let catalog = Catalog::parse(&text).unwrap();
-    Some(Env { pg, catalog })
-}
-
-pub(super) async fn env() -> Option<Env> {
-    env_with("").await
-}
-
-impl Env {
-    fn issuer(&self) -> Arc<PostgresIssuer> {
-        PostgresIssuer::new(self.catalog.resource("db").unwrap()).unwrap()
-    }
-
-    fn grant(&self, id: &str, requester: &str, role: &str, ttl: i64) -> Grant {
-        let res = self.catalog.resource("db").unwrap();
-        let now = Timestamp::now();
-        Grant {
-            id: id.into(),
-            requester: requester.into(),
-            resource: "db".into(),
-            kind: ResourceKind::Postgres,
-            role: role.into(),
-            not_before: now,
-            expires_at: now.add_secs(ttl),
-            settings: res.settings_for(res.role(role).unwrap()),
-            ticket: None,
-        }
-    }
-
-    pub(super) async fn role_exists(&self, name: &str) -> bool {
-        let mut su = superuser(&self.pg, "postgres").await;
-        sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
-            .bind(name)
-            .fetch_one(&mut su)
-            .await
-            .unwrap()
-    }
-
-    async fn role_names(&self) -> Vec<String> {
-        let mut su = superuser(&self.pg, "postgres").await;
-        sqlx::query_scalar("SELECT rolname::text FROM pg_roles ORDER BY 1")
-            .fetch_all(&mut su)
-            .await
-            .unwrap()
-    }
-}
-
-/// Log in as the credential says, over TCP with its password (scram-sha-256).
-pub(super) async fn login(c: &Credential) -> Result<PgConnection, sqlx::Error> {
-    login_to(c, None).await
-}
-
-async fn login_to(c: &Credential, db: Option<&str>) -> Result<PgConnection, sqlx::Error> {
-    let Credential::Postgres {
-        host,
-        port,
-        dbname,
-        user,
-        password,
-        ..
-    } = c
-    else {
-        panic!("not a postgres credential: {c:?}")
-    };
-    let opts = PgConnectOptions::new_without_pgpass()
-        .host(host)
-        .port(*port)
-        .username(user)
-        .password(password)
-        .database(db.unwrap_or(dbname))
-        .ssl_mode(PgSslMode::Disable);
-    PgConnection::connect_with(&opts).await
-}
-
-pub(super) fn user_of(c: &Credential) -> String {
-    match c {
-        Credential::Postgres { user, .. } => user.clone(),
-        other => panic!("not a postgres credential: {other:?}"),
-    }
-}
-
-#[tokio::test]
-async fn an_issued_role_logs_in_with_the_catalog_roles_privileges_until_the_grant_ends() {
-    let Some(env) = env().await else { return };
-    let issuer = env.issuer();
-    let g = env.grant("g-alice", "Alice.Smith@example.com", "readonly", 600);
-    let cred = issuer.issue(&g).await.unwrap();
-    let Credential::Postgres {
-        host,
-        port,
-        dbname,
-        user,
-        password,
-        sslmode,
-        expires_at,
-    } = &cred
-    else {
-        panic!("{cred:?}")
-    };
-    assert_eq!(
-        (host.as_str(), *port, dbname.as_str(), sslmode.as_str()),
-        ("127.0.0.1", env.pg.port, "app", "disable")
-    );
-    assert!(
-        user.starts_with("zt_alice_smith_") && user.len() <= 63,
-        "{user}"
-    );
-    assert!(password.len() >= 32 && password.bytes().all(|b| b.is_ascii_alphanumeric()));
-    assert_eq!(*expires_at, g.expires_at);
-
-    let mut conn = login(&cred).await.unwrap();
-    let me: String = sqlx::query_scalar("SELECT current_user::text")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(&me, user);
-    // The privileges come from app_readonly: it may read the canary, not write it.
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM canary")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(n, 1);
-    assert!(
-        sqlx::query("INSERT INTO canary VALUES (2)")
-            .execute(&mut conn)
-            .await
-            .is_err()
-    );
-    conn.close().await.unwrap();
-
-    let mut su = superuser(&env.pg, "postgres").await;
-    let (valid_until, limit, can_login, member, comment): (i64, i32, bool, bool, String) =
-        sqlx::query_as(
-            "SELECT extract(epoch FROM rolvaliduntil)::int8, rolconnlimit, rolcanlogin, \
-             pg_has_role(oid, 'app_readonly', 'MEMBER'), shobj_description(oid, 'pg_authid') \
-             FROM pg_roles WHERE rolname = $1",
-        )
-        .bind(user)
-        .fetch_one(&mut su)
-        .await
-        .unwrap();
-    assert_eq!(
-        valid_until, g.expires_at.0,
-        "VALID UNTIL is the grant's end"
-    );
-    assert_eq!((limit, can_login, member), (5, true, true));
-    assert_eq!(comment, "zt-grant:g-alice");
-    // The password reached the server only as a SCRAM verifier.
-    let stored: String = sqlx::query_scalar("SELECT rolpassword FROM pg_authid WHERE rolname = $1")
-        .bind(user)
-        .fetch_one(&mut su)
-        .await
-        .unwrap();
-    assert!(stored.starts_with("SCRAM-SHA-256$4096:"), "{stored}");
-
-    // The role setting overrides the resource's: readwrite has a limit of 2.
-    let rw = issuer
-        .issue(&env.grant("g-rw", "carol", "readwrite", 600))
-        .await
-        .unwrap();
-    let limit: i32 = sqlx::query_scalar("SELECT rolconnlimit FROM pg_roles WHERE rolname = $1")
-        .bind(user_of(&rw))
-        .fetch_one(&mut su)
-        .await
-        .unwrap();
-    assert_eq!(limit, 2);
-
-    // Revoke: gone; again: fine; a grant that never got a role: fine.
-    issuer.revoke(&g).await.unwrap();
-    assert!(!env.role_exists(user).await);
-    assert!(login(&cred).await.is_err());
-    issuer.revoke(&g).await.unwrap();
-    issuer
-        .revoke(&env.grant("g-never", "dave", "readonly", 600))
-        .await
-        .unwrap();
-    assert!(
-        env.role_exists(&user_of(&rw)).await,
-        "other grants' roles stay"
-    );
-}
-
-#[tokio::test]
-async fn revoke_ends_open_sessions_and_drops_a_role_that_owns_objects_in_two_databases() {
-    let Some(env) = env().await else { return };
-    let issuer = env.issuer();
-    let g = env.grant("g-bob", "bob", "readwrite", 600);
-    let cred = issuer.issue(&g).await.unwrap();
-    let user = user_of(&cred);
-    let mut held = login(&cred).await.unwrap();
-    exec(
-        &mut held,
-        "CREATE TABLE bobs (v int); INSERT INTO canary VALUES (2);",
-    )
-    .await;
-    // And something in a database the broker's admin connection is not on.
-    let mut elsewhere = login_to(&cred, Some("postgres")).await.unwrap();
-    exec(&mut elsewhere, "CREATE TABLE bobs_elsewhere (v int)").await;
-    elsewhere.close().await.unwrap();
-
-    let started = Instant::now();
-    issuer.revoke(&g).await.unwrap();
-    eprintln!(
-        "revoke with an open session and owned objects took {:?}",
-        started.elapsed()
-    );
-
-    assert!(
-        sqlx::query("SELECT 1").execute(&mut held).await.is_err(),
-        "the session opened before the revoke was terminated"
-    );
-    assert!(login(&cred).await.is_err(), "no new login");
-    assert!(!env.role_exists(&user).await, "the role is gone");
-    // What it made is kept, owned by the broker's admin role (REASSIGN OWNED).
-    for (db, table) in [("app", "bobs"), ("postgres", "bobs_elsewhere")] {
-        let mut su = superuser(&env.pg, db).await;
-        let owner: String =
-            sqlx::query_scalar("SELECT tableowner::text FROM pg_tables WHERE tablename = $1")
-                .bind(table)
-                .fetch_one(&mut su)
-                .await
-                .unwrap();
-        assert_eq!(owner, "zt_broker", "{db}.{table}");
-    }
-    issuer.revoke(&g).await.unwrap();
-}
-
-#[tokio::test]
-async fn a_grant_that_ends_without_revoke_stops_new_logins() {
-    let Some(env) = env().await else { return };
-    let issuer = env.issuer();
-    let g = env.grant("g-short", "erin", "readonly", 2);
-    let cred = issuer.issue(&g).await.unwrap();
-    let mut before = login(&cred).await.unwrap();
-    let wait = (g.expires_at.0 + 1 - Timestamp::now().0).max(0) as u64;
-    tokio::time::sleep(Duration::from_millis(wait * 1000 + 200)).await;
-    let e = login(&cred).await.unwrap_err();
-    assert!(
-        e.to_string().contains("password authentication failed"),
-        "{e}"
-    );
-    // The client is told only that authentication failed; the server log says why.
-    let log = std::fs::read_to_string(env.pg.log()).unwrap();
-    let why = format!("User \"{}\" has an expired password", user_of(&cred));
-    assert!(log.contains(&why), "server log lacks {why:?}");
-    // Why revoke must terminate sessions: VALID UNTIL does not end an open one.
-    sqlx::query("SELECT 1").execute(&mut before).await.unwrap();
-    issuer.revoke(&g).await.unwrap();
-    assert!(sqlx::query("SELECT 1").execute(&mut before).await.is_err());
-}
-
-#[tokio::test]
-async fn an_extended_grant_keeps_the_same_password_working_past_the_old_end() {
-    let Some(env) = env().await else { return };
-    let issuer = env.issuer();
-    let mut g = env.grant("g-ext", "frank", "readonly", 2);
-    let cred = issuer.issue(&g).await.unwrap();
-    // The grant now ends an hour from now; nothing else changes at the client.
-    g.expires_at = Timestamp::now().add_secs(3600);
-    assert!(issuer.extend(&g).await.unwrap());
-    let wait = (g.not_before.0 + 3 - Timestamp::now().0).max(0) as u64;
-    tokio::time::sleep(Duration::from_millis(wait * 1000 + 200)).await;
-    let mut conn = login(&cred)
-        .await
-        .expect("the old password logs in after the old end");
-    sqlx::query("SELECT 1").execute(&mut conn).await.unwrap();
-    conn.close().await.unwrap();
-    let mut su = superuser(&env.pg, "postgres").await;
-    let until: i64 = sqlx::query_scalar(
-        "SELECT extract(epoch FROM rolvaliduntil)::int8 FROM pg_roles WHERE rolname = $1",
-    )
-    .bind(user_of(&cred))
-    .fetch_one(&mut su)
-    .await
-    .unwrap();
-    assert_eq!(until, g.expires_at.0);
-    // A grant with no role at the target (never minted, or revoked) has nothing to extend.
-    issuer.revoke(&g).await.unwrap();
-    assert!(!issuer.extend(&g).await.unwrap());
-}
+use crate::issuers::{Grant, IssueError, IssueFuture, Issuer};
+use zt_api::Credential;
 
 /// Stands in for the dev issuer in the selection test.
-pub(super) struct Dev;
+struct Dev;
 
 impl Issuer for Dev {
     fn issue<'a>(&'a self, _: &'a Grant) -> IssueFuture<'a, Credential> {
-        Box::pin(async { Err(crate::issuers::IssueError("dev".into())) })
+        Box::pin(async { Err(IssueError("dev".into())) })
     }
     fn revoke<'a>(&'a self, _: &'a Grant) -> IssueFuture<'a, ()> {
         Box::pin(async { Ok(()) })
     }
+}
+
+#[tokio::test]
+async fn the_issuer_setting_selects_the_issuer_and_bad_settings_stop_the_start() {
+    use crate::issuers::for_resource;
+    let dev: Arc<dyn Issuer> = Arc::new(Dev);
+    // The demo catalog has no issuer settings: all dev.
+    for res in Catalog::demo().unwrap().resources() {
+        let got = for_resource(res, dev.clone()).unwrap();
+        assert!(Arc::ptr_eq(&got, &dev), "{}", res.name);
+    }
+    let cat = |settings: &str, role: &str| {
+        Catalog::parse(&format!(
+            "[[resource]]\nname = \"db\"\nkind = \"postgres\"\ndefault_role = \"r\"\n\
+             max_ttl = \"1h\"\nsettings = {{ {settings} }}\n\
+             [[resource.role]]\nname = \"r\"\nsettings = {{ {role} }}\n"
+        ))
+        .unwrap()
+    };
+    let url = "admin_url = \"postgres://u:p@127.0.0.1:1/app\"";
+    let ok = cat(&format!("issuer = \"postgres\", {url}"), "");
+    let got = for_resource(ok.resource("db").unwrap(), dev.clone()).unwrap();
+    assert!(
+        !Arc::ptr_eq(&got, &dev),
+        "the postgres issuer, lazily connected"
+    );
+    // admin_url_env is read at start-up; PATH is always set and is no URL.
+    let from_env = cat("issuer = \"postgres\", admin_url_env = \"PATH\"", "");
+    let e = for_resource(from_env.resource("db").unwrap(), dev.clone())
+        .err()
+        .unwrap_or_default();
+    assert!(e.contains("not a valid postgres:// URL"), "{e}");
+    for (settings, role, why) in [
+        ("issuer = \"postgress\"", "", "no issuer \"postgress\""),
+        (
+            "issuer = \"postgres\"",
+            "",
+            "needs admin_url or admin_url_env",
+        ),
+        (
+            "issuer = \"postgres\", admin_url_env = \"ZT_TEST_PG_UNSET_VAR\"",
+            "",
+            "ZT_TEST_PG_UNSET_VAR, which is not set",
+        ),
+        (
+            &format!("issuer = \"postgres\", {url}, member-of = \"x\""),
+            "",
+            "unknown setting member-of",
+        ),
+        (
+            &format!("issuer = \"postgres\", {url}"),
+            url,
+            "resource setting",
+        ),
+        (
+            &format!("issuer = \"postgres\", {url}"),
+            "sslmode = \"sure\"",
+            "sslmode",
+        ),
+        (
+            &format!("issuer = \"postgres\", {url}"),
+            "connection_limit = 0",
+            "connection_limit",
+        ),
+        (
+            &format!("issuer = \"postgres\", {url}"),
+            "member_of = [1]",
+            "member_of",
+        ),
+        (
+            "issuer = \"postgres\", admin_url = \"mysql://x\"",
+            "",
+            "not a valid postgres:// URL",
+        ),
+    ] {
+        let e = for_resource(cat(settings, role).resource("db").unwrap(), dev.clone())
+            .err()
+            .unwrap_or_else(|| panic!("accepted: {settings} / {role}"));
+        assert!(e.contains(why), "{settings} / {role}: {e}");
+        assert!(!e.contains("u:p@"), "no URL in errors: {e}");
+    }
+    let aws = Catalog::parse(
+        "[[resource]]\nname = \"a\"\nkind = \"aws\"\ndefault_role = \"r\"\nmax_ttl = \"1h\"\n\
+         settings = { issuer = \"postgres\" }\n[[resource.role]]\nname = \"r\"\n",
+    )
+    .unwrap();
+    assert!(for_resource(aws.resource("a").unwrap(), dev).is_err());
 }

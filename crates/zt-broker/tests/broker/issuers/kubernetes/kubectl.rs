@@ -54,6 +54,8 @@ async fn the_fake_checks_minted_tokens_as_the_api_server_does() {
 
 /// The kubectl to drive: `ZT_TEST_KUBECTL`, else the one `scripts/peers.sh` installs; with
 /// `ZT_TEST_REQUIRE_PEERS=1` (the README's test command) a missing kubectl fails the test.
+// A test helper, outside `#[test]`: it says why a test skips (clippy print_stderr).
+#[allow(clippy::print_stderr)]
 fn kubectl() -> Option<PathBuf> {
     let candidate = match std::env::var("ZT_TEST_KUBECTL") {
         Ok(p) if !p.is_empty() => PathBuf::from(p),
@@ -146,18 +148,18 @@ async fn kubectl_uses_the_minted_token_until_revoke() {
 /// API is down (left for the reaper), and the reaper's retry once it is back.
 #[tokio::test]
 async fn the_reaper_retries_a_revoke_the_api_was_down_for() {
-    use crate::domain::lifecycle::{credential, end_grant};
+    use zt_broker::domain::lifecycle::{credential, end_grant};
     let mut t = setup(None).await;
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db")).await.unwrap();
     let mut issuers = Issuers::default();
     issuers.insert("prod-k8s", t.issuer.clone());
-    let b = crate::state::Broker::new(
+    let b = zt_broker::state::Broker::new(
         store,
         t.catalog.clone(),
-        Box::new(crate::policy::DemoPolicy),
+        Box::new(zt_broker::policy::DemoPolicy),
         issuers,
-        crate::auth::Verifier::new(vec![], reqwest::Client::new()),
+        zt_broker::auth::Verifier::new(vec![], reqwest::Client::new()),
         api::Discovery {
             issuer: "http://idp".into(),
             client_id: "c".into(),
@@ -168,7 +170,7 @@ async fn the_reaper_retries_a_revoke_the_api_was_down_for() {
     );
     let now = Timestamp::now();
     let id = "000000000000010f";
-    crate::testkit::insert_approved(
+    zt_testkit::broker::insert_approved(
         &b.store,
         id,
         "prod-k8s",
@@ -190,7 +192,7 @@ async fn the_reaper_retries_a_revoke_the_api_was_down_for() {
     assert_eq!(b.store.ended_with_live_credentials().await.unwrap(), [id]);
 
     t.fake.restart().await;
-    crate::reaper::pass(&b).await;
+    zt_broker::reaper::pass(&b).await;
     assert!(
         b.store
             .ended_with_live_credentials()

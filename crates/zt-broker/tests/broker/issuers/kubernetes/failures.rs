@@ -1,5 +1,6 @@
 //! The Kubernetes issuer when things go wrong: an API that is down or absent, revokes of
-//! what is gone, hostile requester names, and settings refused at start.
+//! what is gone, hostile requester names. (Settings refused at start: the unit tests in
+//! `src/issuers/kubernetes/tests.rs`.)
 
 use super::*;
 
@@ -73,14 +74,15 @@ async fn a_cluster_that_is_not_there_at_all_is_an_issue_error() {
     assert!(issuer.revoke(&g).await.is_err());
     assert!(fake.world().calls.is_empty(), "nothing reached the fake");
 
-    // A kubeconfig that is not there.
-    let missing = KubernetesIssuer {
-        access: Access::Kubeconfig {
-            path: Some(dir.path().join("nope")),
-            context: None,
-        },
-        client: OnceCell::new(),
-    };
+    // A kubeconfig that is not there (the `kubeconfig` setting without `context`).
+    let nowhere = Catalog::parse(&format!(
+        "[[resource]]\nname = \"k\"\nkind = \"kubernetes\"\ndefault_role = \"v\"\nmax_ttl = \"1h\"\n\
+         settings = {{ issuer = \"kubernetes\", server = \"https://k\", kubeconfig = \"{}\" }}\n\
+         [[resource.role]]\nname = \"v\"\nsettings = {{ cluster_role = \"view\" }}\n",
+        dir.path().join("nope").display()
+    ))
+    .unwrap();
+    let missing = KubernetesIssuer::for_resource(&nowhere.resources()[0]).unwrap();
     let e = missing.issue(&g).await.unwrap_err();
     assert!(e.0.contains("kubeconfig") && e.0.contains("nope"), "{e}");
 }
@@ -146,82 +148,4 @@ async fn hostile_requester_names_become_dns_labels_the_fake_accepts() {
         "zt-grants".to_owned(),
         "zt-robert-drop-table-000000000000010b".to_owned()
     )));
-}
-
-#[test]
-fn settings_are_checked_when_the_broker_starts() {
-    let resource = |settings: &str, role: &str| {
-        let text = format!(
-            "[[resource]]\nname = \"k\"\nkind = \"kubernetes\"\ndefault_role = \"v\"\n\
-             max_ttl = \"1h\"\nsettings = {{ issuer = \"kubernetes\", {settings} }}\n\
-             [[resource.role]]\nname = \"v\"\nsettings = {{ {role} }}\n"
-        );
-        Catalog::parse(&text).unwrap().resources()[0].clone()
-    };
-    let ok = resource("server = \"https://k\"", "cluster_role = \"view\"");
-    assert!(KubernetesIssuer::for_resource(&ok).is_ok());
-    for (settings, role, says) in [
-        (
-            "namespace = \"x\"",
-            "cluster_role = \"view\"",
-            "settings.server",
-        ),
-        (
-            "server = \"http://k\"",
-            "cluster_role = \"view\"",
-            "https://",
-        ),
-        ("server = \"https://k\"", "", "settings.cluster_role"),
-        (
-            "server = \"https://k\"",
-            "cluster_role = \"a/b\"",
-            "not a ClusterRole name",
-        ),
-        (
-            "server = \"https://k\"",
-            "cluster_role = \"view\", scope = \"galaxy\"",
-            "scope",
-        ),
-        (
-            "server = \"https://k\", namespace = \"Team_A\"",
-            "cluster_role = \"view\"",
-            "DNS-1123",
-        ),
-        (
-            "server = \"https://k\", namespace = 3",
-            "cluster_role = \"view\"",
-            "must be a string",
-        ),
-        (
-            "server = \"https://k\", kubeconfig = 1",
-            "cluster_role = \"view\"",
-            "kubeconfig",
-        ),
-    ] {
-        let e = KubernetesIssuer::for_resource(&resource(settings, role))
-            .err()
-            .unwrap_or_else(|| panic!("accepted {settings} / {role}"));
-        assert!(e.contains(says), "{settings} / {role}: {e}");
-        assert!(e.starts_with("catalog: k"), "{e}");
-    }
-    let mut aws = ok.clone();
-    aws.kind = ResourceKind::Aws;
-    assert!(
-        KubernetesIssuer::for_resource(&aws)
-            .err()
-            .unwrap()
-            .contains("kind aws")
-    );
-
-    // How `serve` and `dev` pick issuers.
-    assert!(crate::serve::real_issuer(&ok).unwrap().is_some());
-    let mut dev = ok.clone();
-    dev.settings.remove("issuer");
-    assert!(crate::serve::real_issuer(&dev).unwrap().is_none());
-    let mut unknown = ok;
-    unknown
-        .settings
-        .insert("issuer".into(), toml::Value::String("vault".into()));
-    let e = crate::serve::real_issuer(&unknown).err().unwrap();
-    assert!(e.message.contains("\"vault\""), "{}", e.message);
 }

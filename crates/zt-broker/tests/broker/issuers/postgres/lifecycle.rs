@@ -5,18 +5,18 @@
 
 use std::sync::Arc;
 
-use super::tests::{Dev, env, login, user_of};
-use crate::auth::Verifier;
-use crate::domain::lifecycle;
-use crate::issuers::{Issuers, for_resource};
-use crate::policy::DemoPolicy;
-use crate::state::Broker;
-use crate::store::{Record, Store};
+use super::{Dev, env, login, user_of};
 use zt_api::{self as api, State};
+use zt_broker::auth::Verifier;
+use zt_broker::domain::lifecycle;
+use zt_broker::issuers::{Issuers, for_resource};
+use zt_broker::policy::DemoPolicy;
+use zt_broker::state::Broker;
+use zt_broker::store::{Record, Store};
 
 /// An approved readwrite grant on `db` for ten minutes, as the store keeps it.
 async fn approved(b: &Broker, id: &str) -> Record {
-    crate::testkit::insert_approved(
+    zt_testkit::broker::insert_approved(
         &b.store,
         id,
         "db",
@@ -70,7 +70,7 @@ async fn the_lifecycle_issues_real_logins_and_the_reaper_retries_revokes_until_t
     // Extended: the same login, valid at the target to the new end (what ~/.pgpass holds
     // keeps working), and the broker hands out that credential with its new end.
     let new_end = api::Timestamp::now().add_secs(1200);
-    let audit = crate::store::AuditEntry::new("alice", "grant.extend", Some("g1"));
+    let audit = zt_broker::store::AuditEntry::new("alice", "grant.extend", Some("g1"));
     lifecycle::extend(&b, "g1", new_end, audit).await.unwrap();
     let extended = lifecycle::credential(&b, "g1", "alice").await.unwrap();
     assert_eq!(extended, cred.clone().with_expires_at(new_end));
@@ -78,8 +78,9 @@ async fn the_lifecycle_issues_real_logins_and_the_reaper_retries_revokes_until_t
     // The target goes down: issuing fails clearly, the grant stays approved.
     env.pg.pause();
     approved(&b, "g2").await;
-    let e =
-        crate::problem::ApiError::from(lifecycle::credential(&b, "g2", "alice").await.unwrap_err());
+    let e = zt_broker::problem::ApiError::from(
+        lifecycle::credential(&b, "g2", "alice").await.unwrap_err(),
+    );
     assert_eq!((e.status.as_u16(), e.slug), (502, "issuer-failed"));
     assert!(
         e.detail.as_deref().unwrap_or("").contains("cannot connect"),
@@ -94,7 +95,7 @@ async fn the_lifecycle_issues_real_logins_and_the_reaper_retries_revokes_until_t
         .unwrap();
     assert!(!revoked);
     assert_eq!(b.store.ended_with_live_credentials().await.unwrap(), ["g1"]);
-    let sleep = crate::reaper::pass(&b).await;
+    let sleep = zt_broker::reaper::pass(&b).await;
     assert!(
         sleep <= std::time::Duration::from_secs(5),
         "retries soon: {sleep:?}"
@@ -103,7 +104,7 @@ async fn the_lifecycle_issues_real_logins_and_the_reaper_retries_revokes_until_t
 
     // Back up: the next pass (over a fresh pooled connection) finishes the revoke.
     env.pg.resume();
-    crate::reaper::pass(&b).await;
+    zt_broker::reaper::pass(&b).await;
     assert!(
         b.store
             .ended_with_live_credentials()

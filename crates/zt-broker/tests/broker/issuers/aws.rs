@@ -1,15 +1,59 @@
-//! The AWS STS issuer against moto, a local STS: sessions named after the requester and capped
-//! at the grant, short grants, and the credential endpoint through the lifecycle.
+//! The AWS STS issuer against moto, a local STS started here (`ZT_TEST_MOTO`, or
+//! `moto_server` on PATH; skipped without one unless `ZT_TEST_REQUIRE_PEERS=1`): sessions named
+//! after the requester and capped at the grant, short grants, and the credential endpoint
+//! through the lifecycle. moto checks neither signatures, nor that the role exists, nor the
+//! role's maximum duration: what it proves is the wire format, the parameters sent and
+//! answered, and that the minted keys are an assumed-role session (GetCallerIdentity with them
+//! names the role and the session). (The pure parts are unit tests in `src/issuers/aws/`.)
 
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
-use aws_sdk_sts::config::{BehaviorVersion, Region};
+use aws_sdk_sts::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider};
 
-use super::*;
+use zt_api::{Credential, ResourceKind, Timestamp};
+use zt_broker::catalog::Catalog;
+use zt_broker::issuers::aws::AwsStsIssuer;
+use zt_broker::issuers::{Grant, Issuer, Issuers};
 
-// ---- against moto ----
+/// Dummy keys for the broker itself: moto ignores signatures, and the test must never reach
+/// for real ones (the standard chain is bypassed).
+const BROKER_KEY_ID: &str = "AKIAZTTESTBROKER0001";
+const BROKER_SECRET: &str = "zt-test-broker-secret-do-not-leak-0123456";
+const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/zt-readonly";
+
+fn dummy_broker_credentials() -> SharedCredentialsProvider {
+    SharedCredentialsProvider::new(Credentials::new(
+        BROKER_KEY_ID,
+        BROKER_SECRET,
+        None,
+        None,
+        "zt-test",
+    ))
+}
+
+fn grant(requester: &str, left_secs: i64, settings: &str) -> Grant {
+    let now = Timestamp::now();
+    Grant {
+        id: "req-7f3a".into(),
+        requester: requester.into(),
+        resource: "prod-aws".into(),
+        kind: ResourceKind::Aws,
+        role: "readonly".into(),
+        ticket: Some("INC-4211".into()),
+        not_before: now,
+        expires_at: now.add_secs(left_secs),
+        settings: toml::from_str(settings).expect("test settings"),
+    }
+}
+
+fn settings(extra: &str, endpoint: &str) -> String {
+    format!(
+        "issuer = \"aws-sts\"\nregion = \"eu-west-1\"\nendpoint_url = \"{endpoint}\"\nrole_arn = \"{ROLE_ARN}\"\n{extra}"
+    )
+}
 
 /// A moto STS server on a free loopback port, killed on drop.
 struct Moto {
@@ -36,6 +80,8 @@ fn moto_binary() -> Option<PathBuf> {
 
 /// Start moto, or `None` (with a message) when it is not installed — a failure instead under
 /// `ZT_TEST_REQUIRE_PEERS=1`, the project's test command.
+// A test helper, outside `#[test]`: it says why a test skips (clippy print_stderr).
+#[allow(clippy::print_stderr)]
 fn start_moto() -> Option<Moto> {
     let Some(bin) = moto_binary() else {
         assert!(
@@ -215,12 +261,12 @@ async fn a_short_grant_gets_900_s_at_sts_but_ends_with_the_grant() {
 /// the store, and refuse once the grant is revoked (STS has nothing to delete).
 #[tokio::test]
 async fn through_the_lifecycle_the_credential_endpoint_mints_then_refuses_after_revoke() {
-    use crate::auth::Verifier;
-    use crate::domain::lifecycle;
-    use crate::policy::DemoPolicy;
-    use crate::state::Broker;
-    use crate::store::{AuditEntry, Record, Store};
     use zt_api::{self as api, ClientContext, Decision, Outcome, State};
+    use zt_broker::auth::Verifier;
+    use zt_broker::domain::lifecycle;
+    use zt_broker::policy::DemoPolicy;
+    use zt_broker::state::Broker;
+    use zt_broker::store::{AuditEntry, Record, Store};
 
     let Some(moto) = start_moto() else { return };
     let catalog = Catalog::parse(&format!(
@@ -321,7 +367,7 @@ async fn through_the_lifecycle_the_credential_endpoint_mints_then_refuses_after_
         revoked,
         "nothing to delete at STS: the revoke is done at once"
     );
-    let e = crate::problem::ApiError::from(
+    let e = zt_broker::problem::ApiError::from(
         lifecycle::credential(&b, "g-aws", "alice@example.com")
             .await
             .expect_err("refused after the revoke"),
