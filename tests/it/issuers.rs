@@ -10,7 +10,8 @@
 //!
 //! Not covered end to end: a requester whose name carries quotes or semicolons. The dev IdP's
 //! users are fixed (`DevIdp::demo_users`: alice, bob, …), so no test can choose the name; the
-//! issuers' unit tests cover it (`postgres/tests.rs`, `aws/tests.rs`, `kubernetes/tests.rs`).
+//! issuers' own tests cover it (zt-broker's `src/issuers/*` unit tests and
+//! `crates/zt-broker/tests/broker/issuers/`).
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Stdio};
