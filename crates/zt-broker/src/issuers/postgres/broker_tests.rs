@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use super::tests::{Dev, env, login, user_of};
 use crate::auth::Verifier;
+use crate::dev::demo::DemoPolicy;
 use crate::domain::lifecycle;
 use crate::issuers::{Issuers, for_resource};
-use crate::policy::DemoPolicy;
 use crate::state::Broker;
 use crate::store::{Record, Store};
 use zt_api::{self as api, State};

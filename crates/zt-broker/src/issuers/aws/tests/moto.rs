@@ -216,8 +216,8 @@ async fn a_short_grant_gets_900_s_at_sts_but_ends_with_the_grant() {
 #[tokio::test]
 async fn through_the_lifecycle_the_credential_endpoint_mints_then_refuses_after_revoke() {
     use crate::auth::Verifier;
+    use crate::dev::demo::DemoPolicy;
     use crate::domain::lifecycle;
-    use crate::policy::DemoPolicy;
     use crate::state::Broker;
     use crate::store::{AuditEntry, Record, Store};
     use zt_api::{self as api, ClientContext, Decision, Outcome, State};

@@ -155,7 +155,7 @@ async fn the_reaper_retries_a_revoke_the_api_was_down_for() {
     let b = crate::state::Broker::new(
         store,
         t.catalog.clone(),
-        Box::new(crate::policy::DemoPolicy),
+        Box::new(crate::dev::demo::DemoPolicy),
         issuers,
         crate::auth::Verifier::new(vec![], reqwest::Client::new()),
         api::Discovery {
