@@ -290,7 +290,7 @@ fn a_kubernetes_server_that_is_not_https_is_not_written() {
 
 #[test]
 fn broker_values_that_would_add_lines_are_not_written() {
-    let demo = zt_broker::catalog::DEMO_TOML;
+    let demo = zt_broker::dev::demo::DEMO_TOML;
     let (aws, pg) = (
         r#"settings = { region = "us-east-1", account_id = "123456789012" }"#,
         r#"settings = { host = "127.0.0.1", port = 5432, dbname = "app" }"#,

@@ -1,6 +1,6 @@
 //! The catalog: which resources exist, their roles, who may request, approve or get each role
-//! at once, and the longest TTL of each. Read from TOML (the demo one is embedded); policy
-//! decides from this data, the issuers read each resource's and role's `settings`.
+//! at once, and the longest TTL of each. Read from TOML; policy decides from this data, the
+//! issuers read each resource's and role's `settings`.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -8,9 +8,6 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use zt_api::{self as api, ResourceKind};
-
-/// The demo catalog of `zt-broker dev`.
-pub const DEMO_TOML: &str = include_str!("dev/demo/catalog.toml");
 
 #[derive(Debug, Clone)]
 pub struct Catalog {
@@ -119,11 +116,6 @@ fn ttl(s: &str, what: &str) -> Result<Duration, String> {
 }
 
 impl Catalog {
-    /// The embedded demo catalog.
-    pub fn demo() -> Result<Self, String> {
-        Self::parse(DEMO_TOML)
-    }
-
     /// Parse and check a catalog: valid unique names, a default role that exists, role TTLs
     /// within the resource's.
     pub fn parse(text: &str) -> Result<Self, String> {
@@ -239,29 +231,6 @@ pub fn human_ttl(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn demo_catalog_parses_with_its_policy_data() {
-        let c = Catalog::demo().unwrap();
-        let names: Vec<_> = c.resources().iter().map(|r| r.name.as_str()).collect();
-        assert_eq!(names, ["prod-k8s", "prod-aws", "prod-db"]);
-        let k8s = c.resource("prod-k8s").unwrap();
-        assert_eq!(k8s.kind, ResourceKind::Kubernetes);
-        assert_eq!(k8s.default_role, "view");
-        assert_eq!(k8s.role_names(), ["view", "edit", "admin"]);
-        assert_eq!(human_ttl(k8s.role("view").unwrap().max_ttl), "8h");
-        assert_eq!(
-            k8s.role("view").unwrap().auto_approve_groups,
-            ["engineering"]
-        );
-        assert_eq!(k8s.role("admin").unwrap().approver_groups, ["sre-leads"]);
-        let aws = c.resource("prod-aws").unwrap();
-        let s = aws.settings_for(aws.role("admin").unwrap());
-        assert_eq!(s["region"].as_str(), Some("us-east-1"));
-        assert!(s["role_arn"].as_str().unwrap().ends_with("role/zt-admin"));
-        let db = c.resource("prod-db").unwrap();
-        assert_eq!(db.role_names(), ["readonly", "readwrite"]);
-    }
 
     #[test]
     fn bad_catalogs_are_refused() {

@@ -40,9 +40,3 @@ pub mod store;
 pub mod sync;
 pub mod tls;
 pub mod webhooks;
-
-/// The dev broker on 127.0.0.1:0 with users to act as: the tests', and the load bench's.
-#[cfg(test)]
-pub mod testkit;
-#[cfg(test)]
-pub(crate) mod testpg;

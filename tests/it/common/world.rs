@@ -109,7 +109,7 @@ impl CatalogFile {
 
 /// The demo catalog with `from` replaced by `to` (which must occur).
 pub(crate) fn demo_catalog_with(from: &str, to: &str) -> String {
-    let demo = zt_broker::catalog::DEMO_TOML;
+    let demo = zt_broker::dev::demo::DEMO_TOML;
     assert!(demo.contains(from), "the demo catalog has no {from:?}");
     demo.replace(from, to)
 }

@@ -3,10 +3,11 @@
 //! [`run`] in the foreground, [`detach`] into the background, [`stop`] it again;
 //! [`wire`] builds the broker (shared with the tests); [`statefile`] is `dev-broker.json`.
 //! What only a demo has lives here too: [`idp`] the development OpenID provider, [`k8s`] the
-//! tiny Kubernetes API for kubectl, [`issuers`] the development issuers, `demo/` the demo
+//! tiny Kubernetes API for kubectl, [`issuers`] the development issuers, [`demo`] the demo
 //! catalog and policies. Production code never imports from this module ([`fence`] checks);
 //! this module imports from production freely.
 
+pub mod demo;
 pub mod detach;
 #[cfg(test)]
 mod fence;

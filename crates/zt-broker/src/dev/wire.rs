@@ -122,7 +122,7 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
     }
     let verifier = Verifier::new(trusted, reqwest::Client::new());
     let catalog = match &opts.catalog {
-        None => Catalog::demo().map_err(Error::other)?,
+        None => super::demo::catalog().map_err(Error::other)?,
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| Error::io(format!("cannot read the catalog {}", path.display()), e))?;

@@ -334,6 +334,3 @@ pub async fn credential(b: &Broker, id: &str, actor: &str) -> Result<Credential,
         }
     }
 }
-
-#[cfg(test)]
-mod tests;

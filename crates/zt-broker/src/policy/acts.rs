@@ -102,6 +102,3 @@ pub fn ask_extend(
         now,
     })
 }
-
-#[cfg(test)]
-mod tests;

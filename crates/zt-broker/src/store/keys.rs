@@ -15,7 +15,7 @@ use base64::engine::general_purpose::STANDARD;
 use crate::crypto::{hex, random_bytes};
 
 /// The length of the key, in bytes (before base64).
-pub(super) const KEY_LEN: usize = 32;
+pub const KEY_LEN: usize = 32;
 /// How a stored credential begins: the format, then the id of the key that sealed it.
 const SEALED: &str = "zt1:";
 

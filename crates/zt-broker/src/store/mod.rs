@@ -38,12 +38,12 @@ use sqlx::{Any, AnyConnection, AnyPool, SqlSafeStr, Transaction};
 
 pub use approvals::{Approval, Given};
 use audit::ChainHead;
-pub use audit::{AuditEntry, AuditRow};
+pub use audit::{AuditEntry, AuditRow, GENESIS};
 pub use audit_query::AuditFilter;
 pub use error::{Result, StoreError};
 pub use extend::Extended;
 use inserts::Inserts;
-pub use keys::{KeySource, StoreKey};
+pub use keys::{KEY_LEN, KeySource, StoreKey};
 pub use postgres::events;
 use postgres::pg_write;
 pub use postgres::{GrantLock, ReaperLease};
@@ -363,6 +363,3 @@ impl DerefMut for WriteTx {
 /// A transaction holds the turn, with an open connection (a closed writer begins nothing),
 /// until it is consumed by its commit or rollback.
 pub(in crate::store) const HELD: &str = "a write transaction holds the writer's connection";
-
-#[cfg(test)]
-pub(crate) mod tests;

@@ -25,7 +25,7 @@ async fn the_issuer_setting_selects_the_issuer_and_bad_settings_stop_the_start()
     use crate::issuers::for_resource;
     let dev: Arc<dyn Issuer> = Arc::new(Dev);
     // The demo catalog has no issuer settings: all dev.
-    for res in Catalog::demo().unwrap().resources() {
+    for res in crate::dev::demo::catalog().unwrap().resources() {
         let got = for_resource(res, dev.clone()).unwrap();
         assert!(Arc::ptr_eq(&got, &dev), "{}", res.name);
     }

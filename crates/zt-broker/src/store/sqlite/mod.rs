@@ -150,3 +150,6 @@ fn private_files(db: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

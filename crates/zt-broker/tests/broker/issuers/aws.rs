@@ -264,7 +264,7 @@ async fn through_the_lifecycle_the_credential_endpoint_mints_then_refuses_after_
     use zt_api::{self as api, ClientContext, Decision, Outcome, State};
     use zt_broker::auth::Verifier;
     use zt_broker::domain::lifecycle;
-    use zt_broker::policy::DemoPolicy;
+    use zt_broker::dev::demo::DemoPolicy;
     use zt_broker::state::Broker;
     use zt_broker::store::{AuditEntry, Record, Store};
 

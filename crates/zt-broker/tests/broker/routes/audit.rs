@@ -85,7 +85,7 @@ async fn admins_read_the_audit_log_filtered_and_paged() {
 #[tokio::test]
 async fn a_read_audit_policy_decides_before_the_admin_groups() {
     let dir = tempfile::tempdir().unwrap();
-    let mut demo = String::from(zt_broker::policy::DEMO_POLICIES[0].1);
+    let mut demo = String::from(zt_broker::dev::demo::DEMO_POLICIES[0].1);
     demo.push_str(
         r#"
 @id("auditors")

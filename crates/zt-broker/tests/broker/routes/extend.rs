@@ -105,7 +105,7 @@ async fn a_role_that_needs_an_approval_is_not_extended() {
 #[tokio::test]
 async fn a_forbid_on_extend_denies_with_its_policy_and_reason() {
     let dir = tempfile::tempdir().unwrap();
-    let mut text = String::from(zt_broker::policy::DEMO_POLICIES[0].1);
+    let mut text = String::from(zt_broker::dev::demo::DEMO_POLICIES[0].1);
     text.push_str(
         r#"
 @id("no-db-extensions")

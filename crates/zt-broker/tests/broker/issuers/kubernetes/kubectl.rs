@@ -157,7 +157,7 @@ async fn the_reaper_retries_a_revoke_the_api_was_down_for() {
     let b = zt_broker::state::Broker::new(
         store,
         t.catalog.clone(),
-        Box::new(zt_broker::policy::DemoPolicy),
+        Box::new(zt_broker::dev::demo::DemoPolicy),
         issuers,
         zt_broker::auth::Verifier::new(vec![], reqwest::Client::new()),
         api::Discovery {

@@ -10,7 +10,7 @@ use zt_api::{self as api, State};
 use zt_broker::auth::Verifier;
 use zt_broker::domain::lifecycle;
 use zt_broker::issuers::{Issuers, for_resource};
-use zt_broker::policy::DemoPolicy;
+use zt_broker::dev::demo::DemoPolicy;
 use zt_broker::state::Broker;
 use zt_broker::store::{Record, Store};
 

@@ -1,16 +1,18 @@
-//! Tests of grant lifecycles with issuers that fail, overshoot, or mint short credentials.
+//! Grant lifecycles ([`zt_broker::domain::lifecycle`]) on a whole broker (SQLite store, demo
+//! catalog and policies) with test issuers that fail, overshoot, or mint short credentials,
+//! and the reaper retrying what they left undone.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::*;
-use crate::auth::Verifier;
-use crate::catalog::Catalog;
-use crate::issuers::{IssueError, IssueFuture, Issuer, Issuers};
-use crate::policy::DemoPolicy;
-use crate::problem::ApiError;
-use crate::store::Store;
-use zt_api::{self as api};
+use zt_api::{self as api, Credential, State, Timestamp};
+use zt_broker::auth::Verifier;
+use zt_broker::dev::demo::{self, DemoPolicy};
+use zt_broker::domain::lifecycle::{credential, end_grant};
+use zt_broker::issuers::{Grant, IssueError, IssueFuture, Issuer, Issuers};
+use zt_broker::problem::ApiError;
+use zt_broker::state::Broker;
+use zt_broker::store::Store;
 
 /// An issuer that fails `issue` (or mints past the grant) and fails the first `revoke`s.
 struct Flaky {
@@ -67,7 +69,7 @@ async fn broker(issuer: Arc<Flaky>) -> (tempfile::TempDir, Arc<Broker>) {
     let verifier = Verifier::new(vec![], reqwest::Client::new());
     let b = Broker::new(
         store,
-        Catalog::demo().unwrap(),
+        demo::catalog().unwrap(),
         Box::new(DemoPolicy),
         issuers,
         verifier,
@@ -77,7 +79,7 @@ async fn broker(issuer: Arc<Flaky>) -> (tempfile::TempDir, Arc<Broker>) {
 }
 
 async fn approved_grant(b: &Broker, id: &str) {
-    crate::testkit::insert_approved(
+    zt_testkit::broker::insert_approved(
         &b.store,
         id,
         "prod-db",
@@ -140,7 +142,7 @@ async fn a_credential_ending_before_its_grant_is_minted_afresh_near_its_end() {
     issuers.insert("prod-db", short.clone());
     let b = Broker::new(
         b.store.clone(),
-        Catalog::demo().unwrap(),
+        demo::catalog().unwrap(),
         Box::new(DemoPolicy),
         issuers,
         Verifier::new(vec![], reqwest::Client::new()),
@@ -194,10 +196,10 @@ async fn a_failed_revoke_at_the_target_is_retried_by_the_reaper() {
     assert!(!revoked);
     assert_eq!(b.store.ended_with_live_credentials().await.unwrap(), ["g1"]);
     // The reaper retries, and retries again soon while the target keeps failing.
-    let sleep = crate::reaper::pass(&b).await;
+    let sleep = zt_broker::reaper::pass(&b).await;
     assert!(sleep <= std::time::Duration::from_secs(5), "{sleep:?}");
     assert_eq!(b.store.ended_with_live_credentials().await.unwrap(), ["g1"]);
-    crate::reaper::pass(&b).await;
+    zt_broker::reaper::pass(&b).await;
     assert!(
         b.store
             .ended_with_live_credentials()
@@ -235,7 +237,7 @@ async fn failed_revocations_are_told_with_backoff_and_retried_until_done() {
         .await
         .unwrap();
     for _ in 0..4 {
-        crate::reaper::pass(&b).await;
+        zt_broker::reaper::pass(&b).await;
     }
     assert_eq!(issuer.revokes.load(Ordering::SeqCst), 5);
     assert!(

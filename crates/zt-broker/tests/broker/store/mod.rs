@@ -1,9 +1,18 @@
-//! Store tests: the state machine refuses every illegal edge and every repeated one, the
-//! idempotency key is unique per requester, and the audit chain links and detects edits.
+//! Integration tests of `src/store`, through its API on SQLite and on a throwaway PostgreSQL
+//! (`zt_testkit::pg`): the state machine refuses every illegal edge and every repeated one,
+//! the idempotency key is unique per requester, and the audit chain links and detects edits;
+//! [`approvals`] counted in the store; credentials [`at_rest`]; two [`replicas`] on one
+//! PostgreSQL database; the [`writes`] of the create path. (What needs the store's private
+//! parts stays a unit test: `src/store/sqlite/tests.rs`.)
 
-use super::*;
-use crate::testpg::TestPg;
+use std::ops::Deref;
+
+use sqlx::Connection;
 use zt_api::{self as api, ClientContext, Decision, Outcome, ResourceKind, State, Timestamp};
+use zt_broker::store::{
+    AuditEntry, Change, GENESIS, KEY_LEN, Record, Store, StoreError, StoreKey, legal_transition,
+};
+use zt_testkit::pg::TestPg;
 
 mod at_rest;
 mod replicas;
@@ -17,7 +26,7 @@ async fn sqlite() -> (tempfile::TempDir, Store) {
 
 /// A throwaway PostgreSQL server and a store on it, or `None` (the test skips, or fails under
 /// `ZT_TEST_REQUIRE_PEERS=1`) when PostgreSQL is not installed.
-pub(crate) async fn postgres() -> Option<(TestPg, Store)> {
+async fn postgres() -> Option<(TestPg, Store)> {
     let pg = TestPg::start()?;
     let s = Store::connect_postgres(&pg.superuser_url("postgres"), test_key())
         .await
@@ -26,8 +35,33 @@ pub(crate) async fn postgres() -> Option<(TestPg, Store)> {
 }
 
 /// The key every PostgreSQL store of the tests shares (replicas must).
-pub(crate) fn test_key() -> StoreKey {
-    StoreKey::from_bytes(&[7; keys::KEY_LEN]).unwrap()
+fn test_key() -> StoreKey {
+    StoreKey::from_bytes(&[7; KEY_LEN]).unwrap()
+}
+
+/// The sqlx URL of the SQLite database at `path`.
+fn sqlite_url(path: &std::path::Path) -> String {
+    format!("sqlite://{}", path.display())
+}
+
+/// A connection to the database at `url` of someone with access to it, outside the broker.
+async fn outside(url: &str) -> sqlx::AnyConnection {
+    sqlx::any::install_default_drivers();
+    sqlx::AnyConnection::connect(url).await.unwrap()
+}
+
+/// A store under test (it derefs to it), and the URL of its database for [`outside`].
+struct Db {
+    store: Store,
+    url: String,
+}
+
+impl Deref for Db {
+    type Target = Store;
+
+    fn deref(&self) -> &Store {
+        &self.store
+    }
 }
 
 /// Each test below runs on both stores: `<test>::sqlite` and `<test>::postgres`.
@@ -36,17 +70,20 @@ macro_rules! on_both_stores {
         mod $name {
             #[tokio::test]
             async fn sqlite() {
-                let (_dir, s) = super::sqlite().await;
-                super::$name(&s).await;
+                let (dir, store) = super::sqlite().await;
+                let url = super::sqlite_url(&dir.path().join("t.sqlite"));
+                super::$name(&super::Db { store, url }).await;
             }
 
             #[tokio::test]
             async fn postgres() {
-                let Some((_pg, s)) = super::postgres().await else {
+                let Some((pg, store)) = super::postgres().await else {
                     return;
                 };
-                super::$name(&s).await;
-                s.close().await;
+                let url = pg.superuser_url("postgres");
+                let db = super::Db { store, url };
+                super::$name(&db).await;
+                db.close().await;
             }
         }
     )*};
@@ -216,7 +253,7 @@ async fn idempotency_keys_are_unique_per_requester(s: &Store) {
     assert_eq!(s.audit_rows(0, 100).await.unwrap().len(), 2);
 }
 
-async fn the_audit_chain_links_rows_and_detects_edits(s: &Store) {
+async fn the_audit_chain_links_rows_and_detects_edits(s: &Db) {
     s.insert_request(
         &record("a", "k", State::Pending),
         audit("request.create").decision("require_approval", &["p".into()]),
@@ -235,7 +272,7 @@ async fn the_audit_chain_links_rows_and_detects_edits(s: &Store) {
     s.append_audit(audit("note").detail("hello")).await.unwrap();
     let rows = s.audit_rows(0, 100).await.unwrap();
     assert_eq!(rows.len(), 3);
-    assert_eq!(rows[0].prev_sha256, audit::GENESIS);
+    assert_eq!(rows[0].prev_sha256, GENESIS);
     for w in rows.windows(2) {
         assert_eq!(w[1].prev_sha256, w[0].sha256);
         assert_eq!(w[1].seq, w[0].seq + 1);
@@ -244,7 +281,7 @@ async fn the_audit_chain_links_rows_and_detects_edits(s: &Store) {
     assert_eq!(s.verify_audit_chain().await, Ok(3));
 
     sqlx::query("UPDATE audit SET detail = 'nothing happened' WHERE seq = 2")
-        .execute(&mut *s.read().await.unwrap())
+        .execute(&mut outside(&s.url).await)
         .await
         .unwrap();
     assert_eq!(
@@ -254,14 +291,14 @@ async fn the_audit_chain_links_rows_and_detects_edits(s: &Store) {
 }
 
 /// Run `sql` on the store's database as someone with access to it, outside the broker.
-async fn tamper(s: &Store, sql: &str) {
+async fn tamper(s: &Db, sql: &str) {
     sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
-        .execute(&mut *s.read().await.unwrap())
+        .execute(&mut outside(&s.url).await)
         .await
         .unwrap();
 }
 
-async fn deleting_the_newest_audit_rows_is_detected_and_never_chained_onto(s: &Store) {
+async fn deleting_the_newest_audit_rows_is_detected_and_never_chained_onto(s: &Db) {
     for i in 1..=4 {
         s.append_audit(audit("note").detail(format!("row {i}")))
             .await

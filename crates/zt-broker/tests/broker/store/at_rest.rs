@@ -6,19 +6,24 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::super::{Store, StoreError, StoreKey};
-use crate::testkit::TestBroker;
-use crate::testpg::TestPg;
+use super::{outside, sqlite_url};
+use sqlx::Connection;
 use zt_api::Timestamp;
+use zt_broker::store::{Store, StoreError, StoreKey};
+use zt_testkit::broker::TestBroker;
+use zt_testkit::pg::TestPg;
 
-/// The stored `credential` column of grant `id`; `None` without a row.
-async fn stored(s: &Store, id: &str) -> Option<String> {
+/// The stored `credential` column of grant `id` in the database at `url`; `None` without a
+/// row.
+async fn stored(url: &str, id: &str) -> Option<String> {
     use sqlx::Row;
+    let mut conn = outside(url).await;
     let row = sqlx::query("SELECT credential FROM credentials WHERE grant_id = $1")
         .bind(id)
-        .fetch_optional(&mut *s.read().await.unwrap())
+        .fetch_optional(&mut conn)
         .await
         .unwrap();
+    conn.close().await.unwrap();
     row.map(|r| r.get::<String, _>("credential"))
 }
 
@@ -57,9 +62,9 @@ fn files_holding(dir: &std::path::Path, needle: &str) -> Vec<String> {
     hits
 }
 
-async fn gone_within(s: &Store, id: &str, within: Duration) {
+async fn gone_within(url: &str, id: &str, within: Duration) {
     let started = Instant::now();
-    while stored(s, id).await.is_some() {
+    while stored(url, id).await.is_some() {
         assert!(
             started.elapsed() < within,
             "{id}'s credential row is still there"
@@ -68,12 +73,13 @@ async fn gone_within(s: &Store, id: &str, within: Duration) {
     }
 }
 
-async fn sealed_while_live_then_gone(t: &TestBroker) {
+/// `url`: the broker's database, for a look from outside the broker.
+async fn sealed_while_live_then_gone(t: &TestBroker, url: &str) {
     let s = &t.broker.store;
     // Expired by the reaper.
     let short = t.create("alice", "prod-db", "readonly", 2).await.id();
     let pw = password(t, &short).await;
-    let sealed = stored(s, &short).await.expect("a row while live");
+    let sealed = stored(url, &short).await.expect("a row while live");
     assert!(
         sealed.starts_with("zt1:") && !sealed.contains(&pw),
         "{sealed}"
@@ -91,7 +97,7 @@ async fn sealed_while_live_then_gone(t: &TestBroker) {
     sqlx::query("UPDATE credentials SET credential = $1 WHERE grant_id = $2")
         .bind(&sealed)
         .bind(&long)
-        .execute(&mut *s.read().await.unwrap())
+        .execute(&mut outside(url).await)
         .await
         .unwrap();
     let e = s
@@ -112,15 +118,15 @@ async fn sealed_while_live_then_gone(t: &TestBroker) {
         .post("alice", &format!("/v1/grants/{long}/revoke"), None)
         .await;
     assert!(r.status < 300, "{:?}", r.body);
-    assert_eq!(stored(s, &long).await, None, "revoked: the row is gone");
-    gone_within(s, &short, Duration::from_secs(6)).await;
+    assert_eq!(stored(url, &long).await, None, "revoked: the row is gone");
+    gone_within(url, &short, Duration::from_secs(6)).await;
 }
 
 #[tokio::test]
 async fn credentials_are_sealed_while_live_and_gone_after_expiry_or_revoke_sqlite() {
     let t = TestBroker::start().await;
-    sealed_while_live_then_gone(&t).await;
     let dir = t.dir.as_ref().unwrap().path().to_owned();
+    sealed_while_live_then_gone(&t, &sqlite_url(&dir.join("broker.sqlite"))).await;
     // (Whatever the umask: the process's is usually 022, which gives new files 0644.)
     for name in [
         "broker.sqlite",
@@ -142,8 +148,9 @@ async fn credentials_are_sealed_while_live_and_gone_after_expiry_or_revoke_sqlit
 #[tokio::test]
 async fn credentials_are_sealed_while_live_and_gone_after_expiry_or_revoke_postgres() {
     let Some(pg) = TestPg::start() else { return };
-    let t = TestBroker::start_on_postgres(&pg.superuser_url("postgres")).await;
-    sealed_while_live_then_gone(&t).await;
+    let url = pg.superuser_url("postgres");
+    let t = TestBroker::start_on_postgres(&url).await;
+    sealed_while_live_then_gone(&t, &url).await;
     t.stop().await;
 }
 
@@ -172,67 +179,5 @@ async fn a_credential_sealed_under_another_key_is_a_clear_error_for_its_grant_on
         panic!("{e}")
     };
     assert!(m.contains("grant g") && m.contains("does not have"), "{m}");
-    s.close().await;
-}
-
-#[tokio::test]
-async fn credentials_stored_in_clear_by_an_earlier_version_are_gone_from_the_file_at_upgrade() {
-    use sqlx::any::AnyPoolOptions;
-    use sqlx::migrate::Migrator;
-
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("old.sqlite");
-    let plain = "plain-secret-from-schema-3";
-    // The store as version 3 left it: a credential in clear.
-    {
-        super::super::install_drivers();
-        let url = super::super::sqlite::sqlite_url(&db);
-        let pool = AnyPoolOptions::new()
-            .max_connections(1)
-            .connect(&url)
-            .await
-            .unwrap();
-        let v3 =
-            Migrator::with_migrations(super::super::migrations().into_iter().take(3).collect());
-        v3.run(&pool).await.unwrap();
-        // As earlier versions wrote it: without secure delete, so that an updated row leaves
-        // its old bytes in the page's free space too.
-        sqlx::query("PRAGMA foreign_keys = OFF; PRAGMA secure_delete = OFF")
-            .execute(&pool)
-            .await
-            .unwrap();
-        sqlx::query(
-            "INSERT INTO credentials (grant_id, kind, credential, token_sha256, expires_at, \
-             created_at, revoked_at) VALUES ('g', 'postgres', $1, NULL, 9999999999, 0, NULL)",
-        )
-        .bind(format!(
-            "{{\"password\":\"{plain}\",\"padding\":\"{}\"}}",
-            "x".repeat(200)
-        ))
-        .execute(&pool)
-        .await
-        .unwrap();
-        sqlx::query("UPDATE credentials SET credential = $1")
-            .bind(format!("{{\"password\":\"{plain}\"}}"))
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-    }
-    let before = std::fs::read(&db).unwrap();
-    let copies = before
-        .windows(plain.len())
-        .filter(|w| *w == plain.as_bytes())
-        .count();
-    assert_eq!(copies, 2, "the test starts in clear, with a stale copy");
-    let s = Store::open(&db).await.unwrap();
-    assert_eq!(files_holding(dir.path(), plain), Vec::<String>::new());
-    // Forgotten (the next credential call mints afresh); the row stays for the revoke owed.
-    assert_eq!(stored(&s, "g").await.as_deref(), Some(""));
-    assert_eq!(
-        s.live_credential("g", Timestamp::now()).await.unwrap(),
-        None
-    );
-    assert_eq!(s.verify_audit_chain().await, Ok(0));
     s.close().await;
 }

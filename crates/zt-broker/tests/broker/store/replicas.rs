@@ -8,13 +8,14 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::{audit, postgres, record, test_key};
-use crate::store::events::Events;
-use crate::store::{AuditEntry, Change, Store};
+use super::{audit, outside, postgres, record, test_key};
 use zt_api::State;
+use zt_broker::store::events::Events;
+use zt_broker::store::{AuditEntry, Change, Store};
+use zt_testkit::pg::TestPg;
 
 /// Replica A (the returned pair's store) and replica B, a second store on the same database.
-async fn two_replicas() -> Option<(crate::testpg::TestPg, Store, Store)> {
+async fn two_replicas() -> Option<(TestPg, Store, Store)> {
     let (pg, a) = postgres().await?;
     let b = Store::connect_postgres(&pg.superuser_url("postgres"), test_key())
         .await
@@ -139,7 +140,7 @@ async fn grant_locks_exclude_across_replicas_and_go_with_their_holder() {
 
 #[tokio::test]
 async fn one_reaper_lease_at_a_time_freed_when_its_replica_dies() {
-    let Some((_pg, a, b)) = two_replicas().await else {
+    let Some((pg, a, b)) = two_replicas().await else {
         return;
     };
     let lease = a.reaper_lease().await.unwrap();
@@ -151,7 +152,7 @@ async fn one_reaper_lease_at_a_time_freed_when_its_replica_dies() {
         "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_locks \
          WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()",
     )
-    .execute(&mut *b.read().await.unwrap())
+    .execute(&mut outside(&pg.superuser_url("postgres")).await)
     .await
     .unwrap();
     let mut got = None;

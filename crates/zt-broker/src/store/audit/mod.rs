@@ -22,7 +22,7 @@ use zt_api::Timestamp;
 pub(super) const GAP: &str = "audit.gap";
 
 /// The `prev_sha256` of the first row.
-pub(super) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// What happened, as the caller describes it.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
-use crate::testkit::TestBroker;
 use zt_api::State;
+use zt_broker::reaper::ACTOR;
+use zt_testkit::broker::TestBroker;
 
 #[tokio::test]
 async fn the_reaper_expires_an_undecided_request_and_wakes_its_long_poll() {
@@ -25,7 +26,7 @@ async fn the_reaper_expires_an_undecided_request_and_wakes_its_long_poll() {
         .iter()
         .find(|r| r.entry.action == "request.expire")
         .expect("a request.expire row");
-    assert_eq!(expire.entry.actor, super::ACTOR);
+    assert_eq!(expire.entry.actor, ACTOR);
     assert_eq!(expire.entry.request_id.as_deref(), Some(id.as_str()));
     // Too late to approve it now: over (410, exit 6), not a conflict.
     let a = t
@@ -35,12 +36,11 @@ async fn the_reaper_expires_an_undecided_request_and_wakes_its_long_poll() {
 }
 
 /// A broker with no reaper running, so only the handlers can expire anything.
-async fn quiet_broker(dir: &std::path::Path) -> std::sync::Arc<crate::state::Broker> {
-    use crate::auth::Verifier;
-    use crate::catalog::Catalog;
-    use crate::issuers::Issuers;
-    use crate::policy::DemoPolicy;
-    use crate::store::Store;
+async fn quiet_broker(dir: &std::path::Path) -> std::sync::Arc<zt_broker::state::Broker> {
+    use zt_broker::auth::Verifier;
+    use zt_broker::dev::demo::DemoPolicy;
+    use zt_broker::issuers::Issuers;
+    use zt_broker::store::Store;
     let discovery = zt_api::Discovery {
         issuer: "http://idp".into(),
         client_id: "c".into(),
@@ -48,9 +48,9 @@ async fn quiet_broker(dir: &std::path::Path) -> std::sync::Arc<crate::state::Bro
         audience: "a".into(),
         broker_version: "0".into(),
     };
-    crate::state::Broker::new(
+    zt_broker::state::Broker::new(
         Store::open(&dir.join("db")).await.unwrap(),
-        Catalog::demo().unwrap(),
+        zt_broker::dev::demo::catalog().unwrap(),
         Box::new(DemoPolicy),
         Issuers::default(),
         Verifier::new(vec![], reqwest::Client::new()),
@@ -59,10 +59,10 @@ async fn quiet_broker(dir: &std::path::Path) -> std::sync::Arc<crate::state::Bro
 }
 
 /// alice's pending prod-k8s/admin request, made `age_secs` ago.
-async fn pending(b: &crate::state::Broker, id: &str, age_secs: i64) {
+async fn pending(b: &zt_broker::state::Broker, id: &str, age_secs: i64) {
     use zt_api::{self as api, ClientContext, Decision, Outcome, ResourceKind, Timestamp};
     let created = Timestamp::now().add_secs(-age_secs);
-    let rec = crate::store::Record {
+    let rec = zt_broker::store::Record {
         request: api::Request {
             id: id.into(),
             requester: "alice@example.com".into(),
@@ -96,7 +96,7 @@ async fn pending(b: &crate::state::Broker, id: &str, age_secs: i64) {
         comment: None,
         approvals: vec![],
     };
-    let audit = crate::store::AuditEntry::new("t", "request.create", Some(id));
+    let audit = zt_broker::store::AuditEntry::new("t", "request.create", Some(id));
     b.store.insert_request(&rec, audit).await.unwrap();
 }
 
@@ -104,11 +104,11 @@ async fn pending(b: &crate::state::Broker, id: &str, age_secs: i64) {
 async fn deciding_after_the_window_is_refused_even_before_the_reaper_runs() {
     use axum::extract::State as AxState;
 
-    use crate::auth::Principal;
-    use crate::routes::decide;
-    use crate::routes::extract::{ApiPath, Caller, OptionalJson};
-    use crate::state::AppState;
     use zt_api::Comment;
+    use zt_broker::auth::Principal;
+    use zt_broker::routes::decide;
+    use zt_broker::routes::extract::{ApiPath, Caller, OptionalJson};
+    use zt_broker::state::AppState;
 
     let dir = tempfile::tempdir().unwrap();
     let b = quiet_broker(dir.path()).await;
@@ -162,7 +162,7 @@ async fn deciding_after_the_window_is_refused_even_before_the_reaper_runs() {
     // And the reaper's pass expires only what is due.
     pending(&b, "late2222222222222", 61).await;
     pending(&b, "fresh000000000000", 0).await;
-    super::pass(&b).await;
+    zt_broker::reaper::pass(&b).await;
     assert_eq!(
         b.store.get("late2222222222222").await.unwrap().state(),
         State::Expired

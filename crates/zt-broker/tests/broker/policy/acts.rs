@@ -2,7 +2,7 @@
 //! a forbid refuses the act even to those the built-in rules allow, a revoke permit lets
 //! someone else end a grant, an approve permit widens nothing, and silence leaves the rules.
 
-use crate::testkit::TestBroker;
+use zt_testkit::broker::TestBroker;
 
 const POLICIES: &str = r#"
 @id("everyday") @outcome("approval") @approvers("sre-leads")

@@ -4,8 +4,8 @@
 //! in memory is never trusted over the table.
 
 use super::{audit, postgres, record, sqlite};
-use crate::store::{ForCreate, Store, StoreError};
 use zt_api::{State, Timestamp};
+use zt_broker::store::{ForCreate, Store, StoreError};
 
 async fn new_requests_are_answered_as_they_read_back(s: &Store) {
     let mut rec = record("a", "k", State::Approved);
@@ -149,43 +149,6 @@ async fn one_read_finds_the_original_or_a_live_grant_postgres() {
     };
     one_read_finds_the_original_or_a_live_grant(&s).await;
     s.close().await;
-}
-
-/// SQLite's writer connection is in no pool: a write transaction dropped half-way (its
-/// request cancelled) is rolled back, and the writers after it find the connection usable
-/// and the chain whole.
-#[tokio::test]
-async fn a_write_dropped_half_way_is_rolled_back() {
-    let (_dir, s) = sqlite().await;
-    s.append_audit(audit("first")).await.unwrap();
-    {
-        let mut tx = s.write().await.unwrap();
-        super::super::audit::append_in(&mut tx, &audit("never"), Timestamp::now())
-            .await
-            .unwrap();
-        // Dropped without a commit.
-    }
-    s.append_audit(audit("second")).await.unwrap();
-    let actions: Vec<String> = s
-        .audit_rows(0, 10)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.entry.action)
-        .collect();
-    assert_eq!(actions, ["first", "second"]);
-    assert_eq!(s.verify_audit_chain().await, Ok(2));
-
-    // Writes dropped at every point of their way (waiting for the turn, in `BEGIN`, in the
-    // INSERT, in `COMMIT`): each next write succeeds, and the chain holds whatever landed.
-    for i in 0..60 {
-        let cancelled = s.append_audit(audit("cancelled"));
-        let _ = tokio::time::timeout(std::time::Duration::from_micros(i * 25), cancelled).await;
-        s.append_audit(audit("after")).await.unwrap();
-    }
-    let rows = s.audit_rows(0, 1000).await.unwrap();
-    assert_eq!(rows.last().map(|r| r.entry.action.as_str()), Some("after"));
-    assert_eq!(s.verify_audit_chain().await, Ok(rows.len()));
 }
 
 /// SQLite's readers are handed back as they are: reads dropped half-way leave none lost,

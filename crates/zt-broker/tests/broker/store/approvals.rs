@@ -1,10 +1,10 @@
 //! Approvals counted in the store: each approver once, the last one needed approves and opens
 //! the window, nothing after that, on both stores.
 
-use super::super::*;
-use super::{audit, postgres, record, sqlite};
-use crate::auth::Principal;
+use super::{Db, audit, postgres, record, sqlite, sqlite_url};
 use zt_api::State;
+use zt_broker::auth::Principal;
+use zt_broker::store::{Approval, Store, StoreError};
 
 fn approver(sub: &str) -> Principal {
     Principal {

@@ -75,48 +75,4 @@ pub(super) fn read_audit(c: &CedarPolicy, p: &Principal) -> Option<Decision> {
 }
 
 #[cfg(test)]
-mod tests {
-    use crate::auth::Principal;
-    use crate::policy::{CedarPolicy, Policy};
-    use zt_api::Outcome;
-
-    fn who(groups: &[&str]) -> Principal {
-        Principal {
-            sub: "u1".into(),
-            issuer: "http://idp".into(),
-            email: Some("u@example.com".into()),
-            name: None,
-            groups: groups.iter().map(|g| g.to_string()).collect(),
-        }
-    }
-
-    const AUDITORS: &str = r#"
-@id("auditors-read")
-@outcome("grant")
-permit (principal in Group::"auditors", action == Action::"read_audit", resource);
-
-@id("no-contractors")
-@reason("{principal} is a contractor")
-forbid (principal in Group::"contractors", action == Action::"read_audit", resource);
-"#;
-
-    #[test]
-    fn policies_allow_forbid_or_say_nothing() {
-        let p = CedarPolicy::from_sources(&[("audit.cedar", AUDITORS)]).unwrap();
-        let d = p.read_audit(&who(&["auditors"])).unwrap();
-        assert_eq!(
-            (d.outcome, d.policy_ids),
-            (Outcome::Grant, vec!["auditors-read".into()])
-        );
-        let d = p.read_audit(&who(&["auditors", "contractors"])).unwrap();
-        assert_eq!(d.outcome, Outcome::Deny);
-        assert_eq!(d.policy_ids, ["no-contractors"]);
-        assert_eq!(d.reason, "u@example.com is a contractor");
-        assert_eq!(p.read_audit(&who(&["zt-admins"])), None);
-        // The demo set has no read_audit policy: the admin fallback decides.
-        assert_eq!(
-            crate::policy::DemoPolicy.read_audit(&who(&["engineering"])),
-            None
-        );
-    }
-}
+mod tests;
