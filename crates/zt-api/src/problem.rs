@@ -1,4 +1,19 @@
-//! The stable problem types. The slug after [`BASE`] is what clients match on.
+//! Errors on the wire: the RFC 9457 body ([`Problem`]) and its stable problem types. The slug
+//! after [`BASE`] is what clients match on.
+
+use serde::{Deserialize, Serialize};
+
+/// RFC 9457 problem details (`application/problem+json`). `type` is a stable URI of the form
+/// `https://zt.dev/problems/<slug>`; the client maps the slug to an exit code.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
 
 pub const BASE: &str = "https://zt.dev/problems/";
 pub const UNAUTHENTICATED: &str = "unauthenticated";

@@ -69,3 +69,17 @@ impl<'de> Deserialize<'de> for Timestamp {
             .ok_or_else(|| serde::de::Error::custom(format!("not an RFC 3339 time: {s:?}")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_round_trip_rfc3339() {
+        let t = Timestamp(1_795_000_000);
+        let s = t.to_rfc3339();
+        assert!(s.ends_with('Z'), "{s}");
+        assert_eq!(Timestamp::parse_rfc3339(&s), Some(t));
+        assert_eq!(serde_json::to_string(&t).unwrap(), format!("\"{s}\""));
+    }
+}

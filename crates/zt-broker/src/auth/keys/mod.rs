@@ -371,3 +371,6 @@ async fn get_json(http: &reqwest::Client, url: &str) -> Result<Value, String> {
     }
     serde_json::from_slice(&body).map_err(|_| "not JSON".to_string())
 }
+
+#[cfg(test)]
+mod tests;

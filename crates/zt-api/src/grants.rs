@@ -1,0 +1,88 @@
+//! What a live grant gives: its extension (`POST /v1/grants/{id}/extend`) and the credentials
+//! an issuer mints for it (`POST /v1/grants/{id}/credentials`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Timestamp, secs};
+
+/// `POST /v1/grants/{id}/extend` body: the grant then ends `ttl_secs` from now (never earlier
+/// than it already does), within the policy's cap on the grant's whole length.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExtendRequest {
+    #[serde(deserialize_with = "secs::deserialize")]
+    pub ttl_secs: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `POST /v1/grants/{id}/credentials`: what an issuer minted, never outliving the grant.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Credential {
+    Kubernetes {
+        server: String,
+        /// Base64 of the PEM CA bundle, as kubeconfig's `certificate-authority-data`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        certificate_authority_data: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        namespace: Option<String>,
+        token: String,
+        expires_at: Timestamp,
+    },
+    Aws {
+        access_key_id: String,
+        secret_access_key: String,
+        session_token: String,
+        expires_at: Timestamp,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        region: Option<String>,
+    },
+    Postgres {
+        host: String,
+        port: u16,
+        dbname: String,
+        user: String,
+        password: String,
+        #[serde(default)]
+        sslmode: String,
+        expires_at: Timestamp,
+    },
+}
+
+impl Credential {
+    pub fn expires_at(&self) -> Timestamp {
+        match self {
+            Self::Kubernetes { expires_at, .. }
+            | Self::Aws { expires_at, .. }
+            | Self::Postgres { expires_at, .. } => *expires_at,
+        }
+    }
+
+    /// The same credential with another end (an issuer moved it, see the broker's extend).
+    pub fn with_expires_at(mut self, t: Timestamp) -> Self {
+        match &mut self {
+            Self::Kubernetes { expires_at, .. }
+            | Self::Aws { expires_at, .. }
+            | Self::Postgres { expires_at, .. } => *expires_at = t,
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credential_is_tagged_by_kind() {
+        let c = Credential::Kubernetes {
+            server: "https://k".into(),
+            certificate_authority_data: None,
+            namespace: None,
+            token: "t".into(),
+            expires_at: Timestamp(0),
+        };
+        let v = serde_json::to_value(&c).unwrap();
+        assert_eq!(v["kind"], "kubernetes");
+    }
+}
