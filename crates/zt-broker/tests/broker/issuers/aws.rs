@@ -263,8 +263,8 @@ async fn a_short_grant_gets_900_s_at_sts_but_ends_with_the_grant() {
 async fn through_the_lifecycle_the_credential_endpoint_mints_then_refuses_after_revoke() {
     use zt_api::{self as api, ClientContext, Decision, Outcome, State};
     use zt_broker::auth::Verifier;
-    use zt_broker::domain::lifecycle;
     use zt_broker::dev::demo::DemoPolicy;
+    use zt_broker::domain::lifecycle;
     use zt_broker::state::Broker;
     use zt_broker::store::{AuditEntry, Record, Store};
 
