@@ -15,11 +15,11 @@ use std::path::{Path, PathBuf};
 
 use crate::common::broker::Broker;
 use crate::common::moto::Moto;
-use crate::common::pg::pg;
 use crate::common::world::{
     CatalogFile, World, demo_catalog_with, ini_sections, mode, write_private,
 };
 use crate::common::{Out, kubectl, peer};
+use zt_testkit::pg::TestPg;
 
 const USER_AWS_CONFIG: &str = "\
 # ~/.aws/config — written by hand; zt must leave every byte of it alone
@@ -288,7 +288,7 @@ fn aws_cli_reads_static_keys_from_the_credentials_file() {
 
 #[test]
 fn psql_connects_through_zts_service_and_pgpass_lines() {
-    let pg = pg();
+    let pg = TestPg::start();
     // With a server, prod-db points at it; without one, at a closed port.
     let (port, db) = (pg.as_ref().map_or(9, |p| p.port), "app");
     if let Some(pg) = &pg {

@@ -20,9 +20,9 @@ use std::time::Duration;
 
 use crate::common::broker::Broker;
 use crate::common::moto::Moto;
-use crate::common::pg::{Pg, ident, literal, pg};
 use crate::common::world::{CatalogFile, World, demo_catalog_with};
 use crate::common::{Out, eventually, peer};
+use zt_testkit::pg::{TestPg, ident, literal};
 
 fn tail(s: &str) -> String {
     let lines: Vec<&str> = s.lines().collect();
@@ -161,35 +161,6 @@ fn aws_sts_issuer_assumes_the_role_the_cli_signs_with_and_revoke_removes_the_pro
 
 // ---- PostgreSQL: the real issuer, server and psql ----
 
-/// SQL as the superuser in database `db` (Pg::sql is for `postgres` only).
-#[track_caller]
-fn sql_in(pg: &Pg, db: &str, sql: &str) -> String {
-    let o = Out::from(
-        std::process::Command::new(pg.psql())
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .arg("-h")
-            .arg(pg.root.join("sock"))
-            .args(["-p", &pg.port.to_string(), "-U", "postgres", "-d", db])
-            .args([
-                "-X",
-                "-w",
-                "-q",
-                "-A",
-                "-t",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-c",
-                sql,
-            ])
-            .stdin(Stdio::null())
-            .output()
-            .unwrap(),
-    );
-    assert_eq!(o.code, 0, "superuser SQL failed: {sql}\n{o:#?}");
-    o.stdout.trim_end().to_string()
-}
-
 /// Lines of a child's stdout, read on a thread so every wait is bounded.
 fn line_reader(child: &mut Child) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
@@ -207,7 +178,7 @@ fn line_reader(child: &mut Child) -> mpsc::Receiver<String> {
 
 #[test]
 fn postgres_issuer_creates_a_login_role_psql_uses_and_revoke_drops_it_and_its_sessions() {
-    let Some(pg) = pg() else { return };
+    let Some(pg) = TestPg::start() else { return };
     let db = "app";
     pg.create_db(db);
     // The broker's admin: CREATEROLE, with ADMIN OPTION on the group it hands out (PostgreSQL
@@ -222,8 +193,7 @@ fn postgres_issuer_creates_a_login_role_psql_uses_and_revoke_drops_it_and_its_se
         literal(admin_pw),
         ident(db)
     ));
-    sql_in(
-        &pg,
+    pg.sql_in(
         db,
         "CREATE TABLE orders (id int, item text); \
          INSERT INTO orders VALUES (1, 'apples'), (2, 'pears'); \

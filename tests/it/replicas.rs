@@ -16,16 +16,16 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::common::broker::Broker;
-use crate::common::pg::{Pg, pg};
 use crate::common::serve::{Login, Replica, runtime};
 use crate::common::{Home, Out, eventually};
+use zt_testkit::pg::TestPg;
 
 const DB_PASSWORD: &str = "zt-replica-test";
 
 /// The world: PostgreSQL with database `zt` owned by login role `zt`, the dev broker as the
 /// OpenID provider, a config both replicas share, and a token for alice and one for bob.
 struct World {
-    pg: Pg,
+    pg: TestPg,
     _idp: Broker,
     home: Home,
     config: std::path::PathBuf,
@@ -34,7 +34,7 @@ struct World {
 }
 
 fn world() -> Option<World> {
-    let pg = pg()?;
+    let pg = TestPg::start()?;
     pg.create_db("zt");
     pg.sql(&format!(
         "CREATE ROLE zt LOGIN PASSWORD '{DB_PASSWORD}'; ALTER DATABASE zt OWNER TO zt"

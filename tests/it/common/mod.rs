@@ -181,7 +181,6 @@ pub(crate) mod broker;
 pub(crate) mod keyring;
 pub(crate) mod moto;
 pub(crate) mod oidc;
-pub(crate) mod pg;
 pub(crate) mod procs;
 pub(crate) mod serve;
 pub(crate) mod tinyhttp;
