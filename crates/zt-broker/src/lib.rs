@@ -10,7 +10,8 @@
 //! - [`state`] the shared [`state::Broker`]; [`domain`] a request's whole life (create,
 //!   decide, extend, revoke, and [`domain::lifecycle`]: state changes and their consequences —
 //!   wake-ups, issuer revoke, minting) with its own error; [`sync`] per-request wake-ups and locks.
-//! - [`store`] SQLite via sqlx: requests, credentials, hash-chained audit.
+//! - [`store`] requests, credentials and the hash-chained audit log over sqlx: shared SQL in
+//!   `store/`, what differs in `store/sqlite/` and `store/postgres/`.
 //! - [`catalog`] resources and roles (TOML; the demo one in `dev/demo/`); [`policy`] decisions.
 //! - [`issuers`] the issuer interface and the real issuers; [`reaper`] expiry at TTL;
 //!   [`webhooks`] notifications, delivered in the background.
@@ -18,6 +19,10 @@
 //! - [`dev`] `zt-broker dev` and everything only it uses: the development OpenID provider, the
 //!   development Kubernetes API, the development issuers, the demo catalog. Fenced off:
 //!   production modules never import from it (a test in `dev` checks), it imports from them.
+//!
+//! Unit tests sit next to their code; tests that need a server (this broker over HTTP,
+//! PostgreSQL, moto, kubectl, the fake Kubernetes API) are in `tests/broker/`, on the
+//! `zt-testkit` crate.
 
 pub mod auth;
 pub mod catalog;
