@@ -9,7 +9,8 @@
 //!   group of `/v1` routes; [`problem`] every HTTP error as RFC 9457 problem+json.
 //! - [`state`] the shared [`state::Broker`]; [`domain`] a request's whole life (create,
 //!   decide, extend, revoke, and [`domain::lifecycle`]: state changes and their consequences —
-//!   wake-ups, issuer revoke, minting) with its own error; [`sync`] per-request wake-ups and locks.
+//!   wake-ups, issuer revoke, minting) and what callers read of it, with its own error;
+//!   [`sync`] per-request wake-ups and locks.
 //! - [`store`] requests, credentials and the hash-chained audit log over sqlx: shared SQL in
 //!   `store/`, what differs in `store/sqlite/` and `store/postgres/`.
 //! - [`catalog`] resources and roles (TOML; the demo one in `dev/demo/`); [`policy`] decisions.

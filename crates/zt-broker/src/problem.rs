@@ -197,20 +197,6 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<crate::store::StoreError> for ApiError {
-    fn from(e: crate::store::StoreError) -> Self {
-        use crate::store::StoreError;
-        match e {
-            StoreError::NotFound(what) => Self::not_found(what),
-            StoreError::Refused { id, actual, to } => Self::conflict(match actual {
-                Some(actual) => format!("request {id} is {actual}; it cannot become {to}"),
-                None => format!("request {id} cannot become {to}"),
-            }),
-            other => Self::internal(other),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

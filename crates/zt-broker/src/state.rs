@@ -180,7 +180,7 @@ impl Broker {
     }
 
     pub fn is_admin(&self, p: &Principal) -> bool {
-        p.groups.iter().any(|g| self.admin_groups.contains(g))
+        crate::policy::acts::is_admin(p, &self.admin_groups)
     }
 
     /// Turn the changes other replicas make into this one's wake-ups (long-polls, the

@@ -1,12 +1,13 @@
 //! Creating a request: the catalog's resource and role, the role's TTL maximum, policy's
 //! decision and TTL cap, then the record with its audit text — once per idempotency key, so a
-//! retried create never makes a second request. The body's form (lengths, free text, the TTL's
-//! bounds in the document) was checked by the route before.
+//! retried create never makes a second request (the body's hash tells a retry from another
+//! request under the same key). The body's form (lengths, free text, the TTL's bounds in the
+//! document) was checked by the route before.
 
 use super::{DomainError, lifecycle};
 use crate::auth::Principal;
 use crate::catalog::human_ttl;
-use crate::crypto::new_id;
+use crate::crypto::{new_id, sha256_hex};
 use crate::policy::{Action, PolicyInput};
 use crate::state::Broker;
 use crate::store::{AuditEntry, Record, StoreError};
@@ -55,15 +56,23 @@ fn audit_detail(p: &Principal, r: &api::Request, ctx: &api::ClientContext) -> St
     d
 }
 
-/// Create `body` for `p` under idempotency `key`; `body_sha256` identifies the body so a retry
-/// with another one is told apart.
+/// What identifies a create's body, so a retry under the same key with another body is told
+/// apart: the SHA-256 of its JSON, taken after the route normalized its free text (a retry
+/// with CR LF and one with LF are the same request).
+fn hash_body(body: &CreateRequest) -> Result<String, DomainError> {
+    let json = serde_json::to_vec(body).map_err(|e| DomainError::Internal(e.to_string()))?;
+    Ok(sha256_hex(&json))
+}
+
+/// Create `body` for `p` under idempotency `key`, once: a retry with the same body answers
+/// the original again ([`Created::Replay`]), one with another body is a conflict.
 pub async fn create(
     b: &Broker,
     p: &Principal,
     key: &str,
     body: &CreateRequest,
-    body_sha256: &str,
 ) -> Result<Created, DomainError> {
+    let body_sha256 = &hash_body(body)?;
     let now = Timestamp::now();
     // One read: a retried request's original, or else whether the requester holds a live
     // grant on the resource, which policy may treat differently (e.g. no stacking).

@@ -63,7 +63,7 @@ pub async fn decide(
     let rec = b.store.get(id).await?;
     authorize(&rec, p, verb)?;
     // Policy may forbid a decision the groups allow (never allow one they do not).
-    if let Word::Forbids(d) = acts::ask(b, p, Action::Approve, &rec) {
+    if let Word::Forbids(d) = acts::ask(&*b.policy, &b.catalog, p, Action::Approve, &rec) {
         return Err(DomainError::Forbidden(Word::refusal(&d, verb, id)));
     }
     // Expired before anyone decided (the reaper got there first): over, not a conflict.

@@ -45,7 +45,7 @@ pub async fn extend(
         )));
     };
     let asked = reason.as_deref().or(r.reason.as_deref());
-    let verdict = acts::ask_extend(b, p, &rec, res, role, ttl_secs, asked, now);
+    let verdict = acts::ask_extend(&*b.policy, p, &rec, res, role, ttl_secs, asked, now);
     let d = &verdict.decision;
     let ids = d.policy_ids.join(", ");
     match d.outcome {

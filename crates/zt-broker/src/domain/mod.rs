@@ -1,9 +1,11 @@
-//! A request's whole life, free of HTTP: [`create`] (catalog, TTL and policy checks, the record
-//! and its audit text), [`decide`] (approve/deny), [`extend`], [`revoke`] (and withdraw),
-//! [`expire`], and [`lifecycle`]: state changes and their consequences (wake-ups, minting,
-//! revoking at the target). The routes extract, call one function here, and turn a
-//! [`DomainError`] into problem+json in one place (`routes/errors.rs`); the reaper calls
-//! [`expire`] and [`lifecycle`] directly.
+//! A request's whole life, free of HTTP: [`create`] (catalog, TTL and policy checks, the
+//! idempotent record and its audit text), [`decide`] (approve/deny), [`extend`], [`revoke`]
+//! (and withdraw), [`expire`], and [`lifecycle`]: state changes and their consequences
+//! (wake-ups, minting, revoking at the target). What a caller may read: [`visible`] and
+//! [`requests`] (one request, the long-poll, their own, the approver inbox), [`catalog`] (the
+//! roles they may ask for), [`audit`] (the audit log, for `read_audit`). The routes extract,
+//! call one function here, and turn a [`DomainError`] into problem+json in one place
+//! (`routes/errors.rs`); the reaper calls [`expire`] and [`lifecycle`] directly.
 
 use std::fmt;
 
@@ -11,11 +13,14 @@ use crate::auth::Principal;
 use crate::state::Broker;
 use crate::store::{Record, StoreError};
 
+pub mod audit;
+pub mod catalog;
 pub mod create;
 pub mod decide;
 pub mod expire;
 pub mod extend;
 pub mod lifecycle;
+pub mod requests;
 pub mod revoke;
 
 pub use lifecycle::BROKER_ACTOR;

@@ -18,7 +18,7 @@ pub async fn revoke(
     comment: Option<String>,
 ) -> Result<Record, DomainError> {
     let rec = b.store.get(id).await?;
-    let word = acts::ask(b, p, Action::Revoke, &rec);
+    let word = acts::ask(&*b.policy, &b.catalog, p, Action::Revoke, &rec);
     if let Word::Forbids(d) = &word {
         return Err(DomainError::Forbidden(Word::refusal(d, "revoke", id)));
     }

@@ -8,13 +8,17 @@
 //! `@outcome("grant")` permit also lets someone the built-in rule would not (say, on-call
 //! ending anyone's grant during an incident). No permit widens who approves: separation of
 //! duties is not a policy choice. Extending a grant (`extend`) is asked as a new request would
-//! be, with `holds_grant = true`: [`ask_extend`].
+//! be, with `holds_grant = true`: [`ask_extend`]. Reading the audit log (`read_audit`) is a
+//! policy's word first and, when none speaks to it, membership of the admin groups:
+//! [`read_audit`].
+//!
+//! Each check takes what it looks at (the policy, the catalog, the request's record, the admin
+//! groups), not the whole broker: policy does not depend on the broker's state.
 
 use crate::auth::Principal;
-use crate::catalog::{Resource, Role};
+use crate::catalog::{Catalog, Resource, Role};
 use crate::policy::cedar::DEFAULT_DENY;
-use crate::policy::{Action, PolicyInput, Verdict};
-use crate::state::Broker;
+use crate::policy::{Action, Policy, PolicyInput, Verdict};
 use crate::store::Record;
 use zt_api::{Decision, Outcome, Timestamp};
 
@@ -42,16 +46,21 @@ impl Word {
 
 /// Ask policy whether `p` may do `action` to `rec`. A request whose resource or role left the
 /// catalog cannot be put to policy: the built-in rule decides alone.
-pub fn ask(b: &Broker, p: &Principal, action: Action, rec: &Record) -> Word {
+pub fn ask(
+    policy: &dyn Policy,
+    catalog: &Catalog,
+    p: &Principal,
+    action: Action,
+    rec: &Record,
+) -> Word {
     let r = &rec.request;
-    let Some((res, role)) = b
-        .catalog
+    let Some((res, role)) = catalog
         .resource(&r.resource)
         .and_then(|res| res.role(&r.role).map(|role| (res, role)))
     else {
         return Word::Silent;
     };
-    let verdict = b.policy.decide(&PolicyInput {
+    let verdict = policy.decide(&PolicyInput {
         principal: p,
         action,
         resource: res,
@@ -78,7 +87,7 @@ pub fn ask(b: &Broker, p: &Principal, action: Action, rec: &Record) -> Word {
 /// `ttl_secs` from `now`; `reason` is the extension's, else the request's.
 #[allow(clippy::too_many_arguments)]
 pub fn ask_extend(
-    b: &Broker,
+    policy: &dyn Policy,
     p: &Principal,
     rec: &Record,
     res: &Resource,
@@ -88,7 +97,7 @@ pub fn ask_extend(
     now: Timestamp,
 ) -> Verdict {
     let r = &rec.request;
-    b.policy.decide(&PolicyInput {
+    policy.decide(&PolicyInput {
         principal: p,
         action: Action::Extend,
         resource: res,
@@ -101,4 +110,33 @@ pub fn ask_extend(
         holds_grant: true,
         now,
     })
+}
+
+/// Whether `p` may read the audit log: a policy's word first; without one, membership of
+/// `admin_groups`. `Err` is why not (the caller's 403).
+pub fn read_audit(
+    policy: &dyn Policy,
+    p: &Principal,
+    admin_groups: &[String],
+) -> Result<(), String> {
+    match policy.read_audit(p) {
+        Some(d) if d.outcome == Outcome::Deny => {
+            Err(format!("{} (policy {})", d.reason, d.policy_ids.join(", ")))
+        }
+        Some(_) => Ok(()),
+        None if is_admin(p, admin_groups) => Ok(()),
+        None => Err(match admin_groups {
+            [] => "no policy lets you read the audit log".to_string(),
+            groups => format!(
+                "reading the audit log needs a read_audit policy or membership of {}",
+                groups.join(" or ")
+            ),
+        }),
+    }
+}
+
+/// Whether `p` is in any of `admin_groups` (who may revoke anyone's grant, read any request,
+/// and, when no policy speaks to it, read the audit log).
+pub fn is_admin(p: &Principal, admin_groups: &[String]) -> bool {
+    p.groups.iter().any(|g| admin_groups.contains(g))
 }

@@ -7,7 +7,6 @@ use axum::http::{HeaderMap, StatusCode};
 
 use super::extract::{ApiJson, Caller};
 use super::text;
-use crate::crypto::sha256_hex;
 use crate::domain::{self, create::Created};
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -81,11 +80,11 @@ pub async fn create(
     // The body's form first (400), whatever the key or the catalog would say about it.
     check_ttl_form(body.ttl_secs)?;
     check_lengths(&body)?;
-    // Before the body is hashed: a retry with CR LF and one with LF are the same request.
+    // Before the domain hashes the body: a retry with CR LF and one with LF are the same
+    // request.
     body.reason = text::free_text("reason", body.reason.take(), text::MAX_REASON)?;
     body.ticket = text::free_text("ticket", body.ticket.take(), text::MAX_TICKET)?;
-    let body_sha256 = sha256_hex(&serde_json::to_vec(&body).map_err(ApiError::internal)?);
-    match domain::create::create(&s.broker, &p, &key, &body, &body_sha256).await? {
+    match domain::create::create(&s.broker, &p, &key, &body).await? {
         Created::New(rec) => Ok((StatusCode::CREATED, Json(rec.request))),
         Created::Replay(rec) => Ok((StatusCode::OK, Json(rec.request))),
     }

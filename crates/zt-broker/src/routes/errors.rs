@@ -1,5 +1,7 @@
 //! The one place a [`DomainError`] becomes an HTTP answer: each meaning gets exactly the status
 //! and problem slug the API document promises (the contract and fuzz tests hold us to them).
+//! Store errors reach the routes only as a [`DomainError`] (its `From<StoreError>`), so they
+//! are mapped here too.
 
 use crate::domain::DomainError;
 use crate::problem::ApiError;

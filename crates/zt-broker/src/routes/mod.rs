@@ -1,6 +1,7 @@
 //! The `/v1` HTTP API, one file per group of routes; [`extract`] turns headers, bodies and
-//! query strings into typed values or problem+json 400/401 answers; [`errors`] maps the
-//! domain's errors to problem+json, once.
+//! query strings into typed values or problem+json 400/401 answers. A route checks the form of
+//! what it extracted, calls [`crate::domain`] for everything else (who may, what policy says,
+//! what the store holds), and [`errors`] maps the domain's errors to problem+json, once.
 
 pub mod audit;
 pub mod body;

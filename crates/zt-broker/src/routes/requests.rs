@@ -1,13 +1,13 @@
 //! Reading requests: `GET /v1/requests/{id}` (optionally a long-poll that returns as soon as
 //! the state changes), `GET /v1/requests` (mine, or the approver inbox), and the requester's
-//! `DELETE /v1/requests/{id}` (withdraw).
+//! `DELETE /v1/requests/{id}` (withdraw): the query's form here, what the caller sees in
+//! [`crate::domain::requests`].
 
 use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
-use tokio::time::Instant;
 
 use super::extract::{ApiPath, ApiQuery, Caller, OptionalJson};
 use crate::domain;
@@ -62,21 +62,10 @@ pub async fn get(
         .map(parse_state)
         .transpose()?
         .unwrap_or(api::State::Pending);
-    let Some(wait) = wait else {
-        return Ok(Json(domain::visible(b, &id, &p).await?.request));
+    let rec = match wait {
+        Some(wait) => domain::requests::wait_out(b, &p, &id, waiting_state, wait).await?,
+        None => domain::visible(b, &id, &p).await?,
     };
-    let deadline = Instant::now() + wait;
-    // Subscribe before reading, so a change between the read and the wait is not missed.
-    let mut sub = b.notifier.subscribe(&id);
-    let mut closing = b.closing.subscribe();
-    let mut rec = domain::visible(b, &id, &p).await?;
-    while rec.state() == waiting_state && !*closing.borrow_and_update() {
-        tokio::select! {
-            _ = sub.changed() => rec = b.store.get(&id).await?,
-            _ = tokio::time::sleep_until(deadline) => break,
-            _ = closing.changed() => break,
-        }
-    }
     Ok(Json(rec.request))
 }
 
@@ -114,26 +103,8 @@ pub async fn list(
                 "give approver=me or requester=me, not both",
             ));
         }
-        (Some(_), None) => {
-            let states = if states.is_empty() {
-                vec![api::State::Pending]
-            } else {
-                states
-            };
-            let all = b.store.list_by_state(&states).await?;
-            // What the caller may decide: never their own, and not a pending one they already
-            // approved (it waits for the other approvers, not for them).
-            all.into_iter()
-                .filter(|r| r.is_approver(&p) && !r.is_requester(&p))
-                .filter(|r| !(r.state() == api::State::Pending && r.approved_by(&p)))
-                .collect()
-        }
-        (None, _) => {
-            let mine = b.store.list_by_requester(&p.issuer, &p.sub).await?;
-            mine.into_iter()
-                .filter(|r| states.is_empty() || states.contains(&r.state()))
-                .collect::<Vec<_>>()
-        }
+        (Some(_), None) => domain::requests::inbox(b, &p, states).await?,
+        (None, _) => domain::requests::mine(b, &p, &states).await?,
     };
     Ok(Json(api::RequestList {
         requests: records.into_iter().map(|r| r.request).collect(),

@@ -1,17 +1,18 @@
 //! `GET /v1/audit`: the audit log for principals allowed `read_audit` — by a policy, or, when
 //! no policy speaks to `read_audit`, by membership of the broker's admin groups. Filtered by
-//! request, actor, action and time; oldest first, a page at a time with a `seq` cursor.
+//! request, actor, action and time; oldest first, a page at a time with a `seq` cursor. The
+//! query's form here; who may read and the page in [`crate::domain::audit`].
 
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 
 use super::extract::{ApiQuery, Caller};
-use crate::auth::Principal;
+use crate::domain;
 use crate::problem::ApiError;
-use crate::state::{AppState, Broker};
+use crate::state::AppState;
 use crate::store::{AuditFilter, AuditRow};
-use zt_api::{self as api, Outcome, Timestamp};
+use zt_api::{self as api, Timestamp};
 
 pub const DEFAULT_LIMIT: i64 = 100;
 pub const MAX_LIMIT: i64 = 1000;
@@ -29,26 +30,6 @@ pub struct AuditQuery {
     after: Option<i64>,
     /// Rows per page: 1 to 1000, default 100.
     limit: Option<i64>,
-}
-
-/// A policy's word first; without one, the admin groups.
-fn authorize(b: &Broker, p: &Principal) -> Result<(), ApiError> {
-    match b.policy.read_audit(p) {
-        Some(d) if d.outcome == Outcome::Deny => Err(ApiError::forbidden(format!(
-            "{} (policy {})",
-            d.reason,
-            d.policy_ids.join(", ")
-        ))),
-        Some(_) => Ok(()),
-        None if b.is_admin(p) => Ok(()),
-        None => Err(ApiError::forbidden(match b.admin_groups.as_slice() {
-            [] => "no policy lets you read the audit log".to_string(),
-            groups => format!(
-                "reading the audit log needs a read_audit policy or membership of {}",
-                groups.join(" or ")
-            ),
-        })),
-    }
 }
 
 fn time(name: &str, v: Option<&str>) -> Result<Option<Timestamp>, ApiError> {
@@ -86,7 +67,6 @@ pub async fn list(
     Caller(p): Caller,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<api::AuditPage>, ApiError> {
-    let b = &s.broker;
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::invalid(format!(
@@ -106,15 +86,7 @@ pub async fn list(
         after,
     };
     // After the parameters: one off the document is a 400 whoever asks.
-    authorize(b, &p)?;
-    // One row more than asked says whether there is a next page.
-    let mut rows = b.store.audit_query(&filter, limit + 1).await?;
-    let next = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| r.seq)
-    } else {
-        None
-    };
+    let (rows, next) = domain::audit::page(&s.broker, &p, &filter, limit).await?;
     Ok(Json(api::AuditPage {
         rows: rows.into_iter().map(record).collect(),
         next,
