@@ -4,34 +4,13 @@
 //! moves the request from `pending` to `approved` and opens the grant window. An approver
 //! counts once, however often they ask.
 
-use serde::{Deserialize, Serialize};
-
-use super::audit::{self, AuditEntry};
-use super::requests::{Change, Record, get_in, to_json, transition_in};
-use super::{Result, Store, StoreError};
+use super::audit::chain::append_in;
+use super::error::{Result, StoreError};
+use super::facade::Store;
+use super::rows::{AuditEntry, Given, Record, to_json};
+use super::sql::{Change, get_in, transition_in};
 use crate::auth::Principal;
-use zt_api::{self as api, State, Timestamp};
-
-/// One approval as stored: who (issuer and subject, and how people see them), when, and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Given {
-    pub issuer: String,
-    pub sub: String,
-    pub by: String,
-    pub at: Timestamp,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-}
-
-impl Given {
-    pub fn to_api(&self) -> api::Approval {
-        api::Approval {
-            by: self.by.clone(),
-            at: self.at,
-            comment: self.comment.clone(),
-        }
-    }
-}
+use zt_api::{State, Timestamp};
 
 /// What an approval did.
 #[derive(Debug)]
@@ -105,7 +84,7 @@ impl Store {
                 .detail
                 .push_str(&format!("; approval {count} of {needed}"));
         }
-        audit::append_in(&mut tx, &audit, now).await?;
+        append_in(&mut tx, &audit, now).await?;
         let rec = get_in(&mut tx, id).await?;
         tx.commit().await?;
         Ok(if done {

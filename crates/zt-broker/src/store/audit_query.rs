@@ -3,8 +3,10 @@
 
 use sqlx::AssertSqlSafe;
 
-use super::audit::{AuditRow, from_row};
-use super::{Result, Store};
+use super::audit::chain::from_row;
+use super::error::Result;
+use super::facade::Store;
+use super::rows::AuditRow;
 use zt_api::Timestamp;
 
 /// Which rows; every `None` matches everything.

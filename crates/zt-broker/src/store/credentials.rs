@@ -4,28 +4,18 @@
 //!
 //! A credential is stored sealed under the store's key for its grant (see [`super::keys`]),
 //! and only while the grant is live: the transition that ends a grant blanks it (see
-//! [`forget_in`]), and the row itself is deleted once the credential is revoked at its target.
+//! [`super::sql::forget_in`]), and the row itself is deleted once the credential is revoked at its target.
 //! Until then the row (without the secret) is what tells the reaper a revoke is still owed.
 
 use sqlx::Row;
 
-use sqlx::AnyConnection;
-
-use super::audit::{self, AuditEntry};
+use super::audit::chain::append_in;
+use super::error::{Result, StoreError};
+use super::facade::Store;
 use super::keys::Unseal;
-use super::requests::{self, Change, Record};
-use super::{Result, Store, StoreError};
+use super::rows::{AuditEntry, Record};
+use super::sql::{Change, get_in, transition_in};
 use zt_api::{Credential, State, Timestamp};
-
-/// Blank the secret of the grant `id`'s credential (its grant just ended), in the transaction
-/// that ends it. The row stays until the revoke at the target is done.
-pub(super) async fn forget_in(conn: &mut AnyConnection, id: &str) -> Result<()> {
-    sqlx::query("UPDATE credentials SET credential = '', token_sha256 = NULL WHERE grant_id = $1")
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
 
 impl Store {
     /// Store a freshly minted credential for the live grant `id` and, when the grant was
@@ -49,7 +39,7 @@ impl Store {
         let mut tx = self.write().await?;
         match seen {
             State::Approved => {
-                requests::transition_in(
+                transition_in(
                     &mut tx,
                     id,
                     State::Approved,
@@ -69,7 +59,7 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                 if still.rows_affected() != 1 {
-                    let actual = requests::get_in(&mut tx, id).await?.state();
+                    let actual = get_in(&mut tx, id).await?.state();
                     return Err(StoreError::Refused {
                         id: id.into(),
                         actual: Some(actual),
@@ -92,8 +82,8 @@ impl Store {
         .bind(now.0)
         .execute(&mut *tx)
         .await?;
-        audit::append_in(&mut tx, &audit, now).await?;
-        let rec = requests::get_in(&mut tx, id).await?;
+        append_in(&mut tx, &audit, now).await?;
+        let rec = get_in(&mut tx, id).await?;
         tx.commit().await?;
         Ok(rec)
     }

@@ -3,9 +3,11 @@
 //! transaction with its audit row, so an extend racing the reaper or a revoke either lands
 //! whole or not at all.
 
-use super::audit::{self, AuditEntry};
-use super::requests::{Record, get_in};
-use super::{Result, Store};
+use super::audit::chain::append_in;
+use super::error::Result;
+use super::facade::Store;
+use super::rows::{AuditEntry, Record};
+use super::sql::get_in;
 use zt_api::Timestamp;
 
 /// What [`Store::extend_grant`] did.
@@ -44,7 +46,7 @@ impl Store {
             tx.rollback().await?;
             return Ok(Extended::NotLive(rec));
         }
-        audit::append_in(&mut tx, &audit, now).await?;
+        append_in(&mut tx, &audit, now).await?;
         let rec = get_in(&mut tx, id).await?;
         tx.commit().await?;
         Ok(Extended::Done(rec))

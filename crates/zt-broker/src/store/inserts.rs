@@ -16,9 +16,10 @@
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::audit::AuditEntry;
-use super::requests::{Record, insert_all_in};
-use super::{Result, StoreError, Writer};
+use super::error::{Result, StoreError};
+use super::rows::{AuditEntry, Record};
+use super::sql::insert_all_in;
+use super::tx::Writer;
 
 /// The most requests committed together: bounds how long other writers wait for the turn.
 const MAX_GROUP: usize = 128;
@@ -53,7 +54,7 @@ impl Inserts {
         (Self { jobs }, queue)
     }
 
-    /// Store `rec` with its audit row; see [`super::Store::insert_request`].
+    /// Store `rec` with its audit row; see [`super::facade::Store::insert_request`].
     pub(super) async fn insert(&self, rec: Record, audit: AuditEntry) -> Result<Record> {
         let (done, answer) = oneshot::channel();
         let gone = || StoreError::Db(sqlx::Error::PoolClosed);

@@ -4,8 +4,9 @@
 
 use sqlx::AssertSqlSafe;
 
-use super::requests::{COLUMNS, Record, from_row};
-use super::{Result, Store, col};
+use super::error::Result;
+use super::facade::Store;
+use super::rows::{COLUMNS, Record, col, from_row};
 use zt_api::Timestamp;
 
 impl Store {

@@ -1,11 +1,90 @@
-//! Rows of `requests` to [`Record`]s and back: the column lists and the JSON-in-TEXT columns.
+//! The store's row types, and how rows of `requests` become [`Record`]s and back: the column
+//! lists and the JSON-in-TEXT columns; the audit log's rows ([`AuditEntry`], [`AuditRow`],
+//! [`ChainHead`]). Every other file of the store builds on these.
 
+use serde::{Deserialize, Serialize};
+use sqlx::Any;
 use sqlx::any::AnyRow;
 
-use super::approvals::Given;
-use super::requests::Record;
-use super::{Result, StoreError, col};
-use zt_api::{self as api, Decision, ResourceKind, State, Timestamp};
+use super::error::{Result, StoreError};
+use crate::auth::Principal;
+use zt_api::{self as api, ClientContext, Decision, ResourceKind, State, Timestamp};
+
+/// A request as stored: the wire view plus what only the broker needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub request: api::Request,
+    pub requester_issuer: String,
+    pub requester_sub: String,
+    pub idempotency_key: String,
+    pub body_sha256: String,
+    pub context: ClientContext,
+    pub comment: Option<String>,
+    /// The approvals so far, with the approvers' identities (`request.approvals` shows them).
+    pub approvals: Vec<Given>,
+}
+
+impl Record {
+    pub fn id(&self) -> &str {
+        &self.request.id
+    }
+
+    pub fn state(&self) -> State {
+        self.request.state
+    }
+
+    /// Same identity (issuer + subject), not merely the same display name.
+    pub fn is_requester(&self, p: &Principal) -> bool {
+        self.requester_issuer == p.issuer && self.requester_sub == p.sub
+    }
+
+    /// Whether `p` (same issuer and subject) has already approved.
+    pub fn approved_by(&self, p: &Principal) -> bool {
+        self.approvals
+            .iter()
+            .any(|a| a.issuer == p.issuer && a.sub == p.sub)
+    }
+
+    /// A member of one of the groups the decision named as approvers.
+    pub fn is_approver(&self, p: &Principal) -> bool {
+        self.request
+            .decision
+            .approver_groups
+            .iter()
+            .any(|g| p.groups.contains(g))
+    }
+}
+
+/// One approval as stored: who (issuer and subject, and how people see them), when, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Given {
+    pub issuer: String,
+    pub sub: String,
+    pub by: String,
+    pub at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl Given {
+    pub fn to_api(&self) -> api::Approval {
+        api::Approval {
+            by: self.by.clone(),
+            at: self.at,
+            comment: self.comment.clone(),
+        }
+    }
+}
+
+/// Read a column, turning a type mismatch into [`StoreError::Corrupt`] rather than a panic.
+pub(super) fn col<'r, T>(row: &'r AnyRow, name: &str) -> Result<T>
+where
+    T: sqlx::Decode<'r, Any> + sqlx::Type<Any>,
+{
+    use sqlx::Row;
+    row.try_get(name)
+        .map_err(|e| StoreError::Corrupt(format!("column {name}: {e}")))
+}
 
 /// The columns as written.
 pub(super) const INSERT_COLUMNS: &str = "id, requester_issuer, requester_sub, requester, idempotency_key, body_sha256, \
@@ -75,4 +154,64 @@ pub(super) fn from_row(row: &AnyRow) -> Result<Record> {
         comment: col(row, "comment")?,
         approvals,
     })
+}
+
+/// The `prev_sha256` of the first row.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// What happened, as the caller describes it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditEntry {
+    /// Who did it: a principal's display name, or `zt-broker/<part>` for the broker itself.
+    pub actor: String,
+    /// `request.create`, `request.approve`, `grant.expire`, `credential.issue`, …
+    pub action: String,
+    pub request_id: Option<String>,
+    /// The policy outcome or the decision made (`grant`, `require_approval`, `deny`, `approve`).
+    pub decision: Option<String>,
+    pub policy_ids: Vec<String>,
+    /// A sentence with the context: ttl, reason, ticket, client, comment, error.
+    pub detail: String,
+}
+
+impl AuditEntry {
+    pub fn new(
+        actor: impl Into<String>,
+        action: impl Into<String>,
+        request_id: Option<&str>,
+    ) -> Self {
+        Self {
+            actor: actor.into(),
+            action: action.into(),
+            request_id: request_id.map(str::to_owned),
+            ..Self::default()
+        }
+    }
+
+    pub fn decision(mut self, decision: impl Into<String>, policy_ids: &[String]) -> Self {
+        self.decision = Some(decision.into());
+        self.policy_ids = policy_ids.to_vec();
+        self
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = detail.into();
+        self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: Timestamp,
+    pub entry: AuditEntry,
+    pub prev_sha256: String,
+    pub sha256: String,
+}
+
+/// The last row of the chain: what the next row links to.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct ChainHead {
+    pub seq: i64,
+    pub sha256: String,
 }

@@ -1,15 +1,19 @@
 //! The audit chain's signed head (`audit_head`): read it, tell what is wrong with it against
 //! the log's last row, and move it with each append — what lets `audit verify` see that the
-//! newest rows were deleted, which the chain alone cannot.
+//! newest rows were deleted, which the chain alone cannot; and sign the head a migration
+//! recorded, as either backend opens its database.
 
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, AnyPool};
 
-use super::{AuditRow, ChainHead, GENESIS};
+use crate::store::conn::WriteConn;
+use crate::store::error::Result;
 use crate::store::keys::StoreKey;
-use crate::store::{Result, WriteTx, col};
+use crate::store::rows::{AuditRow, ChainHead, GENESIS, col};
 
 /// The signed head: `(head, mac)`.
-pub(super) async fn read_signed(conn: &mut AnyConnection) -> Result<Option<(ChainHead, String)>> {
+pub(in crate::store) async fn read_signed(
+    conn: &mut AnyConnection,
+) -> Result<Option<(ChainHead, String)>> {
     let row = sqlx::query("SELECT seq, sha256, mac FROM audit_head WHERE id = 1")
         .fetch_optional(conn)
         .await?;
@@ -26,7 +30,7 @@ pub(super) async fn read_signed(conn: &mut AnyConnection) -> Result<Option<(Chai
 }
 
 /// What is wrong with the signed head `signed` of a log whose last row is `last`, if anything.
-pub(super) fn head_problem(
+pub(in crate::store) fn head_problem(
     key: &StoreKey,
     signed: Option<&(ChainHead, String)>,
     last: Option<&ChainHead>,
@@ -67,12 +71,12 @@ pub(super) fn head_problem(
 /// Move the signed head from `from` (`None`: there is none) to `to`. `false` when the head
 /// was not at `from`.
 pub(super) async fn move_head(
-    tx: &mut WriteTx,
+    tx: &mut impl WriteConn,
     from: Option<&ChainHead>,
     to: Option<&AuditRow>,
 ) -> Result<bool> {
     let Some(to) = to else { return Ok(true) };
-    let mac = tx.key.sign_head(to.seq, &to.sha256);
+    let mac = tx.key().sign_head(to.seq, &to.sha256);
     let done = match from {
         Some(from) => {
             sqlx::query(
@@ -97,4 +101,20 @@ pub(super) async fn move_head(
         }
     };
     Ok(done.rows_affected() == 1)
+}
+
+/// Sign the head a migration recorded (unsigned) in the pool's database: only right after
+/// the migration that made it, so that an unsigned head found later is a forgery.
+pub(in crate::store) async fn sign_new_head(pool: &AnyPool, key: &StoreKey) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    if let Some((head, mac)) = read_signed(&mut conn).await?
+        && mac.is_empty()
+    {
+        sqlx::query("UPDATE audit_head SET mac = $1 WHERE id = 1 AND seq = $2 AND mac = ''")
+            .bind(key.sign_head(head.seq, &head.sha256))
+            .bind(head.seq)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use sqlx::postgres::PgListener;
 use tokio::sync::watch;
 
-use crate::store::{Db, Result, Store};
+use crate::store::error::Result;
 
 /// The channel name.
 pub const CHANNEL: &str = "zt_events";
@@ -24,14 +24,12 @@ pub struct Events {
 }
 
 impl Events {
-    /// `None` on SQLite, where the in-process wake-ups are the whole story.
-    pub async fn listen(store: &Store) -> Result<Option<Self>> {
-        let Db::Postgres { url, .. } = &store.db else {
-            return Ok(None);
-        };
+    /// Listen on a connection of its own to the database at `url`. (The store's
+    /// [`Events::listen`] calls it on PostgreSQL.)
+    pub(in crate::store) async fn connect(url: &str) -> Result<Self> {
         let mut listener = PgListener::connect(url).await?;
         listener.listen(CHANNEL).await?;
-        Ok(Some(Self { listener }))
+        Ok(Self { listener })
     }
 
     /// Deliver events to `on_event` until `closing` turns true: `Some(id)` for a change to

@@ -4,12 +4,12 @@
 //! On SQLite there is one broker per database file, and the in-process locks of
 //! [`crate::sync`] are all there is to it: these are no-ops.
 
-use sqlx::{Any, Transaction};
+use sqlx::{Any, AnyPool, Transaction};
 
 use crate::crypto::sha256_hex;
-use crate::store::{Db, Result, Store};
+use crate::store::error::Result;
 
-/// The key every writer locks (see [`Store::write`]): writes are serialised, so the audit
+/// The key every writer locks (see [`crate::store::Store::write`]): writes are serialised, so the audit
 /// chain's head read in a write transaction is still the head when its row lands.
 pub(in crate::store) const WRITE_KEY: i64 = 0x7a74_0001;
 /// The key of the reaper's lease: one replica reaps at a time.
@@ -34,17 +34,17 @@ pub struct GrantLock {
     _tx: Option<Transaction<'static, Any>>,
 }
 
-/// This replica's turn to reap (see [`Store::reaper_lease`]).
+/// This replica's turn to reap (see [`crate::store::Store::reaper_lease`]).
 pub struct ReaperLease {
     _tx: Option<Transaction<'static, Any>>,
 }
 
-impl Store {
-    /// Wait for the grant's cross-replica lock. Dropping the guard releases it (the
-    /// transaction rolls back; it wrote nothing).
-    pub async fn grant_lock(&self, id: &str) -> Result<GrantLock> {
-        let tx = match &self.db {
-            Db::Postgres { locks, .. } => {
+impl GrantLock {
+    /// Wait for the grant's cross-replica lock in a transaction on `locks`, the store's lock
+    /// pool on PostgreSQL (`None`, on SQLite: nothing to wait for).
+    pub(in crate::store) async fn take(locks: Option<&AnyPool>, id: &str) -> Result<Self> {
+        let tx = match locks {
+            Some(locks) => {
                 let mut tx = locks.begin().await?;
                 sqlx::query(XACT_LOCK)
                     .bind(grant_key(id))
@@ -52,16 +52,18 @@ impl Store {
                     .await?;
                 Some(tx)
             }
-            _ => None,
+            None => None,
         };
         Ok(GrantLock { _tx: tx })
     }
+}
 
-    /// The reaper's lease, if no other replica holds it now (`None`: another one is reaping;
-    /// try again later). Held until dropped.
-    pub async fn reaper_lease(&self) -> Result<Option<ReaperLease>> {
-        match &self.db {
-            Db::Postgres { locks, .. } => {
+impl ReaperLease {
+    /// The lease, if no other replica holds it now, in a transaction on `locks` (as for
+    /// [`GrantLock::take`]; on SQLite always).
+    pub(in crate::store) async fn take(locks: Option<&AnyPool>) -> Result<Option<Self>> {
+        match locks {
+            Some(locks) => {
                 let mut tx = locks.begin().await?;
                 let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
                     .bind(REAPER_KEY)
@@ -69,7 +71,7 @@ impl Store {
                     .await?;
                 Ok(got.then_some(ReaperLease { _tx: Some(tx) }))
             }
-            _ => Ok(Some(ReaperLease { _tx: None })),
+            None => Ok(Some(ReaperLease { _tx: None })),
         }
     }
 }

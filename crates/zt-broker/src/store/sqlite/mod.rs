@@ -1,8 +1,11 @@
 //! What only SQLite needs: one process owns the file, so writers take turns in-process on one
-//! connection ([`writer`]), reads run on a few connections of their own ([`readers`]), new
-//! requests are committed in groups by a thread of their own, and the files are kept private
-//! (mode 0600). The SQL both databases run is in the store's other modules.
+//! connection ([`writer`]), reads run on a few connections of their own ([`readers`]), each
+//! opened with the same settings ([`connect`]), new requests are committed in groups by a
+//! thread of their own ([`inserts_thread`]), and the files are kept private (mode 0600). The
+//! SQL both databases run is in the store's shared files, below this module; the store's
+//! facade opens it ([`open`]) and dispatches to it.
 
+mod connect;
 mod readers;
 mod writer;
 
@@ -12,101 +15,84 @@ use std::sync::Arc;
 use sqlx::Executor;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 
+use super::audit::head::sign_new_head;
+use super::error::{Result, StoreError};
+use super::keys::StoreKey;
+use super::schema::{has_signed_head, install_drivers, migrator};
+use connect::PRAGMAS;
 pub(in crate::store) use readers::{Reader, Readers};
-use writer::PRAGMAS;
-pub(in crate::store) use writer::{SqliteWriter, TurnGuard};
-
-use super::inserts::{self, Inserts};
-use super::{
-    Db, KeySource, Result, Store, StoreError, StoreKey, Writer, has_signed_head, install_drivers,
-    migrator,
-};
+pub(in crate::store) use writer::{HELD, SqliteWriter, TurnGuard};
 
 /// SQLite's read connections: long-polls and the credential helpers' fetches read beside the
 /// creates' one read each.
 const READERS: u32 = 4;
 
-impl Store {
-    /// Open (creating if needed) the SQLite database at `path` and bring its schema up to date.
-    /// WAL lets readers (long-polls, the dev Kubernetes API) run beside the one writer. The
-    /// writer has a connection of its own and writers queue for it in-process; the busy
-    /// timeout is left for other processes (`zt-broker audit verify`).
-    ///
-    /// The key is the file beside the database (`<path>.key`), made (mode 0600) when missing;
-    /// see [`Store::open_keyed`] for one from elsewhere.
-    pub async fn open(path: &Path) -> Result<Self> {
-        let mut name = path.as_os_str().to_owned();
-        name.push(".key");
-        let key = StoreKey::load(&KeySource::File {
-            path: name.into(),
-            create: true,
-        })
-        .map_err(StoreError::Unreadable)?;
-        Self::open_keyed(path, key).await
-    }
-
-    /// [`Store::open`] with `key`. The database file and its `-wal` and `-shm` are made (or
-    /// narrowed to) mode 0600 whatever the umask: they hold the grants and sealed credentials.
-    pub async fn open_keyed(path: &Path, key: StoreKey) -> Result<Self> {
-        install_drivers();
-        private_files(path)?;
-        let opts: AnyConnectOptions = sqlite_url(path).parse()?;
-        // A pool of its own for the migrator, which cannot run on a bare connection inside a
-        // spawned task (sqlx's `Acquire` is not general enough for `Send` there).
-        let once = AnyPoolOptions::new()
-            .max_connections(1)
-            .after_connect(|conn, _| Box::pin(async move { conn.execute(PRAGMAS).await.map(drop) }))
-            .connect_with(opts.clone())
-            .await?;
-        let signed = has_signed_head(&once).await;
-        let migrated = migrator().run(&once).await;
-        let head = match migrated {
-            Ok(()) if !signed => match Self::sign_new_head(&once, &key).await {
-                // Earlier versions wrote credentials in clear without secure delete, so copies
-                // may sit in free space besides the rows the migration blanked: rebuild the
-                // file (once), and copy the result over the old pages now.
-                Ok(()) => sqlx::raw_sql("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")
-                    .execute(&once)
-                    .await
-                    .map(drop)
-                    .map_err(StoreError::from),
-                e => e,
-            },
-            other => other.map_err(StoreError::from),
-        };
-        once.close().await;
-        head?;
-        // SQLite made `-wal` and `-shm` by now, with the database file's mode.
-        private_files(path)?;
-        let writer = SqliteWriter::connect(&opts, key.clone()).await?;
-        let readers = Arc::new(Readers::connect(&opts, READERS).await?);
-        let inserts = Arc::new(inserts_thread(writer.clone(), Arc::clone(&readers))?);
-        Ok(Self {
-            db: Db::Sqlite { writer, readers },
-            inserts,
-            key,
-        })
-    }
+/// Open (creating if needed) the SQLite database at `path` and bring its schema up to date
+/// (see [`crate::store::Store::open_keyed`]): its writer and its readers. WAL lets readers
+/// (long-polls, the dev Kubernetes API) run beside the one writer. The writer has a connection
+/// of its own and writers queue for it in-process; the busy timeout is left for other
+/// processes (`zt-broker audit verify`). The database file and its `-wal` and `-shm` are made
+/// (or narrowed to) mode 0600 whatever the umask: they hold the grants and sealed credentials.
+pub(in crate::store) async fn open(
+    path: &Path,
+    key: &StoreKey,
+) -> Result<(SqliteWriter, Arc<Readers>)> {
+    install_drivers();
+    private_files(path)?;
+    let opts: AnyConnectOptions = sqlite_url(path).parse()?;
+    // A pool of its own for the migrator, which cannot run on a bare connection inside a
+    // spawned task (sqlx's `Acquire` is not general enough for `Send` there).
+    let once = AnyPoolOptions::new()
+        .max_connections(1)
+        .after_connect(|conn, _| Box::pin(async move { conn.execute(PRAGMAS).await.map(drop) }))
+        .connect_with(opts.clone())
+        .await?;
+    let signed = has_signed_head(&once).await;
+    let migrated = migrator().run(&once).await;
+    let head = match migrated {
+        Ok(()) if !signed => match sign_new_head(&once, key).await {
+            // Earlier versions wrote credentials in clear without secure delete, so copies
+            // may sit in free space besides the rows the migration blanked: rebuild the
+            // file (once), and copy the result over the old pages now.
+            Ok(()) => sqlx::raw_sql("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")
+                .execute(&once)
+                .await
+                .map(drop)
+                .map_err(StoreError::from),
+            e => e,
+        },
+        other => other.map_err(StoreError::from),
+    };
+    once.close().await;
+    head?;
+    // SQLite made `-wal` and `-shm` by now, with the database file's mode.
+    private_files(path)?;
+    let writer = SqliteWriter::connect(&opts).await?;
+    let readers = Arc::new(Readers::connect(&opts, READERS).await?);
+    Ok((writer, readers))
 }
 
-/// Start the thread that commits new requests in groups (see [`super::inserts`]); it also
-/// checkpoints the WAL on one of the `readers`.
-fn inserts_thread(writer: SqliteWriter, readers: Arc<Readers>) -> Result<Inserts> {
+/// Start the thread that commits new requests in groups: it runs `inserts` (see
+/// [`crate::store::inserts`]), and checkpoints the WAL on one of the `readers` beside.
+pub(in crate::store) fn inserts_thread(
+    writer: SqliteWriter,
+    readers: Arc<Readers>,
+    inserts: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
     let io = |e| StoreError::Db(sqlx::Error::Io(e));
     // No I/O driver: nothing here polls a socket (SQLite's connections are threads).
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
         .map_err(io)?;
-    let (inserts, queue) = Inserts::channel();
     std::thread::Builder::new()
         .name("zt-store-inserts".into())
         .spawn(move || {
-            runtime.spawn(writer.clone().checkpoints(readers));
-            runtime.block_on(inserts::run(Writer::Sqlite(writer), queue));
+            runtime.spawn(writer.checkpoints(readers));
+            runtime.block_on(inserts);
         })
         .map_err(io)?;
-    Ok(inserts)
+    Ok(())
 }
 
 /// `sqlite://` URL of a file path: every byte outside a safe set percent-encoded (sqlx decodes

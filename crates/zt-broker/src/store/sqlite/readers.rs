@@ -11,11 +11,11 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Mutex;
 
 use sqlx::any::AnyConnectOptions;
-use sqlx::{AnyConnection, Connection, Executor};
+use sqlx::{AnyConnection, Connection};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use super::writer::PRAGMAS;
-use crate::store::{Result, StoreError};
+use super::connect::connect;
+use crate::store::error::{Result, StoreError};
 
 /// SQLite's read connections.
 pub(in crate::store) struct Readers {
@@ -29,9 +29,7 @@ impl Readers {
     pub(in crate::store) async fn connect(opts: &AnyConnectOptions, n: u32) -> Result<Self> {
         let mut free = Vec::new();
         for _ in 0..n {
-            let mut conn = AnyConnection::connect_with(opts).await?;
-            conn.execute(PRAGMAS).await?;
-            free.push(conn);
+            free.push(connect(opts).await?);
         }
         Ok(Self {
             free: Mutex::new(free),

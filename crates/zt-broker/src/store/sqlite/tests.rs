@@ -51,7 +51,7 @@ async fn a_write_dropped_half_way_is_rolled_back() {
     s.append_audit(audit("first")).await.unwrap();
     {
         let mut tx = s.write().await.unwrap();
-        crate::store::audit::append_in(&mut tx, &audit("never"), Timestamp::now())
+        crate::store::audit::chain::append_in(&mut tx, &audit("never"), Timestamp::now())
             .await
             .unwrap();
         // Dropped without a commit.
@@ -89,15 +89,19 @@ async fn credentials_stored_in_clear_by_an_earlier_version_are_gone_from_the_fil
     let plain = "plain-secret-from-schema-3";
     // The store as version 3 left it: a credential in clear.
     {
-        crate::store::install_drivers();
+        crate::store::schema::install_drivers();
         let url = super::sqlite_url(&db);
         let pool = AnyPoolOptions::new()
             .max_connections(1)
             .connect(&url)
             .await
             .unwrap();
-        let v3 =
-            Migrator::with_migrations(crate::store::migrations().into_iter().take(3).collect());
+        let v3 = Migrator::with_migrations(
+            crate::store::schema::migrations()
+                .into_iter()
+                .take(3)
+                .collect(),
+        );
         v3.run(&pool).await.unwrap();
         // As earlier versions wrote it: without secure delete, so that an updated row leaves
         // its old bytes in the page's free space too.

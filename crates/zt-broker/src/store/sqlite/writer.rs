@@ -1,5 +1,5 @@
-//! How SQLite's writes are serialised. A write transaction ([`WriteTx`]) holds the store's
-//! write lock from its first statement: on PostgreSQL an advisory lock (see
+//! How SQLite's writes are serialised. A write transaction ([`crate::store::tx::WriteTx`])
+//! holds the store's write lock from its first statement: on PostgreSQL an advisory lock (see
 //! [`crate::store::Store::write`]); on SQLite this process's turn ([`SqliteWriter`]) and then
 //! `BEGIN IMMEDIATE` on the one connection that writes. Writers wait their turn in-process, first come first served, so
 //! none of them ever meets another in SQLite's busy handler, which sleeps and retries; and
@@ -18,17 +18,10 @@ use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, Connection, Executor};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+use super::connect::connect;
 use super::readers::Readers;
-use crate::store::{ChainHead, HELD, Result, StoreError, StoreKey, WriteTx};
-
-/// Every connection's settings. The busy timeout is for other processes (`zt-broker audit
-/// verify`); this one's writers never wait in it. No memory map: SQLite drops a connection's
-/// map whenever another connection has written since its last read, which with a write every
-/// few milliseconds costs more (an unmap, and the other cores' TLBs flushed) than it saves.
-/// Secure delete: a credential blanked or deleted at its grant's end is overwritten with zeros
-/// in the file, not left in free space.
-pub(in crate::store) const PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;";
+use crate::store::error::{Result, StoreError};
+use crate::store::rows::ChainHead;
 
 /// How often the WAL is checkpointed, if anything was written meanwhile.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
@@ -39,8 +32,6 @@ pub(in crate::store) struct SqliteWriter {
     turn: Arc<Mutex<Turn>>,
     /// Write transactions so far, for [`SqliteWriter::checkpoints`].
     commits: Arc<AtomicU64>,
-    /// Signs the audit chain's head in each transaction.
-    key: StoreKey,
 }
 
 /// What the writer holding the turn has: the connection (not in a pool: a pool pings each
@@ -115,9 +106,8 @@ impl SqliteWriter {
     /// in the commit that takes the WAL past 1,000 pages: copying them into the database and
     /// an fsync, while every other writer waits). [`SqliteWriter::checkpoints`] does it
     /// instead, beside the writer.
-    pub(in crate::store) async fn connect(opts: &AnyConnectOptions, key: StoreKey) -> Result<Self> {
-        let mut conn = AnyConnection::connect_with(opts).await?;
-        conn.execute(PRAGMAS).await?;
+    pub(in crate::store) async fn connect(opts: &AnyConnectOptions) -> Result<Self> {
+        let mut conn = connect(opts).await?;
         conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
         Ok(Self {
             turn: Arc::new(Mutex::new(Turn {
@@ -126,7 +116,6 @@ impl SqliteWriter {
                 open: false,
             })),
             commits: Arc::default(),
-            key,
         })
     }
 
@@ -148,15 +137,15 @@ impl SqliteWriter {
         }
     }
 
-    /// Wait for this process's turn, then begin.
-    pub(in crate::store) async fn begin(&self) -> Result<WriteTx> {
+    /// Wait for this process's turn, then begin: the turn, for a write transaction to hold.
+    pub(in crate::store) async fn begin(&self) -> Result<TurnGuard> {
         let mut turn = Arc::clone(&self.turn).lock_owned().await;
         turn.settle().await?;
         // Open before `BEGIN` is sent: a writer dropped while it runs leaves it to be settled.
         turn.open = true;
         turn.conn()?.execute("BEGIN IMMEDIATE").await?;
         self.commits.fetch_add(1, Ordering::Relaxed);
-        Ok(WriteTx::sqlite(turn, self.key.clone()))
+        Ok(turn)
     }
 
     /// One statement, in turn, committed by itself.
@@ -179,3 +168,7 @@ impl SqliteWriter {
         }
     }
 }
+
+/// A transaction holds the turn, with an open connection (a closed writer begins nothing),
+/// until it is consumed by its commit or rollback.
+pub(in crate::store) const HELD: &str = "a write transaction holds the writer's connection";
