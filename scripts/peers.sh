@@ -98,8 +98,9 @@ keyring() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# schemathesis (PyPI), the property-based API fuzzer tests/it/fuzz.rs runs from openapi.yaml, in
-# a venv of its own: .peers/st-venv/bin/st. Pinned: its checks and CLI change between releases.
+# schemathesis (PyPI), the property-based API fuzzer tests/it/fuzz.rs runs from
+# crates/zt-api/openapi.yaml, in a venv of its own: .peers/st-venv/bin/st. Pinned: its checks
+# and CLI change between releases.
 SCHEMATHESIS_VERSION=4.32.5
 schemathesis() {
   local venv=$peers/st-venv

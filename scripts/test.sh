@@ -17,7 +17,8 @@ export ZT_TEST_OIDC_PROVIDER=$PWD/tests/fixtures/oidc/provider.mjs
 # The real OS keyrings, headless: Secret Service (dbus + gnome-keyring) and kernel keyutils.
 scripts/peers.sh keyring
 export ZT_TEST_KEYRING=1
-# The API fuzzer that holds openapi.yaml and the broker to each other (tests/it/fuzz.rs).
+# The API fuzzer that holds crates/zt-api/openapi.yaml and the broker to each other
+# (tests/it/fuzz.rs).
 scripts/peers.sh schemathesis
 export ZT_TEST_SCHEMATHESIS=$PWD/.peers/st-venv/bin/st
 export ZT_TEST_REQUIRE_PEERS=1

@@ -1,8 +1,8 @@
-//! openapi.yaml says exactly what the broker accepts: schemathesis (PyPI, `scripts/peers.sh
-//! schemathesis`) generates requests from the document — valid ones and, in its negative
-//! mode, ones the document forbids — against a real `zt-broker dev`, and every check it has
-//! must pass: a schema-valid request is never a 400 (only 403/404/409/410/422 for what it
-//! means), a schema-violating one is a 400 and nothing else, every answer matches its
+//! openapi.yaml (`crates/zt-api/`) says exactly what the broker accepts: schemathesis (PyPI,
+//! `scripts/peers.sh schemathesis`) generates requests from the document — valid ones and, in
+//! its negative mode, ones the document forbids — against a real `zt-broker dev`, and every
+//! check it has must pass: a schema-valid request is never a 400 (only 403/404/409/410/422 for
+//! what it means), a schema-violating one is a 400 and nothing else, every answer matches its
 //! documented status, headers and schema, nothing is a 5xx. Its stateful phase follows the
 //! document's links from `createRequest` to the operations on the request and its grant.
 //!
@@ -46,7 +46,11 @@ fn schemathesis_finds_nothing_the_document_and_the_broker_disagree_on() {
         // No __pycache__ beside the hooks in the source tree.
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .args(["--config-file", &format!("{fixtures}/schemathesis.toml")])
-        .args(["--no-color", "run", &format!("{root}/openapi.yaml")])
+        .args([
+            "--no-color",
+            "run",
+            &format!("{root}/crates/zt-api/openapi.yaml"),
+        ])
         .args(["--url", &broker.url, "--checks", "all"])
         // The one DELETE, withdrawRequest, withdraws: the request is kept, readable in state
         // cancelled (openapi.yaml says so), so a 200 for it afterwards is no "use after free".

@@ -1,6 +1,7 @@
 //! Wire types of the broker's HTTP API (`/v1`), shared by the `zt` client and `zt-broker` so
 //! the two can never disagree on a field name. The OpenAPI document beside the code
-//! (`openapi.yaml`) describes the same shapes for other clients.
+//! (`openapi.yaml` at this crate's root, [`OPENAPI`]) describes the same shapes for other
+//! clients.
 //!
 //! Times on the wire are RFC 3339 UTC strings (`2026-11-23T17:00:00Z`); durations are whole
 //! seconds. Both are converted at the edges with [`Timestamp`].
@@ -19,6 +20,10 @@ pub mod problem;
 mod requests;
 pub mod secs;
 mod timestamp;
+
+/// The OpenAPI 3.1 document of the API (`openapi.yaml`, YAML): what other clients read, what
+/// the broker's contract test holds the broker to.
+pub const OPENAPI: &str = include_str!("../openapi.yaml");
 
 pub use audit::{AuditPage, AuditRecord};
 pub use catalog::{Catalog, CatalogEntry, ResourceKind, RoleInfo, valid_name};

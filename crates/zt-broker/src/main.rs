@@ -17,11 +17,11 @@ async fn run(cli: Cli) -> Result<(), Error> {
             let state_dir = zt_files::state_dir().map_err(|_| {
                 Error::other(zt_files::NoHome::MESSAGE).with_hint(zt_files::NoHome::HINT)
             })?;
-            let shutdown = dev::signals().await?;
+            let shutdown = serve::signals().await?;
             dev::main(args, &state_dir, shutdown).await
         }
         Command::Serve(args) => {
-            let shutdown = dev::signals().await?;
+            let shutdown = serve::signals().await?;
             serve::main(&args.config, dev::issuers::for_serve, shutdown).await
         }
         Command::Check(args) => serve::check_main(&args.config),

@@ -279,19 +279,13 @@ async fn garbage_never_panics() {
 async fn a_cached_verification_still_ends_at_the_tokens_expiry() {
     // The verified-token cache must never make a token live longer than its `exp` (+ leeway
     // is the validator's business, not the cache's).
-    let idp = crate::dev::idp::DevIdp::new(crate::dev::idp::DevIdpConfig {
-        access_ttl: std::time::Duration::from_secs(2),
-        ..Default::default()
-    })
-    .unwrap();
-    let token = idp.mint_access_token("alice").unwrap();
-    let mut ti = crate::auth::TrustedIssuer::new(
-        crate::dev::idp::DevIdpConfig::default().issuer,
-        crate::dev::idp::DevIdpConfig::default().audience,
-        crate::auth::JwksSource::Static(idp.jwks()),
-    );
+    // A token that lives two seconds, as an identity provider with a 2 s access-token TTL
+    // would mint it.
+    let k = ec_key(Algorithm::ES256);
+    let token = sign(&k, &with(claims(), "exp", json!(now() + 2)));
+    let mut ti = TrustedIssuer::new(ISS, AUD, JwksSource::Static(jwks(&[&k])));
     ti.leeway_secs = 0;
-    let v = crate::auth::Verifier::new(vec![ti], reqwest::Client::new());
+    let v = Verifier::new(vec![ti], reqwest::Client::new());
     assert!(v.verify(&token).await.is_ok());
     assert!(v.verify(&token).await.is_ok(), "cached");
     tokio::time::sleep(std::time::Duration::from_millis(3100)).await;

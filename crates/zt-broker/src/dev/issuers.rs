@@ -1,14 +1,17 @@
 //! The development issuers of `zt-broker dev`: credentials in the real formats, minted without
 //! a real target. Kubernetes tokens work against this broker's dev Kubernetes API (which looks
 //! them up by hash); AWS keys and PostgreSQL logins look right but open nothing.
+//! [`for_resource`] picks each resource's issuer under `zt-broker dev`: these, unless its
+//! `issuer` setting names a real one.
 
 use std::sync::Arc;
 
 use base64::Engine;
 
+use crate::catalog::Resource;
 use crate::crypto::{self, ALNUM, LOWER_ALNUM};
 use crate::issuers::postgres::pg_name;
-use crate::issuers::{Grant, IssueError, IssueFuture, Issuer};
+use crate::issuers::{self, Grant, IssueError, IssueFuture, Issuer};
 use crate::store::Store;
 use zt_api::{Credential, ResourceKind, Timestamp};
 
@@ -26,6 +29,14 @@ const NO_DEV_KUBERNETES_API: &str = "https://dev-kubernetes-api.invalid";
 /// [`crate::issuers::DevIssuers`]): every Kubernetes resource there names its own `server`.
 pub fn for_serve(store: Store) -> Arc<dyn Issuer> {
     DevIssuer::new(NO_DEV_KUBERNETES_API, None, store)
+}
+
+/// The issuer of one catalog resource as `zt-broker dev` wires it: the one its `issuer`
+/// setting names ([`issuers::real`]), else `dev` (so the demo catalog needs no setting;
+/// `serve` refuses that). An unknown name, or one that does not fit the resource's kind, is an
+/// error rather than a silent fall back to credentials that open nothing.
+pub fn for_resource(res: &Resource, dev: Arc<dyn Issuer>) -> Result<Arc<dyn Issuer>, String> {
+    Ok(issuers::real(res)?.unwrap_or(dev))
 }
 
 pub struct DevIssuer {
@@ -129,6 +140,42 @@ impl Issuer for DevIssuer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::Catalog;
+
+    /// Stands in for the dev issuer in the selection test.
+    struct Dev;
+
+    impl Issuer for Dev {
+        fn issue<'a>(&'a self, _: &'a Grant) -> IssueFuture<'a, Credential> {
+            Box::pin(async { Err(IssueError("dev".into())) })
+        }
+        fn revoke<'a>(&'a self, _: &'a Grant) -> IssueFuture<'a, ()> {
+            Box::pin(async { Ok(()) })
+        }
+    }
+
+    #[tokio::test]
+    async fn no_issuer_setting_means_dev_and_the_setting_selects_the_issuer() {
+        let dev: Arc<dyn Issuer> = Arc::new(Dev);
+        // The demo catalog has no issuer settings: all dev.
+        for res in crate::dev::demo::catalog().unwrap().resources() {
+            let got = for_resource(res, dev.clone()).unwrap();
+            assert!(Arc::ptr_eq(&got, &dev), "{}", res.name);
+        }
+        // A resource naming a real issuer gets it (its settings' checks: the issuer's tests).
+        let ok = Catalog::parse(
+            "[[resource]]\nname = \"db\"\nkind = \"postgres\"\ndefault_role = \"r\"\n\
+             max_ttl = \"1h\"\nsettings = { issuer = \"postgres\", \
+             admin_url = \"postgres://u:p@127.0.0.1:1/app\" }\n\
+             [[resource.role]]\nname = \"r\"\nsettings = {  }\n",
+        )
+        .unwrap();
+        let got = for_resource(ok.resource("db").unwrap(), dev.clone()).unwrap();
+        assert!(
+            !Arc::ptr_eq(&got, &dev),
+            "the postgres issuer, lazily connected"
+        );
+    }
 
     fn grant(kind: ResourceKind, settings: &str) -> Grant {
         Grant {

@@ -23,10 +23,10 @@ use std::future::Future;
 use std::path::Path;
 
 use crate::cli::{DevAction, DevArgs};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Run `zt-broker dev [stop]`. `state_dir` holds `dev-broker.json` and the detached log;
-/// `shutdown` ends a foreground broker (the binary passes [`signals`]).
+/// `shutdown` ends a foreground broker (the binary passes [`crate::serve::signals`]).
 pub async fn main(
     args: DevArgs,
     state_dir: &Path,
@@ -37,19 +37,4 @@ pub async fn main(
         None if args.detach => detach::run(&args, state_dir).await,
         None => run::run(&args, state_dir, shutdown).await,
     }
-}
-
-/// Resolves at SIGINT or SIGTERM: a graceful stop.
-pub async fn signals() -> Result<impl Future<Output = ()> + Send + 'static> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term =
-        signal(SignalKind::terminate()).map_err(|e| Error::io("cannot watch SIGTERM", e))?;
-    let mut int =
-        signal(SignalKind::interrupt()).map_err(|e| Error::io("cannot watch SIGINT", e))?;
-    Ok(async move {
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
-        }
-    })
 }

@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use axum::Router;
 
-use super::issuers::DevIssuer;
+use super::issuers::{DevIssuer, for_resource};
 use crate::auth::{ClaimNames, JwksSource, TrustedIssuer, Verifier};
 use crate::catalog::Catalog;
 use crate::dev::idp::{DevIdp, DevIdpConfig, DevUser};
 use crate::dev::k8s::{self, tls::Endpoint};
 use crate::error::{Error, Result};
-use crate::issuers::{self, Issuer, Issuers};
+use crate::issuers::{Issuer, Issuers};
 use crate::policy::{self, CedarPolicy, Policy, ReloadablePolicy};
 use crate::state::{AppState, Broker};
 use crate::store::Store;
@@ -137,7 +137,7 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
     );
     for res in catalog.resources() {
         // A catalog given with `--catalog` may point a resource at a real target.
-        let issuer = issuers::for_resource(res, dev_issuer.clone()).map_err(Error::other)?;
+        let issuer = for_resource(res, dev_issuer.clone()).map_err(Error::other)?;
         issuers.insert(res.name.clone(), issuer);
     }
     // `zt login` goes where the broker says: the external provider when there is one.

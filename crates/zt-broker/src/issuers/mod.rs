@@ -107,13 +107,6 @@ impl Issuers {
     }
 }
 
-/// The issuer of one catalog resource as `zt-broker dev` wires it: the one its `issuer`
-/// setting names, else `dev` (so the demo catalog needs no setting; `serve` refuses that). An unknown name, or one that does not fit the resource's
-/// kind, is an error rather than a silent fall back to credentials that open nothing.
-pub fn for_resource(res: &Resource, dev: Arc<dyn Issuer>) -> Result<Arc<dyn Issuer>, String> {
-    Ok(real(res)?.unwrap_or(dev))
-}
-
 /// The real issuer a resource's `settings.issuer` selects, its settings (and every role's)
 /// checked without contacting the target; `None` without the setting (or `"dev"`): the dev
 /// issuers. The one place that knows the issuer names.

@@ -103,8 +103,8 @@ pub fn check_main(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `zt-broker serve`: load, bind, wire, announce, serve until `shutdown` (SIGINT/SIGTERM in
-/// the binary), then stop the reaper and close the store.
+/// `zt-broker serve`: load, bind, wire, announce, serve until `shutdown` ([`signals`] in the
+/// binary), then stop the reaper and close the store.
 pub async fn main(
     path: &Path,
     dev: DevIssuers,
@@ -121,6 +121,22 @@ pub async fn main(
     let served = server.run(shutdown).await;
     tracing::info!("stopped");
     served
+}
+
+/// Resolves at SIGINT or SIGTERM: a graceful stop. The binary's shutdown future for `serve`
+/// and for a foreground `zt-broker dev`.
+pub async fn signals() -> Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term =
+        signal(SignalKind::terminate()).map_err(|e| Error::io("cannot watch SIGTERM", e))?;
+    let mut int =
+        signal(SignalKind::interrupt()).map_err(|e| Error::io("cannot watch SIGINT", e))?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    })
 }
 
 fn notes(cfg: &Config) {

@@ -1,6 +1,7 @@
-//! `openapi.yaml` as the contract test reads it: the YAML turned into JSON values, `$ref`s
-//! followed (`#/components/...` only: the document is self-contained), and operations found
-//! by method and concrete path (`/v1/requests/abc` matches `/v1/requests/{id}`).
+//! zt-api's `openapi.yaml` ([`zt_api::OPENAPI`]) as the contract test reads it: the YAML
+//! turned into JSON values, `$ref`s followed (`#/components/...` only: the document is
+//! self-contained), and operations found by method and concrete path (`/v1/requests/abc`
+//! matches `/v1/requests/{id}`).
 
 use serde_json::{Map, Value};
 use yaml_rust2::{Yaml, YamlLoader};
@@ -23,8 +24,7 @@ pub(crate) struct Operation<'a> {
 
 impl Spec {
     pub(crate) fn load() -> Self {
-        let text = include_str!("../../../../openapi.yaml");
-        let docs = YamlLoader::load_from_str(text).expect("openapi.yaml is YAML");
+        let docs = YamlLoader::load_from_str(zt_api::OPENAPI).expect("openapi.yaml is YAML");
         let doc = to_json(&docs[0]);
         assert_eq!(doc["openapi"], "3.1.0");
         Self { doc }

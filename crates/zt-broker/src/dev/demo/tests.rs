@@ -49,6 +49,12 @@ mod policies {
     }
 
     #[test]
+    fn the_demo_policies_leave_the_audit_log_to_the_admin_groups() {
+        // The demo set has no read_audit policy: the admin fallback decides.
+        assert_eq!(DemoPolicy.read_audit(&principal(&["engineering"])), None);
+    }
+
+    #[test]
     fn engineers_get_view_and_readonly_at_once() {
         for (res, role) in [
             ("prod-k8s", "view"),

@@ -1,34 +1,13 @@
 //! The `issuer` setting choosing the PostgreSQL issuer, and bad settings stopping the broker
-//! at start (no server needed: the issuer connects lazily). Against a real PostgreSQL server:
+//! at start (no server needed: the issuer connects lazily). That no setting means the dev
+//! issuers under `zt-broker dev` is `dev::issuers`' test. Against a real PostgreSQL server:
 //! the integration tests in `tests/broker/issuers/postgres/`.
 
-use std::sync::Arc;
-
 use crate::catalog::Catalog;
-use crate::issuers::{Grant, IssueError, IssueFuture, Issuer};
-use zt_api::Credential;
-
-/// Stands in for the dev issuer in the selection test.
-struct Dev;
-
-impl Issuer for Dev {
-    fn issue<'a>(&'a self, _: &'a Grant) -> IssueFuture<'a, Credential> {
-        Box::pin(async { Err(IssueError("dev".into())) })
-    }
-    fn revoke<'a>(&'a self, _: &'a Grant) -> IssueFuture<'a, ()> {
-        Box::pin(async { Ok(()) })
-    }
-}
+use crate::issuers::real;
 
 #[tokio::test]
-async fn the_issuer_setting_selects_the_issuer_and_bad_settings_stop_the_start() {
-    use crate::issuers::for_resource;
-    let dev: Arc<dyn Issuer> = Arc::new(Dev);
-    // The demo catalog has no issuer settings: all dev.
-    for res in crate::dev::demo::catalog().unwrap().resources() {
-        let got = for_resource(res, dev.clone()).unwrap();
-        assert!(Arc::ptr_eq(&got, &dev), "{}", res.name);
-    }
+async fn the_issuer_setting_selects_the_postgres_issuer_and_bad_settings_stop_the_start() {
     let cat = |settings: &str, role: &str| {
         Catalog::parse(&format!(
             "[[resource]]\nname = \"db\"\nkind = \"postgres\"\ndefault_role = \"r\"\n\
@@ -39,14 +18,11 @@ async fn the_issuer_setting_selects_the_issuer_and_bad_settings_stop_the_start()
     };
     let url = "admin_url = \"postgres://u:p@127.0.0.1:1/app\"";
     let ok = cat(&format!("issuer = \"postgres\", {url}"), "");
-    let got = for_resource(ok.resource("db").unwrap(), dev.clone()).unwrap();
-    assert!(
-        !Arc::ptr_eq(&got, &dev),
-        "the postgres issuer, lazily connected"
-    );
+    let got = real(ok.resource("db").unwrap()).unwrap();
+    assert!(got.is_some(), "the postgres issuer, lazily connected");
     // admin_url_env is read at start-up; PATH is always set and is no URL.
     let from_env = cat("issuer = \"postgres\", admin_url_env = \"PATH\"", "");
-    let e = for_resource(from_env.resource("db").unwrap(), dev.clone())
+    let e = real(from_env.resource("db").unwrap())
         .err()
         .unwrap_or_default();
     assert!(e.contains("not a valid postgres:// URL"), "{e}");
@@ -93,7 +69,7 @@ async fn the_issuer_setting_selects_the_issuer_and_bad_settings_stop_the_start()
             "not a valid postgres:// URL",
         ),
     ] {
-        let e = for_resource(cat(settings, role).resource("db").unwrap(), dev.clone())
+        let e = real(cat(settings, role).resource("db").unwrap())
             .err()
             .unwrap_or_else(|| panic!("accepted: {settings} / {role}"));
         assert!(e.contains(why), "{settings} / {role}: {e}");
@@ -104,5 +80,5 @@ async fn the_issuer_setting_selects_the_issuer_and_bad_settings_stop_the_start()
          settings = { issuer = \"postgres\" }\n[[resource.role]]\nname = \"r\"\n",
     )
     .unwrap();
-    assert!(for_resource(aws.resource("a").unwrap(), dev).is_err());
+    assert!(real(aws.resource("a").unwrap()).is_err());
 }

@@ -9,8 +9,9 @@ use super::{Dev, env, login, user_of};
 use zt_api::{self as api, State};
 use zt_broker::auth::Verifier;
 use zt_broker::dev::demo::DemoPolicy;
+use zt_broker::dev::issuers::for_resource;
 use zt_broker::domain::lifecycle;
-use zt_broker::issuers::{Issuers, for_resource};
+use zt_broker::issuers::Issuers;
 use zt_broker::state::Broker;
 use zt_broker::store::{Record, Store};
 

@@ -25,7 +25,6 @@ use std::time::{Duration, Instant};
 
 use zt_testkit::broker::TestBroker;
 
-#[path = "broker_load/usage.rs"]
 mod usage;
 use usage::{Usage, usage};
 
