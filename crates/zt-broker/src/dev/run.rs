@@ -181,7 +181,8 @@ pub async fn run(
     let watcher = match (dev.policies.clone(), &args.policies) {
         (Some(set), Some(dir)) => Some(
             crate::policy::watch::spawn(
-                broker.clone(),
+                broker.store.clone(),
+                broker.closing.subscribe(),
                 set,
                 dir.clone(),
                 crate::policy::watch::POLL,

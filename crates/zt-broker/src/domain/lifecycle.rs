@@ -14,7 +14,7 @@ use crate::webhooks;
 use zt_api::{Credential, State, Timestamp};
 
 /// The actor named in audit rows for what the broker does by itself.
-pub const BROKER_ACTOR: &str = "zt-broker";
+pub use crate::store::BROKER_ACTOR;
 
 /// One edge of the state machine, audited, then the wake-ups.
 pub async fn transition(

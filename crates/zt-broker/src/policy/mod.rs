@@ -1,6 +1,6 @@
 //! Policy: who gets what, at once, after an approval, or not at all. Handlers see only the
 //! [`Policy`] interface; inside, Cedar policies ([`CedarPolicy`]) validated against the schema
-//! in `policies/zt.cedarschema` decide, and annotations on them turn Cedar's allow/deny into
+//! in `zt.cedarschema` (beside `schema.rs`) decide, and annotations on them turn Cedar's allow/deny into
 //! zt's three outcomes and a TTL cap (see [`cedar`] for the rules).
 //!
 //! - [`load`]: policy files → a validated set, with `file:line:column` errors.

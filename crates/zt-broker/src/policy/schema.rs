@@ -1,4 +1,6 @@
-//! The Cedar schema (`policies/zt.cedarschema`, compiled in) and the one place that turns a
+//! The Cedar schema (`zt.cedarschema` beside this file, compiled in; `policies/` at the
+//! repository's root has a copy for people writing policies, checked to match) and the one place
+//! that turns a
 //! [`PolicyInput`] into what it describes: the principal and resource entities, the action and
 //! the context. Keep the two in step; `request_matches_the_schema` in the tests checks it.
 
@@ -15,10 +17,7 @@ use crate::auth::Principal;
 
 /// The schema policies are validated against. It describes what this code builds, so it is
 /// part of the broker, not of a deployment's policy directory.
-pub const SCHEMA: &str = include_str!(concat!(
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../.."),
-    "/policies/zt.cedarschema"
-));
+pub const SCHEMA: &str = include_str!("zt.cedarschema");
 
 /// Entity type names, parsed once per loaded policy set rather than per request.
 #[derive(Debug, Clone)]
@@ -157,6 +156,18 @@ pub fn build(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `policies/zt.cedarschema`, what people writing policies read, is the compiled-in one.
+    #[test]
+    fn the_documented_schema_is_the_compiled_one() {
+        let documented = concat!(env!("CARGO_MANIFEST_DIR"), "/../../policies/zt.cedarschema");
+        let documented = std::fs::read_to_string(documented).unwrap();
+        assert!(
+            documented == SCHEMA,
+            "policies/zt.cedarschema differs from crates/zt-broker/src/policy/zt.cedarschema: \
+             copy the crate's over it"
+        );
+    }
 
     #[test]
     fn utc_hour_and_iso_weekday() {

@@ -9,15 +9,12 @@
 //! operator who just sent SIGHUP looks.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use tokio::task::JoinHandle;
 
 use super::ReloadablePolicy;
-use crate::domain::BROKER_ACTOR;
-use crate::state::Broker;
-use crate::store::AuditEntry;
+use crate::store::{AuditEntry, BROKER_ACTOR, Store};
 
 /// How often the directory is looked at.
 pub const POLL: Duration = Duration::from_secs(2);
@@ -44,7 +41,7 @@ fn fingerprint(dir: &Path) -> Fingerprint {
 }
 
 /// Reload `policy` from `dir` once, audited; what was said on stderr is returned for tests.
-pub async fn reload(b: &Broker, policy: &ReloadablePolicy, dir: &Path, why: &str) -> String {
+pub async fn reload(store: &Store, policy: &ReloadablePolicy, dir: &Path, why: &str) -> String {
     let shown = dir.display();
     let (line, audit) = match policy.reload(dir) {
         Ok(n) => (
@@ -62,22 +59,23 @@ pub async fn reload(b: &Broker, policy: &ReloadablePolicy, dir: &Path, why: &str
         true => tracing::error!("{line}"),
         false => tracing::info!("{line}"),
     }
-    if let Err(e) = b.store.append_audit(audit).await {
+    if let Err(e) = store.append_audit(audit).await {
         tracing::error!("audit append failed: {e}");
     }
     line
 }
 
-/// Watch `dir` until the broker closes: reload on SIGHUP and when its policy files change.
+/// Watch `dir` until `closing` turns true (the broker's shutdown): reload on SIGHUP and when its
+/// policy files change, auditing each reload in `store`.
 pub fn spawn(
-    b: Arc<Broker>,
+    store: Store,
+    mut closing: tokio::sync::watch::Receiver<bool>,
     policy: ReloadablePolicy,
     dir: PathBuf,
     every: Duration,
 ) -> std::io::Result<JoinHandle<()>> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut hup = signal(SignalKind::hangup())?;
-    let mut closing = b.closing.subscribe();
     Ok(tokio::spawn(async move {
         let mut seen = fingerprint(&dir);
         let mut tick = tokio::time::interval(every);
@@ -99,7 +97,7 @@ pub fn spawn(
             };
             // What this reload read; a later edit is a later change.
             seen = fingerprint(&dir);
-            reload(&b, &policy, &dir, why).await;
+            reload(&store, &policy, &dir, why).await;
         }
     }))
 }

@@ -247,8 +247,14 @@ impl Server {
         let follower = broker.follow(self.events);
         let watcher = match self.policies {
             Some((p, dir)) => Some(
-                policy::watch::spawn(broker.clone(), p, dir.dir, policy::watch::POLL)
-                    .map_err(|e| Error::io("SIGHUP handler", e))?,
+                policy::watch::spawn(
+                    broker.store.clone(),
+                    broker.closing.subscribe(),
+                    p,
+                    dir.dir,
+                    policy::watch::POLL,
+                )
+                .map_err(|e| Error::io("SIGHUP handler", e))?,
             ),
             None => None,
         };

@@ -48,7 +48,7 @@ pub use keys::{KEY_LEN, KeySource, StoreKey};
 pub use postgres::events;
 pub use postgres::{GrantLock, ReaperLease};
 pub use requests::ForCreate;
-pub use rows::{AuditEntry, AuditRow, GENESIS, Given, Record};
+pub use rows::{AuditEntry, AuditRow, BROKER_ACTOR, GENESIS, Given, Record};
 pub use sql::{Change, legal_transition};
 
 #[cfg(test)]

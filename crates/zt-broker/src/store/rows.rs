@@ -159,6 +159,10 @@ pub(super) fn from_row(row: &AnyRow) -> Result<Record> {
 /// The `prev_sha256` of the first row.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// The actor of the audit entries the broker makes on its own (expiry, issuer revokes, policy
+/// reloads, a gap in the chain).
+pub const BROKER_ACTOR: &str = "zt-broker";
+
 /// What happened, as the caller describes it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuditEntry {

@@ -10,7 +10,7 @@ use super::head;
 use crate::crypto::sha256_hex;
 use crate::store::conn::WriteConn;
 use crate::store::error::{Result, StoreError};
-use crate::store::rows::{AuditEntry, AuditRow, ChainHead, GENESIS, col};
+use crate::store::rows::{AuditEntry, AuditRow, BROKER_ACTOR, ChainHead, GENESIS, col};
 use zt_api::Timestamp;
 
 /// The action of the row a writer adds when the chain's head was not where it was signed.
@@ -118,7 +118,7 @@ async fn from_table(
             "AUDIT LOG TAMPERED: {problem}; recorded as an {GAP} row (`zt-broker \
              audit verify` reports it)"
         );
-        AuditEntry::new(crate::domain::BROKER_ACTOR, GAP, None).detail(problem)
+        AuditEntry::new(BROKER_ACTOR, GAP, None).detail(problem)
     });
     let mut all = Vec::with_capacity(entries.len() + 1);
     if let Some(g) = &gap {
