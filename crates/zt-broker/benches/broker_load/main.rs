@@ -18,7 +18,7 @@
 //!
 //! Run with `cargo bench -p zt-broker --bench broker_load`. `ZT_BENCH_CLIENTS` (64),
 //! `ZT_BENCH_SECS` (10), `ZT_BENCH_WARMUP_SECS` (2), `ZT_BENCH_RATE` (2000; 0 skips that run)
-//! and `ZT_BENCH_WAKEUPS` (200) change it. `ZT_BENCH_STORE_URL=postgres://…` keeps the
+//! and `ZT_BENCH_WAKEUPS` (200; 0 skips that part) change it. `ZT_BENCH_STORE_URL=postgres://…` keeps the
 //! state in that PostgreSQL database instead (a server you started; the budget is SQLite's).
 
 use std::time::{Duration, Instant};
@@ -366,7 +366,9 @@ fn main() -> Result<(), String> {
     if cfg.rate > 0.0 {
         client_rt.block_on(load(&t.url, &tokens, &cfg, Some(cfg.rate)))?;
     }
-    client_rt.block_on(wakeups(&t, cfg.wakeups))?;
+    if cfg.wakeups > 0 {
+        client_rt.block_on(wakeups(&t, cfg.wakeups))?;
+    }
     let verified = broker_rt.block_on(t.broker.store.verify_audit_chain())?;
     println!("audit chain: {verified} rows, verified");
     broker_rt.block_on(t.stop());
