@@ -34,17 +34,7 @@ impl Dev {
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .rsplit(' ')
-            .next()
-            .filter(|u| u.starts_with("http://"))
-            .unwrap_or_else(|| panic!("unexpected first line from zt-broker dev: {line:?}"))
-            .to_string();
+        let url = crate::common::broker::dev_url(&mut child);
         Dev {
             url,
             child,

@@ -109,14 +109,7 @@ fn the_deny_comment_reaches_the_requester() {
         .spawn()
         .unwrap();
     let mut err = BufReader::new(waiting.stderr.take().unwrap());
-    let mut line = String::new();
-    err.read_line(&mut line).unwrap();
-    let id = line
-        .split_whitespace()
-        .nth(1)
-        .filter(|_| line.starts_with("Request "))
-        .unwrap_or_else(|| panic!("expected 'Request ID …', got {line:?}"))
-        .to_string();
+    let id = crate::common::read_request_id(&mut err);
     let out = bob.run(&["deny", &id, "--comment", "use view\ninstead"]);
     // Who denied, and the TTL as written: "30m", never "30m 00s".
     assert!(

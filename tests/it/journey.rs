@@ -163,14 +163,7 @@ fn admin_needs_another_persons_approval() {
         .spawn()
         .unwrap();
     let mut err = BufReader::new(waiting.stderr.take().unwrap());
-    let mut line = String::new();
-    err.read_line(&mut line).unwrap();
-    let id = line
-        .split_whitespace()
-        .nth(1)
-        .filter(|_| line.starts_with("Request "))
-        .unwrap_or_else(|| panic!("expected 'Request ID … needs approval', got {line:?}"))
-        .to_string();
+    let id = crate::common::read_request_id(&mut err);
 
     // She cannot approve her own request, even though she can see it.
     let own = alice.run(&["approve", &id]);

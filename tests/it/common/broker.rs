@@ -60,17 +60,7 @@ impl Broker {
             .stdout(Stdio::piped())
             .stderr(err);
         let mut child = cmd.spawn().expect("start zt-broker dev");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .rsplit(' ')
-            .next()
-            .filter(|u| u.starts_with("http://"))
-            .unwrap_or_else(|| panic!("unexpected first line from zt-broker dev: {line:?}"))
-            .to_string();
+        let url = dev_url(&mut child);
         Broker {
             url,
             child,
@@ -157,4 +147,18 @@ impl Drop for Broker {
         }
         let _ = self.child.wait();
     }
+}
+
+/// The URL `zt-broker dev` prints last on its first stdout line (it takes the child's stdout).
+pub(crate) fn dev_url(child: &mut Child) -> String {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    line.trim()
+        .rsplit(' ')
+        .next()
+        .filter(|u| u.starts_with("http://"))
+        .unwrap_or_else(|| panic!("unexpected first line from zt-broker dev: {line:?}"))
+        .to_string()
 }

@@ -162,6 +162,17 @@ pub(crate) fn kubectl() -> Option<String> {
     peer("ZT_TEST_KUBECTL")
 }
 
+/// The request id from a waiting `zt request`'s first stderr line, `Request ID needs approval …`.
+pub(crate) fn read_request_id(err: &mut impl std::io::BufRead) -> String {
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    line.split_whitespace()
+        .nth(1)
+        .filter(|_| line.starts_with("Request "))
+        .unwrap_or_else(|| panic!("expected 'Request ID … needs approval', got {line:?}"))
+        .to_string()
+}
+
 pub(crate) fn peer(var: &str) -> Option<String> {
     match std::env::var(var) {
         Ok(p) if !p.is_empty() => Some(p),
