@@ -145,6 +145,8 @@ fn check_private(path: &Path) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dev::idp::tests::static_verifier;
+    use crate::dev::idp::{DevIdp, DevIdpConfig};
 
     #[test]
     fn pem_round_trips() {
@@ -161,5 +163,65 @@ mod tests {
         assert_eq!(bare.thumbprint(ThumbprintHash::SHA256).unwrap(), key.kid);
         // base64url of a SHA-256 digest, unpadded.
         assert_eq!(key.kid.len(), 43);
+    }
+
+    #[tokio::test]
+    async fn key_is_persisted_and_reloaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/dev-idp.pem");
+        let cfg = DevIdpConfig {
+            key_path: Some(path.clone()),
+            ..DevIdpConfig::default()
+        };
+        let first = DevIdp::new(cfg.clone()).unwrap();
+        assert!(
+            std::fs::read_to_string(&path)
+                .unwrap()
+                .starts_with("-----BEGIN PRIVATE KEY-----")
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        let token = first.mint_access_token("alice").unwrap();
+        drop(first);
+
+        let second = DevIdp::new(cfg.clone()).unwrap();
+        let kid = |idp: &DevIdp| idp.jwks().keys[0].common.key_id.clone();
+        assert_eq!(kid(&second), Some(second.key.kid.clone()));
+        let v = static_verifier(&cfg.issuer, second.jwks());
+        assert!(
+            v.verify(&token).await.is_ok(),
+            "a token from before the restart still verifies"
+        );
+        // In memory: a new key each time.
+        let a = DevIdp::new(DevIdpConfig::default()).unwrap();
+        let b = DevIdp::new(DevIdpConfig::default()).unwrap();
+        assert_ne!(kid(&a), kid(&b));
+        assert_ne!(kid(&a), kid(&second));
+
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let err = DevIdp::new(cfg.clone()).err().unwrap();
+            assert!(err.contains("chmod 600"), "{err}");
+        }
+        let junk = dir.path().join("junk.pem");
+        std::fs::write(&junk, "not a key").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&junk, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        let err = DevIdp::new(DevIdpConfig {
+            key_path: Some(junk),
+            ..DevIdpConfig::default()
+        })
+        .err()
+        .unwrap();
+        assert!(err.contains("PKCS#8"), "{err}");
     }
 }

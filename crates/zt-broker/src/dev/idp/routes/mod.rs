@@ -103,3 +103,74 @@ async fn revoke(State(idp): Idp, form: Result<Form<RevokeForm>, FormRejection>) 
     }
     no_store(StatusCode::OK.into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    //! Discovery, JWKS and revocation over HTTP with the shared harness (`idp::tests`).
+
+    use jsonwebtoken::jwk::JwkSet;
+    use reqwest::StatusCode;
+    use serde_json::{Value, json};
+
+    use crate::dev::idp::tests::{DEVICE_GRANT, start};
+
+    #[tokio::test]
+    async fn discovery_document() {
+        let r = start().await;
+        let (status, body) = r.get_text("/.well-known/openid-configuration").await;
+        assert_eq!(status, StatusCode::OK);
+        let doc: Value = serde_json::from_str(&body).unwrap();
+        let i = &r.issuer;
+        assert_eq!(doc["issuer"], json!(i));
+        assert_eq!(
+            doc["device_authorization_endpoint"],
+            json!(format!("{i}/device/auth"))
+        );
+        assert_eq!(doc["token_endpoint"], json!(format!("{i}/token")));
+        assert_eq!(doc["jwks_uri"], json!(format!("{i}/jwks")));
+        assert_eq!(doc["revocation_endpoint"], json!(format!("{i}/revoke")));
+        let grants = doc["grant_types_supported"].as_array().unwrap();
+        assert!(grants.contains(&json!(DEVICE_GRANT)) && grants.contains(&json!("refresh_token")));
+        assert_eq!(
+            doc["id_token_signing_alg_values_supported"],
+            json!(["ES256"])
+        );
+        assert_eq!(
+            doc["token_endpoint_auth_methods_supported"],
+            json!(["none"])
+        );
+        assert!(
+            doc["scopes_supported"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("openid"))
+        );
+
+        let (status, body) = r.get_text("/jwks").await;
+        assert_eq!(status, StatusCode::OK);
+        let set: JwkSet = serde_json::from_str(&body).unwrap();
+        assert_eq!(set, r.idp.jwks());
+    }
+
+    #[tokio::test]
+    async fn revoked_refresh_token_fails() {
+        let r = start().await;
+        let tokens = r.login("alice").await;
+        let rt = tokens["refresh_token"].as_str().unwrap();
+        let (status, _) = r
+            .post_form(
+                "/revoke",
+                &[("token", rt), ("token_type_hint", "refresh_token")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, body) = r.refresh(rt).await;
+        assert_eq!(body["error"], "invalid_grant");
+        // Unknown tokens and empty requests: 200 all the same.
+        assert_eq!(
+            r.post_form("/revoke", &[("token", "whatever")]).await.0,
+            StatusCode::OK
+        );
+        assert_eq!(r.post_form("/revoke", &[]).await.0, StatusCode::OK);
+    }
+}

@@ -131,3 +131,90 @@ pub(super) async fn device_submit(
         _ => bad("Bad request", "Choose Approve or Deny.".into()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The `/device` page over HTTP with the shared harness (`idp::tests`): its form, its
+    //! headers, escaping of echoed input, and denial.
+
+    use reqwest::StatusCode;
+
+    use crate::dev::idp::tests::start;
+
+    #[tokio::test]
+    async fn sign_in_page_has_the_form_and_escapes_input() {
+        let r = start().await;
+        let (status, page) = r.get_text("/device").await;
+        assert_eq!(status, StatusCode::OK);
+        for needle in [
+            "<form method=\"post\"",
+            "name=\"user_code\"",
+            "name=\"user\"",
+            "value=\"alice\"",
+            "value=\"bob\"",
+            "value=\"approve\"",
+            "value=\"deny\"",
+            "zt development sign-in",
+            "not for production",
+        ] {
+            assert!(page.contains(needle), "missing {needle}: {page}");
+        }
+
+        let evil = "\"><script>alert(1)</script>";
+        let resp = r
+            .http
+            .get(format!("{}/device", r.issuer))
+            .query(&[("user_code", evil)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.headers()["x-frame-options"], "DENY");
+        assert!(
+            resp.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        let page = resp.text().await.unwrap();
+        assert!(!page.contains("<script>"), "{page}");
+        assert!(
+            page.contains("&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{page}"
+        );
+
+        let (status, page) = r.submit(evil, "alice", "approve").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(
+            !page.contains("<script>") && page.contains("&lt;script&gt;"),
+            "{page}"
+        );
+        assert!(page.contains("unknown or has expired"), "{page}");
+
+        let auth = r.device_auth().await;
+        let code = auth["user_code"].as_str().unwrap();
+        let (status, page) = r.submit(code, "<b>eve</b>", "approve").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(
+            !page.contains("<b>eve") && page.contains("&lt;b&gt;eve"),
+            "{page}"
+        );
+        let (status, _) = r.submit(code, "alice", "maybe").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        // Still pending after the bad submissions.
+        assert_eq!(r.poll_error_of(&auth).await, "authorization_pending");
+    }
+
+    #[tokio::test]
+    async fn denied_sign_in() {
+        let r = start().await;
+        let auth = r.device_auth().await;
+        let (status, page) = r
+            .submit(auth["user_code"].as_str().unwrap(), "alice", "deny")
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("denied"), "{page}");
+        assert_eq!(r.poll_error_of(&auth).await, "access_denied");
+        // The code cannot be approved afterwards.
+        r.approval_refused(&auth, "already").await;
+    }
+}

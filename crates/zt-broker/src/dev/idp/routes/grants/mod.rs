@@ -1,6 +1,9 @@
 //! The RFC 8628 device authorization endpoint and the token endpoint, which redeems an
 //! approved device code (RFC 8628 §3.4–3.5) or rotates a refresh token (RFC 6749 §6).
 
+#[cfg(test)]
+mod tests;
+
 use std::time::Instant;
 
 use axum::Json;
