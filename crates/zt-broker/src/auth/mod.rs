@@ -4,9 +4,12 @@
 //! code path: keys come from a JWKS (static, a URL, or OpenID discovery), are cached, and are
 //! refetched — rate-limited — when a token names a key the cache does not know.
 //!
+//! - `claims`: what the claims of a verified token say — the registered claims' failures as
+//!   messages, and the configured claim names mapped onto a [`Principal`].
 //! - `keys`: the per-issuer key cache — which JWKs are usable and for which algorithm, and
 //!   fetching the key set (by URL or discovery) with its refetch rate limit.
 
+mod claims;
 mod keys;
 #[cfg(test)]
 mod tests;
@@ -19,11 +22,11 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::AlgorithmFamily;
-use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::jwk::JwkSet;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use claims::{map_jwt_error, principal_from_claims};
 use keys::{FetchState, IssuerState, KeySet};
 
 /// Tokens longer than this are refused before any parsing.
@@ -260,67 +263,4 @@ impl Verifier {
             .find(|i| i.cfg.issuer == iss)
             .ok_or_else(|| AuthError::new("token issuer is not trusted"))
     }
-}
-
-fn map_jwt_error(kind: &ErrorKind) -> AuthError {
-    AuthError::new(match kind {
-        ErrorKind::ExpiredSignature => "token has expired".to_string(),
-        ErrorKind::ImmatureSignature => "token is not valid yet (nbf)".to_string(),
-        ErrorKind::InvalidAudience => "token audience does not include this broker".to_string(),
-        ErrorKind::InvalidIssuer => "token issuer mismatch".to_string(),
-        ErrorKind::InvalidSignature => "token signature is invalid".to_string(),
-        ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
-            "token algorithm not accepted".to_string()
-        }
-        // The claim names come from our own Validation, never from the token.
-        ErrorKind::MissingRequiredClaim(c) => format!("token lacks the `{c}` claim"),
-        ErrorKind::InvalidClaimFormat(c) => format!("token has a malformed `{c}` claim"),
-        _ => "malformed token".to_string(),
-    })
-}
-
-/// Looks a claim up by its literal name, else as a dot path into nested objects.
-fn claim<'a>(claims: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
-    if let Some(v) = claims.get(path) {
-        return Some(v);
-    }
-    let mut segments = path.split('.');
-    let mut cur = claims.get(segments.next()?)?;
-    for seg in segments {
-        cur = cur.as_object()?.get(seg)?;
-    }
-    Some(cur)
-}
-
-fn string_claim(claims: &Map<String, Value>, path: &str) -> Option<String> {
-    match claim(claims, path) {
-        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-        _ => None,
-    }
-}
-
-fn principal_from_claims(
-    claims: &Map<String, Value>,
-    cfg: &TrustedIssuer,
-) -> Result<Principal, AuthError> {
-    let names = &cfg.claims;
-    let sub =
-        string_claim(claims, &names.sub).ok_or_else(|| AuthError::new("token has no subject"))?;
-    let groups = match claim(claims, &names.groups) {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|v| v.as_str())
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        Some(Value::String(s)) if !s.is_empty() => vec![s.clone()],
-        _ => Vec::new(),
-    };
-    Ok(Principal {
-        sub,
-        issuer: cfg.issuer.clone(),
-        email: string_claim(claims, &names.email),
-        name: string_claim(claims, &names.name),
-        groups,
-    })
 }

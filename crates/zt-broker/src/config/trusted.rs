@@ -74,3 +74,76 @@ pub(super) fn trusted_issuers(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    //! The trusted issuers, and `[login]` agreeing with them: duplicates, leeway, claim paths,
+    //! scopes, and the per-issuer claim mapping.
+
+    use crate::auth::JwksSource;
+    use crate::config::tests::{PATH, line_of, parse, refused, with};
+
+    #[test]
+    fn issuers_and_login_must_agree() {
+        let t = with(
+            "audience = \"zt-broker\"\n\n[[trusted_issuer]]",
+            "audience = \"zt-other\"\n\n[[trusted_issuer]]",
+        );
+        refused(&t, Some("issuer = "), "matches no [[trusted_issuer]]");
+        let twice = with(
+            "[catalog]",
+            "[[trusted_issuer]]\nissuer = \"https://id.example.com\"\naudience = \"x\"\n\n[catalog]",
+        );
+        let line = line_of(&twice, "audience = \"x\"") - 1;
+        let msg = parse(&twice).unwrap_err();
+        assert!(
+            msg.starts_with(&format!("{PATH}:{line}:")) && msg.contains("trusted twice"),
+            "{msg}"
+        );
+        let t = with(
+            "audience = \"zt-broker\"\n\n[catalog]",
+            "audience = \"zt-broker\"\nleeway_secs = 3600\n\n[catalog]",
+        );
+        refused(&t, Some("leeway_secs"), "more than 300");
+        let t = with(
+            "audience = \"zt-broker\"\n\n[catalog]",
+            "audience = \"zt-broker\"\nclaims = { groups = \"realm_access..roles\" }\n\n[catalog]",
+        );
+        refused(&t, Some("claims"), "dot path");
+        refused(
+            &with(
+                "client_id = \"zt-cli\"",
+                "client_id = \"zt-cli\"\nscopes = [\"openid email\"]",
+            ),
+            Some("scopes"),
+            "one non-empty word",
+        );
+        refused(
+            &with("\"zt-cli\"", "\"  \""),
+            Some("client_id"),
+            "client_id is empty",
+        );
+        // Per-issuer claim mapping, several issuers.
+        let two = with(
+            "[catalog]",
+            "claims = { sub = \"oid\", groups = \"realm_access.roles\" }\nleeway_secs = 5\n\n\
+             [[trusted_issuer]]\nissuer = \"https://ci.example.com\"\naudience = \"zt-ci\"\n\
+             jwks_uri = \"https://ci.example.com/keys\"\n\n[catalog]",
+        );
+        let c = parse(&two).unwrap();
+        let (a, b) = (&c.trusted_issuers[0], &c.trusted_issuers[1]);
+        assert_eq!(
+            (a.claims.sub.as_str(), a.claims.email.as_str()),
+            ("oid", "email")
+        );
+        assert_eq!(
+            (a.claims.groups.as_str(), a.leeway_secs),
+            ("realm_access.roles", 5)
+        );
+        assert_eq!(
+            (b.audience.as_str(), b.claims.groups.as_str()),
+            ("zt-ci", "groups")
+        );
+        assert!(matches!(&b.jwks, JwksSource::Url(u) if u == "https://ci.example.com/keys"));
+    }
+}

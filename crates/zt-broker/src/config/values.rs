@@ -61,3 +61,49 @@ pub(super) fn loopback_host(url: &reqwest::Url) -> bool {
     host.eq_ignore_ascii_case("localhost")
         || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
+
+#[cfg(test)]
+mod tests {
+    //! The URL checks ([`http_url`](super::http_url)): not a URL, another scheme, a user, query
+    //! or fragment, plain http beyond loopback; and a `listen` that is no address.
+
+    use crate::config::tests::{BASE, parse, refused, with};
+
+    #[test]
+    fn bad_urls_are_refused() {
+        let t = with(
+            "listen = \"127.0.0.1:0\"",
+            "listen = \"127.0.0.1:0\"\npublic_url = \"zt.example.com\"",
+        );
+        refused(&t, Some("public_url"), "is not a URL");
+        let t = with(
+            "listen = \"127.0.0.1:0\"",
+            "listen = \"127.0.0.1:0\"\npublic_url = \"ftp://zt.example.com\"",
+        );
+        refused(&t, Some("public_url"), "must be an http:// or https:// URL");
+        let t = with(
+            "listen = \"127.0.0.1:0\"",
+            "listen = \"127.0.0.1:0\"\npublic_url = \"https://zt.example.com/?x=1\"",
+        );
+        refused(&t, Some("public_url"), "no user, query or fragment");
+        // Keys over plain http from another machine could be swapped on the way.
+        let t = with(
+            "audience = \"zt-broker\"\n\n[catalog]",
+            "audience = \"zt-broker\"\njwks_uri = \"http://id.example.com/jwks\"\n\n[catalog]",
+        );
+        refused(&t, Some("jwks_uri"), "plain http to another machine");
+        let t = BASE.replace("https://id.example.com", "http://id.example.com");
+        refused(&t, Some("issuer = "), "plain http to another machine");
+        // ... but loopback is fine (a local IdP, the tests).
+        let t = BASE.replace("https://id.example.com", "http://127.0.0.1:8080/realms/zt");
+        assert!(parse(&t).is_ok());
+        let t = BASE.replace("https://id.example.com", "http://[::1]:8080");
+        assert!(parse(&t).is_ok());
+        // Not an address at all.
+        refused(
+            &with("\"127.0.0.1:0\"", "\"localhost:8443\""),
+            Some("listen"),
+            "not an IP address and port",
+        );
+    }
+}
