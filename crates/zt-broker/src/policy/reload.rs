@@ -50,3 +50,46 @@ impl Policy for ReloadablePolicy {
         self.current().read_audit(principal)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::tests::{ASK, catalog, examples_dir, run};
+    use zt_api::Outcome;
+
+    #[test]
+    fn reload_swaps_a_good_set_and_keeps_the_old_one_on_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let catalog = catalog();
+        for f in ["access.cedar", "break-glass.cedar", "ttl-caps.cedar"] {
+            std::fs::copy(examples_dir().join(f), dir.path().join(f)).unwrap();
+        }
+        let holder = ReloadablePolicy::new(CedarPolicy::load_dir(dir.path()).unwrap());
+        let outcome = |h: &ReloadablePolicy| run(h, &catalog, ASK, None).decision.outcome;
+        assert_eq!(outcome(&holder), Outcome::Grant);
+
+        let broken = dir.path().join("zz-new.cedar");
+        // A forbid on the view role, its condition reading `context.{attribute}`.
+        let write = |attribute: &str| {
+            std::fs::write(
+                &broken,
+                format!("@id(\"no-view\")\n@reason(\"r\")\nforbid (principal, action == Action::\"request\", resource)\nwhen {{ context.{attribute} == \"view\" }};\n"),
+            )
+            .unwrap()
+        };
+        // A broken edit: the error names the file and line, and the running set stays.
+        write("rol");
+        let before = holder.current();
+        let e = holder.reload(dir.path()).unwrap_err();
+        assert_eq!(e.problems[0].line, Some(4), "{e}");
+        assert!(e.problems[0].file.ends_with("zz-new.cedar"), "{e}");
+        assert!(Arc::ptr_eq(&before, &holder.current()));
+        assert_eq!(outcome(&holder), Outcome::Grant);
+
+        // Fixed: the new set is in force.
+        write("role");
+        holder.reload(dir.path()).unwrap();
+        assert_eq!(outcome(&holder), Outcome::Deny);
+        assert_eq!(holder.current().len(), 10);
+    }
+}

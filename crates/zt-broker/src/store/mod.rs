@@ -4,8 +4,8 @@
 //! conditional UPDATE (`WHERE id = $1 AND state = $2`) in the same transaction as its audit
 //! row, so no transition is skipped, doubled, or left unaudited.
 //!
-//! Organised by what differs, its files import each other in one direction only (a unit test,
-//! `tests.rs`, scans them for a cycle):
+//! Organised by what differs, its files import each other in one direction only (a scan of
+//! the sources in the test-only `layers`, like `dev`'s fence, checks it):
 //! - on top, the facade: [`Store`] and its dispatch to the backend in `facade`, write
 //!   transactions in `tx`, the grouped inserts in `inserts`; the store's calls, written once
 //!   for both databases, in requests, approvals, extend, pending, credentials, audit,
@@ -30,6 +30,8 @@ mod extend;
 mod facade;
 mod inserts;
 mod keys;
+#[cfg(test)]
+mod layers;
 mod pending;
 mod postgres;
 mod requests;
@@ -50,6 +52,3 @@ pub use postgres::{GrantLock, ReaperLease};
 pub use requests::ForCreate;
 pub use rows::{AuditEntry, AuditRow, BROKER_ACTOR, GENESIS, Given, Record};
 pub use sql::{Change, legal_transition};
-
-#[cfg(test)]
-mod tests;

@@ -26,6 +26,8 @@ use cedar_policy::{
 };
 
 mod audit;
+#[cfg(test)]
+mod tests;
 
 use super::load::{self, Kind, Meta, PolicyError, Problem};
 use super::schema::{self, Names};

@@ -163,3 +163,91 @@ fn parse_ttl(v: &str) -> Result<Duration, String> {
     }
     Ok(Duration::from_secs(d.as_secs()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{GOOD, problem};
+
+    #[test]
+    fn annotation_mistakes_name_their_line() {
+        for (src, line, needle) in [
+            // No @id.
+            (
+                "\n@outcome(\"grant\")\npermit (principal, action, resource);\n",
+                2,
+                "@id",
+            ),
+            // A permit without an outcome.
+            (
+                "@id(\"x\")\npermit (principal, action, resource);\n",
+                1,
+                "@outcome",
+            ),
+            // An outcome that does not exist.
+            (
+                "@id(\"x\")\n@outcome(\"allow\")\npermit (principal, action, resource);\n",
+                2,
+                "\"allow\"",
+            ),
+            // A misspelt annotation.
+            (
+                "@id(\"x\")\n@outcome(\"grant\")\n@max_tll(\"1h\")\npermit (principal, action, resource);\n",
+                3,
+                "@max_tll",
+            ),
+            // A TTL that is not one.
+            (
+                "@id(\"x\")\n@outcome(\"grant\")\n\n@max_ttl(\"soon\")\npermit (principal, action, resource);\n",
+                4,
+                "soon",
+            ),
+            // Approval with nobody to approve.
+            (
+                "@id(\"x\")\n@outcome(\"approval\")\npermit (principal, action, resource);\n",
+                2,
+                "@approvers",
+            ),
+            // An approval count that is not one.
+            (
+                "@id(\"x\") @outcome(\"approval\") @approvers(\"g\")\n@approvals(\"two\")\npermit (principal, action, resource);\n",
+                2,
+                "@approvals(\"two\") is not a whole number from 1 to 10",
+            ),
+            (
+                "@id(\"x\") @outcome(\"approval\") @approvers(\"g\")\n\n@approvals(\"0\")\npermit (principal, action, resource);\n",
+                3,
+                "@approvals(\"0\")",
+            ),
+            // A count on a permit that takes no approvals.
+            (
+                "@id(\"x\") @outcome(\"grant\")\n@approvals(\"2\")\npermit (principal, action, resource);\n",
+                2,
+                "@approvals only goes with @outcome(\"approval\")",
+            ),
+            // A forbid that would not say why.
+            (
+                "@id(\"x\")\nforbid (principal, action, resource);\n",
+                1,
+                "@reason",
+            ),
+            // A forbid with a permit's annotation.
+            (
+                "@id(\"x\") @reason(\"r\")\n@max_ttl(\"1h\")\nforbid (principal, action, resource);\n",
+                2,
+                "@max_ttl",
+            ),
+            // Templates are not policies.
+            (
+                "@id(\"x\") @outcome(\"grant\")\npermit (principal == ?principal, action, resource);\n",
+                1,
+                "templates",
+            ),
+        ] {
+            let src = format!("{GOOD}\n{src}");
+            let p = problem(&[("f.cedar", &src)]);
+            assert_eq!(p.file, "f.cedar");
+            assert_eq!(p.line, Some(line + 5), "{src}\n{p}");
+            assert!(p.message.contains(needle), "{needle}: {p}");
+        }
+    }
+}

@@ -15,6 +15,8 @@
 //! Anything else is refused: a misspelt `@max_tll` silently capping nothing would be worse.
 mod annotations;
 mod problem;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
 use std::path::Path;
