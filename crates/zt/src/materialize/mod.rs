@@ -70,3 +70,24 @@ pub fn wipe(file: &Path, targets: &[&Target]) -> Result<()> {
         Ok(Change::Write(text))
     })
 }
+
+/// What the editors' random-file property tests share.
+#[cfg(test)]
+pub(crate) mod tests {
+    /// Draws choices from proptest's bytes, so failures shrink towards simpler files.
+    pub(crate) struct Dice<'a>(pub(crate) &'a [u8], pub(crate) usize);
+
+    impl Dice<'_> {
+        pub(crate) fn pick(&mut self, n: usize) -> usize {
+            let v = self.0.get(self.1).copied().unwrap_or(0);
+            self.1 += 1;
+            v as usize % n
+        }
+        pub(crate) fn chance(&mut self, in_n: usize) -> bool {
+            self.pick(in_n) == 0
+        }
+        pub(crate) fn of<'s>(&mut self, items: &[&'s str]) -> &'s str {
+            items[self.pick(items.len())]
+        }
+    }
+}

@@ -17,6 +17,8 @@
 //! opens the file, the one right below), which gives back the original ending byte for byte:
 //! the final line break, or its absence, is the file's and is never touched.
 
+#[cfg(test)]
+mod fixtures;
 mod parse;
 #[cfg(test)]
 mod tests;

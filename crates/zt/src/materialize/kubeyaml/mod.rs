@@ -15,6 +15,8 @@
 
 mod apply;
 mod emit;
+#[cfg(test)]
+mod fixtures;
 mod layout;
 mod lines;
 #[cfg(test)]

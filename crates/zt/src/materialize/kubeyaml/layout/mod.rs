@@ -275,3 +275,6 @@ fn skip(events: &[(Event, Marker)], mut i: usize) -> Result<Node, EditError> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

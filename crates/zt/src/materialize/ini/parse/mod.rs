@@ -238,3 +238,6 @@ fn header(t: &str, n: usize) -> Result<&str, EditError> {
     }
     Ok(inner)
 }
+
+#[cfg(test)]
+mod tests;

@@ -233,3 +233,6 @@ pub(super) fn check_server(server: &str) -> Result<(), EditError> {
         _ => Err(refuse("only https:// (or http:// on loopback) is allowed")),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -161,3 +161,6 @@ fn own_lines(lines: &super::lines::Lines, span: &std::ops::Range<usize>) -> std:
     }
     span.start..lines.end(last).min(span.end)
 }
+
+#[cfg(test)]
+mod tests;
