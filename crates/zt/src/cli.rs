@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCandidates;
 
 use crate::env;
 
@@ -26,7 +27,8 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Which broker login to use (several can live side by side).
-    #[arg(long, global = true, env = env::ZT_PROFILE, default_value = "default", value_name = "NAME")]
+    #[arg(long, global = true, env = env::ZT_PROFILE, default_value = "default", value_name = "NAME",
+        add = ArgValueCandidates::new(crate::complete::profiles))]
     pub profile: String,
 
     /// Print machine-readable JSON on stdout instead of text.
@@ -77,7 +79,13 @@ pub enum Command {
     /// List the pending requests you may approve.
     Inbox,
     /// List your grants and the time each has left.
-    Status,
+    Status(StatusArgs),
+    /// Print a short segment for a shell prompt: your live grants and the time each has left.
+    ///
+    /// From this machine's ledger alone (no network, no lock), fast enough for every prompt:
+    /// `⎈ prod-k8s/admin 42m`, `⚠` under 5 minutes left, nothing at all when no grant is live.
+    /// Every profile's grants unless --profile or ZT_PROFILE names one.
+    Prompt,
     /// End a grant now and remove its credentials from this machine.
     Revoke(RevokeArgs),
     /// Ask for more time on a live grant.
@@ -165,6 +173,7 @@ pub struct LogoutArgs {
 #[derive(Debug, Args)]
 pub struct RequestArgs {
     /// The catalog resource (see `zt catalog`).
+    #[arg(add = ArgValueCandidates::new(crate::complete::resources))]
     pub resource: String,
 
     #[command(flatten)]
@@ -188,7 +197,7 @@ pub struct RequestArgs {
 #[derive(Debug, Args)]
 pub struct RequestOpts {
     /// The role to request (default: the resource's default role).
-    #[arg(long, short = 'r')]
+    #[arg(long, short = 'r', add = ArgValueCandidates::new(crate::complete::roles))]
     pub role: Option<String>,
 
     /// How long the access should last (e.g. 30m, 1h, 90s).
@@ -215,7 +224,7 @@ pub struct RequestOpts {
 #[derive(Debug, Args)]
 pub struct EnvArgs {
     /// The grant id (see `zt status`).
-    #[arg(value_parser = parse_id)]
+    #[arg(value_parser = parse_id, add = ArgValueCandidates::new(crate::complete::live_targets))]
     pub grant: String,
 
     /// The shell to print for.
@@ -235,7 +244,7 @@ pub enum EnvShell {
 pub struct ExecArgs {
     /// A grant id, or a resource: then its live grant, or a new request (same flags as
     /// `zt request`).
-    #[arg(value_parser = parse_id)]
+    #[arg(value_parser = parse_id, add = ArgValueCandidates::new(crate::complete::exec_targets))]
     pub target: String,
 
     #[command(flatten)]
@@ -258,16 +267,27 @@ pub struct DecideArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Redraw a countdown of the live grants every second until the last one ends (or Ctrl-C).
+    ///
+    /// Needs a terminal on stdout (a script gets a usage error: run `zt status` instead), and
+    /// is refused with --json.
+    #[arg(long, conflicts_with = "json")]
+    pub watch: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct RevokeArgs {
     /// The grant id (see `zt status`).
-    #[arg(value_parser = parse_id)]
+    #[arg(value_parser = parse_id, add = ArgValueCandidates::new(crate::complete::live_targets))]
     pub grant: String,
 }
 
 #[derive(Debug, Args)]
 pub struct ExtendArgs {
     /// The grant id, or a resource you hold one live grant on (see `zt status`).
-    #[arg(value_name = "GRANT|RESOURCE", value_parser = parse_id)]
+    #[arg(value_name = "GRANT|RESOURCE", value_parser = parse_id,
+        add = ArgValueCandidates::new(crate::complete::live_targets))]
     pub target: String,
 
     /// How long from now the grant should last (e.g. 30m, 1h).
@@ -290,7 +310,7 @@ pub enum CredentialCommand {
 #[derive(Debug, Args)]
 pub struct CredentialArgs {
     /// The grant id.
-    #[arg(value_parser = parse_id)]
+    #[arg(value_parser = parse_id, add = ArgValueCandidates::new(crate::complete::grants))]
     pub grant: String,
 }
 

@@ -70,7 +70,7 @@ fn zt_extra_sections() -> String {
     s
 }
 
-/// `(file name, contents)` of every completion script for `bin`.
+/// `(file name, contents)` of every static completion script for `bin` (zt-broker's).
 pub fn completions_for(mut cmd: clap::Command, bin: &str) -> Vec<(String, Vec<u8>)> {
     use clap::ValueEnum;
     Shell::value_variants()
@@ -79,18 +79,27 @@ pub fn completions_for(mut cmd: clap::Command, bin: &str) -> Vec<(String, Vec<u8
             let mut buf = Vec::new();
             let target = crate::commands::completion_target(*s);
             clap_complete::generate(target, &mut cmd, bin, &mut buf);
-            let file = match s {
-                Shell::Bash => format!("{bin}.bash"),
-                Shell::Zsh => format!("_{bin}"),
-                Shell::Fish => format!("{bin}.fish"),
-                Shell::Powershell => format!("_{bin}.ps1"),
-                Shell::Elvish => format!("{bin}.elv"),
-            };
-            (file, buf)
+            (completion_file(*s, bin), buf)
         })
         .collect()
 }
 
+/// zt's own scripts: what `zt completions SHELL` prints (dynamic for bash, zsh and fish).
 pub fn zt_completions() -> Vec<(String, Vec<u8>)> {
-    completions_for(Cli::command(), "zt")
+    use clap::ValueEnum;
+    Shell::value_variants()
+        .iter()
+        .map(|s| (completion_file(*s, "zt"), crate::complete::script(*s)))
+        .collect()
+}
+
+/// Where a shell's script lives in `completions/` (install.sh copies it from there).
+fn completion_file(s: Shell, bin: &str) -> String {
+    match s {
+        Shell::Bash => format!("{bin}.bash"),
+        Shell::Zsh => format!("_{bin}"),
+        Shell::Fish => format!("{bin}.fish"),
+        Shell::Powershell => format!("_{bin}.ps1"),
+        Shell::Elvish => format!("{bin}.elv"),
+    }
 }

@@ -9,6 +9,10 @@ pub const ZT_BROKER: &str = "ZT_BROKER";
 pub const ZT_CONFIG_DIR: &str = "ZT_CONFIG_DIR";
 /// Where zt keeps its ledger and daemon files (default: `$XDG_STATE_HOME/zt`, `~/.local/state/zt`).
 pub const ZT_STATE_DIR: &str = "ZT_STATE_DIR";
+/// Where zt keeps its catalog cache for shell completion (default: `$XDG_CACHE_HOME/zt`, `~/.cache/zt`).
+pub const ZT_CACHE_DIR: &str = "ZT_CACHE_DIR";
+/// Set by zt's completion scripts when the shell asks for candidates (`ZT_COMPLETE=bash zt -- …`).
+pub const ZT_COMPLETE: &str = "ZT_COMPLETE";
 /// Where zt caches minted credentials (default: `$XDG_RUNTIME_DIR/zt`, else a 0700 dir in the state dir).
 pub const ZT_RUNTIME_DIR: &str = "ZT_RUNTIME_DIR";
 /// Poll the IdP's token endpoint at least this often during login, in seconds (tests; IdPs
@@ -35,6 +39,7 @@ pub const PGSERVICEFILE: &str = "PGSERVICEFILE";
 pub const PGPASSFILE: &str = "PGPASSFILE";
 pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
 pub const XDG_STATE_HOME: &str = "XDG_STATE_HOME";
+pub const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
 pub const XDG_RUNTIME_DIR: &str = "XDG_RUNTIME_DIR";
 pub const HOME: &str = "HOME";
 pub const DISPLAY: &str = "DISPLAY";
@@ -60,6 +65,14 @@ pub const DOCUMENTED: &[(&str, &str)] = &[
     (
         ZT_STATE_DIR,
         "ledger, reaper and dev-broker files (default $XDG_STATE_HOME/zt, ~/.local/state/zt)",
+    ),
+    (
+        ZT_CACHE_DIR,
+        "catalog cache for shell completion (default $XDG_CACHE_HOME/zt, ~/.cache/zt)",
+    ),
+    (
+        ZT_COMPLETE,
+        "set by the completion scripts for one Tab press (`ZT_COMPLETE=bash zt -- …`); never set it yourself",
     ),
     (
         ZT_RUNTIME_DIR,

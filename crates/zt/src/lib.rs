@@ -11,14 +11,19 @@
 //! - [`error`] error kinds and exit codes; [`env`] every variable; [`paths`] every path;
 //!   [`config`] the profiles; [`output`] stdout/stderr; [`prompt`] questions; [`fsutil`]
 //!   atomic writes and locks; [`docs`] man pages and completions.
+//! - [`quick`] answers from local files before the general run: [`complete`] (Tab presses,
+//!   from the ledger and the catalog [`cache`]) and `zt prompt` ([`segment`]).
 //! - The reference broker behind `zt-broker` is its own crate (`zt_broker`); this one never
 //!   depends on it.
 
 pub mod auth;
+pub mod cache;
 pub mod cli;
 pub mod client;
 pub mod commands;
+pub mod complete;
 pub mod config;
+pub mod countdown;
 pub mod credcache;
 pub mod credenv;
 pub mod docs;
@@ -32,7 +37,9 @@ pub mod materialize;
 pub mod output;
 pub mod paths;
 pub mod prompt;
+pub mod quick;
 pub mod reaper;
+pub mod segment;
 
 use std::process::ExitCode;
 

@@ -5,6 +5,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // A Tab press or a prompt redraw: answered from local files before anything else runs.
+    if let Some(code) = zt::quick::answer() {
+        return code;
+    }
     match zt::cli::Cli::try_parse() {
         Ok(cli) => zt::run(cli),
         Err(e) => zt::refused_command_line(e),

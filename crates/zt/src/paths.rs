@@ -103,3 +103,9 @@ pub fn grant_kubeconfig(grant: &str, tag: Option<&str>) -> Result<PathBuf> {
 pub fn ensure_private_dir(dir: &Path) -> Result<()> {
     zt_files::ensure_private_dir(dir).map_err(|e| Error::other(e.to_string()))
 }
+
+/// The catalog cache (`catalog-<profile>.json`, no secret, safe to delete): `$ZT_CACHE_DIR`,
+/// else `$XDG_CACHE_HOME/zt`, else `~/.cache/zt`.
+pub fn cache_dir() -> Result<PathBuf> {
+    resolve(env::ZT_CACHE_DIR, env::XDG_CACHE_HOME, &[".cache"])
+}

@@ -71,8 +71,13 @@ impl BrokerClient {
         self.get("/v1/me").await
     }
 
+    /// The catalog, also remembered for shell completion ([`crate::cache`]).
     pub async fn catalog(&self) -> Result<api::Catalog> {
-        self.get("/v1/catalog").await
+        let catalog: api::Catalog = self.get("/v1/catalog").await?;
+        if let Some((profile, _)) = &self.login {
+            crate::cache::store(profile, &catalog);
+        }
+        Ok(catalog)
     }
 
     pub async fn create_request(

@@ -1,16 +1,18 @@
-//! `zt completions SHELL`: a completion script from the clap definition (also checked in under
-//! `completions/`).
+//! `zt completions SHELL`: the script that turns completion on (also checked in under
+//! `completions/`). For bash, zsh and fish it registers zt's dynamic completer
+//! ([`crate::complete`]); PowerShell and elvish get clap's static script.
 
-use clap::CommandFactory;
+use std::io::Write;
+
 use clap_complete::Shell as Target;
 
-use crate::cli::{Cli, CompletionsArgs, Shell};
-use crate::error::Result;
+use crate::cli::{CompletionsArgs, Shell};
+use crate::error::{Error, Result};
 
 pub(crate) fn run(args: CompletionsArgs) -> Result<()> {
-    let mut out = std::io::stdout();
-    clap_complete::generate(target(args.shell), &mut Cli::command(), "zt", &mut out);
-    Ok(())
+    std::io::stdout()
+        .write_all(&crate::complete::script(args.shell))
+        .map_err(|e| Error::io("cannot write the completion script", e))
 }
 
 pub fn target(s: Shell) -> Target {

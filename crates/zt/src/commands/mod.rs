@@ -14,6 +14,7 @@ mod inbox;
 mod login;
 mod logout;
 mod man;
+pub(crate) mod prompt;
 mod reap;
 mod request;
 mod revoke;
@@ -45,7 +46,12 @@ pub async fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Approve(a) => approve::run(a, ctx).await,
         Command::Deny(a) => deny::run(a, ctx).await,
         Command::Inbox => inbox::run(ctx).await,
-        Command::Status => status::run(ctx).await,
+        Command::Status(a) => status::run(a, ctx).await,
+        // Reached only when the fast path (`crate::quick`) did not take it: the profile given.
+        Command::Prompt => {
+            prompt::run(ctx.printer.json, Some(&ctx.profile));
+            Ok(())
+        }
         Command::Revoke(a) => revoke::run(a, ctx).await,
         Command::Extend(a) => extend::run(a, ctx).await,
         Command::Credential(CredentialCommand::Kube(a)) => credential::kube(a, ctx).await,
@@ -60,7 +66,7 @@ pub async fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
 pub fn sweeps_first(command: &Command) -> bool {
     !matches!(
         command,
-        Command::Completions(_) | Command::Man(_) | Command::Reap(_)
+        Command::Completions(_) | Command::Man(_) | Command::Reap(_) | Command::Prompt
     )
 }
 

@@ -1,13 +1,17 @@
 //! `zt status`: your requests and grants with the time each has left, and what zt wrote for
 //! them on this machine. Works from the local ledger alone when the broker is unreachable.
+//! `--watch` then counts the live ones down ([`crate::countdown`]).
 
 use std::collections::BTreeMap;
+use std::io::IsTerminal;
 
 use serde::Serialize;
 
+use crate::cli::StatusArgs;
 use crate::client::BrokerClient;
 use crate::commands::Ctx;
-use crate::error::{ErrorKind, Result};
+use crate::countdown;
+use crate::error::{Error, ErrorKind, Result};
 use crate::grants;
 use crate::ledger::Ledger;
 use crate::output::{field, human_secs};
@@ -32,7 +36,35 @@ struct Row {
 /// Denied requests stay in the list this long, so the requester sees the approver's answer.
 const DENIED_SHOWN_SECS: i64 = 24 * 3600;
 
-pub(super) async fn run(ctx: &Ctx) -> Result<()> {
+pub(super) async fn run(args: StatusArgs, ctx: &Ctx) -> Result<()> {
+    // A redraw loop is for a person: a script gets a usage error before anything is asked
+    // (`--json` with `--watch` is refused by clap).
+    if args.watch && !std::io::stdout().is_terminal() {
+        return Err(
+            Error::usage("--watch redraws a countdown and needs a terminal on stdout")
+                .with_hint("run `zt status` (or `zt status --json`) for a list a script can read"),
+        );
+    }
+    let rows = rows(ctx).await?;
+    if args.watch {
+        let live = rows
+            .iter()
+            .filter(|r| r.seconds_left.is_some_and(|s| s > 0))
+            .filter_map(|r| {
+                Some(countdown::Item {
+                    id: r.id.clone(),
+                    label: format!("{}/{}", r.resource, r.role),
+                    expires_at: r.expires_at?.0,
+                })
+            })
+            .collect();
+        return countdown::run(live, &ctx.profile, &ctx.printer).await;
+    }
+    print(rows, &ctx.printer)
+}
+
+/// Your requests and grants: the broker's list joined with this machine's ledger.
+async fn rows(ctx: &Ctx) -> Result<Vec<Row>> {
     let p = &ctx.printer;
     let ledger = Ledger::read()?;
     let mut rows: BTreeMap<String, Row> = BTreeMap::new();
@@ -107,6 +139,10 @@ pub(super) async fn run(ctx: &Ctx) -> Result<()> {
     {
         p.note("Grants that are over still have entries here: `zt reap` removes them.");
     }
+    Ok(rows)
+}
+
+fn print(rows: Vec<Row>, p: &crate::output::Printer) -> Result<()> {
     if p.json {
         p.json(&rows);
         return Ok(());

@@ -1,0 +1,80 @@
+//! Answers that need only local files, given before the general [`crate::run`]: a Tab press
+//! ([`crate::complete`]) and a prompt redraw (`zt prompt`). A shell runs these on every Tab
+//! and every prompt, so neither starts the async runtime, sweeps expired entries, takes a
+//! lock or opens the keyring.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches};
+
+use crate::cli::{Cli, Command};
+use crate::{commands, complete, refused_command_line};
+
+/// The exit code when this run was one of those answers; `None` for every other command.
+/// `main` calls this before it parses the command line itself.
+pub fn answer() -> Option<ExitCode> {
+    if let Some(code) = complete::from_env() {
+        return Some(code);
+    }
+    if !names_prompt(std::env::args_os().skip(1)) {
+        return None;
+    }
+    let matches = match Cli::command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => return Some(refused_command_line(e)),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => return Some(refused_command_line(e)),
+    };
+    if !matches!(cli.command, Command::Prompt) {
+        return None;
+    }
+    // Every profile's grants unless one was named (`--profile`, `ZT_PROFILE`).
+    let named = matches.value_source("profile") != Some(ValueSource::DefaultValue);
+    Some(commands::prompt::run(
+        cli.global.json,
+        named.then_some(cli.global.profile.as_str()),
+    ))
+}
+
+/// Whether the subcommand is `prompt`: the first word that is not a global flag (or the
+/// value of `--profile`).
+fn names_prompt(args: impl Iterator<Item = OsString>) -> bool {
+    let mut args = args;
+    while let Some(a) = args.next() {
+        match a.to_str() {
+            Some("--json" | "--verbose") => {}
+            Some("--profile") => {
+                args.next();
+            }
+            Some(s) if s.starts_with("--profile=") => {}
+            Some(s) => return s == "prompt",
+            None => return false,
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn says(line: &str) -> bool {
+        names_prompt(line.split_whitespace().map(OsString::from))
+    }
+
+    #[test]
+    fn finds_the_prompt_subcommand_after_globals() {
+        assert!(says("prompt"));
+        assert!(says("--json prompt"));
+        assert!(says("--profile prompt prompt"));
+        assert!(says("--profile=x --verbose prompt --json"));
+        assert!(!says("--profile prompt"));
+        assert!(!says("request prompt"));
+        assert!(!says("status"));
+        assert!(!says(""));
+    }
+}
