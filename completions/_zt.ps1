@@ -40,6 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'zt' -ScriptBlock {
             [CompletionResult]::new('deny', 'deny', [CompletionResultType]::ParameterValue, 'Deny someone else''s pending request')
             [CompletionResult]::new('inbox', 'inbox', [CompletionResultType]::ParameterValue, 'List the pending requests you may approve')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'List your grants and the time each has left')
+            [CompletionResult]::new('prompt', 'prompt', [CompletionResultType]::ParameterValue, 'Print a short segment for a shell prompt: your live grants and the time each has left')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'End a grant now and remove its credentials from this machine')
             [CompletionResult]::new('extend', 'extend', [CompletionResultType]::ParameterValue, 'Ask for more time on a live grant')
             [CompletionResult]::new('credential', 'credential', [CompletionResultType]::ParameterValue, 'Print credentials for a grant, as a kubectl or AWS credential helper')
@@ -193,6 +194,17 @@ Register-ArgumentCompleter -Native -CommandName 'zt' -ScriptBlock {
         }
         'zt;status' {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which broker login to use (several can live side by side)')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Redraw a countdown of the live grants every second until the last one ends (or Ctrl-C)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of text')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'On an error, also print what caused it (the chain of underlying errors)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zt;prompt' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which broker login to use (several can live side by side)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of text')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'On an error, also print what caused it (the chain of underlying errors)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -317,6 +329,7 @@ Register-ArgumentCompleter -Native -CommandName 'zt' -ScriptBlock {
             [CompletionResult]::new('deny', 'deny', [CompletionResultType]::ParameterValue, 'Deny someone else''s pending request')
             [CompletionResult]::new('inbox', 'inbox', [CompletionResultType]::ParameterValue, 'List the pending requests you may approve')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'List your grants and the time each has left')
+            [CompletionResult]::new('prompt', 'prompt', [CompletionResultType]::ParameterValue, 'Print a short segment for a shell prompt: your live grants and the time each has left')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'End a grant now and remove its credentials from this machine')
             [CompletionResult]::new('extend', 'extend', [CompletionResultType]::ParameterValue, 'Ask for more time on a live grant')
             [CompletionResult]::new('credential', 'credential', [CompletionResultType]::ParameterValue, 'Print credentials for a grant, as a kubectl or AWS credential helper')
@@ -360,6 +373,9 @@ Register-ArgumentCompleter -Native -CommandName 'zt' -ScriptBlock {
             break
         }
         'zt;help;status' {
+            break
+        }
+        'zt;help;prompt' {
             break
         }
         'zt;help;revoke' {

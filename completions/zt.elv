@@ -37,6 +37,7 @@ set edit:completion:arg-completer[zt] = {|@words|
             cand deny 'Deny someone else''s pending request'
             cand inbox 'List the pending requests you may approve'
             cand status 'List your grants and the time each has left'
+            cand prompt 'Print a short segment for a shell prompt: your live grants and the time each has left'
             cand revoke 'End a grant now and remove its credentials from this machine'
             cand extend 'Ask for more time on a live grant'
             cand credential 'Print credentials for a grant, as a kubectl or AWS credential helper'
@@ -178,6 +179,16 @@ set edit:completion:arg-completer[zt] = {|@words|
         }
         &'zt;status'= {
             cand --profile 'Which broker login to use (several can live side by side)'
+            cand --watch 'Redraw a countdown of the live grants every second until the last one ends (or Ctrl-C)'
+            cand --json 'Print machine-readable JSON on stdout instead of text'
+            cand --verbose 'On an error, also print what caused it (the chain of underlying errors)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zt;prompt'= {
+            cand --profile 'Which broker login to use (several can live side by side)'
             cand --json 'Print machine-readable JSON on stdout instead of text'
             cand --verbose 'On an error, also print what caused it (the chain of underlying errors)'
             cand -h 'Print help (see more with ''--help'')'
@@ -289,6 +300,7 @@ set edit:completion:arg-completer[zt] = {|@words|
             cand deny 'Deny someone else''s pending request'
             cand inbox 'List the pending requests you may approve'
             cand status 'List your grants and the time each has left'
+            cand prompt 'Print a short segment for a shell prompt: your live grants and the time each has left'
             cand revoke 'End a grant now and remove its credentials from this machine'
             cand extend 'Ask for more time on a live grant'
             cand credential 'Print credentials for a grant, as a kubectl or AWS credential helper'
@@ -320,6 +332,8 @@ set edit:completion:arg-completer[zt] = {|@words|
         &'zt;help;inbox'= {
         }
         &'zt;help;status'= {
+        }
+        &'zt;help;prompt'= {
         }
         &'zt;help;revoke'= {
         }

@@ -22,6 +22,7 @@ mod issuers;
 mod journey;
 mod keyring;
 mod libpq_parsers;
+mod local;
 mod login_life;
 mod logs;
 mod offline;

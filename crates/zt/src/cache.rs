@@ -45,7 +45,11 @@ pub fn catalog_file(profile: &str) -> Option<PathBuf> {
     if !zt_api::valid_name(profile) {
         return None;
     }
-    Some(paths::cache_dir().ok()?.join(format!("catalog-{profile}.json")))
+    Some(
+        paths::cache_dir()
+            .ok()?
+            .join(format!("catalog-{profile}.json")),
+    )
 }
 
 /// Remember `catalog` as `profile`'s. Best effort: a cache that cannot be written costs only
@@ -113,7 +117,11 @@ mod tests {
         };
         assert!(!c.is_stale(Timestamp(1_000 + STALE_AFTER_SECS)));
         assert!(c.is_stale(Timestamp(1_001 + STALE_AFTER_SECS)));
-        assert_eq!(c.age_secs(Timestamp(0)), 0, "a clock set back is not a negative age");
+        assert_eq!(
+            c.age_secs(Timestamp(0)),
+            0,
+            "a clock set back is not a negative age"
+        );
     }
 
     #[test]

@@ -71,7 +71,11 @@ fn ledger_now(profile: &str) -> HashMap<String, i64> {
 }
 
 fn message(left: i64) -> String {
-    let warn = if left < segment::WARN_SECS { "⚠ " } else { "" };
+    let warn = if left < segment::WARN_SECS {
+        "⚠ "
+    } else {
+        ""
+    };
     format!("{warn}{} left", human_secs(left))
 }
 
@@ -81,6 +85,8 @@ pub async fn run(items: Vec<Item>, profile: &str, p: &Printer) -> Result<()> {
         p.note("No live grants to watch.");
         return Ok(());
     }
+    // Before the first draw: a line written between two redraws would be drawn over.
+    p.note("Counting down; Ctrl-C stops.");
     let style = ProgressStyle::with_template("{prefix}  {bar:24}  {msg}")
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("█▌ ");
@@ -92,7 +98,11 @@ pub async fn run(items: Vec<Item>, profile: &str, p: &Printer) -> Result<()> {
         .map(|item| {
             let left = item.expires_at.saturating_sub(now).max(1) as u64;
             let bar = multi.add(ProgressBar::new(left).with_style(style.clone()));
-            bar.set_prefix(format!("{:<17} {:<26}", field(&item.id), field(&item.label)));
+            bar.set_prefix(format!(
+                "{:<17} {:<26}",
+                field(&item.id),
+                field(&item.label)
+            ));
             Watched {
                 in_ledger: at_start.contains_key(&item.id),
                 item,
@@ -101,7 +111,6 @@ pub async fn run(items: Vec<Item>, profile: &str, p: &Printer) -> Result<()> {
             }
         })
         .collect();
-    p.note("Counting down; Ctrl-C stops.");
     let mut every_second = tokio::time::interval(Duration::from_secs(1));
     every_second.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let ctrl_c = tokio::signal::ctrl_c();

@@ -208,12 +208,17 @@ mod tests {
     }
 
     const KUBE: &str = r#"{"kind":"kubeconfig","file":"/k","name":"zt-x","undo":{}}"#;
-    const AWS: &str = r#"{"kind":"ini","file":"/a","header":"profile zt-x","dialect":"aws-config","undo":{}}"#;
+    const AWS: &str =
+        r#"{"kind":"ini","file":"/a","header":"profile zt-x","dialect":"aws-config","undo":{}}"#;
     const PG: &str = r#"{"kind":"pgpass","file":"/p","grant":"g","undo":{}}"#;
 
     fn ledger(entries: &[String]) -> tempfile::NamedTempFile {
         let f = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(f.path(), format!(r#"{{"entries":[{}]}}"#, entries.join(","))).unwrap();
+        std::fs::write(
+            f.path(),
+            format!(r#"{{"entries":[{}]}}"#, entries.join(",")),
+        )
+        .unwrap();
         f
     }
 
@@ -231,7 +236,13 @@ mod tests {
         let f = ledger(&[
             entry("g1", "default", "prod-k8s", 42 * 60, KUBE),
             // A second entry of the same grant (its own kubeconfig) ending later wins.
-            entry("g1", "default", "prod-k8s", 43 * 60, r#"{"kind":"file","file":"/f"}"#),
+            entry(
+                "g1",
+                "default",
+                "prod-k8s",
+                43 * 60,
+                r#"{"kind":"file","file":"/f"}"#,
+            ),
             entry("g2", "default", "billing", 4 * 60, AWS),
             entry("g3", "other", "orders-db", 2 * 3600, PG),
             entry("g4", "default", "gone", -1, KUBE),
@@ -272,11 +283,18 @@ mod tests {
         assert!(live_in(ledger(&[far]).path(), NOW, None).is_empty());
 
         let f = tempfile::NamedTempFile::new().unwrap();
-        for garbage in [&b"\x00\xff not json"[..], b"{\"entries\": 7}", b"[[[[[[[[[["] {
+        for garbage in [
+            &b"\x00\xff not json"[..],
+            b"{\"entries\": 7}",
+            b"[[[[[[[[[[",
+        ] {
             std::fs::write(f.path(), garbage).unwrap();
             assert!(live_in(f.path(), NOW, None).is_empty());
         }
-        let mut huge = format!(r#"{{"entries":[{}]"#, entry("g1", "default", "r", 600, KUBE));
+        let mut huge = format!(
+            r#"{{"entries":[{}]"#,
+            entry("g1", "default", "r", 600, KUBE)
+        );
         huge.push_str(&" ".repeat(MAX_READ_BYTES as usize));
         huge.push('}');
         std::fs::write(f.path(), huge).unwrap();

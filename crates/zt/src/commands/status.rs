@@ -37,8 +37,11 @@ struct Row {
 const DENIED_SHOWN_SECS: i64 = 24 * 3600;
 
 pub(super) async fn run(args: StatusArgs, ctx: &Ctx) -> Result<()> {
-    // A redraw loop is for a person: a script gets a usage error before anything is asked
-    // (`--json` with `--watch` is refused by clap).
+    // A redraw loop is for a person: a script gets a usage error before anything is asked.
+    if args.watch && ctx.printer.json {
+        return Err(Error::usage("--watch cannot be combined with --json")
+            .with_hint("`zt status --json` prints the list once, with `seconds_left` per grant"));
+    }
     if args.watch && !std::io::stdout().is_terminal() {
         return Err(
             Error::usage("--watch redraws a countdown and needs a terminal on stdout")

@@ -280,7 +280,11 @@ fn role_offer(k: &Known, target: Option<&str>) -> Offer {
                 true => "granted at once",
                 false => "needs an approval",
             };
-            let default = if role.name == r.default_role { ", default" } else { "" };
+            let default = if role.name == r.default_role {
+                ", default"
+            } else {
+                ""
+            };
             let help = match known {
                 true => format!("{how}{default}"),
                 false => format!("{} ({how})", r.name),
@@ -288,7 +292,11 @@ fn role_offer(k: &Known, target: Option<&str>) -> Offer {
             offer.add(&role.name, help);
         }
     }
-    for l in k.live.iter().filter(|l| resource.is_none_or(|r| r == l.resource)) {
+    for l in k
+        .live
+        .iter()
+        .filter(|l| resource.is_none_or(|r| r == l.resource))
+    {
         offer.add(&l.role, format!("live on {}", l.resource));
     }
     offer
@@ -334,7 +342,10 @@ pub fn profiles() -> Vec<CompletionCandidate> {
         .profiles
         .iter()
         .filter(|(name, _)| {
-            !name.is_empty() && !name.chars().any(|c| crate::output::is_hostile(c) || c == ' ')
+            !name.is_empty()
+                && !name
+                    .chars()
+                    .any(|c| crate::output::is_hostile(c) || c == ' ')
         })
         .map(|(name, p)| {
             CompletionCandidate::new(name).help(Some(inert(&p.broker, HELP_MAX).into()))

@@ -53,7 +53,10 @@ fn known(fetched_at: i64) -> Known {
                 ],
             },
         }),
-        live: vec![live("g0123", "prod-k8s", "admin", 42 * 60), live("g0456", "staging", "view", 90)],
+        live: vec![
+            live("g0123", "prod-k8s", "admin", 42 * 60),
+            live("g0456", "staging", "view", 90),
+        ],
         now: NOW,
     }
 }
@@ -102,7 +105,10 @@ fn targets_and_grants() {
         ["g0123", "g0456", "prod-aws", "prod-k8s", "staging"]
     );
     let grants = shown(grant_offer(&k));
-    assert_eq!(grants[0], ("g0123".into(), "prod-k8s/admin · 42m left".into()));
+    assert_eq!(
+        grants[0],
+        ("g0123".into(), "prod-k8s/admin · 42m left".into())
+    );
 }
 
 #[test]
@@ -159,7 +165,10 @@ fn the_line_names_the_profile_and_the_resource() {
     let l = line_of(&words("zt request --role "));
     assert_eq!(l.target, None);
     let l = line_of(&words("zt request prod --profile=other -r"));
-    assert_eq!((l.profile.as_str(), l.target.as_deref()), ("other", Some("prod")));
+    assert_eq!(
+        (l.profile.as_str(), l.target.as_deref()),
+        ("other", Some("prod"))
+    );
     // Not a line clap can make sense of: defaults, no panic.
     let _ = line_of(&words("zt --profile"));
     let _ = line_of(&[]);

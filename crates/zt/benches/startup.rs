@@ -1,0 +1,142 @@
+//! Benchmark: what a shell runs on every prompt and every Tab press, as whole processes —
+//! `zt prompt` (a ledger with five live grants) and one completion (`ZT_COMPLETE=bash zt --
+//! zt request pr`, with a cached catalog) — against `/usr/bin/true`, the floor of any process.
+//! Prints median and p90 and the ratios; asserts nothing (target, issue 13: each at most 2×
+//! true).
+//!
+//! `cargo bench -p zt --bench startup` (release build).
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use zt::ledger::{Entry, Ledger, Target};
+use zt_api::{Catalog, CatalogEntry, ResourceKind, RoleInfo, Timestamp};
+
+const RUNS: usize = 300;
+
+fn main() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    for d in [".config/zt", "state", "run", "cache", ".kube"] {
+        std::fs::create_dir_all(h.join(d)).unwrap();
+    }
+    let exp = Timestamp::now().0 + 3600;
+    // Five live grants, as a busy user would have.
+    let entries = (0..5)
+        .map(|i| Entry {
+            grant: format!("g{i}"),
+            profile: "default".into(),
+            resource: format!("prod-r{i}"),
+            role: "view".into(),
+            expires_at: exp + i * 60,
+            target: Target::Kubeconfig {
+                file: h.join(".kube/config"),
+                name: format!("zt-prod-r{i}"),
+                undo: Default::default(),
+            },
+        })
+        .collect();
+    std::fs::write(
+        h.join("state/ledger.json"),
+        serde_json::to_vec(&Ledger { entries }).unwrap(),
+    )
+    .unwrap();
+    // A catalog of twenty resources, as `zt catalog` caches it.
+    let cached = zt::cache::CachedCatalog {
+        profile: "default".into(),
+        fetched_at: Timestamp::now().0,
+        catalog: Catalog {
+            resources: (0..20)
+                .map(|i| CatalogEntry {
+                    name: format!("prod-r{i}"),
+                    kind: ResourceKind::Kubernetes,
+                    description: "a resource".into(),
+                    roles: ["view", "edit", "admin"]
+                        .iter()
+                        .map(|r| RoleInfo {
+                            name: r.to_string(),
+                            auto_approve: *r == "view",
+                            approver_groups: vec!["sre".into()],
+                        })
+                        .collect(),
+                    default_role: "view".into(),
+                    max_ttl_secs: 3600,
+                })
+                .collect(),
+        },
+    };
+    std::fs::write(
+        h.join("cache/catalog-default.json"),
+        serde_json::to_vec(&cached).unwrap(),
+    )
+    .unwrap();
+
+    let zt = env!("CARGO_BIN_EXE_zt");
+    let envs = [
+        ("HOME", h.display().to_string()),
+        ("ZT_CONFIG_DIR", h.join(".config/zt").display().to_string()),
+        ("ZT_STATE_DIR", h.join("state").display().to_string()),
+        ("ZT_RUNTIME_DIR", h.join("run").display().to_string()),
+        ("ZT_CACHE_DIR", h.join("cache").display().to_string()),
+    ];
+    let run = |program: &str, args: &[&str], extra: &[(&str, &str)]| -> (Duration, Vec<u8>) {
+        let start = Instant::now();
+        let out = Command::new(program)
+            .args(args)
+            .env_clear()
+            .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
+            .envs(extra.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let took = start.elapsed();
+        assert!(
+            out.status.success(),
+            "{program} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (took, out.stdout)
+    };
+    let measure = |label: &str, program: &str, args: &[&str], extra: &[(&str, &str)]| -> f64 {
+        for _ in 0..20 {
+            run(program, args, extra);
+        }
+        let mut t: Vec<Duration> = (0..RUNS).map(|_| run(program, args, extra).0).collect();
+        t.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        let (median, p90) = (ms(t[RUNS / 2]), ms(t[RUNS * 9 / 10]));
+        println!("{label:<44} median {median:6.2} ms   p90 {p90:6.2} ms   ({RUNS} processes)");
+        median
+    };
+
+    // What is measured does the work: the segment names the grants, the completion the names.
+    let shown = run(zt, &["prompt"], &[]).1;
+    assert!(String::from_utf8_lossy(&shown).contains("prod-r0/view"));
+    let tab = [
+        ("ZT_COMPLETE", "bash"),
+        ("_CLAP_IFS", "\n"),
+        ("_CLAP_COMPLETE_INDEX", "2"),
+    ];
+    let completion = ["--", "zt", "request", "prod-r1"];
+    let offered = run(zt, &completion, &tab).1;
+    assert_eq!(String::from_utf8_lossy(&offered).lines().count(), 11);
+
+    let floor = measure("/usr/bin/true (floor)", "/usr/bin/true", &[], &[]);
+    let prompt = measure("zt prompt (5 live grants)", zt, &["prompt"], &[]);
+    let complete = measure(
+        "zt completion (zt request prod-r1<Tab>)",
+        zt,
+        &completion,
+        &tab,
+    );
+    let version = measure(
+        "zt --version (clap only, for reference)",
+        zt,
+        &["--version"],
+        &[],
+    );
+    println!("ratio zt prompt/true:     {:.2}×", prompt / floor);
+    println!("ratio completion/true:    {:.2}×", complete / floor);
+    println!("ratio zt --version/true:  {:.2}×", version / floor);
+}
