@@ -2,7 +2,7 @@
 //! `zt prompt` (a ledger with five live grants) and one completion (`ZT_COMPLETE=bash zt --
 //! zt request pr`, with a cached catalog) — against `/usr/bin/true`, the floor of any process.
 //! Prints median and p90 and the ratios; asserts nothing (target, issue 13: each at most 2×
-//! true).
+//! true). The cases run interleaved, so a change in the machine's load hits all alike.
 //!
 //! `cargo bench -p zt --bench startup` (release build).
 
@@ -98,18 +98,6 @@ fn main() {
         );
         (took, out.stdout)
     };
-    let measure = |label: &str, program: &str, args: &[&str], extra: &[(&str, &str)]| -> f64 {
-        for _ in 0..20 {
-            run(program, args, extra);
-        }
-        let mut t: Vec<Duration> = (0..RUNS).map(|_| run(program, args, extra).0).collect();
-        t.sort();
-        let ms = |d: Duration| d.as_secs_f64() * 1e3;
-        let (median, p90) = (ms(t[RUNS / 2]), ms(t[RUNS * 9 / 10]));
-        println!("{label:<44} median {median:6.2} ms   p90 {p90:6.2} ms   ({RUNS} processes)");
-        median
-    };
-
     // What is measured does the work: the segment names the grants, the completion the names.
     let shown = run(zt, &["prompt"], &[]).1;
     assert!(String::from_utf8_lossy(&shown).contains("prod-r0/view"));
@@ -122,21 +110,45 @@ fn main() {
     let offered = run(zt, &completion, &tab).1;
     assert_eq!(String::from_utf8_lossy(&offered).lines().count(), 11);
 
-    let floor = measure("/usr/bin/true (floor)", "/usr/bin/true", &[], &[]);
-    let prompt = measure("zt prompt (5 live grants)", zt, &["prompt"], &[]);
-    let complete = measure(
-        "zt completion (zt request prod-r1<Tab>)",
-        zt,
-        &completion,
-        &tab,
-    );
-    let version = measure(
-        "zt --version (clap only, for reference)",
-        zt,
-        &["--version"],
-        &[],
-    );
-    println!("ratio zt prompt/true:     {:.2}×", prompt / floor);
-    println!("ratio completion/true:    {:.2}×", complete / floor);
-    println!("ratio zt --version/true:  {:.2}×", version / floor);
+    // Round-robin, one process of each case in turn: a machine whose load changes during the
+    // run (other builds) slows every case alike, so the ratios stay meaningful.
+    let cases: [(&str, &str, &[&str], &[(&str, &str)]); 4] = [
+        ("/usr/bin/true (floor)", "/usr/bin/true", &[], &[]),
+        ("zt prompt (5 live grants)", zt, &["prompt"], &[]),
+        (
+            "zt completion (zt request prod-r1<Tab>)",
+            zt,
+            &completion,
+            &tab,
+        ),
+        (
+            "zt --version (clap, for reference)",
+            zt,
+            &["--version"],
+            &[],
+        ),
+    ];
+    for (_, program, args, extra) in &cases {
+        for _ in 0..20 {
+            run(program, args, extra);
+        }
+    }
+    let mut samples: Vec<Vec<Duration>> = vec![Vec::with_capacity(RUNS); cases.len()];
+    for _ in 0..RUNS {
+        for (i, (_, program, args, extra)) in cases.iter().enumerate() {
+            samples[i].push(run(program, args, extra).0);
+        }
+    }
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let mut medians = Vec::new();
+    for ((label, ..), t) in cases.iter().zip(&mut samples) {
+        t.sort();
+        let (median, p90) = (ms(t[RUNS / 2]), ms(t[RUNS * 9 / 10]));
+        println!("{label:<44} median {median:6.2} ms   p90 {p90:6.2} ms   ({RUNS} processes)");
+        medians.push(median);
+    }
+    let floor = medians[0];
+    println!("ratio zt prompt/true:     {:.2}×", medians[1] / floor);
+    println!("ratio completion/true:    {:.2}×", medians[2] / floor);
+    println!("ratio zt --version/true:  {:.2}×", medians[3] / floor);
 }

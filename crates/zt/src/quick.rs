@@ -10,7 +10,7 @@ use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::{Cli, Command};
-use crate::{commands, complete, refused_command_line};
+use crate::{commands, complete, env, refused_command_line};
 
 /// The exit code when this run was one of those answers; `None` for every other command.
 /// `main` calls this before it parses the command line itself.
@@ -20,6 +20,12 @@ pub fn answer() -> Option<ExitCode> {
     }
     if !names_prompt(std::env::args_os().skip(1)) {
         return None;
+    }
+    // The usual line (`zt prompt`, `zt --profile work prompt --json`) needs no clap: building
+    // every subcommand's definition would be most of a prompt's time.
+    if let Some(line) = plain_prompt(std::env::args_os().skip(1)) {
+        let profile = line.profile.or_else(|| env::var(env::ZT_PROFILE));
+        return Some(commands::prompt::run(line.json, profile.as_deref()));
     }
     let matches = match Cli::command().try_get_matches() {
         Ok(m) => m,
@@ -58,6 +64,33 @@ fn names_prompt(args: impl Iterator<Item = OsString>) -> bool {
     false
 }
 
+#[derive(Debug, Default, PartialEq)]
+struct PromptLine {
+    json: bool,
+    profile: Option<String>,
+}
+
+/// `prompt` with nothing but the global flags around it; `None` for anything else (`--help`,
+/// a mistake), which clap then reads.
+fn plain_prompt(args: impl Iterator<Item = OsString>) -> Option<PromptLine> {
+    let mut line = PromptLine::default();
+    let mut seen = false;
+    let mut args = args;
+    while let Some(a) = args.next() {
+        match a.to_str()? {
+            "prompt" if !seen => seen = true,
+            "--json" => line.json = true,
+            "--verbose" => {}
+            "--profile" => line.profile = Some(args.next()?.into_string().ok()?),
+            s => line.profile = Some(s.strip_prefix("--profile=")?.to_string()),
+        }
+    }
+    match line.profile.as_deref() {
+        Some("") => None,
+        _ => seen.then_some(line),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,5 +109,31 @@ mod tests {
         assert!(!says("request prompt"));
         assert!(!says("status"));
         assert!(!says(""));
+    }
+
+    fn plain(line: &str) -> Option<PromptLine> {
+        plain_prompt(line.split_whitespace().map(OsString::from))
+    }
+
+    #[test]
+    fn reads_a_plain_prompt_line_without_clap() {
+        assert_eq!(plain("prompt"), Some(PromptLine::default()));
+        let work = Some(PromptLine {
+            json: true,
+            profile: Some("work".into()),
+        });
+        assert_eq!(plain("--profile work prompt --json"), work);
+        assert_eq!(plain("--json prompt --profile=work --verbose"), work);
+        for other in [
+            "prompt --help",
+            "prompt extra",
+            "prompt prompt",
+            "prompt --profile",
+            "prompt --profile=",
+            "--jsonx prompt",
+            "status",
+        ] {
+            assert_eq!(plain(other), None, "{other}");
+        }
     }
 }

@@ -20,7 +20,7 @@ use clap_complete::env::{Bash, CompleteEnv, EnvCompleter, Fish, Shells, Zsh};
 use zt_api::Timestamp;
 
 use crate::cache::CachedCatalog;
-use crate::cli::{Cli, Shell};
+use crate::cli::{Cli, ExecArgs, GlobalArgs, RequestArgs, Shell};
 use crate::output::inert;
 use crate::segment::{self, Live};
 use crate::{cache, env};
@@ -124,34 +124,66 @@ struct Line {
     target: Option<String>,
 }
 
-/// Read [`Line`] from the words after `--` (`zt -- zt request prod-k8s --role ad`). The
-/// line is unfinished, so clap is told to ignore what it would refuse.
+/// Read [`Line`] from the words after `--` (`zt -- zt request prod-k8s --role ad`).
 fn line_of(words: &[OsString]) -> Line {
-    let words = match words.iter().position(|w| w == "--") {
+    let words = on_the_line(words);
+    Line {
+        profile: profile_of(words),
+        target: target_of(words),
+    }
+}
+
+/// The words after the first `--`: the shell's line (`zt -- zt request pr` → `zt request pr`).
+fn on_the_line(words: &[OsString]) -> &[OsString] {
+    match words.iter().position(|w| w == "--") {
         Some(i) => &words[i + 1..],
         None => words,
-    };
-    let Ok(m) = Cli::command()
+    }
+}
+
+/// `--profile NAME` (or `--profile=NAME`) on the line, else `ZT_PROFILE`, else `default` —
+/// what clap would decide, without building every subcommand's definition to ask it.
+fn profile_of(words: &[OsString]) -> String {
+    let mut named = None;
+    let mut rest = words.iter().skip(1).map(|w| w.to_str());
+    while let Some(word) = rest.next() {
+        match word {
+            // What follows belongs to the command `zt exec` runs.
+            Some("--") => break,
+            Some("--profile") => named = rest.next().flatten().map(str::to_string),
+            Some(w) => {
+                if let Some(v) = w.strip_prefix("--profile=") {
+                    named = Some(v.to_string());
+                }
+            }
+            None => {}
+        }
+    }
+    named
+        .filter(|p| !p.is_empty())
+        .or_else(|| env::var(env::ZT_PROFILE))
+        .unwrap_or_else(|| "default".into())
+}
+
+/// The resource (or grant id) given to `zt request` or `zt exec`. The line is unfinished, so
+/// clap — told about those two subcommands only, to stay quick — ignores what it would refuse.
+fn target_of(words: &[OsString]) -> Option<String> {
+    use clap::Args;
+    if !words.iter().any(|w| w == "request" || w == "exec") {
+        return None;
+    }
+    let m = GlobalArgs::augment_args(clap::Command::new("zt"))
+        .subcommand(RequestArgs::augment_args(clap::Command::new("request")))
+        .subcommand(ExecArgs::augment_args(clap::Command::new("exec")))
         .ignore_errors(true)
         .try_get_matches_from(words)
-    else {
-        return Line::default();
-    };
-    let profile = m
-        .try_get_one::<String>("profile")
-        .ok()
-        .flatten()
-        .cloned()
-        .unwrap_or_else(|| "default".into());
+        .ok()?;
     let target = match m.subcommand() {
         Some(("request", sub)) => sub.try_get_one::<String>("resource").ok().flatten(),
         Some(("exec", sub)) => sub.try_get_one::<String>("target").ok().flatten(),
         _ => None,
     };
-    Line {
-        profile,
-        target: target.filter(|t| !t.is_empty()).cloned(),
-    }
+    target.filter(|t| !t.is_empty()).cloned()
 }
 
 /// What this machine knows for one profile.
@@ -302,34 +334,40 @@ fn role_offer(k: &Known, target: Option<&str>) -> Offer {
     offer
 }
 
-fn line() -> Line {
-    line_of(&std::env::args_os().collect::<Vec<_>>())
+/// The completion process's own arguments: `zt -- <the line>`.
+fn words() -> Vec<OsString> {
+    std::env::args_os().collect()
+}
+
+/// What is known for the profile on the line (or `ZT_PROFILE`, or `default`).
+fn known() -> Known {
+    Known::load(&profile_of(on_the_line(&words())))
 }
 
 /// `zt request RESOURCE`: the cached catalog's resources and those with a live grant.
 pub fn resources() -> Vec<CompletionCandidate> {
-    resource_offer(&Known::load(&line().profile)).candidates()
+    resource_offer(&known()).candidates()
 }
 
 /// `zt exec TARGET`: live grant ids and resources, and the catalog's resources (exec requests
 /// one when there is no live grant).
 pub fn exec_targets() -> Vec<CompletionCandidate> {
-    target_offer(&Known::load(&line().profile), true).candidates()
+    target_offer(&known(), true).candidates()
 }
 
 /// `zt env`/`extend`/`revoke`: live grant ids and the resources they are on.
 pub fn live_targets() -> Vec<CompletionCandidate> {
-    target_offer(&Known::load(&line().profile), false).candidates()
+    target_offer(&known(), false).candidates()
 }
 
 /// A grant id (`zt credential`).
 pub fn grants() -> Vec<CompletionCandidate> {
-    grant_offer(&Known::load(&line().profile)).candidates()
+    grant_offer(&known()).candidates()
 }
 
 /// `--role`: the roles of the resource on the line, else all the cache knows.
 pub fn roles() -> Vec<CompletionCandidate> {
-    let line = line();
+    let line = line_of(&words());
     role_offer(&Known::load(&line.profile), line.target.as_deref()).candidates()
 }
 

@@ -169,9 +169,17 @@ fn the_line_names_the_profile_and_the_resource() {
         (l.profile.as_str(), l.target.as_deref()),
         ("other", Some("prod"))
     );
+    let l = line_of(&words("zt revoke --profile=ops g1"));
+    assert_eq!((l.profile.as_str(), l.target), ("ops", None));
+    // What follows `zt exec … --` is the command's, not zt's.
+    let l = line_of(&words("zt exec prod -- kubectl --profile x"));
+    assert_eq!(
+        (l.profile.as_str(), l.target.as_deref()),
+        ("default", Some("prod"))
+    );
     // Not a line clap can make sense of: defaults, no panic.
-    let _ = line_of(&words("zt --profile"));
-    let _ = line_of(&[]);
+    assert_eq!(line_of(&words("zt --profile")).profile, "default");
+    assert_eq!(line_of(&[]).profile, "default");
 }
 
 #[test]
