@@ -112,7 +112,7 @@ fn completion_answers_from_the_ledger_and_the_cache_without_the_network() {
         assert_eq!(got, [grant.clone(), "prod-k8s".into()], "zt {sub}");
     }
     let got = candidates(&complete(&home, "bash", &["zt", "credential", "kube", ""]));
-    assert_eq!(got, [grant.clone()]);
+    assert_eq!(got, vec![grant.clone()]);
 
     // Profiles, from config.toml.
     let got = candidates(&complete(&home, "bash", &["zt", "--profile", ""]));
@@ -344,6 +344,22 @@ fn cached_catalog(home: &Home) {
     .unwrap();
 }
 
+/// A cleared screen with a fresh prompt (after Ctrl-C abandoned a line: wait for its prompt
+/// first, or `clear` is typed into a line still being redrawn).
+fn cleared(t: &Tmux) {
+    let prompt = t.shell.prompt().trim_end();
+    t.wait_for("a fresh prompt", Duration::from_secs(10), |s| {
+        s.trim_end()
+            .lines()
+            .last()
+            .is_some_and(|l| l.trim_end() == prompt)
+    });
+    t.send_line("clear");
+    t.wait_for("a cleared screen", Duration::from_secs(10), |s| {
+        s.trim_end() == prompt
+    });
+}
+
 #[test]
 fn tab_completes_a_resource_in_bash_zsh_and_fish() {
     let completions = concat!(env!("CARGO_MANIFEST_DIR"), "/../completions");
@@ -367,10 +383,7 @@ fn tab_completes_a_resource_in_bash_zsh_and_fish() {
             return;
         };
         t.run(&setup, Duration::from_secs(10));
-        t.send_line("clear");
-        t.wait_for("a cleared screen", Duration::from_secs(10), |s| {
-            s.trim_end() == shell.prompt().trim_end()
-        });
+        cleared(&t);
         t.send_text("zt request pr");
         t.send_keys(&["Tab"]);
         // Three names share `prod-`: the line grows to it.
@@ -378,12 +391,9 @@ fn tab_completes_a_resource_in_bash_zsh_and_fish() {
         t.send_text("k");
         t.send_keys(&["Tab"]);
         t.wait_text("zt request prod-k8s", Duration::from_secs(10));
-        t.send_keys(&["C-c"]);
         // Completing the role of that resource.
-        t.send_line("clear");
-        t.wait_for("a cleared screen", Duration::from_secs(10), |s| {
-            s.trim_end() == shell.prompt().trim_end()
-        });
+        t.send_keys(&["C-c"]);
+        cleared(&t);
         t.send_text("zt request staging-db --role v");
         t.send_keys(&["Tab"]);
         let screen = t.wait_text("--role view", Duration::from_secs(10));

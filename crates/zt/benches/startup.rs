@@ -14,6 +14,9 @@ use zt_api::{Catalog, CatalogEntry, ResourceKind, RoleInfo, Timestamp};
 
 const RUNS: usize = 300;
 
+/// What is timed: a label, the program, its arguments, variables added to the sealed ones.
+type Case<'a> = (&'a str, &'a str, &'a [&'a str], &'a [(&'a str, &'a str)]);
+
 fn main() {
     let home = tempfile::tempdir().unwrap();
     let h = home.path();
@@ -112,7 +115,7 @@ fn main() {
 
     // Round-robin, one process of each case in turn: a machine whose load changes during the
     // run (other builds) slows every case alike, so the ratios stay meaningful.
-    let cases: [(&str, &str, &[&str], &[(&str, &str)]); 4] = [
+    let cases: [Case; 4] = [
         ("/usr/bin/true (floor)", "/usr/bin/true", &[], &[]),
         ("zt prompt (5 live grants)", zt, &["prompt"], &[]),
         (
