@@ -119,9 +119,10 @@ pub async fn run(items: Vec<Item>, profile: &str, p: &Printer) -> Result<()> {
         tokio::select! {
             _ = every_second.tick() => {}
             _ = &mut ctrl_c => {
-                for w in &watched {
-                    w.bar.abandon();
-                }
+                // Leave the last frame as it is: a redraw now would be drawn over the `^C` the
+                // terminal echoed, and repeat a line.
+                multi.set_draw_target(ProgressDrawTarget::hidden());
+                p.out("");
                 return Ok(());
             }
         }
@@ -139,8 +140,9 @@ pub async fn run(items: Vec<Item>, profile: &str, p: &Printer) -> Result<()> {
                 }
                 end => {
                     w.done = true;
+                    // `abandon`, not `finish`: finishing fills the bar, and this one is empty.
                     w.bar.set_position(0);
-                    w.bar.finish_with_message(match end {
+                    w.bar.abandon_with_message(match end {
                         Now::Removed => "removed from this machine",
                         _ => "ended",
                     });
