@@ -10,26 +10,27 @@
 //! Every name offered passes [`zt_api::valid_name`] (or, for a profile, holds no control
 //! character), and every description is made inert: both files are only data.
 
-use std::collections::BTreeMap;
+mod line;
+mod offer;
+
 use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::CommandFactory;
 use clap_complete::engine::CompletionCandidate;
 use clap_complete::env::{Bash, CompleteEnv, EnvCompleter, Fish, Shells, Zsh};
-use zt_api::Timestamp;
 
-use crate::cache::CachedCatalog;
-use crate::cli::{Cli, ExecArgs, GlobalArgs, RequestArgs, Shell};
+use crate::cli::{Cli, Shell};
+use crate::env;
 use crate::output::inert;
-use crate::segment::{self, Live};
-use crate::{cache, env};
+use line::{line_of, on_the_line, profile_of};
+use offer::{Known, grant_offer, resource_offer, role_offer, target_offer};
 
 /// The shells that complete dynamically.
 const DYNAMIC: Shells<'static> = Shells(&[&Bash, &ZshAutoload, &Fish]);
 
 /// A description is cut after this many characters.
-const HELP_MAX: usize = 80;
+pub(super) const HELP_MAX: usize = 80;
 
 /// Answer a completion request when the shell made one (`ZT_COMPLETE` set): the exit code;
 /// `None` for an ordinary run. `main` calls this first.
@@ -114,224 +115,6 @@ impl EnvCompleter for ZshAutoload {
     ) -> std::io::Result<()> {
         Zsh.write_complete(cmd, args, current_dir, buf)
     }
-}
-
-/// What the command line being completed already says.
-#[derive(Debug, Default, PartialEq)]
-struct Line {
-    profile: String,
-    /// `zt request R` / `zt exec R`: the resource (or grant id) given, if any.
-    target: Option<String>,
-}
-
-/// Read [`Line`] from the words after `--` (`zt -- zt request prod-k8s --role ad`).
-fn line_of(words: &[OsString]) -> Line {
-    let words = on_the_line(words);
-    Line {
-        profile: profile_of(words),
-        target: target_of(words),
-    }
-}
-
-/// The words after the first `--`: the shell's line (`zt -- zt request pr` → `zt request pr`).
-fn on_the_line(words: &[OsString]) -> &[OsString] {
-    match words.iter().position(|w| w == "--") {
-        Some(i) => &words[i + 1..],
-        None => words,
-    }
-}
-
-/// `--profile NAME` (or `--profile=NAME`) on the line, else `ZT_PROFILE`, else `default` —
-/// what clap would decide, without building every subcommand's definition to ask it.
-fn profile_of(words: &[OsString]) -> String {
-    let mut named = None;
-    let mut rest = words.iter().skip(1).map(|w| w.to_str());
-    while let Some(word) = rest.next() {
-        match word {
-            // What follows belongs to the command `zt exec` runs.
-            Some("--") => break,
-            Some("--profile") => named = rest.next().flatten().map(str::to_string),
-            Some(w) => {
-                if let Some(v) = w.strip_prefix("--profile=") {
-                    named = Some(v.to_string());
-                }
-            }
-            None => {}
-        }
-    }
-    named
-        .filter(|p| !p.is_empty())
-        .or_else(|| env::var(env::ZT_PROFILE))
-        .unwrap_or_else(|| "default".into())
-}
-
-/// The resource (or grant id) given to `zt request` or `zt exec`. The line is unfinished, so
-/// clap — told about those two subcommands only, to stay quick — ignores what it would refuse.
-fn target_of(words: &[OsString]) -> Option<String> {
-    use clap::Args;
-    if !words.iter().any(|w| w == "request" || w == "exec") {
-        return None;
-    }
-    let m = GlobalArgs::augment_args(clap::Command::new("zt"))
-        .subcommand(RequestArgs::augment_args(clap::Command::new("request")))
-        .subcommand(ExecArgs::augment_args(clap::Command::new("exec")))
-        .ignore_errors(true)
-        .try_get_matches_from(words)
-        .ok()?;
-    let target = match m.subcommand() {
-        Some(("request", sub)) => sub.try_get_one::<String>("resource").ok().flatten(),
-        Some(("exec", sub)) => sub.try_get_one::<String>("target").ok().flatten(),
-        _ => None,
-    };
-    target.filter(|t| !t.is_empty()).cloned()
-}
-
-/// What this machine knows for one profile.
-struct Known {
-    catalog: Option<CachedCatalog>,
-    live: Vec<Live>,
-    now: Timestamp,
-}
-
-impl Known {
-    fn load(profile: &str) -> Known {
-        Known {
-            catalog: cache::load(profile),
-            live: segment::live(Some(profile)),
-            now: Timestamp::now(),
-        }
-    }
-
-    fn cached_resources(&self) -> impl Iterator<Item = &zt_api::CatalogEntry> {
-        self.catalog
-            .iter()
-            .flat_map(|c| c.catalog.resources.iter())
-            .filter(|r| zt_api::valid_name(&r.name))
-    }
-
-    /// " (cached 3d ago)" on names from a stale cache.
-    fn staleness(&self) -> String {
-        match &self.catalog {
-            Some(c) if c.is_stale(self.now) => {
-                let age = c.age_secs(self.now);
-                let age = match age / 86_400 {
-                    0 => segment::left(age),
-                    days => format!("{days}d"),
-                };
-                format!(" (cached {age} ago)")
-            }
-            _ => String::new(),
-        }
-    }
-}
-
-/// `(value, description)` pairs, deduplicated by value (the first description wins).
-#[derive(Default)]
-struct Offer(BTreeMap<String, String>);
-
-impl Offer {
-    fn add(&mut self, value: &str, help: String) {
-        if zt_api::valid_name(value) {
-            self.0.entry(value.to_string()).or_insert(help);
-        }
-    }
-
-    fn candidates(self) -> Vec<CompletionCandidate> {
-        self.0
-            .into_iter()
-            .map(|(value, help)| {
-                CompletionCandidate::new(value).help(Some(inert(&help, HELP_MAX).into()))
-            })
-            .collect()
-    }
-}
-
-fn catalog_resources(k: &Known, offer: &mut Offer) {
-    let stale = k.staleness();
-    for r in k.cached_resources() {
-        let roles: Vec<String> = r
-            .roles
-            .iter()
-            .map(|role| format!("{}{}", role.name, if role.auto_approve { "*" } else { "" }))
-            .collect();
-        offer.add(&r.name, format!("{}: {}{stale}", r.kind, roles.join(" ")));
-    }
-}
-
-fn live_grants(k: &Known, offer: &mut Offer, ids: bool, resources: bool) {
-    for l in &k.live {
-        let left = segment::left(l.seconds_left);
-        if ids {
-            offer.add(&l.grant, format!("{}/{} · {left} left", l.resource, l.role));
-        }
-        if resources {
-            offer.add(&l.resource, format!("live grant {} · {left} left", l.grant));
-        }
-    }
-}
-
-fn resource_offer(k: &Known) -> Offer {
-    let mut offer = Offer::default();
-    catalog_resources(k, &mut offer);
-    live_grants(k, &mut offer, false, true);
-    offer
-}
-
-fn target_offer(k: &Known, with_catalog: bool) -> Offer {
-    let mut offer = Offer::default();
-    live_grants(k, &mut offer, true, true);
-    if with_catalog {
-        catalog_resources(k, &mut offer);
-    }
-    offer
-}
-
-fn grant_offer(k: &Known) -> Offer {
-    let mut offer = Offer::default();
-    live_grants(k, &mut offer, true, false);
-    offer
-}
-
-/// The roles of `target` (a resource, or a live grant's id) when the cache knows it, else
-/// every role the cache names.
-fn role_offer(k: &Known, target: Option<&str>) -> Offer {
-    let resource = target.map(|t| {
-        k.live
-            .iter()
-            .find(|l| l.grant == t)
-            .map_or(t, |l| l.resource.as_str())
-    });
-    let known = resource.is_some_and(|r| k.cached_resources().any(|c| c.name == r));
-    let mut offer = Offer::default();
-    for r in k.cached_resources() {
-        if known && Some(r.name.as_str()) != resource {
-            continue;
-        }
-        for role in &r.roles {
-            let how = match role.auto_approve {
-                true => "granted at once",
-                false => "needs an approval",
-            };
-            let default = if role.name == r.default_role {
-                ", default"
-            } else {
-                ""
-            };
-            let help = match known {
-                true => format!("{how}{default}"),
-                false => format!("{} ({how})", r.name),
-            };
-            offer.add(&role.name, help);
-        }
-    }
-    for l in k
-        .live
-        .iter()
-        .filter(|l| resource.is_none_or(|r| r == l.resource))
-    {
-        offer.add(&l.role, format!("live on {}", l.resource));
-    }
-    offer
 }
 
 /// The completion process's own arguments: `zt -- <the line>`.

@@ -1,4 +1,9 @@
+use super::line::*;
+use super::offer::*;
 use super::*;
+use crate::cache::CachedCatalog;
+use crate::segment::{self, Live};
+use zt_api::Timestamp;
 use zt_api::{Catalog, CatalogEntry, ResourceKind, RoleInfo};
 
 const NOW: Timestamp = Timestamp(1_800_000_000);
