@@ -1,14 +1,19 @@
-//! Logging in and staying logged in: the device flow ([`device`]), where tokens live
-//! ([`store`]), and a fresh access token on demand — refreshed silently, one refresh at a time
-//! across concurrent zt processes.
+//! Logging in and staying logged in: the device flow ([`device`], what the person sees in
+//! `show` and `qr`), where tokens live ([`store`]), and a fresh access token on demand —
+//! refreshed silently, one refresh at a time across concurrent zt processes. The OAuth
+//! protocol itself (device grant, refresh, revocation) goes through the `oauth2` crate
+//! (`oauth`); RFC 8693 token exchange, which it lacks, is [`workload`]'s own.
 
 pub mod device;
+mod oauth;
+mod qr;
+mod show;
 pub mod store;
 pub mod workload;
 
 use crate::config::Profile;
-use crate::error::{Error, ErrorKind, Result};
-use crate::{fsutil, http, paths};
+use crate::error::{Error, Result};
+use crate::{fsutil, paths};
 use zt_api::Timestamp;
 
 pub use store::Tokens;
@@ -32,7 +37,8 @@ fn fresh_enough(t: &Tokens) -> bool {
 pub fn expiry_of(access_token: &str, expires_in: Option<u64>) -> i64 {
     let now = Timestamp::now().0;
     if let Some(s) = expires_in {
-        return now + s as i64;
+        // A provider's absurd lifetime saturates rather than wraps.
+        return now.saturating_add(i64::try_from(s).unwrap_or(i64::MAX));
     }
     use base64::Engine;
     access_token
@@ -111,35 +117,14 @@ async fn refresh_tokens(
     profile: &Profile,
     refresh: &str,
 ) -> Result<device::TokenResponse> {
-    let url = &profile.token_endpoint;
-    let mut form = vec![
-        ("grant_type", "refresh_token"),
-        ("refresh_token", refresh),
-        ("client_id", profile.client_id.as_str()),
-    ];
-    if let Some(r) = device::resource_indicator(&profile.audience) {
-        form.push(("resource", r));
-    }
-    let (status, bytes) = http::post_form(http, url, &form).await?;
-    if status != 200 {
-        // RFC 6749 §5.2: a refused refresh (400/401, `invalid_grant`, …) means the login is
-        // over; a server error or rate limit means the IdP is unwell, not that the login is.
-        if status >= 500 || status == 429 {
-            return Err(Error::new(
-                ErrorKind::Unavailable,
-                format!("the identity provider at {url} answered HTTP {status} to a token refresh"),
-            )
-            .with_hint("try again later; your login is kept"));
-        }
-        let why = serde_json::from_slice::<serde_json::Value>(&bytes)
-            .ok()
-            .and_then(|v| v["error"].as_str().map(|e| format!(" ({e})")))
-            .unwrap_or_default();
-        return Err(Error::auth_required(format!(
-            "your login has expired and could not be refreshed{why}"
-        )));
-    }
-    http::decode("identity provider", url, status, &bytes)
+    oauth::refresh(
+        http,
+        &profile.token_endpoint,
+        &profile.client_id,
+        device::resource_indicator(&profile.audience),
+        refresh,
+    )
+    .await
 }
 
 /// Best-effort RFC 7009 revocation of the refresh token: at logout, and when a login that
@@ -148,10 +133,5 @@ pub async fn revoke_at_idp(http: &reqwest::Client, profile: &Profile, tokens: &T
     let (Some(url), Some(rt)) = (&profile.revocation_endpoint, &tokens.refresh_token) else {
         return false;
     };
-    let form = [
-        ("token", rt.as_str()),
-        ("token_type_hint", "refresh_token"),
-        ("client_id", profile.client_id.as_str()),
-    ];
-    matches!(http::post_form(http, url, &form).await, Ok((s, _)) if (200..300).contains(&s))
+    oauth::revoke(http, url, &profile.client_id, rt).await
 }
