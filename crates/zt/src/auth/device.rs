@@ -143,14 +143,7 @@ impl DeviceLogin<'_> {
         // (ZT_DEVICE_POLL_INTERVAL), keeping the slow_downs on top of it.
         let base = auth.interval();
         let poll_override = self.poll_override;
-        let sleep = move |asked: Duration| {
-            let wait = match poll_override {
-                Some(o) => o + asked.saturating_sub(base),
-                // A provider's `interval: 0` must not make zt hammer it.
-                None => asked.max(Duration::from_secs(1)),
-            };
-            tokio::time::sleep(wait)
-        };
+        let sleep = move |asked| tokio::time::sleep(poll_wait(asked, base, poll_override));
         let mut poll = client.exchange_device_access_token(&auth);
         // Named again at the token endpoint (RFC 8707 §2.2): providers such as oidc-provider
         // otherwise issue a token for their own userinfo endpoint.
@@ -169,6 +162,17 @@ impl DeviceLogin<'_> {
             s.finish_and_clear();
         }
         got.map(Into::into)
+    }
+}
+
+/// How long to wait before the next poll when oauth2 asks for `asked`: the provider's
+/// interval `base` plus 5 s per `slow_down` so far. zt's own interval (`ZT_DEVICE_POLL_INTERVAL`)
+/// replaces `base` and keeps the slow-downs; a provider's `interval: 0` must not make zt
+/// hammer it.
+fn poll_wait(asked: Duration, base: Duration, poll_override: Option<Duration>) -> Duration {
+    match poll_override {
+        Some(o) => o + asked.saturating_sub(base),
+        None => asked.max(Duration::from_secs(1)),
     }
 }
 
@@ -265,6 +269,20 @@ fn expired() -> Error {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn polls_wait_the_providers_interval_or_zts_and_slow_down() {
+        let s = Duration::from_secs;
+        let ms = Duration::from_millis;
+        assert_eq!(super::poll_wait(s(5), s(5), None), s(5));
+        // Two slow_downs (RFC 8628 §3.5): 5 s more each.
+        assert_eq!(super::poll_wait(s(15), s(5), None), s(15));
+        assert_eq!(super::poll_wait(s(0), s(0), None), s(1));
+        assert_eq!(super::poll_wait(s(5), s(5), Some(ms(200))), ms(200));
+        assert_eq!(super::poll_wait(s(10), s(5), Some(ms(200))), ms(5200));
+    }
+
     #[test]
     fn only_absolute_uris_are_resource_indicators() {
         for yes in [

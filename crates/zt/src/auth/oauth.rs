@@ -16,14 +16,12 @@ use oauth2::basic::{
     BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
     BasicTokenType,
 };
-use oauth2::{
-    AccessToken, ClientId, RefreshToken, RequestTokenError, Scope, StandardRevocableToken,
-};
+use oauth2::{AccessToken, ClientId, RefreshToken, Scope, StandardRevocableToken};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::http;
 use crate::output::field;
 
@@ -230,98 +228,6 @@ pub(crate) fn unreadable<T: DeserializeOwned>(url: &str, status: u16, body: &[u8
     }
 }
 
-/// Refresh the access token (RFC 6749 §6). A refused refresh means the login is over (exit 4);
-/// a provider that is unwell (5xx, 429) or unreachable says nothing about the login (exit 7).
-pub(crate) async fn refresh(
-    http: &reqwest::Client,
-    token_endpoint: &str,
-    client_id: &str,
-    resource: Option<&str>,
-    refresh_token: &str,
-) -> Result<TokenResponse> {
-    let url = token_endpoint;
-    let client =
-        client(client_id).set_token_uri(endpoint("token endpoint", url, oauth2::TokenUrl::new)?);
-    let idp = Idp::new(http);
-    let rt = RefreshToken::new(refresh_token.to_string());
-    let mut req = client.exchange_refresh_token(&rt);
-    if let Some(r) = resource {
-        // RFC 8707 §2.2: the audience is named again at every token request.
-        req = req.add_extra_param("resource", r);
-    }
-    let status = |idp: &Idp| idp.status();
-    match req.request_async(&idp).await {
-        Ok(answer) => Ok(answer.into()),
-        Err(RequestTokenError::Request(e)) => Err(e),
-        Err(_) if status(&idp) >= 500 || status(&idp) == 429 => Err(Error::new(
-            ErrorKind::Unavailable,
-            format!(
-                "the identity provider at {url} answered HTTP {} to a token refresh",
-                status(&idp)
-            ),
-        )
-        .with_hint("try again later; your login is kept")),
-        Err(RequestTokenError::Parse(_, body)) if status(&idp) == 200 => {
-            Err(unreadable::<Answer>(url, 200, &body))
-        }
-        Err(RequestTokenError::ServerResponse(e)) => Err(Error::auth_required(format!(
-            "your login has expired and could not be refreshed ({})",
-            field(e.error().as_ref())
-        ))),
-        Err(_) => Err(Error::auth_required(
-            "your login has expired and could not be refreshed",
-        )),
-    }
-}
-
-/// RFC 7009: revoke `refresh_token` at `url`. `oauth2` sends only to an HTTPS endpoint (RFC
-/// 7009 §2 makes that the client's duty). The one plain-HTTP provider zt accepts is on this
-/// machine (`zt-broker dev`, a test provider on 127.0.0.1): nothing crosses a network there,
-/// and the same request is sent by hand. A plain-HTTP endpoint elsewhere is not sent a token.
-pub(crate) async fn revoke(
-    http: &reqwest::Client,
-    url: &str,
-    client_id: &str,
-    refresh_token: &str,
-) -> bool {
-    let Ok(parsed) = oauth2::url::Url::parse(url) else {
-        return false;
-    };
-    match parsed.scheme() {
-        "https" => {
-            let Ok(revocation) = oauth2::RevocationUrl::new(url.to_string()) else {
-                return false;
-            };
-            let client = client(client_id).set_revocation_url(revocation);
-            let token =
-                StandardRevocableToken::RefreshToken(RefreshToken::new(refresh_token.to_string()));
-            let Ok(req) = client.revoke_token(token) else {
-                return false;
-            };
-            req.request_async(&Idp::new(http)).await.is_ok()
-        }
-        "http" if is_loopback(&parsed) => {
-            let form = [
-                ("token", refresh_token),
-                ("token_type_hint", "refresh_token"),
-                ("client_id", client_id),
-            ];
-            matches!(http::post_form(http, url, &form).await, Ok((s, _)) if (200..300).contains(&s))
-        }
-        _ => false,
-    }
-}
-
-fn is_loopback(url: &oauth2::url::Url) -> bool {
-    use oauth2::url::Host;
-    match url.host() {
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,21 +253,6 @@ mod tests {
             ("a", Some("r"), Some("i"))
         );
         assert_eq!(t.expires_in, Some(60));
-    }
-
-    #[test]
-    fn only_loopback_is_revoked_over_plain_http() {
-        for (url, yes) in [
-            ("http://127.0.0.1:8421/oidc/revoke", true),
-            ("http://127.9.9.9/r", true),
-            ("http://[::1]:80/r", true),
-            ("http://LOCALHOST/r", true),
-            ("http://idp.example.com/r", false),
-            ("http://10.0.0.1/r", false),
-        ] {
-            let u = oauth2::url::Url::parse(url).unwrap();
-            assert_eq!(is_loopback(&u), yes, "{url}");
-        }
     }
 
     #[test]
