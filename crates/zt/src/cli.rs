@@ -164,8 +164,8 @@ pub struct LogoutArgs {
 
 #[derive(Debug, Args)]
 pub struct RequestArgs {
-    /// The catalog resource (see `zt catalog`).
-    pub resource: String,
+    /// The catalog resource (see `zt catalog`); on a terminal, without it, zt offers a picker.
+    pub resource: Option<String>,
 
     #[command(flatten)]
     pub opts: RequestOpts,
@@ -214,8 +214,8 @@ pub struct RequestOpts {
 
 #[derive(Debug, Args)]
 pub struct EnvArgs {
-    /// The grant id (see `zt status`).
-    #[arg(value_parser = parse_id)]
+    /// The grant id, or a resource you hold a live grant on (see `zt status`).
+    #[arg(value_name = "GRANT|RESOURCE", value_parser = parse_id)]
     pub grant: String,
 
     /// The shell to print for.
@@ -248,9 +248,9 @@ pub struct ExecArgs {
 
 #[derive(Debug, Args)]
 pub struct DecideArgs {
-    /// The request id.
+    /// The request id (see `zt inbox`); on a terminal, without it, zt offers a picker.
     #[arg(value_parser = parse_id)]
-    pub id: String,
+    pub id: Option<String>,
 
     /// A note kept with the decision.
     #[arg(long)]
@@ -259,8 +259,8 @@ pub struct DecideArgs {
 
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
-    /// The grant id (see `zt status`).
-    #[arg(value_parser = parse_id)]
+    /// The grant (or pending request) id, or a resource you hold one on (see `zt status`).
+    #[arg(value_name = "GRANT|RESOURCE", value_parser = parse_id)]
     pub grant: String,
 }
 
