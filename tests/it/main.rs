@@ -5,6 +5,7 @@
 
 mod common;
 
+mod ask;
 mod at_rest;
 mod audit;
 mod bad_input;
