@@ -56,7 +56,10 @@ fn missing_arguments_without_a_terminal_list_the_choices_and_never_read_stdin() 
     assert_eq!(left, "y\n");
     let e: serde_json::Value = serde_json::from_str(out.stderr.trim()).unwrap();
     assert_eq!(e["error"]["kind"], "usage");
-    assert!(e["error"]["hint"].as_str().unwrap().contains("prod-db"), "{e}");
+    assert!(
+        e["error"]["hint"].as_str().unwrap().contains("prod-db"),
+        "{e}"
+    );
 
     // An empty inbox says so.
     let (out, left) = run_with_answer_waiting(&bob, &["approve"]);
@@ -66,21 +69,37 @@ fn missing_arguments_without_a_terminal_list_the_choices_and_never_read_stdin() 
     assert!(out.stderr.contains("nothing waits"), "{}", out.stderr);
 
     // With a request pending, approve and deny list its id, and decide nothing.
-    let out = alice.run(&["request", "prod-k8s", "--role", "admin", "--no-wait", "--json"]);
+    let out = alice.run(&[
+        "request",
+        "prod-k8s",
+        "--role",
+        "admin",
+        "--no-wait",
+        "--json",
+    ]);
     let id = out.ok().json()["id"].as_str().unwrap().to_string();
     for verb in ["approve", "deny"] {
         let (out, left) = run_with_answer_waiting(&bob, &[verb]);
         out.code(2);
         assert_eq!(left, "y\n", "{verb} read stdin");
-        assert!(out.stderr.contains(&format!("zt {verb} ID")), "{}", out.stderr);
         assert!(
-            out.stderr.contains(&format!("{id} (alice@example.com: prod-k8s/admin)")),
+            out.stderr.contains(&format!("zt {verb} ID")),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr
+                .contains(&format!("{id} (alice@example.com: prod-k8s/admin)")),
             "{}",
             out.stderr
         );
     }
     let inbox = bob.run(&["inbox", "--json"]);
-    assert!(inbox.ok().stdout.contains(&id), "still pending: {}", inbox.stdout);
+    assert!(
+        inbox.ok().stdout.contains(&id),
+        "still pending: {}",
+        inbox.stdout
+    );
     // `zt deny ID` without --comment asks nothing in a script either.
     let (out, left) = run_with_answer_waiting(&bob, &["deny", &id]);
     out.ok();
@@ -92,21 +111,39 @@ fn unknown_names_get_the_nearest_known_ones() {
     let broker = Broker::start(&["--auto-login", "alice"]);
     let alice = Home::new();
     alice
-        .run(&["login", "--broker", &broker.url, "--insecure-storage", "--no-browser"])
+        .run(&[
+            "login",
+            "--broker",
+            &broker.url,
+            "--insecure-storage",
+            "--no-browser",
+        ])
         .ok();
 
     let out = alice.run(&["request", "prod-k8z"]);
     out.code(8);
-    assert!(out.stderr.contains("did you mean prod-k8s?"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("did you mean prod-k8s?"),
+        "{}",
+        out.stderr
+    );
     let out = alice.run(&["request", "prod-k8s", "--role", "admn"]);
     out.code(2);
     assert!(out.stderr.contains("did you mean admin?"), "{}", out.stderr);
     let out = alice.run(&["exec", "prod-dv", "--", "true"]);
     out.code(8);
-    assert!(out.stderr.contains("did you mean prod-db?"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("did you mean prod-db?"),
+        "{}",
+        out.stderr
+    );
     let out = alice.run(&["extend", "prdo-aws", "--ttl", "5m"]);
     out.code(8);
-    assert!(out.stderr.contains("did you mean prod-aws?"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("did you mean prod-aws?"),
+        "{}",
+        out.stderr
+    );
     // --json: the same error shape, the suggestion in the hint.
     let out = alice.run(&["request", "prod-k8z", "--json"]);
     out.code(8);
@@ -133,7 +170,10 @@ fn a_two_word_duration_gets_a_hint_to_quote_it() {
     out.code(2);
     let e: serde_json::Value = serde_json::from_str(out.stderr.trim()).unwrap();
     assert!(
-        e["error"]["hint"].as_str().unwrap().contains(r#"--ttl "1h 30m""#),
+        e["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains(r#"--ttl "1h 30m""#),
         "{e}"
     );
     let out = home.run(&["exec", "prod-k8s", "--timeout", "5", "min", "--", "true"]);
@@ -152,14 +192,25 @@ fn env_extend_and_revoke_take_a_resource_name_and_list_an_ambiguity() {
     broker.login_via_page(&alice, "alice");
     broker.login_via_page(&bob, "bob");
 
-    let view = grant_id(alice.run(&["request", "prod-k8s", "--ttl", "20m", "--json"]).ok());
+    let view = grant_id(
+        alice
+            .run(&["request", "prod-k8s", "--ttl", "20m", "--json"])
+            .ok(),
+    );
     let env = alice.run(&["env", "prod-k8s"]);
     assert!(env.ok().stdout.contains("KUBECONFIG="), "{}", env.stdout);
     let ext = alice.run(&["extend", "prod-k8s", "--ttl", "30m", "--json"]);
     assert_eq!(ext.ok().json()["request"]["id"], view.as_str());
 
     // A second grant on prod-k8s: admin, approved by bob.
-    let out = alice.run(&["request", "prod-k8s", "--role", "admin", "--no-wait", "--json"]);
+    let out = alice.run(&[
+        "request",
+        "prod-k8s",
+        "--role",
+        "admin",
+        "--no-wait",
+        "--json",
+    ]);
     let admin = out.ok().json()["id"].as_str().unwrap().to_string();
     bob.run(&["approve", &admin]).ok();
     alice

@@ -5,7 +5,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use dialoguer::console::Term;
-use dialoguer::theme::ColorfulTheme;
+use dialoguer::theme::{ColorfulTheme, Theme};
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -32,34 +32,60 @@ pub fn confirm(question: &str, default: bool) -> Option<bool> {
     }
 }
 
+/// One thing to pick: the `row` shown in the list, and the short `label` that stays on screen
+/// once it is picked ("✔ Role on prod-k8s · admin").
+pub struct Choice {
+    pub label: String,
+    pub row: String,
+}
+
 /// A fuzzy picker on stderr (type to filter, arrows, Enter): the index of the chosen item.
 /// Esc or Ctrl-C is a clean cancel (exit 130, cursor shown again). Callers check
 /// [`can_prompt`] first and give scripts an error naming the argument instead.
-pub fn fuzzy_pick(question: &str, items: &[String], default: usize) -> Result<usize> {
+pub fn fuzzy_pick(question: &str, choices: &[Choice], default: usize) -> Result<usize> {
     let term = terminal()?;
     let _sigint = SigintGuard::new();
     let theme = ColorfulTheme::default();
+    let rows: Vec<&str> = choices.iter().map(|c| c.row.as_str()).collect();
     let answer = dialoguer::FuzzySelect::with_theme(&theme)
         .with_prompt(question)
-        .items(items)
-        .default(default.min(items.len().saturating_sub(1)))
+        .items(&rows)
+        .default(default.min(rows.len().saturating_sub(1)))
         .max_length(visible_rows(&term))
+        .report(false)
         .interact_on_opt(&term);
-    settle(&term, answer)
+    let i = settle(&term, answer)?;
+    report(&term, &theme, question, &choices[i].label);
+    Ok(i)
 }
 
 /// A plain picker (arrows, Enter) for a short list, the `default` item preselected.
-pub fn pick(question: &str, items: &[String], default: usize) -> Result<usize> {
+pub fn pick(question: &str, choices: &[Choice], default: usize) -> Result<usize> {
     let term = terminal()?;
     let _sigint = SigintGuard::new();
     let theme = ColorfulTheme::default();
+    let rows: Vec<&str> = choices.iter().map(|c| c.row.as_str()).collect();
     let answer = dialoguer::Select::with_theme(&theme)
         .with_prompt(question)
-        .items(items)
-        .default(default.min(items.len().saturating_sub(1)))
+        .items(&rows)
+        .default(default.min(rows.len().saturating_sub(1)))
         .max_length(visible_rows(&term))
+        .report(false)
         .interact_on_opt(&term);
-    settle(&term, answer)
+    let i = settle(&term, answer)?;
+    report(&term, &theme, question, &choices[i].label);
+    Ok(i)
+}
+
+/// What was picked, as one line that stays above what follows.
+fn report(term: &Term, theme: &ColorfulTheme, question: &str, label: &str) {
+    let mut line = String::new();
+    if theme
+        .format_select_prompt_selection(&mut line, question, label)
+        .is_ok()
+    {
+        let _ = term.write_line(&line);
+    }
 }
 
 /// A line of text; `allow_empty`: Enter alone answers "". Ctrl-C cancels (exit 130).

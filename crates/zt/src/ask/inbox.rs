@@ -5,7 +5,7 @@
 use crate::client::BrokerClient;
 use crate::error::{Error, Result};
 use crate::output::{field, human_secs, human_ttl};
-use crate::prompt;
+use crate::prompt::{self, Choice};
 use zt_api::{self as api, Timestamp};
 
 /// The request to decide (`verb`: approve or deny).
@@ -21,7 +21,21 @@ pub async fn pick(verb: &str, client: &BrokerClient) -> Result<String> {
         ))
         .with_hint("`zt inbox` lists what waits for you"));
     }
-    let items = rows(&inbox.requests, Timestamp::now().0);
+    let items: Vec<Choice> = inbox
+        .requests
+        .iter()
+        .zip(rows(&inbox.requests, Timestamp::now().0))
+        .map(|(r, row)| Choice {
+            label: format!(
+                "{} ({}: {}/{})",
+                field(&r.id),
+                field(&r.requester),
+                field(&r.resource),
+                field(&r.role)
+            ),
+            row,
+        })
+        .collect();
     let question = format!("Request to {verb} (type to filter)");
     let i = prompt::fuzzy_pick(&question, &items, 0)?;
     Ok(inbox.requests[i].id.clone())

@@ -6,7 +6,7 @@
 use crate::client::BrokerClient;
 use crate::error::{Error, ErrorKind, Result};
 use crate::output::{field, human_secs};
-use crate::prompt;
+use crate::prompt::{self, Choice};
 use zt_api::{Catalog, CatalogEntry};
 
 use super::suggest::{did_you_mean, with_suggestion};
@@ -37,7 +37,15 @@ pub async fn pick(
         )
         .with_hint("ask the broker's operators which groups may request what"));
     }
-    let items = rows(&catalog);
+    let items: Vec<Choice> = catalog
+        .resources
+        .iter()
+        .zip(rows(&catalog))
+        .map(|(r, row)| Choice {
+            label: field(&r.name),
+            row,
+        })
+        .collect();
     let i = prompt::fuzzy_pick(
         "Request access to (type to filter; * = granted at once)",
         &items,
@@ -90,7 +98,7 @@ fn pick_role(entry: &CatalogEntry) -> Result<String> {
         .map(|r| field(&r.name).len())
         .max()
         .unwrap_or(0);
-    let items: Vec<String> = entry
+    let items: Vec<Choice> = entry
         .roles
         .iter()
         .map(|r| {
@@ -104,7 +112,10 @@ fn pick_role(entry: &CatalogEntry) -> Result<String> {
                     field(&r.approver_groups.join(" or "))
                 )
             };
-            format!("{:<width$}  {how}", field(&r.name))
+            Choice {
+                label: field(&r.name),
+                row: format!("{:<width$}  {how}", field(&r.name)),
+            }
         })
         .collect();
     let default = entry
@@ -147,7 +158,11 @@ fn rows(catalog: &Catalog) -> Vec<String> {
         .iter()
         .zip(&roles)
         .map(|(r, roles)| {
-            let desc: String = field(&r.description).chars().take(48).collect();
+            let desc = field(&r.description);
+            let desc = match desc.chars().count() > 48 {
+                true => format!("{}…", desc.chars().take(47).collect::<String>()),
+                false => desc,
+            };
             format!(
                 "{:<name_w$}  {:<10}  {:<roles_w$}  max {:<7} {desc}",
                 field(&r.name),

@@ -168,15 +168,16 @@ fn choose(w: &Wanted<'_>, mut found: Vec<Candidate>) -> Result<String> {
             .map(|c| field(&c.role).len())
             .max()
             .unwrap_or(0);
-        let items: Vec<String> = found
+        let items: Vec<prompt::Choice> = found
             .iter()
-            .map(|c| {
-                format!(
+            .map(|c| prompt::Choice {
+                label: format!("{} ({})", field(&c.id), field(&c.role)),
+                row: format!(
                     "{:<width$}  {:<role_w$}  {}",
                     field(&c.id),
                     field(&c.role),
                     left(c)
-                )
+                ),
             })
             .collect();
         let i = prompt::pick(
