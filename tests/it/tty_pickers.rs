@@ -261,3 +261,46 @@ fn the_inbox_picker_approves_and_deny_asks_for_a_comment() {
     };
     assert_eq!(state(&admin), Some("active".into()), "{}", st.stdout);
 }
+
+#[test]
+fn a_refusal_for_want_of_a_reason_asks_for_one_and_asks_again() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("reason.cedar"),
+        r#"@id("eng-at-once") @outcome("grant")
+           permit (principal in Group::"engineering", action == Action::"request", resource);
+           @id("needs-reason") @reason("{resource} needs a reason (--reason)")
+           forbid (principal, action == Action::"request", resource)
+           when { context.reason == "" };"#,
+    )
+    .unwrap();
+    let broker = Broker::start(&[
+        "--auto-login",
+        "alice",
+        "--policies",
+        dir.path().to_str().unwrap(),
+    ]);
+    let alice = Home::new();
+    login_auto(&broker, &alice);
+    // A script is refused (exit 3), no question asked.
+    let out = alice.run(&["request", "prod-db"]);
+    out.code(3);
+    assert!(out.stderr.contains("needs a reason"), "{}", out.stderr);
+    let Some(t) = Tmux::start(&alice, Shell::Bash) else {
+        return;
+    };
+    t.send_line("zt request prod-db");
+    t.wait_text("needs a reason (--reason) — reason", WAIT);
+    t.send_line("INC-7 db migration");
+    t.wait_text("✓ Granted prod-db/readonly", WAIT);
+    let st = alice.run(&["status", "--json"]);
+    let rows = st.ok().json();
+    assert!(
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["resource"] == "prod-db" && r["state"] == "active"),
+        "{}",
+        st.stdout
+    );
+}
