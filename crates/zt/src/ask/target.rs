@@ -154,7 +154,7 @@ fn choose(w: &Wanted<'_>, mut found: Vec<Candidate>) -> Result<String> {
         return Ok(found.remove(0).id);
     }
     // The one that lasts longest first: the likeliest wanted, and the picker's default.
-    found.sort_by(|a, b| b.expires_at.unwrap_or(0).cmp(&a.expires_at.unwrap_or(0)));
+    found.sort_by_key(|c| std::cmp::Reverse(c.expires_at.unwrap_or(0)));
     let now = Timestamp::now().0;
     let left = |c: &Candidate| match c.expires_at {
         Some(t) => format!("{} left", human_secs(t - now)),
