@@ -107,6 +107,21 @@ fn missing_arguments_without_a_terminal_list_the_choices_and_never_read_stdin() 
 }
 
 #[test]
+fn missing_arguments_are_named_even_before_login() {
+    let nobody = Home::new();
+    for (args, named) in [
+        (&["request"][..], "RESOURCE"),
+        (&["approve"], "zt approve ID"),
+        (&["deny"], "zt deny ID"),
+    ] {
+        let (out, left) = run_with_answer_waiting(&nobody, args);
+        out.code(2);
+        assert_eq!(left, "y\n", "{args:?} read stdin");
+        assert!(out.stderr.contains(named), "{args:?}: {}", out.stderr);
+    }
+}
+
+#[test]
 fn unknown_names_get_the_nearest_known_ones() {
     let broker = Broker::start(&["--auto-login", "alice"]);
     let alice = Home::new();

@@ -83,7 +83,8 @@ fn rows(requests: &[api::Request], now: i64) -> Vec<String> {
         .collect()
 }
 
-fn missing(verb: &str, inbox: Option<&api::RequestList>) -> Error {
+/// The script's error: the argument is missing; here are the ids (when the inbox could be read).
+pub fn missing(verb: &str, inbox: Option<&api::RequestList>) -> Error {
     let e = Error::usage(format!("the ID argument is missing: `zt {verb} ID`"));
     match inbox {
         Some(l) if l.requests.is_empty() => e.with_hint("nothing waits for your approval"),

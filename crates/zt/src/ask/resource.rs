@@ -176,8 +176,9 @@ fn rows(catalog: &Catalog) -> Vec<String> {
         .collect()
 }
 
-/// The script's error: the argument is missing; here is what it could be.
-fn missing(catalog: Option<&Catalog>) -> Error {
+/// The script's error: the argument is missing; here is what it could be (the catalog's
+/// resources, when it could be read).
+pub fn missing(catalog: Option<&Catalog>) -> Error {
     let e = Error::usage("the RESOURCE argument is missing: `zt request RESOURCE`");
     match catalog {
         Some(c) if !c.resources.is_empty() => {

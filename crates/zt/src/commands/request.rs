@@ -14,7 +14,14 @@ use zt_api::{self as api, State};
 use zt_files::ids;
 
 pub(super) async fn run(mut args: RequestArgs, ctx: &Ctx) -> Result<()> {
-    let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
+    let client = match BrokerClient::for_profile(&ctx.profile).await {
+        Ok((c, _)) => c,
+        // A script missing the argument hears that first, logged in or not.
+        Err(_) if args.resource.is_none() && !prompt::can_prompt() => {
+            return Err(ask::resource::missing(None));
+        }
+        Err(e) => return Err(e),
+    };
     // No resource: a picker on a terminal (then role and reason), a usage error in a script.
     let resource = match args.resource.take() {
         Some(r) => r,
