@@ -33,5 +33,6 @@ mod readme;
 mod replicas;
 mod review;
 mod serve_issuers;
+mod tty_login;
 mod tty_pickers;
 mod workload;
