@@ -220,13 +220,14 @@ fn usage_errors_and_json_errors() {
     // --help stays clap's text.
     home.run(&["approve", "--help", "--json"]).ok();
     // A complaint clap spreads over lines keeps what it is about: the missing argument.
-    let out = home.run(&["approve", "--json"]);
+    // (`zt approve` without an id is zt's own usage error now: tests/it/ask.rs.)
+    let out = home.run(&["extend", "--json"]);
     out.code(2);
     let v: serde_json::Value = serde_json::from_str(out.stderr.trim())
         .unwrap_or_else(|e| panic!("stderr is not JSON ({e}): {}", out.stderr));
     let message = v["error"]["message"].as_str().unwrap();
     assert!(
-        message.contains("not provided") && message.contains("<ID>"),
+        message.contains("not provided") && message.contains("<GRANT|RESOURCE>"),
         "{message}"
     );
 }

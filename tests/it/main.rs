@@ -5,6 +5,7 @@
 
 mod common;
 
+mod ask;
 mod at_rest;
 mod audit;
 mod bad_input;
@@ -34,4 +35,5 @@ mod replicas;
 mod review;
 mod serve_issuers;
 mod tty_login;
+mod tty_pickers;
 mod workload;

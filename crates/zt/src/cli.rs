@@ -172,9 +172,9 @@ pub struct LogoutArgs {
 
 #[derive(Debug, Args)]
 pub struct RequestArgs {
-    /// The catalog resource (see `zt catalog`).
+    /// The catalog resource (see `zt catalog`); on a terminal, without it, zt offers a picker.
     #[arg(add = ArgValueCandidates::new(crate::complete::resources))]
-    pub resource: String,
+    pub resource: Option<String>,
 
     #[command(flatten)]
     pub opts: RequestOpts,
@@ -223,8 +223,8 @@ pub struct RequestOpts {
 
 #[derive(Debug, Args)]
 pub struct EnvArgs {
-    /// The grant id (see `zt status`).
-    #[arg(value_parser = parse_id, add = ArgValueCandidates::new(crate::complete::live_targets))]
+    /// The grant id, or a resource you hold a live grant on (see `zt status`).
+    #[arg(value_name = "GRANT|RESOURCE", value_parser = parse_id, add = ArgValueCandidates::new(crate::complete::live_targets))]
     pub grant: String,
 
     /// The shell to print for.
@@ -257,9 +257,9 @@ pub struct ExecArgs {
 
 #[derive(Debug, Args)]
 pub struct DecideArgs {
-    /// The request id.
+    /// The request id (see `zt inbox`); on a terminal, without it, zt offers a picker.
     #[arg(value_parser = parse_id)]
-    pub id: String,
+    pub id: Option<String>,
 
     /// A note kept with the decision.
     #[arg(long)]
@@ -278,8 +278,8 @@ pub struct StatusArgs {
 
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
-    /// The grant id (see `zt status`).
-    #[arg(value_parser = parse_id, add = ArgValueCandidates::new(crate::complete::live_targets))]
+    /// The grant (or pending request) id, or a resource you hold one on (see `zt status`).
+    #[arg(value_name = "GRANT|RESOURCE", value_parser = parse_id, add = ArgValueCandidates::new(crate::complete::live_targets))]
     pub grant: String,
 }
 

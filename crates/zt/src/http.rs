@@ -128,8 +128,8 @@ fn did_not_answer(url: &str) -> Error {
     Error::new(
         ErrorKind::Unavailable,
         format!(
-            "the identity provider did not answer: {url} took longer than {}s",
-            idp_timeout().as_secs_f64()
+            "the identity provider did not answer: {url} took longer than {}",
+            crate::output::human_secs(idp_timeout().as_secs_f64().ceil().max(1.0) as i64)
         ),
     )
     .with_hint("try again later; if it keeps happening, tell the identity provider's operators")

@@ -10,12 +10,14 @@
 //!   minted credentials for the credential helpers.
 //! - [`error`] error kinds and exit codes; [`env`] every variable; [`paths`] every path;
 //!   [`config`] the profiles; [`output`] stdout/stderr; [`prompt`] questions; [`fsutil`]
-//!   atomic writes and locks; [`docs`] man pages and completions.
+//!   atomic writes and locks; [`docs`] man pages and completions; [`ask`] what zt asks (or
+//!   suggests) when an argument is missing or wrong.
 //! - [`quick`] answers from local files before the general run: [`complete`] (Tab presses,
 //!   from the ledger and the catalog [`cache`]) and `zt prompt` ([`segment`]).
 //! - The reference broker behind `zt-broker` is its own crate (`zt_broker`); this one never
 //!   depends on it.
 
+pub mod ask;
 pub mod auth;
 pub mod cache;
 pub mod cli;
@@ -52,8 +54,19 @@ pub fn refused_command_line(e: clap::Error) -> ExitCode {
         e.kind(),
         K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand
     );
+    // `--ttl 2 hours`: the shell split the duration; clap cannot know it was one.
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let duration_hint = match informational {
+        true => None,
+        false => ask::cmdline::duration_hint(&args),
+    };
     if !json || informational {
         let _ = e.print();
+        if let Some(h) = &duration_hint {
+            output::Printer::new(false).note(format!("hint: {h}"));
+        }
         return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
     }
     let text = e.render().to_string();
@@ -72,7 +85,8 @@ pub fn refused_command_line(e: clap::Error) -> ExitCode {
         first
     };
     let message = first.strip_prefix("error: ").unwrap_or(&first);
-    let err = error::Error::usage(message).with_hint("see `zt --help`");
+    let err = error::Error::usage(message)
+        .with_hint(duration_hint.unwrap_or_else(|| "see `zt --help`".into()));
     output::Printer::new(true).error(&err);
     err.exit_code()
 }

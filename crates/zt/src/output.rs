@@ -192,32 +192,33 @@ fn escape(s: &str, max: usize, keep_newlines: bool) -> String {
     out
 }
 
-/// "1h 2m", "59s", "expired": for people, never parsed back.
+/// The one human form of a duration in zt's messages: "3h 59m", "4m", "1m 30s", "59s" — the
+/// two largest units, no zero parts, no padding; "expired" at or below zero. For people, never
+/// parsed back (`--json` keeps numbers).
 pub fn human_secs(secs: i64) -> String {
     if secs <= 0 {
         return "expired".into();
     }
+    let secs = secs as u64;
     let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
-    match (h, m) {
-        (0, 0) => format!("{s}s"),
-        (0, _) => format!("{m}m {s:02}s"),
-        _ => format!("{h}h {m:02}m"),
-    }
-}
-
-/// A grant's length as people write it: "30m", "1h", "1h 30m", "90s" → "1m 30s"; no zero
-/// parts ("30m", never "30m 00s").
-pub fn human_ttl(secs: u64) -> String {
-    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
-    let parts: Vec<String> = [(h, "h"), (m, "m"), (s, "s")]
+    let parts: &[(u64, &str)] = match (h, m) {
+        (0, 0) => &[(s, "s")],
+        (0, _) => &[(m, "m"), (s, "s")],
+        _ => &[(h, "h"), (m, "m")],
+    };
+    parts
         .iter()
         .filter(|(n, _)| *n > 0)
         .map(|(n, unit)| format!("{n}{unit}"))
-        .collect();
-    if parts.is_empty() {
-        "0s".into()
-    } else {
-        parts.join(" ")
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A grant's length ("30m", "1h 30m"): [`human_secs`]'s form, "0s" for nothing.
+pub fn human_ttl(secs: u64) -> String {
+    match secs {
+        0 => "0s".into(),
+        n => human_secs(n.min(i64::MAX as u64) as i64),
     }
 }
 
@@ -255,14 +256,20 @@ mod tests {
         assert_eq!(human_ttl(3600), "1h");
         assert_eq!(human_ttl(5400), "1h 30m");
         assert_eq!(human_ttl(90), "1m 30s");
-        assert_eq!(human_ttl(3601), "1h 1s");
+        assert_eq!(human_ttl(3601), "1h");
+        assert_eq!(human_ttl(0), "0s");
     }
 
     #[test]
     fn human_durations() {
         assert_eq!(super::human_secs(0), "expired");
         assert_eq!(super::human_secs(59), "59s");
-        assert_eq!(super::human_secs(61), "1m 01s");
-        assert_eq!(super::human_secs(3720), "1h 02m");
+        assert_eq!(super::human_secs(61), "1m 1s");
+        assert_eq!(super::human_secs(240), "4m");
+        assert_eq!(super::human_secs(3720), "1h 2m");
+        assert_eq!(super::human_secs(3600), "1h");
+        assert_eq!(super::human_secs(14393), "3h 59m");
+        assert_eq!(super::human_secs(8 * 3600), "8h");
+        assert_eq!(super::human_secs(-5), "expired");
     }
 }

@@ -1,7 +1,13 @@
-//! Questions to a person. zt never prompts without a terminal: a script gets an error that
-//! names the flag instead (gh's `CanPrompt`).
+//! Questions to a person: yes/no, pickers and lines of text (dialoguer, drawn on stderr). zt
+//! never prompts without a terminal: a script gets an error that names the flag instead (gh's
+//! `CanPrompt`).
 
 use std::io::{BufRead, IsTerminal, Write};
+
+use dialoguer::console::Term;
+use dialoguer::theme::{ColorfulTheme, Theme};
+
+use crate::error::{Error, ErrorKind, Result};
 
 /// A person is there to answer: stdin and stderr are both terminals.
 pub fn can_prompt() -> bool {
@@ -23,5 +29,121 @@ pub fn confirm(question: &str, default: bool) -> Option<bool> {
         "" => Some(default),
         "y" | "yes" => Some(true),
         _ => Some(false),
+    }
+}
+
+/// One thing to pick: the `row` shown in the list, and the short `label` that stays on screen
+/// once it is picked ("✔ Role on prod-k8s · admin").
+pub struct Choice {
+    pub label: String,
+    pub row: String,
+}
+
+/// A fuzzy picker on stderr (type to filter, arrows, Enter): the index of the chosen item.
+/// Esc or Ctrl-C is a clean cancel (exit 130, cursor shown again). Callers check
+/// [`can_prompt`] first and give scripts an error naming the argument instead.
+pub fn fuzzy_pick(question: &str, choices: &[Choice], default: usize) -> Result<usize> {
+    let term = terminal()?;
+    let _sigint = SigintGuard::new();
+    let theme = ColorfulTheme::default();
+    let rows: Vec<&str> = choices.iter().map(|c| c.row.as_str()).collect();
+    let answer = dialoguer::FuzzySelect::with_theme(&theme)
+        .with_prompt(question)
+        .items(&rows)
+        .default(default.min(rows.len().saturating_sub(1)))
+        .max_length(visible_rows(&term))
+        .report(false)
+        .interact_on_opt(&term);
+    let i = settle(&term, answer)?;
+    report(&term, &theme, question, &choices[i].label);
+    Ok(i)
+}
+
+/// A plain picker (arrows, Enter) for a short list, the `default` item preselected.
+pub fn pick(question: &str, choices: &[Choice], default: usize) -> Result<usize> {
+    let term = terminal()?;
+    let _sigint = SigintGuard::new();
+    let theme = ColorfulTheme::default();
+    let rows: Vec<&str> = choices.iter().map(|c| c.row.as_str()).collect();
+    let answer = dialoguer::Select::with_theme(&theme)
+        .with_prompt(question)
+        .items(&rows)
+        .default(default.min(rows.len().saturating_sub(1)))
+        .max_length(visible_rows(&term))
+        .report(false)
+        .interact_on_opt(&term);
+    let i = settle(&term, answer)?;
+    report(&term, &theme, question, &choices[i].label);
+    Ok(i)
+}
+
+/// What was picked, as one line that stays above what follows.
+fn report(term: &Term, theme: &ColorfulTheme, question: &str, label: &str) {
+    let mut line = String::new();
+    if theme
+        .format_select_prompt_selection(&mut line, question, label)
+        .is_ok()
+    {
+        let _ = term.write_line(&line);
+    }
+}
+
+/// A line of text; `allow_empty`: Enter alone answers "". Ctrl-C cancels (exit 130).
+pub fn text(question: &str, allow_empty: bool) -> Result<String> {
+    let term = terminal()?;
+    let _sigint = SigintGuard::new();
+    let theme = ColorfulTheme::default();
+    let answer = dialoguer::Input::<String>::with_theme(&theme)
+        .with_prompt(question)
+        .allow_empty(allow_empty)
+        .interact_text_on(&term)
+        .map(Some);
+    settle(&term, answer).map(|s| s.trim().to_string())
+}
+
+fn terminal() -> Result<Term> {
+    if !can_prompt() {
+        return Err(Error::usage("cannot ask without a terminal"));
+    }
+    Ok(Term::stderr())
+}
+
+/// At most this many rows of a list at once, leaving the screen's top for what was said.
+fn visible_rows(term: &Term) -> usize {
+    (term.size().0 as usize).saturating_sub(4).clamp(3, 15)
+}
+
+/// An answer, or the cancel it was: Esc (`None`) and Ctrl-C (an interrupted read) are the
+/// person saying no, exit 130 like zt's other interrupts; the cursor is shown again either way.
+fn settle<T>(term: &Term, answer: dialoguer::Result<Option<T>>) -> Result<T> {
+    let _ = term.show_cursor();
+    match answer {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => Err(cancelled()),
+        Err(dialoguer::Error::IO(e)) if e.kind() == std::io::ErrorKind::Interrupted => {
+            let _ = term.write_line("");
+            Err(cancelled())
+        }
+        Err(dialoguer::Error::IO(e)) => Err(Error::io("cannot ask on the terminal", e)),
+    }
+}
+
+fn cancelled() -> Error {
+    Error::new(ErrorKind::Cancelled, "cancelled")
+}
+
+/// While a question is on screen, SIGINT must not kill zt: the terminal is in raw mode then
+/// and the reader turns Ctrl-C into a SIGINT of its own, which would leave the cursor hidden.
+/// A tokio listener (inside the runtime) takes the signal, and the read reports the
+/// interruption instead. Outside a runtime nothing is installed and Ctrl-C ends zt as usual.
+struct SigintGuard(#[allow(dead_code)] Option<tokio::signal::unix::Signal>);
+
+impl SigintGuard {
+    fn new() -> Self {
+        let listen = || {
+            tokio::runtime::Handle::try_current().ok()?;
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok()
+        };
+        SigintGuard(listen())
     }
 }

@@ -1,10 +1,12 @@
-//! `zt approve ID`: approve someone else's pending request. Shares [`decide`] with `zt deny`.
+//! `zt approve [ID]`: approve someone else's pending request (no id: pick from the inbox).
+//! Shares [`decide`] with `zt deny`.
 
 use crate::cli::DecideArgs;
 use crate::client::BrokerClient;
 use crate::commands::Ctx;
 use crate::error::Result;
 use crate::output::{field, human_ttl};
+use crate::{ask, prompt};
 use zt_api::State;
 
 pub(super) async fn run(args: DecideArgs, ctx: &Ctx) -> Result<()> {
@@ -13,8 +15,24 @@ pub(super) async fn run(args: DecideArgs, ctx: &Ctx) -> Result<()> {
 
 /// Approve or deny (`verb`), then say what happened.
 pub(super) async fn decide(verb: &str, args: DecideArgs, ctx: &Ctx) -> Result<()> {
-    let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
-    let (req, said) = client.decide(&args.id, verb, args.comment).await?;
+    let client = match BrokerClient::for_profile(&ctx.profile).await {
+        Ok((c, _)) => c,
+        // A script missing the argument hears that first, logged in or not.
+        Err(_) if args.id.is_none() && !prompt::can_prompt() => {
+            return Err(ask::inbox::missing(verb, None));
+        }
+        Err(e) => return Err(e),
+    };
+    // No id: a picker over the inbox on a terminal, a usage error listing the ids in a script.
+    let id = match args.id {
+        Some(id) => id,
+        None => ask::inbox::pick(verb, &client).await?,
+    };
+    let comment = match verb {
+        "deny" => ask::inbox::deny_comment(args.comment)?,
+        _ => args.comment,
+    };
+    let (req, said) = client.decide(&id, verb, comment).await?;
     let p = &ctx.printer;
     let (id, requester) = (field(&req.id), field(&req.requester));
     let what = field(&format!("{}/{}", req.resource, req.role));

@@ -1,4 +1,5 @@
-//! `zt deny ID`: deny someone else's pending request.
+//! `zt deny [ID]`: deny someone else's pending request (no id: pick from the inbox; on a
+//! terminal without --comment, zt asks for one).
 
 use crate::cli::DecideArgs;
 use crate::commands::Ctx;

@@ -1,19 +1,37 @@
-//! `zt env GRANT [--shell S]`: shell exports of a grant's credentials, for `eval`.
+//! `zt env GRANT|RESOURCE [--shell S]`: shell exports of a grant's credentials, for `eval`.
 
 use crate::cli::EnvArgs;
 use crate::commands::{Ctx, credential};
-use crate::credenv;
-use crate::error::Result;
-use crate::grants;
+use crate::error::{ErrorKind, Result};
+use crate::{ask, credenv, grants};
 use zt_api::Credential;
 
 pub(super) async fn run(args: EnvArgs, ctx: &Ctx) -> Result<()> {
-    let cached = credential::live(&args.grant, ctx).await?;
+    let broker = ask::target::Broker::new(&ctx.profile);
+    let wanted = ask::target::Wanted {
+        target: &args.grant,
+        role: None,
+        pending_too: false,
+        min_left_secs: 0,
+        command: "env",
+    };
+    // No live grant matches: try it as the id of one (over, or not on this machine), which
+    // says "it is over" (exit 6) rather than "no such grant" when that is the truth.
+    let grant = match ask::target::resolve(&wanted, &broker, ctx).await? {
+        Some(g) => g,
+        None => args.grant.clone(),
+    };
+    let cached = match credential::live(&grant, ctx).await {
+        Err(e) if e.kind == ErrorKind::NotFound && grant == args.grant => {
+            return Err(ask::target::not_found(&args.grant, &broker).await);
+        }
+        other => other?,
+    };
     // kubectl needs a file: a kubeconfig of its own for this grant (exec plugin, no token),
     // in the ledger so it is wiped with the grant.
     let kubeconfig = match &cached.credential {
         Credential::Kubernetes { .. } => Some(grants::standalone_kubeconfig(
-            &args.grant,
+            &grant,
             &cached,
             &ctx.profile,
             None,

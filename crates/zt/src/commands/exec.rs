@@ -7,12 +7,10 @@ use std::process::Stdio;
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::ExecArgs;
-use crate::client::BrokerClient;
 use crate::commands::{Ctx, credential, request};
 use crate::error::{Error, ErrorKind, Result};
-use crate::ledger::Ledger;
 use crate::output::field;
-use crate::{credenv, grants, reaper};
+use crate::{ask, credenv, grants, reaper};
 use zt_api::Credential;
 
 pub(super) async fn run(args: ExecArgs, ctx: &Ctx) -> Result<()> {
@@ -84,36 +82,22 @@ pub(super) async fn run(args: ExecArgs, ctx: &Ctx) -> Result<()> {
     }
 }
 
-/// A grant id as given, or a resource: its live grant on this machine, else a new request.
+/// A grant id as given, or a resource: its live grant ([`ask::target`]), else a new request.
 async fn resolve(args: &ExecArgs, ctx: &Ctx) -> Result<String> {
-    if crate::credcache::load(&args.target).is_some() {
-        return Ok(args.target.clone());
+    let wanted = ask::target::Wanted {
+        target: &args.target,
+        role: args.opts.role.as_deref(),
+        pending_too: false,
+        // A grant about to end is no use to a command that starts now.
+        min_left_secs: 30,
+        command: "exec",
+    };
+    let broker = ask::target::Broker::new(&ctx.profile);
+    if let Some(grant) = ask::target::resolve(&wanted, &broker, ctx).await? {
+        return Ok(grant);
     }
-    let ledger = Ledger::read()?;
-    let now = zt_api::Timestamp::now().0;
-    if let Some(e) = ledger
-        .entries
-        .iter()
-        .find(|e| e.resource == args.target && e.profile == ctx.profile && e.expires_at > now)
-    {
-        return Ok(e.grant.clone());
-    }
-    let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
-    let mine = client
-        .list_requests("requester=me&state=approved,active")
-        .await?;
-    if let Some(r) = mine.requests.iter().find(|r| r.id == args.target) {
-        return Ok(r.id.clone());
-    }
-    let wanted_role = args.opts.role.as_deref();
-    if let Some(r) = mine.requests.iter().find(|r| {
-        r.resource == args.target
-            && wanted_role.is_none_or(|w| w == r.role)
-            && r.expires_at.is_some_and(|t| t.0 > now + 30)
-    }) {
-        return Ok(r.id.clone());
-    }
-    let obtained = match request::obtain(&args.target, &args.opts, false, &client, ctx).await {
+    let client = broker.get().await?;
+    let obtained = match request::obtain(&args.target, &args.opts, false, client, ctx).await {
         // Not a resource: perhaps the id of a grant of yours that is over, which deserves
         // "it is over" (exit 6) rather than "no such resource" (exit 8).
         Err(e) if e.kind == ErrorKind::NotFound => {

@@ -9,23 +9,40 @@ use crate::client::BrokerClient;
 use crate::commands::Ctx;
 use crate::error::{Error, ErrorKind, Result};
 use crate::output::{field, human_secs};
-use crate::{env, grants, prompt};
+use crate::{ask, env, grants, prompt};
 use zt_api::{self as api, State};
 use zt_files::ids;
 
-pub(super) async fn run(args: RequestArgs, ctx: &Ctx) -> Result<()> {
-    let (client, _) = BrokerClient::for_profile(&ctx.profile).await?;
+pub(super) async fn run(mut args: RequestArgs, ctx: &Ctx) -> Result<()> {
+    let client = match BrokerClient::for_profile(&ctx.profile).await {
+        Ok((c, _)) => c,
+        // A script missing the argument hears that first, logged in or not.
+        Err(_) if args.resource.is_none() && !prompt::can_prompt() => {
+            return Err(ask::resource::missing(None));
+        }
+        Err(e) => return Err(e),
+    };
+    // No resource: a picker on a terminal (then role and reason), a usage error in a script.
+    let resource = match args.resource.take() {
+        Some(r) => r,
+        None => {
+            let o = &mut args.opts;
+            let picked =
+                ask::resource::pick(&client, o.role.as_deref(), o.reason.as_deref()).await?;
+            (o.role, o.reason) = (picked.role, picked.reason);
+            picked.resource
+        }
+    };
     let how = grants::How {
         use_context: args.use_context,
         static_keys: args.static_keys,
     };
     // Refuse a file zt will not edit before anything is minted (an unknown resource is the
     // broker's to refuse, below).
-    if let Some(kind) = resource_kind(&client, &args.resource).await {
+    if let Some(kind) = resource_kind(&client, &resource).await {
         grants::preflight::check(kind, how)?;
     }
-    let Some((req, was_live)) =
-        obtain(&args.resource, &args.opts, args.no_wait, &client, ctx).await?
+    let Some((req, was_live)) = obtain(&resource, &args.opts, args.no_wait, &client, ctx).await?
     else {
         return Ok(());
     };
@@ -65,7 +82,7 @@ pub(super) async fn obtain(
         return Err(Error::usage(format!("{r:?} is not a role name"))
             .with_hint("see `zt catalog` for the roles"));
     }
-    let body = api::CreateRequest {
+    let mut body = api::CreateRequest {
         resource: resource.to_string(),
         role: opts.role.clone(),
         ttl_secs: opts.ttl.as_secs(),
@@ -92,7 +109,7 @@ pub(super) async fn obtain(
             }
             r
         }
-        None => client.create_request(&body, &ids::random_hex(16)).await?,
+        None => create(client, &mut body).await?,
     };
     if req.state == State::Pending {
         if no_wait {
@@ -154,6 +171,31 @@ pub(super) async fn obtain(
             ErrorKind::Other,
             format!("request {} is {other}", field(&req.id)),
         )),
+    }
+}
+
+/// Ask the broker. An unknown resource or role gets the nearest names; a refusal for want of a
+/// reason asks for one on a terminal and asks the broker once more.
+async fn create(client: &BrokerClient, body: &mut api::CreateRequest) -> Result<api::Request> {
+    let req = match client.create_request(body, &ids::random_hex(16)).await {
+        Ok(r) => r,
+        Err(e) => {
+            let role = body.role.as_deref();
+            return Err(ask::resource::explain_unknown(e, client, &body.resource, role).await);
+        }
+    };
+    let wants_reason = req.state == State::Denied
+        && body.reason.is_none()
+        && ask::resource::refusal_wants_reason(&req.decision.reason);
+    if !wants_reason {
+        return Ok(req);
+    }
+    match ask::resource::reason_after_refusal(&req.decision.reason)? {
+        Some(reason) => {
+            body.reason = Some(reason);
+            client.create_request(body, &ids::random_hex(16)).await
+        }
+        None => Ok(req),
     }
 }
 
