@@ -1,18 +1,29 @@
-//! completions/ and man/ are generated from the clap definitions and checked in; this fails
-//! when they drift. `ZT_UPDATE_DOCS=1 cargo test --all-features docs` rewrites them.
+//! completions/ and man/ are generated from the clap definitions (plus zt's and zt-broker's
+//! tables and man/examples.toml) and checked in; this fails when they drift.
+//! `ZT_UPDATE_DOCS=1 cargo test --all-features --test it docs` rewrites them.
+//!
+//! Also: every man page has EXIT STATUS, FILES and EXAMPLES; every table of examples names a
+//! page; every zt and zt-broker command line in the examples parses with the real definitions.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+
+use clap::FromArgMatches;
+use zt::manpages::{self, ManDocs};
 
 fn root() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
 }
 
+fn updating() -> bool {
+    std::env::var("ZT_UPDATE_DOCS").is_ok_and(|v| v == "1")
+}
+
 fn check(dir: &Path, files: Vec<(String, Vec<u8>)>) {
-    let update = std::env::var("ZT_UPDATE_DOCS").is_ok_and(|v| v == "1");
     let mut stale = Vec::new();
     for (name, bytes) in files {
         let path = dir.join(&name);
-        if update {
+        if updating() {
             std::fs::create_dir_all(dir).unwrap();
             std::fs::write(&path, &bytes).unwrap();
         } else if std::fs::read(&path).ok().as_deref() != Some(&bytes[..]) {
@@ -21,8 +32,36 @@ fn check(dir: &Path, files: Vec<(String, Vec<u8>)>) {
     }
     assert!(
         stale.is_empty(),
-        "generated docs are stale: {stale:?}\nrun `ZT_UPDATE_DOCS=1 cargo test --all-features --test it docs` and commit the result"
+        "generated docs are stale: {stale:?}\nrun `{}` and commit the result",
+        manpages::REGENERATE
     );
+}
+
+fn zt_command() -> clap::Command {
+    <zt::cli::Cli as clap::CommandFactory>::command()
+}
+
+fn broker_docs() -> ManDocs<'static> {
+    use zt_broker::docs;
+    ManDocs {
+        exit_codes: docs::EXIT_CODES,
+        exit_notes: docs::EXIT_NOTES,
+        environment: docs::ENVIRONMENT,
+        files_intro: docs::FILES_INTRO,
+        files: docs::FILES,
+        files_outro: None,
+        source: "crates/zt-broker/src/docs.rs",
+        examples: manpages::EXAMPLES,
+    }
+}
+
+fn zt_pages() -> Vec<(String, Vec<u8>)> {
+    zt::docs::man_pages().unwrap_or_else(|e| panic!("{}", e.message))
+}
+
+fn broker_pages() -> Vec<(String, Vec<u8>)> {
+    zt::docs::man_pages_for(zt_broker::cli::command(), &broker_docs())
+        .unwrap_or_else(|e| panic!("{}", e.message))
 }
 
 #[test]
@@ -32,20 +71,7 @@ fn zt_completions_are_current() {
 
 #[test]
 fn zt_man_pages_are_current() {
-    check(&root().join("man"), zt::docs::man_pages().unwrap());
-}
-
-#[test]
-fn man_page_documents_exit_codes_and_environment() {
-    let pages = zt::docs::man_pages().unwrap();
-    let top = String::from_utf8(pages[0].1.clone()).unwrap();
-    assert!(top.contains("EXIT STATUS") && top.contains("ENVIRONMENT"));
-    for (code, _) in zt::error::ErrorKind::TABLE {
-        assert!(
-            top.contains(&format!("\\fB{code}\\fR")),
-            "exit code {code} missing"
-        );
-    }
+    check(&root().join("man"), zt_pages());
 }
 
 #[test]
@@ -54,9 +80,106 @@ fn broker_docs_are_current() {
         &root().join("completions"),
         zt::docs::completions_for(zt_broker::cli::command(), "zt-broker"),
     );
-    check(
-        &root().join("man"),
-        zt::docs::man_pages_for(zt_broker::cli::command(), "").unwrap(),
+    check(&root().join("man"), broker_pages());
+}
+
+/// A page of a command that no longer exists would still be installed by install.sh.
+#[test]
+fn man_has_no_page_of_a_removed_command() {
+    let made: BTreeSet<String> = zt_pages()
+        .into_iter()
+        .chain(broker_pages())
+        .map(|(name, _)| name)
+        .collect();
+    let mut stale = Vec::new();
+    for entry in std::fs::read_dir(root().join("man")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if name.ends_with(".1") && !made.contains(&name) {
+            if updating() {
+                std::fs::remove_file(&path).unwrap();
+            } else {
+                stale.push(name);
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "man/ holds pages of no command: {stale:?}\nrun `{}` (it removes them)",
+        manpages::REGENERATE
+    );
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+#[test]
+fn every_page_has_exit_status_files_and_examples() {
+    let zt_codes: Vec<u8> = zt::error::ErrorKind::TABLE
+        .iter()
+        .map(|(c, _)| *c)
+        .collect();
+    let broker_codes: Vec<u8> = zt_broker::docs::EXIT_CODES
+        .iter()
+        .map(|(c, _)| *c)
+        .collect();
+    for (pages, codes) in [(zt_pages(), zt_codes), (broker_pages(), broker_codes)] {
+        assert!(pages.len() > 5, "too few pages: {}", pages.len());
+        for (name, bytes) in pages {
+            let page = text(&bytes);
+            let order: Vec<usize> = [".SH \"EXIT STATUS\"", ".SH \"FILES\"", ".SH \"EXAMPLES\""]
+                .iter()
+                .map(|s| page.find(s).unwrap_or_else(|| panic!("{name} has no {s}")))
+                .collect();
+            assert!(order.is_sorted(), "{name}: sections out of order");
+            for code in &codes {
+                assert!(
+                    page.contains(&format!(".TP\n\\fB{code}\\fR\n")),
+                    "{name}: exit code {code} missing"
+                );
+            }
+            let examples = &page[order[2]..];
+            assert!(
+                examples.contains(".nf\n\\fB$ "),
+                "{name}: EXAMPLES shows no command"
+            );
+        }
+    }
+}
+
+#[test]
+fn top_pages_document_the_environment() {
+    let zt_top = text(&zt_pages()[0].1);
+    for (var, _) in zt::env::DOCUMENTED {
+        assert!(
+            zt_top.contains(&format!("\\fB{var}\\fR")),
+            "zt.1 lacks {var}"
+        );
+    }
+    let broker_top = text(&broker_pages()[0].1);
+    assert!(broker_top.contains(".SH \"ENVIRONMENT\"") && broker_top.contains("ZT_BROKER_LOG"));
+}
+
+/// The broker's FILES name the files its code makes (the constants, not copies of them).
+#[test]
+fn broker_files_name_what_the_code_makes() {
+    let rows: Vec<&str> = zt_broker::docs::FILES.iter().map(|(p, _, _)| *p).collect();
+    for file in [
+        zt_broker::config::DB_FILE,
+        zt_broker::dev::wire::IDP_KEY_FILE,
+        zt_broker::dev::statefile::FILE,
+        zt_broker::dev::statefile::LOG,
+    ] {
+        assert!(
+            rows.iter().any(|r| r.contains(file)),
+            "crates/zt-broker/src/docs.rs: FILES does not name {file}"
+        );
+    }
+    assert!(
+        zt_broker::docs::EXIT_CODES
+            .iter()
+            .any(|(c, _)| *c == zt_broker::serve::audit::BROKEN)
     );
 }
 
@@ -72,4 +195,252 @@ fn readme_documents_every_exit_code_and_variable() {
     for (var, _) in zt::env::DOCUMENTED {
         assert!(readme.contains(&format!("`{var}`")), "README lacks {var}");
     }
+}
+
+// ------------------------------------------------------------------------------- examples
+
+fn examples() -> zt::manpages::Examples {
+    manpages::parse_examples(manpages::EXAMPLES).unwrap_or_else(|e| panic!("{}", e.message))
+}
+
+#[test]
+fn every_table_of_examples_names_a_page() {
+    let zt_names = manpages::page_names(zt_command());
+    let broker_names = manpages::page_names(zt_broker::cli::command());
+    for page in examples().keys() {
+        assert!(
+            zt_names.contains(page) || broker_names.contains(page),
+            "{}: [[{page}]] names no man page (a renamed or removed command?); zt's pages: \
+             {zt_names:?}; zt-broker's: {broker_names:?}",
+            manpages::EXAMPLES_FILE
+        );
+    }
+    for page in zt_names.iter().chain(&broker_names) {
+        assert!(
+            examples().contains_key(page),
+            "{}: no examples for {page}: add a [[{page}]] table (text, run)",
+            manpages::EXAMPLES_FILE
+        );
+    }
+}
+
+/// The binary a page belongs to.
+fn binary_of(page: &str) -> &'static str {
+    if page == "zt-broker" || page.starts_with("zt-broker-") {
+        "zt-broker"
+    } else {
+        "zt"
+    }
+}
+
+/// Parse one invocation with the real definitions: the page it lands on (`zt-credential-kube`).
+fn parse(words: &[String]) -> Result<(String, clap::ArgMatches), String> {
+    let cmd = match words[0].as_str() {
+        "zt" => zt_command(),
+        _ => zt_broker::cli::command(),
+    };
+    let matches = cmd
+        .try_get_matches_from(words)
+        .map_err(|e| e.render().to_string())?;
+    let mut page = words[0].clone();
+    let mut m = &matches;
+    while let Some((name, sub)) = m.subcommand() {
+        page = format!("{page}-{name}");
+        m = sub;
+    }
+    Ok((page, matches))
+}
+
+#[test]
+fn every_example_command_line_parses() {
+    let mut checked = 0;
+    for (page, list) in examples() {
+        let mut lands = false;
+        for (i, ex) in list.iter().enumerate() {
+            for line in manpages::example_commands(&ex.run) {
+                for words in invocations(&line) {
+                    let (landed, matches) = parse(&words).unwrap_or_else(|e| {
+                        panic!(
+                            "{}: [[{page}]] example {}: `{line}` does not parse:\n{e}",
+                            manpages::EXAMPLES_FILE,
+                            i + 1
+                        )
+                    });
+                    checked += 1;
+                    lands |= words[0] == binary_of(&page)
+                        && (landed == page || landed.starts_with(&format!("{page}-")));
+                    if words[0] == "zt" {
+                        // The FILES note "removes what ended grants left" is on exactly the
+                        // pages whose command sweeps first.
+                        let cli = zt::cli::Cli::from_arg_matches(&matches).unwrap();
+                        let sweeps = zt::commands::sweeps_first(&cli.command);
+                        assert_eq!(
+                            sweeps,
+                            manpages::tables::SWEEPING.contains(&landed.as_str()),
+                            "{}: SWEEPING is wrong about {landed} (commands::sweeps_first says \
+                             {sweeps})",
+                            manpages::tables::SOURCE
+                        );
+                    }
+                }
+            }
+        }
+        assert!(
+            lands,
+            "{}: no example of [[{page}]] runs `{}`",
+            manpages::EXAMPLES_FILE,
+            page.replacen('-', " ", usize::MAX)
+                .replacen("zt broker", "zt-broker", 1)
+        );
+    }
+    assert!(checked > 50, "only {checked} invocations found");
+}
+
+#[test]
+fn invocations_are_found_in_shell_lines() {
+    let w = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        invocations(r#"eval "$(zt env abc)" && kubectl get pods"#),
+        [w(&["zt", "env", "abc"])]
+    );
+    assert_eq!(
+        invocations(r#"ctx=$(zt --json request x --reason "a b" | jq -r .context)"#),
+        [w(&["zt", "--json", "request", "x", "--reason", "a b"])]
+    );
+    assert_eq!(
+        invocations("ZT_BROKER_LOG=debug zt-broker dev; zt completions fish > f.fish"),
+        [w(&["zt-broker", "dev"]), w(&["zt", "completions", "fish"])]
+    );
+    assert_eq!(
+        invocations(r"source <(zt completions bash) # comment"),
+        [w(&["zt", "completions", "bash"])]
+    );
+    assert_eq!(
+        invocations(r"zt exec db -- psql -c 'select 1' | tee o\ ut"),
+        [w(&["zt", "exec", "db", "--", "psql", "-c", "select 1"])]
+    );
+}
+
+/// Every `zt …` / `zt-broker …` a shell would run for `line`: in pipelines and lists, after
+/// variable assignments, and inside `$(…)` and `<(…)`; quotes and backslashes as a shell
+/// reads them, redirections left out. Enough shell for examples, not a shell.
+fn invocations(line: &str) -> Vec<Vec<String>> {
+    let mut found = Vec::new();
+    let mut segments: Vec<Vec<String>> = vec![vec![]];
+    let mut word: Option<String> = None;
+    let mut redirect = false;
+    let chars: Vec<char> = line.chars().collect();
+    let mut i = 0;
+    let end_word =
+        |word: &mut Option<String>, segments: &mut Vec<Vec<String>>, redirect: &mut bool| {
+            if let Some(w) = word.take() {
+                if *redirect {
+                    *redirect = false;
+                } else {
+                    segments.last_mut().unwrap().push(w);
+                }
+            }
+        };
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            ' ' | '\t' => end_word(&mut word, &mut segments, &mut redirect),
+            '#' if word.is_none() => break,
+            '|' | ';' | '&' => {
+                end_word(&mut word, &mut segments, &mut redirect);
+                segments.push(vec![]);
+            }
+            '>' => {
+                end_word(&mut word, &mut segments, &mut redirect);
+                redirect = true;
+            }
+            '<' if chars.get(i + 1) != Some(&'(') => {
+                end_word(&mut word, &mut segments, &mut redirect);
+                redirect = true;
+            }
+            '$' | '<' if chars.get(i + 1) == Some(&'(') => {
+                let close = matching_paren(&chars, i + 1);
+                let inner: String = chars[i + 2..close].iter().collect();
+                found.extend(invocations(&inner));
+                word.get_or_insert_with(String::new).push_str("SUBST");
+                i = close;
+            }
+            '\\' => {
+                i += 1;
+                if let Some(&n) = chars.get(i) {
+                    word.get_or_insert_with(String::new).push(n);
+                }
+            }
+            '\'' => {
+                let w = word.get_or_insert_with(String::new);
+                i += 1;
+                while i < chars.len() && chars[i] != '\'' {
+                    w.push(chars[i]);
+                    i += 1;
+                }
+            }
+            '"' => {
+                word.get_or_insert_with(String::new);
+                i += 1;
+                while i < chars.len() && chars[i] != '"' {
+                    if chars[i] == '\\' && matches!(chars.get(i + 1), Some('"' | '\\' | '$')) {
+                        i += 1;
+                        word.as_mut().unwrap().push(chars[i]);
+                    } else if chars[i] == '$' && chars.get(i + 1) == Some(&'(') {
+                        let close = matching_paren(&chars, i + 1);
+                        let inner: String = chars[i + 2..close].iter().collect();
+                        found.extend(invocations(&inner));
+                        word.as_mut().unwrap().push_str("SUBST");
+                        i = close;
+                    } else {
+                        word.as_mut().unwrap().push(chars[i]);
+                    }
+                    i += 1;
+                }
+            }
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+        i += 1;
+    }
+    end_word(&mut word, &mut segments, &mut redirect);
+    for seg in segments {
+        let words: Vec<String> = seg.into_iter().skip_while(|w| is_assignment(w)).collect();
+        if words.first().is_some_and(|w| w == "zt" || w == "zt-broker") {
+            found.push(words);
+        }
+    }
+    found
+}
+
+fn is_assignment(word: &str) -> bool {
+    word.split_once('=').is_some_and(|(name, _)| {
+        !name.is_empty()
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+    })
+}
+
+/// The index of the `)` that closes the `(` at `open`, skipping quoted text.
+fn matching_paren(chars: &[char], open: usize) -> usize {
+    let mut depth = 0;
+    let mut quote = None;
+    for (i, &c) in chars.iter().enumerate().skip(open) {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth -= 1;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => {}
+        }
+    }
+    panic!(
+        "unbalanced parentheses in {:?}",
+        chars.iter().collect::<String>()
+    )
 }

@@ -10,7 +10,8 @@
 //!   minted credentials for the credential helpers.
 //! - [`error`] error kinds and exit codes; [`env`] every variable; [`paths`] every path;
 //!   [`config`] the profiles; [`output`] stdout/stderr; [`prompt`] questions; [`fsutil`]
-//!   atomic writes and locks; [`docs`] man pages and completions.
+//!   atomic writes and locks; [`docs`] man pages and completions, [`manpages`] the pages'
+//!   sections beyond clap.
 //! - The reference broker behind `zt-broker` is its own crate (`zt_broker`); this one never
 //!   depends on it.
 
@@ -28,6 +29,7 @@ pub mod fsutil;
 pub mod grants;
 pub mod http;
 pub mod ledger;
+pub mod manpages;
 pub mod materialize;
 pub mod output;
 pub mod paths;
