@@ -138,7 +138,10 @@ pub fn man_pages_for(cmd: clap::Command, docs: &ManDocs) -> Result<Vec<(String, 
             Some(at) => text.insert_str(at + 1, &extra),
             None => text.push_str(&extra),
         }
-        out.push((format!("{}.1", page.name), text.into_bytes()));
+        out.push((
+            format!("{}.1", page.name),
+            roff::ascii_only(&text).into_bytes(),
+        ));
     }
     Ok(out)
 }

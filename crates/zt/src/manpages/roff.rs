@@ -2,8 +2,9 @@
 //! can copy a command from the page), `code` shown in bold.
 
 /// `s` as roff text: `\` and `-` escaped (`\-` is the hyphen-minus a copied flag needs), `'`,
-/// `` ` ``, `~` and `^` as the ASCII glyphs (groff would print typographic ones), and a line
-/// that would start with a control character (`.` or `'`) guarded with `\&`.
+/// `` ` ``, `~` and `^` as the ASCII glyphs (groff would print typographic ones), other than
+/// ASCII as `\[uXXXX]`, and a line that would start with a control character (`.` or `'`)
+/// guarded with `\&`.
 pub(super) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     let mut line_start = true;
@@ -18,9 +19,26 @@ pub(super) fn escape(s: &str) -> String {
             '`' => out.push_str("\\(ga"),
             '~' => out.push_str("\\(ti"),
             '^' => out.push_str("\\(ha"),
+            // groff reads its input as Latin-1 unless a preprocessor says otherwise: a named
+            // Unicode character renders everywhere (groff, mandoc).
+            c if !c.is_ascii() => out.push_str(&format!("\\[u{:04X}]", c as u32)),
             c => out.push(c),
         }
         line_start = c == '\n';
+    }
+    out
+}
+
+/// A whole page with every character beyond ASCII named (`\[u2014]`), clap_mangen's text
+/// included: groff reads raw input as Latin-1 unless a preprocessor says otherwise.
+pub(super) fn ascii_only(page: &str) -> String {
+    let mut out = String::with_capacity(page.len());
+    for c in page.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\[u{:04X}]", c as u32));
+        }
     }
     out
 }
@@ -85,6 +103,8 @@ mod tests {
         assert_eq!(escape("~/.kube/config"), "\\(ti/.kube/config");
         assert_eq!(escape(".hidden\n'quoted"), "\\&.hidden\n\\&\\*(Aqquoted");
         assert_eq!(escape("x^2 `y`"), "x\\(ha2 \\(gay\\(ga");
+        assert_eq!(escape("a — ✓"), "a \\[u2014] \\[u2713]");
+        assert_eq!(ascii_only("x — y\n"), "x \\[u2014] y\n");
     }
 
     #[test]
