@@ -130,8 +130,9 @@ pub const FILES: &[(&str, &str, &[&str])] = &[
         &[LOGIN],
     ),
     (
-        "~/.local/state/zt/*.lock, ~/.local/state/zt/locks/",
-        "locks that keep concurrent zt processes from writing the same file at once",
+        "~/.local/state/zt/*.lock, ~/.local/state/zt/locks/, $XDG_RUNTIME_DIR/zt/creds/GRANT.lock",
+        "locks that keep concurrent zt processes from writing the same file, or fetching the \
+         same credential, at once (empty files)",
         &[],
     ),
     (
