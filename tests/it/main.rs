@@ -32,4 +32,5 @@ mod readme;
 mod replicas;
 mod review;
 mod serve_issuers;
+mod tty_login;
 mod workload;
