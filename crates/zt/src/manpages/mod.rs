@@ -66,9 +66,11 @@ pub fn man_pages() -> Result<Vec<(String, Vec<u8>)>> {
     man_pages_for(Cli::command(), &zt_docs())
 }
 
-/// One page in the making: its name (`zt-request`), the command renamed to it, its parent.
+/// One page in the making: its name (`zt-request`), the command line it documents
+/// (`zt request`), the command renamed to it, its parent.
 struct Page {
     name: String,
+    line: String,
     cmd: clap::Command,
     parent: Option<String>,
 }
@@ -83,25 +85,28 @@ pub fn page_names(cmd: clap::Command) -> Vec<String> {
 fn pages(cmd: &clap::Command) -> Vec<Page> {
     let mut out = vec![Page {
         name: cmd.get_name().to_string(),
+        line: cmd.get_name().to_string(),
         cmd: cmd.clone(),
         parent: None,
     }];
-    add_subpages(cmd, cmd.get_name(), &mut out);
+    add_subpages(cmd, cmd.get_name(), cmd.get_name(), &mut out);
     out
 }
 
-fn add_subpages(cmd: &clap::Command, prefix: &str, out: &mut Vec<Page>) {
+fn add_subpages(cmd: &clap::Command, prefix: &str, line: &str, out: &mut Vec<Page>) {
     for sub in cmd
         .get_subcommands()
         .filter(|s| !s.is_hide_set() && s.get_name() != "help")
     {
         let name = format!("{prefix}-{}", sub.get_name());
+        let line = format!("{line} {}", sub.get_name());
         out.push(Page {
             name: name.clone(),
+            line: line.clone(),
             cmd: sub.clone().name(name.clone()),
             parent: Some(prefix.to_string()),
         });
-        add_subpages(sub, &name, out);
+        add_subpages(sub, &name, &line, out);
     }
 }
 
@@ -121,7 +126,7 @@ pub fn man_pages_for(cmd: clap::Command, docs: &ManDocs) -> Result<Vec<(String, 
                  `run` to {}, then run `{REGENERATE}`",
                 examples::FILE,
                 page.name,
-                page.name.replacen('-', " ", usize::MAX),
+                page.line,
                 page.name,
                 examples::FILE,
             )));
@@ -229,4 +234,96 @@ fn sections(page: &Page, top: &str, docs: &ManDocs, examples: &[Example]) -> Res
         s.push('\n');
     }
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo() -> clap::Command {
+        clap::Command::new("demo")
+            .version("1.0")
+            .propagate_version(true)
+            .subcommand(clap::Command::new("run").about("Run it"))
+            .subcommand(clap::Command::new("hidden").hide(true))
+    }
+
+    const EXAMPLES: &str = r#"
+[[demo]]
+text = "Everything."
+run = "demo run"
+
+[[demo-run]]
+text = "Run it, with `--quiet`."
+run = '''
+demo run --name 'it''s' \
+  --then ~/x
+'''
+output = "done — ok"
+"#;
+
+    fn docs<'a>(examples: &'a str, files: &'a [(&'a str, &'a str, &'a [&'a str])]) -> ManDocs<'a> {
+        ManDocs {
+            exit_codes: &[(0, "success"), (2, "usage")],
+            exit_notes: &[("demo-run", "Also 3.")],
+            environment: &[("DEMO_DIR", "where")],
+            files_intro: "Intro.",
+            files,
+            files_outro: None,
+            source: "demo/tables.rs",
+            examples,
+        }
+    }
+
+    const FILES: &[(&str, &str, &[&str])] = &[("~/.demo", "its file", &["demo-run"])];
+
+    #[test]
+    fn every_page_gets_its_sections_in_order() {
+        let pages = man_pages_for(demo(), &docs(EXAMPLES, FILES)).unwrap();
+        let names: Vec<&str> = pages.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["demo.1", "demo-run.1"], "hidden pages are left out");
+        let run = String::from_utf8(pages[1].1.clone()).unwrap();
+        assert!(run.is_ascii());
+        let at = |s: &str| run.find(s).unwrap_or_else(|| panic!("no {s} in\n{run}"));
+        assert!(at(".SH \"EXIT STATUS\"") < at(".SH \"FILES\""));
+        assert!(at(".SH \"FILES\"") < at(".SH \"EXAMPLES\""));
+        assert!(at(".SH \"EXAMPLES\"") < at(".SH \"SEE ALSO\""));
+        assert!(at(".SH \"SEE ALSO\"") < at(".SH VERSION"));
+        assert!(!run.contains("ENVIRONMENT"), "only the top page has it");
+        assert!(run.contains(".PP\nAlso 3.\n.TP\n\\fB0\\fR\nsuccess\n"));
+        assert!(run.contains(".TP\n\\fB\\(ti/.demo\\fR\nits file\n"));
+        assert!(run.contains("Run it, with \\fB\\-\\-quiet\\fR."));
+        assert!(run.contains(
+            "\\fB$ demo run \\-\\-name \\*(Aqit\\*(Aq\\*(Aqs\\*(Aq \\e\\fR\n\\fB    \\-\\-then \\(ti/x\\fR\ndone \\[u2014] ok\n"
+        ));
+        let top = String::from_utf8(pages[0].1.clone()).unwrap();
+        assert!(top.contains(".SH \"ENVIRONMENT\"\n.TP\n\\fBDEMO_DIR\\fR\n"));
+        assert!(
+            top.contains("\\fB\\(ti/.demo\\fR"),
+            "the top page lists every file"
+        );
+    }
+
+    #[test]
+    fn a_page_without_examples_or_files_is_refused_by_name() {
+        let only_top = "[[demo]]\ntext = \"a\"\nrun = \"demo run\"\n";
+        let e = man_pages_for(demo(), &docs(only_top, FILES)).unwrap_err();
+        assert!(
+            e.message.contains("[[demo-run]]")
+                && e.message.contains("`demo run`")
+                && e.message.contains(examples::FILE),
+            "{}",
+            e.message
+        );
+        let e = man_pages_for(demo(), &docs(EXAMPLES, &[])).unwrap_err();
+        assert!(
+            e.message
+                .starts_with("demo/tables.rs: no FILES for the page demo"),
+            "{}",
+            e.message
+        );
+        let gone: &[(&str, &str, &[&str])] = &[("~/.demo", "x", &["demo-run", "demo-gone"])];
+        let e = man_pages_for(demo(), &docs(EXAMPLES, gone)).unwrap_err();
+        assert!(e.message.contains("demo-gone"), "{}", e.message);
+    }
 }

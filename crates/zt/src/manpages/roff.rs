@@ -6,8 +6,12 @@
 /// ASCII as `\[uXXXX]`, and a line that would start with a control character (`.` or `'`)
 /// guarded with `\&`.
 pub(super) fn escape(s: &str) -> String {
+    escape_from(s, true)
+}
+
+/// [`escape`] of text that starts a line of output or continues one.
+fn escape_from(s: &str, mut line_start: bool) -> String {
     let mut out = String::with_capacity(s.len() + 8);
-    let mut line_start = true;
     for c in s.chars() {
         if line_start && (c == '.' || c == '\'') {
             out.push_str("\\&");
@@ -51,13 +55,16 @@ pub(super) fn prose(s: &str) -> String {
         let Some(len) = rest[open + 1..].find('`') else {
             break;
         };
-        out.push_str(&escape(&rest[..open]));
+        let starts_line = out.is_empty() || out.ends_with('\n');
+        out.push_str(&escape_from(&rest[..open], starts_line));
         out.push_str("\\fB");
-        out.push_str(&escape(&rest[open + 1..open + 1 + len]));
+        // After `\fB` nothing of the span starts a line.
+        out.push_str(&escape_from(&rest[open + 1..open + 1 + len], false));
         out.push_str("\\fR");
         rest = &rest[open + 1 + len + 1..];
     }
-    out.push_str(&escape(rest));
+    let starts_line = out.is_empty() || out.ends_with('\n');
+    out.push_str(&escape_from(rest, starts_line));
     out
 }
 
@@ -111,7 +118,8 @@ mod tests {
     fn prose_bolds_code_spans() {
         assert_eq!(prose("run `zt login` first"), "run \\fBzt login\\fR first");
         assert_eq!(prose("a ` alone"), "a \\(ga alone");
-        assert_eq!(prose("x\n`.y`"), "x\n\\fB\\&.y\\fR");
+        assert_eq!(prose("x\n`.y`"), "x\n\\fB.y\\fR");
+        assert_eq!(prose("`a`. 'b'\n.c"), "\\fBa\\fR. \\*(Aqb\\*(Aq\n\\&.c");
     }
 
     #[test]
