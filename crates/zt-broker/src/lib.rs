@@ -2,7 +2,8 @@
 //! the embedded development defaults (`zt-broker dev`).
 //!
 //! What lives where:
-//! - [`cli`] the clap definition of `zt-broker`; [`error`] the process error and exit codes.
+//! - [`cli`] the clap definition of `zt-broker`; [`error`] the process error and exit codes;
+//!   [`docs`] what its man pages say beyond clap (exit codes, environment, files).
 //! - [`serve`] `zt-broker serve` and `check`: the production entry point, wired from the TOML
 //!   file [`config`] reads and checks.
 //! - [`server`] the router and `serve(listener, state, shutdown)`; [`routes`] one file per
@@ -31,6 +32,7 @@ pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod dev;
+pub mod docs;
 pub mod domain;
 pub mod error;
 pub mod issuers;

@@ -10,8 +10,9 @@
 //!   minted credentials for the credential helpers.
 //! - [`error`] error kinds and exit codes; [`env`] every variable; [`paths`] every path;
 //!   [`config`] the profiles; [`output`] stdout/stderr; [`prompt`] questions; [`fsutil`]
-//!   atomic writes and locks; [`docs`] man pages and completions; [`ask`] what zt asks (or
-//!   suggests) when an argument is missing or wrong.
+//!   atomic writes and locks; [`docs`] man pages and completions, [`manpages`] the pages'
+//!   sections beyond clap; [`ask`] what zt asks (or suggests) when an argument is missing or
+//!   wrong.
 //! - [`quick`] answers from local files before the general run: [`complete`] (Tab presses,
 //!   from the ledger and the catalog [`cache`]) and `zt prompt` ([`segment`]).
 //! - The reference broker behind `zt-broker` is its own crate (`zt_broker`); this one never
@@ -35,6 +36,7 @@ pub mod fsutil;
 pub mod grants;
 pub mod http;
 pub mod ledger;
+pub mod manpages;
 pub mod materialize;
 pub mod output;
 pub mod paths;
