@@ -59,6 +59,7 @@ fn seed_grant(home: &Home, grant: &str, expires_at: i64) {
                 undo,
             },
         }],
+        ..Default::default()
     };
     std::fs::write(
         home.state().join("ledger.json"),

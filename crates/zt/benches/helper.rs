@@ -51,7 +51,11 @@ fn main() {
         .collect();
     std::fs::write(
         h.join("state/ledger.json"),
-        serde_json::to_vec(&Ledger { entries }).unwrap(),
+        serde_json::to_vec(&Ledger {
+            entries,
+            ..Default::default()
+        })
+        .unwrap(),
     )
     .unwrap();
 

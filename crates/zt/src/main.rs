@@ -5,6 +5,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // kubectl and the AWS CLI run this on every call: a cached credential is printed at once.
+    if let Some(code) = zt::credential_fast_path() {
+        return code;
+    }
     match zt::cli::Cli::try_parse() {
         Ok(cli) => zt::run(cli),
         Err(e) => zt::refused_command_line(e),
