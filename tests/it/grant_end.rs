@@ -198,12 +198,19 @@ fn the_aws_cli_after_the_ttl_shows_zts_line_then_the_profile_goes() {
     });
     assert!(ok.is_some());
     let c = std::fs::read_to_string(&keyed_creds).unwrap_or_default();
-    assert!(!c.contains("zt-prod-aws"), "static keys stay past the end:\n{c}");
+    assert!(
+        !c.contains("zt-prod-aws"),
+        "static keys stay past the end:\n{c}"
+    );
     assert!(
         ledger(&keyed).ended_of(&keys).next().is_none(),
         "nothing of a static-keys grant is kept"
     );
-    assert!(!std::fs::read_to_string(&creds).unwrap_or_default().contains("zt-"));
+    assert!(
+        !std::fs::read_to_string(&creds)
+            .unwrap_or_default()
+            .contains("zt-")
+    );
 
     wait_gone(&w, &grant);
     assert_eq!(
@@ -339,8 +346,7 @@ fn hostile_tombstones_are_ignored_and_a_new_grant_takes_the_name_back() {
     let again = w.request(&["prod-k8s", "--ttl", "10m"]);
     let l = ledger(&w);
     assert!(l.ended.is_empty(), "{l:?}");
-    let ctx =
-        kubeconfig_contexts(&std::fs::read_to_string(w.home.kubeconfig()).unwrap()).unwrap();
+    let ctx = kubeconfig_contexts(&std::fs::read_to_string(w.home.kubeconfig()).unwrap()).unwrap();
     assert_eq!(ctx.iter().filter(|c| *c == "zt-prod-k8s").count(), 1);
     if let Some(k) = kubectl() {
         kubectl_out(&w, &k, &["--context", "zt-prod-k8s", "get", "pods"]).ok();
