@@ -138,3 +138,55 @@ fn harmless(e: &Entry, of_grant: &[&Entry]) -> bool {
         Target::Ini { .. } | Target::Pgpass { .. } => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::Target;
+
+    fn entry(target: Target) -> Entry {
+        Entry {
+            grant: "g1".into(),
+            profile: "default".into(),
+            resource: "r".into(),
+            role: "view".into(),
+            expires_at: 0,
+            target,
+        }
+    }
+
+    fn ini(dialect: IniFile) -> Target {
+        Target::Ini {
+            file: "/f".into(),
+            header: "profile zt-r".into(),
+            dialect,
+            undo: Default::default(),
+        }
+    }
+
+    #[test]
+    fn only_what_holds_no_secret_and_explains_is_kept() {
+        let kube = entry(Target::Kubeconfig {
+            file: "/k".into(),
+            name: "zt-r".into(),
+            undo: Default::default(),
+        });
+        let own = entry(Target::File { file: "/f".into() });
+        let profile = entry(ini(IniFile::AwsConfig));
+        let keys = entry(ini(IniFile::AwsCredentials));
+        let service = entry(ini(IniFile::PgService));
+        let pgpass = entry(Target::Pgpass {
+            file: "/p".into(),
+            grant: "g1".into(),
+            undo: Default::default(),
+        });
+        assert!(harmless(&kube, &[&kube]));
+        assert!(harmless(&own, &[&own, &kube]));
+        assert!(harmless(&profile, &[&profile]));
+        // The region-only profile beside static keys explains nothing: both go.
+        assert!(!harmless(&profile, &[&keys, &profile]));
+        assert!(!harmless(&keys, &[&keys, &profile]));
+        assert!(!harmless(&service, &[&service, &pgpass]));
+        assert!(!harmless(&pgpass, &[&service, &pgpass]));
+    }
+}

@@ -136,3 +136,44 @@ fn first_this_minute(grant: &str) -> bool {
     let _ = f.set_modified(SystemTime::now());
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tombstone::Why;
+
+    fn t(profile: &str, role: &str, why: Why) -> Tombstone {
+        Tombstone {
+            grant: "g1".into(),
+            profile: profile.into(),
+            resource: "prod-k8s".into(),
+            role: role.into(),
+            kind: "kubernetes".into(),
+            ended_at: Timestamp::now().0,
+            why,
+        }
+    }
+
+    #[test]
+    fn the_line_names_the_command_that_restores_access() {
+        let l = line(&t("default", "admin", Why::Expired));
+        assert!(l.starts_with("prod-k8s/admin ended at "), "{l}");
+        assert!(
+            l.ends_with(" (expired) — run: zt request prod-k8s --role admin"),
+            "{l}"
+        );
+        let l = line(&t("work", "view", Why::RevokedBySomeoneElse));
+        assert!(
+            l.ends_with(
+                " (revoked by someone else) — run: zt request prod-k8s --role view --profile work"
+            ),
+            "{l}"
+        );
+        let l = line(&t("default", "", Why::UnknownToBroker));
+        assert!(l.starts_with("prod-k8s ended at "), "{l}");
+        assert!(
+            l.ends_with("(unknown to the broker) — run: zt request prod-k8s"),
+            "{l}"
+        );
+    }
+}
