@@ -113,6 +113,20 @@ schemathesis() {
   "$venv/bin/st" --version >&2
 }
 
+# Real shells under a real terminal multiplexer for the terminal tests (tests/it/common/tmux.rs):
+# tmux, bash, zsh and fish from Debian; installs only what is missing.
+shells() {
+  local missing=()
+  command -v tmux >/dev/null || missing+=(tmux)
+  command -v zsh >/dev/null || missing+=(zsh)
+  command -v fish >/dev/null || missing+=(fish)
+  [ ${#missing[@]} -eq 0 ] && return
+  echo "peers: installing ${missing[*]} from Debian" >&2
+  local sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
 # moto is part of the `aws` venv; the name is kept for scripts that ask for it alone.
 moto() { aws; }
 

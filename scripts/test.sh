@@ -21,6 +21,9 @@ export ZT_TEST_KEYRING=1
 # (tests/it/fuzz.rs).
 scripts/peers.sh schemathesis
 export ZT_TEST_SCHEMATHESIS=$PWD/.peers/st-venv/bin/st
+# Real bash, zsh and fish under tmux for the terminal tests (pickers, completion, login's QR).
+scripts/peers.sh shells
+export ZT_TEST_TMUX=1
 export ZT_TEST_REQUIRE_PEERS=1
 # The house's lints ([workspace.lints], clippy.toml) and format are part of the suite.
 cargo fmt --all --check

@@ -33,4 +33,5 @@ mod readme;
 mod replicas;
 mod review;
 mod serve_issuers;
+mod tty_login;
 mod workload;

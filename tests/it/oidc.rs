@@ -733,3 +733,45 @@ fn a_refresh_the_provider_cannot_answer_keeps_the_login() {
         before["access_token"]
     );
 }
+
+/// The token endpoint goes away while the person is still confirming: the login ends at the
+/// first failed poll with exit 7 — not after the code's ten minutes of silent retries, which is
+/// what the oauth2 crate's polling loop alone would do — and nothing is stored.
+#[test]
+fn a_token_endpoint_that_goes_away_during_the_wait_ends_the_login() {
+    let dead = dead_url();
+    let token_endpoint = format!("{dead}/token");
+    let answered = token_endpoint.clone();
+    let server = TinyServer::start(move |base, path| {
+        let body = if path.starts_with("/device") {
+            serde_json::json!({
+                "device_code": "d",
+                "user_code": "WDJB-MJHT",
+                "verification_uri": format!("{base}/verify"),
+                "expires_in": 600,
+                "interval": 1,
+            })
+        } else {
+            serde_json::json!({
+                "issuer": base,
+                "token_endpoint": answered,
+                "device_authorization_endpoint": format!("{base}/device"),
+            })
+        };
+        Reply::json(body.to_string())
+    });
+    let started = Instant::now();
+    let (home, out) = login_via(&server.url);
+    out.code(7);
+    assert!(
+        out.stderr
+            .contains("First copy your one-time code: WDJB-MJHT")
+            && out.stderr.contains(&format!(
+                "cannot reach the identity provider at {token_endpoint}"
+            )),
+        "{}",
+        out.stderr
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+    nothing_stored(&home);
+}

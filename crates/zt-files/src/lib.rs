@@ -82,12 +82,13 @@ pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
         .map_err(|e| with_context(format!("cannot create {}", dir.display()), e))
 }
 
-/// Why a zt directory has no place: HOME is unset and so are the overrides.
+/// Why a zt directory has no place: no home directory to put it in, and no override.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NoHome;
 
 impl NoHome {
-    pub const MESSAGE: &str = "HOME is not set";
+    pub const MESSAGE: &str =
+        "cannot find your home directory (HOME is not set and the user database has none)";
     pub const HINT: &str = "set HOME, or ZT_CONFIG_DIR and ZT_STATE_DIR";
 }
 
@@ -96,16 +97,40 @@ fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-/// The one directory rule: the override variable (`ZT_*_DIR`) first, then `$<xdg>/zt`,
-/// then `~/<fallback...>/zt`.
+/// The user's home directory, from the `dirs` crate on every platform: `$HOME`, else the
+/// user database's entry (a service or a cron job without HOME still has a home).
+pub fn home() -> Result<PathBuf, NoHome> {
+    dirs::home_dir().ok_or(NoHome)
+}
+
+/// The one directory rule: the override variable (`ZT_*_DIR`) first, then `$<xdg>/zt` when
+/// that is an absolute path (the XDG Base Directory rule: a relative one is ignored), then
+/// `<home>/<fallback...>/zt`, with the home directory from [`home`].
+///
+/// On Linux and the BSDs this is exactly the `dirs` crate's `config_dir()`/`state_dir()`
+/// joined with `zt` (a test checks it). On macOS zt keeps the same `~/.config/zt` and
+/// `~/.local/state/zt` rather than `dirs`' `~/Library/Application Support`: a command-line
+/// tool's files go where its users and their dotfile managers look, as gh (`~/.config/gh`),
+/// kubectl (`~/.kube`) and the AWS CLI (`~/.aws`) keep theirs, and the README's paths stay
+/// true on every platform zt builds for (zt is Unix-only: its files are POSIX-private).
 pub fn resolve_dir(over: &str, xdg: &str, fallback: &[&str]) -> Result<PathBuf, NoHome> {
+    resolve_with(var, home, over, xdg, fallback)
+}
+
+fn resolve_with(
+    var: impl Fn(&str) -> Option<String>,
+    home: impl FnOnce() -> Result<PathBuf, NoHome>,
+    over: &str,
+    xdg: &str,
+    fallback: &[&str],
+) -> Result<PathBuf, NoHome> {
     if let Some(p) = var(over) {
         return Ok(PathBuf::from(p));
     }
-    if let Some(p) = var(xdg) {
-        return Ok(PathBuf::from(p).join("zt"));
+    if let Some(p) = var(xdg).map(PathBuf::from).filter(|p| p.is_absolute()) {
+        return Ok(p.join("zt"));
     }
-    let mut p = PathBuf::from(var("HOME").ok_or(NoHome)?);
+    let mut p = home()?;
     for part in fallback {
         p.push(part);
     }
@@ -115,4 +140,75 @@ pub fn resolve_dir(over: &str, xdg: &str, fallback: &[&str]) -> Result<PathBuf, 
 /// The ledger, the reaper's pid and log, the dev broker's files.
 pub fn state_dir() -> Result<PathBuf, NoHome> {
     resolve_dir("ZT_STATE_DIR", "XDG_STATE_HOME", &[".local", "state"])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(set: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let set: Vec<(String, String)> = set
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| {
+            set.iter()
+                .find(|(k, v)| k == name && !v.is_empty())
+                .map(|(_, v)| v.clone())
+        }
+    }
+
+    fn at_home() -> Result<PathBuf, NoHome> {
+        Ok(PathBuf::from("/home/ada"))
+    }
+
+    #[test]
+    fn override_then_xdg_then_home() {
+        let r = |set: &[(&str, &str)]| {
+            resolve_with(
+                vars(set),
+                at_home,
+                "ZT_CONFIG_DIR",
+                "XDG_CONFIG_HOME",
+                &[".config"],
+            )
+        };
+        assert_eq!(r(&[]), Ok(PathBuf::from("/home/ada/.config/zt")));
+        assert_eq!(
+            r(&[("XDG_CONFIG_HOME", "/xdg")]),
+            Ok(PathBuf::from("/xdg/zt"))
+        );
+        // A relative XDG path is ignored (XDG Base Directory), an empty one is unset.
+        assert_eq!(
+            r(&[("XDG_CONFIG_HOME", "rel")]),
+            Ok(PathBuf::from("/home/ada/.config/zt"))
+        );
+        assert_eq!(
+            r(&[("XDG_CONFIG_HOME", "/xdg"), ("ZT_CONFIG_DIR", "/over")]),
+            Ok(PathBuf::from("/over"))
+        );
+        assert_eq!(
+            resolve_with(vars(&[]), || Err(NoHome), "A", "B", &[".config"]),
+            Err(NoHome)
+        );
+        assert_eq!(
+            resolve_with(vars(&[("A", "/a")]), || Err(NoHome), "A", "B", &[]),
+            Ok(PathBuf::from("/a"))
+        );
+    }
+
+    /// On Linux, with no override, zt's directories are the `dirs` crate's own.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn on_linux_the_dirs_are_the_dirs_crates() {
+        let unset = "ZT_FILES_TEST_NEVER_SET";
+        assert_eq!(
+            resolve_dir(unset, "XDG_CONFIG_HOME", &[".config"]).ok(),
+            dirs::config_dir().map(|d| d.join("zt"))
+        );
+        assert_eq!(
+            resolve_dir(unset, "XDG_STATE_HOME", &[".local", "state"]).ok(),
+            dirs::state_dir().map(|d| d.join("zt"))
+        );
+    }
 }

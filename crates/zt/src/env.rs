@@ -45,6 +45,8 @@ pub const HOME: &str = "HOME";
 pub const DISPLAY: &str = "DISPLAY";
 pub const WAYLAND_DISPLAY: &str = "WAYLAND_DISPLAY";
 pub const BROWSER: &str = "BROWSER";
+/// `dumb`: no QR code at login (it needs colours).
+pub const TERM: &str = "TERM";
 
 /// Read a variable, treating empty as unset.
 pub fn var(name: &str) -> Option<String> {

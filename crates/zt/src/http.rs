@@ -104,7 +104,9 @@ pub async fn post_form(
     idp_send(url, http.post(url).form(form)).await
 }
 
-async fn idp_send(url: &str, req: reqwest::RequestBuilder) -> Result<(u16, Vec<u8>)> {
+/// Send `req` to the identity provider under [`idp_timeout`] (what `post_form` and
+/// `auth::oauth`'s client for the `oauth2` crate both use).
+pub async fn idp_send(url: &str, req: reqwest::RequestBuilder) -> Result<(u16, Vec<u8>)> {
     let limit = idp_timeout();
     // reqwest's own limit ends the call; the outer one is a backstop for a body that stalls
     // between chunks, so either way the person hears "did not answer".

@@ -1,15 +1,15 @@
-//! The one path resolver: an override variable first (`ZT_*_DIR`), then XDG, then `~`.
-//! Everything zt reads or writes on disk is named here.
+//! The one path resolver: an override variable first (`ZT_*_DIR`), then XDG, then the home
+//! directory the `dirs` crate finds (`zt_files::resolve_dir` says why macOS keeps
+//! `~/.config`). Everything zt reads or writes on disk is named here.
 
 use std::path::{Path, PathBuf};
 
 use crate::env;
 use crate::error::{Error, Result};
 
+/// `$HOME`, else the user database's home (the `dirs` crate, shared with the broker).
 fn home() -> Result<PathBuf> {
-    env::var(env::HOME)
-        .map(PathBuf::from)
-        .ok_or_else(|| Error::config(zt_files::NoHome::MESSAGE, zt_files::NoHome::HINT))
+    zt_files::home().map_err(|_| Error::config(zt_files::NoHome::MESSAGE, zt_files::NoHome::HINT))
 }
 
 fn resolve(over: &str, xdg: &str, fallback: &[&str]) -> Result<PathBuf> {

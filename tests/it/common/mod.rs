@@ -195,6 +195,7 @@ pub(crate) mod oidc;
 pub(crate) mod procs;
 pub(crate) mod serve;
 pub(crate) mod tinyhttp;
+pub(crate) mod tmux;
 pub(crate) mod world;
 
 pub(crate) use oidc::external_broker;

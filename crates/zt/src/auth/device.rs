@@ -4,11 +4,15 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
+use oauth2::RequestTokenError;
+use serde::{Deserialize, Serialize};
 
+use super::{oauth, show};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http;
 use crate::output::{Printer, field};
+
+pub use super::oauth::TokenResponse;
 
 /// The parts of an OpenID provider's discovery document zt needs.
 #[derive(Debug, Clone, Deserialize)]
@@ -26,43 +30,20 @@ pub struct ProviderMetadata {
 /// RFC 8693's grant type.
 pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 
-/// RFC 8628 §3.2, tolerating `verification_url` (Google's older spelling).
-#[derive(Debug, Deserialize)]
-struct DeviceAuthorization {
-    device_code: String,
-    user_code: String,
-    #[serde(alias = "verification_url")]
-    verification_uri: String,
-    #[serde(default)]
-    verification_uri_complete: Option<String>,
-    #[serde(default)]
-    expires_in: Option<u64>,
-    #[serde(default)]
-    interval: Option<u64>,
-    /// zt's development provider (`zt-broker dev --auto-login`) approves the code itself:
-    /// there is nothing for the person to open or type.
+/// zt's development provider (`zt-broker dev --auto-login`) approves the code itself: there
+/// is nothing for the person to open or type. Other providers do not send it.
+#[derive(Debug, Serialize, Deserialize)]
+struct DevFields {
     #[serde(default)]
     auto_approved: bool,
 }
+impl oauth2::ExtraDeviceAuthorizationFields for DevFields {}
 
-/// A successful token response (RFC 6749 §5.1).
-#[derive(Debug, Clone, Deserialize)]
-pub struct TokenResponse {
-    pub access_token: String,
-    #[serde(default)]
-    pub refresh_token: Option<String>,
-    #[serde(default)]
-    pub id_token: Option<String>,
-    #[serde(default)]
-    pub expires_in: Option<u64>,
-}
+type DeviceAuthorization = oauth2::DeviceAuthorizationResponse<DevFields>;
 
-#[derive(Debug, Deserialize)]
-struct TokenError {
-    error: String,
-    #[serde(default)]
-    error_description: Option<String>,
-}
+/// A device code's lifetime is the provider's (`expires_in`), at most this: a wait is bounded
+/// whatever a provider says.
+const MAX_CODE_LIFETIME: Duration = Duration::from_secs(3600);
 
 pub async fn discover(http: &reqwest::Client, issuer: &str) -> Result<ProviderMetadata> {
     let url = format!(
@@ -105,139 +86,154 @@ pub struct DeviceLogin<'a> {
 }
 
 impl DeviceLogin<'_> {
-    /// The code and where to confirm it (and the browser opened there, when asked).
-    fn ask_person(&self, printer: &Printer, auth: &DeviceAuthorization) {
-        // What the IdP sent is shown as data: escaped, one line each, capped (issue 11).
-        printer.note(format!(
-            "First copy your one-time code: {}",
-            field(&auth.user_code)
-        ));
-        let open_url = auth
-            .verification_uri_complete
-            .as_deref()
-            .unwrap_or(&auth.verification_uri);
-        printer.note(format!(
-            "Then open {} in a browser and confirm.",
-            field(&auth.verification_uri)
-        ));
-        if let Some(c) = &auth.verification_uri_complete {
-            printer.note(format!(
-                "(or open {}, which has the code filled in)",
-                field(c)
-            ));
-        }
-        if self.open_browser {
-            open_in_browser(open_url);
-        }
-    }
-
     pub async fn run(&self, printer: &Printer) -> Result<TokenResponse> {
         let endpoint = self.meta.device_authorization_endpoint.as_deref().ok_or_else(|| {
-            Error::other(format!("the identity provider {} does not offer the device flow (no device_authorization_endpoint)", self.meta.issuer))
+            Error::other(format!("the identity provider {} does not offer the device flow (no device_authorization_endpoint)", field(&self.meta.issuer)))
                 .with_hint("ask the IdP's administrators to enable the OAuth 2.0 device authorization grant for the zt client")
         })?;
-        let scope = self.scopes.join(" ");
-        let mut form = vec![("client_id", self.client_id), ("scope", scope.as_str())];
+        let token_endpoint = &self.meta.token_endpoint;
+        let client = oauth::client(self.client_id)
+            .set_device_authorization_url(oauth::endpoint(
+                "device authorization endpoint",
+                endpoint,
+                oauth2::DeviceAuthorizationUrl::new,
+            )?)
+            .set_token_uri(oauth::endpoint(
+                "token endpoint",
+                token_endpoint,
+                oauth2::TokenUrl::new,
+            )?);
+
+        let idp = oauth::Idp::new(self.http);
+        let mut ask = client
+            .exchange_device_code()
+            .add_scopes(self.scopes.iter().map(|s| oauth2::Scope::new(s.clone())));
         if let Some(r) = resource_indicator(self.audience) {
-            form.push(("resource", r));
+            ask = ask.add_extra_param("resource", r);
         }
         if let Some(h) = self.login_hint {
-            form.push(("login_hint", h));
+            ask = ask.add_extra_param("login_hint", h);
         }
-        let (status, bytes) = http::post_form(self.http, endpoint, &form).await?;
-        if status != 200 {
-            let msg = serde_json::from_slice::<TokenError>(&bytes)
-                .map(|e| {
-                    format!(
-                        "{}{}",
-                        e.error,
-                        e.error_description
-                            .map(|d| format!(": {}", field(&d)))
-                            .unwrap_or_default()
-                    )
-                })
-                .unwrap_or_else(|_| format!("HTTP {status}"));
-            return Err(Error::other(format!("the identity provider refused to start a device login: {msg}"))
-                .with_hint("check the client id and scopes (`zt login --broker URL` takes them from the broker)"));
-        }
-        let auth: DeviceAuthorization =
-            http::decode("identity provider", endpoint, status, &bytes)?;
+        let auth: DeviceAuthorization = ask
+            .request_async(&idp)
+            .await
+            .map_err(|e| refused_to_start(e, endpoint, idp.status()))?;
 
-        if auth.auto_approved {
+        let lifetime = auth.expires_in().min(MAX_CODE_LIFETIME);
+        let spinner = if auth.extra_fields().auto_approved {
             printer.note(
                 "The development identity provider signs you in by itself (zt-broker dev --auto-login); nothing to open.",
             );
+            None
         } else {
-            self.ask_person(printer, &auth);
-        }
+            let code = show::Code {
+                user_code: auth.user_code().secret(),
+                verification_uri: auth.verification_uri().as_str(),
+                verification_uri_complete: auth
+                    .verification_uri_complete()
+                    .map(|c| c.secret().as_str()),
+                deadline: tokio::time::Instant::now() + lifetime,
+            };
+            show::ask_person(printer, &code, self.open_browser)
+        };
 
-        let mut interval = self
-            .poll_override
-            .unwrap_or(Duration::from_secs(auth.interval.unwrap_or(5).max(1)));
-        let deadline =
-            tokio::time::Instant::now() + Duration::from_secs(auth.expires_in.unwrap_or(900));
-        let spinner = (!auth.auto_approved)
-            .then(|| printer.spinner("Waiting for you to confirm in the browser"))
-            .flatten();
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep(interval) => {}
-                _ = tokio::signal::ctrl_c() => {
-                    if let Some(s) = &spinner { s.finish_and_clear(); }
-                    return Err(Error::new(ErrorKind::Cancelled, "login cancelled"));
-                }
-            }
-            if tokio::time::Instant::now() > deadline {
-                return Err(expired());
-            }
-            let mut form = vec![
-                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
-                ("device_code", auth.device_code.as_str()),
-                ("client_id", self.client_id),
-            ];
-            // Named again at the token endpoint (RFC 8707 §2.2): providers such as
-            // oidc-provider otherwise issue a token for their own userinfo endpoint.
-            if let Some(r) = resource_indicator(self.audience) {
-                form.push(("resource", r));
-            }
-            let url = &self.meta.token_endpoint;
-            let (status, bytes) = http::post_form(self.http, url, &form).await?;
-            if status == 200 {
-                if let Some(s) = spinner {
-                    s.finish_and_clear();
-                }
-                return http::decode("identity provider", url, status, &bytes);
-            }
-            let err: TokenError = http::decode("identity provider", url, status, &bytes)?;
-            match err.error.as_str() {
-                "authorization_pending" => {}
-                // RFC 8628 §3.5: slow down by 5 seconds, for this and all later requests.
-                "slow_down" => interval += Duration::from_secs(5),
-                "expired_token" => return Err(expired()),
-                // The person said no at the IdP: they are not logged in (exit 4), which is
-                // not a policy denial (exit 3).
-                "access_denied" => {
-                    return Err(Error::new(
-                        ErrorKind::AuthRequired,
-                        "the login was denied in the browser",
-                    )
-                    .with_hint("run `zt login` again and approve the request"));
-                }
-                other => {
-                    return Err(Error::new(
-                        ErrorKind::AuthRequired,
-                        format!(
-                            "the identity provider ended the login: {}{}",
-                            field(other),
-                            err.error_description
-                                .map(|d| format!(" ({})", field(&d)))
-                                .unwrap_or_default()
-                        ),
-                    )
-                    .with_hint("run `zt login` again"));
-                }
-            }
+        // oauth2 polls (authorization_pending: again; slow_down: 5 s slower from then on;
+        // access_denied, expired_token: over; RFC 8628 §3.5) and sleeps through this function,
+        // which puts zt's interval in place of the provider's when one is set
+        // (ZT_DEVICE_POLL_INTERVAL), keeping the slow_downs on top of it.
+        let base = auth.interval();
+        let poll_override = self.poll_override;
+        let sleep = move |asked| tokio::time::sleep(poll_wait(asked, base, poll_override));
+        let mut poll = client.exchange_device_access_token(&auth);
+        // Named again at the token endpoint (RFC 8707 §2.2): providers such as oidc-provider
+        // otherwise issue a token for their own userinfo endpoint.
+        if let Some(r) = resource_indicator(self.audience) {
+            poll = poll.add_extra_param("resource", r);
         }
+        let poller = oauth::Idp::new(self.http);
+        let got = tokio::select! {
+            r = poll.request_async(&poller, sleep, Some(lifetime)) => {
+                r.map_err(|e| poll_failed(e, token_endpoint, poller.status()))
+            }
+            e = poller.failure() => Err(e),
+            _ = tokio::signal::ctrl_c() => Err(Error::new(ErrorKind::Cancelled, "login cancelled")),
+        };
+        if let Some(s) = spinner {
+            s.finish_and_clear();
+        }
+        got.map(Into::into)
+    }
+}
+
+/// How long to wait before the next poll when oauth2 asks for `asked`: the provider's
+/// interval `base` plus 5 s per `slow_down` so far. zt's own interval (`ZT_DEVICE_POLL_INTERVAL`)
+/// replaces `base` and keeps the slow-downs; a provider's `interval: 0` must not make zt
+/// hammer it.
+fn poll_wait(asked: Duration, base: Duration, poll_override: Option<Duration>) -> Duration {
+    match poll_override {
+        Some(o) => o + asked.saturating_sub(base),
+        None => asked.max(Duration::from_secs(1)),
+    }
+}
+
+/// The device authorization request failed: the provider's reason, escaped.
+fn refused_to_start(
+    e: RequestTokenError<Error, oauth2::basic::BasicErrorResponse>,
+    endpoint: &str,
+    status: u16,
+) -> Error {
+    let msg = match e {
+        RequestTokenError::Request(e) => return e,
+        RequestTokenError::ServerResponse(r) => oauth::describe(&r, (": ", "")),
+        RequestTokenError::Parse(_, body) if status == 200 => {
+            return oauth::unreadable::<DeviceAuthorization>(endpoint, status, &body);
+        }
+        _ => format!("HTTP {status}"),
+    };
+    Error::other(format!(
+        "the identity provider refused to start a device login: {msg}"
+    ))
+    .with_hint(
+        "check the client id and scopes (`zt login --broker URL` takes them from the broker)",
+    )
+}
+
+/// Polling ended without tokens: the person said no, the code expired, or the provider
+/// ended the login or answered garbage.
+fn poll_failed(
+    e: RequestTokenError<Error, oauth2::DeviceCodeErrorResponse>,
+    url: &str,
+    status: u16,
+) -> Error {
+    use oauth2::DeviceCodeErrorResponseType as T;
+    match e {
+        RequestTokenError::ServerResponse(r) => match r.error() {
+            T::ExpiredToken => expired(),
+            // The person said no at the IdP: they are not logged in (exit 4), which is not a
+            // policy denial (exit 3).
+            T::AccessDenied => Error::new(
+                ErrorKind::AuthRequired,
+                "the login was denied in the browser",
+            )
+            .with_hint("run `zt login` again and approve the request"),
+            _ => Error::new(
+                ErrorKind::AuthRequired,
+                format!(
+                    "the identity provider ended the login: {}",
+                    oauth::describe(&r, (" (", ")"))
+                ),
+            )
+            .with_hint("run `zt login` again"),
+        },
+        RequestTokenError::Request(e) => e,
+        RequestTokenError::Parse(_, body) => oauth::unreadable::<TokenResponse>(url, status, &body),
+        RequestTokenError::Other(why) => Error::other(format!(
+            "the identity provider at {url} answered a token poll with HTTP {status}: {}",
+            field(&why)
+        ))
+        .with_hint(format!(
+            "check that {url} is an identity provider's token endpoint"
+        )),
     }
 }
 
@@ -268,42 +264,25 @@ fn expired() -> Error {
         ErrorKind::AuthRequired,
         "the login code expired before it was confirmed",
     )
-    .with_hint("run `zt login` again and confirm the code within its lifetime")
-}
-
-/// Open a URL in the user's browser, if there is a display; failures are silent (the URL is
-/// printed anyway).
-fn open_in_browser(url: &str) {
-    use crate::env;
-    // Only a web address goes to the opener: an IdP's `file:` or `javascript:` URI, or one
-    // with controls in it, is shown (escaped) and never opened.
-    let web = url.starts_with("https://") || url.starts_with("http://");
-    if !web || url.chars().any(crate::output::is_hostile) {
-        return;
-    }
-    let has_display = cfg!(target_os = "macos")
-        || env::var(env::DISPLAY).is_some()
-        || env::var(env::WAYLAND_DISPLAY).is_some();
-    if !has_display {
-        return;
-    }
-    let opener = env::var(env::BROWSER).unwrap_or_else(|| {
-        if cfg!(target_os = "macos") {
-            "open".into()
-        } else {
-            "xdg-open".into()
-        }
-    });
-    let _ = std::process::Command::new(opener)
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn();
+    .with_hint("run `zt login` again for a new code, and confirm it before its countdown ends")
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn polls_wait_the_providers_interval_or_zts_and_slow_down() {
+        let s = Duration::from_secs;
+        let ms = Duration::from_millis;
+        assert_eq!(super::poll_wait(s(5), s(5), None), s(5));
+        // Two slow_downs (RFC 8628 §3.5): 5 s more each.
+        assert_eq!(super::poll_wait(s(15), s(5), None), s(15));
+        assert_eq!(super::poll_wait(s(0), s(0), None), s(1));
+        assert_eq!(super::poll_wait(s(5), s(5), Some(ms(200))), ms(200));
+        assert_eq!(super::poll_wait(s(10), s(5), Some(ms(200))), ms(5200));
+    }
+
     #[test]
     fn only_absolute_uris_are_resource_indicators() {
         for yes in [

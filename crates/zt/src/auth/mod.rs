@@ -1,13 +1,21 @@
-//! Logging in and staying logged in: the device flow ([`device`]), where tokens live
-//! ([`store`]), and a fresh access token on demand — refreshed silently, one refresh at a time
-//! across concurrent zt processes.
+//! Logging in and staying logged in: the device flow ([`device`], what the person sees in
+//! `show` and `qr`), where tokens live ([`store`]), and a fresh access token on demand —
+//! refreshed silently, one refresh at a time across concurrent zt processes. The OAuth
+//! protocol itself (device grant, refresh, revocation) goes through the `oauth2` crate over
+//! zt's HTTP client (`oauth`); RFC 8693 token exchange, which it lacks, is [`workload`]'s own.
 
 pub mod device;
+mod oauth;
+mod qr;
+mod show;
 pub mod store;
 pub mod workload;
 
+use oauth2::{RefreshToken, RequestTokenError, StandardRevocableToken};
+
 use crate::config::Profile;
 use crate::error::{Error, ErrorKind, Result};
+use crate::output::field;
 use crate::{fsutil, http, paths};
 use zt_api::Timestamp;
 
@@ -32,7 +40,8 @@ fn fresh_enough(t: &Tokens) -> bool {
 pub fn expiry_of(access_token: &str, expires_in: Option<u64>) -> i64 {
     let now = Timestamp::now().0;
     if let Some(s) = expires_in {
-        return now + s as i64;
+        // A provider's absurd lifetime saturates rather than wraps.
+        return now.saturating_add(i64::try_from(s).unwrap_or(i64::MAX));
     }
     use base64::Engine;
     access_token
@@ -109,37 +118,16 @@ async fn token(
 async fn refresh_tokens(
     http: &reqwest::Client,
     profile: &Profile,
-    refresh: &str,
+    refresh_token: &str,
 ) -> Result<device::TokenResponse> {
-    let url = &profile.token_endpoint;
-    let mut form = vec![
-        ("grant_type", "refresh_token"),
-        ("refresh_token", refresh),
-        ("client_id", profile.client_id.as_str()),
-    ];
-    if let Some(r) = device::resource_indicator(&profile.audience) {
-        form.push(("resource", r));
-    }
-    let (status, bytes) = http::post_form(http, url, &form).await?;
-    if status != 200 {
-        // RFC 6749 §5.2: a refused refresh (400/401, `invalid_grant`, …) means the login is
-        // over; a server error or rate limit means the IdP is unwell, not that the login is.
-        if status >= 500 || status == 429 {
-            return Err(Error::new(
-                ErrorKind::Unavailable,
-                format!("the identity provider at {url} answered HTTP {status} to a token refresh"),
-            )
-            .with_hint("try again later; your login is kept"));
-        }
-        let why = serde_json::from_slice::<serde_json::Value>(&bytes)
-            .ok()
-            .and_then(|v| v["error"].as_str().map(|e| format!(" ({e})")))
-            .unwrap_or_default();
-        return Err(Error::auth_required(format!(
-            "your login has expired and could not be refreshed{why}"
-        )));
-    }
-    http::decode("identity provider", url, status, &bytes)
+    refresh(
+        http,
+        &profile.token_endpoint,
+        &profile.client_id,
+        device::resource_indicator(&profile.audience),
+        refresh_token,
+    )
+    .await
 }
 
 /// Best-effort RFC 7009 revocation of the refresh token: at logout, and when a login that
@@ -148,10 +136,113 @@ pub async fn revoke_at_idp(http: &reqwest::Client, profile: &Profile, tokens: &T
     let (Some(url), Some(rt)) = (&profile.revocation_endpoint, &tokens.refresh_token) else {
         return false;
     };
-    let form = [
-        ("token", rt.as_str()),
-        ("token_type_hint", "refresh_token"),
-        ("client_id", profile.client_id.as_str()),
-    ];
-    matches!(http::post_form(http, url, &form).await, Ok((s, _)) if (200..300).contains(&s))
+    revoke(http, url, &profile.client_id, rt).await
+}
+
+/// Refresh the access token (RFC 6749 §6). A refused refresh means the login is over (exit 4);
+/// a provider that is unwell (5xx, 429) or unreachable says nothing about the login (exit 7).
+async fn refresh(
+    http: &reqwest::Client,
+    token_endpoint: &str,
+    client_id: &str,
+    resource: Option<&str>,
+    refresh_token: &str,
+) -> Result<device::TokenResponse> {
+    let url = token_endpoint;
+    let client = oauth::client(client_id).set_token_uri(oauth::endpoint(
+        "token endpoint",
+        url,
+        oauth2::TokenUrl::new,
+    )?);
+    let idp = oauth::Idp::new(http);
+    let rt = RefreshToken::new(refresh_token.to_string());
+    let mut req = client.exchange_refresh_token(&rt);
+    if let Some(r) = resource {
+        // RFC 8707 §2.2: the audience is named again at every token request.
+        req = req.add_extra_param("resource", r);
+    }
+    let answer = req.request_async(&idp).await;
+    let status = idp.status();
+    match answer {
+        Ok(answer) => Ok(answer.into()),
+        Err(RequestTokenError::Request(e)) => Err(e),
+        Err(_) if status >= 500 || status == 429 => Err(Error::new(
+            ErrorKind::Unavailable,
+            format!("the identity provider at {url} answered HTTP {status} to a token refresh"),
+        )
+        .with_hint("try again later; your login is kept")),
+        Err(RequestTokenError::Parse(_, body)) if status == 200 => {
+            Err(oauth::unreadable::<oauth::Answer>(url, status, &body))
+        }
+        Err(RequestTokenError::ServerResponse(e)) => Err(Error::auth_required(format!(
+            "your login has expired and could not be refreshed ({})",
+            field(e.error().as_ref())
+        ))),
+        Err(_) => Err(Error::auth_required(
+            "your login has expired and could not be refreshed",
+        )),
+    }
+}
+
+/// RFC 7009: revoke `refresh_token` at `url`. `oauth2` sends only to an HTTPS endpoint (RFC
+/// 7009 §2 makes that the client's duty). The one plain-HTTP provider zt accepts is on this
+/// machine (`zt-broker dev`, a test provider on 127.0.0.1): nothing crosses a network there,
+/// and the same request is sent by hand. A plain-HTTP endpoint elsewhere is not sent a token.
+async fn revoke(http: &reqwest::Client, url: &str, client_id: &str, refresh_token: &str) -> bool {
+    let Ok(parsed) = oauth2::url::Url::parse(url) else {
+        return false;
+    };
+    match parsed.scheme() {
+        "https" => {
+            let Ok(revocation) = oauth2::RevocationUrl::new(url.to_string()) else {
+                return false;
+            };
+            let client = oauth::client(client_id).set_revocation_url(revocation);
+            let token =
+                StandardRevocableToken::RefreshToken(RefreshToken::new(refresh_token.to_string()));
+            let Ok(req) = client.revoke_token(token) else {
+                return false;
+            };
+            req.request_async(&oauth::Idp::new(http)).await.is_ok()
+        }
+        "http" if is_loopback(&parsed) => {
+            let form = [
+                ("token", refresh_token),
+                ("token_type_hint", "refresh_token"),
+                ("client_id", client_id),
+            ];
+            matches!(http::post_form(http, url, &form).await, Ok((s, _)) if (200..300).contains(&s))
+        }
+        _ => false,
+    }
+}
+
+fn is_loopback(url: &oauth2::url::Url) -> bool {
+    use oauth2::url::Host;
+    match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_is_revoked_over_plain_http() {
+        for (url, yes) in [
+            ("http://127.0.0.1:8421/oidc/revoke", true),
+            ("http://127.9.9.9/r", true),
+            ("http://[::1]:80/r", true),
+            ("http://LOCALHOST/r", true),
+            ("http://idp.example.com/r", false),
+            ("http://10.0.0.1/r", false),
+        ] {
+            let u = oauth2::url::Url::parse(url).unwrap();
+            assert_eq!(is_loopback(&u), yes, "{url}");
+        }
+    }
 }
