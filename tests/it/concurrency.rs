@@ -133,6 +133,8 @@ const N: usize = 25;
 /// to 7 s on this loaded 2-core machine), so the peak holds every entry; short enough to watch
 /// the reaper.
 const TTL: u64 = 15;
+/// Seconds an ended grant's context and profile stay (`ZT_GRACE`).
+const GRACE: u64 = 3;
 
 /// The two herds run one after the other: each is 50 processes on a 2-core machine.
 static HERDS: Mutex<()> = Mutex::new(());
@@ -301,6 +303,8 @@ fn herd(kubectl: Option<String>) {
         for res in [format!("k8s-{i:02}"), format!("aws-{i:02}")] {
             let child = w
                 .zt(&["request", &res, "--ttl", &format!("{TTL}s"), "--json"])
+                // A short grace period: ended contexts and profiles stay a moment, then go.
+                .env("ZT_GRACE", GRACE.to_string())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -393,8 +397,10 @@ fn herd(kubectl: Option<String>) {
 
     // The TTL passes: the background reaper removes every zt entry (kubectl still writing).
     let log = || std::fs::read_to_string(w.home.state().join("reaper.log")).unwrap_or_default();
-    let reaped = eventually(Duration::from_secs(TTL + 30), || {
-        zt::ledger::Ledger::read_from(&ledger).entries.is_empty()
+    let reaped = eventually(Duration::from_secs(TTL + GRACE + 30), || {
+        let l = zt::ledger::Ledger::read_from(&ledger);
+        l.entries.is_empty()
+            && l.ended.is_empty()
             && std::fs::read_to_string(&aws_config).unwrap_or_default() == USER_AWS_CONFIG
             && (beside || std::fs::read_to_string(&kube).unwrap_or_default() == USER_KUBECONFIG)
     });

@@ -1,7 +1,7 @@
 //! The main job end to end against a real `zt-broker dev`: login (auto-login and the HTML page),
 //! request view (granted at once), the kubeconfig context appears and works with the real
-//! kubectl (v1.34, through zt's exec plugin), the TTL passes, the entry is wiped and the
-//! credential refused. Then an admin request that needs bob's approval.
+//! kubectl (v1.34, through zt's exec plugin), the TTL passes, kubectl says why it fails (zt's
+//! line) during the grace period, then the entry is wiped and the credential refused. Then an admin request that needs bob's approval.
 //!
 //! The Kubernetes API here is the dev broker's tiny built-in endpoint (discovery + namespaces,
 //! bearer check) — a fake, speaking the real wire format; no kube-apiserver can run here.
@@ -44,6 +44,11 @@ fn view_is_granted_works_in_kubectl_and_is_wiped_at_ttl() {
     );
     let me = alice.run(&["whoami", "--json"]);
     assert_eq!(me.ok().json()["sub"], "alice");
+    // A short grace period after the end (config.toml's `[grants] grace`; default 1h).
+    let config = alice.path().join(".config/zt/config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("\n[grants]\ngrace = \"5s\"\n");
+    std::fs::write(&config, text).unwrap();
 
     let ttl = 6;
     let out = alice.run(&[
@@ -114,8 +119,33 @@ fn view_is_granted_works_in_kubectl_and_is_wiped_at_ttl() {
         assert!(out.stdout.contains("default"), "{}", out.stdout);
     }
 
-    // TTL passes: the background reaper removes the entries; report how late it was.
-    let gone = eventually(Duration::from_secs(ttl + 15), || {
+    // TTL passes: the context stays for the grace period, and kubectl says why it fails.
+    let ended = eventually(Duration::from_secs(ttl + 15), || {
+        zt::ledger::Ledger::read_from(&alice.state().join("ledger.json"))
+            .ended_of(&grant)
+            .next()
+            .is_some()
+    });
+    assert!(ended.is_some(), "the grant's end was not recorded");
+    if let Some(k) = kubectl() {
+        let out = crate::common::Out::from(
+            alice
+                .cmd(&k)
+                .args(["--context", "zt-prod-k8s", "get", "namespaces"])
+                .output()
+                .unwrap(),
+        );
+        assert_ne!(out.code, 0, "kubectl must fail after the TTL");
+        assert!(
+            out.stderr.contains("zt: prod-k8s/view ended at ")
+                && out
+                    .stderr
+                    .contains("(expired) — run: zt request prod-k8s --role view"),
+            "{out:#?}"
+        );
+    }
+    // Then the reaper removes the entries; report how late it was.
+    let gone = eventually(Duration::from_secs(ttl + 20), || {
         !std::fs::read_to_string(alice.kubeconfig())
             .unwrap()
             .contains("zt-prod-k8s")
@@ -125,7 +155,7 @@ fn view_is_granted_works_in_kubectl_and_is_wiped_at_ttl() {
         "zt-prod-k8s still in the kubeconfig well after its TTL"
     );
     let late = zt_api::Timestamp::now().0 - expires.0;
-    eprintln!("wipe happened ≈{late}s after the TTL (whole seconds)");
+    eprintln!("wipe happened ≈{late}s after the TTL (whole seconds; grace 5s)");
     assert_eq!(
         std::fs::read_to_string(alice.kubeconfig()).unwrap(),
         USER_KUBECONFIG,
@@ -134,7 +164,11 @@ fn view_is_granted_works_in_kubectl_and_is_wiped_at_ttl() {
 
     let after = alice.run(&["credential", "kube", &grant]);
     after.code(6);
-    assert!(after.stderr.contains("zt request"), "{}", after.stderr);
+    assert!(
+        after.stderr.contains("zt request prod-k8s"),
+        "{}",
+        after.stderr
+    );
     if let Some(k) = kubectl() {
         let out = alice
             .cmd(&k)
@@ -325,6 +359,7 @@ fn a_revocation_by_an_admin_reaches_the_client() {
     let out = alice
         .zt(&["request", "prod-k8s", "--ttl", "30m", "--json"])
         .env("ZT_REAPER_CHECK_SECS", "1")
+        .env("ZT_GRACE", "4")
         .output()
         .unwrap();
     let out = crate::common::Out::from(out);
@@ -339,6 +374,25 @@ fn a_revocation_by_an_admin_reaches_the_client() {
     );
     // bob is a zt admin: he ends alice's grant from his own machine.
     bob.run(&["revoke", &id]).ok();
+    // alice's reaper learns of it: the context stays for the grace period and says why.
+    let ledger = alice.state().join("ledger.json");
+    let ended = eventually(Duration::from_secs(15), || {
+        zt::ledger::Ledger::read_from(&ledger)
+            .ended_of(&id)
+            .next()
+            .is_some()
+    });
+    assert!(
+        ended.is_some(),
+        "alice's reaper did not learn of the revocation"
+    );
+    let h = alice.run(&["credential", "kube", &id]);
+    h.code(6);
+    assert!(
+        h.stderr
+            .contains("(revoked by someone else) — run: zt request prod-k8s --role view"),
+        "{h:#?}"
+    );
     let gone = eventually(Duration::from_secs(15), || {
         !std::fs::read_to_string(alice.kubeconfig())
             .unwrap_or_default()

@@ -16,6 +16,7 @@ mod dev_notes;
 mod docs;
 mod extend;
 mod fuzz;
+mod grant_end;
 mod grant_life;
 mod hostile_files;
 mod hostile_text;

@@ -59,6 +59,7 @@ fn seed_grant(home: &Home, grant: &str, expires_at: i64) {
                 undo,
             },
         }],
+        ..Default::default()
     };
     std::fs::write(
         home.state().join("ledger.json"),
@@ -194,11 +195,15 @@ fn credential_helper_answers_from_cache() {
 fn expired_grant_is_swept_and_the_helper_says_so() {
     let home = Home::new();
     seed_grant(&home, "g2", Timestamp::now().0 - 5);
-    // The helper's own sweep removes the entry first; then there is no credential to give.
+    // The helper's own sweep ends the grant first; then there is no credential to give, and
+    // the helper says why in one line naming the command that restores access.
     let out = home.run(&["credential", "kube", "g2"]);
     out.code(6);
     assert!(
-        out.stderr.contains("`zt request prod-k8s`"),
+        out.stderr.starts_with("zt: prod-k8s/view ended at ")
+            && out
+                .stderr
+                .contains("(expired) — run: zt request prod-k8s --role view"),
         "names the command that restores access: {}",
         out.stderr
     );
@@ -208,12 +213,26 @@ fn expired_grant_is_swept_and_the_helper_says_so() {
         "one line for kubectl to show: {}",
         out.stderr
     );
+    assert!(!home.path().join("run/creds/g2.json").exists());
+    // The context stays for the grace period (so kubectl shows that line), and `zt reap`,
+    // asked by name, keeps nothing: the kubeconfig is back to what the user had.
+    let during = std::fs::read_to_string(home.kubeconfig()).unwrap();
+    assert!(during.contains("zt-prod-k8s"), "{during}");
+    home.run(&["reap"]).ok();
     let after = std::fs::read_to_string(home.kubeconfig()).unwrap();
     assert_eq!(
         after, OTHER_KUBECONFIG,
         "the kubeconfig is back to what the user had"
     );
-    assert!(!home.path().join("run/creds/g2.json").exists());
+    // The tombstone still explains.
+    let again = home.run(&["credential", "kube", "g2"]);
+    again.code(6);
+    assert!(
+        again
+            .stderr
+            .contains("(expired) — run: zt request prod-k8s"),
+        "{again:#?}"
+    );
 }
 
 #[test]

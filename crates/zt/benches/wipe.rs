@@ -93,7 +93,11 @@ fn reaper_latency(n: usize) -> (f64, f64) {
     }
     std::fs::write(
         h.join("state/ledger.json"),
-        serde_json::to_vec(&Ledger { entries }).unwrap(),
+        serde_json::to_vec(&Ledger {
+            entries,
+            ..Default::default()
+        })
+        .unwrap(),
     )
     .unwrap();
     let mut daemon = Command::new(env!("CARGO_BIN_EXE_zt"))

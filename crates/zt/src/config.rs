@@ -15,6 +15,24 @@ const MAX_CONFIG: u64 = 1 << 20;
 pub struct Config {
     #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,
+    /// `[grants]`: how grants end on this machine (see [`crate::settings`]).
+    #[serde(default, skip_serializing_if = "Grants::is_empty")]
+    pub grants: Grants,
+}
+
+/// `[grants] grace = "1h"`, `warn_before = "5m"` (overridden by `ZT_GRACE`, `ZT_WARN_BEFORE`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Grants {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warn_before: Option<String>,
+}
+
+impl Grants {
+    fn is_empty(&self) -> bool {
+        self.grace.is_none() && self.warn_before.is_none()
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

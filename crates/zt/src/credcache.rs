@@ -47,6 +47,11 @@ pub fn store(grant: &str, cached: &Cached) -> Result<()> {
     fsutil::atomic_write(&p, &bytes, 0o600)
 }
 
+/// A marker whose mtime is when a helper last warned that `grant` is about to end.
+pub fn warned_path(grant: &str) -> Result<PathBuf> {
+    Ok(path(grant)?.with_extension("warned"))
+}
+
 /// Held while one process fetches `grant`'s credential from the broker.
 pub fn fetch_lock(grant: &str) -> Result<crate::fsutil::Flock> {
     let p = path(grant)?.with_extension("lock");
@@ -55,6 +60,7 @@ pub fn fetch_lock(grant: &str) -> Result<crate::fsutil::Flock> {
 
 pub fn remove(grant: &str) -> Result<()> {
     let _ = fsutil::remove_file(&path(grant)?.with_extension("lock"));
+    let _ = fsutil::remove_file(&warned_path(grant)?);
     fsutil::remove_file(&path(grant)?)
 }
 

@@ -28,6 +28,11 @@ pub const ZT_REAPER_CHECK_SECS: &str = "ZT_REAPER_CHECK_SECS";
 /// Seconds a waiting `zt request` keeps retrying an unreachable broker before it gives up
 /// with exit 7 (default 300).
 pub const ZT_BROKER_RETRY_SECS: &str = "ZT_BROKER_RETRY_SECS";
+/// How long a grant's kubeconfig context and AWS `credential_process` profile stay after it
+/// expired or was revoked elsewhere, so its helper explains the end (default 1h; `0`: none).
+pub const ZT_GRACE: &str = "ZT_GRACE";
+/// The credential helpers warn on stderr when a grant has less than this left (default 5m).
+pub const ZT_WARN_BEFORE: &str = "ZT_WARN_BEFORE";
 /// Seconds a keyring call may take before zt gives up on it (default 5).
 pub const ZT_KEYRING_TIMEOUT: &str = "ZT_KEYRING_TIMEOUT";
 
@@ -99,6 +104,14 @@ pub const DOCUMENTED: &[(&str, &str)] = &[
     (
         ZT_BROKER_RETRY_SECS,
         "seconds a waiting `zt request` retries an unreachable broker before exit 7 (default 300)",
+    ),
+    (
+        ZT_GRACE,
+        "how long an ended grant's context and AWS profile stay to explain the end (default 1h; 0: none; or [grants] grace in config.toml)",
+    ),
+    (
+        ZT_WARN_BEFORE,
+        "the credential helpers warn when less than this is left (default 5m; 0: never; or [grants] warn_before)",
     ),
     (
         KUBECONFIG,

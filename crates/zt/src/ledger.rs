@@ -14,8 +14,25 @@ use crate::{fsutil, paths};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Ledger {
+    /// Entries of live grants (and of grants whose end no zt has handled yet).
     #[serde(default)]
     pub entries: Vec<Entry>,
+    /// Entries of grants that have ended, kept for a grace period because they hold no secret
+    /// and explain the end to whoever uses them (a kubeconfig context, an AWS profile whose
+    /// `credential_process` prints why). Never live: nothing else treats them as a grant.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ended: Vec<Ended>,
+}
+
+/// An entry whose grant has ended, in its grace period.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Ended {
+    pub entry: Entry,
+    /// Unix seconds: when the grant ended.
+    pub ended_at: i64,
+    /// Unix seconds: when the entry goes (then wiped like any other, undo and all).
+    pub until: i64,
+    pub why: crate::tombstone::Why,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -172,9 +189,9 @@ impl Ledger {
         paths::ensure_private_dir(&paths::state_dir()?)?;
         let _lock = fsutil::Flock::exclusive(&path.with_extension("lock"))?;
         let mut ledger = Ledger::read()?;
-        let before = ledger.entries.clone();
+        let before = (ledger.entries.clone(), ledger.ended.clone());
         let r = f(&mut ledger)?;
-        if ledger.entries != before {
+        if (&ledger.entries, &ledger.ended) != (&before.0, &before.1) {
             let text = serde_json::to_string_pretty(&ledger)
                 .map_err(|e| Error::other(format!("cannot encode the ledger: {e}")))?;
             fsutil::atomic_write(&path, text.as_bytes(), 0o600)?;
@@ -199,9 +216,15 @@ impl Ledger {
         })
     }
 
-    /// When the next entry expires (unix seconds).
+    /// When the next entry expires or the next grace period ends (unix seconds).
     pub fn next_expiry(&self) -> Option<i64> {
-        self.entries.iter().map(|e| e.expires_at).min()
+        let ends = self.entries.iter().map(|e| e.expires_at);
+        ends.chain(self.ended.iter().map(|e| e.until)).min()
+    }
+
+    /// The ended entries of `grant` (in their grace period).
+    pub fn ended_of(&self, grant: &str) -> impl Iterator<Item = &Ended> {
+        self.ended.iter().filter(move |e| e.entry.grant == grant)
     }
 }
 

@@ -6,7 +6,8 @@
 //!   the broker client; [`http`] the HTTP plumbing both it and [`auth`] use.
 //! - [`auth`] device-flow login, the token store (keyring | file), refresh.
 //! - [`grants`] turns a live grant into files; [`materialize`] edits those files;
-//!   [`ledger`] remembers what was written; [`reaper`] wipes it at TTL; [`credcache`] keeps
+//!   [`ledger`] remembers what was written; [`reaper`] wipes it at TTL (keeping what explains
+//!   the end for a grace period, [`settings`]) and leaves a [`tombstone`]; [`credcache`] keeps
 //!   minted credentials for the credential helpers.
 //! - [`error`] error kinds and exit codes; [`env`] every variable; [`paths`] every path;
 //!   [`config`] the profiles; [`output`] stdout/stderr; [`prompt`] questions; [`fsutil`]
@@ -44,6 +45,8 @@ pub mod prompt;
 pub mod quick;
 pub mod reaper;
 pub mod segment;
+pub mod settings;
+pub mod tombstone;
 
 use std::process::ExitCode;
 
@@ -93,6 +96,13 @@ pub fn refused_command_line(e: clap::Error) -> ExitCode {
     err.exit_code()
 }
 
+/// kubectl's exec plugin and AWS `credential_process` on their warm path (a cached credential
+/// with time left), answered before the command line is parsed; `None` for anything else.
+/// `main` calls this first.
+pub fn credential_fast_path() -> Option<ExitCode> {
+    commands::credential::fast::answer()
+}
+
 /// Run `zt`: sweep expired entries, dispatch the command, print an error with its hint, and
 /// return the exit code. `main` calls only this.
 pub fn run(cli: cli::Cli) -> ExitCode {
@@ -110,8 +120,22 @@ pub fn run(cli: cli::Cli) -> ExitCode {
         if !helper {
             credcache::remove_expired(zt_api::Timestamp::now());
         }
-        match reaper::sweep(&printer, false) {
-            Ok(gone) => swept = gone,
+        match reaper::sweep(&printer, false, true) {
+            Ok(s) => {
+                if !helper {
+                    for k in &s.kept {
+                        printer.note(format!(
+                            "Grant {} ({}/{}) has ended; {} stays until {} to say so.",
+                            k.entry.grant,
+                            k.entry.resource,
+                            k.entry.role,
+                            k.entry.target.describe(),
+                            tombstone::clock(k.until, zt_api::Timestamp::now().0),
+                        ));
+                    }
+                }
+                swept = s.wiped;
+            }
             Err(e) if !helper => {
                 printer.warn(&format!("could not sweep expired entries: {}", e.message))
             }

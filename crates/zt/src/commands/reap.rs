@@ -14,11 +14,14 @@ pub(super) async fn run(args: ReapArgs, ctx: &Ctx) -> Result<()> {
     if !args.dry_run {
         crate::credcache::remove_expired(zt_api::Timestamp::now());
     }
-    let gone = reaper::sweep(p, args.dry_run)?;
+    // Asked for by name, the reap keeps nothing for a grace period: what ended grants kept to
+    // explain their end goes too.
+    let mut gone = reaper::sweep(p, args.dry_run, false)?.wiped;
+    gone.extend(reaper::wipe_ended(p, args.dry_run)?);
     let orphans = reaper::sweep_orphans(p, args.dry_run)?;
     // Grants revoked elsewhere, or that the broker no longer knows (restarted, restored): their
     // entries are useless and would otherwise stay until their recorded end.
-    let early = reaper::sweep_gone(p, args.dry_run, None).await?;
+    let early = reaper::sweep_gone(p, args.dry_run, None, false).await?;
     if p.json {
         let ended: Vec<serde_json::Value> = early
             .iter()

@@ -46,6 +46,7 @@ pub(super) async fn run(args: RevokeArgs, ctx: &Ctx) -> Result<()> {
     };
     // Wipe locally whatever the broker says: the user wants it gone from this machine.
     let wiped = reaper::wipe_where(p, false, |e| e.grant == grant)?;
+    crate::tombstone::revoked(&wiped);
     let req = match result {
         Ok(r) => r,
         Err(e) if e.kind == ErrorKind::Other && current.state.is_final() => current,

@@ -15,6 +15,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::grants;
 use crate::ledger::Ledger;
 use crate::output::{field, human_secs};
+use crate::tombstone::{self, Why};
 use zt_api::{self as api, Timestamp};
 
 #[derive(Serialize)]
@@ -102,20 +103,38 @@ async fn rows(ctx: &Ctx) -> Result<Vec<Row>> {
     }
     let mut disk = grants::present::Disk::default();
     for e in ledger.entries.iter().filter(|e| e.profile == ctx.profile) {
-        let row = rows.entry(e.grant.clone()).or_insert_with(|| Row {
-            id: e.grant.clone(),
-            resource: e.resource.clone(),
-            role: e.role.clone(),
-            state: "unknown".into(),
-            expires_at: Some(Timestamp(e.expires_at)),
-            seconds_left: Some(Timestamp(e.expires_at).secs_from_now()),
-            written: vec![],
-            decided_by: None,
-            decision_comment: None,
-        });
+        let row = rows
+            .entry(e.grant.clone())
+            .or_insert_with(|| row_of_entry(e));
         // Only what is really there: an entry removed by hand, or never finished, is not.
         if disk.has(e) {
             row.written.push(e.target.describe());
+        }
+    }
+    // Ended grants' entries kept to explain the end: shown as ended, never as live.
+    for g in ledger
+        .ended
+        .iter()
+        .filter(|g| g.entry.profile == ctx.profile)
+    {
+        let e = &g.entry;
+        let row = rows.entry(e.grant.clone()).or_insert_with(|| Row {
+            state: if g.why == Why::Expired {
+                "expired"
+            } else {
+                "revoked"
+            }
+            .into(),
+            expires_at: Some(Timestamp(e.expires_at)),
+            seconds_left: None,
+            ..row_of_entry(e)
+        });
+        if disk.has(e) {
+            let until = tombstone::clock(g.until, Timestamp::now().0);
+            row.written.push(format!(
+                "{} (ended; kept until {until} to say so)",
+                e.target.describe()
+            ));
         }
     }
     // Grants this machine has entries for that the broker does not list as open: ask what
@@ -135,10 +154,11 @@ async fn rows(ctx: &Ctx) -> Result<Vec<Row>> {
         rows.retain(|id, r| live.contains(id) || !r.written.is_empty());
     }
     let rows: Vec<Row> = rows.into_values().collect();
+    let kept = |r: &Row| r.written.iter().all(|w| w.ends_with("to say so)"));
     if stale > 0
         && rows
             .iter()
-            .any(|r| r.seconds_left.is_none() && !r.written.is_empty())
+            .any(|r| r.seconds_left.is_none() && !r.written.is_empty() && !kept(r))
     {
         p.note("Grants that are over still have entries here: `zt reap` removes them.");
     }
@@ -180,6 +200,21 @@ fn print(rows: Vec<Row>, p: &crate::output::Printer) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// A grant only the ledger knows of (the broker cannot be asked).
+fn row_of_entry(e: &crate::ledger::Entry) -> Row {
+    Row {
+        id: e.grant.clone(),
+        resource: e.resource.clone(),
+        role: e.role.clone(),
+        state: "unknown".into(),
+        expires_at: Some(Timestamp(e.expires_at)),
+        seconds_left: Some(Timestamp(e.expires_at).secs_from_now()),
+        written: vec![],
+        decided_by: None,
+        decision_comment: None,
+    }
 }
 
 fn row_of(r: &api::Request) -> Row {

@@ -95,28 +95,42 @@ impl Writer<'_> {
             expires_at: self.expires_at,
             target,
         };
+        // An ended grant's entry kept there for its grace period is replaced too; its undo
+        // (how the file was before zt) is the one to keep, but its grant is over already.
+        let mut was_ended: Vec<crate::ledger::Ended> = Vec::new();
         Ledger::modify(|l| {
             let (old, keep): (Vec<Entry>, Vec<Entry>) = l
                 .entries
                 .drain(..)
                 .partition(|e| e.target.same_place(&stub));
             l.entries = keep;
+            let (ended, keep): (Vec<_>, Vec<_>) = l
+                .ended
+                .drain(..)
+                .partition(|e| e.entry.target.same_place(&stub));
+            l.ended = keep;
+            was_ended = ended;
             // Until the write is done, the older entry's undo is the right one to wipe with.
             l.entries.push(entry(
                 old.first()
+                    .or(was_ended.first().map(|e| &e.entry))
                     .map(|o| o.target.clone())
                     .unwrap_or_else(|| stub.clone()),
             ));
             replaced = old;
             Ok(())
         })?;
-        let target = match apply(replaced.first().map(|e| &e.target)) {
+        let prior = (replaced.first())
+            .or(was_ended.first().map(|e| &e.entry))
+            .map(|e| &e.target);
+        let target = match apply(prior) {
             Ok(t) => t,
             Err(e) => {
                 let _ = Ledger::modify(|l| {
                     l.entries
                         .retain(|x| !(x.grant == self.req.id && x.target.same_place(&stub)));
                     l.entries.extend(replaced.iter().cloned());
+                    l.ended.extend(was_ended.iter().cloned());
                     Ok(())
                 });
                 return Err(e);

@@ -90,7 +90,8 @@ pub const FILES_INTRO: &str = "~/.config/zt stands for $ZT_CONFIG_DIR if set, el
 pub const FILES: &[(&str, &str, &[&str])] = &[
     (
         "~/.config/zt/config.toml",
-        "the profiles: broker URL, issuer, client id, which token store — no secrets (0600). \
+        "the profiles: broker URL, issuer, client id, which token store; [grants] grace and \
+         warn_before — no secrets (0600). \
          `zt login` writes its profile, `zt logout` forgets its token store",
         BROKER,
     ),
@@ -137,6 +138,33 @@ pub const FILES: &[(&str, &str, &[&str])] = &[
         "a grant's minted short-lived credential, for the credential helpers, `zt env` and \
          `zt exec` (0600)",
         CACHE,
+    ),
+    (
+        "~/.local/state/zt/tombstones.json",
+        "how the last 256 grants (of 7 days) ended — id, profile, resource, role, kind, when, \
+         why — so the credential helpers can say so after the entries are gone; no secrets \
+         (0600)",
+        &[
+            REQUEST,
+            REVOKE,
+            LOGOUT,
+            REAP,
+            "zt-credential",
+            "zt-credential-kube",
+            "zt-credential-aws",
+        ],
+    ),
+    (
+        "$XDG_RUNTIME_DIR/zt/creds/GRANT.warned",
+        "when a credential helper last warned that the grant ends soon (at most once a minute; \
+         empty, removed with the grant)",
+        &[
+            "zt-credential",
+            "zt-credential-kube",
+            "zt-credential-aws",
+            REVOKE,
+            REAP,
+        ],
     ),
     (
         "$XDG_RUNTIME_DIR/zt/kube/GRANT.yaml",

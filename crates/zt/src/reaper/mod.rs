@@ -2,20 +2,28 @@
 //! zt run, a detached `zt reap --daemon` (one per user) that sleeps until the next expiry, and
 //! `zt revoke`/`zt logout`. The credential also dies at the target, so a missed wipe (laptop
 //! asleep) leaves nothing usable — and the first run after waking removes it.
+//!
+//! A grant that ends by time or by someone else's revoke keeps its harmless entries (a
+//! kubeconfig context, an AWS `credential_process` profile) for a grace period ([`end`]), so
+//! the next kubectl or aws call hears why from the helper instead of "context not found"; a
+//! tombstone ([`crate::tombstone`]) keeps the explanation after that.
+
+mod daemon;
+mod end;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use crate::client::BrokerClient;
 use crate::error::{ErrorKind, Result};
-use crate::ledger::{Entry, Ledger, Target};
+use crate::ledger::{Ended, Entry, Ledger, Target};
 use crate::materialize::kubeyaml::{self, KubeUndo};
 use crate::output::Printer;
-use crate::{credcache, env, fsutil, materialize, paths};
+use crate::tombstone::Why;
+use crate::{credcache, fsutil, materialize, paths};
 use zt_api::Timestamp;
+
+pub use daemon::{daemon, ensure_running};
+pub use end::{Swept, end_where};
 
 /// Remove entries from their files and their cached credentials, one rewrite per file.
 /// Returns, per entry, whether it is gone; an entry whose file could not be edited stays.
@@ -48,41 +56,72 @@ fn wipe_entries(printer: &Printer, entries: &[Entry]) -> Vec<bool> {
     gone
 }
 
-/// Wipe the entries `pick` selects; the ones that could not be wiped stay in the ledger (and
-/// are reported) so a later run retries them.
+/// Wipe the entries `pick` selects, live or in their grace period, now; the ones that could not
+/// be wiped stay in the ledger (and are reported) so a later run retries them.
 pub fn wipe_where(
     printer: &Printer,
     dry_run: bool,
     pick: impl Fn(&Entry) -> bool,
 ) -> Result<Vec<Entry>> {
-    // Fast path, no lock: most runs find nothing to do.
-    if !Ledger::read()?.entries.iter().any(&pick) {
-        return Ok(vec![]);
-    }
-    if dry_run {
-        return Ok(Ledger::read()?
-            .entries
+    wipe_picked(printer, dry_run, &pick, |e| pick(&e.entry))
+}
+
+/// Wipe every entry in its grace period now (`zt reap`).
+pub fn wipe_ended(printer: &Printer, dry_run: bool) -> Result<Vec<Entry>> {
+    wipe_picked(printer, dry_run, |_| false, |_| true)
+}
+
+fn wipe_picked(
+    printer: &Printer,
+    dry_run: bool,
+    live: impl Fn(&Entry) -> bool,
+    ended: impl Fn(&Ended) -> bool,
+) -> Result<Vec<Entry>> {
+    let picked = |l: Ledger| -> Vec<Entry> {
+        let over = l.ended.into_iter().filter(|e| ended(e)).map(|e| e.entry);
+        l.entries
             .into_iter()
-            .filter(|e| pick(e))
-            .collect());
+            .filter(|e| live(e))
+            .chain(over)
+            .collect()
+    };
+    // Fast path, no lock: most runs find nothing to do.
+    let now = picked(Ledger::read()?);
+    if now.is_empty() || dry_run {
+        return Ok(now);
     }
     Ledger::modify(|l| {
         let (picked, mut keep): (Vec<Entry>, Vec<Entry>) =
-            l.entries.drain(..).partition(|e| pick(e));
-        let gone = wipe_entries(printer, &picked);
+            l.entries.drain(..).partition(|e| live(e));
+        let (over, mut keep_ended): (Vec<Ended>, Vec<Ended>) =
+            l.ended.drain(..).partition(|e| ended(e));
+        let n = picked.len();
+        let all: Vec<Entry> = picked
+            .into_iter()
+            .chain(over.iter().map(|e| e.entry.clone()))
+            .collect();
+        let gone = wipe_entries(printer, &all);
         let mut removed = Vec::new();
-        for (e, g) in picked.into_iter().zip(gone) {
-            if g { removed.push(e) } else { keep.push(e) }
+        for (i, (e, g)) in all.into_iter().zip(gone).enumerate() {
+            match (g, i < n) {
+                (true, _) => removed.push(e),
+                (false, true) => keep.push(e),
+                (false, false) => keep_ended.push(over[i - n].clone()),
+            }
         }
         l.entries = keep;
+        l.ended = keep_ended;
         Ok(removed)
     })
 }
 
-/// Wipe everything whose time is up.
-pub fn sweep(printer: &Printer, dry_run: bool) -> Result<Vec<Entry>> {
+/// End every grant whose time is up (its harmless entries into their grace period with
+/// `grace`, the rest wiped) and wipe what has outlived its grace period.
+pub fn sweep(printer: &Printer, dry_run: bool, grace: bool) -> Result<Swept> {
     let now = Timestamp::now().0;
-    wipe_where(printer, dry_run, |e| e.expires_at <= now)
+    end_where(printer, dry_run, grace, |e| {
+        (e.expires_at <= now).then_some((Why::Expired, e.expires_at))
+    })
 }
 
 /// Remove zt-marked kubeconfig entries that no ledger entry accounts for and whose marker
@@ -102,6 +141,7 @@ pub fn sweep_orphans(printer: &Printer, dry_run: bool) -> Result<Vec<String>> {
     let orphans: Vec<String> = marked
         .into_iter()
         .filter(|m| !ledger.entries.iter().any(|e| e.grant == m.grant))
+        .filter(|m| ledger.ended_of(&m.grant).next().is_none())
         .filter(|m| {
             m.expires
                 .as_deref()
@@ -126,149 +166,33 @@ pub fn sweep_orphans(printer: &Printer, dry_run: bool) -> Result<Vec<String>> {
     Ok(orphans)
 }
 
-/// Start the background reaper unless one runs already (or `ZT_REAPER=0`).
-pub fn ensure_running() {
-    if env::var(env::ZT_REAPER).as_deref() == Some("0") {
-        return;
-    }
-    let Ok(exe) = std::env::current_exe() else {
-        return;
-    };
-    let Ok(state) = paths::state_dir() else {
-        return;
-    };
-    if paths::ensure_private_dir(&state).is_err() {
-        return;
-    }
-    // Cheap check first: if the lock is held, a reaper is alive.
-    if matches!(
-        fsutil::Flock::try_exclusive(&state.join("reaper.lock")),
-        Ok(None)
-    ) {
-        return;
-    }
-    // 0600 like everything in the state directory (README): it logs grant ids and resources.
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(state.join("reaper.log"))
-        .and_then(|l| {
-            // One an older zt created 0644 is tightened too.
-            l.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-            Ok(l)
-        });
-    let mut cmd = Command::new(exe);
-    cmd.args(["reap", "--daemon"]).stdin(Stdio::null());
-    match log.and_then(|l| Ok((l.try_clone()?, l))) {
-        Ok((a, b)) => cmd.stdout(a).stderr(b),
-        Err(_) => cmd.stdout(Stdio::null()).stderr(Stdio::null()),
-    };
-    // A session of its own: Ctrl-C in the terminal or the shell exiting does not kill it.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::setsid();
-            Ok(())
-        });
-    }
-    let _ = cmd.spawn();
-}
-
-/// The daemon: hold the reaper lock, sleep until the next expiry, wipe, repeat; exit when the
-/// ledger is empty. It re-reads the ledger at least every second, so a new earlier expiry is
-/// never missed, and asks the broker now and then whether a grant ended early (revoked by an
-/// admin, from another machine), so those are wiped too.
-pub async fn daemon(printer: &Printer) -> Result<()> {
-    let state = paths::state_dir()?;
-    let Some(_lock) = fsutil::Flock::try_exclusive(&state.join("reaper.lock"))? else {
-        return Ok(()); // another reaper is on duty
-    };
-    let check_every = Duration::from_secs(
-        env::var(env::ZT_REAPER_CHECK_SECS)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(30)
-            .max(1),
-    );
-    let mut last_check = std::time::Instant::now();
-    loop {
-        let ledger = match Ledger::read() {
-            Ok(l) => l,
-            Err(e) => {
-                printer.warn(&e.message);
-                tokio::time::sleep(Duration::from_secs(5)).await;
-                continue;
-            }
-        };
-        let Some(next) = ledger.next_expiry() else {
-            return Ok(());
-        };
-        if last_check.elapsed() >= check_every {
-            last_check = std::time::Instant::now();
-            for name in sweep_orphans(printer, false).unwrap_or_default() {
-                printer.note(format!("{} removed expired {name} that no ledger entry knew (brought back by another writer)", Timestamp::now()));
-            }
-            let ended = sweep_gone(printer, false, None).await?;
-            for (e, why) in &ended {
-                printer.note(format!(
-                    "{} removed {} (grant {}: {})",
-                    Timestamp::now(),
-                    e.target.describe(),
-                    e.grant,
-                    why.describe()
-                ));
-            }
-            if !ended.is_empty() {
-                continue;
-            }
-        }
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
-        let wait_ms = next * 1000 - now_ms;
-        if wait_ms > 0 {
-            tokio::time::sleep(Duration::from_millis(wait_ms.min(1000) as u64)).await;
-            continue;
-        }
-        for e in sweep(printer, false)? {
-            printer.note(format!(
-                "{} removed {} (grant {})",
-                Timestamp::now(),
-                e.target.describe(),
-                e.grant
-            ));
-        }
-        // Entries that failed to wipe stay; don't spin on them.
-        if Ledger::read()
-            .ok()
-            .and_then(|l| l.next_expiry())
-            .is_some_and(|n| n <= Timestamp::now().0)
-        {
-            tokio::time::sleep(Duration::from_secs(2)).await;
-        }
-    }
-}
-
-/// Wipe the entries of grants the broker says are over before their time, or does not know
-/// at all (a dev broker restarted, a database restored): `zt reap` and the daemon. With
-/// `profile`, only that profile's grants are asked about.
+/// End the grants the broker says are over before their time (revoked elsewhere: their
+/// harmless entries into a grace period with `grace`), and wipe those it does not know at all
+/// (a dev broker restarted, a database restored): `zt reap` and the daemon. With `profile`,
+/// only that profile's grants are asked about. Each entry with why it went.
 pub async fn sweep_gone(
     printer: &Printer,
     dry_run: bool,
     profile: Option<&str>,
+    grace: bool,
 ) -> Result<Vec<(Entry, Gone)>> {
     let ledger = Ledger::read()?;
     let gone = ended_early(&ledger, profile).await;
     if gone.is_empty() {
         return Ok(vec![]);
     }
-    let removed = wipe_where(printer, dry_run, |e| gone.contains_key(&e.grant))?;
-    Ok(removed
-        .into_iter()
-        .map(|e| {
-            let why = gone[&e.grant];
-            (e, why)
+    let now = Timestamp::now().0;
+    let swept = end_where(printer, dry_run, grace, |e| {
+        gone.get(&e.grant).map(|g| match g {
+            Gone::Ended => (Why::RevokedBySomeoneElse, now),
+            Gone::Unknown => (Why::UnknownToBroker, now),
         })
+    })?;
+    Ok(swept
+        .wiped
+        .into_iter()
+        .chain(swept.kept.into_iter().map(|k| k.entry))
+        .filter_map(|e| gone.get(&e.grant).map(|&why| (e, why)))
         .collect())
 }
 

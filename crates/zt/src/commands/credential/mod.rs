@@ -1,8 +1,12 @@
 //! `zt credential kube|aws GRANT`: the kubectl exec credential plugin and the AWS
-//! `credential_process`. The warm path reads one
-//! 0600 cache file and prints — no keyring, no network, no runtime work — so kubectl's calls
-//! cost milliseconds. It never prompts and never opens a browser: a grant that is over exits
-//! with its own code and a one-line hint naming the `zt request` that would restore access.
+//! `credential_process`. The warm path ([`fast`], before the command line is even parsed by
+//! clap) reads one 0600 cache file and prints — no keyring, no network, no runtime work — so
+//! kubectl's calls cost milliseconds. It never prompts and never opens a browser: a grant that
+//! is over exits with its own code and one line naming the `zt request` that would restore
+//! access ([`ended`]); a grant about to end gets a warning line on stderr.
+
+mod ended;
+pub(crate) mod fast;
 
 use serde_json::json;
 
@@ -13,6 +17,7 @@ use crate::credcache::{self, Cached};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ledger::Ledger;
 use crate::reaper;
+use crate::tombstone::Why;
 use zt_api::{Credential, Timestamp};
 
 /// Ask the broker again when the cached credential has less than this left.
@@ -41,16 +46,37 @@ pub(crate) async fn live(grant: &str, ctx: &Ctx) -> Result<Cached> {
 
 pub(crate) async fn kube(args: CredentialArgs, ctx: &Ctx) -> Result<()> {
     let cached = live(&args.grant, ctx).await?;
+    let out = kube_json(&cached).ok_or_else(|| {
+        Error::usage(format!(
+            "grant {} is not for a Kubernetes resource",
+            args.grant
+        ))
+    })?;
+    ended::warn_if_ending(&args.grant, &cached);
+    ctx.printer.out(out);
+    Ok(())
+}
+
+/// AWS `credential_process` output: Version 1 with `Expiration`, so the SDKs and the CLI call
+/// again before it runs out (the CLI re-invokes when 15 minutes or less remain).
+pub(crate) async fn aws(args: CredentialArgs, ctx: &Ctx) -> Result<()> {
+    let cached = live(&args.grant, ctx).await?;
+    let out = aws_json(&cached)
+        .ok_or_else(|| Error::usage(format!("grant {} is not for an AWS resource", args.grant)))?;
+    ended::warn_if_ending(&args.grant, &cached);
+    ctx.printer.out(out);
+    Ok(())
+}
+
+/// The ExecCredential kubectl reads, in the API version it asked for (`KUBERNETES_EXEC_INFO`),
+/// v1 by default; `None` for a credential that is not a Kubernetes one.
+fn kube_json(cached: &Cached) -> Option<String> {
     let Credential::Kubernetes {
         token, expires_at, ..
     } = &cached.credential
     else {
-        return Err(Error::usage(format!(
-            "grant {} is not for a Kubernetes resource",
-            args.grant
-        )));
+        return None;
     };
-    // Answer in the API version kubectl asked for (KUBERNETES_EXEC_INFO), v1 by default.
     let api_version = std::env::var("KUBERNETES_EXEC_INFO")
         .ok()
         .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
@@ -61,14 +87,11 @@ pub(crate) async fn kube(args: CredentialArgs, ctx: &Ctx) -> Result<()> {
         "kind": "ExecCredential",
         "status": { "token": token, "expirationTimestamp": expires_at.to_rfc3339() },
     });
-    ctx.printer.out(out.to_string());
-    Ok(())
+    Some(out.to_string())
 }
 
-/// AWS `credential_process` output: Version 1 with `Expiration`, so the SDKs and the CLI call
-/// again before it runs out (the CLI re-invokes when 15 minutes or less remain).
-pub(crate) async fn aws(args: CredentialArgs, ctx: &Ctx) -> Result<()> {
-    let cached = live(&args.grant, ctx).await?;
+/// `credential_process`'s JSON; `None` for a credential that is not an AWS one.
+fn aws_json(cached: &Cached) -> Option<String> {
     let Credential::Aws {
         access_key_id,
         secret_access_key,
@@ -77,10 +100,7 @@ pub(crate) async fn aws(args: CredentialArgs, ctx: &Ctx) -> Result<()> {
         ..
     } = &cached.credential
     else {
-        return Err(Error::usage(format!(
-            "grant {} is not for an AWS resource",
-            args.grant
-        )));
+        return None;
     };
     let out = json!({
         "Version": 1,
@@ -89,39 +109,40 @@ pub(crate) async fn aws(args: CredentialArgs, ctx: &Ctx) -> Result<()> {
         "SessionToken": session_token,
         "Expiration": expires_at.to_rfc3339(),
     });
-    ctx.printer.out(out.to_string());
-    Ok(())
+    Some(out.to_string())
 }
 
-/// The cold path: one broker call. A grant that is over is wiped here too.
+/// The cold path: one broker call. A grant that is over says so (from its tombstone, or its
+/// entries in their grace period) and its entries end here too.
 async fn fetch(grant: &str, ctx: &Ctx) -> Result<Cached> {
+    if let Some(e) = ended::explain(grant) {
+        return Err(e);
+    }
     let ledger = Ledger::read().unwrap_or_default();
-    // An entry the sweep just removed tells us the grant is over without asking anyone.
-    let entry = ledger
-        .for_grant(grant)
-        .next()
-        .or_else(|| ctx.swept.iter().find(|e| e.grant == grant))
-        .cloned();
+    let entry = ledger.for_grant(grant).next().cloned();
     let profile = entry
         .as_ref()
         .map(|e| e.profile.clone())
         .unwrap_or_else(|| ctx.profile.clone());
     let resource = entry.as_ref().map(|e| e.resource.clone());
-    let ended = |why: String| {
-        let again = resource
-            .as_deref()
-            .map(|r| format!("run `zt request {r}` for new access"))
-            .unwrap_or_else(|| "run `zt request RESOURCE` for new access".into());
-        Error::new(ErrorKind::GrantEnded, why).with_hint(again)
+    // The grant is over: end its entries here (as the sweep does) and say why.
+    let end = |why: Why, at: i64, fallback: String| {
+        let _ = reaper::end_where(&ctx.printer, false, true, |x| {
+            (x.grant == grant).then_some((why, at))
+        });
+        ended::explain(grant).unwrap_or_else(|| {
+            let again = resource
+                .as_deref()
+                .map(|r| format!("run `zt request {r}` for new access"))
+                .unwrap_or_else(|| "run `zt request RESOURCE` for new access".into());
+            Error::new(ErrorKind::GrantEnded, fallback).with_hint(again)
+        })
     };
     if let Some(e) = &entry
         && e.expires_at <= Timestamp::now().0
     {
-        let _ = reaper::wipe_where(&ctx.printer, false, |x| x.grant == grant);
-        return Err(ended(format!(
-            "zt grant {grant} for {} has expired",
-            e.resource
-        )));
+        let why = format!("zt grant {grant} for {} has expired", e.resource);
+        return Err(end(Why::Expired, e.expires_at, why));
     }
     let (client, _) = BrokerClient::for_profile(&profile).await?;
     match client.credentials(grant).await {
@@ -135,8 +156,9 @@ async fn fetch(grant: &str, ctx: &Ctx) -> Result<Cached> {
             Ok(cached)
         }
         Err(e) if e.kind == ErrorKind::GrantEnded => {
-            let _ = reaper::wipe_where(&ctx.printer, false, |x| x.grant == grant);
-            Err(ended(format!("zt grant {grant} is over: {}", e.message)))
+            let why = format!("zt grant {grant} is over: {}", e.message);
+            // Before its time: someone else revoked it (an admin, another machine).
+            Err(end(Why::RevokedBySomeoneElse, Timestamp::now().0, why))
         }
         Err(e) => Err(e),
     }
