@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Build zt and zt-broker (release) and install them with completions and man pages.
+# Build zt and zt-broker and install them with completions and man pages.
 # usage: ./install.sh [--production] [--prefix DIR] [--uninstall]   (default prefix: ~/.local)
-#   The first build takes about 6 minutes on 2 cores (the `quick` profile: no LTO). It
-#   builds zt-broker for the embedded default, `zt-broker dev` (SQLite, the dev issuers).
+#   The first build takes about 9 minutes on an idle 2-core machine (cargo's `quick`
+#   profile: no LTO, mostly opt-level 1). Its zt-broker is the embedded default's,
+#   `zt-broker dev` (SQLite, the dev issuers).
 #   --production  also the real issuers (kubernetes, aws-sts, postgres) and the PostgreSQL
 #                 store (cargo features aws, kubernetes, postgres), fully optimised (the
-#                 release profile, thin LTO): what `zt-broker serve` needs; twice as long.
+#                 release profile, thin LTO): what `zt-broker serve` needs; about 10 minutes.
 set -euo pipefail
 prefix=${HOME}/.local
 uninstall=0
@@ -16,7 +17,7 @@ while [ $# -gt 0 ]; do
     --prefix=*) prefix=${1#--prefix=}; shift ;;
     --production) production=1; shift ;;
     --uninstall) uninstall=1; shift ;;
-    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
