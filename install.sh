@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
-# Build zt and zt-broker (release) and install them with completions and man pages.
-# usage: ./install.sh [--prefix DIR] [--uninstall]      (default prefix: ~/.local)
+# Build zt and zt-broker and install them with completions and man pages.
+# usage: ./install.sh [--production] [--prefix DIR] [--uninstall]   (default prefix: ~/.local)
+#   The first build takes about 7 minutes on an idle 2-core machine (cargo's `quick`
+#   profile: no LTO, mostly opt-level 1). Its zt-broker is the embedded default's,
+#   `zt-broker dev` (SQLite, the dev issuers).
+#   --production  also the real issuers (kubernetes, aws-sts, postgres) and the PostgreSQL
+#                 store (cargo features aws, kubernetes, postgres), fully optimised (the
+#                 release profile, thin LTO): what `zt-broker serve` needs; about 10 minutes.
 set -euo pipefail
 prefix=${HOME}/.local
 uninstall=0
+production=0
 while [ $# -gt 0 ]; do
   case $1 in
     --prefix) prefix=${2:?--prefix needs a directory}; shift 2 ;;
     --prefix=*) prefix=${1#--prefix=}; shift ;;
+    --production) production=1; shift ;;
     --uninstall) uninstall=1; shift ;;
-    -h|--help) sed -n '2,3p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -32,11 +40,20 @@ if [ "$uninstall" = 1 ]; then
 fi
 
 command -v cargo >/dev/null || { echo "install.sh: cargo is needed (https://rustup.rs)" >&2; exit 1; }
-cargo build --release --locked -p zt -p zt-broker --bins >&2
+# One cargo run for both, so they share their dependencies' builds. `zt` has no cargo features:
+# --no-default-features leaves out only zt-broker's production issuers and store.
+if [ "$production" = 1 ]; then
+  profile=release
+  cargo build --release --locked -p zt -p zt-broker --bins >&2
+else
+  profile=quick
+  cargo build --profile quick --no-default-features --locked -p zt -p zt-broker --bins >&2
+fi
+out=${CARGO_TARGET_DIR:-target}/$profile
 
 inst() { install -D -m "$1" "$2" "$prefix/$3"; }
-inst 755 target/release/zt bin/zt
-inst 755 target/release/zt-broker bin/zt-broker
+inst 755 "$out/zt" bin/zt
+inst 755 "$out/zt-broker" bin/zt-broker
 for b in zt zt-broker; do
   inst 644 "completions/$b.bash" "share/bash-completion/completions/$b"
   inst 644 "completions/_$b" "share/zsh/site-functions/_$b"

@@ -184,6 +184,15 @@ fn postgres_url(src: &Source<'_>, v: &Spanned<String>) -> Result<StoreUrl> {
              postgres://zt@db.example.com:5432/zt",
         ));
     }
+    if !cfg!(feature = "postgres") {
+        return Err(src.at(
+            v.span(),
+            format!(
+                "store url: {}",
+                crate::features::missing("the PostgreSQL store", "postgres")
+            ),
+        ));
+    }
     Ok(StoreUrl::Postgres(url.to_owned()))
 }
 
@@ -274,8 +283,26 @@ mod tests {
         refused(&mixed, Some("public_url"), "serves HTTPS");
     }
 
+    /// A broker built without the `postgres` feature refuses a PostgreSQL store at `check`,
+    /// naming the feature and the install flag that brings it.
+    #[cfg(not(feature = "postgres"))]
     #[test]
-    fn store_urls() {
+    fn a_postgres_store_needs_its_feature() {
+        let msg = refused(
+            &with(
+                "sqlite://broker.db",
+                "postgres://zt:s3cret@db.example.com/zt\"\ncredential_key_env = \"K",
+            ),
+            Some("url = "),
+            "feature \"postgres\"",
+        );
+        assert!(msg.contains("./install.sh --production"), "{msg}");
+        assert!(!msg.contains("s3cret"), "{msg}");
+    }
+
+    #[cfg(feature = "postgres")]
+    #[test]
+    fn postgres_store_urls() {
         let pg_url = "postgres://zt:s3cret@db.example.com:5433/zt?sslmode=verify-full";
         // Replicas share a key that the configuration must name.
         refused(
@@ -296,26 +323,6 @@ mod tests {
             ),
             Some("credential_key_env"),
             "not both",
-        );
-        let own = parse(&with(
-            "sqlite://broker.db",
-            "sqlite://broker.db\"\ncredential_key_file = \"keys/store.key",
-        ))
-        .unwrap();
-        assert_eq!(
-            own.store_key,
-            KeySource::File {
-                path: PathBuf::from("/etc/zt/keys/store.key"),
-                create: false
-            }
-        );
-        // A SQLite store's key defaults to a file beside it, made at the first start.
-        assert_eq!(
-            parse(BASE).unwrap().store_key,
-            KeySource::File {
-                path: PathBuf::from("/etc/zt/broker.db.key"),
-                create: true
-            }
         );
         assert_eq!(
             pg.store,
@@ -338,6 +345,30 @@ mod tests {
         assert!(
             !msg.contains("s3cret"),
             "a database URL is never echoed: {msg}"
+        );
+    }
+
+    #[test]
+    fn sqlite_store_urls() {
+        let own = parse(&with(
+            "sqlite://broker.db",
+            "sqlite://broker.db\"\ncredential_key_file = \"keys/store.key",
+        ))
+        .unwrap();
+        assert_eq!(
+            own.store_key,
+            KeySource::File {
+                path: PathBuf::from("/etc/zt/keys/store.key"),
+                create: false
+            }
+        );
+        // A SQLite store's key defaults to a file beside it, made at the first start.
+        assert_eq!(
+            parse(BASE).unwrap().store_key,
+            KeySource::File {
+                path: PathBuf::from("/etc/zt/broker.db.key"),
+                create: true
+            }
         );
         refused(
             &with("sqlite://broker.db", "mysql://db/zt"),

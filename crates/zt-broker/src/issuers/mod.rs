@@ -3,9 +3,12 @@
 //! binding, TokenRequest token), [`postgres`] (a login role per grant), [`aws`] (an STS
 //! AssumeRole session); `"dev"` (and, in `zt-broker dev`'s wiring, no setting) selects the
 //! development issuers, which live in the `dev` module and reach production only as a
-//! [`DevIssuers`] handed in.
+//! [`DevIssuers`] handed in. The real ones are each behind a cargo feature ([`crate::features`]);
+//! a catalog naming one this build left out is refused by [`real`], with the feature's name.
 
+#[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "kubernetes")]
 pub mod kubernetes;
 pub mod postgres;
 
@@ -119,12 +122,21 @@ pub fn real(res: &Resource) -> Result<Option<Arc<dyn Issuer>>, String> {
     };
     Ok(Some(match (name, res.kind) {
         ("dev", _) => return Ok(None),
+        #[cfg(feature = "postgres")]
         ("postgres", ResourceKind::Postgres) => postgres::PostgresIssuer::new(res)?,
+        #[cfg(not(feature = "postgres"))]
+        ("postgres", ResourceKind::Postgres) => not_built(res, name, "postgres")?,
+        #[cfg(feature = "kubernetes")]
         ("kubernetes", _) => kubernetes::KubernetesIssuer::for_resource(res)?,
+        #[cfg(not(feature = "kubernetes"))]
+        ("kubernetes", _) => not_built(res, name, "kubernetes")?,
+        #[cfg(feature = "aws")]
         (aws::ISSUER_NAME, _) => {
             aws::AwsStsIssuer::check(res)?;
             aws::AwsStsIssuer::shared()
         }
+        #[cfg(not(feature = "aws"))]
+        ("aws-sts", _) => not_built(res, name, "aws")?,
         (name, kind) => {
             return Err(format!(
                 "{}: no issuer {name:?} for a {kind} resource (known: dev; kubernetes, postgres, aws-sts for their kinds)",
@@ -132,4 +144,14 @@ pub fn real(res: &Resource) -> Result<Option<Arc<dyn Issuer>>, String> {
             ));
         }
     }))
+}
+
+/// A resource whose issuer this build left out (see [`crate::features`]): always the error.
+#[cfg(not(all(feature = "aws", feature = "kubernetes", feature = "postgres")))]
+fn not_built(res: &Resource, name: &str, feature: &str) -> Result<Arc<dyn Issuer>, String> {
+    Err(format!(
+        "{}: {}",
+        res.name,
+        crate::features::missing(&format!("issuer {name:?}"), feature)
+    ))
 }

@@ -99,6 +99,12 @@ impl Store {
     /// Several brokers may do this at once: sqlx's migrator takes an advisory lock.
     /// Every replica must be given the same `key`.
     pub async fn connect_postgres(url: &str, key: StoreKey) -> Result<Self> {
+        if !cfg!(feature = "postgres") {
+            return Err(StoreError::NotBuilt(crate::features::missing(
+                "the PostgreSQL store",
+                "postgres",
+            )));
+        }
         let (pool, locks) = postgres::connect(url, &key).await?;
         // New requests are committed in groups by a task on this runtime (its connections'
         // sockets belong to it); each group holds the replicas' write lock once, for one

@@ -60,6 +60,7 @@ pub fn pg_name(requester: &str) -> String {
 /// The login role name of one credential: `zt_<requester>_<suffix>`, only `[a-z0-9_]`, so it
 /// needs no quoting in `psql`, `.pgpass` or a URL. The requester part is [`pg_name`] (at most
 /// 20 characters), which the dev issuers use too, so both name roles alike.
+#[cfg(any(test, feature = "postgres"))]
 pub(super) fn login_name(requester: &str, suffix: &str) -> String {
     let name = format!("zt_{}_{suffix}", pg_name(requester));
     debug_assert!(name.len() <= MAX_IDENT_BYTES);

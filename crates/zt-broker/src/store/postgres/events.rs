@@ -7,8 +7,10 @@
 //! A lost listening connection loses the events sent meanwhile; after reconnecting the handler
 //! is called with `None` ("anything may have changed"), and waiters re-read the store.
 
+#[cfg(feature = "postgres")]
 use std::time::Duration;
 
+#[cfg(feature = "postgres")]
 use sqlx::postgres::PgListener;
 use tokio::sync::watch;
 
@@ -20,20 +22,40 @@ pub const CHANNEL: &str = "zt_events";
 /// A `LISTEN`ing connection, ready before the broker serves (so no event of its own first
 /// requests can slip past it).
 pub struct Events {
+    #[cfg(feature = "postgres")]
     listener: PgListener,
+    /// Without the `postgres` feature no store on PostgreSQL opens, so there are none.
+    #[cfg(not(feature = "postgres"))]
+    never: std::convert::Infallible,
 }
 
 impl Events {
     /// Listen on a connection of its own to the database at `url`. (The store's
     /// [`Events::listen`] calls it on PostgreSQL.)
+    #[cfg(feature = "postgres")]
     pub(in crate::store) async fn connect(url: &str) -> Result<Self> {
         let mut listener = PgListener::connect(url).await?;
         listener.listen(CHANNEL).await?;
         Ok(Self { listener })
     }
 
+    #[cfg(not(feature = "postgres"))]
+    pub(in crate::store) async fn connect(_url: &str) -> Result<Self> {
+        Err(crate::store::error::StoreError::NotBuilt(
+            crate::features::missing("the PostgreSQL store", "postgres"),
+        ))
+    }
+
     /// Deliver events to `on_event` until `closing` turns true: `Some(id)` for a change to
     /// request `id`, `None` after a reconnect.
+    #[cfg(not(feature = "postgres"))]
+    pub async fn run(self, _on_event: impl Fn(Option<&str>), _closing: watch::Receiver<bool>) {
+        match self.never {}
+    }
+
+    /// Deliver events to `on_event` until `closing` turns true: `Some(id)` for a change to
+    /// request `id`, `None` after a reconnect.
+    #[cfg(feature = "postgres")]
     pub async fn run(
         mut self,
         on_event: impl Fn(Option<&str>),
