@@ -41,7 +41,11 @@ fn main() {
         .collect();
     std::fs::write(
         h.join("state/ledger.json"),
-        serde_json::to_vec(&Ledger { entries }).unwrap(),
+        serde_json::to_vec(&Ledger {
+            entries,
+            ended: vec![],
+        })
+        .unwrap(),
     )
     .unwrap();
     // A catalog of twenty resources, as `zt catalog` caches it.
