@@ -370,3 +370,35 @@ fn an_oversized_kubeconfig_is_refused_before_anything_is_minted() {
         text.len() as u64
     );
 }
+
+/// A ledger is a file anyone with the user's rights can edit: times at the ends of i64 neither
+/// crash nor hang the commands that read it (status, prompt, reap), in text or JSON.
+#[test]
+fn a_ledger_with_times_at_the_ends_of_i64_crashes_nothing() {
+    let home = crate::common::Home::new();
+    let ledger = serde_json::json!({ "entries": [
+        { "grant": "far", "profile": "default", "resource": "prod-k8s", "role": "view",
+          "expires_at": i64::MAX,
+          "target": { "kind": "file", "file": home.path().join("far").display().to_string() } },
+        { "grant": "early", "profile": "default", "resource": "prod-db", "role": "view",
+          "expires_at": i64::MIN,
+          "target": { "kind": "file", "file": home.path().join("early").display().to_string() } },
+    ]});
+    std::fs::write(home.state().join("ledger.json"), ledger.to_string()).unwrap();
+    for args in [
+        &["status"][..],
+        &["--json", "status"],
+        &["prompt"],
+        &["reap", "--dry-run"],
+        &["reap"],
+    ] {
+        let out = home.run(args);
+        assert!(
+            out.code == 0 && !out.stderr.contains("panicked"),
+            "zt {args:?}: {out:#?}"
+        );
+    }
+    // The far one is still listed, with the last time RFC 3339 can write.
+    let out = home.run(&["--json", "status"]);
+    assert!(out.stdout.contains("9999-12-31T23:59:59Z"), "{out:#?}");
+}

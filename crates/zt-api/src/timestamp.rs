@@ -20,15 +20,16 @@ impl Timestamp {
 
     /// Seconds from now until this time (negative once it has passed).
     pub fn secs_from_now(self) -> i64 {
-        self.0 - Self::now().0
+        self.0.saturating_sub(Self::now().0)
     }
 
+    /// The last second RFC 3339 can write (9999-12-31T23:59:59Z).
+    pub const MAX_RFC3339: i64 = 253_402_300_799;
+
+    /// As a `SystemTime`, clamped to 1970 … 9999: a value read from a file or another party
+    /// (a ledger's `expires_at`) never makes formatting panic.
     pub fn to_system_time(self) -> SystemTime {
-        if self.0 >= 0 {
-            UNIX_EPOCH + Duration::from_secs(self.0 as u64)
-        } else {
-            UNIX_EPOCH
-        }
+        UNIX_EPOCH + Duration::from_secs(self.0.clamp(0, Self::MAX_RFC3339) as u64)
     }
 
     pub fn to_rfc3339(self) -> String {
@@ -73,6 +74,14 @@ impl<'de> Deserialize<'de> for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn out_of_range_times_format_clamped_instead_of_panicking() {
+        assert_eq!(Timestamp(i64::MAX).to_rfc3339(), "9999-12-31T23:59:59Z");
+        assert_eq!(Timestamp(i64::MIN).to_rfc3339(), "1970-01-01T00:00:00Z");
+        assert!(Timestamp(i64::MIN).secs_from_now() < 0);
+        assert!(Timestamp(i64::MAX).secs_from_now() > 0);
+    }
 
     #[test]
     fn timestamps_round_trip_rfc3339() {

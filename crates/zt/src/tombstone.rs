@@ -160,7 +160,7 @@ pub fn revoked(wiped: &[Entry]) {
 
 /// The newest [`MAX_KEPT`] of `list`, none older than [`MAX_AGE_SECS`] at `now`, newest last.
 fn bound(mut list: Vec<Tombstone>, now: i64) -> Vec<Tombstone> {
-    list.retain(|t| now - t.ended_at <= MAX_AGE_SECS && t.sane());
+    list.retain(|t| now.saturating_sub(t.ended_at) <= MAX_AGE_SECS && t.sane());
     list.sort_by_key(|t| t.ended_at);
     let extra = list.len().saturating_sub(MAX_KEPT);
     list.drain(..extra);

@@ -113,7 +113,7 @@ pub async fn daemon(printer: &Printer) -> Result<()> {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as i64)
             .unwrap_or(0);
-        let wait_ms = next * 1000 - now_ms;
+        let wait_ms = next.saturating_mul(1000).saturating_sub(now_ms);
         if wait_ms > 0 {
             tokio::time::sleep(Duration::from_millis(wait_ms.min(1000) as u64)).await;
             continue;

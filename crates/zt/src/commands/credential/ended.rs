@@ -65,7 +65,7 @@ pub(crate) fn warn_if_ending(grant: &str, cached: &Cached) {
     let now = Timestamp::now().0;
     // A credential never outlives its grant: only near the credential's end can the grant
     // be near its own, and only then is the ledger read (an extended grant ends later).
-    if before <= 0 || cached.credential.expires_at().0 - now >= before {
+    if before <= 0 || cached.credential.expires_at().0.saturating_sub(now) >= before {
         return;
     }
     let ledger = Ledger::read().unwrap_or_default();
@@ -74,7 +74,7 @@ pub(crate) fn warn_if_ending(grant: &str, cached: &Cached) {
         .map(|e| (e.expires_at, e.role.clone()))
         .max_by_key(|(end, role)| (*end, !role.is_empty()))
         .unwrap_or((cached.credential.expires_at().0, String::new()));
-    let left = end - now;
+    let left = end.saturating_sub(now);
     if left <= 0 || left >= before || !first_this_minute(grant) {
         return;
     }
