@@ -96,13 +96,6 @@ pub fn refused_command_line(e: clap::Error) -> ExitCode {
     err.exit_code()
 }
 
-/// kubectl's exec plugin and AWS `credential_process` on their warm path (a cached credential
-/// with time left), answered before the command line is parsed; `None` for anything else.
-/// `main` calls this first.
-pub fn credential_fast_path() -> Option<ExitCode> {
-    commands::credential::fast::answer()
-}
-
 /// Run `zt`: sweep expired entries, dispatch the command, print an error with its hint, and
 /// return the exit code. `main` calls only this.
 pub fn run(cli: cli::Cli) -> ExitCode {

@@ -5,11 +5,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    // kubectl and the AWS CLI run this on every call: a cached credential is printed at once.
-    if let Some(code) = zt::credential_fast_path() {
-        return code;
-    }
-    // A Tab press or a prompt redraw: answered from local files before anything else runs.
+    // A credential helper's warm call, a Tab press or a prompt redraw: answered from local
+    // files before anything else runs.
     if let Some(code) = zt::quick::answer() {
         return code;
     }

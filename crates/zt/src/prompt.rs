@@ -43,35 +43,39 @@ pub struct Choice {
 /// Esc or Ctrl-C is a clean cancel (exit 130, cursor shown again). Callers check
 /// [`can_prompt`] first and give scripts an error naming the argument instead.
 pub fn fuzzy_pick(question: &str, choices: &[Choice], default: usize) -> Result<usize> {
-    let term = terminal()?;
-    let _sigint = SigintGuard::new();
-    let theme = ColorfulTheme::default();
-    let rows: Vec<&str> = choices.iter().map(|c| c.row.as_str()).collect();
-    let answer = dialoguer::FuzzySelect::with_theme(&theme)
-        .with_prompt(question)
-        .items(&rows)
-        .default(default.min(rows.len().saturating_sub(1)))
-        .max_length(visible_rows(&term))
-        .report(false)
-        .interact_on_opt(&term);
-    let i = settle(&term, answer)?;
-    report(&term, &theme, question, &choices[i].label);
-    Ok(i)
+    choose(question, choices, default, true)
 }
 
 /// A plain picker (arrows, Enter) for a short list, the `default` item preselected.
 pub fn pick(question: &str, choices: &[Choice], default: usize) -> Result<usize> {
+    choose(question, choices, default, false)
+}
+
+/// Both pickers: the same terminal, Ctrl-C guard, rows and report; only the widget differs.
+fn choose(question: &str, choices: &[Choice], default: usize, fuzzy: bool) -> Result<usize> {
     let term = terminal()?;
     let _sigint = SigintGuard::new();
     let theme = ColorfulTheme::default();
     let rows: Vec<&str> = choices.iter().map(|c| c.row.as_str()).collect();
-    let answer = dialoguer::Select::with_theme(&theme)
-        .with_prompt(question)
-        .items(&rows)
-        .default(default.min(rows.len().saturating_sub(1)))
-        .max_length(visible_rows(&term))
-        .report(false)
-        .interact_on_opt(&term);
+    let default = default.min(rows.len().saturating_sub(1));
+    let max = visible_rows(&term);
+    let answer = if fuzzy {
+        dialoguer::FuzzySelect::with_theme(&theme)
+            .with_prompt(question)
+            .items(&rows)
+            .default(default)
+            .max_length(max)
+            .report(false)
+            .interact_on_opt(&term)
+    } else {
+        dialoguer::Select::with_theme(&theme)
+            .with_prompt(question)
+            .items(&rows)
+            .default(default)
+            .max_length(max)
+            .report(false)
+            .interact_on_opt(&term)
+    };
     let i = settle(&term, answer)?;
     report(&term, &theme, question, &choices[i].label);
     Ok(i)

@@ -1,6 +1,7 @@
-//! Answers that need only local files, given before the general [`crate::run`]: a Tab press
-//! ([`crate::complete`]) and a prompt redraw (`zt prompt`). A shell runs these on every Tab
-//! and every prompt, so neither starts the async runtime, sweeps expired entries, takes a
+//! Answers that need only local files, given before the general [`crate::run`]: a credential
+//! helper's warm call (`zt credential kube|aws GRANT` with a cached credential), a Tab press
+//! ([`crate::complete`]) and a prompt redraw (`zt prompt`). kubectl, the AWS CLI and the shell
+//! run these on every use, so none starts the async runtime, sweeps expired entries, takes a
 //! lock or opens the keyring.
 
 use std::ffi::OsString;
@@ -15,6 +16,11 @@ use crate::{commands, complete, env, refused_command_line};
 /// The exit code when this run was one of those answers; `None` for every other command.
 /// `main` calls this before it parses the command line itself.
 pub fn answer() -> Option<ExitCode> {
+    // kubectl's exec plugin and AWS `credential_process` on their warm path (a cached
+    // credential with time left): first, they run on every use of a grant.
+    if let Some(code) = commands::credential::fast::answer() {
+        return Some(code);
+    }
     if let Some(code) = complete::from_env() {
         return Some(code);
     }

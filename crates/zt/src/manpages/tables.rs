@@ -14,53 +14,40 @@ const REVOKE: &str = "zt-revoke";
 const REAP: &str = "zt-reap";
 const DOCTOR: &str = "zt-doctor";
 
+/// The pages of the commands that sweep first ([`SWEEPING`]), followed by `extra`: the one
+/// list [`BROKER`], [`LEDGER`] and [`SWEEPING`] grow from.
+macro_rules! sweeping_and {
+    ($($extra:expr),* $(,)?) => {
+        &[
+            LOGIN,
+            LOGOUT,
+            "zt-whoami",
+            DOCTOR,
+            "zt-catalog",
+            REQUEST,
+            ENV,
+            EXEC,
+            "zt-approve",
+            "zt-deny",
+            "zt-inbox",
+            "zt-status",
+            REVOKE,
+            "zt-extend",
+            "zt-credential",
+            "zt-credential-kube",
+            "zt-credential-aws",
+            $($extra,)*
+        ]
+    };
+}
+
 /// Every command that reaches the broker, and so reads the profile, its tokens and (sweeping
 /// first) the ledger: all but `zt completions`.
-const BROKER: &[&str] = &[
-    LOGIN,
-    LOGOUT,
-    "zt-whoami",
-    DOCTOR,
-    "zt-catalog",
-    REQUEST,
-    ENV,
-    EXEC,
-    "zt-approve",
-    "zt-deny",
-    "zt-inbox",
-    "zt-status",
-    REVOKE,
-    "zt-extend",
-    "zt-credential",
-    "zt-credential-kube",
-    "zt-credential-aws",
-    REAP,
-];
+const BROKER: &[&str] = sweeping_and!(REAP);
 
 /// Every command that reads the ledger: those that reach the broker, `zt prompt`, and the
 /// completion `zt completions` turns on.
-const LEDGER: &[&str] = &[
-    LOGIN,
-    LOGOUT,
-    "zt-whoami",
-    DOCTOR,
-    "zt-catalog",
-    REQUEST,
-    ENV,
-    EXEC,
-    "zt-approve",
-    "zt-deny",
-    "zt-inbox",
-    "zt-status",
-    REVOKE,
-    "zt-extend",
-    "zt-credential",
-    "zt-credential-kube",
-    "zt-credential-aws",
-    REAP,
-    "zt-prompt",
-    "zt-completions",
-];
+const LEDGER: &[&str] = sweeping_and!(REAP, "zt-prompt", "zt-completions");
 
 /// What writes a grant's entries into the tools' files, or wipes or checks them.
 const TOOL_FILES: &[&str] = &[REQUEST, REVOKE, LOGOUT, REAP, DOCTOR];
@@ -238,22 +225,4 @@ pub const EXIT_NOTES: &[(&str, &str)] = &[
 
 /// The pages whose command sweeps first ([`crate::commands::sweeps_first`]; a test holds the
 /// two together): all that reach the broker but `zt reap`, which does nothing else.
-pub const SWEEPING: &[&str] = &[
-    LOGIN,
-    LOGOUT,
-    "zt-whoami",
-    DOCTOR,
-    "zt-catalog",
-    REQUEST,
-    ENV,
-    EXEC,
-    "zt-approve",
-    "zt-deny",
-    "zt-inbox",
-    "zt-status",
-    REVOKE,
-    "zt-extend",
-    "zt-credential",
-    "zt-credential-kube",
-    "zt-credential-aws",
-];
+pub const SWEEPING: &[&str] = sweeping_and!();
