@@ -31,6 +31,10 @@ cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 # The lean broker `./install.sh` builds (no production issuers or store, crates/zt-broker's
 # features) compiles clean too; its unit tests run below.
 cargo clippy -p zt-broker --all-targets --no-default-features --locked -- -D warnings
+# The end-to-end tests drive `zt` as install.sh builds it: a static PIE on Linux with glibc
+# (scripts/build-zt.sh; tests/it/common reads ZT_TEST_ZT).
+ZT_TEST_ZT=$(realpath "$(ZT_CARGO_FLAGS=--locked scripts/build-zt.sh dev target/static/zt)")
+export ZT_TEST_ZT
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e

@@ -3,7 +3,8 @@
 //! file as the floor. Prints median and p90; asserts nothing (targets: issue 2 ≤ 5 ms, issue 4
 //! ≤ 3 ms and within 2× of cat, issue 13 within 1.5× of cat).
 //!
-//! `cargo bench -p zt --bench helper` (release build).
+//! `scripts/bench.sh` (the static PIE users install, release profile) or `cargo bench -p zt
+//! --bench helper` (the dynamically linked build cargo makes).
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -59,9 +60,11 @@ fn main() {
     )
     .unwrap();
 
-    // ZT_BENCH_ZT: another build of zt to measure the same way (comparing link options).
+    // ZT_BENCH_ZT: the build to time (scripts/bench.sh passes the static PIE users install);
+    // by default the one `cargo bench` built.
     let zt_env = std::env::var("ZT_BENCH_ZT").ok();
     let zt = zt_env.as_deref().unwrap_or(env!("CARGO_BIN_EXE_zt"));
+    println!("timing {zt}");
     let envs = [
         ("HOME", h.display().to_string()),
         ("ZT_CONFIG_DIR", h.join(".config/zt").display().to_string()),

@@ -4,7 +4,8 @@
 //! Prints median and p90 and the ratios; asserts nothing (target, issue 13: each at most 2×
 //! true). The cases run interleaved, so a change in the machine's load hits all alike.
 //!
-//! `cargo bench -p zt --bench startup` (release build).
+//! `scripts/bench.sh` (the static PIE users install, release profile) or `cargo bench -p zt
+//! --bench startup` (the dynamically linked build cargo makes).
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -78,7 +79,11 @@ fn main() {
     )
     .unwrap();
 
-    let zt = env!("CARGO_BIN_EXE_zt");
+    // ZT_BENCH_ZT: the build to time (scripts/bench.sh passes the static PIE users install);
+    // by default the one `cargo bench` built.
+    let zt_env = std::env::var("ZT_BENCH_ZT").ok();
+    let zt = zt_env.as_deref().unwrap_or(env!("CARGO_BIN_EXE_zt"));
+    println!("timing {zt}");
     let envs = [
         ("HOME", h.display().to_string()),
         ("ZT_CONFIG_DIR", h.join(".config/zt").display().to_string()),

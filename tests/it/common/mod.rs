@@ -28,6 +28,13 @@ fn built_bin(name: &str) -> &'static str {
     if let Some(p) = found.get(name) {
         return p;
     }
+    // ZT_TEST_ZT: another build of `zt` to drive, e.g. the static PIE that install.sh and
+    // scripts/test.sh build (scripts/build-zt.sh).
+    if let Some(p) = std::env::var_os("ZT_TEST_ZT").filter(|_| name == "zt") {
+        let p: &'static str = Box::leak(p.to_string_lossy().into_owned().into_boxed_str());
+        found.insert(name.to_string(), p);
+        return p;
+    }
     let exe = std::env::current_exe().expect("the test binary's own path");
     let dir = exe
         .parent()

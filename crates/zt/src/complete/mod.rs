@@ -14,6 +14,7 @@ mod line;
 mod offer;
 
 use std::ffi::OsString;
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::CommandFactory;
@@ -27,7 +28,8 @@ use line::{line_of, on_the_line, profile_of};
 use offer::{Known, grant_offer, resource_offer, role_offer, target_offer};
 
 /// The shells that complete dynamically.
-const DYNAMIC: Shells<'static> = Shells(&[&Bash, &ZshAutoload, &Fish]);
+const DYNAMIC: Shells<'static> =
+    Shells(&[&AndExit(&Bash), &AndExit(&ZshAutoload), &AndExit(&Fish)]);
 
 /// A description is cut after this many characters.
 pub(super) const HELP_MAX: usize = 80;
@@ -114,6 +116,44 @@ impl EnvCompleter for ZshAutoload {
         buf: &mut dyn std::io::Write,
     ) -> std::io::Result<()> {
         Zsh.write_complete(cmd, args, current_dir, buf)
+    }
+}
+
+/// A shell's completer that ends the process once its answer is on stdout: what is left after
+/// it — freeing clap's whole command tree, built for this one Tab press — cost a sixth of the
+/// press (callgrind) and changes nothing anyone sees.
+struct AndExit(&'static dyn EnvCompleter);
+
+impl EnvCompleter for AndExit {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+    fn is(&self, name: &str) -> bool {
+        self.0.is(name)
+    }
+    fn write_registration(
+        &self,
+        var: &str,
+        name: &str,
+        bin: &str,
+        completer: &str,
+        buf: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        self.0.write_registration(var, name, bin, completer, buf)
+    }
+    fn write_complete(
+        &self,
+        cmd: &mut clap::Command,
+        args: Vec<OsString>,
+        current_dir: Option<&std::path::Path>,
+        _buf: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        let mut answer = Vec::new();
+        self.0.write_complete(cmd, args, current_dir, &mut answer)?;
+        let mut out = std::io::stdout().lock();
+        out.write_all(&answer)?;
+        out.flush()?;
+        std::process::exit(0)
     }
 }
 
