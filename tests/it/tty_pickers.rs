@@ -304,3 +304,43 @@ fn a_refusal_for_want_of_a_reason_asks_for_one_and_asks_again() {
         st.stdout
     );
 }
+
+/// Ctrl-C while `zt request` waits for an approver asks (dialoguer's yes/no on stderr) whether
+/// to withdraw: `n` leaves the request open, Enter takes the default and withdraws it.
+#[test]
+fn ctrl_c_while_waiting_asks_whether_to_withdraw() {
+    let broker = Broker::start(&["--auto-login", "alice"]);
+    let alice = Home::new();
+    login_auto(&broker, &alice);
+    let Some(t) = Tmux::start(&alice, Shell::Bash) else {
+        return;
+    };
+    let open = |alice: &Home| -> Vec<String> {
+        let st = alice.run(&["status", "--json"]).ok().json();
+        st.as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["state"] == "pending")
+            .map(|r| r["resource"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    t.send_line("zt request prod-aws --role admin --reason INC-1");
+    t.wait_text("Waiting for approval", WAIT);
+    t.send_keys(&["C-c"]);
+    t.wait_text("Withdraw request", WAIT);
+    t.send_text("n");
+    t.wait_text("stays open", WAIT);
+    assert_eq!(last_status(&t), "130");
+    assert_eq!(open(&alice), ["prod-aws"], "n keeps the request open");
+    // The same request is picked up again; this time Enter withdraws it.
+    t.send_line("zt request prod-aws --role admin --reason INC-1");
+    t.wait_text("already open", WAIT);
+    t.send_keys(&["C-c"]);
+    t.wait_for("the question again", WAIT, |s| {
+        s.matches("Withdraw request").count() >= 2
+    });
+    t.send_keys(&["Enter"]);
+    t.wait_text("Withdrew request", WAIT);
+    assert!(open(&alice).is_empty(), "Enter withdraws");
+    assert!(cursor_visible(&alice), "the cursor is shown again");
+}

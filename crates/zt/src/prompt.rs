@@ -2,7 +2,7 @@
 //! never prompts without a terminal: a script gets an error that names the flag instead (gh's
 //! `CanPrompt`).
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 
 use dialoguer::console::Term;
 use dialoguer::theme::{ColorfulTheme, Theme};
@@ -14,22 +14,26 @@ pub fn can_prompt() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
-/// Ask a yes/no question on stderr; an empty answer takes `default`. `None` without a terminal.
+/// Ask a yes/no question on stderr (y or n, Enter takes `default`); Esc or another Ctrl-C also
+/// takes `default`. `None` without a terminal.
 pub fn confirm(question: &str, default: bool) -> Option<bool> {
     if !can_prompt() {
         return None;
     }
-    let hint = if default { "[Y/n]" } else { "[y/N]" };
-    let mut err = std::io::stderr().lock();
-    let _ = write!(err, "{question} {hint} ");
-    let _ = err.flush();
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).ok()?;
-    match line.trim().to_ascii_lowercase().as_str() {
-        "" => Some(default),
-        "y" | "yes" => Some(true),
-        _ => Some(false),
-    }
+    let term = Term::stderr();
+    let _sigint = SigintGuard::new();
+    let answer = dialoguer::Confirm::with_theme(&ColorfulTheme::default())
+        .with_prompt(question)
+        .default(default)
+        .interact_on_opt(&term);
+    let _ = term.show_cursor();
+    Some(match answer {
+        Ok(Some(yes)) => yes,
+        _ => {
+            let _ = term.write_line("");
+            default
+        }
+    })
 }
 
 /// One thing to pick: the `row` shown in the list, and the short `label` that stays on screen

@@ -366,8 +366,7 @@ fn say(spinner: &Option<indicatif::ProgressBar>, f: impl FnOnce()) {
 
 /// Ctrl-C while waiting: ask whether to withdraw; without a terminal, withdraw.
 async fn interrupted(client: &BrokerClient, req: &api::Request, ctx: &Ctx) -> Error {
-    let withdraw =
-        prompt::confirm(&format!("\nWithdraw request {}?", req.id), true).unwrap_or(true);
+    let withdraw = prompt::confirm(&format!("Withdraw request {}?", req.id), true).unwrap_or(true);
     if withdraw {
         match client.withdraw(&req.id).await {
             Ok(_) => ctx.printer.note(format!("Withdrew request {}.", req.id)),
