@@ -28,8 +28,7 @@ use line::{line_of, on_the_line, profile_of};
 use offer::{Known, grant_offer, resource_offer, role_offer, target_offer};
 
 /// The shells that complete dynamically.
-const DYNAMIC: Shells<'static> =
-    Shells(&[&AndExit(&Bash), &AndExit(&ZshAutoload), &AndExit(&Fish)]);
+const DYNAMIC: Shells<'static> = Shells(&[&Dynamic(&Bash), &Dynamic(&Zsh), &Dynamic(&Fish)]);
 
 /// A description is cut after this many characters.
 pub(super) const HELP_MAX: usize = 80;
@@ -60,9 +59,9 @@ pub fn from_env() -> Option<ExitCode> {
 pub fn script(shell: Shell) -> Vec<u8> {
     let mut buf = Vec::new();
     let dynamic: Option<&dyn EnvCompleter> = match shell {
-        Shell::Bash => Some(&Bash),
-        Shell::Zsh => Some(&ZshAutoload),
-        Shell::Fish => Some(&Fish),
+        Shell::Bash => Some(&Dynamic(&Bash)),
+        Shell::Zsh => Some(&Dynamic(&Zsh)),
+        Shell::Fish => Some(&Dynamic(&Fish)),
         Shell::Powershell | Shell::Elvish => None,
     };
     match dynamic {
@@ -78,53 +77,16 @@ pub fn script(shell: Shell) -> Vec<u8> {
     buf
 }
 
-/// clap's zsh script registers itself with `compdef` when sourced. Installed as `_zt` in
-/// `$fpath`, the file is instead the body of the `_zt` function compinit autoloads, so it
-/// must also complete when run that way (as clap's static zsh script does).
-struct ZshAutoload;
+/// clap's dynamic completer for one shell, with zt's two changes:
+/// - clap's zsh script registers itself with `compdef` when sourced. Installed as `_zt` in
+///   `$fpath`, the file is instead the body of the `_zt` function compinit autoloads, so it
+///   must also complete when run that way (as clap's static zsh script does);
+/// - a Tab press ends the process once its answer is on stdout: what is left after it —
+///   freeing clap's whole command tree, built for this one press — cost a sixth of the press
+///   (callgrind) and changes nothing anyone sees.
+struct Dynamic(&'static dyn EnvCompleter);
 
-impl EnvCompleter for ZshAutoload {
-    fn name(&self) -> &'static str {
-        Zsh.name()
-    }
-    fn is(&self, name: &str) -> bool {
-        Zsh.is(name)
-    }
-    fn write_registration(
-        &self,
-        var: &str,
-        name: &str,
-        bin: &str,
-        completer: &str,
-        buf: &mut dyn std::io::Write,
-    ) -> std::io::Result<()> {
-        let mut inner = Vec::new();
-        Zsh.write_registration(var, name, bin, completer, &mut inner)?;
-        let text = String::from_utf8_lossy(&inner);
-        let function = format!("_clap_dynamic_completer_{}", name.replace('-', "_"));
-        let register = format!("compdef {function} {bin}");
-        let either = format!(
-            "if [ \"$funcstack[1]\" = \"_{bin}\" ]; then\n    {function} \"$@\"\nelse\n    {register}\nfi"
-        );
-        buf.write_all(text.replacen(&register, &either, 1).as_bytes())
-    }
-    fn write_complete(
-        &self,
-        cmd: &mut clap::Command,
-        args: Vec<OsString>,
-        current_dir: Option<&std::path::Path>,
-        buf: &mut dyn std::io::Write,
-    ) -> std::io::Result<()> {
-        Zsh.write_complete(cmd, args, current_dir, buf)
-    }
-}
-
-/// A shell's completer that ends the process once its answer is on stdout: what is left after
-/// it — freeing clap's whole command tree, built for this one Tab press — cost a sixth of the
-/// press (callgrind) and changes nothing anyone sees.
-struct AndExit(&'static dyn EnvCompleter);
-
-impl EnvCompleter for AndExit {
+impl EnvCompleter for Dynamic {
     fn name(&self) -> &'static str {
         self.0.name()
     }
@@ -139,7 +101,18 @@ impl EnvCompleter for AndExit {
         completer: &str,
         buf: &mut dyn std::io::Write,
     ) -> std::io::Result<()> {
-        self.0.write_registration(var, name, bin, completer, buf)
+        if !Zsh.is(self.0.name()) {
+            return self.0.write_registration(var, name, bin, completer, buf);
+        }
+        let mut inner = Vec::new();
+        Zsh.write_registration(var, name, bin, completer, &mut inner)?;
+        let text = String::from_utf8_lossy(&inner);
+        let function = format!("_clap_dynamic_completer_{}", name.replace('-', "_"));
+        let register = format!("compdef {function} {bin}");
+        let either = format!(
+            "if [ \"$funcstack[1]\" = \"_{bin}\" ]; then\n    {function} \"$@\"\nelse\n    {register}\nfi"
+        );
+        buf.write_all(text.replacen(&register, &either, 1).as_bytes())
     }
     fn write_complete(
         &self,
