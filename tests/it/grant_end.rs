@@ -311,6 +311,28 @@ fn a_users_revoke_removes_everything_at_once() {
     );
 }
 
+/// `zt logout` revokes the profile's grants: a helper still asked for one says so, as after
+/// `zt revoke`.
+#[test]
+fn logout_leaves_the_same_explanation_as_revoke() {
+    let broker = Broker::start(&["--auto-login", "alice"]);
+    let w = world(&broker, 3600);
+    let grant = w.request(&["prod-k8s", "--ttl", "10m"]);
+    w.run(&["logout"]).ok();
+    assert_eq!(
+        std::fs::read_to_string(w.home.kubeconfig()).unwrap(),
+        USER_KUBECONFIG
+    );
+    let h = w.run(&["credential", "kube", &grant]);
+    h.code(6);
+    says_ended(
+        &h.stderr,
+        "prod-k8s/view",
+        "revoked",
+        "zt request prod-k8s --role view",
+    );
+}
+
 #[test]
 fn hostile_tombstones_are_ignored_and_a_new_grant_takes_the_name_back() {
     let broker = Broker::start(&["--auto-login", "alice"]);

@@ -40,6 +40,13 @@ pub(super) async fn run(args: LogoutArgs, ctx: &Ctx) -> Result<()> {
     }
     // What this machine holds, whether or not the login still worked.
     let wiped = reaper::wipe_where(p, false, |e| e.profile == ctx.profile)?;
+    // The grants logout revoked ended now; a helper still asked for one says so (tombstone.rs).
+    let ended: Vec<_> = wiped
+        .iter()
+        .filter(|e| revoked.contains(&e.grant))
+        .cloned()
+        .collect();
+    crate::tombstone::revoked(&ended);
     for e in &wiped {
         p.note(format!("Removed {}", e.target.describe()));
     }
