@@ -37,4 +37,5 @@ mod review;
 mod serve_issuers;
 mod tty_login;
 mod tty_pickers;
+mod webhooks;
 mod workload;
