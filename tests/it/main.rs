@@ -35,6 +35,8 @@ mod readme;
 mod replicas;
 mod review;
 mod serve_issuers;
+mod told;
 mod tty_login;
 mod tty_pickers;
+mod webhooks;
 mod workload;
