@@ -83,6 +83,16 @@ impl ApiError {
         )
     }
 
+    /// An approval through the API of a request that needs a passkey's.
+    pub fn passkey_required(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            problem::PASSKEY_REQUIRED,
+            "This approval needs a passkey",
+            detail,
+        )
+    }
+
     pub fn not_found(detail: impl Into<String>) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,

@@ -173,6 +173,7 @@ mod tests {
                 reason: String::new(),
                 approver_groups: vec![],
                 approvals_required: 0,
+                approval_assurance: None,
             },
             decided_by: None,
             decision_comment: None,

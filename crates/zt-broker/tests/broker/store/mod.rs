@@ -117,6 +117,7 @@ fn record(id: &str, key: &str, state: State) -> Record {
                 reason: "r".into(),
                 approver_groups: vec!["sre-leads".into()],
                 approvals_required: 1,
+                approval_assurance: None,
             },
             decided_by: None,
             decision_comment: None,
