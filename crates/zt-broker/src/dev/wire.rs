@@ -170,6 +170,7 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         }
     };
     let broker = Broker::new(store.clone(), catalog, policy, issuers, verifier, discovery);
+    broker.set_public_base(&crate::review_link::localhost_base(url));
     let extra = Router::new().nest("/oidc", idp.clone().router());
     Ok(DevBroker {
         url: url.to_owned(),

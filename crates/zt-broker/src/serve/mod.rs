@@ -227,6 +227,7 @@ pub async fn start(cfg: &Config, dev: DevIssuers) -> Result<Server> {
         None => Listener::Plain(tcp),
     };
     let (state, policies) = wire(cfg, dev).await?;
+    state.broker.set_public_base(&url);
     let events = Events::listen(&state.broker.store)
         .await
         .map_err(|e| Error::other(format!("store: listening for other replicas' changes: {e}")))?;

@@ -181,6 +181,7 @@ mod tests {
             created_at: Timestamp::now(),
             not_before: None,
             expires_at: None,
+            review_url: None,
         };
         r.break_glass = true;
         r.reason = Some("INC-9".into());
