@@ -29,6 +29,7 @@ pub(crate) mod csrf;
 pub(crate) mod decide;
 pub(crate) mod oidc;
 pub(crate) mod page;
+pub mod passkey;
 pub(crate) mod session;
 #[cfg(test)]
 mod tests;
@@ -167,6 +168,7 @@ pub fn router(review: Arc<Review>) -> Router {
         .route("/review/{id}", get(view::request))
         .route("/review/{id}/approve", post(decide::approve))
         .route("/review/{id}/deny", post(decide::deny))
+        .merge(passkey::routes())
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .with_state(review)
 }

@@ -114,10 +114,14 @@ pub(crate) async fn request(
     let body = request_body(&review, &session, &rec, &recent, done.as_deref());
     let r = &rec.request;
     let title = format!("{} asks for {}/{}", r.requester, r.resource, r.role);
-    html(
+    let mut resp = html(
         StatusCode::OK,
         layout(&clip(&title, 200), Some(&session), &body),
-    )
+    );
+    if super::passkey::needed(&r.decision) {
+        super::passkey::allow_script(&mut resp);
+    }
+    resp
 }
 
 fn clip(s: &str, max: usize) -> String {
@@ -297,6 +301,9 @@ fn request_body(
 
     out.push_str("<h2>Decision</h2>");
     match may_decide(rec, session) {
+        Ok(()) if super::passkey::needed(d) => {
+            out.push_str(&super::passkey::form(&r.id, &session.csrf));
+        }
         Ok(()) => {
             let id = escape(&r.id);
             let _ = write!(
