@@ -55,7 +55,7 @@ pub(crate) fn layout(title: &str, session: Option<&Session>, body: &str) -> Stri
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-<meta name=\"referrer\" content=\"no-referrer\">\
+<meta name=\"referrer\" content=\"same-origin\">\
 <title>{title} · zt review</title><link rel=\"stylesheet\" href=\"/review/style.css\"></head>\
 <body><header><a class=\"home\" href=\"/review\">zt review</a>{who}</header>\
 <main><h1>{title}</h1>{body}</main></body></html>\n",
@@ -78,14 +78,16 @@ fn with_headers(mut resp: Response, csp: &'static str) -> Response {
 }
 
 /// What every answer of the page carries: not cached (a page shows who is signed in and
-/// holds a CSRF token), no referrer, no framing, no sniffing.
+/// holds a CSRF token), no referrer beyond this origin (a link's URL names a request; and
+/// `no-referrer` would make the browser send `Origin: null` with the page's own forms, which
+/// [`super::csrf`] refuses), no framing, no sniffing.
 pub(crate) fn secure_headers(resp: &mut Response) {
     let h = resp.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -150,7 +152,7 @@ color:#fff;font-weight:700}\
 border-color:#ff8182}.banner.note{background:#ddf4ff;border-color:#54aeff}\
 table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #d0d7de}\
 th,td{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #d0d7de;vertical-align:top;\
-overflow-wrap:anywhere}th{background:#f6f8fa;font-size:.9rem}\
+overflow-wrap:anywhere}th{background:#f6f8fa;font-size:.9rem}td.nw{white-space:nowrap}\
 form.decide label{display:block;font-weight:600;margin:.2rem 0 .3rem}\
 form.decide textarea{width:100%;box-sizing:border-box;min-height:5rem;font:inherit;\
 padding:.4rem}.buttons{display:flex;gap:.8rem;margin-top:.8rem}\

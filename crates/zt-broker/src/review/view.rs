@@ -70,6 +70,15 @@ pub(crate) fn human_secs(secs: u64) -> String {
     }
 }
 
+/// A time as people read it: `2026-11-23 18:02:11 UTC`.
+pub(crate) fn when(t: api::Timestamp) -> String {
+    let s = t.to_string();
+    match s.strip_suffix('Z') {
+        Some(rest) => format!("{} UTC", rest.replacen('T', " ", 1)),
+        None => s,
+    }
+}
+
 fn state_badge(s: api::State) -> String {
     format!("<span class=\"state state-{s}\">{s}</span>")
 }
@@ -228,11 +237,11 @@ fn request_body(
         },
     );
     fact("State", state_badge(r.state));
-    fact("Requested", escape(&r.created_at.to_string()));
+    fact("Requested", escape(&when(r.created_at)));
     if r.state == api::State::Pending {
         fact(
             "Decide by",
-            escape(&review.broker.review_deadline(r.created_at).to_string()),
+            escape(&when(review.broker.review_deadline(r.created_at))),
         );
     }
     let policies = if d.policy_ids.is_empty() {
@@ -272,7 +281,7 @@ fn request_body(
                 approvals,
                 "<li><strong>{}</strong> <span class=\"muted\">at {}</span>{comment}</li>",
                 text(&a.by, 200),
-                escape(&a.at.to_string())
+                escape(&when(a.at))
             );
         }
         approvals.push_str("</ul>");
@@ -344,8 +353,9 @@ value=\"deny\" formaction=\"/review/{id}/deny\">Deny</button></div></form>",
             let q = &o.request;
             let _ = write!(
                 out,
-                "<tr><td>{}</td><td><code>{}/{}</code>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&q.created_at.to_string()),
+                "<tr><td class=\"nw\">{}</td><td class=\"nw\"><code>{}/{}</code>{}</td>\
+<td class=\"nw\">{}</td><td class=\"nw\">{}</td><td>{}</td></tr>",
+                escape(&when(q.created_at)),
                 text(&q.resource, 100),
                 text(&q.role, 100),
                 if q.break_glass {
@@ -384,8 +394,9 @@ pub(crate) async fn inbox(State(review): State<ReviewState>, session: Session) -
             let r = &rec.request;
             let _ = write!(
                 body,
-                "<tr><td><a href=\"/review/{id}\"><code>{id}</code></a></td><td>{}</td>\
-<td><code>{}/{}</code>{}</td><td>{}</td><td>{}/{}</td><td>{}</td></tr>",
+                "<tr><td class=\"nw\"><a href=\"/review/{id}\"><code>{id}</code></a></td>\
+<td>{}</td><td class=\"nw\"><code>{}/{}</code>{}</td><td class=\"nw\">{}</td>\
+<td class=\"nw\">{}/{}</td><td>{}</td></tr>",
                 text(&r.requester, 100),
                 text(&r.resource, 100),
                 text(&r.role, 100),

@@ -64,6 +64,9 @@ pub fn check(path: &Path) -> Result<String> {
     for res in cfg.catalog.resources() {
         real_issuer(res)?;
     }
+    if let Some(r) = &cfg.review {
+        r.client_secret().map_err(Error::usage)?;
+    }
     warn_dev_issuers(&cfg);
     let policies = match load_policy(&cfg)? {
         Loaded::Dir(p, dir) => format!(
@@ -159,6 +162,14 @@ fn notes(cfg: &Config) {
             p.shown.display()
         ),
         None => tracing::info!("policies: the catalog's groups (no [policy] dir)"),
+    }
+    if let Some(r) = &cfg.review {
+        tracing::info!(
+            "review page: {} (signs in at {} as client {})",
+            r.redirect_uri.trim_end_matches("/callback"),
+            cfg.login.issuer,
+            r.client_id
+        );
     }
     warn_dev_issuers(cfg);
 }
@@ -317,7 +328,30 @@ pub async fn wire(
     if !cfg.webhooks.is_empty() {
         broker.set_webhooks(Webhooks::start(cfg.webhooks.clone(), broker.store.clone()));
     }
-    Ok((AppState::new(broker), reloadable))
+    let mut state = AppState::new(broker.clone());
+    if let Some(r) = &cfg.review {
+        state = state.with_routes(review_routes(broker, &cfg.login.issuer, r)?);
+    }
+    Ok((state, reloadable))
+}
+
+/// The review page (`[review]`), signing in at the `[login]` issuer.
+fn review_routes(
+    broker: Arc<Broker>,
+    issuer: &str,
+    r: &crate::config::ReviewConfig,
+) -> Result<axum::Router> {
+    let settings = crate::review::ReviewSettings {
+        issuer: issuer.to_owned(),
+        client_id: r.client_id.clone(),
+        client_secret: r.client_secret().map_err(Error::usage)?,
+        redirect_uri: r.redirect_uri.clone(),
+        scopes: r.scopes.clone(),
+        session_ttl: r.session_ttl,
+    };
+    let review = crate::review::Review::new(broker, settings)
+        .map_err(|e| Error::usage(format!("[review]: {e}")))?;
+    Ok(crate::review::router(review))
 }
 
 /// The real issuer a resource's `settings.issuer` selects, checked (settings of every role)
