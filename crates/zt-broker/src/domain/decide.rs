@@ -74,12 +74,10 @@ pub(super) async fn decide_with(
 ) -> Result<(Record, Option<&'static str>), DomainError> {
     let verb = verdict.verb();
     let rec = ready(b, p, id, verb).await?;
-    if let (Verdict::Approve, Some(a), None) = (verdict, rec.request.decision.approval_assurance, &proof) {
-        return Err(DomainError::PasskeyRequired(format!(
-            "request {id} needs an approval confirmed with a passkey ({}): approve it on its \
-             review page, /review/{id}",
-            a.as_str()
-        )));
+    if let (Verdict::Approve, Some(_), None) =
+        (verdict, rec.request.decision.approval_assurance, &proof)
+    {
+        return Err(super::passkey::required(b, id));
     }
     let r = &rec.request;
     let mut detail = format!(

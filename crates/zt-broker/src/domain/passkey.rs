@@ -76,6 +76,15 @@ pub async fn refuse(b: &Broker, p: &Principal, id: &str, why: String) -> DomainE
     }
 }
 
+/// The refusal of an approval of request `id` without a passkey, naming where to give it.
+pub(super) fn required(b: &Broker, id: &str) -> DomainError {
+    let page = crate::review_link::url_for(b, id).unwrap_or_else(|| format!("/review/{id}"));
+    DomainError::PasskeyRequired(format!(
+        "request {id} needs an approval confirmed with a passkey: approve it on its review \
+         page, {page}, with a passkey you enrolled there"
+    ))
+}
+
 /// What an approval's audit row says of the passkey that confirmed it.
 pub(super) fn audit_words(proof: &PasskeyProof) -> String {
     format!(

@@ -68,9 +68,6 @@ impl Store {
                 to: State::Approved,
             });
         }
-        if rec.approved_by(p) {
-            return Ok(Approval::Already(rec));
-        }
         if let Some(proof) = proof {
             let used = sqlx::query(
                 "DELETE FROM approval_nonces WHERE request_id = $1 AND issuer = $2 AND sub = $3 AND nonce = $4",
@@ -88,7 +85,8 @@ impl Store {
                 )));
             }
             sqlx::query(
-                "UPDATE passkeys SET passkey = $1, last_used_at = $2                  WHERE credential_id = $3 AND issuer = $4 AND sub = $5",
+                "UPDATE passkeys SET passkey = $1, last_used_at = $2 \
+                 WHERE credential_id = $3 AND issuer = $4 AND sub = $5",
             )
             .bind(&proof.passkey)
             .bind(now.0)
@@ -97,6 +95,9 @@ impl Store {
             .bind(&p.sub)
             .execute(&mut *tx)
             .await?;
+        }
+        if rec.approved_by(p) {
+            return Ok(Approval::Already(rec));
         }
         let mut given = rec.approvals.clone();
         given.push(Given {

@@ -91,6 +91,7 @@ macro_rules! on_both_stores {
 
 mod approvals;
 mod chain;
+mod passkeys;
 
 on_both_stores!(
     every_illegal_transition_is_refused_and_every_legal_one_happens_once,
