@@ -34,6 +34,7 @@ mod problems;
 mod readme;
 mod replicas;
 mod review;
+mod review_page;
 mod serve_issuers;
 mod tty_login;
 mod tty_pickers;
