@@ -165,10 +165,11 @@ impl Broker {
         self.public_base.get().map(String::as_str)
     }
 
-    /// Queue a webhook notification, if any webhook is configured. Never waits.
+    /// Queue a webhook notification, if any webhook is configured. Never waits. The request
+    /// goes as the API shows it (with its review link while pending).
     pub fn announce(&self, event: &'static str, request: &api::Request) {
         if let Some(w) = self.webhooks.get() {
-            w.send(event, request);
+            w.send(event, crate::review_link::stamped(self, request.clone()));
         }
     }
 
