@@ -149,6 +149,7 @@ fn no_typed_text_mentions_or_links_and_every_part_fits_slack() {
         by: evil.clone(),
         at: AT,
         comment: Some(evil.clone()),
+        passkey: None,
     }];
     for event in super::EVENTS {
         for f in [Format::Slack, Format::Text, Format::Json] {
