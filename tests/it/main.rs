@@ -29,6 +29,7 @@ mod login_life;
 mod logs;
 mod offline;
 mod oidc;
+mod passkey;
 mod policies;
 mod problems;
 mod readme;

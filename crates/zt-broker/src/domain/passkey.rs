@@ -35,7 +35,24 @@ pub async fn start(b: &Broker, p: &Principal, id: &str) -> Result<(Record, Strin
 /// if still fresh. Without one the approval is refused (and audited): started on another
 /// page long ago, or already used.
 pub async fn current_nonce(b: &Broker, p: &Principal, id: &str) -> Result<String, DomainError> {
-    decide::ready(b, p, id, "approve").await?;
+    // An assertion sent for a request no longer open (a replay once it was approved), or by
+    // someone who may not approve it, is refused and audited like any other.
+    match decide::ready(b, p, id, "approve").await {
+        Ok(_) => {}
+        Err(
+            e @ (DomainError::Conflict(_)
+            | DomainError::RequestExpired(_)
+            | DomainError::Forbidden(_)
+            | DomainError::SelfApproval(_)),
+        ) => {
+            let audited = refuse(b, p, id, e.to_string()).await;
+            return Err(match audited {
+                DomainError::PasskeyRefused(_) => e,
+                failed => failed,
+            });
+        }
+        Err(e) => return Err(e),
+    }
     match b.store.approval_nonce(id, &p.issuer, &p.sub).await? {
         Some((nonce, at)) if Timestamp::now().0 - at.0 <= NONCE_SECS => Ok(nonce),
         Some(_) => Err(refuse(b, p, id, "the passkey challenge is more than 10 minutes old; start again".into()).await),
