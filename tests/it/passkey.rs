@@ -59,12 +59,19 @@ fn world() -> (Broker, Home, Home, tempfile::TempDir) {
 #[track_caller]
 fn ask(alice: &Home, resource: &str, role: &str) -> String {
     let out = alice.run(&[
-        "request", resource, "--role", role, "--ttl", "30m", "--reason", "INC-7", "--no-wait",
+        "request",
+        resource,
+        "--role",
+        role,
+        "--ttl",
+        "30m",
+        "--reason",
+        "INC-7",
+        "--no-wait",
         "--json",
     ]);
     let v = out.ok().json();
-    v.get("request")
-        .unwrap_or(&v)["id"]
+    v.get("request").unwrap_or(&v)["id"]
         .as_str()
         .unwrap_or_else(|| panic!("no request id: {out:#?}"))
         .to_owned()
@@ -90,7 +97,8 @@ fn zt_approve_of_a_passkey_only_request_prints_its_review_link_and_exits_5() {
     assert_eq!(out.code, 5, "{out:#?}");
     assert_eq!(out.stdout.trim(), link, "{out:#?}");
     assert!(
-        out.stderr.contains("needs an approval confirmed with a passkey")
+        out.stderr
+            .contains("needs an approval confirmed with a passkey")
             && out.stderr.contains(&link),
         "{}",
         out.stderr
@@ -119,7 +127,8 @@ struct Seen {
 }
 
 fn run_browser(python: &str, steps: &[Value]) -> Vec<Seen> {
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/browser/passkey.py");
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/browser/passkey.py");
     let mut child = Command::new(python)
         .arg(script)
         .stdin(Stdio::piped())
@@ -196,9 +205,9 @@ fn audit_of(broker: &str, bob: &Home, id: &str) -> Vec<Value> {
 
 #[track_caller]
 fn refused(seen: &Seen, why: &str) {
-    let said = seen.result["refused"].as_str().unwrap_or_else(|| {
-        panic!("expected a refusal, the broker answered {}", seen.result)
-    });
+    let said = seen.result["refused"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected a refusal, the broker answered {}", seen.result));
     assert!(said.contains(why), "{why:?} not in {said:?}");
 }
 
@@ -219,43 +228,53 @@ fn bob_enrols_a_passkey_in_chromium_and_approves_with_it_and_nothing_else_counts
     let capture = |id: &str, name: &str| json!({ "capture": { "id": id, "as": name } });
     let send = |id: &str, name: &str| json!({ "send": { "id": id, "name": name } });
     let steps = vec![
-        open(&r1),                                          // 0
+        open(&r1),                                            // 0
         json!({ "signin": { "idp": "dev", "user": "bob" } }), // 1
-        json!({ "authenticator": true }),                   // 2
-        shot("passkey-request.png"),                        // 3
+        json!({ "authenticator": true }),                     // 2
+        shot("passkey-request.png"),                          // 3
         json!({ "open": format!("{base}/review/passkeys") }), // 4
-        shot("passkey-enrol.png"),                          // 5
-        json!({ "click": "passkey-enrol" }),                // 6
-        shot("passkey-enrolled.png"),                       // 7
-        open(&r2),                                          // 8
-        capture(&r3, "for-r3"),                             // 9
-        capture(&r2, "old"),                                // 10
-        capture(&r2, "fresh"),                              // 11
-        send(&r2, "for-r3"),                                // 12: made for another request
-        send(&r2, "old"),                                   // 13: its challenge was replaced
-        open(&r2),                                          // 14
-        shot("passkey-still-pending.png"),                  // 15
-        json!({ "click": "passkey-approve" }),              // 16: the button, as a person
-        shot("passkey-approved.png"),                       // 17
-        open(&r3),                                          // 18 (a page with the script)
-        send(&r2, "fresh"),                                 // 19: too late, r2 is approved
-        capture(&r3, "r3"),                                 // 20
-        send(&r3, "r3"),                                    // 21: approves r3
-        send(&r3, "r3"),                                    // 22: the same, replayed
+        shot("passkey-enrol.png"),                            // 5
+        json!({ "click": "passkey-enrol" }),                  // 6
+        shot("passkey-enrolled.png"),                         // 7
+        open(&r2),                                            // 8
+        capture(&r3, "for-r3"),                               // 9
+        capture(&r2, "old"),                                  // 10
+        capture(&r2, "fresh"),                                // 11
+        send(&r2, "for-r3"),                                  // 12: made for another request
+        send(&r2, "old"),                                     // 13: its challenge was replaced
+        open(&r2),                                            // 14
+        shot("passkey-still-pending.png"),                    // 15
+        json!({ "click": "passkey-approve" }),                // 16: the button, as a person
+        shot("passkey-approved.png"),                         // 17
+        open(&r3),                                            // 18 (a page with the script)
+        send(&r2, "fresh"),                                   // 19: too late, r2 is approved
+        capture(&r3, "r3"),                                   // 20
+        send(&r3, "r3"),                                      // 21: approves r3
+        send(&r3, "r3"),                                      // 22: the same, replayed
     ];
     let seen = run_browser(&python, &steps);
 
     // The request page offers the passkey approval (and says so).
     assert!(
-        seen[3].text.contains("needs an approval confirmed with a passkey")
+        seen[3]
+            .text
+            .contains("needs an approval confirmed with a passkey")
             && seen[3].text.contains("Approve with passkey"),
         "{}",
         seen[3].text
     );
     // Enrolled: the page lists one passkey.
-    assert!(seen[5].text.contains("You have no passkey yet"), "{}", seen[5].text);
+    assert!(
+        seen[5].text.contains("You have no passkey yet"),
+        "{}",
+        seen[5].text
+    );
     assert!(seen[7].url.ends_with("/review/passkeys"), "{}", seen[7].url);
-    assert!(!seen[7].text.contains("You have no passkey yet"), "{}", seen[7].text);
+    assert!(
+        !seen[7].text.contains("You have no passkey yet"),
+        "{}",
+        seen[7].text
+    );
     assert!(seen[7].text.contains("never"), "{}", seen[7].text);
 
     refused(&seen[12], "another request");
@@ -267,9 +286,27 @@ fn bob_enrols_a_passkey_in_chromium_and_approves_with_it_and_nothing_else_counts
         "{}",
         seen[17].text
     );
-    assert!(seen[19].result.get("refused").is_some(), "{}", seen[19].result);
-    assert!(seen[21].result["ok"]["location"].as_str().unwrap().ends_with("?done=approved"));
-    assert!(seen[22].result.get("refused").is_some(), "{}", seen[22].result);
+    assert!(
+        seen[17].text.contains("with passkey") && seen[17].text.contains("user verified"),
+        "the approval says how it was given: {}",
+        seen[17].text
+    );
+    assert!(
+        seen[19].result.get("refused").is_some(),
+        "{}",
+        seen[19].result
+    );
+    assert!(
+        seen[21].result["ok"]["location"]
+            .as_str()
+            .unwrap()
+            .ends_with("?done=approved")
+    );
+    assert!(
+        seen[22].result.get("refused").is_some(),
+        "{}",
+        seen[22].result
+    );
 
     // r2 and r3 approved by bob with his passkey, r1 still pending.
     for id in [&r2, &r3] {
@@ -282,7 +319,10 @@ fn bob_enrols_a_passkey_in_chromium_and_approves_with_it_and_nothing_else_counts
 
     // The audit log: how r2 was approved, and the refusals, each with why.
     let rows = audit_of(&broker.url, &bob, &r2);
-    let approve: Vec<&Value> = rows.iter().filter(|r| r["action"] == "request.approve").collect();
+    let approve: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["action"] == "request.approve")
+        .collect();
     assert_eq!(approve.len(), 1, "{rows:#?}");
     let detail = approve[0]["detail"].as_str().unwrap();
     assert!(
@@ -295,10 +335,15 @@ fn bob_enrols_a_passkey_in_chromium_and_approves_with_it_and_nothing_else_counts
         .map(|r| r["detail"].as_str().unwrap())
         .collect();
     assert!(refusals.len() >= 2, "{rows:#?}");
-    assert!(refusals.iter().any(|d| d.contains("another request")), "{refusals:?}");
+    assert!(
+        refusals.iter().any(|d| d.contains("another request")),
+        "{refusals:?}"
+    );
     let r3_rows = audit_of(&broker.url, &bob, &r3);
     assert!(
-        r3_rows.iter().any(|r| r["action"] == "request.approve.refused"),
+        r3_rows
+            .iter()
+            .any(|r| r["action"] == "request.approve.refused"),
         "the replay on r3 is audited: {r3_rows:#?}"
     );
 }

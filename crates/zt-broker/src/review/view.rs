@@ -279,9 +279,10 @@ fn request_body(
             };
             let _ = write!(
                 approvals,
-                "<li><strong>{}</strong> <span class=\"muted\">at {}</span>{comment}</li>",
+                "<li><strong>{}</strong> <span class=\"muted\">at {}</span>{}{comment}</li>",
                 text(&a.by, 200),
-                escape(&when(a.at))
+                escape(&when(a.at)),
+                super::passkey::approval_note(a),
             );
         }
         approvals.push_str("</ul>");

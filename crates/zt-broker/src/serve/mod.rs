@@ -68,7 +68,15 @@ pub fn check(path: &Path) -> Result<String> {
         r.client_secret().map_err(Error::usage)?;
     }
     warn_dev_issuers(&cfg);
-    let policies = match load_policy(&cfg)? {
+    let loaded = load_policy(&cfg)?;
+    let base = cfg
+        .server
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", cfg.server.listen));
+    let dir_asks = matches!(&loaded, Loaded::Dir(p, _) if p.current().asks_for_passkeys());
+    check_passkeys(&cfg, dir_asks, &base)?;
+    let policies = match loaded {
         Loaded::Dir(p, dir) => format!(
             "; {} policies in {}",
             p.current().len(),
@@ -77,6 +85,27 @@ pub fn check(path: &Path) -> Result<String> {
         Loaded::Catalog(_) => "; policies from the catalog's groups".to_string(),
     };
     Ok(format!("{}{policies}", cfg.summary()))
+}
+
+/// Passkey approvals (a policy's `@approval_assurance`, or a role's `approval_assurance`) need
+/// the review pages on a host name: WebAuthn refuses an IP address as the relying party, which
+/// is `base`'s host (`[server] public_url`, else the listen address).
+fn check_passkeys(cfg: &Config, policies_ask: bool, base: &str) -> Result<()> {
+    let roles_ask = cfg
+        .catalog
+        .resources()
+        .iter()
+        .flat_map(|r| &r.roles)
+        .any(|role| role.approval_assurance.is_some());
+    if !(policies_ask || roles_ask) {
+        return Ok(());
+    }
+    crate::review::passkey::ceremony::RelyingParty::from_base(base)
+        .map(|_| ())
+        .map_err(|e| {
+            Error::usage(format!("[server] public_url: {e}"))
+                .with_hint("a policy or role asks for passkey approvals (approval_assurance)")
+        })
 }
 
 /// What decides: the policy directory's set (reloadable), or the catalog's group rules.
@@ -238,6 +267,10 @@ pub async fn start(cfg: &Config, dev: DevIssuers) -> Result<Server> {
         None => Listener::Plain(tcp),
     };
     let (state, policies) = wire(cfg, dev).await?;
+    let dir_asks = policies
+        .as_ref()
+        .is_some_and(|(p, _)| p.current().asks_for_passkeys());
+    check_passkeys(cfg, dir_asks, &url)?;
     state.broker.set_public_base(&url);
     let events = Events::listen(&state.broker.store)
         .await

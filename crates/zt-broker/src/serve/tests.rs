@@ -89,3 +89,50 @@ fn check_loads_the_store_key_and_never_prints_it() {
     );
     assert!(!format!("{e:?}").contains(secret));
 }
+
+/// A role asking for passkey approvals needs the review pages on a host name: `check` refuses
+/// a `public_url` whose host is an IP address, saying why and what to set.
+#[cfg(feature = "kubernetes")]
+#[test]
+fn passkey_approvals_refuse_an_ip_address_as_public_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let example = std::fs::read_to_string(Path::new(root).join("broker.example.toml")).unwrap();
+    let text = example
+        .replace("dir = \"policies\"", &format!("dir = \"{root}/policies\""))
+        .replacen(
+            "approver_groups = [",
+            "approval_assurance = \"passkey\"\napprover_groups = [",
+            1,
+        );
+    assert_ne!(text, example);
+    let config = dir.path().join("broker.toml");
+    std::fs::write(&config, &text).unwrap();
+    assert!(serve::check(&config).is_ok());
+    let on_ip = text.replace(
+        "public_url = \"https://zt.example.com\"",
+        "public_url = \"https://10.0.0.5\"",
+    );
+    std::fs::write(&config, on_ip).unwrap();
+    let e = serve::check(&config).unwrap_err();
+    assert!(
+        e.message
+            .starts_with("[server] public_url: passkey approvals need")
+            && e.message.contains("IP address 10.0.0.5"),
+        "{}",
+        e.message
+    );
+    assert_eq!(e.code, 2);
+    // A role value that is not one is a catalog error.
+    let wrong = text.replace(
+        "approval_assurance = \"passkey\"",
+        "approval_assurance = \"pin\"",
+    );
+    std::fs::write(&config, wrong).unwrap();
+    let e = serve::check(&config).unwrap_err();
+    assert!(
+        e.message.contains("approval_assurance \"pin\""),
+        "{}",
+        e.message
+    );
+}

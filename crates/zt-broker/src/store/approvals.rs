@@ -7,8 +7,8 @@
 use super::audit::chain::append_in;
 use super::error::{Result, StoreError};
 use super::facade::Store;
-use super::rows::{AuditEntry, Given, Record, to_json};
 use super::passkeys::PasskeyProof;
+use super::rows::{AuditEntry, Given, Record, to_json};
 use super::sql::{Change, get_in, transition_in};
 use crate::auth::Principal;
 use zt_api::{PasskeyUse, State, Timestamp};

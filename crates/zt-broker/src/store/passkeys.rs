@@ -144,7 +144,10 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(Some((col(&row, "state")?, Timestamp(col(&row, "created_at")?))))
+        Ok(Some((
+            col(&row, "state")?,
+            Timestamp(col(&row, "created_at")?),
+        )))
     }
 
     /// A fresh nonce for `issuer`/`sub`'s passkey approval of request `id`, replacing any

@@ -100,6 +100,11 @@ impl CedarPolicy {
         self.set.num_of_policies()
     }
 
+    /// Whether some policy asks for passkey-confirmed approvals (`@approval_assurance`).
+    pub fn asks_for_passkeys(&self) -> bool {
+        self.meta.values().any(|m| m.approval_assurance.is_some())
+    }
+
     pub fn is_empty(&self) -> bool {
         self.set.is_empty()
     }

@@ -6,8 +6,8 @@ use std::time::Duration;
 use cedar_policy::Effect;
 
 use super::problem::{Site, line_col};
-use zt_api::ApprovalAssurance;
 use super::{Kind, Meta, Problem};
+use zt_api::ApprovalAssurance;
 
 const KNOWN: &[&str] = &[
     "id",

@@ -46,12 +46,15 @@ impl RelyingParty {
     /// URL the broker listens on): its host is the RP id. An IP address is refused —
     /// browsers refuse it as an RP id — with a message that says what to configure.
     pub fn from_base(base: &str) -> Result<Self, String> {
-        let url =
-            Url::parse(base).map_err(|e| format!("the review pages' URL {base:?}: {e}"))?;
+        let url = Url::parse(base).map_err(|e| format!("the review pages' URL {base:?}: {e}"))?;
         let host = url
             .host_str()
             .ok_or_else(|| format!("the review pages' URL {base:?} has no host"))?;
-        if host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok() {
+        if host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok()
+        {
             return Err(format!(
                 "passkey approvals need the review pages on a host name, not the IP address {host} \
                  (WebAuthn refuses IP addresses as relying-party ids): set [server] public_url to a \
@@ -133,8 +136,11 @@ impl RelyingParty {
         nonce: &str,
         assertion: &str,
     ) -> Result<Verified, Refusal> {
-        let assertion: PublicKeyCredential = serde_json::from_str(assertion)
-            .map_err(|e| Refusal(format!("the browser's answer is not a passkey assertion: {e}")))?;
+        let assertion: PublicKeyCredential = serde_json::from_str(assertion).map_err(|e| {
+            Refusal(format!(
+                "the browser's answer is not a passkey assertion: {e}"
+            ))
+        })?;
         let (_, state) = self
             .webauthn
             .start_passkey_authentication(passkeys)

@@ -61,7 +61,10 @@ role=\"status\"></p><p><a href=\"/review\">Back to your requests</a></p>\
 <script src=\"/review/assets/passkey.js\"></script>",
         escape(&session.csrf)
     );
-    let mut resp = html(StatusCode::OK, layout("Your passkeys", Some(&session), &body));
+    let mut resp = html(
+        StatusCode::OK,
+        layout("Your passkeys", Some(&session), &body),
+    );
     super::allow_script(&mut resp);
     resp
 }
@@ -84,8 +87,7 @@ pub(super) async fn start(
         Err(r) => return r,
     };
     let p = &session.principal;
-    let (options, state) = match rp.start_registration(&p.issuer, &p.sub, p.display(), &existing)
-    {
+    let (options, state) = match rp.start_registration(&p.issuer, &p.sub, p.display(), &existing) {
         Ok(x) => x,
         Err(e) => return refused(StatusCode::INTERNAL_SERVER_ERROR, e),
     };

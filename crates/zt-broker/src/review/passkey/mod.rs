@@ -65,8 +65,10 @@ pub(crate) fn routes() -> Router<ReviewState> {
 
 /// Give a page that loads the script [`CSP`].
 pub(crate) fn allow_script(resp: &mut Response) {
-    resp.headers_mut()
-        .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    resp.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
 }
 
 /// Whether `decision` asks for a passkey approval.
@@ -95,6 +97,22 @@ data-request=\"{id}\" data-csrf=\"{csrf}\">Approve with passkey</button>\
     )
 }
 
+/// What the request page says of an approval confirmed with a passkey (HTML, escaped).
+pub(crate) fn approval_note(a: &zt_api::Approval) -> String {
+    match &a.passkey {
+        Some(k) => format!(
+            " <span class=\"muted\">with passkey <code>{}</code>{}</span>",
+            super::page::text(&k.credential_id, 24),
+            if k.user_verified {
+                ", user verified"
+            } else {
+                ""
+            }
+        ),
+        None => String::new(),
+    }
+}
+
 /// `GET /review/assets/passkey.js`.
 async fn script() -> Response {
     let mut resp = (
@@ -103,7 +121,10 @@ async fn script() -> Response {
     )
         .into_response();
     let h = resp.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("max-age=300"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("max-age=300"),
+    );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -213,8 +234,7 @@ async fn start(
             "you have no passkey yet: enrol one first (Passkeys, /review/passkeys)",
         );
     }
-    let (rec, nonce) = match domain::passkey::start(&review.broker, &session.principal, &id).await
-    {
+    let (rec, nonce) = match domain::passkey::start(&review.broker, &session.principal, &id).await {
         Ok(x) => x,
         Err(e) => return domain_refusal(e),
     };
@@ -261,7 +281,9 @@ async fn approve(
     let comment = match free_text("comment", comment, MAX_COMMENT) {
         Ok(c) => c,
         Err(e) => {
-            let why = e.detail.unwrap_or_else(|| "the comment is not acceptable".into());
+            let why = e
+                .detail
+                .unwrap_or_else(|| "the comment is not acceptable".into());
             return refused(
                 StatusCode::BAD_REQUEST,
                 format!("{why}. Nothing was changed."),

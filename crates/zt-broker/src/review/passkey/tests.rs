@@ -123,12 +123,21 @@ fn the_challenge_binds_the_request_and_the_nonce() {
 fn the_relying_party_is_a_host_name_never_an_ip_address() {
     assert_eq!(rp().rp_id(), "localhost");
     assert_eq!(
-        RelyingParty::from_base("https://zt.example.com/").unwrap().rp_id(),
+        RelyingParty::from_base("https://zt.example.com/")
+            .unwrap()
+            .rp_id(),
         "zt.example.com"
     );
-    for ip in ["http://127.0.0.1:8080", "https://10.0.0.5", "http://[::1]:9000"] {
+    for ip in [
+        "http://127.0.0.1:8080",
+        "https://10.0.0.5",
+        "http://[::1]:9000",
+    ] {
         let e = RelyingParty::from_base(ip).unwrap_err();
-        assert!(e.contains("IP address") && e.contains("public_url"), "{ip}: {e}");
+        assert!(
+            e.contains("IP address") && e.contains("public_url"),
+            "{ip}: {e}"
+        );
     }
     assert!(RelyingParty::from_base("ftp://zt.example.com").is_err());
     assert!(RelyingParty::from_base("not a url").is_err());

@@ -47,7 +47,13 @@ async fn enrol(t: &TestBroker, rp: &RelyingParty, bob: &Principal, origin: &str)
         last_used_at: None,
     };
     let audit = AuditEntry::new(bob.display(), "passkey.register", None);
-    assert!(t.broker.store.add_passkey(&bob.issuer, &bob.sub, &stored, audit).await.unwrap());
+    assert!(
+        t.broker
+            .store
+            .add_passkey(&bob.issuer, &bob.sub, &stored, audit)
+            .await
+            .unwrap()
+    );
     soft
 }
 
@@ -65,7 +71,11 @@ async fn keys(t: &TestBroker, bob: &Principal) -> Vec<webauthn_rs::prelude::Pass
 /// Start bob's approval of `id`: the options (with the challenge) his passkey signs.
 async fn start(t: &TestBroker, rp: &RelyingParty, bob: &Principal, id: &str) -> serde_json::Value {
     let (_, nonce) = domain::passkey::start(&t.broker, bob, id).await.unwrap();
-    serde_json::to_value(rp.approval_options(&keys(t, bob).await, id, &nonce).unwrap()).unwrap()
+    serde_json::to_value(
+        rp.approval_options(&keys(t, bob).await, id, &nonce)
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 /// bob sends `assertion` as his approval of `id`, as the review page's route does.
@@ -100,7 +110,9 @@ async fn refusals(t: &TestBroker, id: &str) -> Vec<String> {
         .await
         .unwrap()
         .into_iter()
-        .filter(|r| r.entry.action == domain::passkey::REFUSED && r.entry.request_id.as_deref() == Some(id))
+        .filter(|r| {
+            r.entry.action == domain::passkey::REFUSED && r.entry.request_id.as_deref() == Some(id)
+        })
         .map(|r| r.entry.detail)
         .collect()
 }
@@ -109,7 +121,11 @@ async fn refusals(t: &TestBroker, id: &str) -> Vec<String> {
 async fn a_passkey_only_request_is_approved_with_its_own_fresh_assertion_and_nothing_else() {
     let policies = passkey_policies();
     let t = TestBroker::start_with_policies(policies.path()).await;
-    let base = t.broker.public_base().expect("the dev broker's base").to_owned();
+    let base = t
+        .broker
+        .public_base()
+        .expect("the dev broker's base")
+        .to_owned();
     assert!(base.starts_with("http://localhost:"), "{base}");
     let rp = RelyingParty::from_base(&base).unwrap();
     let bob = bob(&t).await;
@@ -120,13 +136,25 @@ async fn a_passkey_only_request_is_approved_with_its_own_fresh_assertion_and_not
     assert_eq!(created.body["decision"]["approval_assurance"], "passkey");
 
     // Through the API, without a passkey: refused, naming the review page; nothing changes.
-    let plain = t.post("bob", &format!("/v1/requests/{r1}/approve"), None).await;
-    assert_eq!((plain.status, plain.slug()), (403, "passkey-required"), "{plain:?}");
+    let plain = t
+        .post("bob", &format!("/v1/requests/{r1}/approve"), None)
+        .await;
+    assert_eq!(
+        (plain.status, plain.slug()),
+        (403, "passkey-required"),
+        "{plain:?}"
+    );
     let detail = plain.body["detail"].as_str().unwrap();
     assert!(detail.contains(&format!("{base}/review/{r1}")), "{detail}");
     let still = t.get("alice", &format!("/v1/requests/{r1}")).await;
     assert_eq!(still.body["state"], "pending");
-    assert_eq!(still.body["approvals"].as_array().map(Vec::len).unwrap_or(0), 0);
+    assert_eq!(
+        still.body["approvals"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0),
+        0
+    );
 
     let mut soft = enrol(&t, &rp, &bob, &base).await;
 
@@ -140,34 +168,53 @@ async fn a_passkey_only_request_is_approved_with_its_own_fresh_assertion_and_not
     let fresh_options = start(&t, &rp, &bob, &r1).await;
     let e = send(&t, &rp, &bob, &r1, &old).await.unwrap_err();
     assert!(matches!(e, DomainError::PasskeyRefused(_)), "{e:?}");
-    assert_eq!(refusals(&t, &r1).await.len(), 2, "both refusals are audited");
+    assert_eq!(
+        refusals(&t, &r1).await.len(),
+        2,
+        "both refusals are audited"
+    );
     let r1_now = t.get("alice", &format!("/v1/requests/{r1}")).await;
     assert_eq!(r1_now.body["state"], "pending");
 
     // Its own, fresh: approved, and the audit row says how.
     let good = soft.assert(&fresh_options);
-    assert_eq!(send(&t, &rp, &bob, &r1, &good).await.unwrap(), State::Approved);
+    assert_eq!(
+        send(&t, &rp, &bob, &r1, &good).await.unwrap(),
+        State::Approved
+    );
     let rows = t.broker.store.audit_rows(0, 10_000).await.unwrap();
     let approve = rows
         .iter()
         .rev()
-        .find(|r| r.entry.action == "request.approve" && r.entry.request_id.as_deref() == Some(r1.as_str()))
+        .find(|r| {
+            r.entry.action == "request.approve"
+                && r.entry.request_id.as_deref() == Some(r1.as_str())
+        })
         .expect("the approval's audit row");
     assert!(
-        approve.entry.detail.contains(&format!("confirmed with passkey {}", soft.credential_id()))
+        approve
+            .entry
+            .detail
+            .contains(&format!("confirmed with passkey {}", soft.credential_id()))
             && approve.entry.detail.contains("user verified: yes"),
         "{}",
         approve.entry.detail
     );
     let shown = t.get("alice", &format!("/v1/requests/{r1}")).await;
-    assert_eq!(shown.body["approvals"][0]["passkey"]["credential_id"], soft.credential_id().as_str());
+    assert_eq!(
+        shown.body["approvals"][0]["passkey"]["credential_id"],
+        soft.credential_id().as_str()
+    );
     assert_eq!(shown.body["approvals"][0]["passkey"]["user_verified"], true);
 
     // r1's assertion sent for r2 (whose challenge is still open): another request's, refused;
     // r2 stays pending.
     let e = send(&t, &rp, &bob, &r2, &good).await.unwrap_err();
     assert!(matches!(e, DomainError::PasskeyRefused(_)), "{e:?}");
-    assert_eq!(t.get("alice", &format!("/v1/requests/{r2}")).await.body["state"], "pending");
+    assert_eq!(
+        t.get("alice", &format!("/v1/requests/{r2}")).await.body["state"],
+        "pending"
+    );
     // r1's good assertion again: r1 is over, and its nonce was used.
     assert!(send(&t, &rp, &bob, &r1, &good).await.is_err());
     assert!(t.broker.store.verify_audit_chain().await.is_ok());

@@ -44,26 +44,56 @@ on_both_stores!(passkeys_are_kept_per_person_and_registrations_taken_once);
 async fn passkeys_are_kept_per_person_and_registrations_taken_once(s: &Store) {
     let b = bob();
     assert!(s.passkeys_of(&b.issuer, &b.sub).await.unwrap().is_empty());
-    assert!(s.add_passkey(&b.issuer, &b.sub, &key("cred-1"), audit("passkey.register")).await.unwrap());
+    assert!(
+        s.add_passkey(&b.issuer, &b.sub, &key("cred-1"), audit("passkey.register"))
+            .await
+            .unwrap()
+    );
     // The same credential id again (by anyone): refused, nothing audited.
     let rows = s.audit_rows(0, 100).await.unwrap().len();
-    assert!(!s.add_passkey("http://idp", "eve", &key("cred-1"), audit("passkey.register")).await.unwrap());
+    assert!(
+        !s.add_passkey(
+            "http://idp",
+            "eve",
+            &key("cred-1"),
+            audit("passkey.register")
+        )
+        .await
+        .unwrap()
+    );
     assert_eq!(s.audit_rows(0, 100).await.unwrap().len(), rows);
-    assert!(s.add_passkey(&b.issuer, &b.sub, &key("cred-2"), audit("passkey.register")).await.unwrap());
+    assert!(
+        s.add_passkey(&b.issuer, &b.sub, &key("cred-2"), audit("passkey.register"))
+            .await
+            .unwrap()
+    );
     let mine = s.passkeys_of(&b.issuer, &b.sub).await.unwrap();
     assert_eq!(
-        mine.iter().map(|k| k.credential_id.as_str()).collect::<Vec<_>>(),
+        mine.iter()
+            .map(|k| k.credential_id.as_str())
+            .collect::<Vec<_>>(),
         ["cred-1", "cred-2"]
     );
     assert!(s.passkeys_of("http://idp", "eve").await.unwrap().is_empty());
 
-    s.put_passkey_registration(&b.issuer, &b.sub, "state-1", Timestamp(5)).await.unwrap();
-    s.put_passkey_registration(&b.issuer, &b.sub, "state-2", Timestamp(6)).await.unwrap();
+    s.put_passkey_registration(&b.issuer, &b.sub, "state-1", Timestamp(5))
+        .await
+        .unwrap();
+    s.put_passkey_registration(&b.issuer, &b.sub, "state-2", Timestamp(6))
+        .await
+        .unwrap();
     assert_eq!(
-        s.take_passkey_registration(&b.issuer, &b.sub).await.unwrap(),
+        s.take_passkey_registration(&b.issuer, &b.sub)
+            .await
+            .unwrap(),
         Some(("state-2".into(), Timestamp(6)))
     );
-    assert_eq!(s.take_passkey_registration(&b.issuer, &b.sub).await.unwrap(), None);
+    assert_eq!(
+        s.take_passkey_registration(&b.issuer, &b.sub)
+            .await
+            .unwrap(),
+        None
+    );
     assert_eq!(s.verify_audit_chain().await, Ok(2));
 }
 
@@ -75,17 +105,28 @@ async fn an_approval_nonce_counts_once(s: &Store) {
     rec.request.decision.approvals_required = 2;
     rec.request.decision.approval_assurance = Some(zt_api::ApprovalAssurance::Passkey);
     s.insert_request(&rec, audit("create")).await.unwrap();
-    s.add_passkey(&b.issuer, &b.sub, &key("cred-1"), audit("passkey.register")).await.unwrap();
+    s.add_passkey(&b.issuer, &b.sub, &key("cred-1"), audit("passkey.register"))
+        .await
+        .unwrap();
 
     // A nonce replaced by a newer one no longer counts: refused, nothing changed.
-    s.put_approval_nonce("r1", &b.issuer, &b.sub, "n1", Timestamp::now()).await.unwrap();
-    s.put_approval_nonce("r1", &b.issuer, &b.sub, "n2", Timestamp::now()).await.unwrap();
+    s.put_approval_nonce("r1", &b.issuer, &b.sub, "n1", Timestamp::now())
+        .await
+        .unwrap();
+    s.put_approval_nonce("r1", &b.issuer, &b.sub, "n2", Timestamp::now())
+        .await
+        .unwrap();
     assert_eq!(
-        s.approval_nonce("r1", &b.issuer, &b.sub).await.unwrap().map(|(n, _)| n),
+        s.approval_nonce("r1", &b.issuer, &b.sub)
+            .await
+            .unwrap()
+            .map(|(n, _)| n),
         Some("n2".into())
     );
     let rows = s.audit_rows(0, 100).await.unwrap().len();
-    let stale = s.approve_with_passkey("r1", &b, None, audit("approve"), Some(&proof("n1"))).await;
+    let stale = s
+        .approve_with_passkey("r1", &b, None, audit("approve"), Some(&proof("n1")))
+        .await;
     assert!(matches!(stale, Err(StoreError::Stale(_))), "{stale:?}");
     assert!(s.get("r1").await.unwrap().approvals.is_empty());
     assert_eq!(s.audit_rows(0, 100).await.unwrap().len(), rows);
@@ -95,11 +136,19 @@ async fn an_approval_nonce_counts_once(s: &Store) {
         .approve_with_passkey("r1", &b, None, audit("approve"), Some(&proof("n2")))
         .await
         .unwrap();
-    let Approval::Counted(r) = done else { panic!("{done:?}") };
-    let given = r.request.approvals[0].passkey.as_ref().expect("the passkey is recorded");
+    let Approval::Counted(r) = done else {
+        panic!("{done:?}")
+    };
+    let given = r.request.approvals[0]
+        .passkey
+        .as_ref()
+        .expect("the passkey is recorded");
     assert_eq!(given.credential_id, "cred-1");
     assert!(given.user_verified);
-    assert_eq!(s.approval_nonce("r1", &b.issuer, &b.sub).await.unwrap(), None);
+    assert_eq!(
+        s.approval_nonce("r1", &b.issuer, &b.sub).await.unwrap(),
+        None
+    );
     // The counter moved on with it.
     let k = s.passkeys_of(&b.issuer, &b.sub).await.unwrap();
     assert!(k[0].passkey.contains("\"counter\":7"), "{}", k[0].passkey);
@@ -107,9 +156,13 @@ async fn an_approval_nonce_counts_once(s: &Store) {
 
     // The same nonce again (a replay): refused, the request as it was. Another nonce of the
     // same approver for another request does not help either.
-    s.put_approval_nonce("r9", &b.issuer, &b.sub, "n2", Timestamp::now()).await.unwrap();
+    s.put_approval_nonce("r9", &b.issuer, &b.sub, "n2", Timestamp::now())
+        .await
+        .unwrap();
     let before = s.get("r1").await.unwrap();
-    let again = s.approve_with_passkey("r1", &b, None, audit("approve"), Some(&proof("n2"))).await;
+    let again = s
+        .approve_with_passkey("r1", &b, None, audit("approve"), Some(&proof("n2")))
+        .await;
     assert!(matches!(again, Err(StoreError::Stale(_))), "{again:?}");
     assert_eq!(s.get("r1").await.unwrap(), before);
     assert!(s.verify_audit_chain().await.is_ok());
