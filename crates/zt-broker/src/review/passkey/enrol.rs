@@ -76,7 +76,7 @@ pub(super) async fn start(
     headers: HeaderMap,
 ) -> Response {
     if let Err(r) = checked(&review, &headers, &session) {
-        return r;
+        return *r;
     }
     let rp = match relying_party(&review) {
         Ok(rp) => rp,
@@ -84,7 +84,7 @@ pub(super) async fn start(
     };
     let existing = match passkeys_of(&review, &session).await {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let p = &session.principal;
     let (options, state) = match rp.start_registration(&p.issuer, &p.sub, p.display(), &existing) {
@@ -115,7 +115,7 @@ pub(super) async fn finish(
     body: Result<Json<FinishBody>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     if let Err(r) = checked(&review, &headers, &session) {
-        return r;
+        return *r;
     }
     let Ok(Json(body)) = body else {
         return refused(StatusCode::BAD_REQUEST, "the page sent no passkey");

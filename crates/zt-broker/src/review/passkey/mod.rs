@@ -157,10 +157,14 @@ fn domain_refusal(e: DomainError) -> Response {
 }
 
 /// The session's CSRF token in [`CSRF_HEADER`], from this origin; the refusal as JSON.
-fn checked(review: &Review, headers: &HeaderMap, session: &Session) -> Result<(), Response> {
+fn checked(
+    review: &Review,
+    headers: &HeaderMap,
+    session: &Session,
+) -> Result<(), Box<Response>> {
     let token = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
     csrf::verdict(&review.origin, headers, &session.csrf, token).map_err(|why| {
-        refused(
+        Box::new(refused(
             StatusCode::FORBIDDEN,
             match why {
                 csrf::Refusal::Token => {
@@ -170,7 +174,7 @@ fn checked(review: &Review, headers: &HeaderMap, session: &Session) -> Result<()
                     "not sent from the zt review page itself. Nothing was changed."
                 }
             },
-        )
+        ))
     })
 }
 
@@ -186,24 +190,24 @@ pub(crate) fn relying_party(review: &Review) -> Result<RelyingParty, String> {
 }
 
 /// The signed-in person's passkeys, as webauthn-rs reads them.
-async fn passkeys_of(review: &Review, session: &Session) -> Result<Vec<Passkey>, Response> {
+async fn passkeys_of(review: &Review, session: &Session) -> Result<Vec<Passkey>, Box<Response>> {
     let p = &session.principal;
     let stored = review
         .broker
         .store
         .passkeys_of(&p.issuer, &p.sub)
         .await
-        .map_err(|e| domain_refusal(e.into()))?;
+        .map_err(|e| Box::new(domain_refusal(e.into())))?;
     stored
         .iter()
         .map(|k| serde_json::from_str::<Passkey>(&k.passkey))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| {
             tracing::error!("review page passkey: a stored passkey does not parse: {e}");
-            refused(
+            Box::new(refused(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong inside the broker.",
-            )
+            ))
         })
 }
 
@@ -215,7 +219,7 @@ async fn start(
     Path(id): Path<String>,
 ) -> Response {
     if let Err(r) = checked(&review, &headers, &session) {
-        return r;
+        return *r;
     }
     if !plausible_id(&id) {
         return refused(StatusCode::NOT_FOUND, "there is no request with this id");
@@ -226,7 +230,7 @@ async fn start(
     };
     let passkeys = match passkeys_of(&review, &session).await {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if passkeys.is_empty() {
         return refused(
@@ -266,7 +270,7 @@ async fn approve(
     body: Result<Json<ApproveBody>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     if let Err(r) = checked(&review, &headers, &session) {
-        return r;
+        return *r;
     }
     if !plausible_id(&id) {
         return refused(StatusCode::NOT_FOUND, "there is no request with this id");
@@ -301,7 +305,7 @@ async fn approve(
     };
     let passkeys = match passkeys_of(&review, &session).await {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let assertion = body.assertion.to_string();
     let verified = match rp.verify_approval(&passkeys, &id, &nonce, &assertion) {
