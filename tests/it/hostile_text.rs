@@ -123,9 +123,19 @@ fn the_deny_comment_reaches_the_requester() {
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
     assert_eq!(status.code(), Some(3), "{rest}");
+    // While it waited it gave the review link to pass on (the dev broker's base is
+    // localhost, for passkeys); the denial shows the comment line by line, each line inert.
+    let port = broker.url.rsplit(':').next().unwrap();
     assert!(
-        rest.contains("by bob@example.com") && rest.contains("use view\\ninstead"),
-        "the comment, its newline shown escaped: {rest}"
+        rest.contains(&format!(
+            "Approvers can review it at http://localhost:{port}/review/{id}\n"
+        )),
+        "{rest}"
+    );
+    assert!(
+        rest.contains("by bob@example.com")
+            && rest.contains("\n  comment:\n    use view\n    instead\n"),
+        "the comment, on lines of its own: {rest}"
     );
 
     // `zt status` shows it too, and the API has it in full.

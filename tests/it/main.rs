@@ -36,6 +36,8 @@ mod replicas;
 mod review;
 mod review_page;
 mod serve_issuers;
+mod told;
 mod tty_login;
 mod tty_pickers;
+mod webhooks;
 mod workload;

@@ -195,6 +195,10 @@ pub struct Request {
     /// End of the grant window (set when approved).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<Timestamp>,
+    /// Where approvers review the request in a browser (`{base}/review/{id}`), while it is
+    /// pending; absent once decided, and from brokers without review pages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_url: Option<String>,
 }
 
 /// `GET /v1/requests?…` answer.

@@ -49,6 +49,8 @@ pub struct Broker {
     review_window_secs: AtomicU64,
     /// Where notifications go (`[[webhook]]`); unset: nowhere.
     webhooks: OnceLock<Webhooks>,
+    /// Where people open the review pages (`review_link`); set once, at wiring.
+    public_base: OnceLock<String>,
     /// Failed revocations so far, by grant (this replica's count; cleared on success).
     revoke_failures: std::sync::Mutex<std::collections::HashMap<String, u32>>,
 }
@@ -101,6 +103,7 @@ impl Broker {
             admin_groups,
             review_window_secs: AtomicU64::new(DEFAULT_REVIEW_WINDOW.as_secs()),
             webhooks: OnceLock::new(),
+            public_base: OnceLock::new(),
             revoke_failures: Default::default(),
         })
     }
@@ -145,10 +148,28 @@ impl Broker {
         }
     }
 
-    /// Queue a webhook notification, if any webhook is configured. Never waits.
+    /// The base of the review links (`public_url`, else the URL served; no trailing slash).
+    /// Set once, at wiring.
+    pub fn set_public_base(&self, base: &str) {
+        if self
+            .public_base
+            .set(base.trim_end_matches('/').to_owned())
+            .is_err()
+        {
+            tracing::warn!("the public base was already set; the second set is ignored");
+        }
+    }
+
+    /// See [`Broker::set_public_base`]; `None` until then.
+    pub fn public_base(&self) -> Option<&str> {
+        self.public_base.get().map(String::as_str)
+    }
+
+    /// Queue a webhook notification, if any webhook is configured. Never waits. The request
+    /// goes as the API shows it (with its review link while pending).
     pub fn announce(&self, event: &'static str, request: &api::Request) {
         if let Some(w) = self.webhooks.get() {
-            w.send(event, request);
+            w.send(event, crate::review_link::stamped(self, request.clone()));
         }
     }
 

@@ -305,6 +305,7 @@ pub async fn insert_approved(
             created_at: now,
             not_before: Some(now),
             expires_at: Some(now.add_secs(ttl_secs as i64)),
+            review_url: None,
         },
         requester_issuer: "http://idp".into(),
         requester_sub: "alice".into(),

@@ -1,5 +1,6 @@
 //! The `[[webhook]]` entries: where the broker posts notifications (new request, decision,
-//! grant expired or revoked, break-glass), which events, and the secret that signs them.
+//! grant expired or revoked, break-glass), which events, the body's format, and the secret
+//! that signs them.
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -7,7 +8,7 @@ use toml::Spanned;
 use super::source::Source;
 use super::values::{http_url, loopback_host};
 use crate::error::Result;
-use crate::webhooks::{EVENTS, Secret, WebhookConfig};
+use crate::webhooks::{EVENTS, Format, Secret, WebhookConfig};
 
 /// Attempts per delivery when `attempts` is not given (waits 1s, 2s, 4s, 8s in between).
 pub(super) const DEFAULT_ATTEMPTS: u32 = 5;
@@ -20,6 +21,7 @@ pub(super) struct RawWebhook {
     events: Option<Vec<Spanned<String>>>,
     secret_env: Option<Spanned<String>>,
     attempts: Option<Spanned<u32>>,
+    format: Option<Spanned<String>>,
 }
 
 pub(super) fn webhooks(
@@ -87,11 +89,25 @@ fn webhook(src: &Source<'_>, raw: RawWebhook) -> Result<WebhookConfig> {
             ));
         }
     };
+    let format = match raw.format {
+        None => Format::default(),
+        Some(f) => Format::parse(f.get_ref()).ok_or_else(|| {
+            src.at(
+                f.span(),
+                format!(
+                    "webhook format {:?} is not one of {}",
+                    f.get_ref(),
+                    Format::NAMES.join(", ")
+                ),
+            )
+        })?,
+    };
     Ok(WebhookConfig {
         url,
         events,
         secret,
         attempts,
+        format,
     })
 }
 
@@ -100,6 +116,7 @@ mod tests {
     use std::path::Path;
 
     use crate::config::Config;
+    use crate::webhooks::Format;
 
     fn parse(extra: &str) -> crate::error::Result<Config> {
         let base = crate::config::tests::BASE;
@@ -114,11 +131,15 @@ mod tests {
         assert!(parse("").unwrap().webhooks.is_empty());
         let c = parse(
             "[[webhook]]\nurl = \"https://hooks.example.com/zt\"\n\n\
-             [[webhook]]\nurl = \"http://127.0.0.1:9/x\"\nevents = [\"break_glass\"]\nattempts = 2\n",
+             [[webhook]]\nurl = \"http://127.0.0.1:9/x\"\nevents = [\"break_glass\"]\nattempts = 2\n\
+             format = \"slack\"\n\n[[webhook]]\nurl = \"https://h.example.com\"\nformat = \"text\"\n",
         )
         .unwrap();
-        assert_eq!(c.webhooks.len(), 2);
+        assert_eq!(c.webhooks.len(), 3);
         assert_eq!(c.webhooks[0].events.len(), crate::webhooks::EVENTS.len());
+        // No format: the body of earlier versions.
+        let formats: Vec<Format> = c.webhooks.iter().map(|w| w.format).collect();
+        assert_eq!(formats, [Format::Json, Format::Slack, Format::Text]);
         assert_eq!(c.webhooks[0].attempts, 5);
         assert_eq!(
             (c.webhooks[1].events.as_slice(), c.webhooks[1].attempts),
@@ -139,6 +160,10 @@ mod tests {
                 "ZT_TEST_NO_SUCH_VARIABLE",
             ),
             ("url = \"https://h.example.com\"\nattempts = 0", "attempts"),
+            (
+                "url = \"https://h.example.com\"\nformat = \"teams\"",
+                "format \"teams\" is not one of slack, text, json",
+            ),
             ("url = \"https://h.example.com\"\nretries = 3", "retries"),
         ] {
             let e = parse(&format!("[[webhook]]\n{bad}\n")).unwrap_err();

@@ -161,6 +161,7 @@ pub async fn create(
         created_at: now,
         not_before: window.map(|w| w.0),
         expires_at: window.map(|w| w.1),
+        review_url: None,
     };
     let outcome = serde_json::to_value(request.decision.outcome)
         .ok()

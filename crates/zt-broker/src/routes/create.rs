@@ -9,6 +9,7 @@ use super::extract::{ApiJson, Caller};
 use super::text;
 use crate::domain::{self, create::Created};
 use crate::problem::ApiError;
+use crate::review_link::stamped;
 use crate::state::AppState;
 use zt_api::{self as api, CreateRequest};
 
@@ -85,7 +86,7 @@ pub async fn create(
     body.reason = text::free_text("reason", body.reason.take(), text::MAX_REASON)?;
     body.ticket = text::free_text("ticket", body.ticket.take(), text::MAX_TICKET)?;
     match domain::create::create(&s.broker, &p, &key, &body).await? {
-        Created::New(rec) => Ok((StatusCode::CREATED, Json(rec.request))),
-        Created::Replay(rec) => Ok((StatusCode::OK, Json(rec.request))),
+        Created::New(rec) => Ok((StatusCode::CREATED, Json(stamped(&s.broker, rec.request)))),
+        Created::Replay(rec) => Ok((StatusCode::OK, Json(stamped(&s.broker, rec.request)))),
     }
 }

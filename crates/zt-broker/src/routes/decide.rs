@@ -23,7 +23,10 @@ async fn decide(
 ) -> Result<Decided, ApiError> {
     let comment = super::text::comment(comment)?;
     let (rec, said) = domain::decide(&s.broker, &p, &id, comment.comment, verdict).await?;
-    Ok(Decided(Json(rec.request), said))
+    Ok(Decided(
+        Json(crate::review_link::stamped(&s.broker, rec.request)),
+        said,
+    ))
 }
 
 /// A decision's answer: the request, and for an approval the [`api::APPROVAL_HEADER`] saying

@@ -23,5 +23,5 @@ pub async fn extend(
     // Stored with CR LF as LF.
     body.reason = text::free_text("reason", body.reason.take(), text::MAX_REASON)?;
     let rec = domain::extend::extend(&s.broker, &p, &id, body.ttl_secs, body.reason).await?;
-    Ok(Json(rec.request))
+    Ok(Json(crate::review_link::stamped(&s.broker, rec.request)))
 }

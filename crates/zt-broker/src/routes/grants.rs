@@ -19,7 +19,7 @@ pub async fn revoke(
 ) -> Result<Json<api::Request>, ApiError> {
     let c = super::text::comment(c)?;
     let rec = domain::revoke::revoke(&s.broker, &p, &id, c.comment).await?;
-    Ok(Json(rec.request))
+    Ok(Json(crate::review_link::stamped(&s.broker, rec.request)))
 }
 
 pub async fn credentials(

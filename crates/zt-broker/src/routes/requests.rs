@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::extract::{ApiPath, ApiQuery, Caller, OptionalJson};
 use crate::domain;
 use crate::problem::ApiError;
+use crate::review_link;
 use crate::state::AppState;
 use zt_api::{self as api, Comment};
 
@@ -66,7 +67,7 @@ pub async fn get(
         Some(wait) => domain::requests::wait_out(b, &p, &id, waiting_state, wait).await?,
         None => domain::visible(b, &id, &p).await?,
     };
-    Ok(Json(rec.request))
+    Ok(Json(review_link::stamped(b, rec.request)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -107,7 +108,10 @@ pub async fn list(
         (None, _) => domain::requests::mine(b, &p, &states).await?,
     };
     Ok(Json(api::RequestList {
-        requests: records.into_iter().map(|r| r.request).collect(),
+        requests: records
+            .into_iter()
+            .map(|r| review_link::stamped(b, r.request))
+            .collect(),
     }))
 }
 
@@ -120,5 +124,5 @@ pub async fn withdraw(
 ) -> Result<Json<api::Request>, ApiError> {
     let c = super::text::comment(c)?;
     let rec = domain::revoke::withdraw(&s.broker, &p, &id, c.comment).await?;
-    Ok(Json(rec.request))
+    Ok(Json(review_link::stamped(&s.broker, rec.request)))
 }

@@ -238,6 +238,15 @@ pub async fn start(cfg: &Config, dev: DevIssuers) -> Result<Server> {
         None => Listener::Plain(tcp),
     };
     let (state, policies) = wire(cfg, dev).await?;
+    // With a review page, its links are on the origin it signs people in on (its redirect
+    // URI's): a session cookie set there is sent there only.
+    let base = match &cfg.review {
+        Some(r) => crate::review::origin_of(&r.redirect_uri)
+            .map(|(origin, _)| origin)
+            .unwrap_or_else(|_| url.clone()),
+        None => url.clone(),
+    };
+    state.broker.set_public_base(&base);
     let events = Events::listen(&state.broker.store)
         .await
         .map_err(|e| Error::other(format!("store: listening for other replicas' changes: {e}")))?;

@@ -145,6 +145,7 @@ pub(super) fn from_row(row: &AnyRow) -> Result<Record> {
             created_at: Timestamp(col(row, "created_at")?),
             not_before: ts("not_before")?,
             expires_at: ts("expires_at")?,
+            review_url: None,
         },
         requester_issuer: col(row, "requester_issuer")?,
         requester_sub: col(row, "requester_sub")?,

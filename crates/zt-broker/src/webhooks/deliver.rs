@@ -2,13 +2,14 @@
 //! loop (so one slow endpoint never delays another), retried after 1s, 2s, 4s, … until its
 //! `attempts` are used up; each failure is logged on stderr and the give-up is audited.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use aws_lc_rs::hmac;
 use tokio::sync::mpsc;
 
-use super::{Payload, WebhookConfig};
+use super::{Format, Payload, WebhookConfig};
 use crate::crypto::hex;
 use crate::store::{AuditEntry, Store};
 
@@ -32,18 +33,23 @@ pub(super) async fn run(
         }
     };
     while let Some(payload) = rx.recv().await {
-        let body = match serde_json::to_vec(&payload) {
-            Ok(b) => Arc::new(b),
-            Err(e) => {
-                tracing::error!("webhooks: cannot encode {}: {e}", payload.event);
-                continue;
-            }
-        };
+        // Each format's body is made once per event, for every webhook that wants it.
+        let mut bodies: HashMap<Format, Arc<Vec<u8>>> = HashMap::new();
         let payload = Arc::new(payload);
         for (i, hook) in hooks.iter().enumerate() {
             if hook.events.iter().any(|e| e == payload.event) {
+                let body = match bodies.get(&hook.format) {
+                    Some(b) => b.clone(),
+                    None => match hook.format.body(&payload) {
+                        Ok(b) => bodies.entry(hook.format).or_insert(Arc::new(b)).clone(),
+                        Err(e) => {
+                            tracing::error!("webhooks: cannot encode {}: {e}", payload.event);
+                            continue;
+                        }
+                    },
+                };
                 let (client, hooks, store) = (client.clone(), hooks.clone(), store.clone());
-                let (payload, body) = (payload.clone(), body.clone());
+                let payload = payload.clone();
                 tokio::spawn(async move {
                     deliver(&client, &hooks[i], &payload, &body, &store).await;
                 });

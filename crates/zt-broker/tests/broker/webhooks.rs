@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 
-use zt_broker::webhooks::{SIGNATURE_HEADER, Secret, WebhookConfig, Webhooks, signature};
+use zt_broker::webhooks::{Format, SIGNATURE_HEADER, Secret, WebhookConfig, Webhooks, signature};
 use zt_testkit::broker::TestBroker;
 
 /// What the server got: (signature header, JSON body), in order.
@@ -54,6 +54,7 @@ fn hook(url: &reqwest::Url, events: &[&str], attempts: u32) -> WebhookConfig {
         events: events.iter().map(|e| e.to_string()).collect(),
         secret: Some(Secret(b"s3cret".to_vec())),
         attempts,
+        format: Format::Json,
     }
 }
 

@@ -19,6 +19,7 @@ mod reap;
 mod request;
 mod revoke;
 mod status;
+mod told;
 mod whoami;
 
 use crate::cli::{Command, CredentialCommand};

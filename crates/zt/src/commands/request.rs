@@ -131,12 +131,9 @@ pub(super) async fn obtain(
             } else {
                 format!(" (policy: {})", field(&req.decision.policy_ids.join(", ")))
             };
-            // The approver's comment, when one denied it: the requester's answer to "why?".
-            let comment = req
-                .decision_comment
-                .as_deref()
-                .map(|c| format!("; comment: {}", field(c)))
-                .unwrap_or_default();
+            // The approver's comment, when one denied it: the requester's answer to "why?",
+            // on lines of its own.
+            let comment = super::told::comment_block(&req);
             if p.json {
                 p.json(&req);
             }
@@ -210,6 +207,9 @@ fn report_pending(ctx: &Ctx, req: &api::Request) -> Result<()> {
             "Request {id} for {res}/{role} is waiting for approval by {}. `zt status` shows it; `zt request {res} --role {role}` again picks it up once approved.",
             approvers(req)
         ));
+        if let Some(line) = super::told::review_line(req) {
+            p.note(line);
+        }
     }
     Ok(())
 }
@@ -260,6 +260,10 @@ async fn wait(
             field(&req.decision.reason)
         }
     ));
+    // The link to pass on to an approver (people only: `--json` has it in the request).
+    if let Some(line) = super::told::review_line(&req).filter(|_| !p.json) {
+        p.note(line);
+    }
     let spinner = p.spinner(&format!("Waiting for approval of {}", field(&req.id)));
     let give_up = retry_limit();
     // Since when the broker has not answered, and whether the person was told.

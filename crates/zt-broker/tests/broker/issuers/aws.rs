@@ -323,6 +323,7 @@ async fn through_the_lifecycle_the_credential_endpoint_mints_then_refuses_after_
             created_at: now,
             not_before: Some(now),
             expires_at: Some(now.add_secs(1200)),
+            review_url: None,
         },
         requester_issuer: "http://idp".into(),
         requester_sub: "alice".into(),

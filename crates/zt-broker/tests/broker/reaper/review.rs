@@ -87,6 +87,7 @@ async fn pending(b: &zt_broker::state::Broker, id: &str, age_secs: i64) {
             created_at: created,
             not_before: None,
             expires_at: None,
+            review_url: None,
         },
         requester_issuer: "http://idp".into(),
         requester_sub: "alice".into(),

@@ -124,6 +124,7 @@ fn record(id: &str, key: &str, state: State) -> Record {
             created_at: Timestamp::now(),
             not_before: None,
             expires_at: None,
+            review_url: None,
         },
         requester_issuer: "http://idp".into(),
         requester_sub: "alice".into(),
