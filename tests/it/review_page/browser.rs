@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{ask, dev_world, request_of};
+use super::{ask, ask_link, dev_world, request_of};
 use crate::common::browser::{Chromium, review_base, review_link, step};
 use crate::common::oidc::{Provider, start_login, stored_tokens};
 use crate::common::serve::Replica;
@@ -69,7 +69,7 @@ fn bob_approves_and_denies_in_chromium_after_signing_in_at_the_dev_idp() {
         .unwrap();
     let mut err = BufReader::new(waiting.stderr.take().unwrap());
     let first = read_request_id(&mut err);
-    let second = ask(
+    let (second, second_link) = ask_link(
         &alice,
         &[
             "prod-db",
@@ -78,9 +78,11 @@ fn bob_approves_and_denies_in_chromium_after_signing_in_at_the_dev_idp() {
             "--ttl",
             "1h",
             "--reason",
-            "schema migration",
+            "migration",
         ],
     );
+    // The link the broker gives is the page's.
+    assert_eq!(second_link, review_link(&broker.url, &second));
 
     let seen = chromium.run(vec![
         step::open(&review_link(&broker.url, &first)),
@@ -91,7 +93,7 @@ fn bob_approves_and_denies_in_chromium_after_signing_in_at_the_dev_idp() {
         step::shot("review-dev-approved.png"),
         step::open(&format!("{}/review", review_base(&broker.url))),
         step::shot("review-dev-inbox.png"),
-        step::open(&review_link(&broker.url, &second)),
+        step::open(&second_link),
         step::deny(DENIAL),
         step::shot("review-dev-denied.png"),
     ]);
@@ -299,7 +301,7 @@ approver_groups = ["sre-leads"]
     ]));
     idp.approve(&pending.user_code, "alice");
     pending.finish(Duration::from_secs(60)).ok();
-    let first = ask(
+    let (first, link) = ask_link(
         &alice,
         &[
             "app-db",
@@ -311,6 +313,8 @@ approver_groups = ["sre-leads"]
             "backfill",
         ],
     );
+    // serve's review links are on the page's origin (its redirect URI's), not 127.0.0.1.
+    assert_eq!(link, format!("{base}/review/{first}"));
     let second = ask(
         &alice,
         &[
@@ -325,7 +329,7 @@ approver_groups = ["sre-leads"]
     );
 
     let seen = chromium.run(vec![
-        step::open(&format!("{base}/review/{first}")),
+        step::open(&link),
         step::shot("review-oidc-signin.png"),
         step::sign_in_oidc("bob"),
         step::shot("review-oidc-request.png"),

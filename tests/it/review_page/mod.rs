@@ -36,17 +36,25 @@ pub(super) fn dev_world() -> (Broker, Home) {
 /// `zt request … --no-wait --json` that must succeed; the request id.
 #[track_caller]
 pub(super) fn ask(home: &Home, args: &[&str]) -> String {
+    ask_link(home, args).0
+}
+
+/// [`ask`], and the review link the broker gave the pending request (`review_url`).
+#[track_caller]
+pub(super) fn ask_link(home: &Home, args: &[&str]) -> (String, String) {
     let mut a = vec!["request"];
     a.extend_from_slice(args);
     a.extend(["--no-wait", "--json"]);
     let out = home.run(&a);
     let v = out.ok().json();
-    v.get("request")
-        .unwrap_or(&v)
-        .get("id")
-        .and_then(|i| i.as_str())
-        .unwrap_or_else(|| panic!("no request id: {out:#?}"))
-        .to_string()
+    let r = v.get("request").unwrap_or(&v);
+    let field = |k: &str| {
+        r.get(k)
+            .and_then(|i| i.as_str())
+            .unwrap_or_else(|| panic!("no {k}: {out:#?}"))
+            .to_string()
+    };
+    (field("id"), field("review_url"))
 }
 
 /// The request as its requester sees it now (`zt status --json`).

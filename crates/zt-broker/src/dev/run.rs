@@ -118,7 +118,7 @@ fn notes(url: &str, k8s: &str, catalog: &Catalog, data: &DataDir, auto_login: Op
     }
     eprintln!(
         "  review:   {}/review (approvers sign in in the browser)",
-        super::wire::review_base(url)
+        crate::review_link::localhost_base(url)
     );
     eprintln!("  data:     {} ({kept})", data.path.display());
     eprintln!("  stop:     Ctrl-C, or `zt-broker dev stop` when detached");

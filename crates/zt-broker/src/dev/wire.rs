@@ -50,18 +50,6 @@ pub struct DevOptions {
     pub store_url: Option<String>,
 }
 
-/// Where people open the dev broker's review page: `http://localhost:PORT` for a broker on
-/// `http://127.0.0.1:PORT` (or `[::1]`) — a host name, as WebAuthn requires; the API's URL
-/// stays as it is.
-pub fn review_base(url: &str) -> String {
-    match url.rsplit_once(':') {
-        Some((_, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !port.is_empty() => {
-            format!("http://localhost:{port}")
-        }
-        _ => url.to_owned(),
-    }
-}
-
 /// A real OpenID provider the dev broker trusts: its keys come from its discovery document.
 #[derive(Debug, Clone)]
 pub struct ExternalIdp {
@@ -93,6 +81,9 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         )));
     }
     let issuer = format!("{url}/oidc");
+    // Where people open the review page: `http://localhost:PORT` (a host name, as WebAuthn
+    // requires; the API's URL stays as it is).
+    let review_base = crate::review_link::localhost_base(url);
     let store = match &opts.store_url {
         Some(url) => {
             let key = crate::store::KeySource::File {
@@ -115,7 +106,7 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         interval_secs: 1,
         web_clients: vec![WebClient {
             client_id: REVIEW_CLIENT_ID.into(),
-            redirect_uris: vec![format!("{}{CALLBACK_PATH}", review_base(url))],
+            redirect_uris: vec![format!("{review_base}{CALLBACK_PATH}")],
         }],
     })
     .map_err(|e| Error::other(format!("dev IdP: {e}")))?;
@@ -190,7 +181,7 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         }
     };
     let broker = Broker::new(store.clone(), catalog, policy, issuers, verifier, discovery);
-    broker.set_public_base(&crate::review_link::localhost_base(url));
+    broker.set_public_base(&review_base);
     // The review page signs in at the dev IdP (also when `zt login` goes to an external one).
     let review = Review::new(
         broker.clone(),
@@ -198,7 +189,7 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
             issuer: issuer_for_review,
             client_id: REVIEW_CLIENT_ID.into(),
             client_secret: None,
-            redirect_uri: format!("{}{CALLBACK_PATH}", review_base(url)),
+            redirect_uri: format!("{review_base}{CALLBACK_PATH}"),
             scopes: ["openid", "email", "profile", "groups"]
                 .map(String::from)
                 .to_vec(),

@@ -20,13 +20,13 @@ pub(crate) enum Refusal {
 }
 
 /// Whether a POST with these headers and form token may act for `session`. The refusal is a
-/// 403 page that says nothing was changed.
+/// 403 page that says nothing was changed (boxed: a response is large).
 pub(crate) fn check(
     review: &Review,
     headers: &HeaderMap,
     session: &Session,
     token: Option<&str>,
-) -> Result<(), Response> {
+) -> Result<(), Box<Response>> {
     verdict(&review.origin, headers, &session.csrf, token).map_err(|why| {
         let message = match why {
             Refusal::Token => {
@@ -38,13 +38,13 @@ pub(crate) fn check(
                 "The form was not sent from the zt review page itself. Nothing was changed."
             }
         };
-        page::message(
+        Box::new(page::message(
             StatusCode::FORBIDDEN,
             "Request refused",
             message,
             Some(session),
             Some("/review"),
-        )
+        ))
     })
 }
 

@@ -61,7 +61,7 @@ async fn decide(
         },
     };
     if let Err(refused) = csrf::check(&review, &headers, &session, form.csrf.as_deref()) {
-        return refused;
+        return *refused;
     }
     if !plausible_id(&id) {
         return message(

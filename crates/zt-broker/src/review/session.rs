@@ -202,7 +202,7 @@ pub(crate) async fn sign_out(
 ) -> Response {
     let token = form.ok().and_then(|f| f.0.csrf);
     if let Err(refused) = super::csrf::check(&review, &headers, &session, token.as_deref()) {
-        return refused;
+        return *refused;
     }
     let clear = clear_cookie(&review, &session_cookie_name(&review));
     let mut resp = page::message(

@@ -69,10 +69,14 @@ pub fn check(path: &Path) -> Result<String> {
     }
     warn_dev_issuers(&cfg);
     let loaded = load_policy(&cfg)?;
+    // The review pages' base, as `start` sets it: the review page's origin, else the public
+    // URL, else the listen address.
     let base = cfg
-        .server
-        .public_url
-        .clone()
+        .review
+        .as_ref()
+        .and_then(|r| crate::review::origin_of(&r.redirect_uri).ok())
+        .map(|(origin, _)| origin)
+        .or_else(|| cfg.server.public_url.clone())
         .unwrap_or_else(|| format!("http://{}", cfg.server.listen));
     let dir_asks = matches!(&loaded, Loaded::Dir(p, _) if p.current().asks_for_passkeys());
     check_passkeys(&cfg, dir_asks, &base)?;
@@ -103,7 +107,7 @@ fn check_passkeys(cfg: &Config, policies_ask: bool, base: &str) -> Result<()> {
     crate::review::passkey::ceremony::RelyingParty::from_base(base)
         .map(|_| ())
         .map_err(|e| {
-            Error::usage(format!("[server] public_url: {e}"))
+            Error::usage(e)
                 .with_hint("a policy or role asks for passkey approvals (approval_assurance)")
         })
 }
@@ -267,11 +271,19 @@ pub async fn start(cfg: &Config, dev: DevIssuers) -> Result<Server> {
         None => Listener::Plain(tcp),
     };
     let (state, policies) = wire(cfg, dev).await?;
+    // With a review page, its links are on the origin it signs people in on (its redirect
+    // URI's): a session cookie set there is sent there only.
+    let base = match &cfg.review {
+        Some(r) => crate::review::origin_of(&r.redirect_uri)
+            .map(|(origin, _)| origin)
+            .unwrap_or_else(|_| url.clone()),
+        None => url.clone(),
+    };
     let dir_asks = policies
         .as_ref()
         .is_some_and(|(p, _)| p.current().asks_for_passkeys());
-    check_passkeys(cfg, dir_asks, &url)?;
-    state.broker.set_public_base(&url);
+    check_passkeys(cfg, dir_asks, &base)?;
+    state.broker.set_public_base(&base);
     let events = Events::listen(&state.broker.store)
         .await
         .map_err(|e| Error::other(format!("store: listening for other replicas' changes: {e}")))?;

@@ -57,8 +57,9 @@ impl RelyingParty {
         {
             return Err(format!(
                 "passkey approvals need the review pages on a host name, not the IP address {host} \
-                 (WebAuthn refuses IP addresses as relying-party ids): set [server] public_url to a \
-                 URL with a host name (http://localhost:PORT on one machine)"
+                 (WebAuthn refuses IP addresses as relying-party ids): set [server] public_url (and \
+                 [review] redirect_uri) to a URL with a host name (http://localhost:PORT on one \
+                 machine)"
             ));
         }
         if !matches!(url.scheme(), "https" | "http") {
