@@ -143,8 +143,7 @@ fn passkey_approvals_refuse_an_ip_address_as_public_url() {
     std::fs::write(&config, on_ip).unwrap();
     let e = serve::check(&config).unwrap_err();
     assert!(
-        e.message
-            .starts_with("passkey approvals need")
+        e.message.starts_with("passkey approvals need")
             && e.message.contains("IP address 10.0.0.5"),
         "{}",
         e.message

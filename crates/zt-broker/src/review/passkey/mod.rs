@@ -157,11 +157,7 @@ fn domain_refusal(e: DomainError) -> Response {
 }
 
 /// The session's CSRF token in [`CSRF_HEADER`], from this origin; the refusal as JSON.
-fn checked(
-    review: &Review,
-    headers: &HeaderMap,
-    session: &Session,
-) -> Result<(), Box<Response>> {
+fn checked(review: &Review, headers: &HeaderMap, session: &Session) -> Result<(), Box<Response>> {
     let token = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
     csrf::verdict(&review.origin, headers, &session.csrf, token).map_err(|why| {
         Box::new(refused(
