@@ -232,6 +232,7 @@ mod tests {
             ApiError::issuer_failed("d"),
             ApiError::internal("d"),
             ApiError::unknown_role("d"),
+            ApiError::passkey_required("d"),
         ];
         let mut slugs: Vec<&str> = made.iter().map(|e| e.slug).collect();
         slugs.sort_unstable();
