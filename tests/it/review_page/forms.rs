@@ -200,6 +200,24 @@ fn the_sign_in_redirect_the_cookies_the_headers_and_hostile_text() {
     assert_eq!(a.status, 303, "{}", a.body);
     assert!(a.location.unwrap().contains("/oidc/authorize?"));
 
+    // Signing out (a POST with the token) clears the session: the link asks to sign in again.
+    let mut bob = WebClient::new();
+    let page = bob.sign_in_dev(&link, "bob");
+    let csrf = field(&page.body, "csrf").unwrap();
+    let origin = review_base(&broker.url);
+    let signout = format!("{origin}/review/signout");
+    let a = bob.post(&signout, &[], &[("origin", &origin)]);
+    assert_eq!(a.status, 403, "signed out without the token: {}", a.body);
+    let a = bob.post(&signout, &[("csrf", &csrf)], &[("origin", &origin)]);
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(
+        a.header("set-cookie")
+            .contains("zt-review=; Path=/; Max-Age=0"),
+        "{a:?}"
+    );
+    let a = bob.get(&link);
+    assert_eq!(a.status, 303, "{}", a.body);
+
     // An id that is no request, and one nobody may see: pages, not problems.
     let mut bob = WebClient::new();
     let a = bob.sign_in_dev(

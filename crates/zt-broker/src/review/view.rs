@@ -113,7 +113,7 @@ pub(crate) async fn request(
     };
     let recent = match b
         .store
-        .list_by_requester(&rec.requester_issuer, &rec.requester_sub)
+        .recent_by_requester(&rec.requester_issuer, &rec.requester_sub, RECENT as i64 + 1)
         .await
     {
         Ok(list) => list,
