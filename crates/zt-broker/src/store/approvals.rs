@@ -126,6 +126,11 @@ impl Store {
                 window: Some((now, now.add_secs(rec.request.ttl_secs as i64))),
             };
             transition_in(&mut tx, id, State::Pending, State::Approved, &change, now).await?;
+            // Nothing is left to approve: the other approvers' open challenges go too.
+            sqlx::query("DELETE FROM approval_nonces WHERE request_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
         }
         if needed > 1 {
             audit

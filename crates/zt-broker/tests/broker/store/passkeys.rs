@@ -165,5 +165,33 @@ async fn an_approval_nonce_counts_once(s: &Store) {
         .await;
     assert!(matches!(again, Err(StoreError::Stale(_))), "{again:?}");
     assert_eq!(s.get("r1").await.unwrap(), before);
+
+    // The last approval needed takes every open challenge of the request with it.
+    let dave = Principal {
+        sub: "dave".into(),
+        ..bob()
+    };
+    s.put_approval_nonce("r1", &b.issuer, &b.sub, "n3", Timestamp::now())
+        .await
+        .unwrap();
+    s.put_approval_nonce("r1", &dave.issuer, &dave.sub, "d1", Timestamp::now())
+        .await
+        .unwrap();
+    let last = s
+        .approve("r1", &dave, None, audit("approve"))
+        .await
+        .unwrap();
+    assert!(matches!(last, Approval::Approved(_)), "{last:?}");
+    assert_eq!(
+        s.approval_nonce("r1", &b.issuer, &b.sub).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        s.approval_nonce("r9", &b.issuer, &b.sub)
+            .await
+            .unwrap()
+            .map(|(n, _)| n),
+        Some("n2".into())
+    );
     assert!(s.verify_audit_chain().await.is_ok());
 }
