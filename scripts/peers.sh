@@ -127,6 +127,28 @@ shells() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# A real browser for the review page's tests (tests/fixtures/browser/*.py, driven from
+# tests/it/review_page/): Chromium and its WebDriver from Debian (installed only when missing),
+# and Python selenium from PyPI in a venv of its own: .peers/browser-venv/bin/python.
+SELENIUM_VERSION=4.51.0
+browser() {
+  local missing=()
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v chromedriver >/dev/null || missing+=(chromium-driver)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "peers: installing ${missing[*]} from Debian" >&2
+    local sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  local venv=$peers/browser-venv
+  if [ "$("$venv/bin/python" -c 'import selenium; print(selenium.__version__)' 2>/dev/null)" = "$SELENIUM_VERSION" ]; then return; fi
+  echo "peers: installing selenium from PyPI into $venv" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install -q "selenium==$SELENIUM_VERSION"
+  "$venv/bin/python" -c 'import selenium; print("selenium", selenium.__version__)' >&2
+}
+
 # moto is part of the `aws` venv; the name is kept for scripts that ask for it alone.
 moto() { aws; }
 

@@ -24,6 +24,9 @@ export ZT_TEST_SCHEMATHESIS=$PWD/.peers/st-venv/bin/st
 # Real bash, zsh and fish under tmux for the terminal tests (pickers, completion, login's QR).
 scripts/peers.sh shells
 export ZT_TEST_TMUX=1
+# Headless Chromium driven through WebDriver (Python selenium) for the review page's tests.
+scripts/peers.sh browser
+export ZT_TEST_BROWSER_PY=$PWD/.peers/browser-venv/bin/python
 export ZT_TEST_REQUIRE_PEERS=1
 # The house's lints ([workspace.lints], clippy.toml) and format are part of the suite.
 cargo fmt --all --check

@@ -30,6 +30,9 @@ pub const INTERNAL: &str = "internal";
 /// A well-formed request naming a role its resource does not have (422, like ttl-exceeded:
 /// the request is refused for what it means, not for its form).
 pub const UNKNOWN_ROLE: &str = "unknown-role";
+/// An approval of a request whose policy asks for a passkey (`@approval_assurance("passkey")`)
+/// without one (403): it is given on the request's review page, `{base}/review/{id}`.
+pub const PASSKEY_REQUIRED: &str = "passkey-required";
 
 /// Every slug, the one list: the broker emits no other (`ApiError` checks), `openapi.yaml`'s
 /// `ProblemType` enum is exactly these, and the client maps each one deliberately
@@ -47,6 +50,7 @@ pub const ALL: &[&str] = &[
     ISSUER_FAILED,
     INTERNAL,
     UNKNOWN_ROLE,
+    PASSKEY_REQUIRED,
 ];
 
 /// The slug of a problem `type` URI (`…/problems/denied` → `denied`).

@@ -125,6 +125,31 @@ pub struct Decision {
     /// Distinct approvers needed (for `require_approval`; absent, as from older brokers: one).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub approvals_required: u32,
+    /// How an approval must be given to count (`@approval_assurance` on the deciding policy,
+    /// or the role's `approval_assurance`); absent: any approver's yes through the API counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_assurance: Option<ApprovalAssurance>,
+}
+
+/// What an approval must carry to count ([`Decision::approval_assurance`]).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalAssurance {
+    /// A WebAuthn assertion (user verified) from a passkey the approver enrolled, whose
+    /// challenge binds the request id and a fresh nonce: given on the review page only.
+    Passkey,
+    /// A kind this client does not know (a newer broker): treated as needing the review page.
+    #[serde(other)]
+    Other,
+}
+
+impl ApprovalAssurance {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Passkey => "passkey",
+            Self::Other => "other",
+        }
+    }
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -154,6 +179,18 @@ pub struct Approval {
     pub at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Set when the approval was confirmed with a passkey: which one, and how.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkey: Option<PasskeyUse>,
+}
+
+/// How a passkey confirmed an approval ([`Approval::passkey`]); the audit row says the same.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PasskeyUse {
+    /// The WebAuthn credential id, base64url without padding.
+    pub credential_id: String,
+    /// The authenticator verified the person (PIN, biometrics): the assertion's UV flag.
+    pub user_verified: bool,
 }
 
 /// The header on an approval's answer that says what it did: `counted` (more approvals are

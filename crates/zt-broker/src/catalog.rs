@@ -40,6 +40,9 @@ pub struct Role {
     pub auto_approve_groups: Vec<String>,
     /// One member's approval is needed (never the requester's own).
     pub approver_groups: Vec<String>,
+    /// `approval_assurance = "passkey"`: an approval of this role counts only when confirmed
+    /// with a passkey, whichever policy asked for the approval.
+    pub approval_assurance: Option<api::ApprovalAssurance>,
     /// Issuer settings of this role; they override the resource's.
     pub settings: toml::Table,
 }
@@ -92,6 +95,7 @@ struct FileRole {
     auto_approve_groups: Vec<String>,
     #[serde(default)]
     approver_groups: Vec<String>,
+    approval_assurance: Option<String>,
     #[serde(default)]
     settings: toml::Table,
 }
@@ -165,6 +169,15 @@ impl Catalog {
                         "catalog: {what}: max_ttl is longer than the resource's"
                     ));
                 }
+                let approval_assurance = match role.approval_assurance.as_deref() {
+                    None => None,
+                    Some("passkey") => Some(api::ApprovalAssurance::Passkey),
+                    Some(other) => {
+                        return Err(format!(
+                            "catalog: {what}: approval_assurance {other:?} is not \"passkey\" (the only kind there is)"
+                        ));
+                    }
+                };
                 roles.push(Role {
                     name: role.name,
                     max_ttl: role_ttl,
@@ -173,6 +186,7 @@ impl Catalog {
                         .unwrap_or_else(|| r.requester_groups.clone()),
                     auto_approve_groups: role.auto_approve_groups,
                     approver_groups: role.approver_groups,
+                    approval_assurance,
                     settings: role.settings,
                 });
             }

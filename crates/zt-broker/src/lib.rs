@@ -17,7 +17,8 @@
 //! - [`catalog`] resources and roles (TOML; the demo one in `dev/demo/`); [`policy`] decisions.
 //! - [`issuers`] the issuer interface and the real issuers; [`reaper`] expiry at TTL;
 //!   [`webhooks`] notifications, delivered in the background.
-//! - [`review_link`] where people review a request (`{base}/review/{id}`).
+//! - [`review`] the review page approvers open in a browser (OIDC sign-in, sessions, forms);
+//!   [`review_link`] where people review a request (`{base}/review/{id}`).
 //! - [`auth`] bearer-token verification; [`tls`] server-side TLS for every HTTPS listener.
 //! - [`features`] the cargo features (`aws`, `kubernetes`, `postgres`) that add the production
 //!   issuers and store, and the error for one a config names that this build left out.
@@ -44,6 +45,7 @@ pub mod logs;
 pub mod policy;
 pub mod problem;
 pub mod reaper;
+pub mod review;
 pub mod review_link;
 pub mod routes;
 pub mod serve;

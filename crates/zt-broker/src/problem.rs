@@ -83,6 +83,16 @@ impl ApiError {
         )
     }
 
+    /// An approval through the API of a request that needs a passkey's.
+    pub fn passkey_required(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            problem::PASSKEY_REQUIRED,
+            "This approval needs a passkey",
+            detail,
+        )
+    }
+
     pub fn not_found(detail: impl Into<String>) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
@@ -222,6 +232,7 @@ mod tests {
             ApiError::issuer_failed("d"),
             ApiError::internal("d"),
             ApiError::unknown_role("d"),
+            ApiError::passkey_required("d"),
         ];
         let mut slugs: Vec<&str> = made.iter().map(|e| e.slug).collect();
         slugs.sort_unstable();

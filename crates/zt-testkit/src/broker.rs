@@ -298,6 +298,7 @@ pub async fn insert_approved(
                 reason: String::new(),
                 approver_groups: vec![],
                 approvals_required: 0,
+                approval_assurance: None,
             },
             decided_by: None,
             decision_comment: None,

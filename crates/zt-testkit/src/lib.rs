@@ -13,4 +13,5 @@
 
 pub mod broker;
 pub mod kube;
+pub mod passkey;
 pub mod pg;

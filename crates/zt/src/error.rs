@@ -77,7 +77,10 @@ impl ErrorKind {
             4,
             "not logged in, or the login cannot be refreshed: run `zt login`",
         ),
-        (5, "still pending when --timeout ran out"),
+        (
+            5,
+            "still pending: --timeout ran out, or `zt approve` of a request that needs a passkey (it prints the review link)",
+        ),
         (
             6,
             "the grant is over (expired or revoked), or the request expired undecided",

@@ -195,6 +195,7 @@ pub(crate) fn peer(var: &str) -> Option<String> {
 }
 
 pub(crate) mod broker;
+pub(crate) mod browser;
 
 pub(crate) mod keyring;
 pub(crate) mod moto;

@@ -237,6 +237,69 @@ impl Verifier {
         Ok((principal_from_claims(&data.claims, &issuer.cfg)?, exp))
     }
 
+    /// Checks an OpenID Connect ID token (the review page's sign-in, OIDC Core §3.1.3.7): it
+    /// must come from `issuer` (one of the trusted issuers), be signed with one of its keys
+    /// (the same key cache, algorithm pinning and refetching as access tokens), be for
+    /// `client_id` (`aud`; with several audiences `azp` must name it), unexpired, and not an
+    /// access token (`typ` `at+jwt`). Answers who it names — through the issuer's configured
+    /// claim names, exactly as an access token from it would — and its claims (the caller
+    /// checks `nonce`).
+    pub async fn verify_id_token(
+        &self,
+        token: &str,
+        issuer: &str,
+        client_id: &str,
+    ) -> Result<(Principal, Map<String, Value>), AuthError> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(AuthError::new("ID token too large"));
+        }
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|_| AuthError::new("malformed ID token (header)"))?;
+        if header.alg.family() == AlgorithmFamily::Hmac {
+            return Err(AuthError::new(
+                "ID token algorithm not accepted (HMAC-signed tokens are refused)",
+            ));
+        }
+        if header.crit.is_some() || header.zip.is_some() || header.enc.is_some() {
+            return Err(AuthError::new(
+                "ID token uses header extensions that are not supported",
+            ));
+        }
+        if header
+            .typ
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("at+jwt"))
+        {
+            return Err(AuthError::new("an access token is not an ID token"));
+        }
+        let state = self.issuer_of(token)?;
+        if state.cfg.issuer != issuer {
+            return Err(AuthError::new("ID token issuer mismatch"));
+        }
+        let key = state.key_for(&header, &self.http).await?;
+        if key.alg != header.alg {
+            return Err(AuthError::new(
+                "ID token algorithm does not match its signing key",
+            ));
+        }
+        let mut validation = key.validation.clone();
+        validation.set_audience(&[client_id]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        let data = jsonwebtoken::decode::<Map<String, Value>>(token, &key.key, &validation)
+            .map_err(|e| map_jwt_error(e.kind()))?;
+        let claims = data.claims;
+        if let Some(Value::Array(auds)) = claims.get("aud")
+            && auds.len() > 1
+            && claims.get("azp").and_then(Value::as_str) != Some(client_id)
+        {
+            return Err(AuthError::new(
+                "ID token has several audiences and its azp is not this client",
+            ));
+        }
+        let principal = principal_from_claims(&claims, &state.cfg)?;
+        Ok((principal, claims))
+    }
+
     /// The trusted issuer named by the token's `iss`, read before the signature is checked
     /// (to choose whose keys check it).
     fn issuer_of(&self, token: &str) -> Result<&Arc<IssuerState>, AuthError> {

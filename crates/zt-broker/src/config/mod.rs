@@ -17,6 +17,7 @@ mod catalog;
 mod policy;
 mod raw;
 mod requests;
+mod review;
 mod sections;
 mod source;
 #[cfg(test)]
@@ -38,6 +39,7 @@ use policy::policy_section;
 use raw::RawConfig;
 pub use requests::Requests;
 use requests::requests_section;
+pub use review::{REVIEW_SCOPES, ReviewConfig};
 use sections::{login_section, server_section, store_key, store_url};
 use source::{Dirs, Source, TOP};
 use trusted::trusted_issuers;
@@ -72,6 +74,8 @@ pub struct Config {
     pub requests: Requests,
     /// `[[webhook]]`: where notifications go.
     pub webhooks: Vec<crate::webhooks::WebhookConfig>,
+    /// `[review]`: the review page's sign-in; `None`: no review page.
+    pub review: Option<ReviewConfig>,
 }
 
 /// `[server]`.
@@ -233,6 +237,7 @@ impl Config {
         let policy = policy_section(&src, &dirs, raw.policy)?;
         let requests = requests_section(&src, raw.requests)?;
         let webhooks = webhooks::webhooks(&src, raw.webhook)?;
+        let review = review::review_section(&src, &server, raw.review)?;
         Ok(Self {
             path: path.to_owned(),
             server,
@@ -246,6 +251,7 @@ impl Config {
             policy,
             requests,
             webhooks,
+            review,
         })
     }
 
@@ -266,9 +272,17 @@ impl Config {
             [] => "none".to_string(),
             g => g.join(", "),
         };
+        let review = match &self.review {
+            Some(r) => format!(
+                "; review page {} (client {})",
+                r.redirect_uri.trim_end_matches("/callback"),
+                r.client_id
+            ),
+            None => String::new(),
+        };
         format!(
             "{}: ok: {scheme} on {}{url}; store {}; {} trusted issuer(s); catalog ({from}) \
-             {} resource(s), {roles} role(s); admin groups: {admins}",
+             {} resource(s), {roles} role(s); admin groups: {admins}{review}",
             self.path.display(),
             s.listen,
             self.store.describe(),

@@ -116,6 +116,10 @@ fn notes(url: &str, k8s: &str, catalog: &Catalog, data: &DataDir, auto_login: Op
             dev_k8s.join(", ")
         );
     }
+    eprintln!(
+        "  review:   {}/review (approvers sign in in the browser)",
+        crate::review_link::localhost_base(url)
+    );
     eprintln!("  data:     {} ({kept})", data.path.display());
     eprintln!("  stop:     Ctrl-C, or `zt-broker dev stop` when detached");
     if let Some(u) = auto_login {

@@ -11,16 +11,19 @@ use axum::Router;
 use super::issuers::{DevIssuer, for_resource};
 use crate::auth::{ClaimNames, JwksSource, TrustedIssuer, Verifier};
 use crate::catalog::Catalog;
-use crate::dev::idp::{DevIdp, DevIdpConfig, DevUser};
+use crate::dev::idp::{DevIdp, DevIdpConfig, DevUser, WebClient};
 use crate::dev::k8s::{self, tls::Endpoint};
 use crate::error::{Error, Result};
 use crate::issuers::{Issuer, Issuers};
 use crate::policy::{self, CedarPolicy, Policy, ReloadablePolicy};
+use crate::review::{CALLBACK_PATH, DEFAULT_SESSION_TTL, Review, ReviewSettings};
 use crate::state::{AppState, Broker};
 use crate::store::Store;
 use zt_api as api;
 
 pub const CLIENT_ID: &str = "zt-cli";
+/// The review page's client at the dev IdP (authorization code with PKCE).
+pub const REVIEW_CLIENT_ID: &str = "zt-review";
 pub const AUDIENCE: &str = "zt-broker";
 /// Files in the data directory (the store's name is production's, as `audit verify` finds it).
 pub use crate::config::{DB_FILE, SCOPES};
@@ -78,6 +81,9 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         )));
     }
     let issuer = format!("{url}/oidc");
+    // Where people open the review page: `http://localhost:PORT` (a host name, as WebAuthn
+    // requires; the API's URL stays as it is).
+    let review_base = crate::review_link::localhost_base(url);
     let store = match &opts.store_url {
         Some(url) => {
             let key = crate::store::KeySource::File {
@@ -98,6 +104,10 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         key_path: Some(opts.data_dir.join(IDP_KEY_FILE)),
         access_ttl: Duration::from_secs(15 * 60),
         interval_secs: 1,
+        web_clients: vec![WebClient {
+            client_id: REVIEW_CLIENT_ID.into(),
+            redirect_uris: vec![format!("{review_base}{CALLBACK_PATH}")],
+        }],
     })
     .map_err(|e| Error::other(format!("dev IdP: {e}")))?;
     let mut trusted = vec![TrustedIssuer {
@@ -140,6 +150,7 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         let issuer = for_resource(res, dev_issuer.clone()).map_err(Error::other)?;
         issuers.insert(res.name.clone(), issuer);
     }
+    let issuer_for_review = issuer.clone();
     // `zt login` goes where the broker says: the external provider when there is one.
     let (login_issuer, login_audience) = match &opts.external {
         Some(ext) => (ext.issuer.clone(), ext.audience.clone()),
@@ -170,8 +181,25 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         }
     };
     let broker = Broker::new(store.clone(), catalog, policy, issuers, verifier, discovery);
-    broker.set_public_base(&crate::review_link::localhost_base(url));
-    let extra = Router::new().nest("/oidc", idp.clone().router());
+    broker.set_public_base(&review_base);
+    // The review page signs in at the dev IdP (also when `zt login` goes to an external one).
+    let review = Review::new(
+        broker.clone(),
+        ReviewSettings {
+            issuer: issuer_for_review,
+            client_id: REVIEW_CLIENT_ID.into(),
+            client_secret: None,
+            redirect_uri: format!("{review_base}{CALLBACK_PATH}"),
+            scopes: ["openid", "email", "profile", "groups"]
+                .map(String::from)
+                .to_vec(),
+            session_ttl: DEFAULT_SESSION_TTL,
+        },
+    )
+    .map_err(|e| Error::other(format!("review page: {e}")))?;
+    let extra = Router::new()
+        .nest("/oidc", idp.clone().router())
+        .merge(crate::review::router(review));
     Ok(DevBroker {
         url: url.to_owned(),
         state: AppState::new(broker).with_routes(extra),

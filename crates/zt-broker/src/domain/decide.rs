@@ -9,7 +9,7 @@ use crate::auth::Principal;
 use crate::policy::Action;
 use crate::policy::acts::{self, Word};
 use crate::state::Broker;
-use crate::store::{Approval, AuditEntry, Change, Record, StoreError};
+use crate::store::{Approval, AuditEntry, Change, PasskeyProof, Record, StoreError};
 use zt_api::{self as api, Timestamp};
 
 /// Which way the approver decides.
@@ -51,7 +51,8 @@ fn authorize(rec: &Record, p: &Principal, verb: &str) -> Result<(), DomainError>
 }
 
 /// `p` decides request `id` with an optional `comment`. The answer is the request and, for an
-/// approval, whether it was `counted`, `already-counted`, or `approved` the request.
+/// approval, whether it was `counted`, `already-counted`, or `approved` the request. A request
+/// whose decision asks for a passkey is approved only through [`super::passkey`].
 pub async fn decide(
     b: &Broker,
     p: &Principal,
@@ -59,7 +60,80 @@ pub async fn decide(
     comment: Option<String>,
     verdict: Verdict,
 ) -> Result<(Record, Option<&'static str>), DomainError> {
+    decide_with(b, p, id, comment, verdict, None).await
+}
+
+/// [`decide`], an approval confirmed by a verified passkey assertion when `proof` is given.
+pub(super) async fn decide_with(
+    b: &Broker,
+    p: &Principal,
+    id: &str,
+    comment: Option<String>,
+    verdict: Verdict,
+    proof: Option<PasskeyProof>,
+) -> Result<(Record, Option<&'static str>), DomainError> {
     let verb = verdict.verb();
+    let rec = ready(b, p, id, verb).await?;
+    if let (Verdict::Approve, Some(_), None) =
+        (verdict, rec.request.decision.approval_assurance, &proof)
+    {
+        return Err(super::passkey::required(b, id));
+    }
+    let r = &rec.request;
+    let mut detail = format!(
+        "{}/{} for {}s requested by {}",
+        r.resource, r.role, r.ttl_secs, r.requester
+    );
+    if let Some(c) = &comment {
+        detail.push_str(&format!("; comment: {c}"));
+    }
+    if let Some(proof) = &proof {
+        detail.push_str(&super::passkey::audit_words(proof));
+    }
+    let audit = AuditEntry::new(p.display(), format!("request.{verb}"), Some(id))
+        .decision(verb, &r.decision.policy_ids)
+        .detail(detail);
+    match verdict {
+        // Counted once per approver; the last one needed approves (and opens the window).
+        Verdict::Approve => {
+            let done = lifecycle::approve(b, id, p, comment, audit, proof.as_ref()).await?;
+            let said = match &done {
+                Approval::Counted(_) => "counted",
+                Approval::Already(_) => "already-counted",
+                Approval::Approved(_) => "approved",
+            };
+            Ok((done.record().clone(), Some(said)))
+        }
+        // One approver's no is enough. From `pending` only: a concurrent decision makes this
+        // one a conflict, never a second change.
+        Verdict::Deny => {
+            let change = Change {
+                decided_by: Some(p.display().to_owned()),
+                comment,
+                window: None,
+            };
+            let rec = lifecycle::transition(
+                b,
+                id,
+                api::State::Pending,
+                api::State::Denied,
+                change,
+                audit,
+            )
+            .await?;
+            Ok((rec, None))
+        }
+    }
+}
+
+/// Request `id` as it is, if `p` may `verb` it now: an approver who is not its requester,
+/// not forbidden by policy, and the request pending within its review window.
+pub(super) async fn ready(
+    b: &Broker,
+    p: &Principal,
+    id: &str,
+    verb: &str,
+) -> Result<Record, DomainError> {
     let rec = b.store.get(id).await?;
     authorize(&rec, p, verb)?;
     // Policy may forbid a decision the groups allow (never allow one they do not).
@@ -91,46 +165,5 @@ pub async fn decide(
             "request {id} expired at {deadline}: nobody decided it within the review window"
         )));
     }
-    let r = &rec.request;
-    let mut detail = format!(
-        "{}/{} for {}s requested by {}",
-        r.resource, r.role, r.ttl_secs, r.requester
-    );
-    if let Some(c) = &comment {
-        detail.push_str(&format!("; comment: {c}"));
-    }
-    let audit = AuditEntry::new(p.display(), format!("request.{verb}"), Some(id))
-        .decision(verb, &r.decision.policy_ids)
-        .detail(detail);
-    match verdict {
-        // Counted once per approver; the last one needed approves (and opens the window).
-        Verdict::Approve => {
-            let done = lifecycle::approve(b, id, p, comment, audit).await?;
-            let said = match &done {
-                Approval::Counted(_) => "counted",
-                Approval::Already(_) => "already-counted",
-                Approval::Approved(_) => "approved",
-            };
-            Ok((done.record().clone(), Some(said)))
-        }
-        // One approver's no is enough. From `pending` only: a concurrent decision makes this
-        // one a conflict, never a second change.
-        Verdict::Deny => {
-            let change = Change {
-                decided_by: Some(p.display().to_owned()),
-                comment,
-                window: None,
-            };
-            let rec = lifecycle::transition(
-                b,
-                id,
-                api::State::Pending,
-                api::State::Denied,
-                change,
-                audit,
-            )
-            .await?;
-            Ok((rec, None))
-        }
-    }
+    Ok(rec)
 }

@@ -9,7 +9,7 @@ use crate::auth::Principal;
 use crate::crypto::sha256_hex;
 use crate::issuers::Grant;
 use crate::state::Broker;
-use crate::store::{Approval, AuditEntry, Change, Extended, Record, StoreError};
+use crate::store::{Approval, AuditEntry, Change, Extended, PasskeyProof, Record, StoreError};
 use crate::webhooks;
 use zt_api::{Credential, State, Timestamp};
 
@@ -50,8 +50,12 @@ pub async fn approve(
     p: &Principal,
     comment: Option<String>,
     audit: AuditEntry,
+    proof: Option<&PasskeyProof>,
 ) -> Result<Approval, StoreError> {
-    let done = b.store.approve(id, p, comment, audit).await?;
+    let done = b
+        .store
+        .approve_with_passkey(id, p, comment, audit, proof)
+        .await?;
     match &done {
         Approval::Approved(rec) => moved(b, State::Pending, State::Approved, rec),
         Approval::Counted(rec) => b.notifier.notify(rec.id()),

@@ -2,7 +2,8 @@
 //! idempotent record and its audit text), [`decide`] (approve/deny), [`extend`], [`revoke`]
 //! (and withdraw), [`expire`], and [`lifecycle`]: state changes and their consequences
 //! (wake-ups, minting, revoking at the target). What a caller may read: [`visible`] and
-//! [`requests`] (one request, the long-poll, their own, the approver inbox), [`catalog`] (the
+//! [`requests`] (one request, the long-poll, their own, the approver inbox), [`passkey`]
+//! (approvals confirmed with a passkey: the nonce, the refusals), [`catalog`] (the
 //! roles they may ask for), [`audit`] (the audit log, for `read_audit`). The routes extract,
 //! call one function here, and turn a [`DomainError`] into problem+json in one place
 //! (`routes/errors.rs`); the reaper calls [`expire`] and [`lifecycle`] directly.
@@ -20,6 +21,7 @@ pub mod decide;
 pub mod expire;
 pub mod extend;
 pub mod lifecycle;
+pub mod passkey;
 pub mod requests;
 pub mod revoke;
 
@@ -35,6 +37,11 @@ pub enum DomainError {
     Forbidden(String),
     /// The requester tried to decide their own request (separation of duties).
     SelfApproval(String),
+    /// An approval without the passkey assertion the request's decision asks for.
+    PasskeyRequired(String),
+    /// A passkey assertion that does not confirm this approval (replayed, made for another
+    /// request, not the approver's, not verified); audited.
+    PasskeyRefused(String),
     /// Policy said no, or not without an approval; `title` says which.
     PolicyDenied { title: &'static str, detail: String },
     /// The resource has no such role.
@@ -63,6 +70,8 @@ impl fmt::Display for DomainError {
             Self::NotFound(m)
             | Self::Forbidden(m)
             | Self::SelfApproval(m)
+            | Self::PasskeyRequired(m)
+            | Self::PasskeyRefused(m)
             | Self::UnknownRole(m)
             | Self::TtlExceeded(m)
             | Self::Conflict(m)
@@ -86,6 +95,7 @@ impl From<StoreError> for DomainError {
                 Some(actual) => format!("request {id} is {actual}; it cannot become {to}"),
                 None => format!("request {id} cannot become {to}"),
             }),
+            StoreError::Stale(what) => Self::PasskeyRefused(what),
             other => Self::Store(other),
         }
     }

@@ -12,6 +12,8 @@ impl From<DomainError> for ApiError {
             DomainError::NotFound(d) => Self::not_found(d),
             DomainError::Forbidden(d) => Self::forbidden(d),
             DomainError::SelfApproval(d) => Self::self_approval(d),
+            DomainError::PasskeyRequired(d) => Self::passkey_required(d),
+            DomainError::PasskeyRefused(d) => Self::forbidden(d),
             DomainError::PolicyDenied { title, detail } => Self::denied(title, detail),
             DomainError::UnknownRole(d) => Self::unknown_role(d),
             DomainError::TtlExceeded(d) => Self::ttl_exceeded(d),

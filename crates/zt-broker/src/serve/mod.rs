@@ -64,8 +64,23 @@ pub fn check(path: &Path) -> Result<String> {
     for res in cfg.catalog.resources() {
         real_issuer(res)?;
     }
+    if let Some(r) = &cfg.review {
+        r.client_secret().map_err(Error::usage)?;
+    }
     warn_dev_issuers(&cfg);
-    let policies = match load_policy(&cfg)? {
+    let loaded = load_policy(&cfg)?;
+    // The review pages' base, as `start` sets it: the review page's origin, else the public
+    // URL, else the listen address.
+    let base = cfg
+        .review
+        .as_ref()
+        .and_then(|r| crate::review::origin_of(&r.redirect_uri).ok())
+        .map(|(origin, _)| origin)
+        .or_else(|| cfg.server.public_url.clone())
+        .unwrap_or_else(|| format!("http://{}", cfg.server.listen));
+    let dir_asks = matches!(&loaded, Loaded::Dir(p, _) if p.current().asks_for_passkeys());
+    check_passkeys(&cfg, dir_asks, &base)?;
+    let policies = match loaded {
         Loaded::Dir(p, dir) => format!(
             "; {} policies in {}",
             p.current().len(),
@@ -74,6 +89,27 @@ pub fn check(path: &Path) -> Result<String> {
         Loaded::Catalog(_) => "; policies from the catalog's groups".to_string(),
     };
     Ok(format!("{}{policies}", cfg.summary()))
+}
+
+/// Passkey approvals (a policy's `@approval_assurance`, or a role's `approval_assurance`) need
+/// the review pages on a host name: WebAuthn refuses an IP address as the relying party, which
+/// is `base`'s host (`[server] public_url`, else the listen address).
+fn check_passkeys(cfg: &Config, policies_ask: bool, base: &str) -> Result<()> {
+    let roles_ask = cfg
+        .catalog
+        .resources()
+        .iter()
+        .flat_map(|r| &r.roles)
+        .any(|role| role.approval_assurance.is_some());
+    if !(policies_ask || roles_ask) {
+        return Ok(());
+    }
+    crate::review::passkey::ceremony::RelyingParty::from_base(base)
+        .map(|_| ())
+        .map_err(|e| {
+            Error::usage(e)
+                .with_hint("a policy or role asks for passkey approvals (approval_assurance)")
+        })
 }
 
 /// What decides: the policy directory's set (reloadable), or the catalog's group rules.
@@ -160,6 +196,14 @@ fn notes(cfg: &Config) {
         ),
         None => tracing::info!("policies: the catalog's groups (no [policy] dir)"),
     }
+    if let Some(r) = &cfg.review {
+        tracing::info!(
+            "review page: {} (signs in at {} as client {})",
+            r.redirect_uri.trim_end_matches("/callback"),
+            cfg.login.issuer,
+            r.client_id
+        );
+    }
     warn_dev_issuers(cfg);
 }
 
@@ -227,7 +271,19 @@ pub async fn start(cfg: &Config, dev: DevIssuers) -> Result<Server> {
         None => Listener::Plain(tcp),
     };
     let (state, policies) = wire(cfg, dev).await?;
-    state.broker.set_public_base(&url);
+    // With a review page, its links are on the origin it signs people in on (its redirect
+    // URI's): a session cookie set there is sent there only.
+    let base = match &cfg.review {
+        Some(r) => crate::review::origin_of(&r.redirect_uri)
+            .map(|(origin, _)| origin)
+            .unwrap_or_else(|_| url.clone()),
+        None => url.clone(),
+    };
+    let dir_asks = policies
+        .as_ref()
+        .is_some_and(|(p, _)| p.current().asks_for_passkeys());
+    check_passkeys(cfg, dir_asks, &base)?;
+    state.broker.set_public_base(&base);
     let events = Events::listen(&state.broker.store)
         .await
         .map_err(|e| Error::other(format!("store: listening for other replicas' changes: {e}")))?;
@@ -317,7 +373,30 @@ pub async fn wire(
     if !cfg.webhooks.is_empty() {
         broker.set_webhooks(Webhooks::start(cfg.webhooks.clone(), broker.store.clone()));
     }
-    Ok((AppState::new(broker), reloadable))
+    let mut state = AppState::new(broker.clone());
+    if let Some(r) = &cfg.review {
+        state = state.with_routes(review_routes(broker, &cfg.login.issuer, r)?);
+    }
+    Ok((state, reloadable))
+}
+
+/// The review page (`[review]`), signing in at the `[login]` issuer.
+fn review_routes(
+    broker: Arc<Broker>,
+    issuer: &str,
+    r: &crate::config::ReviewConfig,
+) -> Result<axum::Router> {
+    let settings = crate::review::ReviewSettings {
+        issuer: issuer.to_owned(),
+        client_id: r.client_id.clone(),
+        client_secret: r.client_secret().map_err(Error::usage)?,
+        redirect_uri: r.redirect_uri.clone(),
+        scopes: r.scopes.clone(),
+        session_ttl: r.session_ttl,
+    };
+    let review = crate::review::Review::new(broker, settings)
+        .map_err(|e| Error::usage(format!("[review]: {e}")))?;
+    Ok(crate::review::router(review))
 }
 
 /// The real issuer a resource's `settings.issuer` selects, checked (settings of every role)

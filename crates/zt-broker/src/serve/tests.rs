@@ -29,7 +29,8 @@ fn check_accepts_the_documented_example() {
         summary.contains(
             "ok: http on 127.0.0.1:8443 as https://zt.example.com; store sqlite \
          /var/lib/zt/broker.db; 2 trusted issuer(s); catalog (inline) 2 resource(s), 4 role(s); \
-         admin groups: zt-admins; 9 policies in "
+         admin groups: zt-admins; review page https://zt.example.com/review (client zt-review); \
+         9 policies in "
         ),
         "{summary}"
     );
@@ -88,4 +89,76 @@ fn check_loads_the_store_key_and_never_prints_it() {
         e.message
     );
     assert!(!format!("{e:?}").contains(secret));
+}
+
+#[test]
+fn check_refuses_a_review_client_secret_whose_variable_is_unset() {
+    if !cfg!(feature = "kubernetes") {
+        return;
+    }
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    let text = std::fs::read_to_string(root.join("broker.example.toml"))
+        .unwrap()
+        .replace(
+            "dir = \"policies\"",
+            &format!("dir = \"{}\"", root.join("policies").display()),
+        )
+        .replace(
+            "# client_secret_env = \"ZT_REVIEW_CLIENT_SECRET\"",
+            "client_secret_env = \"ZT_TEST_REVIEW_SECRET_NEVER_SET\"",
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broker.toml");
+    std::fs::write(&path, text).unwrap();
+    let e = serve::check(&path).unwrap_err();
+    assert!(
+        e.message
+            .contains("$ZT_TEST_REVIEW_SECRET_NEVER_SET is not set"),
+        "{}",
+        e.message
+    );
+    assert_eq!(e.code, 2);
+}
+
+/// A role asking for passkey approvals needs the review pages on a host name: `check` refuses
+/// a public URL (and review page) whose host is an IP address, saying why and what to set.
+#[cfg(feature = "kubernetes")]
+#[test]
+fn passkey_approvals_refuse_an_ip_address_as_public_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let example = std::fs::read_to_string(Path::new(root).join("broker.example.toml")).unwrap();
+    let text = example
+        .replace("dir = \"policies\"", &format!("dir = \"{root}/policies\""))
+        .replacen(
+            "approver_groups = [",
+            "approval_assurance = \"passkey\"\napprover_groups = [",
+            1,
+        );
+    assert_ne!(text, example);
+    let config = dir.path().join("broker.toml");
+    std::fs::write(&config, &text).unwrap();
+    assert!(serve::check(&config).is_ok());
+    let on_ip = text.replace("https://zt.example.com", "https://10.0.0.5");
+    std::fs::write(&config, on_ip).unwrap();
+    let e = serve::check(&config).unwrap_err();
+    assert!(
+        e.message.starts_with("passkey approvals need")
+            && e.message.contains("IP address 10.0.0.5"),
+        "{}",
+        e.message
+    );
+    assert_eq!(e.code, 2);
+    // A role value that is not one is a catalog error.
+    let wrong = text.replace(
+        "approval_assurance = \"passkey\"",
+        "approval_assurance = \"pin\"",
+    );
+    std::fs::write(&config, wrong).unwrap();
+    let e = serve::check(&config).unwrap_err();
+    assert!(
+        e.message.contains("approval_assurance \"pin\""),
+        "{}",
+        e.message
+    );
 }

@@ -7,10 +7,11 @@
 use super::audit::chain::append_in;
 use super::error::{Result, StoreError};
 use super::facade::Store;
+use super::passkeys::PasskeyProof;
 use super::rows::{AuditEntry, Given, Record, to_json};
 use super::sql::{Change, get_in, transition_in};
 use crate::auth::Principal;
-use zt_api::{State, Timestamp};
+use zt_api::{PasskeyUse, State, Timestamp};
 
 /// What an approval did.
 #[derive(Debug)]
@@ -40,7 +41,22 @@ impl Store {
         id: &str,
         p: &Principal,
         comment: Option<String>,
+        audit: AuditEntry,
+    ) -> Result<Approval> {
+        self.approve_with_passkey(id, p, comment, audit, None).await
+    }
+
+    /// [`Store::approve`], confirmed by a passkey's assertion when `proof` is given: in the
+    /// same transaction its nonce is consumed — [`StoreError::Stale`] when it is no longer
+    /// `p`'s current one for `id` (used already, or replaced), and nothing changes — and the
+    /// passkey's counter stored back; the approval records which passkey confirmed it.
+    pub async fn approve_with_passkey(
+        &self,
+        id: &str,
+        p: &Principal,
+        comment: Option<String>,
         mut audit: AuditEntry,
+        proof: Option<&PasskeyProof>,
     ) -> Result<Approval> {
         let now = Timestamp::now();
         let mut tx = self.write().await?;
@@ -52,6 +68,34 @@ impl Store {
                 to: State::Approved,
             });
         }
+        if let Some(proof) = proof {
+            let used = sqlx::query(
+                "DELETE FROM approval_nonces WHERE request_id = $1 AND issuer = $2 AND sub = $3 AND nonce = $4",
+            )
+            .bind(id)
+            .bind(&p.issuer)
+            .bind(&p.sub)
+            .bind(&proof.nonce)
+            .execute(&mut *tx)
+            .await?;
+            if used.rows_affected() != 1 {
+                tx.rollback().await?;
+                return Err(StoreError::Stale(format!(
+                    "the passkey challenge of request {id} was already used or replaced"
+                )));
+            }
+            sqlx::query(
+                "UPDATE passkeys SET passkey = $1, last_used_at = $2 \
+                 WHERE credential_id = $3 AND issuer = $4 AND sub = $5",
+            )
+            .bind(&proof.passkey)
+            .bind(now.0)
+            .bind(&proof.credential_id)
+            .bind(&p.issuer)
+            .bind(&p.sub)
+            .execute(&mut *tx)
+            .await?;
+        }
         if rec.approved_by(p) {
             return Ok(Approval::Already(rec));
         }
@@ -62,6 +106,10 @@ impl Store {
             by: p.display().to_owned(),
             at: now,
             comment: comment.clone(),
+            passkey: proof.map(|proof| PasskeyUse {
+                credential_id: proof.credential_id.clone(),
+                user_verified: proof.user_verified,
+            }),
         });
         let (count, needed) = (given.len() as u32, rec.request.decision.approvals_needed());
         sqlx::query("UPDATE requests SET approvals = $1, updated_at = $2 WHERE id = $3")
@@ -78,6 +126,11 @@ impl Store {
                 window: Some((now, now.add_secs(rec.request.ttl_secs as i64))),
             };
             transition_in(&mut tx, id, State::Pending, State::Approved, &change, now).await?;
+            // Nothing is left to approve: the other approvers' open challenges go too.
+            sqlx::query("DELETE FROM approval_nonces WHERE request_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
         }
         if needed > 1 {
             audit

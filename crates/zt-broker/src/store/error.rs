@@ -18,6 +18,8 @@ pub enum StoreError {
     },
     /// The same requester already used this idempotency key.
     Duplicate,
+    /// A one-time value (a passkey approval's nonce) that was already used or replaced.
+    Stale(String),
     /// A stored value that does not parse back: a bug or a hand-edited database.
     Corrupt(String),
     /// A stored credential this broker cannot open (sealed under another key, or edited):
@@ -44,7 +46,7 @@ impl fmt::Display for StoreError {
             } => write!(f, "request {id} cannot become {to}"),
             Self::Duplicate => f.write_str("idempotency key already used"),
             Self::Corrupt(what) => write!(f, "corrupt row: {what}"),
-            Self::Unreadable(what) | Self::NotBuilt(what) => f.write_str(what),
+            Self::Unreadable(what) | Self::NotBuilt(what) | Self::Stale(what) => f.write_str(what),
             // The server's own words and code: sqlx's PostgreSQL error appends "at line N" —
             // a line of the server's C source, which means nothing to whoever reads this.
             Self::Db(e) => match e.as_database_error() {

@@ -145,6 +145,12 @@ impl Store {
         }
     }
 
+    /// The store's key: the review page seals its cookies with it
+    /// ([`StoreKey::seal_cookie`]), so every replica given the same key reads them.
+    pub fn key(&self) -> &StoreKey {
+        &self.key
+    }
+
     pub fn backend(&self) -> Backend {
         match self.db {
             Db::Sqlite { .. } => Backend::Sqlite,

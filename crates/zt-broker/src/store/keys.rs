@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use aws_lc_rs::hmac;
 use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 
 use crate::crypto::{hex, random_bytes};
 
@@ -33,6 +33,9 @@ pub struct StoreKey {
     // Behind `Arc`s: a key is cloned into every write transaction.
     seal: std::sync::Arc<LessSafeKey>,
     mac: std::sync::Arc<hmac::Key>,
+    /// Seals the review page's cookies (its sign-in state and sessions), so that every replica
+    /// given the same key reads them ([`StoreKey::seal_cookie`]).
+    cookies: std::sync::Arc<LessSafeKey>,
     /// A short public name of the key (from the key, one-way), stored with what it sealed.
     id: String,
 }
@@ -65,8 +68,11 @@ impl StoreKey {
         let derive = |label: &str| hmac::sign(&master, label.as_bytes());
         let seal = UnboundKey::new(&AES_256_GCM, derive("zt-broker credentials v1").as_ref())
             .map_err(|_| "cannot make an AES-256-GCM key".to_string())?;
+        let cookies = UnboundKey::new(&AES_256_GCM, derive("zt-broker review cookies v1").as_ref())
+            .map_err(|_| "cannot make an AES-256-GCM key".to_string())?;
         Ok(Self {
             seal: std::sync::Arc::new(LessSafeKey::new(seal)),
+            cookies: std::sync::Arc::new(LessSafeKey::new(cookies)),
             mac: std::sync::Arc::new(hmac::Key::new(
                 hmac::HMAC_SHA256,
                 derive("zt-broker audit head v1").as_ref(),
@@ -156,6 +162,43 @@ impl StoreKey {
         Ok(plain.to_vec())
     }
 
+    /// Seal `plain` as a cookie value for `purpose` (authenticated and encrypted; base64url,
+    /// no padding: nothing a cookie value may not hold). Only [`StoreKey::open_cookie`] with
+    /// the same purpose and a key from the same 32 bytes opens it.
+    pub fn seal_cookie(&self, purpose: &str, plain: &[u8]) -> Result<String, String> {
+        let nonce: [u8; NONCE_LEN] = random_bytes(NONCE_LEN)?
+            .try_into()
+            .map_err(|_| "nonce length".to_string())?;
+        let mut buf = plain.to_vec();
+        self.cookies
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(purpose.as_bytes()),
+                &mut buf,
+            )
+            .map_err(|_| "encryption failed".to_string())?;
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&buf);
+        Ok(URL_SAFE_NO_PAD.encode(out))
+    }
+
+    /// Open what [`StoreKey::seal_cookie`] made for `purpose`; `None` for anything else
+    /// (edited, made for another purpose or under another key, not base64url).
+    pub fn open_cookie(&self, purpose: &str, sealed: &str) -> Option<Vec<u8>> {
+        let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
+        if bytes.len() < NONCE_LEN {
+            return None;
+        }
+        let (nonce, ct) = bytes.split_at(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
+        let mut buf = ct.to_vec();
+        let plain = self
+            .cookies
+            .open_in_place(nonce, Aad::from(purpose.as_bytes()), &mut buf)
+            .ok()?;
+        Some(plain.to_vec())
+    }
+
     /// The MAC of the audit chain's head: row `seq` with hash `sha256`.
     pub fn sign_head(&self, seq: i64, sha256: &str) -> String {
         hex(hmac::sign(&self.mac, head_doc(seq, sha256).as_bytes()).as_ref())
@@ -243,6 +286,38 @@ mod tests {
         assert!(!k.head_signed(2, "ab", &k.sign_head(3, "ab")));
         assert!(!other.head_signed(3, "ab", &k.sign_head(3, "ab")));
         assert!(!format!("{k:?}").contains("seal"));
+    }
+
+    #[test]
+    fn a_sealed_cookie_opens_for_its_purpose_under_the_same_key_only() {
+        let k = StoreKey::random();
+        let c = k.seal_cookie("session", b"bob").unwrap();
+        assert!(
+            c.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        );
+        assert_eq!(k.open_cookie("session", &c).unwrap(), b"bob");
+        assert_eq!(k.open_cookie("login", &c), None);
+        assert_eq!(StoreKey::random().open_cookie("session", &c), None);
+        let mut edited = c.into_bytes();
+        let last = edited.len() - 1;
+        edited[last] = if edited[last] == b'A' { b'B' } else { b'A' };
+        assert_eq!(
+            k.open_cookie("session", &String::from_utf8(edited).unwrap()),
+            None
+        );
+        assert_eq!(k.open_cookie("session", "!!"), None);
+        // The same 32 bytes (another replica) open it.
+        let bytes = random_bytes(KEY_LEN).unwrap();
+        let (a, b) = (
+            StoreKey::from_bytes(&bytes).unwrap(),
+            StoreKey::from_bytes(&bytes).unwrap(),
+        );
+        assert_eq!(
+            b.open_cookie("s", &a.seal_cookie("s", b"x").unwrap())
+                .unwrap(),
+            b"x"
+        );
     }
 
     #[test]

@@ -8,8 +8,8 @@
 //! the sources in the test-only `layers`, like `dev`'s fence, checks it):
 //! - on top, the facade: [`Store`] and its dispatch to the backend in `facade`, write
 //!   transactions in `tx`, the grouped inserts in `inserts`; the store's calls, written once
-//!   for both databases, in requests, approvals, extend, pending, credentials, audit,
-//!   audit_query;
+//!   for both databases, in requests, approvals, passkeys, extend, pending, credentials,
+//!   audit, audit_query;
 //! - below it, what differs: [`sqlite`] (one process: writers take turns on one connection,
 //!   readers of their own, a thread for grouped inserts, private files) and [`postgres`]
 //!   (replicas: pools, a write lock across replicas, `LISTEN`/`NOTIFY` on every audited
@@ -32,6 +32,7 @@ mod inserts;
 mod keys;
 #[cfg(test)]
 mod layers;
+mod passkeys;
 mod pending;
 mod postgres;
 mod requests;
@@ -47,6 +48,7 @@ pub use error::{Result, StoreError};
 pub use extend::Extended;
 pub use facade::{Backend, Store};
 pub use keys::{KEY_LEN, KeySource, StoreKey};
+pub use passkeys::{PasskeyProof, StoredPasskey};
 pub use postgres::events;
 pub use postgres::{GrantLock, ReaperLease};
 pub use requests::ForCreate;

@@ -99,6 +99,26 @@ impl Store {
         rows.iter().map(from_row).collect()
     }
 
+    /// One requester's newest `limit` requests, newest first (the review page's "recent
+    /// requests": bounded however many they made).
+    pub async fn recent_by_requester(
+        &self,
+        issuer: &str,
+        sub: &str,
+        limit: i64,
+    ) -> Result<Vec<Record>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM requests WHERE requester_issuer = $1 AND requester_sub = $2 ORDER BY created_at DESC, id LIMIT $3"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(issuer)
+            .bind(sub)
+            .bind(limit)
+            .fetch_all(&mut *self.read().await?)
+            .await?;
+        rows.iter().map(from_row).collect()
+    }
+
     /// What `POST /v1/requests` reads before it decides, in one query: the requester's
     /// request made with this idempotency key, if any (a retry is answered with it), else
     /// whether the requester holds a live grant on `resource` at `now` (approved or active,

@@ -64,6 +64,9 @@ pub struct Given {
     pub at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// The passkey that confirmed it, when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkey: Option<api::PasskeyUse>,
 }
 
 impl Given {
@@ -72,6 +75,7 @@ impl Given {
             by: self.by.clone(),
             at: self.at,
             comment: self.comment.clone(),
+            passkey: self.passkey.clone(),
         }
     }
 }

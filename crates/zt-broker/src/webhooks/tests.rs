@@ -26,6 +26,7 @@ fn pending() -> Request {
             reason: "admin needs an approver".into(),
             approver_groups: vec!["sre-leads".into()],
             approvals_required: 0,
+            approval_assurance: None,
         },
         decided_by: None,
         decision_comment: None,
@@ -148,6 +149,7 @@ fn no_typed_text_mentions_or_links_and_every_part_fits_slack() {
         by: evil.clone(),
         at: AT,
         comment: Some(evil.clone()),
+        passkey: None,
     }];
     for event in super::EVENTS {
         for f in [Format::Slack, Format::Text, Format::Json] {

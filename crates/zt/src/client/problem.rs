@@ -19,6 +19,9 @@ pub fn problem_kind(slug: &str) -> Option<ErrorKind> {
             ErrorKind::Usage
         }
         problem::DENIED => ErrorKind::Denied,
+        // Not approved, and still waiting: the approval is given on the review page, with a
+        // passkey (`zt approve` says where).
+        problem::PASSKEY_REQUIRED => ErrorKind::Pending,
         problem::GRANT_NOT_LIVE => ErrorKind::GrantEnded,
         problem::ISSUER_FAILED => ErrorKind::Unavailable,
         // The request is not in the state the action needs, or a key was reused: nothing a
@@ -54,6 +57,9 @@ pub fn problem_error(p: &api::Problem) -> Error {
             "your own requests are decided by someone else; `zt revoke ID` withdraws one you no longer need",
         ),
         problem::TTL_EXCEEDED => e.with_hint("ask for a shorter --ttl"),
+        problem::PASSKEY_REQUIRED => e.with_hint(
+            "open the request's review page in a browser and approve it there with your passkey",
+        ),
         problem::UNKNOWN_ROLE => e.with_hint("`zt catalog` lists each resource's roles"),
         problem::ISSUER_FAILED => e.with_hint(
             "the broker could not reach the target system; try again, or tell the broker's operators",
@@ -138,6 +144,7 @@ mod tests {
             (problem::ISSUER_FAILED, 7),
             (problem::INTERNAL, 1),
             (problem::UNKNOWN_ROLE, 2),
+            (problem::PASSKEY_REQUIRED, 5),
         ];
         let listed: Vec<&str> = expected.iter().map(|(s, _)| *s).collect();
         assert_eq!(

@@ -4,8 +4,8 @@
 use crate::cli::DecideArgs;
 use crate::client::BrokerClient;
 use crate::commands::Ctx;
-use crate::error::Result;
-use crate::output::{field, human_ttl};
+use crate::error::{Error, ErrorKind, Result};
+use crate::output::{Printer, field, human_ttl};
 use crate::{ask, prompt};
 use zt_api::State;
 
@@ -32,8 +32,14 @@ pub(super) async fn decide(verb: &str, args: DecideArgs, ctx: &Ctx) -> Result<()
         "deny" => ask::inbox::deny_comment(args.comment)?,
         _ => args.comment,
     };
-    let (req, said) = client.decide(&id, verb, comment).await?;
     let p = &ctx.printer;
+    let (req, said) = match client.decide(&id, verb, comment).await {
+        // The broker's passkey-required: this approval is given on the review page.
+        Err(e) if verb == "approve" && e.kind == ErrorKind::Pending => {
+            return Err(review_instead(&client, &id, e, p).await);
+        }
+        other => other?,
+    };
     let (id, requester) = (field(&req.id), field(&req.requester));
     let what = field(&format!("{}/{}", req.resource, req.role));
     if p.json {
@@ -76,4 +82,34 @@ pub(super) async fn decide(verb: &str, args: DecideArgs, ctx: &Ctx) -> Result<()
         }
     }
     Ok(())
+}
+
+/// A request whose policy wants a passkey's approval (`@approval_assurance("passkey")`): not
+/// approved here. The review link goes to stdout (alone on its line, for scripts; under
+/// `--json` in the error's hint), and the error — exit 5, the request still pending — says to
+/// open it.
+async fn review_instead(client: &BrokerClient, id: &str, e: Error, p: &Printer) -> Error {
+    let link = match client.get_request(id, None).await {
+        Ok(req) => req.review_url,
+        Err(_) => None,
+    };
+    let shown = field(id);
+    let message = format!(
+        "request {shown} needs an approval confirmed with a passkey: it was not approved here"
+    );
+    match link {
+        Some(link) => {
+            let link = field(&link);
+            if !p.json {
+                p.out(&link);
+            }
+            Error::new(ErrorKind::Pending, message).with_hint(format!(
+                "open {link} in a browser and approve it there with your passkey"
+            ))
+        }
+        None => Error::new(ErrorKind::Pending, message).with_hint(
+            e.hint
+                .unwrap_or_else(|| "approve it on its review page, with your passkey".into()),
+        ),
+    }
 }

@@ -55,6 +55,7 @@ impl Policy for DemoPolicy {
                     reason: format!("the demo policies do not load: {e}"),
                     approver_groups: vec![],
                     approvals_required: 0,
+                    approval_assurance: None,
                 },
                 max_ttl: input.role.max_ttl,
                 max_ttl_by: None,

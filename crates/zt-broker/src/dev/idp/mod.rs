@@ -5,8 +5,14 @@
 //! [`Verifier`](super::auth::Verifier) checks exactly as it checks Okta's or Keycloak's.
 //! Not for production: anyone who can reach `/device` may approve a sign-in as any user.
 //!
+//!
+//! For web sign-ins (the broker's review page) it also speaks the authorization code flow with
+//! PKCE (S256 only) to the web clients it is given ([`WebClient`]): `/authorize` shows a page
+//! where the person picks the user from a list and signs in — always, even with `auto_login`
+//! (which is for the CLI's device flow only).
+//!
 //! - `keys`: the P-256 signing key (generated, or loaded from `key_path`).
-//! - `routes`: the HTTP endpoints; `pages`: the HTML of the sign-in page.
+//! - `routes`: the HTTP endpoints; `pages`: the HTML of the sign-in pages.
 
 mod keys;
 mod pages;
@@ -34,8 +40,21 @@ const REFRESH_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 const SLOW_DOWN_PENALTY: Duration = Duration::from_secs(5);
 /// Outstanding device codes beyond this are refused (the endpoint is unauthenticated).
 const MAX_PENDING_DEVICE_CODES: usize = 10_000;
+/// How long an authorization code may wait to be redeemed.
+const AUTH_CODE_TTL: Duration = Duration::from_secs(60);
+/// Outstanding authorization codes beyond this are refused.
+const MAX_PENDING_AUTH_CODES: usize = 10_000;
 /// The user-code alphabet of RFC 8628 §6.1: consonants only, no look-alikes.
 const USER_CODE_ALPHABET: &[u8; 20] = b"BCDFGHJKLMNPQRSTVWXZ";
+
+/// A web client of the development provider (authorization code flow with PKCE): the
+/// broker's review page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebClient {
+    pub client_id: String,
+    /// Exactly the redirect URIs it may use.
+    pub redirect_uris: Vec<String>,
+}
 
 /// A user of the development provider.
 #[derive(Debug, Clone)]
@@ -61,6 +80,8 @@ pub struct DevIdpConfig {
     pub access_ttl: Duration,
     /// The device-flow poll interval announced, in seconds.
     pub interval_secs: u64,
+    /// Web clients (authorization code with PKCE); none by default.
+    pub web_clients: Vec<WebClient>,
 }
 
 impl Default for DevIdpConfig {
@@ -74,6 +95,7 @@ impl Default for DevIdpConfig {
             key_path: None,
             access_ttl: Duration::from_secs(15 * 60),
             interval_secs: 1,
+            web_clients: Vec::new(),
         }
     }
 }
@@ -97,6 +119,20 @@ struct State {
     user_codes: HashMap<String, String>,
     /// By refresh token.
     refresh: HashMap<String, RefreshGrant>,
+    /// Authorization codes not yet redeemed, by code.
+    codes: HashMap<String, AuthCode>,
+}
+
+/// An authorization code: for whom, for which client and redirect URI, with the PKCE
+/// challenge and the nonce to put in the ID token. Redeemed once.
+struct AuthCode {
+    user: String,
+    client_id: String,
+    redirect_uri: String,
+    scope: String,
+    nonce: Option<String>,
+    code_challenge: String,
+    expires_at: Instant,
 }
 
 struct DeviceGrant {
@@ -164,6 +200,8 @@ struct IdClaims<'a> {
     name: &'a str,
     preferred_username: &'a str,
     groups: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nonce: Option<&'a str>,
 }
 
 impl DevIdp {
@@ -244,6 +282,14 @@ impl DevIdp {
         self.sign_access(user, &self.cfg.client_id, "openid")
     }
 
+    /// The web client `client_id`, if it is one.
+    fn web_client(&self, client_id: &str) -> Option<&WebClient> {
+        self.cfg
+            .web_clients
+            .iter()
+            .find(|c| c.client_id == client_id)
+    }
+
     fn user(&self, name: &str) -> Option<&DevUser> {
         self.cfg.users.iter().find(|u| u.name == name)
     }
@@ -274,7 +320,12 @@ impl DevIdp {
         self.key.sign(&claims, "at+jwt")
     }
 
-    fn sign_id(&self, user: &DevUser, client_id: &str) -> Result<String, String> {
+    fn sign_id(
+        &self,
+        user: &DevUser,
+        client_id: &str,
+        nonce: Option<&str>,
+    ) -> Result<String, String> {
         let now = unix_now();
         let claims = IdClaims {
             iss: &self.cfg.issuer,
@@ -289,6 +340,7 @@ impl DevIdp {
             name: &user.name,
             preferred_username: &user.name,
             groups: &user.groups,
+            nonce,
         };
         self.key.sign(&claims, "JWT")
     }
@@ -302,7 +354,7 @@ impl DevIdp {
         scope: &str,
     ) -> Result<TokenResponse, String> {
         let access_token = self.sign_access(user, client_id, scope)?;
-        let id_token = self.sign_id(user, client_id)?;
+        let id_token = self.sign_id(user, client_id, None)?;
         let refresh_token = random_token(32)?;
         st.refresh.insert(
             refresh_token.clone(),
@@ -337,6 +389,7 @@ impl State {
             keep
         });
         self.refresh.retain(|_, r| now < r.expires_at);
+        self.codes.retain(|_, c| now < c.expires_at);
     }
 
     fn remove_device(&mut self, device_code: &str) {

@@ -1,9 +1,12 @@
-//! The HTML of the development sign-in page (`/device`), where a person types the code `zt
-//! login` printed, picks a demo user and approves or denies. Everything echoed is escaped.
+//! The HTML of the development sign-in pages: `/device`, where a person types the code `zt
+//! login` printed, picks a demo user and approves or denies; and `/authorize`, where a web
+//! client's sign-in (the review page) picks a demo user and signs in. Everything echoed is
+//! escaped.
 
 use std::fmt::Write;
 
 use super::DevUser;
+use super::routes::Checked;
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub(super) fn escape(s: &str) -> String {
@@ -76,6 +79,72 @@ autocomplete=\"off\" autofocus required>\
         code = escape(user_code),
     );
     page("Sign in to zt", &body)
+}
+
+/// The `<option>`s of the user list: name, email, groups.
+fn user_options(users: &[DevUser]) -> String {
+    let mut options = String::new();
+    for u in users {
+        let groups = if u.groups.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", u.groups.join(", "))
+        };
+        let _ = write!(
+            options,
+            "<option value=\"{}\">{} &lt;{}&gt;{}</option>",
+            escape(&u.name),
+            escape(&u.name),
+            escape(&u.email),
+            escape(&groups),
+        );
+    }
+    options
+}
+
+/// The web sign-in page (`/authorize`): who to sign in as, "Sign in" / "Cancel"; the checked
+/// request rides along in hidden fields (and is checked again when the form comes back).
+pub(super) fn authorize_form(req: &Checked, users: &[DevUser]) -> String {
+    let mut hidden = String::new();
+    let mut field = |name: &str, value: &str| {
+        let _ = write!(
+            hidden,
+            "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
+            escape(value)
+        );
+    };
+    field("response_type", "code");
+    field("client_id", &req.client_id);
+    field("redirect_uri", &req.redirect_uri);
+    field("scope", &req.scope);
+    if let Some(s) = &req.state {
+        field("state", s);
+    }
+    if let Some(n) = &req.nonce {
+        field("nonce", n);
+    }
+    field("code_challenge", &req.code_challenge);
+    field("code_challenge_method", "S256");
+    let body = format!(
+        "<p>Sign in to <strong>{client}</strong>: choose who you are. You will be sent back to \
+<code>{back}</code>.</p>\
+<form method=\"post\" action=\"authorize\">{hidden}\
+<label for=\"user\">Sign in as</label>\
+<select id=\"user\" name=\"user\">{options}</select>\
+<div class=\"buttons\">\
+<button type=\"submit\" name=\"action\" value=\"signin\">Sign in</button>\
+<button type=\"submit\" name=\"action\" value=\"cancel\">Cancel</button>\
+</div></form>",
+        client = escape(&req.client_id),
+        back = escape(&req.redirect_uri),
+        options = user_options(users),
+    );
+    page("Sign in to zt", &body)
+}
+
+/// A page that only says something (`message` is plain text and gets escaped).
+pub(super) fn result_page(title: &str, message: &str) -> String {
+    page(title, &format!("<p>{}</p>", escape(message)))
 }
 
 /// A result page: `message` is plain text and gets escaped.

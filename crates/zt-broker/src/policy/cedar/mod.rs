@@ -100,6 +100,11 @@ impl CedarPolicy {
         self.set.num_of_policies()
     }
 
+    /// Whether some policy asks for passkey-confirmed approvals (`@approval_assurance`).
+    pub fn asks_for_passkeys(&self) -> bool {
+        self.meta.values().any(|m| m.approval_assurance.is_some())
+    }
+
     pub fn is_empty(&self) -> bool {
         self.set.is_empty()
     }
@@ -182,6 +187,7 @@ fn deny(ids: Vec<String>, reason: String, input: &PolicyInput<'_>) -> Verdict {
             reason,
             approver_groups: vec![],
             approvals_required: 0,
+            approval_assurance: None,
         },
         max_ttl: input.role.max_ttl,
         max_ttl_by: None,
@@ -282,6 +288,7 @@ impl CedarPolicy {
 
         let mut approver_groups: Vec<String> = Vec::new();
         let mut approvals_required = 0;
+        let mut approval_assurance = None;
         if outcome == Outcome::RequireApproval {
             for g in deciding.iter().flat_map(|m| &m.approvers) {
                 if !approver_groups.contains(g) {
@@ -290,6 +297,12 @@ impl CedarPolicy {
             }
             // Several approval permits matched: the strictest count stands.
             approvals_required = deciding.iter().map(|m| m.approvals).max().unwrap_or(1);
+            // Likewise the strictest assurance: one permit asking for a passkey is enough.
+            // The role's own setting holds whichever policy asked for the approval.
+            approval_assurance = deciding
+                .iter()
+                .find_map(|m| m.approval_assurance)
+                .or(input.role.approval_assurance);
         }
         let mut reason = match deciding.iter().find_map(|m| m.reason.as_deref()) {
             Some(r) => fill(r, input),
@@ -312,6 +325,7 @@ impl CedarPolicy {
                 reason,
                 approver_groups,
                 approvals_required,
+                approval_assurance,
             },
             max_ttl,
             max_ttl_by: max_ttl_by.map(|m| m.id.clone()),

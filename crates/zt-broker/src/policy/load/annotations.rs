@@ -7,6 +7,7 @@ use cedar_policy::Effect;
 
 use super::problem::{Site, line_col};
 use super::{Kind, Meta, Problem};
+use zt_api::ApprovalAssurance;
 
 const KNOWN: &[&str] = &[
     "id",
@@ -16,6 +17,7 @@ const KNOWN: &[&str] = &[
     "max_ttl",
     "reason",
     "description",
+    "approval_assurance",
 ];
 
 pub(super) fn read_meta(
@@ -73,8 +75,26 @@ pub(super) fn read_meta(
                 )
             })?,
     };
+    let approval_assurance = match text("approval_assurance") {
+        None => None,
+        Some("passkey") => Some(ApprovalAssurance::Passkey),
+        Some(other) => {
+            return Err(at.problem(
+                Some("approval_assurance"),
+                named(format!(
+                    "@approval_assurance({other:?}) is not \"passkey\" (the only kind there is)"
+                )),
+            ));
+        }
+    };
     let kind = if p.effect() == Effect::Forbid {
-        for k in ["outcome", "approvers", "approvals", "max_ttl"] {
+        for k in [
+            "outcome",
+            "approvers",
+            "approvals",
+            "max_ttl",
+            "approval_assurance",
+        ] {
             if p.annotation(k).is_some() {
                 return Err(at.problem(
                     Some(k),
@@ -120,7 +140,7 @@ pub(super) fn read_meta(
                 ));
             }
             Kind::Grant | Kind::Cap => {
-                for k in ["approvers", "approvals"] {
+                for k in ["approvers", "approvals", "approval_assurance"] {
                     if p.annotation(k).is_some() {
                         return Err(at.problem(
                             Some(k),
@@ -148,6 +168,7 @@ pub(super) fn read_meta(
         max_ttl,
         approvers,
         approvals,
+        approval_assurance,
         reason,
     })
 }
@@ -223,6 +244,17 @@ mod tests {
                 "@id(\"x\") @outcome(\"grant\")\n@approvals(\"2\")\npermit (principal, action, resource);\n",
                 2,
                 "@approvals only goes with @outcome(\"approval\")",
+            ),
+            // An assurance that does not exist, and one on a permit that takes no approvals.
+            (
+                "@id(\"x\") @outcome(\"approval\") @approvers(\"g\")\n@approval_assurance(\"yubikey\")\npermit (principal, action, resource);\n",
+                2,
+                "@approval_assurance(\"yubikey\") is not \"passkey\"",
+            ),
+            (
+                "@id(\"x\") @outcome(\"grant\")\n\n@approval_assurance(\"passkey\")\npermit (principal, action, resource);\n",
+                3,
+                "@approval_assurance only goes with @outcome(\"approval\")",
             ),
             // A forbid that would not say why.
             (

@@ -10,6 +10,8 @@
 //! - `@max_ttl("30m")` — on a `permit`: the longest grant it allows (required with `cap`).
 //! - `@reason("…")` — required on `forbid`, optional on `permit`: a sentence for people, with
 //!   `{principal}`, `{action}`, `{resource}` and `{role}` filled in.
+//! - `@approval_assurance("passkey")` — with `approval`: an approval counts only when it is
+//!   confirmed with a passkey (a WebAuthn assertion binding the request, on the review page).
 //! - `@description("…")` — free text, ignored.
 //!
 //! Anything else is refused: a misspelt `@max_tll` silently capping nothing would be worse.
@@ -53,6 +55,8 @@ pub struct Meta {
     pub approvers: Vec<String>,
     /// `@approvals("N")` of an approval permit: distinct approvers needed (default 1).
     pub approvals: u32,
+    /// `@approval_assurance("passkey")` of an approval permit: how an approval must be given.
+    pub approval_assurance: Option<zt_api::ApprovalAssurance>,
     pub reason: Option<String>,
 }
 

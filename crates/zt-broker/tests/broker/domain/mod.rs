@@ -1,3 +1,5 @@
-//! Integration tests of `src/domain`: a request's life on a whole broker ([`lifecycle`]).
+//! Integration tests of `src/domain`: a request's life on a whole broker ([`lifecycle`]), and
+//! approvals confirmed with a passkey ([`passkey`]).
 
 mod lifecycle;
+mod passkey;

@@ -316,6 +316,7 @@ async fn through_the_lifecycle_the_credential_endpoint_mints_then_refuses_after_
                 reason: String::new(),
                 approver_groups: vec![],
                 approvals_required: 0,
+                approval_assurance: None,
             },
             decided_by: None,
             decision_comment: None,

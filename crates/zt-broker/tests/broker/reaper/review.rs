@@ -80,6 +80,7 @@ async fn pending(b: &zt_broker::state::Broker, id: &str, age_secs: i64) {
                 reason: String::new(),
                 approver_groups: vec!["sre-leads".into()],
                 approvals_required: 1,
+                approval_assurance: None,
             },
             decided_by: None,
             decision_comment: None,

@@ -91,6 +91,7 @@ macro_rules! on_both_stores {
 
 mod approvals;
 mod chain;
+mod passkeys;
 
 on_both_stores!(
     every_illegal_transition_is_refused_and_every_legal_one_happens_once,
@@ -117,6 +118,7 @@ fn record(id: &str, key: &str, state: State) -> Record {
                 reason: "r".into(),
                 approver_groups: vec!["sre-leads".into()],
                 approvals_required: 1,
+                approval_assurance: None,
             },
             decided_by: None,
             decision_comment: None,

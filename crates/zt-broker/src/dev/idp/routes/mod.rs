@@ -4,8 +4,10 @@
 //!
 //! This file holds the router, discovery, JWKS, revocation and the OAuth error answers;
 //! `grants`: device authorization and the token endpoint (device-code and refresh grants);
-//! `signin`: the `/device` page where the person approves or denies.
+//! `signin`: the `/device` page where the person approves or denies; `authorize`: the
+//! authorization endpoint of web clients (code flow with PKCE) and its sign-in page.
 
+mod authorize;
 mod grants;
 mod signin;
 
@@ -21,6 +23,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::DevIdp;
+pub(super) use authorize::Checked;
+use authorize::{authorize_page, authorize_submit};
 use grants::{device_auth, token};
 use signin::{device_page, device_submit};
 
@@ -36,6 +40,7 @@ pub(super) fn router(idp: Arc<DevIdp>) -> Router {
         .route("/token", post(token))
         .route("/revoke", post(revoke))
         .route("/device", get(device_page).post(device_submit))
+        .route("/authorize", get(authorize_page).post(authorize_submit))
         .with_state(idp)
 }
 
@@ -44,17 +49,19 @@ async fn discovery(State(idp): Idp) -> Response {
     Json(json!({
         "issuer": idp.cfg.issuer,
         "device_authorization_endpoint": format!("{base}/device/auth"),
+        "authorization_endpoint": format!("{base}/authorize"),
         "token_endpoint": format!("{base}/token"),
         "jwks_uri": format!("{base}/jwks"),
         "revocation_endpoint": format!("{base}/revoke"),
-        "grant_types_supported": [DEVICE_GRANT, "refresh_token"],
-        "response_types_supported": [],
+        "grant_types_supported": [DEVICE_GRANT, "refresh_token", "authorization_code"],
+        "response_types_supported": ["code"],
+        "code_challenge_methods_supported": ["S256"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["ES256"],
         "token_endpoint_auth_methods_supported": ["none"],
         "revocation_endpoint_auth_methods_supported": ["none"],
         "scopes_supported": ["openid", "profile", "email", "groups", "offline_access"],
-        "claims_supported": ["iss", "sub", "aud", "exp", "iat", "email", "name", "groups"],
+        "claims_supported": ["iss", "sub", "aud", "exp", "iat", "email", "name", "groups", "nonce"],
     }))
     .into_response()
 }

@@ -21,6 +21,7 @@ pub(super) fn read_audit(c: &CedarPolicy, p: &Principal) -> Option<Decision> {
                 reason: format!("the request could not be evaluated: {e}"),
                 approver_groups: vec![],
                 approvals_required: 0,
+                approval_assurance: None,
             });
         }
     };
@@ -71,6 +72,7 @@ pub(super) fn read_audit(c: &CedarPolicy, p: &Principal) -> Option<Decision> {
         reason,
         approver_groups: vec![],
         approvals_required: 0,
+        approval_assurance: None,
     })
 }
 
