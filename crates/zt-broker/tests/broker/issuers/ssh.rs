@@ -103,8 +103,34 @@ async fn an_ssh_grant_needs_an_ed25519_public_key_and_mints_nothing_without_one(
             .unwrap()
             .is_empty()
     );
-    // The other kinds ignore the body.
+    // `null`, what zt sent before the body existed, is no body: still a 400 here…
+    let r = t
+        .post(
+            "alice",
+            &format!("/v1/grants/{id}/credentials"),
+            Some(Value::Null),
+        )
+        .await;
+    assert_eq!((r.status, r.slug()), (400, "invalid-request"));
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("needs public_key")
+    );
+    // …and fine for the other kinds, which ignore the body.
     let k8s = t.create("alice", "prod-k8s", "view", 600).await.id();
+    let r = t
+        .post(
+            "alice",
+            &format!("/v1/grants/{k8s}/credentials"),
+            Some(Value::Null),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["kind"].as_str()),
+        (200, Some("kubernetes"))
+    );
     let (_, line) = client_key();
     let r = sign(&t, &k8s, Some(&line)).await;
     assert_eq!(
