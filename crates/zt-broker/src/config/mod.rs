@@ -20,6 +20,7 @@ mod requests;
 mod review;
 mod sections;
 mod source;
+mod ssh;
 #[cfg(test)]
 mod tests;
 mod trusted;
@@ -76,6 +77,8 @@ pub struct Config {
     pub webhooks: Vec<crate::webhooks::WebhookConfig>,
     /// `[review]`: the review page's sign-in; `None`: no review page.
     pub review: Option<ReviewConfig>,
+    /// `[ssh]`: where the SSH user CA key comes from (required with an `ssh` resource).
+    pub ssh_ca: Option<crate::issuers::ssh::ca::CaSource>,
 }
 
 /// `[server]`.
@@ -238,6 +241,22 @@ impl Config {
         let requests = requests_section(&src, raw.requests)?;
         let webhooks = webhooks::webhooks(&src, raw.webhook)?;
         let review = review::review_section(&src, &server, raw.review)?;
+        let ssh_ca = ssh::ssh_section(&src, &dirs, raw.ssh)?;
+        if ssh_ca.is_none()
+            && let Some(res) = catalog
+                .resources()
+                .iter()
+                .find(|r| r.kind == zt_api::ResourceKind::Ssh)
+        {
+            return Err(src.at(
+                TOP,
+                format!(
+                    "catalog: {}: an ssh resource needs the broker's SSH CA: add [ssh] with \
+                     ca_key_file or ca_key_env",
+                    res.name
+                ),
+            ));
+        }
         Ok(Self {
             path: path.to_owned(),
             server,
@@ -252,6 +271,7 @@ impl Config {
             requests,
             webhooks,
             review,
+            ssh_ca,
         })
     }
 

@@ -22,6 +22,7 @@ pub(super) struct RawConfig {
     pub(super) requests: Option<super::requests::RawRequests>,
     pub(super) webhook: Option<Vec<super::webhooks::RawWebhook>>,
     pub(super) review: Option<Spanned<super::review::RawReview>>,
+    pub(super) ssh: Option<Spanned<super::ssh::RawSsh>>,
 }
 
 #[derive(Deserialize)]

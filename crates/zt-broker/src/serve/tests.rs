@@ -162,3 +162,42 @@ fn passkey_approvals_refuse_an_ip_address_as_public_url() {
         e.message
     );
 }
+
+/// `check` loads the SSH CA an ssh resource needs: its fingerprint in the summary; a key
+/// others can read, or none where the file says, refused naming the file and never the key.
+#[test]
+fn check_loads_the_ssh_ca() {
+    use crate::issuers::ssh::ca::SshCa;
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("broker.toml");
+    std::fs::write(
+        &config,
+        "[server]\nlisten = \"127.0.0.1:0\"\n[store]\nurl = \"sqlite://broker.db\"\n\
+         [login]\nissuer = \"https://id.example.com\"\nclient_id = \"zt-cli\"\n\
+         audience = \"zt-broker\"\n[[trusted_issuer]]\nissuer = \"https://id.example.com\"\n\
+         audience = \"zt-broker\"\n[catalog]\n[[catalog.resource]]\nname = \"hosts\"\n\
+         kind = \"ssh\"\ndefault_role = \"login\"\nmax_ttl = \"1h\"\n\
+         settings = { issuer = \"ssh-ca\", host = \"10.0.0.5\" }\n\
+         [[catalog.resource.role]]\nname = \"login\"\nsettings = { principals = [\"deploy\"] }\n\
+         [ssh]\nca_key_file = \"ssh_ca\"\n",
+    )
+    .unwrap();
+    let key = dir.path().join("ssh_ca");
+    let e = serve::check(&config).unwrap_err();
+    assert!(e.message.contains("ssh_ca"), "{}", e.message);
+    let ca = SshCa::load_or_create(&key).unwrap();
+    let summary = serve::check(&config).unwrap();
+    assert!(
+        summary.ends_with(&format!("; SSH CA {}", ca.fingerprint())),
+        "{summary}"
+    );
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let e = serve::check(&config).unwrap_err();
+    assert!(
+        e.message.contains("readable by others") && !e.message.contains("PRIVATE"),
+        "{}",
+        e.message
+    );
+    assert_eq!(e.code, 2);
+}
