@@ -84,6 +84,11 @@ auto_approve_groups = ["eng"]
 /// A review page on a broker with a real (SQLite) store in `dir`, served at `redirect_uri`.
 async fn review_at(dir: &std::path::Path, redirect_uri: &str) -> Arc<Review> {
     let store = Store::open(&dir.join("broker.sqlite")).await.unwrap();
+    review_on(store, redirect_uri)
+}
+
+/// A review page on a broker with `store`.
+fn review_on(store: Store, redirect_uri: &str) -> Arc<Review> {
     let catalog = Catalog::parse(CATALOG).unwrap();
     let policy = crate::policy::catalog::policy(&catalog).unwrap();
     let discovery = zt_api::Discovery {
@@ -175,6 +180,28 @@ async fn a_session_cookie_comes_back_as_the_same_session_and_nothing_else_does()
     assert_eq!(Session::from_headers(&other, &sent_back(&set)), None);
     // No cookie, or only others: no session.
     assert_eq!(Session::from_headers(&review, &HeaderMap::new()), None);
+}
+
+#[tokio::test]
+async fn another_replica_given_the_same_store_key_accepts_the_session() {
+    // Replicas share the store's key (a PostgreSQL store requires one, the same on each): a
+    // session one of them sealed opens on the other, with nothing kept server-side.
+    let key = crate::store::StoreKey::random();
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let uri = "https://zt.example.com/review/callback";
+    let one = review_on(
+        Store::open_keyed(&a.path().join("db"), key.clone())
+            .await
+            .unwrap(),
+        uri,
+    );
+    let two = review_on(
+        Store::open_keyed(&b.path().join("db"), key).await.unwrap(),
+        uri,
+    );
+    let s = Session::new(&one, bob(3)).unwrap();
+    let back = Session::from_headers(&two, &sent_back(&s.cookie(&one).unwrap()));
+    assert_eq!(back, Some(s));
 }
 
 #[tokio::test]

@@ -157,7 +157,13 @@ pub(super) async fn token(
         );
     };
     if form.grant_type.as_deref() == Some("authorization_code") {
-        return authorization_code_grant(&idp, client_id, &form);
+        return super::authorize::redeem(
+            &idp,
+            client_id,
+            form.code.as_deref(),
+            form.redirect_uri.as_deref(),
+            form.code_verifier.as_deref(),
+        );
     }
     if client_id != idp.cfg.client_id {
         return oauth_error(
@@ -265,72 +271,4 @@ fn refresh_grant(idp: &DevIdp, client_id: &str, refresh_token: &str) -> Response
         Ok(tokens) => no_store(Json(tokens).into_response()),
         Err(e) => server_error(&e),
     }
-}
-
-/// RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.6): a web client redeems its code, once, with the
-/// same redirect URI and the verifier of the challenge it sent. The answer: an access token for
-/// the broker and an ID token for the client carrying the request's `nonce`; no refresh token.
-fn authorization_code_grant(idp: &DevIdp, client_id: &str, form: &TokenForm) -> Response {
-    let bad =
-        |error: &str, description: &str| oauth_error(StatusCode::BAD_REQUEST, error, description);
-    if idp.web_client(client_id).is_none() {
-        return bad("invalid_client", "unknown client_id");
-    }
-    let (Some(code), Some(redirect_uri), Some(verifier)) = (
-        form.code.as_deref(),
-        form.redirect_uri.as_deref(),
-        form.code_verifier.as_deref(),
-    ) else {
-        return bad(
-            "invalid_request",
-            "code, redirect_uri and code_verifier are required",
-        );
-    };
-    let mut st = idp.state();
-    st.sweep(Instant::now(), idp.device_ttl);
-    // Spent whatever follows: a code is tried once.
-    let Some(granted) = st.codes.remove(code) else {
-        return bad("invalid_grant", "unknown, expired or already used code");
-    };
-    if granted.client_id != client_id || granted.redirect_uri != redirect_uri {
-        return bad(
-            "invalid_grant",
-            "the code was issued to another client or redirect_uri",
-        );
-    }
-    let verifier_ok = (43..=128).contains(&verifier.len())
-        && verifier
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
-    if !verifier_ok
-        || crate::review::oidc::challenge_of(verifier).as_bytes()
-            != granted.code_challenge.as_bytes()
-    {
-        return bad(
-            "invalid_grant",
-            "the code_verifier does not match the code_challenge",
-        );
-    }
-    let Some(user) = idp.user(&granted.user) else {
-        return bad("invalid_grant", "the user no longer exists");
-    };
-    drop(st);
-    let access_token = match idp.sign_access(user, client_id, &granted.scope) {
-        Ok(t) => t,
-        Err(e) => return server_error(&e),
-    };
-    let id_token = match idp.sign_id(user, client_id, granted.nonce.as_deref()) {
-        Ok(t) => t,
-        Err(e) => return server_error(&e),
-    };
-    no_store(
-        Json(json!({
-            "access_token": access_token,
-            "token_type": "Bearer",
-            "expires_in": idp.cfg.access_ttl.as_secs(),
-            "id_token": id_token,
-            "scope": granted.scope,
-        }))
-        .into_response(),
-    )
 }

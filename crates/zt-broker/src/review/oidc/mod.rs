@@ -8,9 +8,10 @@
 //! broker sealed within the last 10 minutes, the code is redeemed at the token endpoint with
 //! the verifier, and the ID token is checked by the broker's verifier (signature, issuer,
 //! audience = the page's client id, expiry) and its `nonce`; then the session cookie is set and
-//! the person is sent back to the page they asked for.
+//! the person is sent back to the page they asked for. `provider`: the calls to the identity
+//! provider (discovery, the token endpoint).
 
-use std::time::{Duration, Instant};
+mod provider;
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -21,128 +22,17 @@ use serde::{Deserialize, Serialize};
 
 use super::session::{clear_cookie, cookie, prefixed, random_token, set_cookie};
 use super::{Review, ReviewState, Session, page};
+pub(crate) use provider::Provider;
+use provider::clip;
 
 /// The sign-in cookie's purpose (its sealed associated data).
 const PURPOSE: &str = "zt review sign-in v1";
 /// How long a sign-in may take, from the redirect to the callback.
 const SIGN_IN_SECS: i64 = 600;
-/// How long the provider's discovery document is kept.
-const DISCOVERY_TTL: Duration = Duration::from_secs(3600);
-/// Time limit of one call to the provider.
-const CALL_TIMEOUT: Duration = Duration::from_secs(10);
-/// Answers from the provider larger than this are refused.
-const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 /// Query values longer than this (a code, a state) are refused unread.
 const MAX_PARAM: usize = 4096;
 /// A page to come back to longer than this is replaced by the inbox.
 const MAX_RETURN: usize = 512;
-
-/// The provider's endpoints, from its discovery document (fetched when first needed, kept an
-/// hour).
-pub(crate) struct Provider {
-    http: reqwest::Client,
-    endpoints: tokio::sync::Mutex<Option<(Endpoints, Instant)>>,
-}
-
-#[derive(Clone, Deserialize)]
-struct Endpoints {
-    issuer: String,
-    authorization_endpoint: String,
-    token_endpoint: String,
-}
-
-impl Provider {
-    pub(crate) fn new() -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(CALL_TIMEOUT)
-            .connect_timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default();
-        Self {
-            http,
-            endpoints: tokio::sync::Mutex::new(None),
-        }
-    }
-
-    /// The issuer's endpoints: `{issuer}/.well-known/openid-configuration`, whose `issuer` must
-    /// be the configured one exactly.
-    async fn endpoints(&self, issuer: &str) -> Result<Endpoints, String> {
-        let mut cached = self.endpoints.lock().await;
-        if let Some((e, at)) = cached.as_ref()
-            && at.elapsed() < DISCOVERY_TTL
-        {
-            return Ok(e.clone());
-        }
-        let url = format!(
-            "{}/.well-known/openid-configuration",
-            issuer.trim_end_matches('/')
-        );
-        let resp = self
-            .http
-            .get(&url)
-            .send()
-            .await
-            .map_err(|e| format!("cannot reach the identity provider ({url}): {e}"))?;
-        let body = bounded(resp).await?;
-        let e: Endpoints = serde_json::from_slice(&body)
-            .map_err(|e| format!("the identity provider's discovery document: {e}"))?;
-        if e.issuer != issuer {
-            return Err(format!(
-                "the identity provider's discovery document names issuer {:?}, not {issuer:?}",
-                e.issuer
-            ));
-        }
-        for u in [&e.authorization_endpoint, &e.token_endpoint] {
-            reqwest::Url::parse(u).map_err(|_| {
-                "the identity provider's discovery document has an endpoint that is not a URL"
-                    .to_string()
-            })?;
-        }
-        *cached = Some((e.clone(), Instant::now()));
-        Ok(e)
-    }
-}
-
-/// A successful answer's body, at most [`MAX_ANSWER_BYTES`]; an error status is an error.
-async fn bounded(mut resp: reqwest::Response) -> Result<Vec<u8>, String> {
-    let status = resp.status();
-    let mut body = Vec::new();
-    while let Some(chunk) = resp
-        .chunk()
-        .await
-        .map_err(|e| format!("reading the identity provider's answer: {e}"))?
-    {
-        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-            return Err("the identity provider's answer is too large".into());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    if !status.is_success() {
-        #[derive(Deserialize)]
-        struct OAuthError {
-            error: String,
-            #[serde(default)]
-            error_description: Option<String>,
-        }
-        return Err(match serde_json::from_slice::<OAuthError>(&body) {
-            Ok(e) => format!(
-                "the identity provider answered {status}: {}{}",
-                clip(&e.error, 100),
-                e.error_description
-                    .map(|d| format!(" ({})", clip(&d, 300)))
-                    .unwrap_or_default()
-            ),
-            Err(_) => format!("the identity provider answered {status}"),
-        });
-    }
-    Ok(body)
-}
-
-fn clip(s: &str, max: usize) -> String {
-    s.chars().take(max).collect()
-}
-
 /// A PKCE pair (RFC 7636): the verifier (43 characters of base64url from 32 random bytes) and
 /// its S256 challenge.
 pub(crate) struct Pkce {
@@ -341,37 +231,7 @@ fn append_cookie(resp: &mut Response, value: &str) {
 /// Redeem `code` with the PKCE verifier, check the ID token and its nonce: the session.
 async fn finish(review: &Review, code: &str, pending: &Pending) -> Result<Session, String> {
     let s = &review.settings;
-    let endpoints = review.provider.endpoints(&s.issuer).await?;
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code),
-        ("redirect_uri", s.redirect_uri.as_str()),
-        ("client_id", s.client_id.as_str()),
-        ("code_verifier", pending.verifier.as_str()),
-    ];
-    let mut call = review
-        .provider
-        .http
-        .post(&endpoints.token_endpoint)
-        .header("accept", "application/json")
-        .form(&form);
-    if let Some(secret) = &s.client_secret {
-        call = call.basic_auth(form_encode(&s.client_id), Some(form_encode(secret)));
-    }
-    let resp = call
-        .send()
-        .await
-        .map_err(|e| format!("cannot reach the identity provider's token endpoint: {e}"))?;
-    let body = bounded(resp).await?;
-    #[derive(Deserialize)]
-    struct Tokens {
-        id_token: Option<String>,
-    }
-    let tokens: Tokens = serde_json::from_slice(&body)
-        .map_err(|_| "the identity provider's token answer is not JSON".to_string())?;
-    let id_token = tokens
-        .id_token
-        .ok_or("the identity provider sent no ID token (is `openid` among the scopes?)")?;
+    let id_token = review.provider.redeem(s, code, &pending.verifier).await?;
     let (principal, claims) = review
         .broker
         .verifier
@@ -385,14 +245,6 @@ async fn finish(review: &Review, code: &str, pending: &Pending) -> Result<Sessio
         return Err("the ID token's nonce is not this sign-in's".into());
     }
     Session::new(review, principal)
-}
-
-/// RFC 6749 §2.3.1: the client id and secret are form-encoded before HTTP Basic.
-fn form_encode(s: &str) -> String {
-    reqwest::Url::parse_with_params("x:", [("v", s)])
-        .ok()
-        .and_then(|u| u.query().map(|q| q.trim_start_matches("v=").to_owned()))
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
