@@ -7,6 +7,7 @@ pub mod ini;
 pub mod kubeconfig;
 pub mod kubeyaml;
 pub mod pgpass;
+pub mod sshconfig;
 mod text;
 
 use std::path::Path;
