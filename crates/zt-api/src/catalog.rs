@@ -12,6 +12,8 @@ pub enum ResourceKind {
     Kubernetes,
     Aws,
     Postgres,
+    /// OpenSSH hosts, reached with a short-lived user certificate from the broker's CA.
+    Ssh,
 }
 
 impl fmt::Display for ResourceKind {
@@ -20,6 +22,7 @@ impl fmt::Display for ResourceKind {
             Self::Kubernetes => "kubernetes",
             Self::Aws => "aws",
             Self::Postgres => "postgres",
+            Self::Ssh => "ssh",
         })
     }
 }

@@ -15,6 +15,16 @@ pub struct ExtendRequest {
     pub reason: Option<String>,
 }
 
+/// `POST /v1/grants/{id}/credentials` body (optional; an empty body is the same as `{}`).
+/// An `ssh` grant needs `public_key`: the OpenSSH public key line (Ed25519) the client made
+/// for this grant, which the broker's CA certifies; the private key never leaves the client.
+/// The other kinds ignore it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct CredentialsRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
+}
+
 /// `POST /v1/grants/{id}/credentials`: what an issuer minted, never outliving the grant.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "lowercase")]
@@ -47,6 +57,19 @@ pub enum Credential {
         sslmode: String,
         expires_at: Timestamp,
     },
+    /// An OpenSSH user certificate for the public key the client sent.
+    Ssh {
+        host: String,
+        port: u16,
+        /// The remote login user (one of the certificate's principals).
+        user: String,
+        /// One OpenSSH certificate line: `ssh-ed25519-cert-v01@openssh.com AAAA… comment`.
+        certificate: String,
+        /// known_hosts lines for the host, from the catalog; empty when none are configured.
+        #[serde(default)]
+        known_hosts: Vec<String>,
+        expires_at: Timestamp,
+    },
 }
 
 impl Credential {
@@ -54,7 +77,8 @@ impl Credential {
         match self {
             Self::Kubernetes { expires_at, .. }
             | Self::Aws { expires_at, .. }
-            | Self::Postgres { expires_at, .. } => *expires_at,
+            | Self::Postgres { expires_at, .. }
+            | Self::Ssh { expires_at, .. } => *expires_at,
         }
     }
 
@@ -63,7 +87,8 @@ impl Credential {
         match &mut self {
             Self::Kubernetes { expires_at, .. }
             | Self::Aws { expires_at, .. }
-            | Self::Postgres { expires_at, .. } => *expires_at = t,
+            | Self::Postgres { expires_at, .. }
+            | Self::Ssh { expires_at, .. } => *expires_at = t,
         }
         self
     }
@@ -84,5 +109,31 @@ mod tests {
         };
         let v = serde_json::to_value(&c).unwrap();
         assert_eq!(v["kind"], "kubernetes");
+    }
+
+    #[test]
+    fn ssh_credential_round_trips_and_known_hosts_default_to_empty() {
+        let v = serde_json::json!({
+            "kind": "ssh", "host": "127.0.0.1", "port": 2222, "user": "deploy",
+            "certificate": "ssh-ed25519-cert-v01@openssh.com AAAA zt",
+            "expires_at": "2026-11-23T17:00:00Z",
+        });
+        let c: Credential = serde_json::from_value(v).unwrap();
+        let Credential::Ssh {
+            known_hosts, port, ..
+        } = &c
+        else {
+            panic!("{c:?}")
+        };
+        assert!(known_hosts.is_empty());
+        assert_eq!(*port, 2222);
+        assert_eq!(serde_json::to_value(&c).unwrap()["kind"], "ssh");
+    }
+
+    #[test]
+    fn credentials_request_is_optional_in_every_field() {
+        let r: CredentialsRequest = serde_json::from_str("{}").unwrap();
+        assert_eq!(r, CredentialsRequest::default());
+        assert_eq!(serde_json::to_string(&r).unwrap(), "{}");
     }
 }

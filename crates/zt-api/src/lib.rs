@@ -27,7 +27,7 @@ pub const OPENAPI: &str = include_str!("../openapi.yaml");
 
 pub use audit::{AuditPage, AuditRecord};
 pub use catalog::{Catalog, CatalogEntry, ResourceKind, RoleInfo, valid_name};
-pub use grants::{Credential, ExtendRequest};
+pub use grants::{Credential, CredentialsRequest, ExtendRequest};
 pub use identity::{Discovery, Me};
 pub use problem::Problem;
 pub use requests::{

@@ -10,6 +10,8 @@ pub fn vars(cred: &Credential, kubeconfig: Option<&std::path::Path>) -> Vec<(Str
     let mut v: Vec<(String, String)> = Vec::new();
     let mut put = |k: &str, val: String| v.push((k.to_string(), val));
     match cred {
+        // Placeholder until the client's ssh support (issue 15, sshclient): no variables.
+        Credential::Ssh { .. } => {}
         Credential::Kubernetes { .. } => {
             if let Some(p) = kubeconfig {
                 put("KUBECONFIG", p.display().to_string());

@@ -35,6 +35,7 @@ impl Store {
             Credential::Kubernetes { .. } => "kubernetes",
             Credential::Aws { .. } => "aws",
             Credential::Postgres { .. } => "postgres",
+            Credential::Ssh { .. } => "ssh",
         };
         let mut tx = self.write().await?;
         match seen {

@@ -111,6 +111,7 @@ fn parse_kind(s: &str) -> Result<ResourceKind> {
         "kubernetes" => Ok(ResourceKind::Kubernetes),
         "aws" => Ok(ResourceKind::Aws),
         "postgres" => Ok(ResourceKind::Postgres),
+        "ssh" => Ok(ResourceKind::Ssh),
         other => Err(StoreError::Corrupt(format!("kind {other:?}"))),
     }
 }

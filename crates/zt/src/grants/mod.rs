@@ -103,6 +103,12 @@ fn write(
     let profile = w.profile;
     let name = name.to_string();
     Ok(match &cached.credential {
+        // Placeholder until the client's ssh support (issue 15, sshclient).
+        Credential::Ssh { .. } => {
+            return Err(crate::error::Error::other(
+                "this zt cannot write ssh grants yet",
+            ));
+        }
         Credential::Kubernetes { .. } => {
             out.context = Some(name.clone());
             vec![w.kubeconfig(paths::kubeconfig()?, &name, cached, how.use_context)?]

@@ -117,6 +117,8 @@ pub fn already_granted(req: &api::Request, profile: &str, how: How, p: &Printer)
         api::ResourceKind::Kubernetes => out.context = name,
         api::ResourceKind::Aws => out.profile = name,
         api::ResourceKind::Postgres => out.service = name,
+        // Placeholder until the client's ssh support (issue 15, sshclient).
+        api::ResourceKind::Ssh => {}
     }
     let end = req
         .expires_at

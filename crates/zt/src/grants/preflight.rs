@@ -28,6 +28,8 @@ pub fn check(kind: ResourceKind, how: How) -> Result<()> {
             (paths::pg_service()?, Parser::Ini(IniFile::PgService)),
             (paths::pgpass()?, Parser::Pgpass),
         ],
+        // Placeholder until the client's ssh support (issue 15, sshclient).
+        ResourceKind::Ssh => vec![],
     };
     for (file, parser) in files {
         parser.check(&file).map_err(|e| {
