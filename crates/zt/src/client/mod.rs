@@ -177,6 +177,15 @@ impl BrokerClient {
             .await
     }
 
+    /// An SSH grant's certificate for `public_key` (an OpenSSH public key line).
+    pub async fn ssh_credentials(&self, id: &str, public_key: &str) -> Result<api::Credential> {
+        let body = api::CredentialsRequest {
+            public_key: Some(public_key.to_string()),
+        };
+        self.post(&format!("/v1/grants/{}/credentials", enc(id)), &body)
+            .await
+    }
+
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
         self.call(reqwest::Method::GET, path, None::<&()>, None, None)
             .await

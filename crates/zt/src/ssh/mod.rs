@@ -4,6 +4,7 @@
 //! `zt exec` ([`private`]). Where the files and the `Host` block go is `grants/ssh.rs`.
 
 pub mod agent;
+pub mod obtain;
 pub mod private;
 
 use std::path::{Path, PathBuf};
