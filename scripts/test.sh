@@ -24,6 +24,10 @@ export ZT_TEST_SCHEMATHESIS=$PWD/.peers/st-venv/bin/st
 # Real bash, zsh and fish under tmux for the terminal tests (pickers, completion, login's QR).
 scripts/peers.sh shells
 export ZT_TEST_TMUX=1
+# The real OpenSSH (an sshd on loopback trusting the broker's CA, ssh, scp, ssh-agent) and rsync
+# for the SSH tests (tests/it/ssh*.rs).
+scripts/peers.sh ssh
+export ZT_TEST_SSHD=/usr/sbin/sshd
 export ZT_TEST_REQUIRE_PEERS=1
 # The house's lints ([workspace.lints], clippy.toml) and format are part of the suite.
 cargo fmt --all --check

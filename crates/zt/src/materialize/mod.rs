@@ -38,6 +38,10 @@ pub fn wipe(file: &Path, targets: &[&Target]) -> Result<()> {
         Some(Target::SshAgent { .. }) => return ssh::wipe_agent(file, targets),
         _ => {}
     }
+    if targets.iter().any(|t| matches!(t, Target::SshKey { .. })) {
+        // A write killed midway left its temp file, holding the same secret.
+        crate::fsutil::remove_dead_temps(file);
+    }
     if targets
         .iter()
         .any(|t| matches!(t, Target::File { .. } | Target::SshKey { .. }))
