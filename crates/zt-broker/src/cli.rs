@@ -41,8 +41,9 @@ pub enum Command {
     /// Run a self-contained development broker on this machine.
     ///
     /// One process on loopback with everything built in: SQLite, a development OpenID
-    /// provider (device flow) with demo users, a demo catalog (prod-k8s, prod-aws, prod-db),
-    /// dev issuers, and a tiny Kubernetes API for kubectl. With the demo catalog nothing it
+    /// provider (device flow) with demo users, a demo catalog (prod-k8s, prod-aws, prod-db,
+    /// prod-ssh), dev issuers, an SSH user CA (kept in the data directory), and a tiny
+    /// Kubernetes API for kubectl. With the demo catalog nothing it
     /// issues opens anything real; a --catalog resource that names a real issuer does (it says
     /// so at start). Data lives in a temporary directory unless --data-dir says where to keep
     /// it.
@@ -67,6 +68,37 @@ pub enum Command {
     /// Inspect the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+
+    /// What SSH hosts need from the broker's user CA: its public key and its revocation list.
+    #[command(subcommand)]
+    Ssh(SshCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SshCommand {
+    /// Print the SSH user CA's public key, one line for sshd's TrustedUserCAKeys file.
+    ///
+    /// The same line `GET /v1/ssh/ca` serves. The CA key comes from [ssh] of --config, or
+    /// from a dev broker's --data-dir (its ssh_user_ca file); nothing is created.
+    Ca(StoreArgs),
+
+    /// Write the key revocation list (KRL) of certificates whose grant ended early.
+    ///
+    /// An OpenSSH KRL (what `GET /v1/ssh/krl` serves) naming, by serial, the certificates of
+    /// grants revoked before their end, for sshd's RevokedKeys. Written atomically (a temp
+    /// file renamed over FILE, mode 0644): sshd rereads it on every connection, so a host
+    /// refreshes it from cron or a systemd timer without restarting anything.
+    Krl(SshKrlArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SshKrlArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// Where to write the KRL.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,6 +162,14 @@ pub struct DevArgs {
     /// How long a pending request waits for an approver before it expires (e.g. 24h, 30m).
     #[arg(long, default_value = "24h", value_name = "DURATION", value_parser = review_window)]
     pub review_window: Duration,
+
+    /// The port of the sshd the demo catalog's prod-ssh points at (on 127.0.0.1).
+    #[arg(long, default_value_t = crate::dev::wire::DEFAULT_SSH_PORT, value_name = "PORT")]
+    pub ssh_port: u16,
+
+    /// The login user (certificate principal) of prod-ssh [default: the current user].
+    #[arg(long, value_name = "USER")]
+    pub ssh_user: Option<String>,
 
     /// Run in the background (log in the state directory); `zt-broker dev stop` ends it.
     #[arg(long)]

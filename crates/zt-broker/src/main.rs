@@ -7,7 +7,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use zt_broker::cli::{AuditCommand, Cli, Command};
+use zt_broker::cli::{AuditCommand, Cli, Command, SshCommand};
 use zt_broker::error::Error;
 use zt_broker::{dev, serve};
 
@@ -26,6 +26,8 @@ async fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::Check(args) => serve::check_main(&args.config),
         Command::Audit(AuditCommand::Verify(args)) => serve::audit::verify_main(&args).await,
+        Command::Ssh(SshCommand::Ca(args)) => serve::ssh::ca_main(&args),
+        Command::Ssh(SshCommand::Krl(args)) => serve::ssh::krl_main(&args).await,
     }
 }
 

@@ -9,7 +9,7 @@ use axum::http::{Method, Uri};
 use axum::routing::{get, post};
 
 use crate::problem::ApiError;
-use crate::routes::{audit, create, decide, extend, grants, info, requests};
+use crate::routes::{audit, create, decide, extend, grants, info, requests, ssh};
 use crate::state::AppState;
 
 /// Every route of the API, as `openapi.yaml` documents it (the contract test in
@@ -28,6 +28,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/grants/{id}/credentials"),
     ("POST", "/v1/grants/{id}/extend"),
     ("GET", "/v1/audit"),
+    ("GET", "/v1/ssh/ca"),
+    ("GET", "/v1/ssh/krl"),
 ];
 
 async fn not_found(uri: Uri) -> ApiError {
@@ -56,6 +58,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/grants/{id}/credentials", post(grants::credentials))
         .route("/v1/grants/{id}/extend", post(extend::extend))
         .route("/v1/audit", get(audit::list))
+        .route("/v1/ssh/ca", get(ssh::ca))
+        .route("/v1/ssh/krl", get(ssh::krl))
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
         .merge(extra)

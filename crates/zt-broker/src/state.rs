@@ -49,6 +49,8 @@ pub struct Broker {
     review_window_secs: AtomicU64,
     /// Where notifications go (`[[webhook]]`); unset: nowhere.
     webhooks: OnceLock<Webhooks>,
+    /// The SSH user CA (`[ssh]`; the dev broker's own): `GET /v1/ssh/ca` and `/v1/ssh/krl`.
+    ssh_ca: OnceLock<Arc<crate::issuers::ssh::ca::SshCa>>,
     /// Failed revocations so far, by grant (this replica's count; cleared on success).
     revoke_failures: std::sync::Mutex<std::collections::HashMap<String, u32>>,
 }
@@ -101,6 +103,7 @@ impl Broker {
             admin_groups,
             review_window_secs: AtomicU64::new(DEFAULT_REVIEW_WINDOW.as_secs()),
             webhooks: OnceLock::new(),
+            ssh_ca: OnceLock::new(),
             revoke_failures: Default::default(),
         })
     }
@@ -143,6 +146,18 @@ impl Broker {
         if self.webhooks.set(hooks).is_err() {
             tracing::warn!("webhooks were already set; the second set is ignored");
         }
+    }
+
+    /// The broker's SSH user CA from now on (set once, at wiring).
+    pub fn set_ssh_ca(&self, ca: Arc<crate::issuers::ssh::ca::SshCa>) {
+        if self.ssh_ca.set(ca).is_err() {
+            tracing::warn!("the SSH CA was already set; the second set is ignored");
+        }
+    }
+
+    /// The broker's SSH user CA, when it has one.
+    pub fn ssh_ca(&self) -> Option<&Arc<crate::issuers::ssh::ca::SshCa>> {
+        self.ssh_ca.get()
     }
 
     /// Queue a webhook notification, if any webhook is configured. Never waits.

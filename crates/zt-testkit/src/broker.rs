@@ -133,6 +133,7 @@ impl TestBroker {
                 external: None,
                 policies,
                 store_url,
+                ssh: wire::DevSsh::default(),
             },
         )
         .await

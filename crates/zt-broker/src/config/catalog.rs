@@ -73,11 +73,17 @@ fn checked_catalog(
             return Err(src.at(
                 span.clone(),
                 format!(
-                    "catalog: {}: needs settings.issuer (kubernetes, postgres or aws-sts; \
-                     \"dev\" for the development issuers, whose credentials open nothing)",
+                    "catalog: {}: needs settings.issuer (kubernetes, postgres, aws-sts, ssh-ca \
+                     for ssh; \"dev\" for the development issuers, whose credentials open \
+                     nothing)",
                     res.name
                 ),
             ));
+        }
+        if res.kind == ResourceKind::Ssh {
+            crate::issuers::check_ssh(res)
+                .map_err(|e| src.at(span.clone(), format!("catalog: {e}")))?;
+            continue;
         }
         if res.kind != ResourceKind::Kubernetes {
             continue;

@@ -19,6 +19,7 @@ mod raw;
 mod requests;
 mod sections;
 mod source;
+mod ssh;
 #[cfg(test)]
 mod tests;
 mod trusted;
@@ -72,6 +73,8 @@ pub struct Config {
     pub requests: Requests,
     /// `[[webhook]]`: where notifications go.
     pub webhooks: Vec<crate::webhooks::WebhookConfig>,
+    /// `[ssh]`: where the SSH user CA key comes from (required with an `ssh` resource).
+    pub ssh_ca: Option<crate::issuers::ssh::ca::CaSource>,
 }
 
 /// `[server]`.
@@ -233,6 +236,22 @@ impl Config {
         let policy = policy_section(&src, &dirs, raw.policy)?;
         let requests = requests_section(&src, raw.requests)?;
         let webhooks = webhooks::webhooks(&src, raw.webhook)?;
+        let ssh_ca = ssh::ssh_section(&src, &dirs, raw.ssh)?;
+        if ssh_ca.is_none()
+            && let Some(res) = catalog
+                .resources()
+                .iter()
+                .find(|r| r.kind == zt_api::ResourceKind::Ssh)
+        {
+            return Err(src.at(
+                TOP,
+                format!(
+                    "catalog: {}: an ssh resource needs the broker's SSH CA: add [ssh] with \
+                     ca_key_file or ca_key_env",
+                    res.name
+                ),
+            ));
+        }
         Ok(Self {
             path: path.to_owned(),
             server,
@@ -246,6 +265,7 @@ impl Config {
             policy,
             requests,
             webhooks,
+            ssh_ca,
         })
     }
 

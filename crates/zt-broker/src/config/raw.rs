@@ -21,6 +21,7 @@ pub(super) struct RawConfig {
     pub(super) policy: Option<super::policy::RawPolicy>,
     pub(super) requests: Option<super::requests::RawRequests>,
     pub(super) webhook: Option<Vec<super::webhooks::RawWebhook>>,
+    pub(super) ssh: Option<Spanned<super::ssh::RawSsh>>,
 }
 
 #[derive(Deserialize)]

@@ -53,7 +53,12 @@ pub async fn run(args: &DevArgs, state_dir: &Path) -> Result<()> {
         &args.listen.to_string(),
         "--review-window",
         &format!("{}s", args.review_window.as_secs()),
+        "--ssh-port",
+        &args.ssh_port.to_string(),
     ]);
+    if let Some(u) = &args.ssh_user {
+        cmd.args(["--ssh-user", u]);
+    }
     if let Some(d) = &args.data_dir {
         cmd.arg("--data-dir")
             .arg(std::path::absolute(d).map_err(|e| Error::io(d.display(), e))?);

@@ -172,6 +172,10 @@ pub async fn run(
             }),
             policies: args.policies.clone(),
             store_url: None,
+            ssh: wire::DevSsh {
+                port: args.ssh_port,
+                user: args.ssh_user.clone().unwrap_or_else(wire::current_user),
+            },
         },
     )
     .await?;

@@ -14,6 +14,7 @@ use crate::catalog::Catalog;
 use crate::dev::idp::{DevIdp, DevIdpConfig, DevUser};
 use crate::dev::k8s::{self, tls::Endpoint};
 use crate::error::{Error, Result};
+use crate::issuers::ssh::ca::{DEV_CA_FILE, SshCa};
 use crate::issuers::{Issuer, Issuers};
 use crate::policy::{self, CedarPolicy, Policy, ReloadablePolicy};
 use crate::state::{AppState, Broker};
@@ -45,6 +46,48 @@ pub struct DevOptions {
     /// A PostgreSQL database (`postgres://…`) to keep the state in instead of the SQLite
     /// file (the load bench; not a `zt-broker dev` flag).
     pub store_url: Option<String>,
+    /// The demo catalog's `prod-ssh`: where its sshd listens and whom it logs in as.
+    pub ssh: DevSsh,
+}
+
+/// `zt-broker dev --ssh-port --ssh-user`: the demo `prod-ssh` host (on 127.0.0.1).
+#[derive(Debug, Clone)]
+pub struct DevSsh {
+    pub port: u16,
+    pub user: String,
+}
+
+impl Default for DevSsh {
+    /// Port 2222 as the current user (`$USER`, else `dev`).
+    fn default() -> Self {
+        Self {
+            port: DEFAULT_SSH_PORT,
+            user: current_user(),
+        }
+    }
+}
+
+/// `zt-broker dev --ssh-port`'s default.
+pub const DEFAULT_SSH_PORT: u16 = 2222;
+
+/// The user running the dev broker, as `--ssh-user`'s default: `$USER` (`$LOGNAME`), else the
+/// password database's name for this uid, else `dev`.
+pub fn current_user() -> String {
+    for var in ["USER", "LOGNAME"] {
+        if let Ok(u) = std::env::var(var)
+            && !u.is_empty()
+        {
+            return u;
+        }
+    }
+    let out = std::process::Command::new("id").arg("-un").output();
+    match out {
+        Ok(o) if o.status.success() => {
+            let name = String::from_utf8_lossy(&o.stdout).trim().to_string();
+            if name.is_empty() { "dev".into() } else { name }
+        }
+        _ => "dev".into(),
+    }
 }
 
 /// A real OpenID provider the dev broker trusts: its keys come from its discovery document.
@@ -122,7 +165,9 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
     }
     let verifier = Verifier::new(trusted, reqwest::Client::new());
     let catalog = match &opts.catalog {
-        None => super::demo::catalog().map_err(Error::other)?,
+        None => {
+            super::demo::catalog_with_ssh(opts.ssh.port, &opts.ssh.user).map_err(Error::other)?
+        }
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| Error::io(format!("cannot read the catalog {}", path.display()), e))?;
@@ -135,7 +180,16 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         Some(&opts.k8s.ca_pem),
         store.clone(),
     );
+    // The SSH user CA: the data directory's (0600), made at the first start.
+    let ssh_ca =
+        Arc::new(SshCa::load_or_create(&opts.data_dir.join(DEV_CA_FILE)).map_err(Error::other)?);
     for res in catalog.resources() {
+        if res.kind == api::ResourceKind::Ssh {
+            let issuer = crate::issuers::ssh_issuer(res, Some(&ssh_ca), &store)
+                .map_err(|e| Error::usage(format!("catalog: {e}")))?;
+            issuers.insert(res.name.clone(), issuer);
+            continue;
+        }
         // A catalog given with `--catalog` may point a resource at a real target.
         let issuer = for_resource(res, dev_issuer.clone()).map_err(Error::other)?;
         issuers.insert(res.name.clone(), issuer);
@@ -170,6 +224,7 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         }
     };
     let broker = Broker::new(store.clone(), catalog, policy, issuers, verifier, discovery);
+    broker.set_ssh_ca(ssh_ca);
     let extra = Router::new().nest("/oidc", idp.clone().router());
     Ok(DevBroker {
         url: url.to_owned(),

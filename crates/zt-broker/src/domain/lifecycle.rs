@@ -8,10 +8,11 @@ use super::DomainError;
 use crate::auth::Principal;
 use crate::crypto::sha256_hex;
 use crate::issuers::Grant;
+use crate::issuers::ssh;
 use crate::state::Broker;
 use crate::store::{Approval, AuditEntry, Change, Extended, Record, StoreError};
 use crate::webhooks;
-use zt_api::{Credential, State, Timestamp};
+use zt_api::{Credential, CredentialsRequest, ResourceKind, State, Timestamp};
 
 /// The actor named in audit rows for what the broker does by itself.
 pub use crate::store::BROKER_ACTOR;
@@ -250,21 +251,44 @@ fn ends_before_grant(c: &Credential, rec: &crate::store::Record) -> bool {
 }
 
 pub async fn credential(b: &Broker, id: &str, actor: &str) -> Result<Credential, DomainError> {
+    credential_with(b, id, actor, &CredentialsRequest::default()).await
+}
+
+/// [`credential`] with the client's body: an `ssh` grant needs its public key (else
+/// [`DomainError::Invalid`]), and gets a certificate of that key — the stored one only when it
+/// certifies the same key up to the grant's current end, else a new one.
+pub async fn credential_with(
+    b: &Broker,
+    id: &str,
+    actor: &str,
+    req: &CredentialsRequest,
+) -> Result<Credential, DomainError> {
     let _minting = b.mint_locks.lock(id).await;
     let _held = b.store.grant_lock(id).await?;
     let rec = b.store.get(id).await?;
     let now = Timestamp::now();
     ensure_live(&rec, now)?;
+    let ssh_key = match rec.request.kind {
+        ResourceKind::Ssh => Some(ssh::client_key(req).map_err(DomainError::Invalid)?),
+        _ => None,
+    };
     let stored = match b.store.live_credential(id, now).await {
         // This grant only: its credential cannot be read back (the key changed); minting
         // another would leave the first alive at its target, so the person is told.
         Err(StoreError::Unreadable(why)) => return Err(DomainError::Conflict(why)),
         other => other?,
     };
-    if let Some(c) = stored
-        && !(ends_before_grant(&c, &rec) && c.expires_at().0 - now.0 < REMINT_MARGIN_SECS)
-    {
-        return Ok(c);
+    if let Some(c) = stored {
+        let reuse = match (&ssh_key, rec.request.expires_at) {
+            (Some(key), Some(end)) => ssh::fits(&c, key, end),
+            (Some(_), None) => false,
+            (None, _) => {
+                !(ends_before_grant(&c, &rec) && c.expires_at().0 - now.0 < REMINT_MARGIN_SECS)
+            }
+        };
+        if reuse {
+            return Ok(c);
+        }
     }
     let r = &rec.request;
     let (Some(grant), Some(issuer)) = (
@@ -276,7 +300,7 @@ pub async fn credential(b: &Broker, id: &str, actor: &str) -> Result<Credential,
             r.resource, r.role
         )));
     };
-    let cred = match issuer.issue(&grant).await {
+    let cred = match issuer.issue_with(&grant, req).await {
         Ok(c) => c,
         Err(e) => {
             let audit =
@@ -301,8 +325,12 @@ pub async fn credential(b: &Broker, id: &str, actor: &str) -> Result<Credential,
         Credential::Kubernetes { token, .. } => Some(sha256_hex(token.as_bytes())),
         _ => None,
     };
+    let what = match ssh::describe(&cred) {
+        Some(cert) => format!(" ({cert})"),
+        None => String::new(),
+    };
     let audit = AuditEntry::new(actor, "credential.issue", Some(id)).detail(format!(
-        "{} credential for {}/{} until {}",
+        "{} credential for {}/{} until {}{what}",
         r.kind,
         r.resource,
         r.role,

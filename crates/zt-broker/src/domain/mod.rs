@@ -29,6 +29,9 @@ pub use lifecycle::BROKER_ACTOR;
 /// status and problem slug. Every message is for people and never carries a secret.
 #[derive(Debug)]
 pub enum DomainError {
+    /// What the caller sent is not what this act needs (an ssh grant without a usable
+    /// public key).
+    Invalid(String),
     /// No such request, grant or catalog resource.
     NotFound(String),
     /// The caller may not do this (not theirs, not in the groups, a policy `forbid`).
@@ -60,7 +63,8 @@ impl fmt::Display for DomainError {
         match self {
             Self::Store(e) => write!(f, "store: {e}"),
             Self::PolicyDenied { title, detail } => write!(f, "{title}: {detail}"),
-            Self::NotFound(m)
+            Self::Invalid(m)
+            | Self::NotFound(m)
             | Self::Forbidden(m)
             | Self::SelfApproval(m)
             | Self::UnknownRole(m)
@@ -109,6 +113,7 @@ pub async fn credential(
     b: &Broker,
     p: &Principal,
     id: &str,
+    req: &zt_api::CredentialsRequest,
 ) -> Result<zt_api::Credential, DomainError> {
     let rec = b.store.get(id).await?;
     if !rec.is_requester(p) {
@@ -116,5 +121,5 @@ pub async fn credential(
             "only its requester may use grant {id}"
         )));
     }
-    lifecycle::credential(b, id, p.display()).await
+    lifecycle::credential_with(b, id, p.display(), req).await
 }

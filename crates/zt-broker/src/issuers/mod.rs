@@ -11,6 +11,7 @@ pub mod aws;
 #[cfg(feature = "kubernetes")]
 pub mod kubernetes;
 pub mod postgres;
+pub mod ssh;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -20,7 +21,7 @@ use std::sync::Arc;
 
 use crate::catalog::{Catalog, Resource};
 use crate::store::{Record, Store};
-use zt_api::{Credential, ResourceKind, Timestamp};
+use zt_api::{Credential, CredentialsRequest, ResourceKind, Timestamp};
 
 /// What an issuer knows about the grant it mints for.
 #[derive(Debug, Clone)]
@@ -78,6 +79,15 @@ pub type IssueFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, IssueError>>
 pub trait Issuer: Send + Sync {
     /// Mint the grant's credential at the target; it must expire no later than the grant.
     fn issue<'a>(&'a self, grant: &'a Grant) -> IssueFuture<'a, Credential>;
+    /// [`Issuer::issue`] with what the client sent (`POST /v1/grants/{id}/credentials`'s
+    /// body): the `ssh` issuer certifies its public key; the others ignore it (the default).
+    fn issue_with<'a>(
+        &'a self,
+        grant: &'a Grant,
+        _req: &'a CredentialsRequest,
+    ) -> IssueFuture<'a, Credential> {
+        self.issue(grant)
+    }
     /// Take the grant's credential back at the target. Idempotent.
     fn revoke<'a>(&'a self, grant: &'a Grant) -> IssueFuture<'a, ()>;
     /// The grant now ends at `grant.expires_at`, later than before: move the end of the
@@ -121,6 +131,14 @@ pub fn real(res: &Resource) -> Result<Option<Arc<dyn Issuer>>, String> {
             .ok_or_else(|| format!("{}: setting issuer must be a string", res.name))?,
     };
     Ok(Some(match (name, res.kind) {
+        // The broker's own CA, which the caller holds: see [`ssh_issuer`].
+        (_, ResourceKind::Ssh) | (ssh::ISSUER_NAME, _) => {
+            return Err(format!(
+                "{}: an ssh resource, and only one, takes issuer = \"{}\" (the broker's SSH CA)",
+                res.name,
+                ssh::ISSUER_NAME
+            ));
+        }
         ("dev", _) => return Ok(None),
         #[cfg(feature = "postgres")]
         ("postgres", ResourceKind::Postgres) => postgres::PostgresIssuer::new(res)?,
@@ -144,6 +162,39 @@ pub fn real(res: &Resource) -> Result<Option<Arc<dyn Issuer>>, String> {
             ));
         }
     }))
+}
+
+/// The issuer of an `ssh` resource: the broker's SSH CA, once its settings (every role's)
+/// check out. `settings.issuer` is `"ssh-ca"` (or, in `zt-broker dev`'s catalogs, absent);
+/// `ca` is `None` when the broker has none configured, which is the error.
+pub fn ssh_issuer(
+    res: &Resource,
+    ca: Option<&Arc<ssh::ca::SshCa>>,
+    store: &Store,
+) -> Result<Arc<dyn Issuer>, String> {
+    check_ssh(res)?;
+    let ca = ca.ok_or_else(|| {
+        format!(
+            "{}: an ssh resource needs the broker's SSH CA: [ssh] ca_key_file or ca_key_env",
+            res.name
+        )
+    })?;
+    Ok(ssh::SshIssuer::new(ca.clone(), store.clone()))
+}
+
+/// An `ssh` resource's issuer setting and settings, checked without its CA.
+pub fn check_ssh(res: &Resource) -> Result<(), String> {
+    match res.settings.get("issuer").map(|v| v.as_str()) {
+        None | Some(Some(ssh::ISSUER_NAME)) => {}
+        Some(_) => {
+            return Err(format!(
+                "{}: an ssh resource takes issuer = \"{}\" (the broker's SSH CA)",
+                res.name,
+                ssh::ISSUER_NAME
+            ));
+        }
+    }
+    ssh::SshIssuer::check(res)
 }
 
 /// A resource whose issuer this build left out (see [`crate::features`]): always the error.

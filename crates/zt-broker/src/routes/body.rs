@@ -6,7 +6,7 @@
 
 use super::text::{MAX_COMMENT, MAX_REASON, MAX_TICKET, check as free_text};
 use crate::problem::ApiError;
-use zt_api::{Comment, CreateRequest, ExtendRequest};
+use zt_api::{Comment, CreateRequest, CredentialsRequest, ExtendRequest};
 
 /// A body type's rules past its JSON shape.
 pub trait Wellformed {
@@ -35,6 +35,21 @@ impl Wellformed for CreateRequest {
 impl Wellformed for ExtendRequest {
     fn check(&self) -> Result<(), ApiError> {
         opt("reason", &self.reason, MAX_REASON)
+    }
+}
+
+impl Wellformed for CredentialsRequest {
+    /// Its length only (openapi.yaml's maxLength); what the key is, the `ssh` issuer checks.
+    fn check(&self) -> Result<(), ApiError> {
+        match &self.public_key {
+            Some(k) if k.chars().count() > crate::issuers::ssh::MAX_PUBLIC_KEY_LEN => {
+                Err(ApiError::invalid(format!(
+                    "public_key is longer than {} characters",
+                    crate::issuers::ssh::MAX_PUBLIC_KEY_LEN
+                )))
+            }
+            _ => Ok(()),
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use crate::problem::ApiError;
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         match e {
+            DomainError::Invalid(d) => Self::invalid(d),
             DomainError::NotFound(d) => Self::not_found(d),
             DomainError::Forbidden(d) => Self::forbidden(d),
             DomainError::SelfApproval(d) => Self::self_approval(d),

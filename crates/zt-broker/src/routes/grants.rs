@@ -1,6 +1,7 @@
 //! Grants: `POST /v1/grants/{id}/revoke` ([`crate::domain::revoke`]: who may end it, and its
 //! credential taken back at the target) and `POST /v1/grants/{id}/credentials` (the requester
-//! gets the grant's credential, minted on first use, while the grant is live).
+//! gets the grant's credential, minted on first use, while the grant is live; for an `ssh`
+//! grant, a certificate of the public key in the body).
 
 use axum::Json;
 use axum::extract::State;
@@ -9,7 +10,7 @@ use super::extract::{ApiPath, Caller, OptionalJson};
 use crate::domain;
 use crate::problem::ApiError;
 use crate::state::AppState;
-use zt_api::{self as api, Comment, Credential};
+use zt_api::{self as api, Comment, Credential, CredentialsRequest};
 
 pub async fn revoke(
     State(s): State<AppState>,
@@ -26,6 +27,7 @@ pub async fn credentials(
     State(s): State<AppState>,
     Caller(p): Caller,
     ApiPath(id): ApiPath<String>,
+    OptionalJson(req): OptionalJson<CredentialsRequest>,
 ) -> Result<Json<Credential>, ApiError> {
-    Ok(Json(domain::credential(&s.broker, &p, &id).await?))
+    Ok(Json(domain::credential(&s.broker, &p, &id, &req).await?))
 }

@@ -13,4 +13,5 @@ pub mod extract;
 pub mod grants;
 pub mod info;
 pub mod requests;
+pub mod ssh;
 pub mod text;

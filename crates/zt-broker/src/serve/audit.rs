@@ -12,7 +12,7 @@ pub const BROKEN: u8 = 3;
 
 /// The store `args` points at, and its key. A SQLite file must exist: verifying never
 /// creates a store, nor a key.
-fn database(args: &StoreArgs) -> Result<(StoreUrl, KeySource)> {
+pub(super) fn database(args: &StoreArgs) -> Result<(StoreUrl, KeySource)> {
     let (url, key) = match (&args.config, &args.data_dir) {
         (Some(config), _) => {
             let cfg = Config::load(config)?;

@@ -14,6 +14,7 @@
 //! everything `serve` would without opening or contacting anything.
 
 pub mod audit;
+pub mod ssh;
 #[cfg(test)]
 mod tests;
 
@@ -31,6 +32,7 @@ use crate::auth::Verifier;
 use crate::catalog::Resource;
 use crate::config::{Config, PolicyDir, StoreUrl, TlsFiles};
 use crate::error::{Error, Result};
+use crate::issuers::ssh::ca::SshCa;
 use crate::issuers::{DevIssuers, Issuer, Issuers};
 use crate::policy;
 use crate::state::{AppState, Broker};
@@ -61,10 +63,23 @@ pub fn check(path: &Path) -> Result<String> {
             load_key(source)?;
         }
     }
+    let ssh_ca = load_ssh_ca(&cfg)?;
     for res in cfg.catalog.resources() {
-        real_issuer(res)?;
+        match res.kind {
+            api::ResourceKind::Ssh => {
+                crate::issuers::check_ssh(res)
+                    .map_err(|e| Error::usage(format!("catalog: {e}")))?;
+            }
+            _ => {
+                real_issuer(res)?;
+            }
+        }
     }
     warn_dev_issuers(&cfg);
+    let ssh = match &ssh_ca {
+        Some(ca) => format!("; SSH CA {}", ca.fingerprint()),
+        None => String::new(),
+    };
     let policies = match load_policy(&cfg)? {
         Loaded::Dir(p, dir) => format!(
             "; {} policies in {}",
@@ -73,7 +88,22 @@ pub fn check(path: &Path) -> Result<String> {
         ),
         Loaded::Catalog(_) => "; policies from the catalog's groups".to_string(),
     };
-    Ok(format!("{}{policies}", cfg.summary()))
+    Ok(format!("{}{policies}{ssh}", cfg.summary()))
+}
+
+/// The SSH user CA `[ssh]` names, loaded (and so checked); `None` without the section.
+pub fn load_ssh_ca(cfg: &Config) -> Result<Option<Arc<SshCa>>> {
+    cfg.ssh_ca
+        .as_ref()
+        .map(|src| {
+            SshCa::load(src).map(Arc::new).map_err(|e| {
+                Error::usage(format!("[ssh] {e}")).with_hint(
+                    "the CA key is an unencrypted OpenSSH Ed25519 private key: \
+                     ssh-keygen -t ed25519 -N '' -f ssh_user_ca; chmod 600 ssh_user_ca",
+                )
+            })
+        })
+        .transpose()
 }
 
 /// What decides: the policy directory's set (reloadable), or the catalog's group rules.
@@ -284,12 +314,19 @@ pub async fn wire(
         Loaded::Dir(p, dir) => (Box::new(p.clone()), Some((p, dir))),
         Loaded::Catalog(p) => (p, None),
     };
+    let ssh_ca = load_ssh_ca(cfg)?;
     let store = open_store(&cfg.store, &cfg.store_key).await?;
     let verifier = Verifier::new(cfg.trusted_issuers.clone(), reqwest::Client::new());
     let mut issuers = Issuers::default();
     // Every resource names its issuer (the configuration insists); `"dev"` selects no real one.
     let mut dev_issuer: Option<Arc<dyn Issuer>> = None;
     for res in cfg.catalog.resources() {
+        if res.kind == api::ResourceKind::Ssh {
+            let issuer = crate::issuers::ssh_issuer(res, ssh_ca.as_ref(), &store)
+                .map_err(|e| Error::usage(format!("catalog: {e}")))?;
+            issuers.insert(res.name.clone(), issuer);
+            continue;
+        }
         let issuer = match real_issuer(res)? {
             Some(real) => real,
             None => dev_issuer.get_or_insert_with(|| dev(store.clone())).clone(),
@@ -313,6 +350,9 @@ pub async fn wire(
         cfg.admin_groups.clone(),
     );
     broker.set_review_window(cfg.requests.review_window);
+    if let Some(ca) = ssh_ca {
+        broker.set_ssh_ca(ca);
+    }
     if !cfg.webhooks.is_empty() {
         broker.set_webhooks(Webhooks::start(cfg.webhooks.clone(), broker.store.clone()));
     }

@@ -39,6 +39,7 @@ mod rows;
 mod schema;
 mod sql;
 mod sqlite;
+mod ssh;
 mod tx;
 
 pub use approvals::Approval;
@@ -52,3 +53,4 @@ pub use postgres::{GrantLock, ReaperLease};
 pub use requests::ForCreate;
 pub use rows::{AuditEntry, AuditRow, BROKER_ACTOR, GENESIS, Given, Record};
 pub use sql::{Change, legal_transition};
+pub use ssh::RevokedSerials;

@@ -13,6 +13,7 @@ const SCHEMA_V1: &str = include_str!("schema.sql");
 const SCHEMA_V2: &str = include_str!("schema_v2.sql");
 const SCHEMA_V3: &str = include_str!("schema_v3.sql");
 const SCHEMA_V4: &str = include_str!("schema_v4.sql");
+const SCHEMA_V5: &str = include_str!("schema_v5.sql");
 /// The version that made credentials sealed and the audit head signed: when a store is
 /// brought up to it, the head the migration recorded is signed (see
 /// [`super::audit::head::sign_new_head`]).
@@ -56,6 +57,13 @@ pub(super) fn migrations() -> Vec<Migration> {
             Cow::Borrowed("sealed credentials, signed audit head"),
             MigrationType::Simple,
             SCHEMA_V4.into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            5,
+            Cow::Borrowed("ssh certificates"),
+            MigrationType::Simple,
+            SCHEMA_V5.into_sql_str(),
             false,
         ),
     ]

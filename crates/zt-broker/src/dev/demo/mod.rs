@@ -18,6 +18,36 @@ pub fn catalog() -> Result<Catalog, String> {
     Catalog::parse(DEMO_TOML)
 }
 
+/// The demo catalog with `prod-ssh` on `port`, logging in as `user` (`zt-broker dev
+/// --ssh-port`, `--ssh-user`).
+pub fn catalog_with_ssh(port: u16, user: &str) -> Result<Catalog, String> {
+    let mut doc: toml::Table = toml::from_str(DEMO_TOML).map_err(|e| e.to_string())?;
+    let ssh = doc
+        .get_mut("resource")
+        .and_then(|r| r.as_array_mut())
+        .and_then(|rs| {
+            rs.iter_mut()
+                .find(|r| r.get("name").and_then(|n| n.as_str()) == Some("prod-ssh"))
+        })
+        .and_then(|r| r.as_table_mut())
+        .ok_or("the demo catalog has no prod-ssh")?;
+    if let Some(s) = ssh.get_mut("settings").and_then(|s| s.as_table_mut()) {
+        s.insert("port".into(), i64::from(port).into());
+    }
+    for role in ssh
+        .get_mut("role")
+        .and_then(|r| r.as_array_mut())
+        .into_iter()
+        .flatten()
+    {
+        if let Some(s) = role.get_mut("settings").and_then(|s| s.as_table_mut()) {
+            s.insert("principals".into(), toml::Value::Array(vec![user.into()]));
+        }
+    }
+    let text = toml::to_string(&doc).map_err(|e| e.to_string())?;
+    Catalog::parse(&text).map_err(|e| format!("--ssh-user {user:?}: {e}"))
+}
+
 /// The demo policies (`demo.cedar`), embedded. They reproduce the demo catalog's rules:
 /// `view`/`readonly` at once for `engineering` (`demo/auto-<role>`), every other role after
 /// one approval from `sre-leads` (`demo/approval-required`), anyone outside `engineering`

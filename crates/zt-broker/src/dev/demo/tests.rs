@@ -60,6 +60,7 @@ mod policies {
             ("prod-k8s", "view"),
             ("prod-aws", "readonly"),
             ("prod-db", "readonly"),
+            ("prod-ssh", "login"),
         ] {
             let d = decide(&["engineering"], res, role);
             assert_eq!(d.outcome, Outcome::Grant, "{res}/{role}");
@@ -77,6 +78,7 @@ mod policies {
             ("prod-k8s", "admin"),
             ("prod-aws", "admin"),
             ("prod-db", "readwrite"),
+            ("prod-ssh", "admin"),
         ] {
             let d = decide(&["engineering", "sre-leads"], res, role);
             assert_eq!(d.outcome, Outcome::RequireApproval, "{res}/{role}");
@@ -202,10 +204,33 @@ mod catalog {
     }
 
     #[test]
+    fn dev_flags_set_the_ssh_port_and_user() {
+        let c = super::super::catalog_with_ssh(2022, "deploy").unwrap();
+        let res = c.resource("prod-ssh").unwrap();
+        for role in &res.roles {
+            let s = crate::issuers::ssh::settings::SshSettings::from_table(
+                &res.settings_for(role),
+                "prod-ssh",
+            )
+            .unwrap();
+            assert_eq!((s.port, s.user.as_str()), (2022, "deploy"));
+            assert_eq!(s.principals, ["deploy"]);
+        }
+        assert!(crate::issuers::check_ssh(res).is_ok());
+        // A user name that would change the certificate's meaning is refused at wiring.
+        let bad = super::super::catalog_with_ssh(22, "root root").unwrap();
+        let e = crate::issuers::check_ssh(bad.resource("prod-ssh").unwrap()).unwrap_err();
+        assert!(
+            e.contains("settings.principals") && e.contains("whitespace"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn demo_catalog_parses_with_its_policy_data() {
         let c = super::super::catalog().unwrap();
         let names: Vec<_> = c.resources().iter().map(|r| r.name.as_str()).collect();
-        assert_eq!(names, ["prod-k8s", "prod-aws", "prod-db"]);
+        assert_eq!(names, ["prod-k8s", "prod-aws", "prod-db", "prod-ssh"]);
         let k8s = c.resource("prod-k8s").unwrap();
         assert_eq!(k8s.kind, ResourceKind::Kubernetes);
         assert_eq!(k8s.default_role, "view");
