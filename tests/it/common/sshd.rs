@@ -68,7 +68,7 @@ impl Sshd {
             "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/host\nTrustedUserCAKeys {d}/ca.pub\n\
              RevokedKeys {d}/krl\nPermitRootLogin prohibit-password\nPasswordAuthentication no\n\
              KbdInteractiveAuthentication no\nAuthorizedKeysFile none\nUsePAM no\nStrictModes no\n\
-             PidFile {d}/pid\nLogLevel VERBOSE\n",
+             PidFile {d}/pid\nLogLevel VERBOSE\nSubsystem sftp internal-sftp\n",
             d = d.display()
         );
         std::fs::write(d.join("cfg"), cfg).unwrap();
