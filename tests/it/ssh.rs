@@ -37,7 +37,10 @@ pub(crate) fn http_get(url: &str, path: &str) -> Vec<u8> {
     s.read_to_end(&mut all).unwrap();
     let at = all.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
     let head = String::from_utf8_lossy(&all[..at]);
-    assert!(head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"), "{head}");
+    assert!(
+        head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"),
+        "{head}"
+    );
     all[at + 4..].to_vec()
 }
 
@@ -59,7 +62,10 @@ impl SshWorld {
             .port();
         let user = login_user();
         let port_s = port.to_string();
-        let data = tempfile::Builder::new().prefix("zt-broker-data-").tempdir().unwrap();
+        let data = tempfile::Builder::new()
+            .prefix("zt-broker-data-")
+            .tempdir()
+            .unwrap();
         let data_s = data.path().display().to_string();
         let mut args = vec![
             "--auto-login",
@@ -186,17 +192,34 @@ fn ssh_scp_and_rsync_through_the_host_block_and_the_agent_then_nothing_after_the
     // Through the Host block: ssh, scp, rsync.
     let out = s.ssh_host("zt-prod-ssh", "echo logged-in as $(id -un)");
     out.ok();
-    assert!(out.stdout.contains(&format!("logged-in as {}", login_user())), "{out:#?}");
+    assert!(
+        out.stdout
+            .contains(&format!("logged-in as {}", login_user())),
+        "{out:#?}"
+    );
     let local = s.w.path().join("payload.txt");
     std::fs::write(&local, "over scp\n").unwrap();
     let remote = tempfile::tempdir().unwrap();
     let cfg = s.user_config().display().to_string();
     let mut a = batch(&s.user_config());
-    a.extend(["-o".into(), "StrictHostKeyChecking=no".into(), "-o".into(), "UserKnownHostsFile=/dev/null".into()]);
-    a.extend([local.display().to_string(), format!("zt-prod-ssh:{}/scp.txt", remote.path().display())]);
+    a.extend([
+        "-o".into(),
+        "StrictHostKeyChecking=no".into(),
+        "-o".into(),
+        "UserKnownHostsFile=/dev/null".into(),
+    ]);
+    a.extend([
+        local.display().to_string(),
+        format!("zt-prod-ssh:{}/scp.txt", remote.path().display()),
+    ]);
     s.tool("scp", &a, &[]).ok();
-    assert_eq!(std::fs::read_to_string(remote.path().join("scp.txt")).unwrap(), "over scp\n");
-    let e = format!("ssh -F {cfg} -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null");
+    assert_eq!(
+        std::fs::read_to_string(remote.path().join("scp.txt")).unwrap(),
+        "over scp\n"
+    );
+    let e = format!(
+        "ssh -F {cfg} -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"
+    );
     let a: Vec<String> = vec![
         "-e".into(),
         e,
@@ -204,11 +227,17 @@ fn ssh_scp_and_rsync_through_the_host_block_and_the_agent_then_nothing_after_the
         format!("zt-prod-ssh:{}/rsync.txt", remote.path().display()),
     ];
     s.tool("rsync", &a, &[]).ok();
-    assert_eq!(std::fs::read_to_string(remote.path().join("rsync.txt")).unwrap(), "over scp\n");
+    assert_eq!(
+        std::fs::read_to_string(remote.path().join("rsync.txt")).unwrap(),
+        "over scp\n"
+    );
 
     // Through the agent alone: no config, no key file.
     let listed = agent.list();
-    assert!(listed.contains("ED25519-CERT") && listed.contains(&grant), "{listed}");
+    assert!(
+        listed.contains("ED25519-CERT") && listed.contains(&grant),
+        "{listed}"
+    );
     s.ssh_agent_only(&agent.socket, "true").ok();
 
     // After the TTL: the same command is refused by sshd (the certificate expired), and the
@@ -230,10 +259,17 @@ fn ssh_scp_and_rsync_through_the_host_block_and_the_agent_then_nothing_after_the
     );
     // The next zt run wipes what is left: block, Include line, key files — byte for byte.
     s.w.run(&["status"]).ok();
-    assert_eq!(std::fs::read_to_string(s.user_config()).unwrap(), USER_SSH_CONFIG);
+    assert_eq!(
+        std::fs::read_to_string(s.user_config()).unwrap(),
+        USER_SSH_CONFIG
+    );
     assert!(!zt_file.exists());
     assert!(!s.w.path().join(format!("run/ssh/{grant}")).exists());
-    assert!(!s.w.path().join(format!("run/ssh/{grant}-cert.pub")).exists());
+    assert!(
+        !s.w.path()
+            .join(format!("run/ssh/{grant}-cert.pub"))
+            .exists()
+    );
 }
 
 #[test]
@@ -247,7 +283,10 @@ fn revoke_wipes_at_once_and_a_refreshed_krl_refuses_the_unexpired_certificate() 
     // zt created ~/.ssh/config (0600) and ~/.ssh (0700) for its line.
     assert_eq!(crate::common::world::mode(&s.w.path().join(".ssh")), 0o700);
     assert_eq!(crate::common::world::mode(&s.user_config()), 0o600);
-    assert_eq!(crate::common::world::mode(&s.w.path().join(format!("run/ssh/{grant}"))), 0o600);
+    assert_eq!(
+        crate::common::world::mode(&s.w.path().join(format!("run/ssh/{grant}"))),
+        0o600
+    );
     s.ssh_host("zt-prod-ssh", "true").ok();
     let aside = tempfile::tempdir().unwrap();
     let (key, cert) = s.copy_key(&grant, aside.path());
@@ -290,11 +329,22 @@ fn zt_exec_logs_in_with_the_key_only_in_a_private_agent() {
     assert!(out.stdout.contains("via-exec"), "{out:#?}");
     let run = s.w.path().join("run/ssh");
     let left: Vec<String> = std::fs::read_dir(&run)
-        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default();
     assert!(left.is_empty(), "no key file, no agent left: {left:?}");
     // The child's agent holds exactly the grant's certificate, and only while it runs.
-    let out = s.w.run(&["exec", "prod-ssh", "--", "sh", "-c", "ssh-add -l; echo $SSH_AUTH_SOCK"]);
+    let out = s.w.run(&[
+        "exec",
+        "prod-ssh",
+        "--",
+        "sh",
+        "-c",
+        "ssh-add -l; echo $SSH_AUTH_SOCK",
+    ]);
     out.ok();
     assert!(out.stdout.contains("ED25519-CERT"), "{out:#?}");
     let sock = out.stdout.lines().last().unwrap().to_string();

@@ -149,8 +149,14 @@ fn a_certificate_for_another_public_key_is_refused_and_nothing_is_written() {
     };
     let broker = Broker::start(&["--auto-login", "alice"]);
     let home = Home::new();
-    home.run(&["login", "--broker", &broker.url, "--insecure-storage", "--no-browser"])
-        .ok();
+    home.run(&[
+        "login",
+        "--broker",
+        &broker.url,
+        "--insecure-storage",
+        "--no-browser",
+    ])
+    .ok();
     let cfg = home.path().join(".config/zt/config.toml");
     let text = std::fs::read_to_string(&cfg).unwrap();
     std::fs::write(&cfg, text.replace(&broker.url, &server.url)).unwrap();
@@ -165,7 +171,11 @@ fn a_certificate_for_another_public_key_is_refused_and_nothing_is_written() {
         "{}",
         out.stderr
     );
-    assert!(out.stderr.contains("revoked at the broker"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("revoked at the broker"),
+        "{}",
+        out.stderr
+    );
     assert!(
         seen.lock().unwrap().iter().any(|p| p.ends_with("/revoke")),
         "the grant is revoked: {:?}",

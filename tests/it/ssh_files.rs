@@ -52,7 +52,10 @@ fn include(w: &World) -> String {
 fn whole(w: &World, host: &str) -> bool {
     let link = w.path().join(".ssh/config");
     assert!(
-        std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(),
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
         "the link stays a link"
     );
     let text = std::fs::read_to_string(&link).unwrap();
@@ -88,7 +91,11 @@ fn many_zts_at_once_lose_no_block_and_leave_the_users_config_as_it_was() {
         .collect();
     for k in kids {
         let out = k.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     assert!(whole(&w, "zt-ssh-03"), "the Include line is there");
     let zt = std::fs::read_to_string(w.path().join(".ssh/zt/config")).unwrap();
@@ -98,7 +105,12 @@ fn many_zts_at_once_lose_no_block_and_leave_the_users_config_as_it_was() {
     let link = w.path().join(".ssh/config").display().to_string();
     let g = w.run_cmd("ssh", &["-G", "-F", &link, "zt-ssh-05"]);
     let g = g.stdout.to_lowercase();
-    for want in ["hostname 127.0.0.1", "port 2205", "identitiesonly yes", "certificatefile "] {
+    for want in [
+        "hostname 127.0.0.1",
+        "port 2205",
+        "identitiesonly yes",
+        "certificatefile ",
+    ] {
         assert!(g.contains(want), "{want}: {g}");
     }
     assert!(g.contains(&format!("user {}", login_user())), "{g}");
@@ -114,11 +126,19 @@ fn many_zts_at_once_lose_no_block_and_leave_the_users_config_as_it_was() {
         .collect();
     for k in kids {
         let out = k.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     assert!(whole(&w, "zt-ssh-01"));
     let zt = std::fs::read_to_string(w.path().join(".ssh/zt/config")).unwrap();
-    assert_eq!(zt::materialize::sshconfig::parse(&zt).unwrap().blocks.len(), 4, "{zt}");
+    assert_eq!(
+        zt::materialize::sshconfig::parse(&zt).unwrap().blocks.len(),
+        4,
+        "{zt}"
+    );
     let kids: Vec<Child> = ids
         .iter()
         .skip(1)
@@ -126,9 +146,17 @@ fn many_zts_at_once_lose_no_block_and_leave_the_users_config_as_it_was() {
         .map(|r| spawn(&w, &["revoke", r]))
         .collect();
     for k in kids {
-        assert!(k.wait_with_output().unwrap().status.success());
+        let out = k.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    assert!(!whole(&w, "zt-ssh-01"), "the Include line went with the last block");
+    assert!(
+        !whole(&w, "zt-ssh-01"),
+        "the Include line went with the last block"
+    );
     assert_eq!(
         std::fs::read_to_string(w.path().join("dotfiles/ssh_config")).unwrap(),
         USER_SSH_CONFIG

@@ -47,7 +47,10 @@ impl Sshd {
     /// [`Sshd::start`] on `port`.
     pub(crate) fn start_on(bin: &str, ca: &str, port: u16) -> Sshd {
         std::fs::create_dir_all("/run/sshd").unwrap();
-        let dir = tempfile::Builder::new().prefix("zt-sshd-").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("zt-sshd-")
+            .tempdir()
+            .unwrap();
         let d = dir.path();
         let st = Command::new("ssh-keygen")
             .args(["-q", "-t", "ed25519", "-N", "", "-f"])
@@ -82,15 +85,20 @@ impl Sshd {
             .spawn()
             .expect("start sshd");
         assert!(
-            eventually(Duration::from_secs(10), || std::net::TcpStream::connect(
-                ("127.0.0.1", port)
-            )
+            eventually(Duration::from_secs(10), || std::net::TcpStream::connect((
+                "127.0.0.1",
+                port
+            ))
             .is_ok())
             .is_some(),
             "sshd did not listen on {port}"
         );
         let host_key = std::fs::read_to_string(d.join("host.pub")).unwrap();
-        let host_key = host_key.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+        let host_key = host_key
+            .split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ");
         Sshd {
             port,
             dir,
@@ -124,7 +132,10 @@ pub(crate) struct Agent {
 
 impl Agent {
     pub(crate) fn start() -> Agent {
-        let dir = tempfile::Builder::new().prefix("zt-agent-").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("zt-agent-")
+            .tempdir()
+            .unwrap();
         let socket = dir.path().join("agent.sock");
         let child = Command::new("ssh-agent")
             .arg("-D")

@@ -33,7 +33,9 @@ pub(super) async fn run(args: EnvArgs, ctx: &Ctx) -> Result<()> {
         return Err(Error::usage(
             "an SSH grant has no environment to print: its key stays in zt's files and agents",
         )
-        .with_hint("use `ssh zt-RESOURCE` (what `zt request` wrote) or `zt exec RESOURCE -- ssh …`"));
+        .with_hint(
+            "use `ssh zt-RESOURCE` (what `zt request` wrote) or `zt exec RESOURCE -- ssh …`",
+        ));
     }
     let cached = match credential::live(&grant, ctx).await {
         Err(e) if e.kind == ErrorKind::NotFound && grant == args.grant => {

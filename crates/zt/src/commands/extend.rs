@@ -3,12 +3,12 @@
 //! entries move, so the reaper wipes them then instead of at the old time. Credentials already
 //! minted keep their own expiry; the helpers fetch a fresh one from the broker near its end.
 
-use crate::{ask, grants};
 use crate::cli::ExtendArgs;
 use crate::commands::Ctx;
 use crate::error::{Error, Result};
 use crate::ledger::Ledger;
 use crate::output::{field, human_secs};
+use crate::{ask, grants};
 use zt_api as api;
 
 #[derive(serde::Serialize)]

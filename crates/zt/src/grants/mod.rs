@@ -103,6 +103,17 @@ pub async fn materialize(
     }
     out.written = targets.iter().map(Target::describe).collect();
     reaper::ensure_running();
+    if ssh.is_some() {
+        // The older grant whose Host block this one took over keeps nothing here either: its
+        // key, certificate and agent entry go now (and so it is revoked below, unused).
+        let olds: Vec<String> = w
+            .replaced
+            .borrow()
+            .iter()
+            .map(|o| o.grant.clone())
+            .collect();
+        let _ = reaper::wipe_where(p, false, |e| e.grant != req.id && olds.contains(&e.grant));
+    }
     supersede(client, &w, p).await;
     show(client, req, expires_at, out, p).await
 }
@@ -244,7 +255,9 @@ fn tries(out: &Granted, p: &Printer) {
         p.out(s);
     }
     if let Some(h) = &out.ssh_host {
-        p.note(format!("  try: ssh {h}   (scp and rsync too: scp FILE {h}:)"));
+        p.note(format!(
+            "  try: ssh {h}   (scp and rsync too: scp FILE {h}:)"
+        ));
         p.out(h);
     }
 }
@@ -254,14 +267,15 @@ fn tries(out: &Granted, p: &Printer) {
 async fn fetch(
     client: &BrokerClient,
     req: &api::Request,
-) -> Result<(Credential, Option<(crate::ssh::GrantKey, crate::ssh::CheckedCert)>)> {
+) -> Result<(
+    Credential,
+    Option<(crate::ssh::GrantKey, crate::ssh::CheckedCert)>,
+)> {
     if req.kind != api::ResourceKind::Ssh {
         return Ok((client.credentials(&req.id).await?, None));
     }
     let key = crate::ssh::GrantKey::generate(&req.id)?;
-    let credential = client
-        .ssh_credentials(&req.id, &key.public_line()?)
-        .await?;
+    let credential = client.ssh_credentials(&req.id, &key.public_line()?).await?;
     let Credential::Ssh { certificate, .. } = &credential else {
         return Err(Error::other(format!(
             "the broker sent a {} credential for an SSH grant; zt wrote nothing",
@@ -343,6 +357,6 @@ mod writer;
 use crate::ledger::Ledger;
 pub use outcome::already_granted;
 use outcome::{abandon, supersede};
-use writer::Writer;
 pub use ssh::refresh as refresh_ssh;
+use writer::Writer;
 pub use writer::standalone_kubeconfig;

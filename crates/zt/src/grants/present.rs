@@ -31,12 +31,12 @@ impl Disk {
         let grant = e.grant.as_str();
         match &e.target {
             Target::File { file } | Target::SshKey { file } => file.is_file(),
-            Target::SshHost { file, name, .. } => self.text(file).is_some_and(|t| {
-                match sshconfig::parse(t) {
+            Target::SshHost { file, name, .. } => {
+                self.text(file).is_some_and(|t| match sshconfig::parse(t) {
                     Ok(f) => f.blocks.iter().any(|(n, g, _)| n == name && g == grant),
                     Err(_) => t.contains(grant),
-                }
-            }),
+                })
+            }
             // The agent forgets the key at the grant's end by itself; whether it still holds it
             // changes nothing zt would write (the key file and block serve ssh without it).
             Target::SshAgent { .. } => true,

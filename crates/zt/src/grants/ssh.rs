@@ -132,10 +132,12 @@ impl Writer<'_> {
 pub async fn refresh(client: &BrokerClient, grant: &str) -> Result<Vec<String>> {
     let files = GrantFiles::of(grant)?;
     let ledger = Ledger::read()?;
-    if !ledger
-        .for_grant(grant)
-        .any(|e| e.target == Target::SshKey { file: files.key.clone() })
-    {
+    if !ledger.for_grant(grant).any(|e| {
+        e.target
+            == Target::SshKey {
+                file: files.key.clone(),
+            }
+    }) {
         return Ok(vec![]);
     }
     let key = GrantKey::load(&files.key)?;
@@ -147,7 +149,10 @@ pub async fn refresh(client: &BrokerClient, grant: &str) -> Result<Vec<String>> 
     };
     let cert = key.check(certificate)?;
     fsutil::atomic_write(&files.cert, format!("{}\n", cert.line).as_bytes(), 0o600)?;
-    let mut done = vec![format!("renewed the SSH certificate {}", files.cert.display())];
+    let mut done = vec![format!(
+        "renewed the SSH certificate {}",
+        files.cert.display()
+    )];
     if let Some(mut c) = credcache::load(grant) {
         c.credential = credential.clone();
         let _ = credcache::store(grant, &c);
@@ -170,8 +175,14 @@ pub async fn refresh(client: &BrokerClient, grant: &str) -> Result<Vec<String>> 
             .valid_before
             .saturating_sub(api::Timestamp::now().0.max(0) as u64);
         let comment = format!("zt {} grant {grant}", e.resource);
-        if agent::add(socket, &key, &cert, &comment, u32::try_from(left).unwrap_or(u32::MAX))
-            .is_err()
+        if agent::add(
+            socket,
+            &key,
+            &cert,
+            &comment,
+            u32::try_from(left).unwrap_or(u32::MAX),
+        )
+        .is_err()
         {
             continue;
         }
@@ -181,7 +192,11 @@ pub async fn refresh(client: &BrokerClient, grant: &str) -> Result<Vec<String>> 
             public_key: public_key.clone(),
         };
         Ledger::modify(|l| {
-            for x in l.entries.iter_mut().filter(|x| x.grant == grant && x.target == e.target) {
+            for x in l
+                .entries
+                .iter_mut()
+                .filter(|x| x.grant == grant && x.target == e.target)
+            {
                 x.target = new.clone();
             }
             Ok(())
@@ -189,7 +204,10 @@ pub async fn refresh(client: &BrokerClient, grant: &str) -> Result<Vec<String>> 
         if let Ok(old) = b64.decode(old) {
             let _ = agent::remove(socket, &old);
         }
-        done.push(format!("renewed the SSH key in the ssh-agent at {}", socket.display()));
+        done.push(format!(
+            "renewed the SSH key in the ssh-agent at {}",
+            socket.display()
+        ));
     }
     Ok(done)
 }

@@ -37,7 +37,8 @@ pub fn apply(zt_file: &Path, config: &Path, block: &HostBlock) -> Result<()> {
         Ok(Change::Write(f.render(config)))
     })?;
     files::edit(config, Lock::Zt, Keep::ModeAndOwner, |text| {
-        let new = sshconfig::add_include(text.unwrap_or(""), zt_file).map_err(|e| refused(config, e))?;
+        let new =
+            sshconfig::add_include(text.unwrap_or(""), zt_file).map_err(|e| refused(config, e))?;
         Ok(Change::Write(new))
     })
 }
@@ -48,7 +49,10 @@ pub fn wipe_hosts(zt_file: &Path, targets: &[&Target]) -> Result<()> {
     let mut names = Vec::new();
     let mut config = None;
     for t in targets {
-        if let Target::SshHost { name, config: c, .. } = t {
+        if let Target::SshHost {
+            name, config: c, ..
+        } = t
+        {
             names.push(name.as_str());
             config.get_or_insert(c.as_path());
         }
@@ -78,7 +82,9 @@ pub fn wipe_hosts(zt_file: &Path, targets: &[&Target]) -> Result<()> {
             return Ok(Change::Keep);
         };
         Ok(
-            match sshconfig::remove_include(text, zt_file, created).map_err(|e| refused(config, e))? {
+            match sshconfig::remove_include(text, zt_file, created)
+                .map_err(|e| refused(config, e))?
+            {
                 Wiped::Text(t) => Change::Write(t),
                 Wiped::RemoveFile => Change::Remove,
             },

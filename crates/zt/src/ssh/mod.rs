@@ -53,8 +53,9 @@ impl GrantKey {
         let text = fsutil::read_optional_max(file, 64 << 10)?.ok_or_else(|| {
             Error::other(format!("the grant's SSH key {} is gone", file.display()))
         })?;
-        let key = PrivateKey::from_openssh(text.as_bytes())
-            .map_err(|e| Error::other(format!("cannot read the SSH key {}: {e}", file.display())))?;
+        let key = PrivateKey::from_openssh(text.as_bytes()).map_err(|e| {
+            Error::other(format!("cannot read the SSH key {}: {e}", file.display()))
+        })?;
         match key.key_data() {
             KeypairData::Ed25519(_) => Ok(GrantKey { key }),
             _ => Err(Error::other(format!(
@@ -133,7 +134,9 @@ impl GrantKey {
             .map_err(|_| bad("not base64".into()))?;
         let cert = Certificate::from_bytes(&blob).map_err(|e| bad(format!("unreadable ({e})")))?;
         if cert.public_key() != self.key.public_key().key_data() {
-            return Err(bad("it certifies another public key than the one zt sent".into()));
+            return Err(bad(
+                "it certifies another public key than the one zt sent".into()
+            ));
         }
         if cert.cert_type() != ssh_key::certificate::CertType::User {
             return Err(bad("not a user certificate".into()));
@@ -182,8 +185,7 @@ impl GrantFiles {
 /// `<runtime dir>/ssh`, absolute (a relative `ZT_RUNTIME_DIR` is taken from the current dir).
 pub fn ssh_runtime_dir() -> Result<PathBuf> {
     let dir = paths::runtime_dir()?.join("ssh");
-    std::path::absolute(&dir)
-        .map_err(|e| Error::io(format!("cannot resolve {}", dir.display()), e))
+    std::path::absolute(&dir).map_err(|e| Error::io(format!("cannot resolve {}", dir.display()), e))
 }
 
 /// known_hosts lines from the broker, checked: each one line of printable text (a marker, host
@@ -203,7 +205,9 @@ pub fn known_hosts_text(lines: &[String]) -> Result<Option<String>> {
     }
     let mut out = String::new();
     for l in lines {
-        if l.len() > 16 << 10 || l.chars().any(|c| c.is_control()) || l.split_whitespace().count() < 3
+        if l.len() > 16 << 10
+            || l.chars().any(|c| c.is_control())
+            || l.split_whitespace().count() < 3
         {
             return Err(bad("not a known_hosts line"));
         }

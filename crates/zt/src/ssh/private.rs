@@ -53,14 +53,17 @@ impl PrivateAgent {
         }
         let child = cmd.spawn().map_err(|e| {
             let _ = std::fs::remove_dir_all(&dir);
-            Error::io("cannot start ssh-agent (OpenSSH) for the command", e)
-                .with_hint("zt exec on an SSH grant runs a private ssh-agent: install OpenSSH's client")
+            Error::io("cannot start ssh-agent (OpenSSH) for the command", e).with_hint(
+                "zt exec on an SSH grant runs a private ssh-agent: install OpenSSH's client",
+            )
         })?;
         let agent = PrivateAgent { child, dir, socket };
         let start = Instant::now();
         while std::os::unix::net::UnixStream::connect(&agent.socket).is_err() {
             if start.elapsed() > START {
-                return Err(Error::other("the private ssh-agent did not start listening"));
+                return Err(Error::other(
+                    "the private ssh-agent did not start listening",
+                ));
             }
             std::thread::sleep(Duration::from_millis(5));
         }

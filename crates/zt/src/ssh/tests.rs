@@ -57,15 +57,27 @@ fn certificates_zt_must_not_use_are_refused() {
             "expired",
         ),
         (key.public_line().unwrap(), "not an Ed25519 certificate"),
-        ("ssh-ed25519-cert-v01@openssh.com AAAA!!".into(), "not base64"),
-        ("ssh-ed25519-cert-v01@openssh.com".into(), "not a certificate line"),
         (
-            format!("{}\nHost *", cert_line(&ca, key.public(), CertType::User, valid)),
+            "ssh-ed25519-cert-v01@openssh.com AAAA!!".into(),
+            "not base64",
+        ),
+        (
+            "ssh-ed25519-cert-v01@openssh.com".into(),
+            "not a certificate line",
+        ),
+        (
+            format!(
+                "{}\nHost *",
+                cert_line(&ca, key.public(), CertType::User, valid)
+            ),
             "not one line",
         ),
     ];
     for (line, why) in cases {
-        let e = key.check(&line).err().unwrap_or_else(|| panic!("{why}: taken"));
+        let e = key
+            .check(&line)
+            .err()
+            .unwrap_or_else(|| panic!("{why}: taken"));
         assert!(e.message.contains(why), "{why}: {}", e.message);
         assert!(e.message.contains("zt wrote nothing"), "{}", e.message);
     }
@@ -107,7 +119,10 @@ fn a_written_key_reads_back_private_and_the_same() {
 fn known_hosts_lines_are_checked() {
     assert_eq!(known_hosts_text(&[]).unwrap(), None);
     let ok = "[127.0.0.1]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB".to_string();
-    assert_eq!(known_hosts_text(&[ok.clone()]).unwrap(), Some(format!("{ok}\n")));
+    assert_eq!(
+        known_hosts_text(&[ok.clone()]).unwrap(),
+        Some(format!("{ok}\n"))
+    );
     assert!(known_hosts_text(&[format!("{ok}\nevil")]).is_err());
     assert!(known_hosts_text(&["justone".into()]).is_err());
     assert!(known_hosts_text(&vec![ok; 65]).is_err());

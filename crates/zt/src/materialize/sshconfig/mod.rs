@@ -122,7 +122,10 @@ fn render(b: &HostBlock, eol: &str) -> Result<String, EditError> {
         format!("    Port {}", b.port),
         format!("    User {user}"),
         format!("    IdentityFile {}", path_arg(b.identity_file, true)?),
-        format!("    CertificateFile {}", path_arg(b.certificate_file, true)?),
+        format!(
+            "    CertificateFile {}",
+            path_arg(b.certificate_file, true)?
+        ),
         "    IdentitiesOnly yes".to_string(),
     ];
     if let Some(k) = b.known_hosts {
@@ -168,7 +171,9 @@ pub fn add_include(text: &str, zt_file: &Path) -> Result<String, EditError> {
     let user = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mine = out.strip_prefix('\u{feff}').unwrap_or(&out);
     if mine.strip_prefix(&format!("{line}{}", prep.eol)) != Some(user) {
-        return Err(err("internal: edit verification failed; file left untouched"));
+        return Err(err(
+            "internal: edit verification failed; file left untouched",
+        ));
     }
     Ok(out)
 }
@@ -191,7 +196,14 @@ pub fn remove_include(text: &str, zt_file: &Path, created: bool) -> Result<Wiped
     let out = match keep.last() {
         // zt's line was the last one (moved there by hand): what is now last keeps its break.
         Some(false) if prep.lacks_newline => {
-            format!("{}{out}", if text.starts_with('\u{feff}') { "\u{feff}" } else { "" })
+            format!(
+                "{}{out}",
+                if text.starts_with('\u{feff}') {
+                    "\u{feff}"
+                } else {
+                    ""
+                }
+            )
         }
         _ => prep.finish(out),
     };

@@ -47,7 +47,11 @@ fn the_include_goes_at_the_top_once_and_comes_out_byte_exact() {
         }
     }
     // CRLF files get a CRLF line.
-    assert!(add_include(USER_CRLF, zt).unwrap().starts_with(&format!("Include {ZT}\r\n")));
+    assert!(
+        add_include(USER_CRLF, zt)
+            .unwrap()
+            .starts_with(&format!("Include {ZT}\r\n"))
+    );
     // A file zt created is removed once its line goes; not one with more in it.
     let made = add_include("", zt).unwrap();
     assert_eq!(made, format!("Include {ZT}\n"));
@@ -93,8 +97,13 @@ fn paths_are_quoted_or_refused() {
     let p = |s: &str, t| path_arg(Path::new(s), t);
     assert_eq!(p("/a b/c", true).unwrap(), "\"/a b/c\"");
     assert_eq!(p("/a%b", true).unwrap(), "/a%%b");
-    assert!(p("/a%b", false).is_err(), "Include reads no tokens: refused");
-    for bad in ["/a\"b", "/a\\b", "/a$b", "/a*b", "/a\nb", "relative", "/a#b"] {
+    assert!(
+        p("/a%b", false).is_err(),
+        "Include reads no tokens: refused"
+    );
+    for bad in [
+        "/a\"b", "/a\\b", "/a$b", "/a*b", "/a\nb", "relative", "/a#b",
+    ] {
         assert!(p(bad, true).is_err(), "{bad:?}");
     }
 }
@@ -126,12 +135,25 @@ fn known_hosts_pin_the_host_key() {
     let mut b = block("zt-a", "g1");
     b.known_hosts = Some(Path::new("/run/zt/ssh/g1.known_hosts"));
     let t = render(&b, "\n").unwrap();
-    assert!(t.contains("    UserKnownHostsFile /run/zt/ssh/g1.known_hosts\n    StrictHostKeyChecking yes\n"), "{t}");
+    assert!(
+        t.contains(
+            "    UserKnownHostsFile /run/zt/ssh/g1.known_hosts\n    StrictHostKeyChecking yes\n"
+        ),
+        "{t}"
+    );
 }
 
 #[test]
 fn broker_values_that_would_become_ssh_syntax_are_refused() {
-    for host in ["a b", "a\nHost *", "%h", "\"x\"", "", "-oProxyCommand=x", "a#b"] {
+    for host in [
+        "a b",
+        "a\nHost *",
+        "%h",
+        "\"x\"",
+        "",
+        "-oProxyCommand=x",
+        "a#b",
+    ] {
         let mut b = block("zt-a", "g1");
         b.host_name = host;
         assert!(render(&b, "\n").is_err(), "host {host:?}");
