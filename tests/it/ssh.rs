@@ -351,3 +351,54 @@ fn zt_exec_logs_in_with_the_key_only_in_a_private_agent() {
     assert!(sock.starts_with(&run.display().to_string()), "{sock}");
     assert!(!Path::new(&sock).exists(), "the private agent is gone");
 }
+
+#[test]
+fn extend_renews_the_certificate_in_its_file_and_in_the_agent() {
+    let Some(bin) = sshd_bin() else { return };
+    let mut s = SshWorld::start(&bin, &[]);
+    let agent = Agent::start();
+    s.w.set("SSH_AUTH_SOCK", &agent.socket);
+    s.w.login(&s.broker);
+    let grant = s.w.request(&["prod-ssh", "--ttl", "5m"]);
+    let cert_file = s.w.path().join(format!("run/ssh/{grant}-cert.pub"));
+    let valid = || {
+        let out = Command::new("ssh-keygen")
+            .arg("-L")
+            .arg("-f")
+            .arg(&cert_file)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix("Valid: "))
+            .unwrap_or_else(|| panic!("{text}"))
+            .to_string()
+    };
+    let before = (valid(), std::fs::read_to_string(&cert_file).unwrap());
+    let out = s.w.run(&["extend", "prod-ssh", "--ttl", "30m"]);
+    out.ok();
+    assert!(
+        out.stderr.contains("renewed the SSH certificate"),
+        "{}",
+        out.stderr
+    );
+    let after = (valid(), std::fs::read_to_string(&cert_file).unwrap());
+    assert_ne!(
+        before.0, after.0,
+        "a new validity: {} → {}",
+        before.0, after.0
+    );
+    // The agent holds the new certificate, not the old one.
+    let listed = Command::new("ssh-add")
+        .arg("-L")
+        .env_clear()
+        .env("SSH_AUTH_SOCK", &agent.socket)
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    let blob = |c: &str| c.split_whitespace().nth(1).unwrap().to_string();
+    assert!(listed.contains(&blob(&after.1)), "{listed}");
+    assert!(!listed.contains(&blob(&before.1)), "{listed}");
+    s.ssh_host("zt-prod-ssh", "true").ok();
+    s.ssh_agent_only(&agent.socket, "true").ok();
+}

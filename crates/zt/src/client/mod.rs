@@ -173,7 +173,9 @@ impl BrokerClient {
     }
 
     pub async fn credentials(&self, id: &str) -> Result<api::Credential> {
-        self.post(&format!("/v1/grants/{}/credentials", enc(id)), &())
+        // `{}`: the documented empty body (older zts sent `null`).
+        let body = api::CredentialsRequest::default();
+        self.post(&format!("/v1/grants/{}/credentials", enc(id)), &body)
             .await
     }
 

@@ -120,7 +120,7 @@ fn known_hosts_lines_are_checked() {
     assert_eq!(known_hosts_text(&[]).unwrap(), None);
     let ok = "[127.0.0.1]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB".to_string();
     assert_eq!(
-        known_hosts_text(&[ok.clone()]).unwrap(),
+        known_hosts_text(std::slice::from_ref(&ok)).unwrap(),
         Some(format!("{ok}\n"))
     );
     assert!(known_hosts_text(&[format!("{ok}\nevil")]).is_err());
