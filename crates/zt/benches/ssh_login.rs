@@ -36,7 +36,11 @@ fn free_port() -> u16 {
 fn http_get(url: &str, path: &str) -> String {
     let addr = url.trim_start_matches("http://");
     let mut s = std::net::TcpStream::connect(addr).unwrap();
-    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut all = String::new();
     s.read_to_string(&mut all).unwrap();
     all.split_once("\r\n\r\n").unwrap().1.to_string()
@@ -114,13 +118,16 @@ fn main() {
     let mut child = b.spawn().unwrap();
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let broker = Kill(child);
-    let url = loop {
-        let mut line = String::new();
-        assert!(out.read_line(&mut line).unwrap() > 0, "zt-broker dev ended");
-        if let Some(u) = line.split("--broker ").nth(1) {
-            break u.trim().to_string();
-        }
-    };
+    // Its first line on stdout ends with its URL.
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let url = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(url.starts_with("http://"), "zt-broker dev said {line:?}");
     std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
 
     // The sshd, trusting the broker's CA.
@@ -172,7 +179,12 @@ fn main() {
             .spawn()
             .unwrap(),
     );
+    let start = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "sshd did not listen"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
 
