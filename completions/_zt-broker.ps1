@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'zt-broker' -ScriptBlock {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the broker as a TOML configuration file describes it')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a configuration file and its catalog without serving')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Inspect the audit log')
+            [CompletionResult]::new('ssh', 'ssh', [CompletionResultType]::ParameterValue, 'What SSH hosts need from the broker''s user CA: its public key and its revocation list')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -40,6 +41,8 @@ Register-ArgumentCompleter -Native -CommandName 'zt-broker' -ScriptBlock {
             [CompletionResult]::new('--catalog', '--catalog', [CompletionResultType]::ParameterName, 'Serve this catalog (TOML, the demo catalog''s format) instead of the demo one')
             [CompletionResult]::new('--policies', '--policies', [CompletionResultType]::ParameterName, 'Decide with the Cedar policies in this directory (`*.cedar`, see policies/README.md) instead of the demo catalog''s groups; reloaded on SIGHUP and when a file there changes')
             [CompletionResult]::new('--review-window', '--review-window', [CompletionResultType]::ParameterName, 'How long a pending request waits for an approver before it expires (e.g. 24h, 30m)')
+            [CompletionResult]::new('--ssh-port', '--ssh-port', [CompletionResultType]::ParameterName, 'The port of the sshd the demo catalog''s prod-ssh points at (on 127.0.0.1)')
+            [CompletionResult]::new('--ssh-user', '--ssh-user', [CompletionResultType]::ParameterName, 'The login user (certificate principal) of prod-ssh [default: the current user]')
             [CompletionResult]::new('--auto-login', '--auto-login', [CompletionResultType]::ParameterName, 'DEV ONLY: approve every device login as this demo user without asking')
             [CompletionResult]::new('--trust-issuer', '--trust-issuer', [CompletionResultType]::ParameterName, 'Also trust this real OpenID provider, and send `zt login` to it')
             [CompletionResult]::new('--audience', '--audience', [CompletionResultType]::ParameterName, 'The audience the --trust-issuer provider puts in the broker''s access tokens (`zt login` asks for it as the RFC 8707 resource when it is an absolute URI)')
@@ -124,11 +127,61 @@ Register-ArgumentCompleter -Native -CommandName 'zt-broker' -ScriptBlock {
         'zt-broker;audit;help;help' {
             break
         }
+        'zt-broker;ssh' {
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'How the broker''s log lines on stderr are written: text, or JSON lines for log shippers')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('ca', 'ca', [CompletionResultType]::ParameterValue, 'Print the SSH user CA''s public key, one line for sshd''s TrustedUserCAKeys file')
+            [CompletionResult]::new('krl', 'krl', [CompletionResultType]::ParameterValue, 'Write the key revocation list (KRL) of certificates whose grant ended early')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zt-broker;ssh;ca' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file whose [store] to read')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file whose [store] to read')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'A `zt-broker dev --data-dir` directory')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'How the broker''s log lines on stderr are written: text, or JSON lines for log shippers')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zt-broker;ssh;krl' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The configuration file whose [store] to read')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file whose [store] to read')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'A `zt-broker dev --data-dir` directory')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Where to write the KRL')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'How the broker''s log lines on stderr are written: text, or JSON lines for log shippers')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zt-broker;ssh;help' {
+            [CompletionResult]::new('ca', 'ca', [CompletionResultType]::ParameterValue, 'Print the SSH user CA''s public key, one line for sshd''s TrustedUserCAKeys file')
+            [CompletionResult]::new('krl', 'krl', [CompletionResultType]::ParameterValue, 'Write the key revocation list (KRL) of certificates whose grant ended early')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zt-broker;ssh;help;ca' {
+            break
+        }
+        'zt-broker;ssh;help;krl' {
+            break
+        }
+        'zt-broker;ssh;help;help' {
+            break
+        }
         'zt-broker;help' {
             [CompletionResult]::new('dev', 'dev', [CompletionResultType]::ParameterValue, 'Run a self-contained development broker on this machine')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the broker as a TOML configuration file describes it')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a configuration file and its catalog without serving')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Inspect the audit log')
+            [CompletionResult]::new('ssh', 'ssh', [CompletionResultType]::ParameterValue, 'What SSH hosts need from the broker''s user CA: its public key and its revocation list')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -150,6 +203,17 @@ Register-ArgumentCompleter -Native -CommandName 'zt-broker' -ScriptBlock {
             break
         }
         'zt-broker;help;audit;verify' {
+            break
+        }
+        'zt-broker;help;ssh' {
+            [CompletionResult]::new('ca', 'ca', [CompletionResultType]::ParameterValue, 'Print the SSH user CA''s public key, one line for sshd''s TrustedUserCAKeys file')
+            [CompletionResult]::new('krl', 'krl', [CompletionResultType]::ParameterValue, 'Write the key revocation list (KRL) of certificates whose grant ended early')
+            break
+        }
+        'zt-broker;help;ssh;ca' {
+            break
+        }
+        'zt-broker;help;ssh;krl' {
             break
         }
         'zt-broker;help;help' {

@@ -31,6 +31,9 @@ _zt__broker() {
             zt__broker,serve)
                 cmd="zt__broker__subcmd__serve"
                 ;;
+            zt__broker,ssh)
+                cmd="zt__broker__subcmd__ssh"
+                ;;
             zt__broker__subcmd__audit,help)
                 cmd="zt__broker__subcmd__audit__subcmd__help"
                 ;;
@@ -70,11 +73,38 @@ _zt__broker() {
             zt__broker__subcmd__help,serve)
                 cmd="zt__broker__subcmd__help__subcmd__serve"
                 ;;
+            zt__broker__subcmd__help,ssh)
+                cmd="zt__broker__subcmd__help__subcmd__ssh"
+                ;;
             zt__broker__subcmd__help__subcmd__audit,verify)
                 cmd="zt__broker__subcmd__help__subcmd__audit__subcmd__verify"
                 ;;
             zt__broker__subcmd__help__subcmd__dev,stop)
                 cmd="zt__broker__subcmd__help__subcmd__dev__subcmd__stop"
+                ;;
+            zt__broker__subcmd__help__subcmd__ssh,ca)
+                cmd="zt__broker__subcmd__help__subcmd__ssh__subcmd__ca"
+                ;;
+            zt__broker__subcmd__help__subcmd__ssh,krl)
+                cmd="zt__broker__subcmd__help__subcmd__ssh__subcmd__krl"
+                ;;
+            zt__broker__subcmd__ssh,ca)
+                cmd="zt__broker__subcmd__ssh__subcmd__ca"
+                ;;
+            zt__broker__subcmd__ssh,help)
+                cmd="zt__broker__subcmd__ssh__subcmd__help"
+                ;;
+            zt__broker__subcmd__ssh,krl)
+                cmd="zt__broker__subcmd__ssh__subcmd__krl"
+                ;;
+            zt__broker__subcmd__ssh__subcmd__help,ca)
+                cmd="zt__broker__subcmd__ssh__subcmd__help__subcmd__ca"
+                ;;
+            zt__broker__subcmd__ssh__subcmd__help,help)
+                cmd="zt__broker__subcmd__ssh__subcmd__help__subcmd__help"
+                ;;
+            zt__broker__subcmd__ssh__subcmd__help,krl)
+                cmd="zt__broker__subcmd__ssh__subcmd__help__subcmd__krl"
                 ;;
             *)
                 ;;
@@ -83,7 +113,7 @@ _zt__broker() {
 
     case "${cmd}" in
         zt__broker)
-            opts="-h -V --log-format --help --version dev serve check audit help"
+            opts="-h -V --log-format --help --version dev serve check audit ssh help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -217,7 +247,7 @@ _zt__broker() {
             return 0
             ;;
         zt__subcmd__broker__subcmd__dev)
-            opts="-h -V --port --listen --data-dir --catalog --policies --review-window --detach --auto-login --trust-issuer --audience --log-format --help --version stop help"
+            opts="-h -V --port --listen --data-dir --catalog --policies --review-window --ssh-port --ssh-user --detach --auto-login --trust-issuer --audience --log-format --help --version stop help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -244,6 +274,14 @@ _zt__broker() {
                     return 0
                     ;;
                 --review-window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ssh-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ssh-user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -331,7 +369,7 @@ _zt__broker() {
             return 0
             ;;
         zt__subcmd__broker__subcmd__help)
-            opts="dev serve check audit help"
+            opts="dev serve check audit ssh help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -442,6 +480,48 @@ _zt__broker() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        zt__subcmd__broker__subcmd__help__subcmd__ssh)
+            opts="ca krl"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__broker__subcmd__help__subcmd__ssh__subcmd__ca)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__broker__subcmd__help__subcmd__ssh__subcmd__krl)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         zt__subcmd__broker__subcmd__serve)
             opts="-c -h -V --config --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -454,6 +534,144 @@ _zt__broker() {
                     return 0
                     ;;
                 -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__broker__subcmd__ssh)
+            opts="-h -V --log-format --help --version ca krl help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__broker__subcmd__ssh__subcmd__ca)
+            opts="-c -h -V --config --data-dir --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__broker__subcmd__ssh__subcmd__help)
+            opts="ca krl help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__broker__subcmd__ssh__subcmd__help__subcmd__ca)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__broker__subcmd__ssh__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__broker__subcmd__ssh__subcmd__help__subcmd__krl)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zt__subcmd__broker__subcmd__ssh__subcmd__krl)
+            opts="-c -h -V --config --data-dir --out --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -9,6 +9,7 @@ mod ask;
 mod at_rest;
 mod audit;
 mod bad_input;
+mod broker_sshd;
 mod concurrency;
 mod consumer_parsers;
 mod consumers;

@@ -164,7 +164,7 @@ pub struct DevArgs {
     pub review_window: Duration,
 
     /// The port of the sshd the demo catalog's prod-ssh points at (on 127.0.0.1).
-    #[arg(long, default_value_t = crate::dev::wire::DEFAULT_SSH_PORT, value_name = "PORT")]
+    #[arg(long, default_value_t = DEV_SSH_PORT, value_name = "PORT")]
     pub ssh_port: u16,
 
     /// The login user (certificate principal) of prod-ssh [default: the current user].
@@ -206,6 +206,9 @@ pub enum DevAction {
     /// Stop the dev broker started with --detach.
     Stop,
 }
+
+/// `zt-broker dev --ssh-port`'s default: where the demo's prod-ssh expects an sshd.
+pub const DEV_SSH_PORT: u16 = 2222;
 
 fn review_window(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s.trim())

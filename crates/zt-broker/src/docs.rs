@@ -42,6 +42,11 @@ pub const EXIT_NOTES: &[(&str, &str)] = &[
         "zt-broker-dev-stop",
         "0 also when no dev broker is running.",
     ),
+    (
+        "zt-broker-ssh-krl",
+        "0 after writing FILE and one line saying how many certificates it names. 1: the \
+         store could not be read or FILE not written (FILE is left as it was).",
+    ),
 ];
 
 /// The top page's ENVIRONMENT.
@@ -88,6 +93,9 @@ const SERVE: &str = "zt-broker-serve";
 const CHECK: &str = "zt-broker-check";
 const AUDIT: &str = "zt-broker-audit";
 const VERIFY: &str = "zt-broker-audit-verify";
+const SSH: &str = "zt-broker-ssh";
+const SSH_CA: &str = "zt-broker-ssh-ca";
+const SSH_KRL: &str = "zt-broker-ssh-krl";
 
 /// FILES: (path, what it is and who reads or writes it, the pages that list it). The top page
 /// lists every row.
@@ -128,6 +136,13 @@ pub const FILES: &[(&str, &str, &[&str])] = &[
         &[SERVE, CHECK, AUDIT, VERIFY],
     ),
     (
+        "[ssh] ca_key_file",
+        "the SSH user CA's private key: an unencrypted OpenSSH Ed25519 key, mode 0600 \
+         (ca_key_env names a variable holding it instead); it signs the certificates of ssh \
+         grants; `check` and `ssh ca` load it",
+        &[SERVE, CHECK, SSH, SSH_CA, SSH_KRL],
+    ),
+    (
         "~/.pgpass",
         "the password of a PostgreSQL store ([store] url = \"postgres://…\") when neither the \
          URL nor PGPASSWORD has one ($PGPASSFILE if set)",
@@ -150,6 +165,18 @@ pub const FILES: &[(&str, &str, &[&str])] = &[
          $TMPDIR/zt-broker-dev-PID-RANDOM, removed at exit); `audit verify --data-dir DIR` \
          reads them",
         &[DEV, AUDIT, VERIFY],
+    ),
+    (
+        "DIR/ssh_user_ca",
+        "the dev broker's SSH user CA key (0600), made at its first start in --data-dir DIR; \
+         `ssh ca --data-dir DIR` and `ssh krl --data-dir DIR` read it",
+        &[DEV, SSH, SSH_CA, SSH_KRL],
+    ),
+    (
+        "--out FILE",
+        "the KRL `ssh krl` writes (mode 0644, atomically: a temporary file renamed over it), \
+         for sshd's RevokedKeys",
+        &[SSH_KRL],
     ),
     (
         "DIR/dev-idp-key.pem",

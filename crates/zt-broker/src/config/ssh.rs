@@ -49,3 +49,93 @@ pub(super) fn ssh_section(
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! `[ssh]` and `ssh` resources: the CA's source named, never inline; an ssh resource
+    //! without a CA, or with a setting that would change a certificate's or a client file's
+    //! meaning, refused at its resource's line with the setting named.
+
+    use crate::config::tests::{BASE, parse, refused};
+    use crate::issuers::ssh::ca::CaSource;
+
+    fn ssh_resource(settings: &str, role_settings: &str) -> String {
+        format!(
+            "{BASE}\n[[catalog.resource]]\nname = \"hosts\"\nkind = \"ssh\"\n\
+             default_role = \"login\"\nmax_ttl = \"1h\"\nsettings = {{ {settings} }}\n\
+             [[catalog.resource.role]]\nname = \"login\"\nsettings = {{ {role_settings} }}\n"
+        )
+    }
+
+    #[test]
+    fn the_ca_comes_from_a_file_or_a_variable_and_an_ssh_resource_needs_it() {
+        let ok = ssh_resource(
+            "issuer = \"ssh-ca\", host = \"web-1.example.com\"",
+            "principals = [\"deploy\"]",
+        );
+        refused(
+            &ok,
+            None,
+            "catalog: hosts: an ssh resource needs the broker's SSH CA",
+        );
+        let file = format!("{ok}\n[ssh]\nca_key_file = \"keys/ssh_ca\"\n");
+        let c = parse(&file).unwrap();
+        assert_eq!(c.ssh_ca, Some(CaSource::File("/etc/zt/keys/ssh_ca".into())));
+        let env = format!("{ok}\n[ssh]\nca_key_env = \"ZT_SSH_CA\"\n");
+        assert_eq!(
+            parse(&env).unwrap().ssh_ca,
+            Some(CaSource::Env("ZT_SSH_CA".into()))
+        );
+        let both = format!("{ok}\n[ssh]\nca_key_file = \"k\"\nca_key_env = \"V\"\n");
+        refused(&both, Some("ca_key_env"), "not both");
+        let neither = format!("{ok}\n[ssh]\n");
+        refused(&neither, Some("[ssh]"), "[ssh] needs ca_key_file");
+        // The key itself is not a setting: an unknown key, refused.
+        let inline = format!("{ok}\n[ssh]\nca_key = \"-----BEGIN OPENSSH PRIVATE KEY-----\"\n");
+        let e = parse(&inline).unwrap_err();
+        assert!(e.contains("unknown field `ca_key`"), "{e}");
+        assert!(!e.contains("BEGIN OPENSSH"), "{e}");
+    }
+
+    #[test]
+    fn ssh_settings_are_checked_at_their_resource() {
+        let ca = "\n[ssh]\nca_key_env = \"ZT_SSH_CA\"\n";
+        for (settings, role, says) in [
+            (
+                "issuer = \"ssh-ca\", host = \"web 1\"",
+                "principals = [\"deploy\"]",
+                "hosts/login: settings.host: \"web 1\" holds whitespace",
+            ),
+            (
+                "issuer = \"ssh-ca\", host = \"web-1\"",
+                "principals = [\"%u\"]",
+                "hosts/login: settings.principals: \"%u\" holds '%' (an ssh token)",
+            ),
+            (
+                "issuer = \"ssh-ca\", host = \"web-1\"",
+                "principals = [\"deploy\\nroot\"]",
+                "settings.principals: \"deploy\\nroot\" holds a newline",
+            ),
+            (
+                "issuer = \"kubernetes\", host = \"web-1\"",
+                "principals = [\"deploy\"]",
+                "hosts: an ssh resource takes issuer = \"ssh-ca\"",
+            ),
+            (
+                "host = \"web-1\"",
+                "principals = [\"deploy\"]",
+                "catalog: hosts: needs settings.issuer",
+            ),
+        ] {
+            let text = format!("{}{ca}", ssh_resource(settings, role));
+            let at = text.rfind("[[catalog.resource]]").unwrap();
+            let line = text[..at].matches('\n').count() + 1;
+            let e = parse(&text).unwrap_err();
+            assert!(
+                e.starts_with(&format!("{}:{line}:", super::super::tests::PATH)),
+                "{e}"
+            );
+            assert!(e.contains(says), "{says}: {e}");
+        }
+    }
+}

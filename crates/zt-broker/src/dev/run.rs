@@ -116,6 +116,26 @@ fn notes(url: &str, k8s: &str, catalog: &Catalog, data: &DataDir, auto_login: Op
             dev_k8s.join(", ")
         );
     }
+    let ssh: Vec<String> = resources
+        .iter()
+        .filter(|r| r.kind == zt_api::ResourceKind::Ssh)
+        .map(|r| {
+            let at = |k: &str| r.settings.get(k).map(|v| v.to_string()).unwrap_or_default();
+            format!(
+                "{} on {}:{}",
+                r.name,
+                at("host").trim_matches('"'),
+                at("port")
+            )
+        })
+        .collect();
+    if !ssh.is_empty() {
+        eprintln!(
+            "  ssh CA:   {url}/v1/ssh/ca (KRL: /v1/ssh/krl); {} open only an sshd that trusts it \
+             (README \"SSH hosts\")",
+            ssh.join(", ")
+        );
+    }
     eprintln!("  data:     {} ({kept})", data.path.display());
     eprintln!("  stop:     Ctrl-C, or `zt-broker dev stop` when detached");
     if let Some(u) = auto_login {

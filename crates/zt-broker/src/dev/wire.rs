@@ -68,7 +68,7 @@ impl Default for DevSsh {
 }
 
 /// `zt-broker dev --ssh-port`'s default.
-pub const DEFAULT_SSH_PORT: u16 = 2222;
+pub use crate::cli::DEV_SSH_PORT as DEFAULT_SSH_PORT;
 
 /// The user running the dev broker, as `--ssh-user`'s default: `$USER` (`$LOGNAME`), else the
 /// password database's name for this uid, else `dev`.

@@ -90,6 +90,29 @@ impl<S: Send + Sync, T: DeserializeOwned + Default + Wellformed> FromRequest<S>
     }
 }
 
+/// [`OptionalJson`] that also takes a JSON `null` as no body: what `POST
+/// /v1/grants/{id}/credentials` was sent before it had a body (zt posts `null` there).
+pub struct NullableJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Default + Wellformed> FromRequest<S>
+    for NullableJson<T>
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(|r| ApiError::invalid(r.body_text()))?;
+        if body.trim_ascii() == b"null" {
+            return Ok(NullableJson(T::default()));
+        }
+        let req = Request::new(axum::body::Body::from(body));
+        OptionalJson::<T>::from_request(req, state)
+            .await
+            .map(|OptionalJson(v)| NullableJson(v))
+    }
+}
+
 /// Query parameters; a malformed query string is a 400 invalid-request.
 pub struct ApiQuery<T>(pub T);
 

@@ -6,7 +6,7 @@
 use axum::Json;
 use axum::extract::State;
 
-use super::extract::{ApiPath, Caller, OptionalJson};
+use super::extract::{ApiPath, Caller, NullableJson, OptionalJson};
 use crate::domain;
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -27,7 +27,7 @@ pub async fn credentials(
     State(s): State<AppState>,
     Caller(p): Caller,
     ApiPath(id): ApiPath<String>,
-    OptionalJson(req): OptionalJson<CredentialsRequest>,
+    NullableJson(req): NullableJson<CredentialsRequest>,
 ) -> Result<Json<Credential>, ApiError> {
     Ok(Json(domain::credential(&s.broker, &p, &id, &req).await?))
 }

@@ -107,6 +107,12 @@ const TABLE: &[Row] = &[
         refused: &[("alice", FORBIDDEN, OTHERS), ("bob", FORBIDDEN, OTHERS),
             ("mallory", FORBIDDEN, OTHERS), ("outsider", FORBIDDEN, OTHERS)],
         why: "read_audit: no demo policy speaks to it, so members of zt-admins only" },
+    Row { method: "GET", path: "/v1/ssh/ca", target: None, public: true,
+        allowed: &["alice"], refused: &[],
+        why: "public: SSH hosts fetch the CA's public key, no secret, without a login" },
+    Row { method: "GET", path: "/v1/ssh/krl", target: None, public: true,
+        allowed: &["alice"], refused: &[],
+        why: "public: SSH hosts refresh the revocation list (serials only) without a login" },
 ];
 
 mod run;

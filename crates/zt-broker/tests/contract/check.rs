@@ -80,9 +80,19 @@ impl Contract {
         let r = req.send().await.unwrap();
         let status = r.status().as_u16();
         let headers = r.headers().clone();
-        let text = r.text().await.unwrap();
-        let body = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("{method} {path}: {status} body is not JSON ({e}): {text}"));
+        let json = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.contains("json"));
+        // A text or binary answer (the SSH CA line, the KRL) is checked as a string.
+        let body = if json {
+            let text = r.text().await.unwrap();
+            serde_json::from_str(&text).unwrap_or_else(|e| {
+                panic!("{method} {path}: {status} body is not JSON ({e}): {text}")
+            })
+        } else {
+            Value::String(String::from_utf8_lossy(&r.bytes().await.unwrap()).into_owned())
+        };
         let resp = Resp {
             status,
             headers,

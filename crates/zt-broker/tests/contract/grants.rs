@@ -6,6 +6,7 @@ use serde_json::json;
 
 use super::check::{Auth, Body, Contract};
 use super::requests::{NO_SUCH_ID, create, pending};
+use zt_broker::issuers::ssh::ca::SshCa;
 use zt_testkit::broker::{Resp, TestBroker};
 
 fn expect(r: &Resp, status: u16, slug: &str) {
@@ -70,6 +71,30 @@ pub(crate) async fn credentials(c: &Contract, t: &TestBroker) {
         assert_eq!(c.as_user(t, "alice", "POST", &path).await.body, r.body);
         expect(&c.as_user(t, "bob", "POST", &path).await, 403, "forbidden");
     }
+    // An ssh grant: the client's public key in the body, else a 400 naming it.
+    let id = live(c, t, "prod-ssh", "login").await;
+    let path = format!("/v1/grants/{id}/credentials");
+    let alice = || Auth::User("alice");
+    let r = c.call(t, alice(), "POST", &path, Body::None, None).await;
+    expect(&r, 400, "invalid-request");
+    assert!(r.body["detail"].as_str().unwrap().contains("public_key"));
+    let key = SshCa::generate()
+        .unwrap()
+        .public_key()
+        .to_openssh()
+        .unwrap();
+    let body = || Body::Json(json!({"public_key": key}));
+    let r = c.call(t, alice(), "POST", &path, body(), None).await;
+    assert_eq!((r.status, r.body["kind"].as_str()), (200, Some("ssh")));
+    let r = c
+        .call(t, Auth::None, "GET", "/v1/ssh/ca", Body::None, None)
+        .await;
+    assert!(r.body.as_str().unwrap().starts_with("ssh-ed25519 "));
+    let r = c
+        .call(t, Auth::None, "GET", "/v1/ssh/krl", Body::None, None)
+        .await;
+    assert!(r.body.as_str().unwrap().starts_with("SSHKRL\n"));
+
     let cred = |id: String| format!("/v1/grants/{id}/credentials");
     let r = c
         .as_user(t, "alice", "POST", &cred(pending(c, t).await))
@@ -251,6 +276,7 @@ pub(crate) async fn store_down(c: &Contract) {
             None,
         ),
         ("root", "GET", "/v1/audit".to_owned(), None, None),
+        ("alice", "GET", "/v1/ssh/krl".to_owned(), None, None),
     ];
     for (user, method, path, body, key) in cases {
         let body = body.map_or(Body::None, Body::Json);

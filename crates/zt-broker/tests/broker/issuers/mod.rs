@@ -6,3 +6,4 @@
 mod aws;
 mod kubernetes;
 mod postgres;
+mod ssh;
