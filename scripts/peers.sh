@@ -149,6 +149,21 @@ browser() {
   "$venv/bin/python" -c 'import selenium; print("selenium", selenium.__version__)' >&2
 }
 
+# The real OpenSSH the SSH tests drive (tests/it/ssh*.rs): sshd on a loopback port trusting the
+# broker's CA, ssh, scp, ssh-agent, ssh-add, ssh-keygen; and rsync over ssh. Debian packages;
+# installs only what is missing.
+ssh() {
+  local missing=()
+  [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+  command -v ssh-agent >/dev/null && command -v scp >/dev/null || missing+=(openssh-client)
+  command -v rsync >/dev/null || missing+=(rsync)
+  [ ${#missing[@]} -eq 0 ] && return
+  echo "peers: installing ${missing[*]} from Debian" >&2
+  local sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
 # moto is part of the `aws` venv; the name is kept for scripts that ask for it alone.
 moto() { aws; }
 

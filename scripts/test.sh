@@ -27,6 +27,10 @@ export ZT_TEST_TMUX=1
 # Headless Chromium driven through WebDriver (Python selenium) for the review page's tests.
 scripts/peers.sh browser
 export ZT_TEST_BROWSER_PY=$PWD/.peers/browser-venv/bin/python
+# The real OpenSSH (an sshd on loopback trusting the broker's CA, ssh, scp, ssh-agent) and rsync
+# for the SSH tests (tests/it/ssh*.rs).
+scripts/peers.sh ssh
+export ZT_TEST_SSHD=/usr/sbin/sshd
 export ZT_TEST_REQUIRE_PEERS=1
 # The house's lints ([workspace.lints], clippy.toml) and format are part of the suite.
 cargo fmt --all --check

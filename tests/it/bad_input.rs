@@ -92,7 +92,7 @@ fn catalog_lists_the_demo_resources() {
         .iter()
         .filter_map(|r| r["name"].as_str())
         .collect();
-    assert_eq!(names, ["prod-k8s", "prod-aws", "prod-db"]);
+    assert_eq!(names, ["prod-k8s", "prod-aws", "prod-db", "prod-ssh"]);
     let text = home.run(&["catalog"]);
     assert!(text.ok().stdout.contains("view*"), "{}", text.stdout);
 }

@@ -42,6 +42,8 @@ pub const AWS_CONFIG_FILE: &str = "AWS_CONFIG_FILE";
 pub const AWS_SHARED_CREDENTIALS_FILE: &str = "AWS_SHARED_CREDENTIALS_FILE";
 pub const PGSERVICEFILE: &str = "PGSERVICEFILE";
 pub const PGPASSFILE: &str = "PGPASSFILE";
+/// The running ssh-agent an SSH grant's key and certificate are added to.
+pub const SSH_AUTH_SOCK: &str = "SSH_AUTH_SOCK";
 pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
 pub const XDG_STATE_HOME: &str = "XDG_STATE_HOME";
 pub const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
@@ -116,5 +118,9 @@ pub const DOCUMENTED: &[(&str, &str)] = &[
     (
         KUBECONFIG,
         "zt writes its contexts into the first file listed (default ~/.kube/config)",
+    ),
+    (
+        SSH_AUTH_SOCK,
+        "the ssh-agent an SSH grant's key and certificate are added to, with the grant's time left as their lifetime (unset: none is)",
     ),
 ];

@@ -71,6 +71,27 @@ pub enum Target {
     },
     /// A whole file zt created (a grant's own kubeconfig for `zt env`/`zt exec`).
     File { file: PathBuf },
+    /// A grant's `Host` block in zt's own ssh config `file`; while zt's file has blocks, the
+    /// user's ssh `config` includes it (one `Include` line, gone with the last block).
+    #[serde(rename = "ssh-host")]
+    SshHost {
+        file: PathBuf,
+        config: PathBuf,
+        name: String,
+    },
+    /// A file of a grant's SSH key, certificate or known_hosts lines: removed at the grant's
+    /// end, never kept for a grace period.
+    #[serde(rename = "ssh-key")]
+    SshKey { file: PathBuf },
+    /// A grant's key and certificate in the ssh-agent at `socket`, given with a lifetime (the
+    /// agent forgets them at the grant's end by itself); zt removes them earlier on revoke and
+    /// logout. The blobs are base64 of the public halves (nothing secret).
+    #[serde(rename = "ssh-agent")]
+    SshAgent {
+        socket: PathBuf,
+        certificate: String,
+        public_key: String,
+    },
 }
 
 /// Which INI-style file a section is in (decides the dialect and the wording).
@@ -97,7 +118,10 @@ impl Target {
             Target::Kubeconfig { file, .. }
             | Target::Ini { file, .. }
             | Target::Pgpass { file, .. }
-            | Target::File { file } => Some(file),
+            | Target::File { file }
+            | Target::SshHost { file, .. }
+            | Target::SshKey { file } => Some(file),
+            Target::SshAgent { socket, .. } => Some(socket),
         }
     }
 
@@ -120,6 +144,13 @@ impl Target {
             },
             Target::Pgpass { file, .. } => format!("password line in {}", file.display()),
             Target::File { file } => format!("file {}", file.display()),
+            Target::SshHost { file, name, .. } => {
+                format!("ssh Host {name} in {}", file.display())
+            }
+            Target::SshKey { file } => format!("SSH key file {}", file.display()),
+            Target::SshAgent { socket, .. } => {
+                format!("SSH key in the ssh-agent at {}", socket.display())
+            }
         }
     }
 
@@ -128,7 +159,11 @@ impl Target {
         match self {
             Target::Kubeconfig { name, .. } => Some(name),
             Target::Ini { header, .. } => Some(header.strip_prefix("profile ").unwrap_or(header)),
-            Target::Pgpass { .. } | Target::File { .. } => None,
+            Target::SshHost { name, .. } => Some(name),
+            Target::Pgpass { .. }
+            | Target::File { .. }
+            | Target::SshKey { .. }
+            | Target::SshAgent { .. } => None,
         }
     }
 
@@ -159,7 +194,28 @@ impl Target {
                     file: b, grant: y, ..
                 },
             ) => a == b && x == y,
-            (Target::File { file: a }, Target::File { file: b }) => a == b,
+            (Target::File { file: a }, Target::File { file: b })
+            | (Target::SshKey { file: a }, Target::SshKey { file: b }) => a == b,
+            (
+                Target::SshHost {
+                    file: a, name: x, ..
+                },
+                Target::SshHost {
+                    file: b, name: y, ..
+                },
+            ) => a == b && x == y,
+            (
+                Target::SshAgent {
+                    socket: a,
+                    certificate: x,
+                    ..
+                },
+                Target::SshAgent {
+                    socket: b,
+                    certificate: y,
+                    ..
+                },
+            ) => a == b && x == y,
             _ => false,
         }
     }

@@ -46,6 +46,7 @@ pub mod quick;
 pub mod reaper;
 pub mod segment;
 pub mod settings;
+pub mod ssh;
 pub mod tombstone;
 
 use std::process::ExitCode;

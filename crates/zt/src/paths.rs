@@ -87,6 +87,21 @@ pub fn pgpass() -> Result<PathBuf> {
     file_from(env::PGPASSFILE, &[".pgpass"])
 }
 
+/// The user's ssh config, `~/.ssh/config` (absolute: its `Include` line and zt's file name
+/// each other by absolute paths).
+pub fn ssh_config() -> Result<PathBuf> {
+    Ok(absolute(home()?)?.join(".ssh").join("config"))
+}
+
+/// zt's own ssh config, `~/.ssh/zt/config`, which the user's includes while zt has hosts.
+pub fn zt_ssh_config() -> Result<PathBuf> {
+    Ok(absolute(home()?)?.join(".ssh").join("zt").join("config"))
+}
+
+fn absolute(p: PathBuf) -> Result<PathBuf> {
+    std::path::absolute(&p).map_err(|e| Error::io(format!("cannot resolve {}", p.display()), e))
+}
+
 /// A grant's own kubeconfig (`zt env`, `zt exec`), in the runtime dir.
 pub fn grant_kubeconfig(grant: &str, tag: Option<&str>) -> Result<PathBuf> {
     if !zt_api::valid_name(grant) || tag.is_some_and(|t| !zt_api::valid_name(t)) {

@@ -39,6 +39,7 @@ pub enum Kind {
     Kubernetes,
     Aws,
     Postgres,
+    Ssh,
     Unknown,
 }
 
@@ -48,6 +49,7 @@ impl Kind {
             Kind::Kubernetes => "⎈",
             Kind::Aws => "☁",
             Kind::Postgres => "⛁",
+            Kind::Ssh => "⇌",
             Kind::Unknown => "•",
         }
     }
@@ -98,6 +100,7 @@ impl TargetLite {
             ("kubeconfig" | "file", _) => Kind::Kubernetes,
             ("ini", Some("aws-config" | "aws-credentials")) => Kind::Aws,
             ("ini", Some("pg-service")) | ("pgpass", _) => Kind::Postgres,
+            ("ssh-host" | "ssh-key" | "ssh-agent", _) => Kind::Ssh,
             _ => Kind::Unknown,
         }
     }

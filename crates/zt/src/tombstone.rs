@@ -76,7 +76,10 @@ impl Tombstone {
             .iter()
             .all(|n| zt_api::valid_name(n))
             && (self.role.is_empty() || zt_api::valid_name(&self.role))
-            && matches!(self.kind.as_str(), "kubernetes" | "aws" | "postgres")
+            && matches!(
+                self.kind.as_str(),
+                "kubernetes" | "aws" | "postgres" | "ssh"
+            )
     }
 }
 
@@ -92,6 +95,7 @@ fn kind_of(t: &Target) -> &'static str {
             ..
         }
         | Target::Pgpass { .. } => "postgres",
+        Target::SshHost { .. } | Target::SshKey { .. } | Target::SshAgent { .. } => "ssh",
     }
 }
 

@@ -202,6 +202,7 @@ pub(crate) mod moto;
 pub(crate) mod oidc;
 pub(crate) mod procs;
 pub(crate) mod serve;
+pub(crate) mod sshd;
 pub(crate) mod tinyhttp;
 pub(crate) mod tmux;
 pub(crate) mod world;

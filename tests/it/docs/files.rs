@@ -45,6 +45,7 @@ fn zt_files_rows_name_every_file_zt_writes() {
         &["request", "prod-k8s", "--ttl", "4m"][..],
         &["request", "prod-aws", "--ttl", "10m", "--static"],
         &["request", "prod-db", "--ttl", "10m"],
+        &["request", "prod-ssh", "--ttl", "10m"],
     ] {
         let mut with_json = vec!["--json"];
         with_json.extend_from_slice(args);
@@ -80,7 +81,8 @@ fn zt_files_rows_name_every_file_zt_writes() {
             || path.contains("tombstones.json")
             || path.contains("dev-broker.json")
             || path.contains("tokens/")
-            || path.contains("completions");
+            || path.contains("completions")
+            || path.contains("agent-PID");
         assert!(
             optional || named_rows.contains(&i),
             "FILES names {path}, but zt wrote no such file (found: {found:?})"

@@ -94,7 +94,7 @@ fn completion_answers_from_the_ledger_and_the_cache_without_the_network() {
     point_profiles_at(&home, &silent);
 
     let got = candidates(&complete(&home, "bash", &["zt", "request", "pr"]));
-    assert_eq!(got, ["prod-aws", "prod-db", "prod-k8s"]);
+    assert_eq!(got, ["prod-aws", "prod-db", "prod-k8s", "prod-ssh"]);
 
     // Roles: the resource's on the line (from the cache); a grant id stands for its resource.
     let got = candidates(&complete(

@@ -173,7 +173,18 @@ impl BrokerClient {
     }
 
     pub async fn credentials(&self, id: &str) -> Result<api::Credential> {
-        self.post(&format!("/v1/grants/{}/credentials", enc(id)), &())
+        // `{}`: the documented empty body (older zts sent `null`).
+        let body = api::CredentialsRequest::default();
+        self.post(&format!("/v1/grants/{}/credentials", enc(id)), &body)
+            .await
+    }
+
+    /// An SSH grant's certificate for `public_key` (an OpenSSH public key line).
+    pub async fn ssh_credentials(&self, id: &str, public_key: &str) -> Result<api::Credential> {
+        let body = api::CredentialsRequest {
+            public_key: Some(public_key.to_string()),
+        };
+        self.post(&format!("/v1/grants/{}/credentials", enc(id)), &body)
             .await
     }
 

@@ -2,8 +2,8 @@
 
 use crate::cli::EnvArgs;
 use crate::commands::{Ctx, credential};
-use crate::error::{ErrorKind, Result};
-use crate::{ask, credenv, grants};
+use crate::error::{Error, ErrorKind, Result};
+use crate::{ask, credenv, grants, ssh};
 use zt_api::Credential;
 
 pub(super) async fn run(args: EnvArgs, ctx: &Ctx) -> Result<()> {
@@ -21,6 +21,22 @@ pub(super) async fn run(args: EnvArgs, ctx: &Ctx) -> Result<()> {
         Some(g) => g,
         None => args.grant.clone(),
     };
+    // (Errors here are left to the credential fetch below, which explains them.)
+    let is_ssh = match ssh::obtain::known_ssh(&grant) {
+        Some(known) => known,
+        None => match broker.get().await {
+            Ok(client) => matches!(ssh::obtain::is_ssh(&grant, client).await, Ok(true)),
+            Err(_) => false,
+        },
+    };
+    if is_ssh {
+        return Err(Error::usage(
+            "an SSH grant has no environment to print: its key stays in zt's files and agents",
+        )
+        .with_hint(
+            "use `ssh zt-RESOURCE` (what `zt request` wrote) or `zt exec RESOURCE -- ssh …`",
+        ));
+    }
     let cached = match credential::live(&grant, ctx).await {
         Err(e) if e.kind == ErrorKind::NotFound && grant == args.grant => {
             return Err(ask::target::not_found(&args.grant, &broker).await);

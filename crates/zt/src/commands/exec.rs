@@ -1,4 +1,5 @@
-//! `zt exec GRANT|RESOURCE -- CMD…`: run CMD with the credentials in its environment only.
+//! `zt exec GRANT|RESOURCE -- CMD…`: run CMD with the credentials in its environment only (an
+//! SSH grant's key in a private ssh-agent for CMD alone, `SSH_AUTH_SOCK`).
 //! Signals sent to zt go on to CMD (a terminal's Ctrl-C reaches both already), and zt exits
 //! with CMD's status.
 
@@ -10,11 +11,19 @@ use crate::cli::ExecArgs;
 use crate::commands::{Ctx, credential, request};
 use crate::error::{Error, ErrorKind, Result};
 use crate::output::field;
-use crate::{ask, credenv, grants, reaper};
+use crate::{ask, credenv, grants, reaper, ssh};
 use zt_api::Credential;
 
 pub(super) async fn run(args: ExecArgs, ctx: &Ctx) -> Result<()> {
     let grant = resolve(&args, ctx).await?;
+    let broker = ask::target::Broker::new(&ctx.profile);
+    let ssh = match ssh::obtain::known_ssh(&grant) {
+        Some(known) => known,
+        None => ssh::obtain::is_ssh(&grant, broker.get().await?).await?,
+    };
+    if ssh {
+        return run_ssh(&grant, &args, &broker).await;
+    }
     let cached = credential::live(&grant, ctx).await?;
     // Kubernetes tools need a kubeconfig file: a private one for this run (exec plugin, no
     // token), recorded in the ledger so even a crash leaves nothing behind for long.
@@ -31,6 +40,44 @@ pub(super) async fn run(args: ExecArgs, ctx: &Ctx) -> Result<()> {
         _ => None,
     };
     let vars = credenv::vars(&cached.credential, kubeconfig.as_deref());
+    let code = run_child(&args, vars).await;
+    if let Some(k) = &kubeconfig {
+        let _ = reaper::wipe_where(&ctx.printer, false, |e| {
+            e.grant == grant && e.target.file() == Some(k.as_path())
+        });
+    }
+    exit_with(code?)
+}
+
+/// An SSH grant: its key and certificate in a private ssh-agent that lives as long as the
+/// command ([`ssh::private`]), handed to it as `SSH_AUTH_SOCK`.
+async fn run_ssh(grant: &str, args: &ExecArgs, broker: &ask::target::Broker) -> Result<()> {
+    let client = broker.get().await?;
+    let (key, cert) = ssh::obtain::key_and_cert(grant, 30, client).await?;
+    let agent = ssh::private::PrivateAgent::start()?;
+    let left = cert
+        .valid_before
+        .saturating_sub(zt_api::Timestamp::now().0.max(0) as u64);
+    ssh::agent::add(
+        &agent.socket,
+        &key,
+        &cert,
+        &format!("zt exec grant {grant}"),
+        u32::try_from(left).unwrap_or(u32::MAX),
+    )
+    .map_err(|e| Error::other(format!("cannot give the private ssh-agent the key: {e}")))?;
+    drop(key);
+    let vars = vec![(
+        "SSH_AUTH_SOCK".to_string(),
+        agent.socket.display().to_string(),
+    )];
+    let code = run_child(args, vars).await;
+    drop(agent);
+    exit_with(code?)
+}
+
+/// Run the command with `vars` added to its environment, passing signals on; its exit code.
+async fn run_child(args: &ExecArgs, vars: Vec<(String, String)>) -> Result<i32> {
     let (program, rest) = args
         .command
         .split_first()
@@ -66,15 +113,13 @@ pub(super) async fn run(args: ExecArgs, ctx: &Ctx) -> Result<()> {
             _ = int.recv() => forward(libc::SIGINT),
         }
     };
-    if let Some(k) = &kubeconfig {
-        let _ = reaper::wipe_where(&ctx.printer, false, |e| {
-            e.grant == grant && e.target.file() == Some(k.as_path())
-        });
-    }
     use std::os::unix::process::ExitStatusExt;
-    let code = status
+    Ok(status
         .code()
-        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)))
+}
+
+fn exit_with(code: i32) -> Result<()> {
     if code == 0 {
         Ok(())
     } else {

@@ -3,12 +3,12 @@
 //! entries move, so the reaper wipes them then instead of at the old time. Credentials already
 //! minted keep their own expiry; the helpers fetch a fresh one from the broker near its end.
 
-use crate::ask;
 use crate::cli::ExtendArgs;
 use crate::commands::Ctx;
 use crate::error::{Error, Result};
 use crate::ledger::Ledger;
 use crate::output::{field, human_secs};
+use crate::{ask, grants};
 use zt_api as api;
 
 #[derive(serde::Serialize)]
@@ -43,6 +43,20 @@ pub(super) async fn run(args: ExtendArgs, ctx: &Ctx) -> Result<()> {
         ))
     })?;
     let kept = Ledger::extend(&grant, end.0)?;
+    // An SSH certificate ends where the grant ended before: one until the new end.
+    let renewed = match req.kind {
+        api::ResourceKind::Ssh => match grants::refresh_ssh(client, &grant).await {
+            Ok(done) => done,
+            Err(e) => {
+                p.warn(&format!(
+                    "could not renew the grant's SSH certificate: {}; it ends at the old time",
+                    e.message
+                ));
+                vec![]
+            }
+        },
+        _ => vec![],
+    };
     if p.json {
         p.json(&Extended {
             request: &req,
@@ -63,6 +77,9 @@ pub(super) async fn run(args: ExtendArgs, ctx: &Ctx) -> Result<()> {
             "  kept {kept} entr{} on this machine until then",
             if kept == 1 { "y" } else { "ies" }
         ));
+    }
+    for r in renewed {
+        p.note(format!("  {r}"));
     }
     Ok(())
 }

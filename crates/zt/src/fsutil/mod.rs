@@ -135,7 +135,7 @@ pub fn remove_dead_temps(file: &Path) {
     }
 }
 
-fn alive(pid: i32) -> bool {
+pub(crate) fn alive(pid: i32) -> bool {
     // kill(pid, 0): ESRCH means no such process; EPERM means it exists (another user's).
     let r = unsafe { libc::kill(pid, 0) };
     r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)

@@ -26,6 +26,9 @@ struct Granted<'a> {
     context: Option<String>,
     profile: Option<String>,
     service: Option<String>,
+    /// The `Host` alias of an SSH grant (`ssh zt-prod-ssh`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ssh_host: Option<String>,
     /// A live grant already written on this machine answered the request; nothing was minted.
     reused: bool,
     /// The Kubernetes namespace the grant's role works in, for the "try:" line.
@@ -51,7 +54,10 @@ pub async fn materialize(
             .with_hint("report this to the broker's operators"));
         }
     }
-    let credential = client.credentials(&req.id).await?;
+    let (credential, ssh) = match fetch(client, req).await {
+        Ok(x) => x,
+        Err(e) => return Err(abandon(client, req, e, revoke_on_failure, p).await),
+    };
     let cached = Cached {
         profile: profile.to_string(),
         resource: req.resource.clone(),
@@ -74,18 +80,40 @@ pub async fn materialize(
         context: None,
         profile: None,
         service: None,
+        ssh_host: None,
         reused: false,
         namespace: match &cached.credential {
             Credential::Kubernetes { namespace, .. } => namespace.clone(),
             _ => None,
         },
     };
-    let targets = match write(&w, &cached, &name, how, &mut out) {
+    let written = match &ssh {
+        Some((key, cert)) => w.ssh(key, cert, &cached, &name).map(|s| {
+            out.ssh_host = Some(name.clone());
+            (s.targets, s.warnings)
+        }),
+        None => write(&w, &cached, &name, how, &mut out).map(|t| (t, vec![])),
+    };
+    let (targets, warnings) = match written {
         Ok(t) => t,
         Err(e) => return Err(abandon(client, req, e, revoke_on_failure, p).await),
     };
+    for warning in &warnings {
+        p.warn(warning);
+    }
     out.written = targets.iter().map(Target::describe).collect();
     reaper::ensure_running();
+    if ssh.is_some() {
+        // The older grant whose Host block this one took over keeps nothing here either: its
+        // key, certificate and agent entry go now (and so it is revoked below, unused).
+        let olds: Vec<String> = w
+            .replaced
+            .borrow()
+            .iter()
+            .map(|o| o.grant.clone())
+            .collect();
+        let _ = reaper::wipe_where(p, false, |e| e.grant != req.id && olds.contains(&e.grant));
+    }
     supersede(client, &w, p).await;
     show(client, req, expires_at, out, p).await
 }
@@ -103,10 +131,9 @@ fn write(
     let profile = w.profile;
     let name = name.to_string();
     Ok(match &cached.credential {
-        // Placeholder until the client's ssh support (issue 15, sshclient).
         Credential::Ssh { .. } => {
-            return Err(crate::error::Error::other(
-                "this zt cannot write ssh grants yet",
+            return Err(Error::other(
+                "internal: an SSH grant's credential needs its key (grants/ssh.rs)",
             ));
         }
         Credential::Kubernetes { .. } => {
@@ -227,6 +254,45 @@ fn tries(out: &Granted, p: &Printer) {
         p.note(format!("  try: psql service={s}"));
         p.out(s);
     }
+    if let Some(h) = &out.ssh_host {
+        p.note(format!(
+            "  try: ssh {h}   (scp and rsync too: scp FILE {h}:)"
+        ));
+        p.out(h);
+    }
+}
+
+/// The grant's credential from the broker. An SSH grant's is a certificate for a key made
+/// here and now: the key pair, and the certificate once checked to be for that key.
+async fn fetch(
+    client: &BrokerClient,
+    req: &api::Request,
+) -> Result<(
+    Credential,
+    Option<(crate::ssh::GrantKey, crate::ssh::CheckedCert)>,
+)> {
+    if req.kind != api::ResourceKind::Ssh {
+        return Ok((client.credentials(&req.id).await?, None));
+    }
+    let key = crate::ssh::GrantKey::generate(&req.id)?;
+    let credential = client.ssh_credentials(&req.id, &key.public_line()?).await?;
+    let Credential::Ssh { certificate, .. } = &credential else {
+        return Err(Error::other(format!(
+            "the broker sent a {} credential for an SSH grant; zt wrote nothing",
+            kind_of(&credential)
+        )));
+    };
+    let cert = key.check(certificate)?;
+    Ok((credential, Some((key, cert))))
+}
+
+fn kind_of(c: &Credential) -> &'static str {
+    match c {
+        Credential::Kubernetes { .. } => "Kubernetes",
+        Credential::Aws { .. } => "AWS",
+        Credential::Postgres { .. } => "PostgreSQL",
+        Credential::Ssh { .. } => "SSH",
+    }
 }
 
 /// A first kubectl command the grant's role can run: its pods in the grant's namespace (the
@@ -285,10 +351,12 @@ mod outcome;
 pub mod preflight;
 pub mod present;
 pub mod reuse;
+mod ssh;
 mod writer;
 
 use crate::ledger::Ledger;
 pub use outcome::already_granted;
 use outcome::{abandon, supersede};
+pub use ssh::refresh as refresh_ssh;
 use writer::Writer;
 pub use writer::standalone_kubeconfig;

@@ -106,6 +106,7 @@ pub fn already_granted(req: &api::Request, profile: &str, how: How, p: &Printer)
         context: None,
         profile: None,
         service: None,
+        ssh_host: None,
         reused: true,
         // The namespace the first answer's "try:" line named, from the cached credential.
         namespace: match credcache::load(&req.id).map(|c| c.credential) {
@@ -117,8 +118,7 @@ pub fn already_granted(req: &api::Request, profile: &str, how: How, p: &Printer)
         api::ResourceKind::Kubernetes => out.context = name,
         api::ResourceKind::Aws => out.profile = name,
         api::ResourceKind::Postgres => out.service = name,
-        // Placeholder until the client's ssh support (issue 15, sshclient).
-        api::ResourceKind::Ssh => {}
+        api::ResourceKind::Ssh => out.ssh_host = name,
     }
     let end = req
         .expires_at

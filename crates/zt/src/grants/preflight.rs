@@ -1,12 +1,12 @@
 //! Before asking for a grant: parse every file the grant would be written to, so a file zt
-//! will not edit (an unparsable kubeconfig, AWS or libpq file) is refused before anything is
+//! will not edit (an unparsable kubeconfig, AWS, libpq or ssh file) is refused before anything is
 //! minted, rather than after — when a live grant would be left at the broker.
 
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::ledger::IniFile;
-use crate::materialize::{ini, kubeconfig, kubeyaml, pgpass};
+use crate::materialize::{ini, kubeconfig, kubeyaml, pgpass, sshconfig};
 use crate::{fsutil, paths};
 use zt_api::ResourceKind;
 
@@ -28,8 +28,10 @@ pub fn check(kind: ResourceKind, how: How) -> Result<()> {
             (paths::pg_service()?, Parser::Ini(IniFile::PgService)),
             (paths::pgpass()?, Parser::Pgpass),
         ],
-        // Placeholder until the client's ssh support (issue 15, sshclient).
-        ResourceKind::Ssh => vec![],
+        ResourceKind::Ssh => vec![
+            (paths::ssh_config()?, Parser::SshConfig),
+            (paths::zt_ssh_config()?, Parser::ZtSsh),
+        ],
     };
     for (file, parser) in files {
         parser.check(&file).map_err(|e| {
@@ -46,6 +48,10 @@ enum Parser {
     Kube,
     Ini(IniFile),
     Pgpass,
+    /// The user's ssh config (zt adds a line at its top).
+    SshConfig,
+    /// zt's own ssh config.
+    ZtSsh,
 }
 
 impl Parser {
@@ -58,6 +64,10 @@ impl Parser {
             Parser::Kube => kubeyaml::validate(&text),
             Parser::Ini(kind) => ini::validate(&text, kind.dialect()),
             Parser::Pgpass => pgpass::zt_grants(&text).map(|_| ()),
+            Parser::SshConfig => paths::zt_ssh_config()
+                .ok()
+                .map_or(Ok(()), |zt| sshconfig::add_include(&text, &zt).map(|_| ())),
+            Parser::ZtSsh => sshconfig::parse(&text).map(|_| ()),
         };
         r.map_err(|e| kubeconfig::refused(file, e))
     }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::fsutil;
 use crate::ledger::{Entry, Target};
-use crate::materialize::{ini, kubeyaml, pgpass};
+use crate::materialize::{ini, kubeyaml, pgpass, sshconfig};
 
 /// Reads each file once.
 #[derive(Default)]
@@ -30,7 +30,16 @@ impl Disk {
     pub fn has(&mut self, e: &Entry) -> bool {
         let grant = e.grant.as_str();
         match &e.target {
-            Target::File { file } => file.is_file(),
+            Target::File { file } | Target::SshKey { file } => file.is_file(),
+            Target::SshHost { file, name, .. } => {
+                self.text(file).is_some_and(|t| match sshconfig::parse(t) {
+                    Ok(f) => f.blocks.iter().any(|(n, g, _)| n == name && g == grant),
+                    Err(_) => t.contains(grant),
+                })
+            }
+            // The agent forgets the key at the grant's end by itself; whether it still holds it
+            // changes nothing zt would write (the key file and block serve ssh without it).
+            Target::SshAgent { .. } => true,
             Target::Kubeconfig { file, name, .. } => self.text(file).is_some_and(|t| {
                 match kubeyaml::zt_entries(t) {
                     Ok(list) => list.iter().any(|(n, g)| n == name && g == grant),

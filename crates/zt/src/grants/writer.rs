@@ -81,7 +81,7 @@ impl Writer<'_> {
     /// Record `stub` in the ledger (replacing an older grant's entry at the same place), run
     /// `apply` with that older entry's target, and record what it returns. If `apply` fails
     /// nothing was written, and the ledger goes back to what it was.
-    fn record(
+    pub(super) fn record(
         &self,
         stub: Target,
         apply: impl FnOnce(Option<&Target>) -> Result<Target>,

@@ -121,6 +121,32 @@ pub const FILES: &[(&str, &str, &[&str])] = &[
         TOOL_FILES,
     ),
     (
+        "~/.ssh/config",
+        "while zt has SSH hosts, one line at its top, `Include` of zt's own ssh config (an \
+         absolute path); nothing else in the file changes, and the line goes with zt's last \
+         host (the file too, when zt created it: 0600)",
+        TOOL_FILES,
+    ),
+    (
+        "~/.ssh/zt/config",
+        "an ssh grant's `Host zt-RESOURCE` block: HostName, Port, User, IdentityFile, \
+         CertificateFile, IdentitiesOnly (0600; removed with its last block)",
+        TOOL_FILES,
+    ),
+    (
+        "$XDG_RUNTIME_DIR/zt/ssh/GRANT, $XDG_RUNTIME_DIR/zt/ssh/GRANT-cert.pub, $XDG_RUNTIME_DIR/zt/ssh/GRANT.known_hosts",
+        "an ssh grant's private key (made on this machine; only its public half goes to the \
+         broker), the certificate the broker signed for it, and the host keys the broker \
+         names, if any (0600)",
+        &[REQUEST, REVOKE, LOGOUT, REAP, "zt-extend"],
+    ),
+    (
+        "$XDG_RUNTIME_DIR/zt/ssh/agent-PID-N/sock",
+        "the socket of the private ssh-agent `zt exec` runs for an ssh grant's command (it \
+         holds the key; gone when the command exits)",
+        &[EXEC],
+    ),
+    (
         "$XDG_RUNTIME_DIR/zt/creds/GRANT.json",
         "a grant's minted short-lived credential, for the credential helpers, `zt env` and \
          `zt exec` (0600)",

@@ -7,6 +7,8 @@ pub mod ini;
 pub mod kubeconfig;
 pub mod kubeyaml;
 pub mod pgpass;
+pub mod ssh;
+pub mod sshconfig;
 mod text;
 
 use std::path::Path;
@@ -18,7 +20,8 @@ use crate::error::Result;
 use crate::ledger::Target;
 
 /// Remove every target of one file in a single locked rewrite. All targets of a file are of
-/// the same kind (a file is a kubeconfig, an INI file or a pgpass file).
+/// the same kind (a file is a kubeconfig, an INI file, a pgpass file, zt's ssh config, a file
+/// zt created whole, or an ssh-agent's socket).
 pub fn wipe(file: &Path, targets: &[&Target]) -> Result<()> {
     if let Some(Target::Kubeconfig { .. }) = targets.first() {
         let list: Vec<_> = targets
@@ -30,7 +33,19 @@ pub fn wipe(file: &Path, targets: &[&Target]) -> Result<()> {
             .collect();
         return kubeconfig::wipe(file, &list);
     }
-    if targets.iter().any(|t| matches!(t, Target::File { .. })) {
+    match targets.first() {
+        Some(Target::SshHost { .. }) => return ssh::wipe_hosts(file, targets),
+        Some(Target::SshAgent { .. }) => return ssh::wipe_agent(file, targets),
+        _ => {}
+    }
+    if targets.iter().any(|t| matches!(t, Target::SshKey { .. })) {
+        // A write killed midway left its temp file, holding the same secret.
+        crate::fsutil::remove_dead_temps(file);
+    }
+    if targets
+        .iter()
+        .any(|t| matches!(t, Target::File { .. } | Target::SshKey { .. }))
+    {
         return crate::fsutil::remove_file(file);
     }
     // A file holding a secret zt wrote stays private; the others keep their mode.
@@ -60,7 +75,11 @@ pub fn wipe(file: &Path, targets: &[&Target]) -> Result<()> {
                     ..
                 } => ini::wipe(&text, header, undo, dialect.dialect()),
                 Target::Pgpass { grant, undo, .. } => pgpass::wipe(&text, grant, undo),
-                Target::Kubeconfig { .. } | Target::File { .. } => continue,
+                Target::Kubeconfig { .. }
+                | Target::File { .. }
+                | Target::SshHost { .. }
+                | Target::SshKey { .. }
+                | Target::SshAgent { .. } => continue,
             };
             match r.map_err(|e| kubeconfig::refused(file, e))? {
                 Wiped::Text(new) => text = new,

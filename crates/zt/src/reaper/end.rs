@@ -135,7 +135,12 @@ fn harmless(e: &Entry, of_grant: &[&Entry]) -> bool {
                 }
             )
         }),
-        Target::Ini { .. } | Target::Pgpass { .. } => false,
+        // An SSH grant's block, key files and agent entry go at its end: ssh explains nothing.
+        Target::Ini { .. }
+        | Target::Pgpass { .. }
+        | Target::SshHost { .. }
+        | Target::SshKey { .. }
+        | Target::SshAgent { .. } => false,
     }
 }
 

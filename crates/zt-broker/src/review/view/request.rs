@@ -62,8 +62,8 @@ pub(crate) async fn request(
         StatusCode::OK,
         layout(&clip(&title, 200), Some(&session), &body),
     );
-    if super::passkey::needed(&r.decision) {
-        super::passkey::allow_script(&mut resp);
+    if crate::review::passkey::needed(&r.decision) {
+        crate::review::passkey::allow_script(&mut resp);
     }
     resp
 }
@@ -217,7 +217,7 @@ fn request_body(
                 "<li><strong>{}</strong> <span class=\"muted\">at {}</span>{}{comment}</li>",
                 text(&a.by, 200),
                 escape(&when(a.at)),
-                super::passkey::approval_note(a),
+                crate::review::passkey::approval_note(a),
             );
         }
         approvals.push_str("</ul>");
@@ -246,8 +246,8 @@ fn request_body(
 
     out.push_str("<h2>Decision</h2>");
     match may_decide(rec, session) {
-        Ok(()) if super::passkey::needed(d) => {
-            out.push_str(&super::passkey::form(&r.id, &session.csrf));
+        Ok(()) if crate::review::passkey::needed(d) => {
+            out.push_str(&crate::review::passkey::form(&r.id, &session.csrf));
         }
         Ok(()) => {
             let id = escape(&r.id);
