@@ -53,8 +53,17 @@ pub(crate) struct SshWorld {
     pub w: World,
 }
 
+/// A catalog's text for the sshd's port and the login user.
+type Catalog = dyn Fn(u16, &str) -> String;
+
 impl SshWorld {
     pub(crate) fn start(bin: &str, extra: &[&str]) -> SshWorld {
+        Self::start_with(bin, extra, None)
+    }
+
+    /// With `catalog(port, login user)` as the broker's catalog (`--catalog`) instead of the
+    /// demo's.
+    pub(crate) fn start_with(bin: &str, extra: &[&str], catalog: Option<&Catalog>) -> SshWorld {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -78,6 +87,12 @@ impl SshWorld {
             &data_s,
         ];
         args.extend_from_slice(extra);
+        let catalog_file = data.path().join("catalog.toml");
+        let catalog_s = catalog_file.display().to_string();
+        if let Some(make) = catalog {
+            std::fs::write(&catalog_file, make(port, &user)).unwrap();
+            args.extend(["--catalog", &catalog_s]);
+        }
         let broker = Broker::start(&args);
         let ca = String::from_utf8(http_get(&broker.url, "/v1/ssh/ca")).unwrap();
         let sshd = Sshd::start_on(bin, &ca, port);
@@ -313,6 +328,51 @@ fn revoke_wipes_at_once_and_a_refreshed_krl_refuses_the_unexpired_certificate() 
     assert!(out.status.success(), "{out:?}");
     refused(&s.ssh_with_files(&key, &cert, "true"));
     assert!(s.sshd.log().contains("revoked"), "{}", s.sshd.log());
+}
+
+/// A resource whose certificate is for more hosts than its alias (`hosts`, ssh_config patterns):
+/// `ssh USER@localhost` — no alias, no agent — logs in with the grant's key through the second
+/// `Host` line of zt's block, and is refused again once the grant is revoked.
+#[test]
+fn host_patterns_from_the_catalog_log_in_under_their_own_names() {
+    let Some(bin) = sshd_bin() else { return };
+    let catalog = |port: u16, user: &str| {
+        format!(
+            "[[resource]]\nname = \"fleet\"\nkind = \"ssh\"\ndefault_role = \"login\"\n\
+             max_ttl = \"1h\"\n\
+             settings = {{ host = \"127.0.0.1\", port = {port}, hosts = [\"localhost\", \"!bastion\"] }}\n\
+             [[resource.role]]\nname = \"login\"\nauto_approve_groups = [\"engineering\"]\n\
+             settings = {{ principals = [\"{user}\"] }}\n"
+        )
+    };
+    let s = SshWorld::start_with(&bin, &[], Some(&catalog));
+    s.w.login(&s.broker);
+    let by_name = |s: &SshWorld| {
+        let mut a = batch(&s.user_config());
+        for o in ["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null"] {
+            a.extend(["-o".into(), o.into()]);
+        }
+        a.extend([
+            "-p".into(),
+            s.sshd.port.to_string(),
+            format!("{}@localhost", login_user()),
+            "true".into(),
+        ]);
+        s.tool("ssh", &a, &[])
+    };
+    std::fs::create_dir_all(s.w.path().join(".ssh")).unwrap();
+    std::fs::write(s.user_config(), "").unwrap();
+    refused(&by_name(&s));
+    let grant = s.w.request(&["fleet", "--ttl", "10m"]);
+    let zt_config = std::fs::read_to_string(s.w.path().join(".ssh/zt/config")).unwrap();
+    assert!(
+        zt_config.contains("Host localhost !bastion\n"),
+        "{zt_config}"
+    );
+    by_name(&s).ok();
+    s.ssh_host("zt-fleet", "true").ok();
+    s.w.run(&["revoke", &grant]).ok();
+    refused(&by_name(&s));
 }
 
 #[test]

@@ -68,6 +68,10 @@ pub enum Credential {
         /// known_hosts lines for the host, from the catalog; empty when none are configured.
         #[serde(default)]
         known_hosts: Vec<String>,
+        /// More hosts the certificate is for, as ssh_config `Host` patterns (from the catalog;
+        /// empty when only `host`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        hosts: Vec<String>,
         expires_at: Timestamp,
     },
 }

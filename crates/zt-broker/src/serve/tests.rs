@@ -131,14 +131,16 @@ fn passkey_approvals_refuse_an_ip_address_as_public_url() {
     let text = example
         .replace("dir = \"policies\"", &format!("dir = \"{root}/policies\""))
         .replacen(
-            "approver_groups = [",
-            "approval_assurance = \"passkey\"\napprover_groups = [",
+            "\napprover_groups = [",
+            "\napproval_assurance = \"passkey\"\napprover_groups = [",
             1,
         );
     assert_ne!(text, example);
     let config = dir.path().join("broker.toml");
     std::fs::write(&config, &text).unwrap();
-    assert!(serve::check(&config).is_ok());
+    if let Err(e) = serve::check(&config) {
+        panic!("{}", e.message);
+    }
     let on_ip = text.replace("https://zt.example.com", "https://10.0.0.5");
     std::fs::write(&config, on_ip).unwrap();
     let e = serve::check(&config).unwrap_err();

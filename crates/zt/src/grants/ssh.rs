@@ -38,6 +38,7 @@ impl Writer<'_> {
             port,
             user,
             known_hosts,
+            hosts,
             ..
         } = &cached.credential
         else {
@@ -66,6 +67,7 @@ impl Writer<'_> {
             identity_file: &files.key,
             certificate_file: &files.cert,
             known_hosts: known.as_ref().map(|_| files.known_hosts.as_path()),
+            patterns: hosts,
             grant_id: &self.req.id,
             expires_at: &expires,
         };

@@ -170,6 +170,7 @@ impl SshIssuer {
                 .to_openssh()
                 .map_err(|e| format!("cannot encode the certificate: {e}"))?,
             known_hosts: s.known_hosts,
+            hosts: s.hosts,
             expires_at: g.expires_at,
         })
     }

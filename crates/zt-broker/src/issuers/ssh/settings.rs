@@ -9,6 +9,7 @@ use std::net::IpAddr;
 const KEYS: &[&str] = &[
     "issuer",
     "host",
+    "hosts",
     "port",
     "user",
     "principals",
@@ -27,6 +28,9 @@ const KEYS: &[&str] = &[
 pub struct SshSettings {
     /// Where the client connects (HostName): a host name or an IP address.
     pub host: String,
+    /// More hosts the certificate is for, as ssh_config `Host` patterns (`web-*.prod.example.com`,
+    /// `10.1.2.?`, `!bastion.prod.example.com`): the client's config gives them its key too.
+    pub hosts: Vec<String>,
     pub port: u16,
     /// The remote login user the client is given; one of `principals`.
     pub user: String,
@@ -93,6 +97,19 @@ impl SshSettings {
             )
         })?;
         check_host(&host).map_err(|m| err("host", m))?;
+        let hosts = list("hosts")?;
+        if hosts.len() > 64 {
+            return Err(err("hosts", "more than 64 patterns".into()));
+        }
+        for h in &hosts {
+            check_config_pattern(h).map_err(|m| err("hosts", m))?;
+        }
+        if !hosts.is_empty() && hosts.iter().all(|h| h.starts_with('!')) {
+            return Err(err(
+                "hosts",
+                "only negated patterns: they match no host on their own".into(),
+            ));
+        }
         let port = match t.get("port") {
             None => 22,
             Some(v) => v
@@ -138,6 +155,7 @@ impl SshSettings {
         }
         Ok(Self {
             host,
+            hosts,
             port,
             user,
             principals,
@@ -229,6 +247,29 @@ pub fn check_host(h: &str) -> Result<(), String> {
     }
     if h.starts_with('-') {
         return Err(format!("{h:?} starts with '-'"));
+    }
+    Ok(())
+}
+
+/// One ssh_config `Host` pattern: a host name or address with `*` and `?` wildcards, negated
+/// by a leading `!` — letters, digits, `.-_:*?`, nothing ssh_config would read as a separator,
+/// a quote or a `%` token; at most 253 bytes.
+pub fn check_config_pattern(p: &str) -> Result<(), String> {
+    let bare = p.strip_prefix('!').unwrap_or(p);
+    if bare.is_empty() {
+        return Err("a host pattern is empty".into());
+    }
+    if bare.len() > 253 {
+        return Err("a host pattern is longer than 253 bytes".into());
+    }
+    if let Some(c) = bare
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || ".-_:*?".contains(*c)))
+    {
+        return Err(format!("host pattern {p:?} holds {}", named(c)));
+    }
+    if bare.starts_with('-') {
+        return Err(format!("host pattern {p:?} starts with '-'"));
     }
     Ok(())
 }

@@ -137,6 +137,7 @@ fn a_stored_certificate_fits_only_its_key_and_the_grants_end() {
         user: "deploy".into(),
         certificate: cert.to_openssh().unwrap(),
         known_hosts: vec![],
+        hosts: vec![],
         expires_at: Timestamp(5_000),
     };
     assert!(fits(&cred, &pk, Timestamp(5_000)));
@@ -164,11 +165,13 @@ principals = ["deploy", "ops"]"#,
     )
     .unwrap();
     assert_eq!((s.port, s.user.as_str()), (22, "deploy"));
+    assert!(s.hosts.is_empty());
     assert_eq!(s.extensions(), ["permit-pty"]);
     assert!(s.critical_options().is_empty());
     let s = SshSettings::from_table(
         &table(
             r#"host = "10.0.0.5"
+hosts = ["web-*.prod.example.com", "10.0.1.?", "!web-legacy.prod.example.com"]
 port = 2222
 principals = ["deploy", "ops"]
 user = "ops"
@@ -206,6 +209,14 @@ known_hosts = ["@cert-authority *.prod.example.com,[10.0.0.5]:2222 ssh-ed25519 A
         ]
     );
     assert_eq!(s.known_hosts.len(), 1);
+    assert_eq!(
+        s.hosts,
+        [
+            "web-*.prod.example.com",
+            "10.0.1.?",
+            "!web-legacy.prod.example.com"
+        ]
+    );
 }
 
 #[test]
@@ -307,6 +318,31 @@ principals = ["deploy"]"#;
             "principals = [\"deploy\"]",
             "principals = [\"deploy\"]\nknown_hosts = [\"h ssh-ed25519 notakey\"]",
             "settings.known_hosts",
+        ),
+        (
+            "principals = [\"deploy\"]",
+            "principals = [\"deploy\"]\nhosts = [\"web-* db\"]",
+            "settings.hosts: host pattern \"web-* db\" holds whitespace",
+        ),
+        (
+            "principals = [\"deploy\"]",
+            "principals = [\"deploy\"]\nhosts = [\"%h.prod\"]",
+            "settings.hosts: host pattern \"%h.prod\" holds '%'",
+        ),
+        (
+            "principals = [\"deploy\"]",
+            "principals = [\"deploy\"]\nhosts = [\"web-1\\nHost *\"]",
+            "settings.hosts: host pattern \"web-1\\nHost *\" holds a newline",
+        ),
+        (
+            "principals = [\"deploy\"]",
+            "principals = [\"deploy\"]\nhosts = [\"web,db\"]",
+            "settings.hosts: host pattern \"web,db\" holds ','",
+        ),
+        (
+            "principals = [\"deploy\"]",
+            "principals = [\"deploy\"]\nhosts = [\"!bastion\"]",
+            "settings.hosts: only negated patterns",
         ),
         (
             "principals = [\"deploy\"]",

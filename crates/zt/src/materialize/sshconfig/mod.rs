@@ -46,6 +46,9 @@ pub struct HostBlock<'a> {
     pub certificate_file: &'a Path,
     /// A file of known_hosts lines the broker sent for the host (then only those are trusted).
     pub known_hosts: Option<&'a Path>,
+    /// More hosts the certificate is for (ssh_config `Host` patterns from the broker): a second
+    /// `Host` line under the same marker gives them the key and certificate too.
+    pub patterns: &'a [String],
     pub grant_id: &'a str,
     /// RFC 3339, recorded in the marker.
     pub expires_at: &'a str,
@@ -98,6 +101,16 @@ fn word<'a>(what: &str, v: &'a str, ok: impl Fn(char) -> bool) -> Result<&'a str
     Ok(v)
 }
 
+/// A `Host` pattern from the broker: a host name or address with `*`/`?` wildcards, maybe
+/// negated with `!` — nothing ssh would read as a separator, a quote or a `%` token.
+fn pattern(p: &str) -> Result<&str, EditError> {
+    let bare = p.strip_prefix('!').unwrap_or(p);
+    word("host pattern", bare, |c| {
+        c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_' | '*' | '?')
+    })?;
+    Ok(p)
+}
+
 /// The block's text (lines joined with `eol`, ending with one).
 fn render(b: &HostBlock, eol: &str) -> Result<String, EditError> {
     if !zt_api::valid_name(b.alias) || !zt_api::valid_name(b.grant_id) {
@@ -131,6 +144,23 @@ fn render(b: &HostBlock, eol: &str) -> Result<String, EditError> {
     if let Some(k) = b.known_hosts {
         lines.push(format!("    UserKnownHostsFile {}", path_arg(k, true)?));
         lines.push("    StrictHostKeyChecking yes".into());
+    }
+    if !b.patterns.is_empty() {
+        // Only the key: the user's own settings for these hosts (User, Port, known hosts) stay.
+        let patterns = b
+            .patterns
+            .iter()
+            .map(|p| pattern(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        lines.push(format!("Host {}", patterns.join(" ")));
+        lines.push(format!(
+            "    IdentityFile {}",
+            path_arg(b.identity_file, true)?
+        ));
+        lines.push(format!(
+            "    CertificateFile {}",
+            path_arg(b.certificate_file, true)?
+        ));
     }
     Ok(lines.into_iter().map(|l| format!("{l}{eol}")).collect())
 }
@@ -229,7 +259,7 @@ pub fn parse(text: &str) -> Result<ZtFile, EditError> {
     let lines = line_ranges(&prep.work);
     let mut f = ZtFile::default();
     let mut cur: Option<(String, String, String)> = None;
-    for (i, r) in lines.iter().enumerate() {
+    for r in &lines {
         let l = body(&prep.work, r);
         if let Some(rest) = l.strip_prefix(MARKER) {
             if let Some(b) = cur.take() {
@@ -243,13 +273,10 @@ pub fn parse(text: &str) -> Result<ZtFile, EditError> {
             None if l.starts_with(CREATED) => f.created = true,
             None => {}
             Some((alias, _, t)) => {
-                if let Some(a) = l.trim().strip_prefix("Host ") {
-                    if !alias.is_empty() {
-                        return Err(EditError {
-                            line: Some(i + 1),
-                            message: "two Host lines under one zt marker".into(),
-                        });
-                    }
+                // The first Host line is the alias; a second one holds the grant's patterns.
+                if let Some(a) = l.trim().strip_prefix("Host ")
+                    && alias.is_empty()
+                {
                     *alias = a.trim().to_string();
                 }
                 if !l.trim().is_empty() {

@@ -16,6 +16,7 @@ fn block<'a>(alias: &'a str, grant: &'a str) -> HostBlock<'a> {
         identity_file: Path::new("/run/user/1000/zt/ssh/g1"),
         certificate_file: Path::new("/run/user/1000/zt/ssh/g1-cert.pub"),
         known_hosts: None,
+        patterns: &[],
         grant_id: grant,
         expires_at: "2026-12-07T05:00:00Z",
     }
@@ -170,8 +171,56 @@ fn broker_values_that_would_become_ssh_syntax_are_refused() {
     }
 }
 
+/// A grant for more hosts than its alias: a second `Host` line under the same marker gives the
+/// patterns the key and certificate (and nothing else); the block reads back under its alias
+/// and goes as a whole.
 #[test]
-fn a_hand_edited_zt_file_with_two_hosts_under_a_marker_is_refused() {
-    let t = "# zt: grant g1, expires x\nHost zt-a\nHost zt-b\n";
-    assert!(parse(t).is_err());
+fn host_patterns_get_the_key_under_the_same_marker_and_go_with_it() {
+    let patterns = [
+        "web-*.prod.example.com".to_string(),
+        "10.0.1.?".to_string(),
+        "!web-legacy.prod.example.com".to_string(),
+    ];
+    let mut b = block("zt-prod-ssh", "g1");
+    b.patterns = &patterns;
+    let t = render(&b, "\n").unwrap();
+    assert!(
+        t.ends_with(
+            "    IdentitiesOnly yes\n\
+             Host web-*.prod.example.com 10.0.1.? !web-legacy.prod.example.com\n\
+             \x20   IdentityFile /run/user/1000/zt/ssh/g1\n\
+             \x20   CertificateFile /run/user/1000/zt/ssh/g1-cert.pub\n"
+        ),
+        "{t}"
+    );
+    let mut f = ZtFile::default();
+    f.put(&b).unwrap();
+    f.put(&block("zt-web", "g2")).unwrap();
+    let from = Path::new("/home/alice/.ssh/config");
+    let again = parse(&f.render(from)).unwrap();
+    let aliases: Vec<&str> = again.blocks.iter().map(|b| b.0.as_str()).collect();
+    assert_eq!(aliases, ["zt-prod-ssh", "zt-web"]);
+    let mut again = again;
+    assert_eq!(again.remove(&["zt-prod-ssh"]), 1);
+    let left = again.render(from);
+    assert!(
+        !left.contains("web-*.prod") && left.contains("Host zt-web"),
+        "{left}"
+    );
+    // A pattern from the broker that would be ssh syntax is refused.
+    for bad in [
+        "a b",
+        "a\nHost *",
+        "%h",
+        "a,b",
+        "\"x\"",
+        "",
+        "!",
+        "-oProxyCommand=x",
+    ] {
+        let bad = [bad.to_string()];
+        let mut b = block("zt-a", "g1");
+        b.patterns = &bad;
+        assert!(render(&b, "\n").is_err(), "pattern {bad:?}");
+    }
 }
