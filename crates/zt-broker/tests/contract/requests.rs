@@ -283,6 +283,23 @@ pub(crate) async fn deciding(c: &Contract, t: &TestBroker) {
         let none = format!("/v1/requests/{NO_SUCH_ID}/{verb}");
         expect(&c.as_user(t, "bob", "POST", &none).await, 404, "not-found");
     }
+    // A request whose approval must carry a passkey: the API's approve refuses it, pointing
+    // at the review page (the demo policies, their approval permit asking for a passkey).
+    let dir = tempfile::tempdir().unwrap();
+    let demo = include_str!("../../src/dev/demo/demo.cedar").replace(
+        "@approvers(\"sre-leads\")",
+        "@approvers(\"sre-leads\")\n@approval_assurance(\"passkey\")",
+    );
+    std::fs::write(dir.path().join("demo.cedar"), demo).unwrap();
+    let strict = TestBroker::start_with_policies(dir.path()).await;
+    let id = pending(c, &strict).await;
+    let path = format!("/v1/requests/{id}/approve");
+    let r = c.as_user(&strict, "bob", "POST", &path).await;
+    expect(&r, 403, "passkey-required");
+    let r = c
+        .as_user(&strict, "alice", "GET", &format!("/v1/requests/{id}"))
+        .await;
+    assert_eq!(r.body["state"], "pending", "nothing changed");
     // Undecided past the review window: over (410), like an ended grant, for either verb.
     let window = t.broker.review_window();
     let late = [pending(c, t).await, pending(c, t).await];
