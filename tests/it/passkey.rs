@@ -8,16 +8,12 @@
 //!   refused and leave the request as it was; the audit log says which passkey approved and
 //!   that it verified bob. Screenshots: `target/test-artefacts/passkey-*.png`.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-use std::time::Duration;
-
 use serde_json::{Value, json};
 
+use crate::common::Home;
 use crate::common::broker::Broker;
-use crate::common::browser::{artefact, review_base, review_link};
+use crate::common::browser::{Chromium, Seen, artefact, review_base, review_link};
 use crate::common::oidc::{block_on, stored_tokens};
-use crate::common::{Home, peer, procs};
 
 /// The demo policies with the approval permit asking for a passkey, in a directory.
 fn passkey_policies() -> tempfile::TempDir {
@@ -119,63 +115,6 @@ fn zt_approve_of_a_passkey_only_request_prints_its_review_link_and_exits_5() {
     assert_eq!(request_of(&alice, &id)["state"], "denied");
 }
 
-/// What the browser saw after a step (passkey.py's line).
-struct Seen {
-    url: String,
-    text: String,
-    result: Value,
-}
-
-fn run_browser(python: &str, steps: &[Value]) -> Vec<Seen> {
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/browser/passkey.py");
-    let mut child = Command::new(python)
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start python with selenium");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(json!({ "steps": steps }).to_string().as_bytes())
-        .unwrap();
-    let code = procs::wait_for(&mut child, Duration::from_secs(240));
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let lines: Vec<Value> = stdout
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect();
-    if let Some(bad) = lines.iter().find(|l| !l["error"].is_null()) {
-        panic!(
-            "the browser failed at step {} ({}): {}\npage at {}:\n{}\n{stderr}",
-            bad["step"],
-            steps[bad["step"].as_u64().unwrap() as usize],
-            bad["error"],
-            bad["url"],
-            bad["text"]
-        );
-    }
-    assert!(
-        code == Some(0) && lines.len() == steps.len(),
-        "the browser script ended with {code:?} after {} of {} steps:\n{stdout}\n{stderr}",
-        lines.len(),
-        steps.len()
-    );
-    lines
-        .into_iter()
-        .map(|l| Seen {
-            url: l["url"].as_str().unwrap_or_default().to_owned(),
-            text: l["text"].as_str().unwrap_or_default().to_owned(),
-            result: l["result"].clone(),
-        })
-        .collect()
-}
-
 /// `GET {broker}{path}` as bob (an approver, and an admin on the dev broker).
 fn get_as(broker: &str, bob: &Home, path: &str) -> Value {
     let token = stored_tokens(bob, "default")["access_token"]
@@ -213,7 +152,7 @@ fn refused(seen: &Seen, why: &str) {
 
 #[test]
 fn bob_enrols_a_passkey_in_chromium_and_approves_with_it_and_nothing_else_counts() {
-    let Some(python) = peer("ZT_TEST_BROWSER_PY") else {
+    let Some(chromium) = Chromium::find_with("passkey.py") else {
         return;
     };
     let (broker, alice, bob, _policies) = world();
@@ -252,7 +191,7 @@ fn bob_enrols_a_passkey_in_chromium_and_approves_with_it_and_nothing_else_counts
         send(&r3, "r3"),                                      // 21: approves r3
         send(&r3, "r3"),                                      // 22: the same, replayed
     ];
-    let seen = run_browser(&python, &steps);
+    let seen = chromium.run(steps);
 
     // The request page offers the passkey approval (and says so).
     assert!(

@@ -50,13 +50,22 @@ pub(crate) struct Seen {
     pub url: String,
     pub h1: String,
     pub text: String,
+    /// What the step answered besides the page (passkey.py's WebAuthn results).
+    pub result: Value,
 }
 
 impl Chromium {
     /// `None` when the peer is not installed (a skip; a failure under `ZT_TEST_REQUIRE_PEERS=1`).
     pub(crate) fn find() -> Option<Chromium> {
+        Self::find_with("review.py")
+    }
+
+    /// The same with another plan runner of `tests/fixtures/browser/` (passkey.py).
+    pub(crate) fn find_with(script: &str) -> Option<Chromium> {
         let python = peer("ZT_TEST_BROWSER_PY")?;
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/browser/review.py");
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/browser")
+            .join(script);
         Some(Chromium { python, script })
     }
 
@@ -76,7 +85,7 @@ impl Chromium {
             .unwrap()
             .write_all(json!({ "steps": steps }).to_string().as_bytes())
             .unwrap();
-        let code = super::procs::wait_for(&mut child, Duration::from_secs(180));
+        let code = super::procs::wait_for(&mut child, Duration::from_secs(240));
         let out = child.wait_with_output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -106,6 +115,7 @@ impl Chromium {
                 url: l["url"].as_str().unwrap_or_default().to_owned(),
                 h1: l["h1"].as_str().unwrap_or_default().to_owned(),
                 text: l["text"].as_str().unwrap_or_default().to_owned(),
+                result: l["result"].clone(),
             })
             .collect()
     }
