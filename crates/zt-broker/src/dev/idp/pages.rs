@@ -47,22 +47,7 @@ fn page(title: &str, body: &str) -> String {
 
 /// The form: user code (prefilled from `?user_code=`), demo user, Approve / Deny.
 pub(super) fn device_form(user_code: &str, users: &[DevUser]) -> String {
-    let mut options = String::new();
-    for u in users {
-        let groups = if u.groups.is_empty() {
-            String::new()
-        } else {
-            format!(" — {}", u.groups.join(", "))
-        };
-        let _ = write!(
-            options,
-            "<option value=\"{}\">{} &lt;{}&gt;{}</option>",
-            escape(&u.name),
-            escape(&u.name),
-            escape(&u.email),
-            escape(&groups),
-        );
-    }
+    let options = user_options(users);
     let body = format!(
         "<p>Enter the code shown by <code>zt login</code> in your terminal, choose who to sign \
 in as, and approve.</p>\
