@@ -40,18 +40,23 @@ if [ "$uninstall" = 1 ]; then
 fi
 
 command -v cargo >/dev/null || { echo "install.sh: cargo is needed (https://rustup.rs)" >&2; exit 1; }
-# zt-broker first; --no-default-features leaves out its production issuers and store. Then zt
-# alone (it has no cargo features), which scripts/build-zt.sh links as a static PIE on Linux
-# with glibc: kubectl, the AWS CLI and the shell start it on every use (the script says why).
+# One cargo run for both, so they share their dependencies' builds. `zt` has no cargo features:
+# --no-default-features leaves out only zt-broker's production issuers and store. On Linux with
+# glibc the `zt` binary is linked as a static PIE (scripts/zt-rustc, as cargo's workspace
+# wrapper, adds the flag to that one compile; scripts/build-zt.sh says why).
+wrap=()
+case $(rustc -vV | sed -n 's/^host: //p') in
+  *-linux-gnu*) wrap=(env "RUSTC_WORKSPACE_WRAPPER=$PWD/scripts/zt-rustc") ;;
+esac
 if [ "$production" = 1 ]; then
   profile=release
-  cargo build --release --locked -p zt-broker --bins >&2
+  ${wrap[@]+"${wrap[@]}"} cargo build --release --locked -p zt -p zt-broker --bins >&2
 else
   profile=quick
-  cargo build --profile quick --no-default-features --locked -p zt-broker --bins >&2
+  ${wrap[@]+"${wrap[@]}"} cargo build --profile quick --no-default-features --locked -p zt -p zt-broker --bins >&2
 fi
 out=${CARGO_TARGET_DIR:-target}/$profile
-zt=$(ZT_CARGO_FLAGS=--locked scripts/build-zt.sh "$profile")
+zt=$out/zt
 
 inst() { install -D -m "$1" "$2" "$prefix/$3"; }
 inst 755 "$zt" bin/zt

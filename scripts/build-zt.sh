@@ -10,6 +10,7 @@
 # zt. A static PIE keeps address-space randomisation. glibc still loads its NSS modules for
 # /etc/nsswitch.conf's extra sources at run time; the built-in `files` and `dns` need none.
 # Elsewhere (macOS, musl, Windows) it is a plain `cargo build`. OUT, when given, gets a copy.
+# (install.sh links zt the same way inside its one cargo run for both binaries: scripts/zt-rustc.)
 set -euo pipefail
 profile=${1:?usage: scripts/build-zt.sh PROFILE [OUT]}
 out=${2:-}
