@@ -8,21 +8,8 @@ use std::fmt::Write;
 use super::DevUser;
 use super::routes::Checked;
 
-/// Escapes text for HTML element content and quoted attribute values.
-pub(super) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+// The review page's escaping: one rule for every page the broker serves.
+use crate::review::page::escape;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;\
 padding:0 1rem;color:#222}.dev{background:#fff3cd;border:1px solid #e0b400;padding:.6rem .8rem;\
