@@ -14,31 +14,33 @@
 //! everything `serve` would without opening or contacting anything.
 
 pub mod audit;
+mod check;
+mod open;
 pub mod ssh;
 #[cfg(test)]
 mod tests;
+
+use check::check_passkeys;
+pub use check::{check, check_main, load_ssh_ca};
+pub use open::tls_config;
+pub(crate) use open::{load_key, open_store};
 
 use std::future::Future;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-use rustls::ServerConfig;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::TcpListener;
 
 use crate::auth::Verifier;
 use crate::catalog::Resource;
-use crate::config::{Config, PolicyDir, StoreUrl, TlsFiles};
+use crate::config::{Config, PolicyDir};
 use crate::error::{Error, Result};
-use crate::issuers::ssh::ca::SshCa;
 use crate::issuers::{DevIssuers, Issuer, Issuers};
 use crate::policy;
 use crate::state::{AppState, Broker};
 use crate::store::events::Events;
-use crate::store::{KeySource, Store, StoreKey};
-use crate::tls::{TlsListener, rustls_config};
+use crate::tls::TlsListener;
 use crate::webhooks::Webhooks;
 use crate::{reaper, server};
 use zt_api as api;
@@ -48,98 +50,15 @@ pub fn listening_line(url: &str) -> String {
     format!("zt-broker listening on {url}")
 }
 
-/// `zt-broker check`: read and check everything `serve` would — the file, the catalog, the TLS
-/// certificate and key, the policies — without opening the store or contacting the identity
-/// providers. Returns the summary line.
-pub fn check(path: &Path) -> Result<String> {
-    let cfg = Config::load(path)?;
-    if let Some(files) = &cfg.server.tls {
-        tls_config(files)?;
-    }
-    // The key must load; a SQLite store's default one is made at its first start.
-    match &cfg.store_key {
-        KeySource::File { path, create: true } if !path.exists() => {}
-        source => {
-            load_key(source)?;
-        }
-    }
-    let ssh_ca = load_ssh_ca(&cfg)?;
-    for res in cfg.catalog.resources() {
-        match res.kind {
-            api::ResourceKind::Ssh => {
-                crate::issuers::check_ssh(res)
-                    .map_err(|e| Error::usage(format!("catalog: {e}")))?;
-            }
-            _ => {
-                real_issuer(res)?;
-            }
-        }
-    }
-    if let Some(r) = &cfg.review {
-        r.client_secret().map_err(Error::usage)?;
-    }
-    warn_dev_issuers(&cfg);
-    let ssh = match &ssh_ca {
-        Some(ca) => format!("; SSH CA {}", ca.fingerprint()),
-        None => String::new(),
-    };
-    let loaded = load_policy(&cfg)?;
-    // The review pages' base, as `start` sets it: the review page's origin, else the public
-    // URL, else the listen address.
-    let base = cfg
-        .review
+/// Where the review pages' links point: with a review page, the origin it signs people in on
+/// (its redirect URI's: a session cookie set there is sent there only), else `url`, where
+/// clients reach the broker.
+fn review_base(cfg: &Config, url: &str) -> String {
+    cfg.review
         .as_ref()
         .and_then(|r| crate::review::origin_of(&r.redirect_uri).ok())
         .map(|(origin, _)| origin)
-        .or_else(|| cfg.server.public_url.clone())
-        .unwrap_or_else(|| format!("http://{}", cfg.server.listen));
-    let dir_asks = matches!(&loaded, Loaded::Dir(p, _) if p.current().asks_for_passkeys());
-    check_passkeys(&cfg, dir_asks, &base)?;
-    let policies = match loaded {
-        Loaded::Dir(p, dir) => format!(
-            "; {} policies in {}",
-            p.current().len(),
-            dir.shown.display()
-        ),
-        Loaded::Catalog(_) => "; policies from the catalog's groups".to_string(),
-    };
-    Ok(format!("{}{policies}{ssh}", cfg.summary()))
-}
-
-/// The SSH user CA `[ssh]` names, loaded (and so checked); `None` without the section.
-pub fn load_ssh_ca(cfg: &Config) -> Result<Option<Arc<SshCa>>> {
-    cfg.ssh_ca
-        .as_ref()
-        .map(|src| {
-            SshCa::load(src).map(Arc::new).map_err(|e| {
-                Error::usage(format!("[ssh] {e}")).with_hint(
-                    "the CA key is an unencrypted OpenSSH Ed25519 private key: \
-                     ssh-keygen -t ed25519 -N '' -f ssh_user_ca; chmod 600 ssh_user_ca",
-                )
-            })
-        })
-        .transpose()
-}
-
-/// Passkey approvals (a policy's `@approval_assurance`, or a role's `approval_assurance`) need
-/// the review pages on a host name: WebAuthn refuses an IP address as the relying party, which
-/// is `base`'s host (`[server] public_url`, else the listen address).
-fn check_passkeys(cfg: &Config, policies_ask: bool, base: &str) -> Result<()> {
-    let roles_ask = cfg
-        .catalog
-        .resources()
-        .iter()
-        .flat_map(|r| &r.roles)
-        .any(|role| role.approval_assurance.is_some());
-    if !(policies_ask || roles_ask) {
-        return Ok(());
-    }
-    crate::review::passkey::ceremony::RelyingParty::from_base(base)
-        .map(|_| ())
-        .map_err(|e| {
-            Error::usage(e)
-                .with_hint("a policy or role asks for passkey approvals (approval_assurance)")
-        })
+        .unwrap_or_else(|| url.to_string())
 }
 
 /// What decides: the policy directory's set (reloadable), or the catalog's group rules.
@@ -161,12 +80,6 @@ fn load_policy(cfg: &Config) -> Result<Loaded> {
             .map(|p| Loaded::Catalog(Box::new(p)))
             .map_err(|e| Error::other(format!("catalog policies:\n{e}"))),
     }
-}
-
-/// [`check`], printing the summary.
-pub fn check_main(path: &Path) -> Result<()> {
-    println!("{}", check(path)?);
-    Ok(())
 }
 
 /// `zt-broker serve`: load, bind, wire, announce, serve until `shutdown` ([`signals`] in the
@@ -301,14 +214,7 @@ pub async fn start(cfg: &Config, dev: DevIssuers) -> Result<Server> {
         None => Listener::Plain(tcp),
     };
     let (state, policies) = wire(cfg, dev).await?;
-    // With a review page, its links are on the origin it signs people in on (its redirect
-    // URI's): a session cookie set there is sent there only.
-    let base = match &cfg.review {
-        Some(r) => crate::review::origin_of(&r.redirect_uri)
-            .map(|(origin, _)| origin)
-            .unwrap_or_else(|_| url.clone()),
-        None => url.clone(),
-    };
+    let base = review_base(cfg, &url);
     let dir_asks = policies
         .as_ref()
         .is_some_and(|(p, _)| p.current().asks_for_passkeys());
@@ -444,70 +350,4 @@ fn review_routes(
 /// without the setting).
 pub fn real_issuer(res: &Resource) -> Result<Option<Arc<dyn Issuer>>> {
     crate::issuers::real(res).map_err(|e| Error::usage(format!("catalog: {e}")))
-}
-
-/// The store's key from `source`. The message names where it was looked for, never the key.
-pub(crate) fn load_key(source: &KeySource) -> Result<StoreKey> {
-    StoreKey::load(source).map_err(|e| {
-        Error::usage(format!("[store] credential key: {e}")).with_hint(
-            "the key is 32 random bytes in base64, e.g. `head -c 32 /dev/urandom | base64`",
-        )
-    })
-}
-
-/// Open the configured store with its key.
-pub(crate) async fn open_store(url: &StoreUrl, key: &KeySource) -> Result<Store> {
-    let key = load_key(key)?;
-    match url {
-        StoreUrl::Sqlite(db) => open_sqlite(db, key).await,
-        // sqlx's errors name neither the URL nor the password.
-        StoreUrl::Postgres(u) => Store::connect_postgres(u, key).await.map_err(|e| {
-            Error::other(format!("store {}: {e}", url.describe())).with_hint(
-                "is the server reachable, does the database exist, and may this user create \
-                 tables in it (the broker creates its schema on first start)?",
-            )
-        }),
-    }
-}
-
-/// Open the SQLite store (the store makes its files 0600 itself: they hold sealed credentials).
-async fn open_sqlite(db: &Path, key: StoreKey) -> Result<Store> {
-    let hint = "does the directory exist, and may this user write there?";
-    Store::open_keyed(db, key)
-        .await
-        .map_err(|e| Error::other(format!("store {}: {e}", db.display())).with_hint(hint))
-}
-
-/// The rustls configuration for the operator's certificate chain and key (PEM files).
-pub fn tls_config(files: &TlsFiles) -> Result<Arc<ServerConfig>> {
-    let (cert, key) = (files.cert.display(), files.key.display());
-    let chain = CertificateDer::pem_file_iter(&files.cert)
-        .and_then(|certs| certs.collect::<std::result::Result<Vec<_>, _>>())
-        .map_err(|e| Error::usage(format!("tls_cert {cert}: {e}")))?;
-    if chain.is_empty() {
-        return Err(Error::usage(format!(
-            "tls_cert {cert}: no CERTIFICATE block in it"
-        )));
-    }
-    refuse_world_readable(&files.key)?;
-    let private = PrivateKeyDer::from_pem_file(&files.key)
-        .map_err(|e| Error::usage(format!("tls_key {key}: {e}")))?;
-    rustls_config(chain, private)
-        .map_err(|e| Error::usage(format!("tls_cert {cert} with tls_key {key}: {e}")))
-}
-
-/// A private key everyone on the machine can read is no longer private. (Group access is left
-/// to the operator: `0640 root:ssl-cert` is a common, deliberate setup.)
-fn refuse_world_readable(path: &Path) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Error::usage(format!("tls_key {}: {e}", path.display())))?;
-    let mode = meta.permissions().mode() & 0o777;
-    if mode & 0o007 != 0 {
-        return Err(Error::usage(format!(
-            "tls_key {} is accessible by every user (mode {mode:o}); run `chmod o-rwx` on it",
-            path.display()
-        )));
-    }
-    Ok(())
 }
