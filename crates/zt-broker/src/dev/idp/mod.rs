@@ -13,23 +13,24 @@
 //!
 //! - `keys`: the P-256 signing key (generated, or loaded from `key_path`).
 //! - `routes`: the HTTP endpoints; `pages`: the HTML of the sign-in pages.
+//! - `tokens`: the access and ID tokens it signs; `codes`: its random tokens and user codes.
 
+mod codes;
 mod keys;
 mod pages;
 mod routes;
 #[cfg(test)]
 mod tests;
+mod tokens;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::JwkSet;
-use serde::Serialize;
 
+use codes::{normalize_user_code, random_token, random_user_code};
 use keys::SigningKey;
 
 /// How long a device code stays usable (RFC 8628 `expires_in`).
@@ -44,8 +45,6 @@ const MAX_PENDING_DEVICE_CODES: usize = 10_000;
 const AUTH_CODE_TTL: Duration = Duration::from_secs(60);
 /// Outstanding authorization codes beyond this are refused.
 const MAX_PENDING_AUTH_CODES: usize = 10_000;
-/// The user-code alphabet of RFC 8628 §6.1: consonants only, no look-alikes.
-const USER_CODE_ALPHABET: &[u8; 20] = b"BCDFGHJKLMNPQRSTVWXZ";
 
 /// A web client of the development provider (authorization code flow with PKCE): the
 /// broker's review page.
@@ -159,51 +158,6 @@ struct RefreshGrant {
     expires_at: Instant,
 }
 
-/// RFC 6749 §5.1 successful token response.
-#[derive(Debug, Serialize)]
-struct TokenResponse {
-    access_token: String,
-    token_type: &'static str,
-    expires_in: u64,
-    refresh_token: String,
-    id_token: String,
-    scope: String,
-}
-
-#[derive(Serialize)]
-struct AccessClaims<'a> {
-    iss: &'a str,
-    sub: &'a str,
-    aud: &'a str,
-    exp: u64,
-    iat: u64,
-    nbf: u64,
-    jti: String,
-    email: &'a str,
-    name: &'a str,
-    groups: &'a [String],
-    client_id: &'a str,
-    scope: &'a str,
-}
-
-#[derive(Serialize)]
-struct IdClaims<'a> {
-    iss: &'a str,
-    sub: &'a str,
-    aud: &'a str,
-    azp: &'a str,
-    exp: u64,
-    iat: u64,
-    auth_time: u64,
-    email: &'a str,
-    email_verified: bool,
-    name: &'a str,
-    preferred_username: &'a str,
-    groups: &'a [String],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    nonce: Option<&'a str>,
-}
-
 impl DevIdp {
     /// alice (engineering) and bob (engineering, sre-leads, zt-admins).
     pub fn demo_users() -> Vec<DevUser> {
@@ -299,81 +253,6 @@ impl DevIdp {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-
-    fn sign_access(&self, user: &DevUser, client_id: &str, scope: &str) -> Result<String, String> {
-        let now = unix_now();
-        let claims = AccessClaims {
-            iss: &self.cfg.issuer,
-            sub: &user.name,
-            aud: &self.cfg.audience,
-            exp: now + self.cfg.access_ttl.as_secs(),
-            iat: now,
-            nbf: now,
-            jti: random_token(16)?,
-            email: &user.email,
-            name: &user.name,
-            groups: &user.groups,
-            client_id,
-            scope,
-        };
-        // RFC 9068: access tokens say so in `typ`, so an ID token cannot pass for one.
-        self.key.sign(&claims, "at+jwt")
-    }
-
-    fn sign_id(
-        &self,
-        user: &DevUser,
-        client_id: &str,
-        nonce: Option<&str>,
-    ) -> Result<String, String> {
-        let now = unix_now();
-        let claims = IdClaims {
-            iss: &self.cfg.issuer,
-            sub: &user.name,
-            aud: client_id,
-            azp: client_id,
-            exp: now + self.cfg.access_ttl.as_secs(),
-            iat: now,
-            auth_time: now,
-            email: &user.email,
-            email_verified: true,
-            name: &user.name,
-            preferred_username: &user.name,
-            groups: &user.groups,
-            nonce,
-        };
-        self.key.sign(&claims, "JWT")
-    }
-
-    /// Mints an access token, an ID token and a fresh refresh token (recorded in `st`).
-    fn issue(
-        &self,
-        st: &mut State,
-        user: &DevUser,
-        client_id: &str,
-        scope: &str,
-    ) -> Result<TokenResponse, String> {
-        let access_token = self.sign_access(user, client_id, scope)?;
-        let id_token = self.sign_id(user, client_id, None)?;
-        let refresh_token = random_token(32)?;
-        st.refresh.insert(
-            refresh_token.clone(),
-            RefreshGrant {
-                user: user.name.clone(),
-                client_id: client_id.to_string(),
-                scope: scope.to_string(),
-                expires_at: Instant::now() + REFRESH_TTL,
-            },
-        );
-        Ok(TokenResponse {
-            access_token,
-            token_type: "Bearer",
-            expires_in: self.cfg.access_ttl.as_secs(),
-            refresh_token,
-            id_token,
-            scope: scope.to_string(),
-        })
-    }
 }
 
 impl State {
@@ -404,47 +283,4 @@ fn unix_now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
-}
-
-/// `n` random bytes, base64url without padding.
-fn random_token(n: usize) -> Result<String, String> {
-    let mut buf = vec![0u8; n];
-    getrandom::fill(&mut buf).map_err(|e| format!("no randomness: {e}"))?;
-    Ok(URL_SAFE_NO_PAD.encode(&buf))
-}
-
-/// `XXXX-XXXX` from [`USER_CODE_ALPHABET`], uniformly (rejection sampling).
-fn random_user_code() -> Result<String, String> {
-    let mut out = String::with_capacity(9);
-    let mut buf = [0u8; 32];
-    while out.len() < 9 {
-        getrandom::fill(&mut buf).map_err(|e| format!("no randomness: {e}"))?;
-        for b in buf {
-            // 240 = 12 × 20: values above would bias the first letters.
-            if b >= 240 {
-                continue;
-            }
-            if out.len() == 4 {
-                out.push('-');
-            }
-            out.push(USER_CODE_ALPHABET[(b % 20) as usize] as char);
-            if out.len() == 9 {
-                break;
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Accepts what people type: any case, with or without the dash, stray spaces.
-fn normalize_user_code(input: &str) -> Option<String> {
-    let letters: String = input
-        .chars()
-        .filter(|c| !matches!(c, '-' | ' ' | '\t'))
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    if letters.len() != 8 || !letters.bytes().all(|b| USER_CODE_ALPHABET.contains(&b)) {
-        return None;
-    }
-    Some(format!("{}-{}", &letters[..4], &letters[4..]))
 }

@@ -18,6 +18,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::Value;
 
+use super::codes::USER_CODE_ALPHABET;
 use super::*;
 use crate::auth::{JwksSource, Principal, TrustedIssuer, Verifier};
 
