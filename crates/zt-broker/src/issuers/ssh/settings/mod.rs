@@ -347,3 +347,6 @@ pub fn check_source_address(a: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
