@@ -2,7 +2,11 @@
 //! API call pays this, so it has a budget (≤ 50 µs). Run with `cargo bench -p zt-broker
 //! --bench jwt` (add `--profile dev` for a quick, unrepresentative run).
 
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Instant;
+
+use common::report;
 
 use zt_broker::auth::{JwksSource, TrustedIssuer, Verifier};
 use zt_broker::dev::idp::{DevIdp, DevIdpConfig};
@@ -68,19 +72,4 @@ fn main() -> Result<(), String> {
         cached,
     );
     Ok(())
-}
-
-fn report(label: &str, mut sorted: Vec<Duration>) {
-    sorted.sort_unstable();
-    let pct = |p: f64| -> Duration {
-        let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-        sorted[i.min(sorted.len() - 1)]
-    };
-    let us = |d: Duration| d.as_secs_f64() * 1e6;
-    println!(
-        "{label}: median {:.1} µs, p99 {:.1} µs over {}",
-        us(pct(0.5)),
-        us(pct(0.99)),
-        sorted.len()
-    );
 }

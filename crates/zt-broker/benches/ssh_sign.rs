@@ -6,7 +6,11 @@
 //! ssh_sign` (add `--profile dev` for a quick, unrepresentative run). It prints figures and
 //! asserts nothing.
 
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Instant;
+
+use common::report;
 
 use serde_json::json;
 use zt_broker::issuers::ssh::ca::{CertSpec, SshCa};
@@ -78,20 +82,4 @@ fn main() -> Result<(), String> {
         minted,
     );
     Ok(())
-}
-
-fn report(label: &str, mut sorted: Vec<Duration>) {
-    sorted.sort_unstable();
-    let pct = |p: f64| -> Duration {
-        let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-        sorted[i.min(sorted.len() - 1)]
-    };
-    let us = |d: Duration| d.as_secs_f64() * 1e6;
-    println!(
-        "{label}: median {:.1} µs, p90 {:.1} µs, p99 {:.1} µs over {}",
-        us(pct(0.5)),
-        us(pct(0.9)),
-        us(pct(0.99)),
-        sorted.len()
-    );
 }
