@@ -90,7 +90,7 @@ pub(super) async fn decide(verb: &str, args: DecideArgs, ctx: &Ctx) -> Result<()
 /// open it.
 async fn review_instead(client: &BrokerClient, id: &str, e: Error, p: &Printer) -> Error {
     let link = match client.get_request(id, None).await {
-        Ok(req) => req.review_url,
+        Ok(req) => super::told::review_link(&req),
         Err(_) => None,
     };
     let shown = field(id);
@@ -99,7 +99,6 @@ async fn review_instead(client: &BrokerClient, id: &str, e: Error, p: &Printer) 
     );
     match link {
         Some(link) => {
-            let link = field(&link);
             if !p.json {
                 p.out(&link);
             }

@@ -11,13 +11,19 @@ const COMMENT_LINES: usize = 20;
 /// The longest review link shown (a longer one is no link anyone would follow).
 const URL_MAX: usize = 1000;
 
-/// "Approvers can review it at URL" — when the broker gave a link that is one.
-pub(super) fn review_line(req: &api::Request) -> Option<String> {
+/// The request's review link as shown: only when the broker gave one that is a link (http or
+/// https, no whitespace or control character, not absurdly long), made inert.
+pub(super) fn review_link(req: &api::Request) -> Option<String> {
     let url = req.review_url.as_deref()?;
     let is_link = (url.starts_with("https://") || url.starts_with("http://"))
         && url.len() <= URL_MAX
         && !url.chars().any(|c| c.is_whitespace() || c.is_control());
-    is_link.then(|| format!("Approvers can review it at {}", inert(url, URL_MAX)))
+    is_link.then(|| inert(url, URL_MAX))
+}
+
+/// "Approvers can review it at URL" — when the broker gave a link that is one.
+pub(super) fn review_line(req: &api::Request) -> Option<String> {
+    review_link(req).map(|url| format!("Approvers can review it at {url}"))
 }
 
 /// The decision's comment as lines under "comment:" (the message names who decided), each
