@@ -2,7 +2,7 @@
 # Build zt and zt-broker and install them with completions and man pages.
 # usage: ./install.sh [--production] [--prefix DIR] [--uninstall]   (default prefix: ~/.local)
 #   The first build takes about 7½ minutes on a 2-core machine (cargo's `quick`
-#   profile: no LTO, mostly opt-level 1). Its zt-broker is the embedded default's,
+#   profile: no LTO, opt-level 0 but for zt's hot path). Its zt-broker is the embedded default's,
 #   `zt-broker dev` (SQLite, the dev issuers).
 #   --production  also the real issuers (kubernetes, aws-sts, postgres) and the PostgreSQL
 #                 store (cargo features aws, kubernetes, postgres), fully optimised (the
