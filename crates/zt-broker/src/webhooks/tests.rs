@@ -35,6 +35,7 @@ fn pending() -> Request {
         not_before: None,
         expires_at: None,
         review_url: Some("http://localhost:8080/review/0123456789abcdef".into()),
+        bundle_id: None,
     }
 }
 
