@@ -90,6 +90,11 @@ pub(crate) async fn bundles(c: &Contract, t: &TestBroker) {
             422,
             "unknown-role",
         ),
+        (
+            json!({"items": items(&[("prod-k8s", "view"), ("prod-db", "readonly")]), "ttl_secs": 30 * 24 * 3600}),
+            422,
+            "ttl-exceeded",
+        ),
     ];
     for (n, (body, status, slug)) in bad.into_iter().enumerate() {
         let r = post(c, t, "alice", body, &format!("bad-{n}")).await;
