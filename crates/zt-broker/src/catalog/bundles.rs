@@ -109,8 +109,14 @@ mod tests {
         assert_eq!(b.items[1].role.as_deref(), Some("rw"));
         for (bad, says) in [
             ("name = \"x\"\nitems = [\"nope\"]", "no resource \"nope\""),
-            ("name = \"x\"\nitems = [{ resource = \"db\", role = \"admin\" }]", "no role"),
-            ("name = \"x\"\nitems = [\"db\", { resource = \"db\", role = \"rw\" }]", "twice"),
+            (
+                "name = \"x\"\nitems = [{ resource = \"db\", role = \"admin\" }]",
+                "no role",
+            ),
+            (
+                "name = \"x\"\nitems = [\"db\", { resource = \"db\", role = \"rw\" }]",
+                "twice",
+            ),
             ("name = \"db\"\nitems = [\"k8s\"]", "name of a resource"),
             ("name = \"x\"\nitems = []", "1 to"),
             ("name = \"a b\"\nitems = [\"db\"]", "invalid"),
@@ -118,7 +124,9 @@ mod tests {
             let e = Catalog::parse(&format!("{BASE}[[bundle]]\n{bad}\n")).unwrap_err();
             assert!(e.contains(says), "{bad}: {e}");
         }
-        let twice = format!("{BASE}[[bundle]]\nname = \"x\"\nitems = [\"db\"]\n[[bundle]]\nname = \"x\"\nitems = [\"k8s\"]\n");
+        let twice = format!(
+            "{BASE}[[bundle]]\nname = \"x\"\nitems = [\"db\"]\n[[bundle]]\nname = \"x\"\nitems = [\"k8s\"]\n"
+        );
         assert!(Catalog::parse(&twice).unwrap_err().contains("repeated"));
     }
 }

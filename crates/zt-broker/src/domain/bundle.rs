@@ -198,11 +198,8 @@ pub async fn create(
         new.push(record(p, request, &k, body_sha256, &one, &more));
     }
     approvable(&new)?;
-    let audit = AuditEntry::new(p.display(), "bundle.create", None).detail(audit_detail(
-        &id,
-        body,
-        &new,
-    ));
+    let audit =
+        AuditEntry::new(p.display(), "bundle.create", None).detail(audit_detail(&id, body, &new));
     match b.store.insert_bundle(&new, audit).await {
         Ok(stored) => {
             for rec in &stored {

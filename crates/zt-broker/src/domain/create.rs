@@ -22,7 +22,11 @@ pub enum Created {
 
 /// The original request for a reused key: the same body answers it again, another body is a
 /// conflict.
-pub(super) fn replay(existing: Record, body_sha256: &str, key: &str) -> Result<Created, DomainError> {
+pub(super) fn replay(
+    existing: Record,
+    body_sha256: &str,
+    key: &str,
+) -> Result<Created, DomainError> {
     if existing.body_sha256 == body_sha256 {
         return Ok(Created::Replay(existing));
     }

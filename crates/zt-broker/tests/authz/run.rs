@@ -108,7 +108,15 @@ async fn target(t: &TestBroker, target: Target) -> Option<String> {
             let body = json!({"items": [{"resource": "prod-k8s", "role": "admin"},
                 {"resource": "prod-aws", "role": "admin"}], "ttl_secs": 600});
             let key = zt_broker::crypto::new_id().unwrap();
-            let r = send(t, Some(&format!("Bearer {}", t.token("alice"))), "POST", "/v1/bundles", Some(body), Some(&key)).await;
+            let r = send(
+                t,
+                Some(&format!("Bearer {}", t.token("alice"))),
+                "POST",
+                "/v1/bundles",
+                Some(body),
+                Some(&key),
+            )
+            .await;
             assert_eq!(r.status, 201, "{}", r.body);
             assert_eq!(r.body["requests"][1]["state"], "pending");
             let id = match target {

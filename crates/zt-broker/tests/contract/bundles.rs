@@ -106,13 +106,20 @@ pub(crate) async fn bundles(c: &Contract, t: &TestBroker) {
     assert_eq!(r.status, 200);
     assert_eq!(states(&r), ["approved", "pending"]);
     assert_eq!(c.as_user(t, "bob", "GET", &path).await.status, 200);
-    expect(&c.as_user(t, "mallory", "GET", &path).await, 403, "forbidden");
+    expect(
+        &c.as_user(t, "mallory", "GET", &path).await,
+        403,
+        "forbidden",
+    );
     let none = format!("/v1/bundles/{NO_SUCH_ID}");
     expect(&c.as_user(t, "alice", "GET", &none).await, 404, "not-found");
     // Approving its pending request approves the bundle.
     let approve = format!("/v1/requests/{pending}/approve");
     let r = c.as_user(t, "bob", "POST", &approve).await;
-    assert_eq!((r.status, r.body["state"].as_str()), (200, Some("approved")));
+    assert_eq!(
+        (r.status, r.body["state"].as_str()),
+        (200, Some("approved"))
+    );
     let r = c.as_user(t, "alice", "GET", &path).await;
     assert_eq!(states(&r), ["approved", "approved"]);
 
@@ -126,7 +133,10 @@ pub(crate) async fn bundles(c: &Contract, t: &TestBroker) {
     let first = r.body["requests"][0]["id"].as_str().unwrap().to_owned();
     let deny = format!("/v1/requests/{first}/deny");
     let r2 = c.as_user(t, "bob", "POST", &deny).await;
-    assert_eq!((r2.status, r2.body["state"].as_str()), (200, Some("denied")));
+    assert_eq!(
+        (r2.status, r2.body["state"].as_str()),
+        (200, Some("denied"))
+    );
     let path = format!("/v1/bundles/{}", r.body["id"].as_str().unwrap());
     assert_eq!(
         states(&c.as_user(t, "alice", "GET", &path).await),

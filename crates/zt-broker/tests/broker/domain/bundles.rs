@@ -42,7 +42,9 @@ fn ids(r: &Resp) -> Vec<String> {
 /// How many requests alice has: a refused bundle leaves it as it was.
 async fn alices(t: &TestBroker) -> usize {
     let all = t.broker.store.list_by_state(&[]).await.unwrap();
-    all.iter().filter(|r| r.request.requester.starts_with("alice")).count()
+    all.iter()
+        .filter(|r| r.request.requester.starts_with("alice"))
+        .count()
 }
 
 async fn audit_actions(t: &TestBroker) -> Vec<String> {
@@ -101,8 +103,16 @@ async fn bundles_are_all_or_nothing_and_approved_once(t: &TestBroker) {
         {"resource": "prod-aws", "role": "readonly"}], "ttl_secs": 600});
     let r = post(t, "alice", clash, "clash").await;
     assert_eq!((r.status, r.slug()), (409, "conflict"), "{}", r.body);
-    assert_eq!(alices(t).await, before, "no item of the failed bundle is left");
-    assert_eq!(audit_actions(t).await.len(), audit_before, "nor an audit row");
+    assert_eq!(
+        alices(t).await,
+        before,
+        "no item of the failed bundle is left"
+    );
+    assert_eq!(
+        audit_actions(t).await.len(),
+        audit_before,
+        "nor an audit row"
+    );
     // A resource named twice, and too many items: 400, nothing made.
     let twice = json!({"items": [{"resource": "prod-db"}, {"resource": "prod-db", "role": "readwrite"}], "ttl_secs": 60});
     let r = post(t, "alice", twice, "twice").await;

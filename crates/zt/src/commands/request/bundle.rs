@@ -51,8 +51,9 @@ pub(super) async fn wanted(client: &BrokerClient, args: &RequestArgs) -> Result<
 /// `RESOURCE` or `RESOURCE:ROLE`, each resource once.
 fn items(args: &[String], role_flag: bool) -> Result<Vec<BundleItem>> {
     if role_flag {
-        return Err(Error::usage("--role applies to one resource")
-            .with_hint("for several, write RESOURCE:ROLE for each (zt request prod-k8s:edit prod-db)"));
+        return Err(Error::usage("--role applies to one resource").with_hint(
+            "for several, write RESOURCE:ROLE for each (zt request prod-k8s:edit prod-db)",
+        ));
     }
     if args.len() > api::MAX_BUNDLE_ITEMS {
         return Err(Error::usage(format!(
@@ -68,11 +69,10 @@ fn items(args: &[String], role_flag: bool) -> Result<Vec<BundleItem>> {
             None => (a.as_str(), None),
         };
         if !api::valid_name(resource) || role.is_some_and(|r| !api::valid_name(r)) {
-            return Err(Error::usage(format!(
-                "{:?} is not RESOURCE or RESOURCE:ROLE",
-                field(a)
-            ))
-            .with_hint("names are letters, digits, '-', '_' and '.'; see `zt catalog`"));
+            return Err(
+                Error::usage(format!("{:?} is not RESOURCE or RESOURCE:ROLE", field(a)))
+                    .with_hint("names are letters, digits, '-', '_' and '.'; see `zt catalog`"),
+            );
         }
         if items.iter().any(|i| i.resource == resource) {
             return Err(Error::usage(format!(
@@ -115,7 +115,11 @@ pub(super) async fn run(
                 .collect(),
             None => items.iter().map(|i| i.resource.as_str()).collect(),
         };
-        for r in catalog.resources.iter().filter(|r| wanted.contains(&r.name.as_str())) {
+        for r in catalog
+            .resources
+            .iter()
+            .filter(|r| wanted.contains(&r.name.as_str()))
+        {
             grants::preflight::check(r.kind, how)?;
         }
     }
@@ -141,7 +145,9 @@ pub(super) async fn run(
         .collect();
     if let Some(first) = pending.first() {
         if args.no_wait {
-            return report_pending(ctx, &bundle);
+            // The granted items are written now; the pending ones wait for their approval.
+            note_pending(ctx, &bundle);
+            return finish(client, &bundle, how, ctx).await;
         }
         p.note(format!(
             "Bundle {} is approved as a whole; waiting for its {} pending item(s): {}.",
@@ -194,7 +200,9 @@ async fn withdraw_rest(
     }
     for r in rest {
         match client.withdraw(&r.id).await {
-            Ok(_) => ctx.printer.note(format!("Withdrew request {}.", field(&r.id))),
+            Ok(_) => ctx
+                .printer
+                .note(format!("Withdrew request {}.", field(&r.id))),
             Err(e) => ctx.printer.warn(&format!(
                 "could not withdraw {}: {}",
                 field(&r.id),
@@ -204,30 +212,22 @@ async fn withdraw_rest(
     }
 }
 
-/// `--no-wait`: each item's line, the pending ones with their ids.
-fn report_pending(ctx: &Ctx, bundle: &api::Bundle) -> Result<()> {
+/// `--no-wait`: who must approve the pending items, and where.
+fn note_pending(ctx: &Ctx, bundle: &api::Bundle) {
     let p = &ctx.printer;
     if p.json {
-        p.json(bundle);
-        return Ok(());
+        return;
     }
-    for r in &bundle.requests {
-        p.out(line(r));
-    }
-    let first = bundle.requests.iter().find(|r| r.state == State::Pending);
-    if let Some(r) = first {
+    if let Some(r) = bundle.requests.iter().find(|r| r.state == State::Pending) {
         p.note(format!(
-            "Bundle {} is waiting for approval by {}. `zt status` shows it; granted items are written by `zt request {} --role {}` for each once approved.",
+            "Bundle {} is waiting for approval by {}; `zt status` shows it. Once approved, `zt request RESOURCE --role ROLE` writes each grant.",
             field(&bundle.id),
             super::approvers(r),
-            field(&r.resource),
-            field(&r.role)
         ));
         if let Some(l) = crate::commands::told::review_line(r) {
             p.note(l);
         }
     }
-    Ok(())
 }
 
 /// One line for an item not written here: `prod-db/readwrite  denied: reason (policy: x)`.
@@ -259,7 +259,7 @@ fn line(r: &api::Request) -> String {
 }
 
 /// Write each granted item like a single grant; a line for each other one. Denied items make
-/// the command exit 3 once the granted ones are written.
+/// the command exit 3 once the granted ones are written; pending ones (`--no-wait`) do not.
 async fn finish(
     client: &BrokerClient,
     bundle: &api::Bundle,
@@ -285,7 +285,9 @@ async fn finish(
         } else {
             p.out(line(r));
         }
-        refused.push(format!("{}/{}", field(&r.resource), field(&r.role)));
+        if r.state != State::Pending {
+            refused.push(format!("{}/{}", field(&r.resource), field(&r.role)));
+        }
     }
     if let Some(e) = failed {
         return Err(e);
