@@ -243,3 +243,90 @@ async fn a_policy_denies_one_item_and_the_bundle_says_which() {
     assert_eq!(states, [State::Approved, State::Denied, State::Approved]);
     t.stop().await;
 }
+
+/// A bundle one approval could not approve whole — its pending items need a passkey — is
+/// refused at creation, and nothing is made.
+#[tokio::test]
+async fn a_bundle_needing_a_passkey_approval_is_refused_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = include_str!("../../../src/dev/demo/demo.cedar").replace(
+        "@approvers(\"sre-leads\")",
+        "@approvers(\"sre-leads\")\n@approval_assurance(\"passkey\")",
+    );
+    std::fs::write(dir.path().join("demo.cedar"), demo).unwrap();
+    let t = TestBroker::start_with_policies(dir.path()).await;
+    let before = alices(&t).await;
+    let body = json!({"items": [{"resource": "prod-k8s", "role": "view"},
+        {"resource": "prod-db", "role": "readwrite"}], "ttl_secs": 600});
+    let r = post(&t, "alice", body, "passkey").await;
+    assert_eq!((r.status, r.slug()), (400, "invalid-request"), "{}", r.body);
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("passkey"),
+        "{}",
+        r.body
+    );
+    assert_eq!(alices(&t).await, before);
+    t.stop().await;
+}
+
+/// Items whose approver groups differ: an approver must be allowed to decide every pending
+/// item, else nothing is decided (403, naming the bundle).
+#[tokio::test]
+async fn an_approver_of_only_some_items_decides_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("catalog.toml");
+    std::fs::write(
+        &catalog,
+        r#"
+[[resource]]
+name = "k8s"
+kind = "kubernetes"
+default_role = "admin"
+max_ttl = "1h"
+requester_groups = ["engineering"]
+[[resource.role]]
+name = "admin"
+approver_groups = ["sre-leads"]
+
+[[resource]]
+name = "db"
+kind = "postgres"
+default_role = "admin"
+max_ttl = "1h"
+requester_groups = ["engineering"]
+settings = { host = "127.0.0.1", port = 5432, dbname = "app" }
+[[resource.role]]
+name = "admin"
+approver_groups = ["zt-admins"]
+"#,
+    )
+    .unwrap();
+    let t = TestBroker::start_with_catalog(&catalog).await;
+    let body = json!({"items": [{"resource": "k8s"}, {"resource": "db"}], "ttl_secs": 600});
+    let r = post(&t, "alice", body, "mixed").await;
+    assert_eq!(states(&r), ["pending", "pending"], "{}", r.body);
+    let items = ids(&r);
+    for (who, through) in [("bob", &items[0]), ("root", &items[1])] {
+        let r = t
+            .post(who, &format!("/v1/requests/{through}/approve"), None)
+            .await;
+        assert_eq!(
+            (r.status, r.slug()),
+            (403, "forbidden"),
+            "{who}: {}",
+            r.body
+        );
+        assert!(
+            r.body["detail"].as_str().unwrap().contains("bundle"),
+            "{}",
+            r.body
+        );
+        for id in &items {
+            assert_eq!(
+                t.broker.store.get(id).await.unwrap().state(),
+                State::Pending
+            );
+        }
+    }
+    t.stop().await;
+}
