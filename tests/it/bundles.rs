@@ -12,6 +12,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use crate::common::broker::Broker;
+use crate::common::browser::{WebClient, review_link};
 use crate::common::moto::Moto;
 use crate::common::world::{USER_KUBECONFIG, World};
 use crate::common::{Home, Out, eventually, kubectl, peer};
@@ -89,7 +90,22 @@ fn a_bundle_is_approved_once_and_each_grant_is_written_then_wiped() {
     let mine = requests.iter().find(|r| r["id"] == id.as_str()).unwrap();
     let bundle = mine["bundle_id"].as_str().unwrap().to_string();
     assert_eq!(mine["resource"], "prod-aws");
-    bob.run(&["approve", &id]).ok();
+    // As text: one entry, the bundle's items under it (the granted ones too).
+    let inbox = bob.run(&["inbox"]);
+    let text = &inbox.ok().stdout;
+    assert!(text.contains(&format!("bundle {bundle}")), "{text}");
+    for item in ["+ prod-k8s/view", "+ prod-aws/admin", "+ prod-db/readonly"] {
+        assert!(text.contains(item), "{item}: {text}");
+    }
+    let approve = bob.run(&["approve", &id]);
+    assert!(
+        approve
+            .ok()
+            .stderr
+            .contains(&format!("Bundle {bundle} (decided as a whole)")),
+        "{}",
+        approve.stderr
+    );
 
     let status = waiting.wait().unwrap();
     let mut rest = String::new();
@@ -231,4 +247,41 @@ fn bad_bundles_are_usage_errors_a_denied_item_exits_3_and_catalog_bundles_work()
         r["resource"] == "prod-db" && r["state"] == "pending" && r["bundle_id"].is_string()
     });
     assert!(pending, "{}", st.stdout);
+}
+
+/// The review page of a bundle's request shows the bundle's items (the approver decides them
+/// all), signed in at the dev IdP over plain HTTP.
+#[test]
+fn the_review_page_shows_the_bundles_items() {
+    let broker = Broker::start(&["--auto-login", "alice"]);
+    let alice = Home::new();
+    alice
+        .run(&[
+            "login",
+            "--broker",
+            &broker.url,
+            "--insecure-storage",
+            "--no-browser",
+        ])
+        .ok();
+    let out = alice.run(&[
+        "request",
+        "prod-k8s:admin",
+        "prod-db:readwrite",
+        "--no-wait",
+    ]);
+    out.ok();
+    let id = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("prod-k8s/admin\tpending\t"))
+        .unwrap_or_else(|| panic!("{}", out.stdout))
+        .to_string();
+    let mut web = WebClient::new();
+    let page = web.sign_in_dev(&review_link(&broker.url, &id), "bob");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Bundle <code>"), "{}", page.body);
+    for item in ["prod-k8s/admin", "prod-db/readwrite"] {
+        assert!(page.body.contains(item), "{item} not on the page");
+    }
 }
