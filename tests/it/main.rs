@@ -10,6 +10,7 @@ mod at_rest;
 mod audit;
 mod bad_input;
 mod broker_sshd;
+mod bundles;
 mod concurrency;
 mod consumer_parsers;
 mod consumers;

@@ -55,6 +55,9 @@ pub struct CatalogEntry {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Catalog {
     pub resources: Vec<CatalogEntry>,
+    /// Named bundles of resources (`zt request NAME`); absent from older brokers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bundles: Vec<crate::CatalogBundle>,
 }
 
 /// Resource and role names end up as kubeconfig entry names, INI section names and file

@@ -13,6 +13,7 @@
 //! body and its slugs), `timestamp` and [`secs`] (time and durations on the wire).
 
 mod audit;
+mod bundles;
 mod catalog;
 mod grants;
 mod identity;
@@ -26,6 +27,7 @@ mod timestamp;
 pub const OPENAPI: &str = include_str!("../openapi.yaml");
 
 pub use audit::{AuditPage, AuditRecord};
+pub use bundles::{Bundle, BundleItem, CatalogBundle, CreateBundle, MAX_BUNDLE_ITEMS};
 pub use catalog::{Catalog, CatalogEntry, ResourceKind, RoleInfo, valid_name};
 pub use grants::{Credential, CredentialsRequest, ExtendRequest};
 pub use identity::{Discovery, Me};

@@ -236,6 +236,9 @@ pub struct Request {
     /// pending; absent once decided, and from brokers without review pages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_url: Option<String>,
+    /// The bundle this request belongs to (`POST /v1/bundles`); absent for a single request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle_id: Option<String>,
 }
 
 /// `GET /v1/requests?…` answer.

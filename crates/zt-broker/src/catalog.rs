@@ -9,9 +9,15 @@ use serde::Deserialize;
 
 use zt_api::{self as api, ResourceKind};
 
+mod bundles;
+
+pub use bundles::FileBundle;
+
 #[derive(Debug, Clone)]
 pub struct Catalog {
     resources: Vec<Resource>,
+    /// Named bundles of resources ([`bundles`]).
+    bundles: Vec<api::CatalogBundle>,
 }
 
 #[derive(Debug, Clone)]
@@ -52,6 +58,8 @@ pub struct Role {
 struct FileCatalog {
     #[serde(rename = "resource", default)]
     resources: Vec<FileResource>,
+    #[serde(rename = "bundle", default)]
+    bundles: Vec<FileBundle>,
 }
 
 /// One `[[resource]]` as written, before it is checked. Public so that a file embedding
@@ -124,7 +132,7 @@ impl Catalog {
     /// within the resource's.
     pub fn parse(text: &str) -> Result<Self, String> {
         let file: FileCatalog = toml::from_str(text).map_err(|e| format!("catalog: {e}"))?;
-        Self::from_resources(file.resources)
+        Self::from_resources(file.resources)?.with_bundles(file.bundles)
     }
 
     /// Check resources already deserialized (see [`FileResource`]), as [`Catalog::parse`] does.
@@ -208,7 +216,10 @@ impl Catalog {
                 settings: r.settings,
             });
         }
-        Ok(Self { resources })
+        Ok(Self {
+            resources,
+            bundles: Vec::new(),
+        })
     }
 
     pub fn resources(&self) -> &[Resource] {

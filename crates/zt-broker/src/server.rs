@@ -9,7 +9,7 @@ use axum::http::{Method, Uri};
 use axum::routing::{get, post};
 
 use crate::problem::ApiError;
-use crate::routes::{audit, create, decide, extend, grants, info, requests, ssh};
+use crate::routes::{audit, bundles, create, decide, extend, grants, info, requests, ssh};
 use crate::state::AppState;
 
 /// Every route of the API, as `openapi.yaml` documents it (the contract test in
@@ -24,6 +24,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/v1/requests/{id}"),
     ("POST", "/v1/requests/{id}/approve"),
     ("POST", "/v1/requests/{id}/deny"),
+    ("POST", "/v1/bundles"),
+    ("GET", "/v1/bundles/{id}"),
     ("POST", "/v1/grants/{id}/revoke"),
     ("POST", "/v1/grants/{id}/credentials"),
     ("POST", "/v1/grants/{id}/extend"),
@@ -54,6 +56,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/requests/{id}/approve", post(decide::approve))
         .route("/v1/requests/{id}/deny", post(decide::deny))
+        .route("/v1/bundles", post(bundles::create))
+        .route("/v1/bundles/{id}", get(bundles::get))
         .route("/v1/grants/{id}/revoke", post(grants::revoke))
         .route("/v1/grants/{id}/credentials", post(grants::credentials))
         .route("/v1/grants/{id}/extend", post(extend::extend))

@@ -308,6 +308,7 @@ pub async fn insert_approved(
             not_before: Some(now),
             expires_at: Some(now.add_secs(ttl_secs as i64)),
             review_url: None,
+            bundle_id: None,
         },
         requester_issuer: "http://idp".into(),
         requester_sub: "alice".into(),

@@ -54,6 +54,7 @@ fn main() {
         profile: "default".into(),
         fetched_at: Timestamp::now().0,
         catalog: Catalog {
+            bundles: vec![],
             resources: (0..20)
                 .map(|i| CatalogEntry {
                     name: format!("prod-r{i}"),

@@ -93,6 +93,7 @@ mod tests {
 
     fn catalog() -> Catalog {
         Catalog {
+            bundles: vec![],
             resources: vec![CatalogEntry {
                 name: "prod-k8s".into(),
                 kind: ResourceKind::Kubernetes,

@@ -95,6 +95,19 @@ fn completion_answers_from_the_ledger_and_the_cache_without_the_network() {
 
     let got = candidates(&complete(&home, "bash", &["zt", "request", "pr"]));
     assert_eq!(got, ["prod-aws", "prod-db", "prod-k8s", "prod-ssh"]);
+    // Every positional of a bundle (`zt request prod-k8s pr<Tab>`), and the catalog's bundles.
+    let got = candidates(&complete(
+        &home,
+        "bash",
+        &["zt", "request", "prod-k8s", "pr"],
+    ));
+    assert_eq!(got, ["prod-aws", "prod-db", "prod-k8s", "prod-ssh"]);
+    let got = candidates(&complete(
+        &home,
+        "bash",
+        &["zt", "request", "prod-k8s", "inc"],
+    ));
+    assert_eq!(got, ["incident-db-access"]);
 
     // Roles: the resource's on the line (from the cache); a grant id stands for its resource.
     let got = candidates(&complete(

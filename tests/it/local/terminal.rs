@@ -15,6 +15,7 @@ fn cached_catalog(home: &Home) {
         profile: "default".into(),
         fetched_at: zt_api::Timestamp::now().0,
         catalog: zt_api::Catalog {
+            bundles: vec![],
             resources: ["prod-k8s", "prod-aws", "staging-db"]
                 .iter()
                 .map(|name| zt_api::CatalogEntry {

@@ -31,7 +31,12 @@ pub(super) fn catalog_section(
             span,
             "[catalog] needs file = \"catalog.toml\" or [[catalog.resource]] entries",
         )),
-        (None, Some(resources)) => Ok((checked_catalog(src, resources, span)?, None)),
+        (None, Some(resources)) => {
+            let catalog = checked_catalog(src, resources, span.clone())?
+                .with_bundles(raw.bundles)
+                .map_err(|m| src.at(span, m))?;
+            Ok((catalog, None))
+        }
         (Some(file), None) => {
             let name = non_empty(src, &file, "[catalog] file")?;
             let shown = dirs.show(&name);
@@ -46,7 +51,11 @@ pub(super) fn catalog_section(
                 text: &text,
             };
             let parsed: CatalogFile = toml::from_str(&text).map_err(|e| csrc.toml(&e))?;
-            let catalog = checked_catalog(&csrc, parsed.resources, TOP)?;
+            let mut bundles = parsed.bundles;
+            bundles.extend(raw.bundles);
+            let catalog = checked_catalog(&csrc, parsed.resources, TOP)?
+                .with_bundles(bundles)
+                .map_err(|m| csrc.at(TOP, m))?;
             Ok((catalog, Some(shown)))
         }
     }

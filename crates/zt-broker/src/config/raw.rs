@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::catalog::FileResource;
+use crate::catalog::{FileBundle, FileResource};
 
 // The file as written. Sections are optional here only so that a missing one gets its own
 // message ("missing section [server]") instead of serde's "missing field `server`".
@@ -77,6 +77,9 @@ pub(super) struct RawCatalog {
     pub(super) file: Option<Spanned<String>>,
     #[serde(rename = "resource")]
     pub(super) resources: Option<Vec<Spanned<FileResource>>>,
+    /// Named bundles (`[[catalog.bundle]]`), beside inline resources.
+    #[serde(rename = "bundle", default)]
+    pub(super) bundles: Vec<FileBundle>,
 }
 
 /// A catalog file, with each resource's place in it kept for messages.
@@ -85,6 +88,8 @@ pub(super) struct RawCatalog {
 pub(super) struct CatalogFile {
     #[serde(rename = "resource", default)]
     pub(super) resources: Vec<Spanned<FileResource>>,
+    #[serde(rename = "bundle", default)]
+    pub(super) bundles: Vec<FileBundle>,
 }
 
 #[cfg(test)]

@@ -52,5 +52,18 @@ pub fn view(b: &Broker, p: &Principal) -> api::Catalog {
             max_ttl_secs: res.max_ttl.as_secs(),
         });
     }
-    api::Catalog { resources }
+    // The named bundles all of whose resources the caller may ask for (policy still decides
+    // each item when they do).
+    let bundles = b
+        .catalog
+        .bundles()
+        .iter()
+        .filter(|bd| {
+            bd.items
+                .iter()
+                .all(|i| resources.iter().any(|r| r.name == i.resource))
+        })
+        .cloned()
+        .collect();
+    api::Catalog { resources, bundles }
 }

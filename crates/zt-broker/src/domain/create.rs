@@ -22,7 +22,11 @@ pub enum Created {
 
 /// The original request for a reused key: the same body answers it again, another body is a
 /// conflict.
-fn replay(existing: Record, body_sha256: &str, key: &str) -> Result<Created, DomainError> {
+pub(super) fn replay(
+    existing: Record,
+    body_sha256: &str,
+    key: &str,
+) -> Result<Created, DomainError> {
     if existing.body_sha256 == body_sha256 {
         return Ok(Created::Replay(existing));
     }
@@ -83,7 +87,33 @@ pub async fn create(
     if let Some(existing) = found.existing {
         return replay(existing, body_sha256, key);
     }
+    let request = decide_item(b, p, body, found.holds_grant, now)?;
+    let (rec, audit) = record(p, request, key, body_sha256, body, "");
+    match b.store.insert_request(&rec, audit).await {
+        Ok(stored) => {
+            lifecycle::created(b, &stored);
+            Ok(Created::New(stored))
+        }
+        // The same key raced in from a concurrent retry: answer as for a replay.
+        Err(StoreError::Duplicate) => match b.store.find_by_key(&p.issuer, &p.sub, key).await? {
+            Some(existing) => replay(existing, body_sha256, key),
+            None => Err(DomainError::Internal("idempotency key vanished".into())),
+        },
+        Err(e) => Err(e.into()),
+    }
+}
 
+/// One request checked and decided, not yet stored: the catalog's resource and role, the
+/// role's TTL maximum, policy's decision and TTL cap. Its state follows the decision (a
+/// policy's deny is a denied request, not an error). Also each item of a bundle
+/// ([`super::bundle`]).
+pub(super) fn decide_item(
+    b: &Broker,
+    p: &Principal,
+    body: &CreateRequest,
+    holds_grant: bool,
+    now: Timestamp,
+) -> Result<api::Request, DomainError> {
     let res = b.catalog.resource(&body.resource).ok_or_else(|| {
         DomainError::NotFound(format!(
             "there is no resource {:?} in the catalog",
@@ -117,7 +147,7 @@ pub async fn create(
         ticket: body.ticket.as_deref(),
         break_glass: body.break_glass,
         context: &body.context,
-        holds_grant: found.holds_grant,
+        holds_grant,
         now,
     });
     // Policy may cap the TTL below the catalog's role maximum (checked above).
@@ -143,7 +173,7 @@ pub async fn create(
         Outcome::RequireApproval => (api::State::Pending, None),
         Outcome::Deny => (api::State::Denied, None),
     };
-    let request = api::Request {
+    Ok(api::Request {
         id: new_id().map_err(DomainError::Internal)?,
         requester: p.display().to_owned(),
         resource: res.name.clone(),
@@ -162,14 +192,27 @@ pub async fn create(
         not_before: window.map(|w| w.0),
         expires_at: window.map(|w| w.1),
         review_url: None,
-    };
+        bundle_id: None,
+    })
+}
+
+/// A decided `request` as stored under `key`, with its `request.create` audit row (whose
+/// detail ends with `more`, e.g. the bundle it belongs to).
+pub(super) fn record(
+    p: &Principal,
+    request: api::Request,
+    key: &str,
+    body_sha256: &str,
+    body: &CreateRequest,
+    more: &str,
+) -> (Record, AuditEntry) {
     let outcome = serde_json::to_value(request.decision.outcome)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
     let audit = AuditEntry::new(p.display(), "request.create", Some(&request.id))
         .decision(outcome, &request.decision.policy_ids)
-        .detail(audit_detail(p, &request, &body.context));
+        .detail(audit_detail(p, &request, &body.context) + more);
     let rec = Record {
         request,
         requester_issuer: p.issuer.clone(),
@@ -180,16 +223,5 @@ pub async fn create(
         comment: None,
         approvals: vec![],
     };
-    match b.store.insert_request(&rec, audit).await {
-        Ok(stored) => {
-            lifecycle::created(b, &stored);
-            Ok(Created::New(stored))
-        }
-        // The same key raced in from a concurrent retry: answer as for a replay.
-        Err(StoreError::Duplicate) => match b.store.find_by_key(&p.issuer, &p.sub, key).await? {
-            Some(existing) => replay(existing, body_sha256, key),
-            None => Err(DomainError::Internal("idempotency key vanished".into())),
-        },
-        Err(e) => Err(e.into()),
-    }
+    (rec, audit)
 }

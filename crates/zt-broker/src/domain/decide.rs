@@ -20,7 +20,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    fn verb(self) -> &'static str {
+    pub(crate) fn verb(self) -> &'static str {
         match self {
             Self::Approve => "approve",
             Self::Deny => "deny",
@@ -74,6 +74,10 @@ pub(super) async fn decide_with(
 ) -> Result<(Record, Option<&'static str>), DomainError> {
     let verb = verdict.verb();
     let rec = ready(b, p, id, verb).await?;
+    // A bundle's requests are decided together (see `bundle::decide`).
+    if let Some(bundle) = rec.request.bundle_id.clone() {
+        return super::bundle::decide::decide(b, p, &rec, &bundle, comment, verdict, proof).await;
+    }
     if let (Verdict::Approve, Some(_), None) =
         (verdict, rec.request.decision.approval_assurance, &proof)
     {
@@ -128,7 +132,7 @@ pub(super) async fn decide_with(
 
 /// Request `id` as it is, if `p` may `verb` it now: an approver who is not its requester,
 /// not forbidden by policy, and the request pending within its review window.
-pub(super) async fn ready(
+pub(crate) async fn ready(
     b: &Broker,
     p: &Principal,
     id: &str,

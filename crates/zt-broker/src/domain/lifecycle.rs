@@ -32,7 +32,7 @@ pub async fn transition(
 }
 
 /// The wake-ups and notifications of a request that just moved from `from` to `to`.
-fn moved(b: &Broker, from: State, to: State, rec: &Record) {
+pub(super) fn moved(b: &Broker, from: State, to: State, rec: &Record) {
     b.notifier.notify(rec.id());
     if to.is_live() {
         b.reaper_wake.notify_one();
@@ -57,12 +57,17 @@ pub async fn approve(
         .store
         .approve_with_passkey(id, p, comment, audit, proof)
         .await?;
-    match &done {
+    approved(b, &done);
+    Ok(done)
+}
+
+/// The wake-ups of an approval (also each of a bundle's, see `bundle::decide`).
+pub(super) fn approved(b: &Broker, done: &Approval) {
+    match done {
         Approval::Approved(rec) => moved(b, State::Pending, State::Approved, rec),
         Approval::Counted(rec) => b.notifier.notify(rec.id()),
         Approval::Already(_) => {}
     }
-    Ok(done)
 }
 
 /// A request was just stored: the reaper learns its due time (a grant's end, a pending

@@ -15,6 +15,7 @@ use crate::state::Broker;
 use crate::store::{Record, StoreError};
 
 pub mod audit;
+pub mod bundle;
 pub mod catalog;
 pub mod create;
 pub mod decide;

@@ -6,7 +6,7 @@
 
 use super::text::{MAX_COMMENT, MAX_REASON, MAX_TICKET, check as free_text};
 use crate::problem::ApiError;
-use zt_api::{Comment, CreateRequest, CredentialsRequest, ExtendRequest};
+use zt_api::{Comment, CreateBundle, CreateRequest, CredentialsRequest, ExtendRequest};
 
 /// A body type's rules past its JSON shape.
 pub trait Wellformed {
@@ -26,6 +26,13 @@ fn opt(what: &str, v: &Option<String>, max: usize) -> Result<(), ApiError> {
 }
 
 impl Wellformed for CreateRequest {
+    fn check(&self) -> Result<(), ApiError> {
+        opt("reason", &self.reason, MAX_REASON)?;
+        opt("ticket", &self.ticket, MAX_TICKET)
+    }
+}
+
+impl Wellformed for CreateBundle {
     fn check(&self) -> Result<(), ApiError> {
         opt("reason", &self.reason, MAX_REASON)?;
         opt("ticket", &self.ticket, MAX_TICKET)

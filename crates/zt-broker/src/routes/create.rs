@@ -20,7 +20,7 @@ const MAX_SHORT: usize = 256;
 /// match the document (400); one within it but over the role's maximum is a 422.
 pub const MAX_TTL_SECS: u64 = 365 * 24 * 3600;
 
-fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
     let key = headers
         .get(IDEMPOTENCY_KEY)
         .ok_or_else(|| ApiError::invalid("the Idempotency-Key header is required"))?
@@ -54,7 +54,7 @@ pub fn check_ttl_form(ttl_secs: u64) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn check_lengths(body: &CreateRequest) -> Result<(), ApiError> {
+pub(super) fn check_lengths(body: &CreateRequest) -> Result<(), ApiError> {
     let too_long = |what: &str, v: &str, max: usize| {
         (v.chars().count() > max)
             .then(|| ApiError::invalid(format!("{what} is longer than {max} characters")))

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod body;
+pub mod bundles;
 pub mod create;
 pub mod decide;
 mod errors;

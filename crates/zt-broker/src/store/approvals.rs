@@ -10,6 +10,7 @@ use super::facade::Store;
 use super::passkeys::PasskeyProof;
 use super::rows::{AuditEntry, Given, Record, to_json};
 use super::sql::{Change, get_in, transition_in};
+use super::tx::WriteTx;
 use crate::auth::Principal;
 use zt_api::{PasskeyUse, State, Timestamp};
 
@@ -55,95 +56,113 @@ impl Store {
         id: &str,
         p: &Principal,
         comment: Option<String>,
-        mut audit: AuditEntry,
+        audit: AuditEntry,
         proof: Option<&PasskeyProof>,
     ) -> Result<Approval> {
         let now = Timestamp::now();
         let mut tx = self.write().await?;
-        let rec = get_in(&mut tx, id).await?;
-        if rec.state() != State::Pending {
-            return Err(StoreError::Refused {
-                id: id.into(),
-                actual: Some(rec.state()),
-                to: State::Approved,
-            });
+        let done = approve_in(&mut tx, id, p, comment, audit, proof, now).await?;
+        // An approver who had approved changed nothing: roll back (a passkey's nonce stays).
+        if !matches!(done, Approval::Already(_)) {
+            tx.commit().await?;
         }
-        if let Some(proof) = proof {
-            let used = sqlx::query(
+        Ok(done)
+    }
+}
+
+/// [`Store::approve_with_passkey`]'s work inside the open write transaction `tx`, which the
+/// caller commits (unless [`Approval::Already`]) — also once for all the items of a bundle
+/// (see [`super::bundles`]).
+pub(super) async fn approve_in(
+    tx: &mut WriteTx,
+    id: &str,
+    p: &Principal,
+    comment: Option<String>,
+    mut audit: AuditEntry,
+    proof: Option<&PasskeyProof>,
+    now: Timestamp,
+) -> Result<Approval> {
+    let rec = get_in(tx, id).await?;
+    if rec.state() != State::Pending {
+        return Err(StoreError::Refused {
+            id: id.into(),
+            actual: Some(rec.state()),
+            to: State::Approved,
+        });
+    }
+    if let Some(proof) = proof {
+        let used = sqlx::query(
                 "DELETE FROM approval_nonces WHERE request_id = $1 AND issuer = $2 AND sub = $3 AND nonce = $4",
             )
             .bind(id)
             .bind(&p.issuer)
             .bind(&p.sub)
             .bind(&proof.nonce)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-            if used.rows_affected() != 1 {
-                tx.rollback().await?;
-                return Err(StoreError::Stale(format!(
-                    "the passkey challenge of request {id} was already used or replaced"
-                )));
-            }
-            sqlx::query(
-                "UPDATE passkeys SET passkey = $1, last_used_at = $2 \
+        if used.rows_affected() != 1 {
+            return Err(StoreError::Stale(format!(
+                "the passkey challenge of request {id} was already used or replaced"
+            )));
+        }
+        sqlx::query(
+            "UPDATE passkeys SET passkey = $1, last_used_at = $2 \
                  WHERE credential_id = $3 AND issuer = $4 AND sub = $5",
-            )
-            .bind(&proof.passkey)
-            .bind(now.0)
-            .bind(&proof.credential_id)
-            .bind(&p.issuer)
-            .bind(&p.sub)
-            .execute(&mut *tx)
-            .await?;
-        }
-        if rec.approved_by(p) {
-            return Ok(Approval::Already(rec));
-        }
-        let mut given = rec.approvals.clone();
-        given.push(Given {
-            issuer: p.issuer.clone(),
-            sub: p.sub.clone(),
-            by: p.display().to_owned(),
-            at: now,
-            comment: comment.clone(),
-            passkey: proof.map(|proof| PasskeyUse {
-                credential_id: proof.credential_id.clone(),
-                user_verified: proof.user_verified,
-            }),
-        });
-        let (count, needed) = (given.len() as u32, rec.request.decision.approvals_needed());
-        sqlx::query("UPDATE requests SET approvals = $1, updated_at = $2 WHERE id = $3")
-            .bind(to_json(&given)?)
-            .bind(now.0)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        let done = count >= needed;
-        if done {
-            let change = Change {
-                decided_by: Some(p.display().to_owned()),
-                comment,
-                window: Some((now, now.add_secs(rec.request.ttl_secs as i64))),
-            };
-            transition_in(&mut tx, id, State::Pending, State::Approved, &change, now).await?;
-            // Nothing is left to approve: the other approvers' open challenges go too.
-            sqlx::query("DELETE FROM approval_nonces WHERE request_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        if needed > 1 {
-            audit
-                .detail
-                .push_str(&format!("; approval {count} of {needed}"));
-        }
-        append_in(&mut tx, &audit, now).await?;
-        let rec = get_in(&mut tx, id).await?;
-        tx.commit().await?;
-        Ok(if done {
-            Approval::Approved(rec)
-        } else {
-            Approval::Counted(rec)
-        })
+        )
+        .bind(&proof.passkey)
+        .bind(now.0)
+        .bind(&proof.credential_id)
+        .bind(&p.issuer)
+        .bind(&p.sub)
+        .execute(&mut **tx)
+        .await?;
     }
+    if rec.approved_by(p) {
+        return Ok(Approval::Already(rec));
+    }
+    let mut given = rec.approvals.clone();
+    given.push(Given {
+        issuer: p.issuer.clone(),
+        sub: p.sub.clone(),
+        by: p.display().to_owned(),
+        at: now,
+        comment: comment.clone(),
+        passkey: proof.map(|proof| PasskeyUse {
+            credential_id: proof.credential_id.clone(),
+            user_verified: proof.user_verified,
+        }),
+    });
+    let (count, needed) = (given.len() as u32, rec.request.decision.approvals_needed());
+    sqlx::query("UPDATE requests SET approvals = $1, updated_at = $2 WHERE id = $3")
+        .bind(to_json(&given)?)
+        .bind(now.0)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    let done = count >= needed;
+    if done {
+        let change = Change {
+            decided_by: Some(p.display().to_owned()),
+            comment,
+            window: Some((now, now.add_secs(rec.request.ttl_secs as i64))),
+        };
+        transition_in(tx, id, State::Pending, State::Approved, &change, now).await?;
+        // Nothing is left to approve: the other approvers' open challenges go too.
+        sqlx::query("DELETE FROM approval_nonces WHERE request_id = $1")
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    if needed > 1 {
+        audit
+            .detail
+            .push_str(&format!("; approval {count} of {needed}"));
+    }
+    append_in(tx, &audit, now).await?;
+    let rec = get_in(tx, id).await?;
+    Ok(if done {
+        Approval::Approved(rec)
+    } else {
+        Approval::Counted(rec)
+    })
 }

@@ -23,6 +23,7 @@
 mod approvals;
 mod audit;
 mod audit_query;
+mod bundles;
 mod conn;
 mod credentials;
 mod error;

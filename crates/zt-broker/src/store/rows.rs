@@ -93,14 +93,14 @@ where
 /// The columns as written.
 pub(super) const INSERT_COLUMNS: &str = "id, requester_issuer, requester_sub, requester, idempotency_key, body_sha256, \
      resource, kind, role, ttl_secs, reason, ticket, break_glass, state, decision, context, \
-     decided_by, comment, created_at, updated_at, not_before, expires_at, approvals";
+     decided_by, comment, created_at, updated_at, not_before, expires_at, approvals, bundle_id";
 
 /// The columns as read: `break_glass` as 0/1, because sqlx's `Any` rows carry SQLite's
 /// BOOLEAN only as an integer (PostgreSQL's casts the same way).
 pub(super) const COLUMNS: &str = "id, requester_issuer, requester_sub, requester, idempotency_key, body_sha256, \
      resource, kind, role, ttl_secs, reason, ticket, CAST(break_glass AS INTEGER) AS break_glass, \
      state, decision, context, decided_by, comment, created_at, updated_at, not_before, expires_at, \
-     approvals";
+     approvals, bundle_id";
 
 pub(super) fn parse_json<T: serde::de::DeserializeOwned>(s: &str, what: &str) -> Result<T> {
     serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
@@ -151,6 +151,7 @@ pub(super) fn from_row(row: &AnyRow) -> Result<Record> {
             not_before: ts("not_before")?,
             expires_at: ts("expires_at")?,
             review_url: None,
+            bundle_id: col(row, "bundle_id")?,
         },
         requester_issuer: col(row, "requester_issuer")?,
         requester_sub: col(row, "requester_sub")?,

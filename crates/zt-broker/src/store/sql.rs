@@ -141,7 +141,8 @@ pub(super) async fn insert_all_in(
             .bind(r.created_at.0)
             .bind(r.not_before.map(|t| t.0))
             .bind(r.expires_at.map(|t| t.0))
-            .bind(to_json(&rec.approvals)?);
+            .bind(to_json(&rec.approvals)?)
+            .bind(&r.bundle_id);
     }
     let ids = q.fetch_all(&mut **tx).await?;
     let ids = ids

@@ -35,6 +35,7 @@ fn pending() -> Request {
         not_before: None,
         expires_at: None,
         review_url: Some("http://localhost:8080/review/0123456789abcdef".into()),
+        bundle_id: None,
     }
 }
 
@@ -233,4 +234,19 @@ fn break_glass_and_expiry_read_as_one_line() {
     assert_eq!(transition_event(Approved, Revoked), Some("grant.revoked"));
     assert_eq!(transition_event(Pending, Expired), None);
     assert_eq!(transition_event(Approved, Active), None);
+}
+
+/// A bundle's requests are announced one by one, each naming its bundle; the JSON body
+/// carries `bundle_id` with the request.
+#[test]
+fn a_bundles_request_names_its_bundle() {
+    let mut r = pending();
+    r.bundle_id = Some("fedcba9876543210".into());
+    let line = text("request.created", &r);
+    assert!(
+        line.ends_with("[0123456789abcdef] (bundle fedcba9876543210)"),
+        "{line}"
+    );
+    let json = body(Format::Json, "request.created", &r);
+    assert_eq!(json["request"]["bundle_id"], "fedcba9876543210");
 }

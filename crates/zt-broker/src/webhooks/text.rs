@@ -76,5 +76,11 @@ pub fn text(event: &str, r: &api::Request) -> String {
         ),
         other => format!("{other}: *{what}* of {requester}"),
     };
-    format!("zt: {line} [{}]", name(&r.id))
+    // A bundle's requests are announced one by one; each says which bundle it is part of.
+    let bundle = r
+        .bundle_id
+        .as_deref()
+        .map(|b| format!(" (bundle {})", name(b)))
+        .unwrap_or_default();
+    format!("zt: {line} [{}]{bundle}", name(&r.id))
 }

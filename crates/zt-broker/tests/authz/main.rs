@@ -19,6 +19,10 @@ enum Target {
     DavePending,
     /// alice's prod-k8s/view grant, granted at once, live.
     AliceGrant,
+    /// alice's bundle of prod-k8s/admin and prod-aws/admin, both pending (sre-leads).
+    AliceBundle,
+    /// The first request of such a bundle.
+    AliceBundleItem,
 }
 use Target::*;
 
@@ -87,6 +91,23 @@ const TABLE: &[Row] = &[
     Row { method: "POST", path: "/v1/requests/{id}/deny", target: DavePending, public: false,
         allowed: &["bob"], refused: &[("dave", FORBIDDEN, SELF)],
         why: "as approve: not even denying one's own" },
+    Row { method: "POST", path: "/v1/requests/{id}/approve", target: AliceBundleItem,
+        public: false, allowed: &["bob", "dave"],
+        refused: &[("alice", FORBIDDEN, SELF), ("mallory", FORBIDDEN, OTHERS),
+            ("outsider", FORBIDDEN, OTHERS), ("root", FORBIDDEN, OTHERS)],
+        why: "a bundle's request: as approve, for every pending item of the bundle" },
+    Row { method: "POST", path: "/v1/requests/{id}/deny", target: AliceBundleItem,
+        public: false, allowed: &["bob"],
+        refused: &[("alice", FORBIDDEN, SELF), ("mallory", FORBIDDEN, OTHERS),
+            ("outsider", FORBIDDEN, OTHERS), ("root", FORBIDDEN, OTHERS)],
+        why: "a bundle's request: as deny, for every pending item of the bundle" },
+    Row { method: "POST", path: "/v1/bundles", target: None, public: false,
+        allowed: &["alice", "outsider"], refused: &[],
+        why: "anyone may ask; policy decides each item (outsider's are created denied)" },
+    Row { method: "GET", path: "/v1/bundles/{id}", target: AliceBundle, public: false,
+        allowed: &["alice", "bob", "dave", "root"],
+        refused: &[("mallory", FORBIDDEN, OTHERS), ("outsider", FORBIDDEN, OTHERS)],
+        why: "the requester, an approver of one of its requests, or an admin" },
     Row { method: "POST", path: "/v1/grants/{id}/revoke", target: AliceGrant, public: false,
         allowed: &["alice", "root"],
         refused: &[("bob", FORBIDDEN, OTHERS), ("mallory", FORBIDDEN, OTHERS),

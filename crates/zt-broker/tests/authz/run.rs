@@ -83,6 +83,11 @@ async fn send(
 async fn call(t: &TestBroker, auth: Option<&str>, row: &Row, path: &str) -> Resp {
     let key = zt_broker::crypto::new_id().unwrap();
     let (body, key) = match (row.method, row.path) {
+        ("POST", "/v1/bundles") => (
+            Some(json!({"items": [{"resource": "prod-k8s", "role": "view"},
+                {"resource": "prod-db", "role": "readonly"}], "ttl_secs": 600})),
+            Some(key.as_str()),
+        ),
         ("POST", "/v1/requests") => (
             Some(json!({"resource": "prod-k8s", "role": "view", "ttl_secs": 600})),
             Some(key.as_str()),
@@ -99,6 +104,27 @@ async fn target(t: &TestBroker, target: Target) -> Option<String> {
         Target::AlicePending => ("alice", "admin", "pending"),
         Target::DavePending => ("dave", "admin", "pending"),
         Target::AliceGrant => ("alice", "view", "approved"),
+        Target::AliceBundle | Target::AliceBundleItem => {
+            let body = json!({"items": [{"resource": "prod-k8s", "role": "admin"},
+                {"resource": "prod-aws", "role": "admin"}], "ttl_secs": 600});
+            let key = zt_broker::crypto::new_id().unwrap();
+            let r = send(
+                t,
+                Some(&format!("Bearer {}", t.token("alice"))),
+                "POST",
+                "/v1/bundles",
+                Some(body),
+                Some(&key),
+            )
+            .await;
+            assert_eq!(r.status, 201, "{}", r.body);
+            assert_eq!(r.body["requests"][1]["state"], "pending");
+            let id = match target {
+                Target::AliceBundle => &r.body["id"],
+                _ => &r.body["requests"][0]["id"],
+            };
+            return Some(id.as_str().unwrap().to_owned());
+        }
     };
     let r = t.create(user, "prod-k8s", role, 600).await;
     assert_eq!((r.status, r.body["state"].as_str()), (201, Some(state)));
@@ -124,7 +150,20 @@ async fn snapshot(t: &TestBroker, id: Option<&str>) -> Snapshot {
             unrevoked_credential: false,
         };
     };
-    let request = serde_json::to_value(store.get(id).await.unwrap().request).unwrap();
+    // A request, or a bundle's requests.
+    let request = match store.get(id).await {
+        Ok(rec) => serde_json::to_value(rec.request).unwrap(),
+        Err(_) => serde_json::to_value(
+            store
+                .bundle(id)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.request)
+                .collect::<Vec<_>>(),
+        )
+        .unwrap(),
+    };
     Snapshot {
         audit_rows,
         request: Some(request),

@@ -244,6 +244,14 @@ pub(crate) async fn store_down(c: &Contract) {
             Some("k"),
         ),
         ("alice", "GET", "/v1/requests".to_owned(), None, None),
+        (
+            "alice",
+            "POST",
+            "/v1/bundles".to_owned(),
+            Some(json!({"items": [{"resource": "prod-k8s"}], "ttl_secs": 60})),
+            Some("k"),
+        ),
+        ("alice", "GET", format!("/v1/bundles/{id}"), None, None),
         ("alice", "GET", format!("/v1/requests/{id}"), None, None),
         ("alice", "DELETE", format!("/v1/requests/{id}"), None, None),
         (

@@ -5,6 +5,7 @@
 //! [`grants`] hold the scenarios) and checks the routes and problem types against the server.
 //! It drives the dev broker harness (`zt_testkit::broker`).
 
+mod bundles;
 mod check;
 mod grants;
 mod requests;

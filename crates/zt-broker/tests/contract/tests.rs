@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::check::{Contract, problem_types};
 use super::spec::Spec;
-use super::{grants, requests};
+use super::{bundles, grants, requests};
 use zt_api::problem;
 use zt_broker::problem::ALL;
 use zt_broker::server::ROUTES;
@@ -156,6 +156,7 @@ async fn every_operation_gives_every_documented_answer_and_no_other() {
     requests::getting(&c, &t).await;
     requests::withdrawing(&c, &t).await;
     requests::deciding(&c, &t).await;
+    bundles::bundles(&c, &t).await;
     grants::revoking(&c, &t).await;
     grants::credentials(&c, &t).await;
     grants::extending(&c, &t).await;

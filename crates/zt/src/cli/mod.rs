@@ -176,8 +176,11 @@ pub struct LogoutArgs {
 #[derive(Debug, Args)]
 pub struct RequestArgs {
     /// The catalog resource (see `zt catalog`); on a terminal, without it, zt offers a picker.
-    #[arg(add = ArgValueCandidates::new(crate::complete::resources))]
-    pub resource: Option<String>,
+    ///
+    /// Several resources (each RESOURCE or RESOURCE:ROLE), or the name of a catalog bundle,
+    /// make one bundle: one reason, each item decided by policy, approved once.
+    #[arg(value_name = "RESOURCE", add = ArgValueCandidates::new(crate::complete::resources))]
+    pub resources: Vec<String>,
 
     #[command(flatten)]
     pub opts: RequestOpts,

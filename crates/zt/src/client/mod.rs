@@ -2,6 +2,7 @@
 //! [`ErrorKind`] (and so an exit code) in one place, `problem`: from its RFC 9457 problem
 //! `type`, or from the bare HTTP status.
 
+mod bundles;
 mod problem;
 
 use std::time::Duration;

@@ -80,6 +80,7 @@ pub(super) async fn decide(verb: &str, args: DecideArgs, ctx: &Ctx) -> Result<()
                 "✗ Denied {id} by {by}: {requester} may not use {what} ({ttl}){reason}"
             ));
         }
+        super::bundles::note_decided(&client, &req, p).await;
     }
     Ok(())
 }

@@ -35,5 +35,21 @@ pub(super) async fn run(ctx: &Ctx) -> Result<()> {
             field(&r.description)
         ));
     }
+    // Named bundles (`zt request NAME` asks for all their items at once).
+    if !cat.bundles.is_empty() {
+        p.out("");
+        p.out(format!("{:<24} {}", "BUNDLE", "ITEMS"));
+        for b in &cat.bundles {
+            let items: Vec<String> = b
+                .items
+                .iter()
+                .map(|i| match &i.role {
+                    Some(role) => format!("{}:{}", field(&i.resource), field(role)),
+                    None => field(&i.resource),
+                })
+                .collect();
+            p.out(format!("{:<24} {}", field(&b.name), items.join(" ")));
+        }
+    }
     Ok(())
 }

@@ -21,7 +21,7 @@ pub(super) async fn run(ctx: &Ctx) -> Result<()> {
         "{:<17} {:<20} {:<22} {:>8} {:>9}  {}",
         "ID", "REQUESTER", "RESOURCE/ROLE", "TTL", "APPROVALS", "REASON"
     ));
-    for r in &list.requests {
+    for (r, bundle) in &super::bundles::inbox_entries(&client, &list.requests).await {
         p.out(format!(
             "{:<17} {:<20} {:<22} {:>8} {:>9}  {}{}",
             field(&r.id),
@@ -35,6 +35,11 @@ pub(super) async fn run(ctx: &Ctx) -> Result<()> {
                 .map(|t| format!(" [{}]", field(t)))
                 .unwrap_or_default()
         ));
+        if let (Some(items), Some(b)) = (bundle, r.bundle_id.as_deref()) {
+            for line in super::bundles::item_lines(b, items) {
+                p.out(line);
+            }
+        }
     }
     p.note("Approve with `zt approve ID`, deny with `zt deny ID`.");
     Ok(())

@@ -2,6 +2,7 @@
 //! command needs (the profile and the printer).
 
 mod approve;
+mod bundles;
 mod catalog;
 pub(crate) mod completions;
 pub(crate) mod credential;

@@ -13,17 +13,23 @@ use crate::{ask, env, grants, prompt};
 use zt_api::{self as api, State};
 use zt_files::ids;
 
+mod bundle;
+
 pub(super) async fn run(mut args: RequestArgs, ctx: &Ctx) -> Result<()> {
     let client = match BrokerClient::for_profile(&ctx.profile).await {
         Ok((c, _)) => c,
         // A script missing the argument hears that first, logged in or not.
-        Err(_) if args.resource.is_none() && !prompt::can_prompt() => {
+        Err(_) if args.resources.is_empty() && !prompt::can_prompt() => {
             return Err(ask::resource::missing(None));
         }
         Err(e) => return Err(e),
     };
+    // Several resources, or a catalog bundle's name: one bundle (see `bundle`).
+    if let Some(ask) = bundle::wanted(&client, &args).await? {
+        return bundle::run(ask, &args, &client, ctx).await;
+    }
     // No resource: a picker on a terminal (then role and reason), a usage error in a script.
-    let resource = match args.resource.take() {
+    let resource = match args.resources.pop() {
         Some(r) => r,
         None => {
             let o = &mut args.opts;

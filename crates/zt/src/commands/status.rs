@@ -18,6 +18,8 @@ use crate::output::{field, human_secs};
 use crate::tombstone::{self, Why};
 use zt_api::{self as api, Timestamp};
 
+mod group;
+
 #[derive(Serialize)]
 struct Row {
     id: String,
@@ -32,6 +34,9 @@ struct Row {
     decided_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     decision_comment: Option<String>,
+    /// The bundle the grant is part of (`zt request A B C`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bundle_id: Option<String>,
 }
 
 /// Denied requests stay in the list this long, so the requester sees the approver's answer.
@@ -178,7 +183,10 @@ fn print(rows: Vec<Row>, p: &crate::output::Printer) -> Result<()> {
         "{:<17} {:<22} {:<9} {:>9}  {}",
         "ID", "RESOURCE/ROLE", "STATE", "LEFT", "ON THIS MACHINE"
     ));
-    for r in rows {
+    for (bundle, r) in group::grouped(rows) {
+        if let Some((id, n)) = bundle {
+            p.out(format!("bundle {} ({n} items):", field(&id)));
+        }
         let said = match (&r.decided_by, &r.decision_comment) {
             (Some(by), Some(c)) if r.state == "denied" => {
                 format!(" — denied by {}: {}", field(by), field(c))
@@ -214,6 +222,7 @@ fn row_of_entry(e: &crate::ledger::Entry) -> Row {
         written: vec![],
         decided_by: None,
         decision_comment: None,
+        bundle_id: None,
     }
 }
 
@@ -228,5 +237,6 @@ fn row_of(r: &api::Request) -> Row {
         written: vec![],
         decided_by: r.decided_by.clone(),
         decision_comment: r.decision_comment.clone(),
+        bundle_id: r.bundle_id.clone(),
     }
 }

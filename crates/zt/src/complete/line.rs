@@ -69,7 +69,12 @@ fn target_of(words: &[OsString]) -> Option<String> {
         .try_get_matches_from(words)
         .ok()?;
     let target = match m.subcommand() {
-        Some(("request", sub)) => sub.try_get_one::<String>("resource").ok().flatten(),
+        // Several resources make a bundle (where `--role` does not apply): the last one's.
+        Some(("request", sub)) => sub
+            .try_get_many::<String>("resources")
+            .ok()
+            .flatten()
+            .and_then(|mut v| v.next_back()),
         Some(("exec", sub)) => sub.try_get_one::<String>("target").ok().flatten(),
         _ => None,
     };

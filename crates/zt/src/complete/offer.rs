@@ -98,6 +98,14 @@ pub(super) fn live_grants(k: &Known, offer: &mut Offer, ids: bool, resources: bo
 pub(super) fn resource_offer(k: &Known) -> Offer {
     let mut offer = Offer::default();
     catalog_resources(k, &mut offer);
+    // The catalog's named bundles (`zt request incident-db-access`).
+    for b in k.catalog.iter().flat_map(|c| c.catalog.bundles.iter()) {
+        let items: Vec<&str> = b.items.iter().map(|i| i.resource.as_str()).collect();
+        offer.add(
+            &b.name,
+            format!("bundle: {}{}", items.join(" "), k.staleness()),
+        );
+    }
     live_grants(k, &mut offer, false, true);
     offer
 }

@@ -46,6 +46,7 @@ fn known(fetched_at: i64) -> Known {
             profile: "default".into(),
             fetched_at,
             catalog: Catalog {
+                bundles: vec![],
                 resources: vec![
                     resource(
                         "prod-k8s",

@@ -7,6 +7,7 @@
 //!
 //! This file: the inbox and what both pages share; `request`: the request's page.
 
+mod bundle;
 mod request;
 
 pub(crate) use request::request;

@@ -55,7 +55,8 @@ pub(crate) async fn request(
         Err(e) => return error_page(e.into(), &session, Some("/review")),
     };
     let done = shown.ok().and_then(|Query(s)| s.done);
-    let body = request_body(&review, &session, &rec, &recent, done.as_deref());
+    let mut body = request_body(&review, &session, &rec, &recent, done.as_deref());
+    body.insert_str(0, &super::bundle::section(b, &rec).await);
     let r = &rec.request;
     let title = format!("{} asks for {}/{}", r.requester, r.resource, r.role);
     let mut resp = html(

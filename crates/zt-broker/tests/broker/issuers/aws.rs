@@ -325,6 +325,7 @@ async fn through_the_lifecycle_the_credential_endpoint_mints_then_refuses_after_
             not_before: Some(now),
             expires_at: Some(now.add_secs(1200)),
             review_url: None,
+            bundle_id: None,
         },
         requester_issuer: "http://idp".into(),
         requester_sub: "alice".into(),

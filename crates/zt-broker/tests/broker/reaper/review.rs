@@ -89,6 +89,7 @@ async fn pending(b: &zt_broker::state::Broker, id: &str, age_secs: i64) {
             not_before: None,
             expires_at: None,
             review_url: None,
+            bundle_id: None,
         },
         requester_issuer: "http://idp".into(),
         requester_sub: "alice".into(),

@@ -127,6 +127,7 @@ fn record(id: &str, key: &str, state: State) -> Record {
             not_before: None,
             expires_at: None,
             review_url: None,
+            bundle_id: None,
         },
         requester_issuer: "http://idp".into(),
         requester_sub: "alice".into(),
