@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod body;
+pub mod challenge;
 pub mod create;
 pub mod decide;
 mod errors;

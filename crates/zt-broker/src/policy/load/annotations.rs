@@ -18,6 +18,7 @@ const KNOWN: &[&str] = &[
     "reason",
     "description",
     "approval_assurance",
+    "step_up",
 ];
 
 pub(super) fn read_meta(
@@ -87,6 +88,22 @@ pub(super) fn read_meta(
             ));
         }
     };
+    let step_up = match text("step_up") {
+        None if p.annotation("step_up").is_some() => {
+            return Err(at.problem(
+                Some("step_up"),
+                named(crate::policy::step_up::StepUp::parse("").unwrap_err()),
+            ));
+        }
+        None => None,
+        Some(v) => Some(
+            crate::policy::step_up::StepUp::parse(v)
+                .map_err(|e| at.problem(Some("step_up"), named(e)))?,
+        ),
+    };
+    let step_up_at = step_up
+        .as_ref()
+        .map(|_| at.problem(Some("step_up"), String::new()));
     let kind = if p.effect() == Effect::Forbid {
         for k in [
             "outcome",
@@ -94,6 +111,7 @@ pub(super) fn read_meta(
             "approvals",
             "max_ttl",
             "approval_assurance",
+            "step_up",
         ] {
             if p.annotation(k).is_some() {
                 return Err(at.problem(
@@ -170,6 +188,8 @@ pub(super) fn read_meta(
         approvals,
         approval_assurance,
         reason,
+        step_up,
+        step_up_at,
     })
 }
 
