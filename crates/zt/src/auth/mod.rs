@@ -8,6 +8,7 @@ pub mod device;
 mod oauth;
 mod qr;
 mod show;
+pub mod step_up;
 pub mod store;
 pub mod workload;
 
