@@ -229,3 +229,31 @@ mod tests {
         assert!(StepUp::unmet([&fresh], &f(json!({"acr": "mfa"})), 0).is_some());
     }
 }
+
+#[cfg(test)]
+mod load_tests {
+    //! `@step_up` through the loader: the ACR values it names are checked against the trusted
+    //! issuers' (an unknown one is a problem at the annotation), and a decision carries what
+    //! the caller's token lacks.
+
+    use crate::policy::CedarPolicy;
+
+    const SRC: &str = "@id(\"base\") @outcome(\"grant\")\npermit (principal, action, resource);\n\n@id(\"mfa\") @outcome(\"cap\") @max_ttl(\"8h\")\n  @step_up(\"acr=urn:zt:acr:mfa max_age=300\")\npermit (principal, action, resource);\n";
+
+    #[test]
+    fn unknown_acr_values_are_refused_at_the_annotation() {
+        let set = CedarPolicy::from_sources(&[("p.cedar", SRC)]).unwrap();
+        let known = vec!["urn:zt:acr:pwd".to_string(), "urn:zt:acr:mfa".to_string()];
+        set.check_acrs(&known).unwrap();
+        let e = set.check_acrs(&known[..1]).unwrap_err();
+        let p = &e.problems[0];
+        assert_eq!((p.file.as_str(), p.line, p.column), ("p.cedar", Some(5), Some(3)));
+        assert!(p.message.contains("unknown ACR value \"urn:zt:acr:mfa\""), "{p}");
+        assert!(p.message.contains("known: urn:zt:acr:pwd"), "{p}");
+        let e = set.check_acrs(&[]).unwrap_err();
+        assert!(
+            e.problems[0].message.contains("no trusted issuer lists acr_values"),
+            "{e}"
+        );
+    }
+}

@@ -276,6 +276,27 @@ mod tests {
                 3,
                 "@approval_assurance only goes with @outcome(\"approval\")",
             ),
+            // A step-up that is not one, and one on a forbid.
+            (
+                "@id(\"x\") @outcome(\"grant\")\n\n@step_up(\"acr urn:zt:acr:mfa\")\npermit (principal, action, resource);\n",
+                3,
+                "\"acr\" is not key=value",
+            ),
+            (
+                "@id(\"x\") @outcome(\"grant\")\n@step_up(\"max_age=soon\")\npermit (principal, action, resource);\n",
+                2,
+                "max_age \"soon\"",
+            ),
+            (
+                "@id(\"x\") @outcome(\"grant\")\n@step_up\npermit (principal, action, resource);\n",
+                1,
+                "@step_up needs acr",
+            ),
+            (
+                "@id(\"x\") @reason(\"r\")\n@step_up(\"max_age=60\")\nforbid (principal, action, resource);\n",
+                2,
+                "@step_up belongs on a permit",
+            ),
             // A forbid that would not say why.
             (
                 "@id(\"x\")\nforbid (principal, action, resource);\n",
