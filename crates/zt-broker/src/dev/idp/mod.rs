@@ -242,6 +242,15 @@ impl DevIdp {
         self.sign_access(user, &self.cfg.client_id, "openid", unix_now())
     }
 
+    /// Test convenience: an access token whose sign-in (`auth_time`) was at `auth_time` (Unix
+    /// seconds), to try step-up policies with an old sign-in.
+    pub fn mint_access_token_at(&self, user: &str, auth_time: u64) -> Result<String, String> {
+        let user = self
+            .user(user)
+            .ok_or_else(|| format!("no dev user named {user:?}"))?;
+        self.sign_access(user, &self.cfg.client_id, "openid", auth_time)
+    }
+
     /// The web client `client_id`, if it is one.
     fn web_client(&self, client_id: &str) -> Option<&WebClient> {
         self.cfg
