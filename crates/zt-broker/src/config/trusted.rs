@@ -121,6 +121,31 @@ mod tests {
     use crate::auth::JwksSource;
     use crate::config::tests::{PATH, line_of, parse, refused, with};
 
+    /// `acr_values`: kept in order (weakest first), each a word fit for the RFC 9470 challenge,
+    /// none twice; what `@step_up` policies may name.
+    #[test]
+    fn acr_values_are_words_listed_once() {
+        let t = with(
+            "audience = \"zt-broker\"\n\n[catalog]",
+            "audience = \"zt-broker\"\nacr_values = [\"urn:a:pwd\", \"urn:a:mfa\"]\n\n[catalog]",
+        );
+        let c = parse(&t).unwrap();
+        assert_eq!(c.trusted_issuers[0].acr_values, ["urn:a:pwd", "urn:a:mfa"]);
+        assert_eq!(crate::config::known_acrs(&c.trusted_issuers), ["urn:a:pwd", "urn:a:mfa"]);
+        for (bad, needle) in [
+            ("[\"urn:a\", \"urn:a\"]", "listed twice"),
+            ("[\"two words\"]", "is not an ACR value"),
+            ("[\"\"]", "is not an ACR value"),
+            ("[\"q\\\"x\"]", "is not an ACR value"),
+        ] {
+            let t = with(
+                "audience = \"zt-broker\"\n\n[catalog]",
+                &format!("audience = \"zt-broker\"\nacr_values = {bad}\n\n[catalog]"),
+            );
+            refused(&t, Some("acr_values"), needle);
+        }
+    }
+
     #[test]
     fn issuers_and_login_must_agree() {
         let t = with(
