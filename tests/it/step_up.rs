@@ -60,7 +60,11 @@ fn setup() -> Option<(Provider, Broker, Home, tempfile::TempDir)> {
     provider.approve_at(&login.user_code, "alice", PWD);
     let out = login.finish(LIMIT);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let (_, claims) = jwt_parts(stored_tokens(&home, "default")["access_token"].as_str().unwrap());
+    let (_, claims) = jwt_parts(
+        stored_tokens(&home, "default")["access_token"]
+            .as_str()
+            .unwrap(),
+    );
     assert_eq!(claims["acr"], PWD, "{claims}");
     assert!(claims["auth_time"].as_i64().is_some(), "{claims}");
     Some((provider, broker, home, dir))
@@ -81,7 +85,11 @@ fn without_a_terminal_a_weak_sign_in_exits_4_naming_the_assurance() {
     assert_eq!(out.code, 4, "{}", out.stderr);
     assert!(out.stderr.contains(MFA), "{}", out.stderr);
     assert!(out.stderr.contains("step-up"), "{}", out.stderr);
-    assert!(!out.stderr.contains("First copy your one-time code"), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("First copy your one-time code"),
+        "{}",
+        out.stderr
+    );
     let mut json = request_line().to_vec();
     json.insert(0, "--json");
     let out = run_for(home.zt(&json), LIMIT);
@@ -97,7 +105,9 @@ fn without_a_terminal_a_weak_sign_in_exits_4_naming_the_assurance() {
     assert!(!out.stdout.contains("prod-k8s"), "{}", out.stdout);
     // A resource no policy asks a step-up for is granted with the same token.
     let out = run_for(
-        home.zt(&["request", "prod-aws", "--role", "readonly", "--ttl", "10m", "--reason", "x"]),
+        home.zt(&[
+            "request", "prod-aws", "--role", "readonly", "--ttl", "10m", "--reason", "x",
+        ]),
         LIMIT,
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -129,11 +139,14 @@ fn on_a_terminal_zt_steps_up_and_retries_once() {
     let done = t.wait_text("✓ Granted prod-k8s/view", LIMIT);
     assert!(done.contains("Signed in again; retrying."), "{done}");
     // The new tokens are stored as `zt login` stores them: the next call needs no step-up.
-    let (_, claims) = jwt_parts(stored_tokens(&home, "default")["access_token"].as_str().unwrap());
+    let (_, claims) = jwt_parts(
+        stored_tokens(&home, "default")["access_token"]
+            .as_str()
+            .unwrap(),
+    );
     assert_eq!(claims["acr"], MFA, "{claims}");
     let out = run_for(home.zt(&request_line()), LIMIT);
     assert_eq!(out.code, 0, "{}", out.stderr);
-
 }
 
 #[test]
@@ -148,6 +161,10 @@ fn a_step_up_signed_in_at_the_weak_level_again_is_not_retried_twice() {
     let screen = t.wait_for("the step-up's device code", LIMIT, |s| code_on(s).is_some());
     provider.approve_at(&code_on(&screen).unwrap(), "alice", PWD);
     let end = t.wait_text("exit=4", LIMIT);
-    assert_eq!(end.matches("First copy your one-time code").count(), 1, "{end}");
+    assert_eq!(
+        end.matches("First copy your one-time code").count(),
+        1,
+        "{end}"
+    );
     assert!(end.contains(MFA), "{end}");
 }

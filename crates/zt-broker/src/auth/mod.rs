@@ -30,8 +30,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use claims::{map_jwt_error, principal_from_claims};
-use keys::{FetchState, IssuerState, KeySet};
 pub use facts::{AuthFacts, UNKNOWN_AUTH_AGE, discover_acr_values};
+use keys::{FetchState, IssuerState, KeySet};
 
 /// Tokens longer than this are refused before any parsing.
 const MAX_TOKEN_BYTES: usize = 16 * 1024;

@@ -86,7 +86,8 @@ fn acr_values(src: &Source<'_>, v: Spanned<Vec<String>>) -> Result<Vec<String>> 
     for (i, a) in values.iter().enumerate() {
         let ok = !a.is_empty()
             && a.len() <= 256
-            && a.chars().all(|c| c.is_ascii_graphic() && c != '"' && c != '\\');
+            && a.chars()
+                .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\');
         if !ok {
             return Err(src.at(
                 span.clone(),
@@ -131,7 +132,10 @@ mod tests {
         );
         let c = parse(&t).unwrap();
         assert_eq!(c.trusted_issuers[0].acr_values, ["urn:a:pwd", "urn:a:mfa"]);
-        assert_eq!(crate::config::known_acrs(&c.trusted_issuers), ["urn:a:pwd", "urn:a:mfa"]);
+        assert_eq!(
+            crate::config::known_acrs(&c.trusted_issuers),
+            ["urn:a:pwd", "urn:a:mfa"]
+        );
         for (bad, needle) in [
             ("[\"urn:a\", \"urn:a\"]", "listed twice"),
             ("[\"two words\"]", "is not an ACR value"),

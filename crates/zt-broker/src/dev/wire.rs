@@ -170,9 +170,12 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
             )));
         }
         // Its ACR values, weakest first, as its discovery document lists them (the dev
-        // broker has no config to list them in; `serve` takes them from the config).
-        let acr_values =
-            crate::auth::discover_acr_values(&reqwest::Client::new(), &ext.issuer).await;
+        // broker has no config to list them in; `serve` takes them from the config) — read
+        // only when there are policies whose `@step_up` they are checked against.
+        let acr_values = match &opts.policies {
+            Some(_) => crate::auth::discover_acr_values(&reqwest::Client::new(), &ext.issuer).await,
+            None => Vec::new(),
+        };
         trusted.push(TrustedIssuer {
             leeway_secs: 30,
             acr_values,

@@ -66,7 +66,10 @@ pub async fn refuse(
     );
     let audit = AuditEntry::new(p.display(), REQUIRED, id)
         .decision("step-up", policy_ids)
-        .detail(format!("{act} {what} by {}: needs {need}; {shown}", p.display()));
+        .detail(format!(
+            "{act} {what} by {}: needs {need}; {shown}",
+            p.display()
+        ));
     match b.store.append_audit(audit).await {
         Ok(_) => DomainError::StepUp { missing, detail },
         Err(e) => e.into(),

@@ -222,7 +222,10 @@ mod tests {
         assert_eq!(StepUp::unmet([&mfa, &fresh], &strong, 1_050), None);
         // Strong but stale: a fresh one of the same ACR.
         let m = StepUp::unmet([&mfa], &strong, 1_301).unwrap();
-        assert_eq!(m.describe(), "an authentication of mfa at most 300 seconds old");
+        assert_eq!(
+            m.describe(),
+            "an authentication of mfa at most 300 seconds old"
+        );
         let m = StepUp::unmet([&fresh], &strong, 1_061).unwrap();
         assert_eq!(m.describe(), "an authentication at most 60 seconds old");
         // No auth_time: never fresh.
@@ -247,12 +250,20 @@ mod load_tests {
         set.check_acrs(&known).unwrap();
         let e = set.check_acrs(&known[..1]).unwrap_err();
         let p = &e.problems[0];
-        assert_eq!((p.file.as_str(), p.line, p.column), ("p.cedar", Some(5), Some(3)));
-        assert!(p.message.contains("unknown ACR value \"urn:zt:acr:mfa\""), "{p}");
+        assert_eq!(
+            (p.file.as_str(), p.line, p.column),
+            ("p.cedar", Some(5), Some(3))
+        );
+        assert!(
+            p.message.contains("unknown ACR value \"urn:zt:acr:mfa\""),
+            "{p}"
+        );
         assert!(p.message.contains("known: urn:zt:acr:pwd"), "{p}");
         let e = set.check_acrs(&[]).unwrap_err();
         assert!(
-            e.problems[0].message.contains("no trusted issuer lists acr_values"),
+            e.problems[0]
+                .message
+                .contains("no trusted issuer lists acr_values"),
             "{e}"
         );
     }

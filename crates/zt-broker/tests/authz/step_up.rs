@@ -35,9 +35,17 @@ async fn an_old_sign_in_gets_step_up_required_where_the_table_allows_and_nothing
     std::fs::write(dir.path().join("demo.cedar"), format!("{demo}{EXTRA}")).unwrap();
     let t = TestBroker::start_with_policies(dir.path()).await;
     let hour_ago = zt_api::Timestamp::now().0 as u64 - 3600;
-    let stale = |u: &str| format!("Bearer {}", t.idp.mint_access_token_at(u, hour_ago).unwrap());
+    let stale = |u: &str| {
+        format!(
+            "Bearer {}",
+            t.idp.mint_access_token_at(u, hour_ago).unwrap()
+        )
+    };
     let mut seen = 0;
-    for row in TABLE.iter().filter(|r| ROUTES.contains(&(r.method, r.path))) {
+    for row in TABLE
+        .iter()
+        .filter(|r| ROUTES.contains(&(r.method, r.path)))
+    {
         for &user in row.allowed {
             let id = target(&t, row.target).await;
             let path = row.path.replace("{id}", id.as_deref().unwrap_or_default());
@@ -49,7 +57,12 @@ async fn an_old_sign_in_gets_step_up_required_where_the_table_allows_and_nothing
                 continue;
             }
             let what = format!("{} {} by {user}", row.method, row.path);
-            assert_eq!((r.status, r.slug()), (401, "step-up-required"), "{what}: {}", r.body);
+            assert_eq!(
+                (r.status, r.slug()),
+                (401, "step-up-required"),
+                "{what}: {}",
+                r.body
+            );
             assert!(
                 r.headers["www-authenticate"]
                     .to_str()
@@ -59,10 +72,21 @@ async fn an_old_sign_in_gets_step_up_required_where_the_table_allows_and_nothing
             );
             let after = snapshot(&t, id.as_deref()).await;
             assert_eq!(after.request, before.request, "{what} changed the request");
-            assert_eq!(after.unrevoked_credential, before.unrevoked_credential, "{what}");
-            assert_eq!(after.audit_rows, before.audit_rows + 1, "{what}: one audit row");
+            assert_eq!(
+                after.unrevoked_credential, before.unrevoked_credential,
+                "{what}"
+            );
+            assert_eq!(
+                after.audit_rows,
+                before.audit_rows + 1,
+                "{what}: one audit row"
+            );
             let last = t.broker.store.audit_rows(0, 1_000_000).await.unwrap();
-            assert_eq!(last.last().unwrap().entry.action, "auth.step_up_required", "{what}");
+            assert_eq!(
+                last.last().unwrap().entry.action,
+                "auth.step_up_required",
+                "{what}"
+            );
             seen += 1;
         }
         for &(user, status, slug) in row.refused {

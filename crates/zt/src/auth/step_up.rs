@@ -64,7 +64,12 @@ impl Challenge {
         let acr = self
             .acr_values
             .as_deref()
-            .map(|a| format!(" of {}", field(&a.split(' ').collect::<Vec<_>>().join(" or "))))
+            .map(|a| {
+                format!(
+                    " of {}",
+                    field(&a.split(' ').collect::<Vec<_>>().join(" or "))
+                )
+            })
             .unwrap_or_default();
         match self.max_age {
             Some(s) => format!(
@@ -195,8 +200,8 @@ mod tests {
             c.describe(),
             "a sign-in of urn:zt:acr:mfa or urn:x at most 5m old"
         );
-        let only = Challenge::parse("bearer error=insufficient_user_authentication,max_age=60")
-            .unwrap();
+        let only =
+            Challenge::parse("bearer error=insufficient_user_authentication,max_age=60").unwrap();
         assert_eq!(only.acr_values, None);
         assert_eq!(only.describe(), "a sign-in at most 1m old");
         for not in [

@@ -328,7 +328,10 @@ impl CedarPolicy {
             reason.push_str(&format!("; at most {} ({})", human_ttl(max_ttl), m.id));
         }
         let step_up = super::step_up::StepUp::unmet(
-            deciding.iter().chain(&caps).filter_map(|m| m.step_up.as_ref()),
+            deciding
+                .iter()
+                .chain(&caps)
+                .filter_map(|m| m.step_up.as_ref()),
             &input.principal.auth,
             input.now.0,
         );

@@ -57,7 +57,12 @@ async fn send(t: &TestBroker, token: &str, method: &str, path: &str, body: Optio
 
 /// The answer is the RFC 9470 step-up: 401, the challenge, the problem naming what is needed.
 pub(crate) fn assert_step_up(r: &Resp, acr: bool) {
-    assert_eq!((r.status, r.slug()), (401, "step-up-required"), "{:?}", r.body);
+    assert_eq!(
+        (r.status, r.slug()),
+        (401, "step-up-required"),
+        "{:?}",
+        r.body
+    );
     let h = r.headers["www-authenticate"].to_str().unwrap();
     assert!(
         h.starts_with("Bearer error=\"insufficient_user_authentication\", error_description=\""),
@@ -83,7 +88,14 @@ async fn an_old_sign_in_is_asked_to_step_up_on_every_act_and_changes_nothing() {
 
     // Create: refused with the challenge; no request made (only the refusal audited).
     let body = json!({"resource": "prod-k8s", "role": "view", "ttl_secs": 600});
-    let r = send(&t, &stale(&t, "alice"), "POST", "/v1/requests", Some(body.clone())).await;
+    let r = send(
+        &t,
+        &stale(&t, "alice"),
+        "POST",
+        "/v1/requests",
+        Some(body.clone()),
+    )
+    .await;
     assert_step_up(&r, true);
     let mine = t.get("alice", "/v1/requests").await;
     assert_eq!(mine.body["requests"].as_array().unwrap().len(), 0);
@@ -91,17 +103,34 @@ async fn an_old_sign_in_is_asked_to_step_up_on_every_act_and_changes_nothing() {
     assert_eq!(actions[before..], ["auth.step_up_required"], "{actions:?}");
     // The same with a fresh sign-in: granted.
     let r = send(&t, &t.token("alice"), "POST", "/v1/requests", Some(body)).await;
-    assert_eq!((r.status, r.body["state"].as_str()), (201, Some("approved")));
+    assert_eq!(
+        (r.status, r.body["state"].as_str()),
+        (201, Some("approved"))
+    );
     let grant = r.id();
 
     // Extend: refused, the grant's end unchanged; fresh: extended.
     let path = format!("/v1/grants/{grant}/extend");
     let end = t.get("alice", &format!("/v1/requests/{grant}")).await.body["expires_at"].clone();
-    let r = send(&t, &stale(&t, "alice"), "POST", &path, Some(json!({"ttl_secs": 1200}))).await;
+    let r = send(
+        &t,
+        &stale(&t, "alice"),
+        "POST",
+        &path,
+        Some(json!({"ttl_secs": 1200})),
+    )
+    .await;
     assert_step_up(&r, true);
     let now = t.get("alice", &format!("/v1/requests/{grant}")).await;
     assert_eq!(now.body["expires_at"], end);
-    let r = send(&t, &t.token("alice"), "POST", &path, Some(json!({"ttl_secs": 1200}))).await;
+    let r = send(
+        &t,
+        &t.token("alice"),
+        "POST",
+        &path,
+        Some(json!({"ttl_secs": 1200})),
+    )
+    .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
 
     // Approve and deny: refused for bob's old sign-in, the request still pending.
@@ -112,11 +141,31 @@ async fn an_old_sign_in_is_asked_to_step_up_on_every_act_and_changes_nothing() {
         let path = format!("/v1/requests/{id}/{verb}");
         let r = send(&t, &stale(&t, "bob"), "POST", &path, None).await;
         assert_step_up(&r, false);
-        assert!(r.body["detail"].as_str().unwrap().contains(&format!("to {verb} request {id}")));
+        assert!(
+            r.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("to {verb} request {id}"))
+        );
     }
-    assert_eq!(t.get("alice", &format!("/v1/requests/{id}")).await.body["state"], "pending");
-    let r = send(&t, &t.token("bob"), "POST", &format!("/v1/requests/{id}/approve"), None).await;
-    assert_eq!((r.status, r.body["state"].as_str()), (200, Some("approved")), "{:?}", r.body);
+    assert_eq!(
+        t.get("alice", &format!("/v1/requests/{id}")).await.body["state"],
+        "pending"
+    );
+    let r = send(
+        &t,
+        &t.token("bob"),
+        "POST",
+        &format!("/v1/requests/{id}/approve"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.body["state"].as_str()),
+        (200, Some("approved")),
+        "{:?}",
+        r.body
+    );
 
     // Every refusal audited, under the request's id where there is one.
     let rows = t.broker.store.audit_rows(0, 1_000_000).await.unwrap();
@@ -126,14 +175,25 @@ async fn an_old_sign_in_is_asked_to_step_up_on_every_act_and_changes_nothing() {
         .filter(|e| e.action == "auth.step_up_required")
         .collect();
     assert_eq!(refusals.len(), 4, "{refusals:#?}");
-    let on_id = refusals.iter().filter(|e| e.request_id.as_deref() == Some(id.as_str()));
+    let on_id = refusals
+        .iter()
+        .filter(|e| e.request_id.as_deref() == Some(id.as_str()));
     assert_eq!(on_id.count(), 2, "{refusals:#?}");
-    assert!(refusals.iter().all(|e| e.detail.contains("needs an authentication")));
+    assert!(
+        refusals
+            .iter()
+            .all(|e| e.detail.contains("needs an authentication"))
+    );
 
     // Where no policy asks, an old sign-in is as good as any.
     let other = json!({"resource": "prod-aws", "role": "readonly", "ttl_secs": 600});
     let r = send(&t, &stale(&t, "alice"), "POST", "/v1/requests", Some(other)).await;
-    assert_eq!((r.status, r.body["state"].as_str()), (201, Some("approved")), "{:?}", r.body);
+    assert_eq!(
+        (r.status, r.body["state"].as_str()),
+        (201, Some("approved")),
+        "{:?}",
+        r.body
+    );
 }
 
 /// The token's authentication facts are Cedar's `context.acr`, `context.amr` and
@@ -153,9 +213,26 @@ when {{ context.acr == "{DEV_ACR}" && context.auth_time <= 60 && context.amr.isE
     std::fs::write(dir.path().join("p.cedar"), policy).unwrap();
     let t = TestBroker::start_with_policies(dir.path()).await;
     let body = json!({"resource": "prod-k8s", "role": "view", "ttl_secs": 600});
-    let r = send(&t, &t.token("alice"), "POST", "/v1/requests", Some(body.clone())).await;
-    assert_eq!((r.status, r.body["state"].as_str()), (201, Some("approved")), "{:?}", r.body);
+    let r = send(
+        &t,
+        &t.token("alice"),
+        "POST",
+        "/v1/requests",
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.body["state"].as_str()),
+        (201, Some("approved")),
+        "{:?}",
+        r.body
+    );
     let r = send(&t, &stale(&t, "alice"), "POST", "/v1/requests", Some(body)).await;
-    assert_eq!((r.status, r.body["state"].as_str()), (201, Some("denied")), "{:?}", r.body);
+    assert_eq!(
+        (r.status, r.body["state"].as_str()),
+        (201, Some("denied")),
+        "{:?}",
+        r.body
+    );
     assert_eq!(r.body["decision"]["policy_ids"], json!(["default-deny"]));
 }
