@@ -117,8 +117,8 @@ fn without_a_terminal_a_weak_sign_in_exits_4_naming_the_assurance() {
 fn code_on(screen: &str) -> Option<String> {
     screen
         .lines()
-        .filter_map(|l| l.trim().strip_prefix("First copy your one-time code: "))
-        .last()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("First copy your one-time code: "))
         .map(|c| c.trim().to_string())
 }
 
@@ -167,4 +167,76 @@ fn a_step_up_signed_in_at_the_weak_level_again_is_not_retried_twice() {
         "{end}"
     );
     assert!(end.contains(MFA), "{end}");
+}
+
+/// `zt-broker check` (as `serve`) with a `[[trusted_issuer]]` listing its ACR values: a
+/// `@step_up` naming one of them loads; one naming another stops it with the policy's
+/// `file:line:column`.
+#[test]
+fn check_refuses_a_step_up_naming_an_acr_no_issuer_lists() {
+    let home = Home::new();
+    let dir = home.path().join("policies");
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = home.path().join("broker.toml");
+    std::fs::write(
+        &cfg,
+        r#"
+[server]
+listen = "127.0.0.1:0"
+
+[store]
+url = "sqlite://zt.db"
+
+[policy]
+dir = "policies"
+
+[login]
+issuer = "https://id.example.com"
+client_id = "zt-cli"
+audience = "zt-broker"
+
+[[trusted_issuer]]
+issuer = "https://id.example.com"
+audience = "zt-broker"
+acr_values = ["urn:zt:acr:pwd", "urn:zt:acr:mfa"]
+
+[[catalog.resource]]
+name = "prod-k8s"
+kind = "kubernetes"
+default_role = "view"
+max_ttl = "1h"
+settings = { issuer = "dev", server = "https://k8s.example.com:6443" }
+
+[[catalog.resource.role]]
+name = "view"
+"#,
+    )
+    .unwrap();
+    let check = || {
+        let out = home
+            .cmd(crate::common::broker_bin())
+            .args(["check", "--config"])
+            .arg(&cfg)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    std::fs::write(dir.join("p.cedar"), POLICY).unwrap();
+    let (code, err) = check();
+    assert_eq!(code, Some(0), "{err}");
+    std::fs::write(dir.join("p.cedar"), POLICY.replace(MFA, "urn:zt:acr:hwk")).unwrap();
+    let (code, err) = check();
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("p.cedar:10:1:"), "{err}");
+    assert!(
+        err.contains("unknown ACR value \"urn:zt:acr:hwk\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("known: urn:zt:acr:pwd, urn:zt:acr:mfa"),
+        "{err}"
+    );
 }
