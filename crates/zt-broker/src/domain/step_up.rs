@@ -53,7 +53,7 @@ pub async fn refuse(
     id: Option<&str>,
 ) -> DomainError {
     let need = missing.describe();
-    let shown = match (&p.auth.acr, p.auth.auth_time) {
+    let shown = match (&p.auth.acr, p.auth.auth_time.map(zt_api::Timestamp)) {
         (Some(acr), Some(t)) => format!("the token shows {acr}, authenticated at {t}"),
         (Some(acr), None) => format!("the token shows {acr}, no authentication time"),
         (None, Some(t)) => format!("the token shows no acr, authenticated at {t}"),
