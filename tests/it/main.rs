@@ -42,6 +42,7 @@ mod serve_issuers;
 mod ssh;
 mod ssh_agent;
 mod ssh_files;
+mod step_up;
 mod told;
 mod tty_login;
 mod tty_pickers;

@@ -33,6 +33,10 @@ pub const UNKNOWN_ROLE: &str = "unknown-role";
 /// An approval of a request whose policy asks for a passkey (`@approval_assurance("passkey")`)
 /// without one (403): it is given on the request's review page, `{base}/review/{id}`.
 pub const PASSKEY_REQUIRED: &str = "passkey-required";
+/// The caller's token shows a weaker or older authentication than policy asks for this act
+/// (401, RFC 9470): its `WWW-Authenticate: Bearer error="insufficient_user_authentication"`
+/// challenge carries the `acr_values` and/or `max_age` to sign in again with.
+pub const STEP_UP_REQUIRED: &str = "step-up-required";
 
 /// Every slug, the one list: the broker emits no other (`ApiError` checks), `openapi.yaml`'s
 /// `ProblemType` enum is exactly these, and the client maps each one deliberately
@@ -51,6 +55,7 @@ pub const ALL: &[&str] = &[
     INTERNAL,
     UNKNOWN_ROLE,
     PASSKEY_REQUIRED,
+    STEP_UP_REQUIRED,
 ];
 
 /// The slug of a problem `type` URI (`…/problems/denied` → `denied`).

@@ -110,6 +110,7 @@ fn main() -> Result<(), String> {
     };
     let people: Vec<Principal> = (0..16)
         .map(|i| Principal {
+            auth: Default::default(),
             sub: format!("user-{i}"),
             issuer: "https://idp.example.com".into(),
             email: Some(format!("user-{i}@example.com")),

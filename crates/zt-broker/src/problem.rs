@@ -20,7 +20,7 @@ pub struct ApiError {
     pub title: &'static str,
     pub detail: Option<String>,
     /// For 401: the `WWW-Authenticate` challenge (RFC 6750 §3).
-    challenge: Option<&'static str>,
+    challenge: Option<std::borrow::Cow<'static, str>>,
 }
 
 impl ApiError {
@@ -49,14 +49,30 @@ impl ApiError {
             "Authentication required",
             detail,
         );
-        e.challenge = Some("Bearer");
+        e.challenge = Some("Bearer".into());
         e
     }
 
     /// A bearer token that did not verify.
     pub fn invalid_token(detail: impl Into<String>) -> Self {
         let mut e = Self::unauthenticated(detail);
-        e.challenge = Some("Bearer error=\"invalid_token\"");
+        e.challenge = Some("Bearer error=\"invalid_token\"".into());
+        e
+    }
+
+    /// The token's authentication is too weak or too old for the act (RFC 9470): the
+    /// challenge names what to sign in with (`challenge::step_up`).
+    pub fn step_up_required(
+        missing: &crate::policy::step_up::Missing,
+        detail: impl Into<String>,
+    ) -> Self {
+        let mut e = Self::new(
+            StatusCode::UNAUTHORIZED,
+            problem::STEP_UP_REQUIRED,
+            "Stronger or more recent authentication required",
+            detail,
+        );
+        e.challenge = Some(crate::routes::challenge::step_up(missing).into());
         e
     }
 
@@ -200,8 +216,11 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if let Some(c) = self.challenge {
-            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(c));
+        // Every challenge is built of visible ASCII (`challenge::step_up` makes sure).
+        if let Some(c) = self.challenge
+            && let Ok(v) = HeaderValue::from_str(&c)
+        {
+            headers.insert(header::WWW_AUTHENTICATE, v);
         }
         resp
     }
@@ -233,6 +252,7 @@ mod tests {
             ApiError::internal("d"),
             ApiError::unknown_role("d"),
             ApiError::passkey_required("d"),
+            ApiError::step_up_required(&Default::default(), "d"),
         ];
         let mut slugs: Vec<&str> = made.iter().map(|e| e.slug).collect();
         slugs.sort_unstable();

@@ -75,7 +75,7 @@ impl ErrorKind {
         (3, "denied by policy or by an approver"),
         (
             4,
-            "not logged in, or the login cannot be refreshed: run `zt login`",
+            "not logged in, or the login cannot be refreshed: run `zt login`; or policy needs a stronger or fresher sign-in (step-up) and there is no terminal to sign in again on",
         ),
         (
             5,

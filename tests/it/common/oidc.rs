@@ -103,6 +103,16 @@ impl Provider {
         assert_eq!(status, 200, "approve {user_code}: {body}");
     }
 
+    /// [`Provider::approve`] at an authentication level: `acr` is one of the provider's ACR
+    /// values (`urn:zt:acr:pwd`, `urn:zt:acr:mfa`), what the person's sign-in achieved.
+    pub(crate) fn approve_at(&self, user_code: &str, sub: &str, acr: &str) {
+        let (status, body) = post_json(
+            &format!("{}/test/approve", self.issuer),
+            &serde_json::json!({"user_code": user_code, "sub": sub, "acr": acr}),
+        );
+        assert_eq!(status, 200, "approve {user_code} at {acr}: {body}");
+    }
+
     /// POST a form to one of the provider's endpoints: (status, JSON body or Null).
     pub(crate) fn post_form(&self, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
         let url = format!("{}{path}", self.issuer);

@@ -69,6 +69,7 @@ pub(super) fn principal_from_claims(
         email: string_claim(claims, &names.email),
         name: string_claim(claims, &names.name),
         groups,
+        auth: super::AuthFacts::from_claims(claims, &cfg.acr_values),
     })
 }
 

@@ -8,8 +8,11 @@
 //!   messages, and the configured claim names mapped onto a [`Principal`].
 //! - `keys`: the per-issuer key cache — which JWKs are usable and for which algorithm, and
 //!   fetching the key set (by URL or discovery) with its refetch rate limit.
+//! - `facts`: how and when the person authenticated (`acr`, `amr`, `auth_time`), for policy
+//!   and step-up authentication.
 
 mod claims;
+mod facts;
 mod keys;
 #[cfg(test)]
 mod tests;
@@ -27,19 +30,22 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use claims::{map_jwt_error, principal_from_claims};
+pub use facts::{AuthFacts, UNKNOWN_AUTH_AGE, discover_acr_values};
 use keys::{FetchState, IssuerState, KeySet};
 
 /// Tokens longer than this are refused before any parsing.
 const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
 /// Who a verified token names.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Principal {
     pub sub: String,
     pub issuer: String,
     pub email: Option<String>,
     pub name: Option<String>,
     pub groups: Vec<String>,
+    /// How and when they authenticated (`acr`, `amr`, `auth_time`): step-up authentication.
+    pub auth: AuthFacts,
 }
 
 impl Principal {
@@ -95,6 +101,9 @@ pub struct TrustedIssuer {
     pub leeway_secs: u64,
     /// At most one JWKS fetch per this interval, however many unknown `kid`s arrive.
     pub min_refetch_interval: Duration,
+    /// The ACR values this issuer puts in `acr`, weakest first: what `@step_up` policies may
+    /// name, and how one value meets another (see [`AuthFacts`]).
+    pub acr_values: Vec<String>,
 }
 
 impl TrustedIssuer {
@@ -107,6 +116,7 @@ impl TrustedIssuer {
             claims: ClaimNames::default(),
             leeway_secs: 60,
             min_refetch_interval: Duration::from_secs(30),
+            acr_values: Vec::new(),
         }
     }
 }

@@ -160,6 +160,7 @@ async fn valid_es256_token_gives_the_principal() {
     assert_eq!(
         p,
         Principal {
+            auth: Default::default(),
             sub: "alice".into(),
             issuer: ISS.into(),
             email: Some("alice@example.com".into()),

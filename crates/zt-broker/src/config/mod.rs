@@ -43,6 +43,7 @@ use requests::requests_section;
 pub use review::{REVIEW_SCOPES, ReviewConfig};
 use sections::{login_section, server_section, store_key, store_url};
 use source::{Dirs, Source, TOP};
+pub use trusted::known_acrs;
 use trusted::trusted_issuers;
 
 /// The OpenID scopes `zt login` asks for unless `[login] scopes` says otherwise (the dev

@@ -60,6 +60,8 @@ pub(super) struct RawIssuer {
     pub(super) jwks_uri: Option<Spanned<String>>,
     pub(super) claims: Option<RawClaims>,
     pub(super) leeway_secs: Option<Spanned<u64>>,
+    /// The ACR values the issuer puts in `acr`, weakest first (step-up authentication).
+    pub(super) acr_values: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Deserialize)]

@@ -70,9 +70,48 @@ pub(super) fn trusted_issuers(
             }
             t.leeway_secs = l.into_inner();
         }
+        if let Some(a) = r.acr_values {
+            t.acr_values = acr_values(src, a)?;
+        }
         out.push(t);
     }
     Ok(out)
+}
+
+/// `acr_values = ["urn:…:pwd", "urn:…:mfa"]`: each a non-empty word of visible ASCII (it goes
+/// into the RFC 9470 challenge's quoted `acr_values`), none twice.
+fn acr_values(src: &Source<'_>, v: Spanned<Vec<String>>) -> Result<Vec<String>> {
+    let span = v.span();
+    let values = v.into_inner();
+    for (i, a) in values.iter().enumerate() {
+        let ok = !a.is_empty()
+            && a.len() <= 256
+            && a.chars()
+                .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\');
+        if !ok {
+            return Err(src.at(
+                span.clone(),
+                format!(
+                    "acr_values: {a:?} is not an ACR value (visible ASCII without spaces,                      quotes or backslashes, at most 256 characters)"
+                ),
+            ));
+        }
+        if values[..i].contains(a) {
+            return Err(src.at(span.clone(), format!("acr_values: {a:?} is listed twice")));
+        }
+    }
+    Ok(values)
+}
+
+/// Every ACR value some trusted issuer lists: what `@step_up` policies may name.
+pub fn known_acrs(issuers: &[TrustedIssuer]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for a in issuers.iter().flat_map(|i| &i.acr_values) {
+        if !out.contains(a) {
+            out.push(a.clone());
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -82,6 +121,34 @@ mod tests {
 
     use crate::auth::JwksSource;
     use crate::config::tests::{PATH, line_of, parse, refused, with};
+
+    /// `acr_values`: kept in order (weakest first), each a word fit for the RFC 9470 challenge,
+    /// none twice; what `@step_up` policies may name.
+    #[test]
+    fn acr_values_are_words_listed_once() {
+        let t = with(
+            "audience = \"zt-broker\"\n\n[catalog]",
+            "audience = \"zt-broker\"\nacr_values = [\"urn:a:pwd\", \"urn:a:mfa\"]\n\n[catalog]",
+        );
+        let c = parse(&t).unwrap();
+        assert_eq!(c.trusted_issuers[0].acr_values, ["urn:a:pwd", "urn:a:mfa"]);
+        assert_eq!(
+            crate::config::known_acrs(&c.trusted_issuers),
+            ["urn:a:pwd", "urn:a:mfa"]
+        );
+        for (bad, needle) in [
+            ("[\"urn:a\", \"urn:a\"]", "listed twice"),
+            ("[\"two words\"]", "is not an ACR value"),
+            ("[\"\"]", "is not an ACR value"),
+            ("[\"q\\\"x\"]", "is not an ACR value"),
+        ] {
+            let t = with(
+                "audience = \"zt-broker\"\n\n[catalog]",
+                &format!("audience = \"zt-broker\"\nacr_values = {bad}\n\n[catalog]"),
+            );
+            refused(&t, Some("acr_values"), needle);
+        }
+    }
 
     #[test]
     fn issuers_and_login_must_agree() {

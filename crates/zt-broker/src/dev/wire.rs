@@ -160,6 +160,7 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
         claims: ClaimNames::default(),
         leeway_secs: 30,
         min_refetch_interval: Duration::from_secs(300),
+        acr_values: vec![super::idp::DEV_ACR.to_string()],
     }];
     if let Some(ext) = &opts.external {
         if !(ext.issuer.starts_with("https://") || ext.issuer.starts_with("http://")) {
@@ -168,11 +169,20 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
                 ext.issuer
             )));
         }
+        // Its ACR values, weakest first, as its discovery document lists them (the dev
+        // broker has no config to list them in; `serve` takes them from the config) — read
+        // only when there are policies whose `@step_up` they are checked against.
+        let acr_values = match &opts.policies {
+            Some(_) => crate::auth::discover_acr_values(&reqwest::Client::new(), &ext.issuer).await,
+            None => Vec::new(),
+        };
         trusted.push(TrustedIssuer {
             leeway_secs: 30,
+            acr_values,
             ..TrustedIssuer::new(&ext.issuer, &ext.audience, JwksSource::Discover)
         });
     }
+    let known_acrs = crate::config::known_acrs(&trusted);
     let verifier = Verifier::new(trusted, reqwest::Client::new());
     let catalog = match &opts.catalog {
         None => {
@@ -227,10 +237,13 @@ pub async fn build(url: &str, opts: DevOptions) -> Result<DevBroker> {
             None,
         ),
         Some(dir) => {
-            let set = ReloadablePolicy::new(CedarPolicy::load_dir(dir).map_err(|e| {
-                Error::usage(format!("policies {}:\n{e}", dir.display()))
-                    .with_hint("fix the policy (see policies/README.md), then start again")
-            })?);
+            let set = CedarPolicy::load_dir(dir)
+                .and_then(|set| set.check_acrs(&known_acrs).map(|()| set))
+                .map_err(|e| {
+                    Error::usage(format!("policies {}:\n{e}", dir.display()))
+                        .with_hint("fix the policy (see policies/README.md), then start again")
+                })?;
+            let set = ReloadablePolicy::new(set).with_known_acrs(known_acrs);
             (Box::new(set.clone()), Some(set))
         }
     };

@@ -150,6 +150,8 @@ pub(super) fn decide_item(
         holds_grant,
         now,
     });
+    let what = format!("{}/{}", res.name, role.name);
+    super::step_up::demand(b, p, &verdict, "request", &what, None).await?;
     // Policy may cap the TTL below the catalog's role maximum (checked above).
     if verdict.decision.outcome != Outcome::Deny && !verdict.allows_ttl(body.ttl_secs) {
         return Err(DomainError::TtlExceeded(format!(

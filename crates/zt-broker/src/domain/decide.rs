@@ -141,8 +141,13 @@ pub(crate) async fn ready(
     let rec = b.store.get(id).await?;
     authorize(&rec, p, verb)?;
     // Policy may forbid a decision the groups allow (never allow one they do not).
-    if let Word::Forbids(d) = acts::ask(&*b.policy, &b.catalog, p, Action::Approve, &rec) {
-        return Err(DomainError::Forbidden(Word::refusal(&d, verb, id)));
+    match acts::ask(&*b.policy, &b.catalog, p, Action::Approve, &rec) {
+        Word::Forbids(d) => return Err(DomainError::Forbidden(Word::refusal(&d, verb, id))),
+        Word::StepUp(m, ids) => {
+            let what = format!("request {id}");
+            return Err(super::step_up::refuse(b, p, m, &ids, verb, &what, Some(id)).await);
+        }
+        Word::Permits | Word::Silent => {}
     }
     // Expired before anyone decided (the reaper got there first): over, not a conflict.
     if rec.state() == api::State::Expired && rec.request.not_before.is_none() {

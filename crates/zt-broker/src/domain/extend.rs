@@ -46,6 +46,8 @@ pub async fn extend(
     };
     let asked = reason.as_deref().or(r.reason.as_deref());
     let verdict = acts::ask_extend(&*b.policy, p, &rec, res, role, ttl_secs, asked, now);
+    let what = format!("{}/{} (grant {id})", r.resource, r.role);
+    super::step_up::demand(b, p, &verdict, "extend", &what, Some(id)).await?;
     let d = &verdict.decision;
     let ids = d.policy_ids.join(", ");
     match d.outcome {

@@ -25,6 +25,7 @@ pub mod lifecycle;
 pub mod passkey;
 pub mod requests;
 pub mod revoke;
+pub mod step_up;
 
 pub use lifecycle::BROKER_ACTOR;
 
@@ -60,6 +61,12 @@ pub enum DomainError {
     RequestExpired(String),
     /// The resource's issuer failed.
     Issuer(String),
+    /// The caller's token shows a weaker or older authentication than policy asks for this
+    /// act (RFC 9470 step-up); audited. `detail` names what is needed.
+    StepUp {
+        missing: crate::policy::step_up::Missing,
+        detail: String,
+    },
     /// The store failed.
     Store(StoreError),
     /// Something broke inside the broker.
@@ -71,6 +78,7 @@ impl fmt::Display for DomainError {
         match self {
             Self::Store(e) => write!(f, "store: {e}"),
             Self::PolicyDenied { title, detail } => write!(f, "{title}: {detail}"),
+            Self::StepUp { detail, .. } => f.write_str(detail),
             Self::Invalid(m)
             | Self::NotFound(m)
             | Self::Forbidden(m)

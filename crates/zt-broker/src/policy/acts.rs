@@ -29,6 +29,9 @@ pub enum Word {
     Forbids(Decision),
     /// A `grant` permit matched.
     Permits,
+    /// A permit matched whose `@step_up` the caller's token does not meet: what is missing,
+    /// and the ids of the policies that decided.
+    StepUp(crate::policy::step_up::Missing, Vec<String>),
     /// Nothing matched: the built-in rule decides.
     Silent,
 }
@@ -73,6 +76,11 @@ pub fn ask(
         holds_grant: r.state.is_live(),
         now: Timestamp::now(),
     });
+    if let (Outcome::Grant | Outcome::RequireApproval, Some(m)) =
+        (verdict.decision.outcome, verdict.step_up)
+    {
+        return Word::StepUp(m, verdict.decision.policy_ids);
+    }
     let d = verdict.decision;
     match d.outcome {
         Outcome::Deny if d.policy_ids == [DEFAULT_DENY] => Word::Silent,

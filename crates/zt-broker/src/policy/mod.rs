@@ -5,6 +5,7 @@
 //!
 //! - [`load`]: policy files → a validated set, with `file:line:column` errors.
 //! - [`schema`]: the schema, and the Cedar request built from a [`PolicyInput`].
+//! - [`step_up`]: `@step_up` — the authentication a permit demands (RFC 9470).
 //! - [`reload`]: a holder whose set can be swapped atomically, and [`watch`], which swaps it
 //!   on SIGHUP or a change in the policy directory.
 
@@ -20,6 +21,7 @@ pub mod cedar;
 pub mod load;
 pub mod reload;
 pub mod schema;
+pub mod step_up;
 pub mod watch;
 
 #[cfg(test)]
@@ -91,6 +93,9 @@ pub struct Verdict {
     pub max_ttl: Duration,
     /// The policy that set `max_ttl`, when one did (else it is the catalog's).
     pub max_ttl_by: Option<String>,
+    /// What the caller's authentication lacks for this decision (a matched permit's
+    /// `@step_up` unmet): the broker asks for a step-up instead of acting on it.
+    pub step_up: Option<step_up::Missing>,
 }
 
 impl Verdict {

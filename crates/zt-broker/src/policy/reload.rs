@@ -12,13 +12,24 @@ use super::{CedarPolicy, Policy, PolicyError, PolicyInput, Verdict};
 #[derive(Clone)]
 pub struct ReloadablePolicy {
     current: Arc<RwLock<Arc<CedarPolicy>>>,
+    /// The trusted issuers' ACR values a reloaded set's `@step_up`s must name (`None`: not
+    /// checked, as for a set built in a test).
+    known_acrs: Option<Arc<Vec<String>>>,
 }
 
 impl ReloadablePolicy {
     pub fn new(policy: CedarPolicy) -> Self {
         Self {
             current: Arc::new(RwLock::new(Arc::new(policy))),
+            known_acrs: None,
         }
+    }
+
+    /// Check every reloaded set's `@step_up` ACR values against `known` (the caller checked
+    /// the first set).
+    pub fn with_known_acrs(mut self, known: Vec<String>) -> Self {
+        self.known_acrs = Some(Arc::new(known));
+        self
     }
 
     /// Load `dir` and validate it against the schema; on success it replaces the running set,
@@ -26,6 +37,9 @@ impl ReloadablePolicy {
     /// Returns how many policies are in force now.
     pub fn reload(&self, dir: &Path) -> Result<usize, PolicyError> {
         let new = Arc::new(CedarPolicy::load_dir(dir)?);
+        if let Some(known) = &self.known_acrs {
+            new.check_acrs(known)?;
+        }
         let n = new.len();
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = new;
         Ok(n)

@@ -144,6 +144,18 @@ pub fn build(
             "holds_grant".to_owned(),
             RestrictedExpression::new_bool(input.holds_grant),
         ),
+        (
+            "acr".to_owned(),
+            string(input.principal.auth.acr.as_deref().unwrap_or("")),
+        ),
+        (
+            "amr".to_owned(),
+            RestrictedExpression::new_set(input.principal.auth.amr.iter().map(|m| string(m))),
+        ),
+        (
+            "auth_time".to_owned(),
+            RestrictedExpression::new_long(input.principal.auth.seconds_since(input.now.0)),
+        ),
     ])
     .map_err(|e| e.to_string())?;
     let action = uid(&names.action, input.action.as_str());

@@ -73,6 +73,7 @@ fn examples() -> CedarPolicy {
 
 pub(super) fn principal(sub: &str, groups: &[&str]) -> Principal {
     Principal {
+        auth: Default::default(),
         sub: sub.into(),
         issuer: "http://idp".into(),
         email: Some(format!("{sub}@example.com")),

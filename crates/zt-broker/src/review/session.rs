@@ -107,6 +107,9 @@ impl Session {
                 email: s.email,
                 name: s.name,
                 groups: s.groups,
+                // The page's sign-in session keeps who, not how: a `@step_up` act asks the
+                // API's caller, whose token says.
+                ..Default::default()
             },
             csrf: s.csrf,
             expires_at: s.exp,

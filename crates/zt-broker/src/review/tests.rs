@@ -122,6 +122,7 @@ fn review_on(store: Store, redirect_uri: &str) -> Arc<Review> {
 
 fn bob(groups: usize) -> Principal {
     Principal {
+        auth: Default::default(),
         sub: "bob".into(),
         issuer: "https://id.example.com".into(),
         email: Some("bob@example.com".into()),

@@ -22,6 +22,7 @@ impl From<DomainError> for ApiError {
             DomainError::NotLive(d) => Self::grant_not_live(d),
             DomainError::RequestExpired(d) => Self::request_expired(d),
             DomainError::Issuer(d) => Self::issuer_failed(d),
+            DomainError::StepUp { missing, detail } => Self::step_up_required(&missing, detail),
             DomainError::Store(e) => Self::internal(e),
             DomainError::Internal(cause) => Self::internal(cause),
         }

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod body;
 pub mod bundles;
+pub mod challenge;
 pub mod create;
 pub mod decide;
 mod errors;

@@ -70,11 +70,15 @@ enum Loaded {
 fn load_policy(cfg: &Config) -> Result<Loaded> {
     match &cfg.policy {
         Some(dir) => {
-            let set = policy::CedarPolicy::load_dir(&dir.dir).map_err(|e| {
-                Error::usage(format!("[policy] dir {}:\n{e}", dir.shown.display()))
-                    .with_hint("fix the policy (see policies/README.md), then start again")
-            })?;
-            Ok(Loaded::Dir(policy::ReloadablePolicy::new(set), dir.clone()))
+            let known = crate::config::known_acrs(&cfg.trusted_issuers);
+            let set = policy::CedarPolicy::load_dir(&dir.dir)
+                .and_then(|set| set.check_acrs(&known).map(|()| set))
+                .map_err(|e| {
+                    Error::usage(format!("[policy] dir {}:\n{e}", dir.shown.display()))
+                        .with_hint("fix the policy (see policies/README.md), then start again")
+                })?;
+            let set = policy::ReloadablePolicy::new(set).with_known_acrs(known);
+            Ok(Loaded::Dir(set, dir.clone()))
         }
         None => policy::catalog::policy(&cfg.catalog)
             .map(|p| Loaded::Catalog(Box::new(p)))

@@ -137,6 +137,7 @@ const TABLE: &[Row] = &[
 ];
 
 mod run;
+mod step_up;
 
 #[test]
 fn the_table_covers_every_route_and_every_kind_of_caller() {

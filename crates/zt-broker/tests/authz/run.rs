@@ -80,7 +80,7 @@ async fn send(
 }
 
 /// The row's call: the body (and Idempotency-Key) a caller allowed to would send.
-async fn call(t: &TestBroker, auth: Option<&str>, row: &Row, path: &str) -> Resp {
+pub(crate) async fn call(t: &TestBroker, auth: Option<&str>, row: &Row, path: &str) -> Resp {
     let key = zt_broker::crypto::new_id().unwrap();
     let (body, key) = match (row.method, row.path) {
         ("POST", "/v1/bundles") => (
@@ -98,7 +98,7 @@ async fn call(t: &TestBroker, auth: Option<&str>, row: &Row, path: &str) -> Resp
     send(t, auth, row.method, path, body, key).await
 }
 
-async fn target(t: &TestBroker, target: Target) -> Option<String> {
+pub(crate) async fn target(t: &TestBroker, target: Target) -> Option<String> {
     let (user, role, state) = match target {
         Target::None => return None,
         Target::AlicePending => ("alice", "admin", "pending"),
@@ -133,14 +133,14 @@ async fn target(t: &TestBroker, target: Target) -> Option<String> {
 
 /// What a refused call must leave as it was.
 #[derive(Debug, PartialEq)]
-struct Snapshot {
+pub(crate) struct Snapshot {
     /// Every store write is audited: the same count, no request or grant made or changed.
-    audit_rows: usize,
-    request: Option<Value>,
-    unrevoked_credential: bool,
+    pub(crate) audit_rows: usize,
+    pub(crate) request: Option<Value>,
+    pub(crate) unrevoked_credential: bool,
 }
 
-async fn snapshot(t: &TestBroker, id: Option<&str>) -> Snapshot {
+pub(crate) async fn snapshot(t: &TestBroker, id: Option<&str>) -> Snapshot {
     let store = &t.broker.store;
     let audit_rows = store.audit_rows(0, 1_000_000).await.unwrap().len();
     let Some(id) = id else {

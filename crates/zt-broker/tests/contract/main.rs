@@ -10,5 +10,6 @@ mod check;
 mod grants;
 mod requests;
 mod spec;
+mod step_up;
 mod tests;
 mod validate;

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::check::{Contract, problem_types};
 use super::spec::Spec;
-use super::{bundles, grants, requests};
+use super::{bundles, grants, requests, step_up};
 use zt_api::problem;
 use zt_broker::problem::ALL;
 use zt_broker::server::ROUTES;
@@ -163,5 +163,6 @@ async fn every_operation_gives_every_documented_answer_and_no_other() {
     grants::audit(&c, &t).await;
     grants::issuer_down(&c).await;
     grants::store_down(&c).await;
+    step_up::stepping_up(&c).await;
     c.assert_covered();
 }

@@ -83,6 +83,9 @@ pub struct DeviceLogin<'a> {
     pub open_browser: bool,
     /// Overrides the interval (tests; `ZT_DEVICE_POLL_INTERVAL`).
     pub poll_override: Option<Duration>,
+    /// OIDC `acr_values` and `max_age` to ask the IdP for: a step-up (RFC 9470).
+    pub acr_values: Option<&'a str>,
+    pub max_age: Option<u64>,
 }
 
 impl DeviceLogin<'_> {
@@ -113,6 +116,12 @@ impl DeviceLogin<'_> {
         }
         if let Some(h) = self.login_hint {
             ask = ask.add_extra_param("login_hint", h);
+        }
+        if let Some(a) = self.acr_values {
+            ask = ask.add_extra_param("acr_values", a);
+        }
+        if let Some(m) = self.max_age {
+            ask = ask.add_extra_param("max_age", m.to_string());
         }
         let auth: DeviceAuthorization = ask
             .request_async(&idp)

@@ -3,11 +3,13 @@
 //! refreshed silently, one refresh at a time across concurrent zt processes. The OAuth
 //! protocol itself (device grant, refresh, revocation) goes through the `oauth2` crate over
 //! zt's HTTP client (`oauth`); RFC 8693 token exchange, which it lacks, is [`workload`]'s own.
+//! [`step_up`]: signing in again at the level a broker's RFC 9470 challenge asks for.
 
 pub mod device;
 mod oauth;
 mod qr;
 mod show;
+pub mod step_up;
 pub mod store;
 pub mod workload;
 

@@ -24,6 +24,8 @@ pub struct BrokerClient {
     token: std::sync::Mutex<Option<String>>,
     /// The profile the token came from, so a refused token can be refreshed once.
     login: Option<(String, Profile)>,
+    /// The RFC 9470 challenge of the last answer, when it was a step-up 401.
+    step_up: std::sync::Mutex<Option<auth::step_up::Challenge>>,
 }
 
 impl BrokerClient {
@@ -34,6 +36,7 @@ impl BrokerClient {
             http: http::client()?,
             token: std::sync::Mutex::new(None),
             login: None,
+            step_up: Default::default(),
         })
     }
 
@@ -59,6 +62,7 @@ impl BrokerClient {
                 http,
                 token: std::sync::Mutex::new(Some(token)),
                 login: Some((name.to_string(), profile.clone())),
+                step_up: Default::default(),
             },
             profile,
         ))
@@ -214,7 +218,8 @@ impl BrokerClient {
 
     /// One API call, with the answer's headers; a 401 for a token zt believed fresh gets one
     /// forced refresh and a retry (the IdP rotated a key, or the clocks disagree) before the
-    /// user is sent to `zt login`.
+    /// user is sent to `zt login`. A step-up 401 (RFC 9470) gets, on a terminal, one new
+    /// sign-in at the level asked for and one retry ([`auth::step_up`]); never more.
     async fn call_full<B: Serialize, T: DeserializeOwned>(
         &self,
         method: reqwest::Method,
@@ -226,6 +231,26 @@ impl BrokerClient {
         let first = self
             .call_once(method.clone(), path, body, idempotency_key, timeout)
             .await;
+        if let Err(e) = &first
+            && let Some(ch) = self.take_step_up()
+        {
+            let Some((name, profile)) = &self.login else {
+                return Err(auth::step_up::needed(&ch, &e.message));
+            };
+            let fresh =
+                auth::step_up::sign_in_again(name, profile, &self.http, &ch, &e.message).await?;
+            if let Ok(mut t) = self.token.lock() {
+                *t = Some(fresh);
+            }
+            let again = self
+                .call_once(method, path, body, idempotency_key, timeout)
+                .await;
+            // Still not enough (the IdP signed in at another level): said, not asked again.
+            return match (again, self.take_step_up()) {
+                (Err(e), Some(ch)) => Err(auth::step_up::needed(&ch, &e.message)),
+                (other, _) => other,
+            };
+        }
         match (&first, &self.login) {
             (Err(e), Some((name, profile)))
                 if e.kind == ErrorKind::AuthRequired && profile.workload.is_none() =>
@@ -239,6 +264,10 @@ impl BrokerClient {
             }
             _ => first,
         }
+    }
+
+    fn take_step_up(&self) -> Option<auth::step_up::Challenge> {
+        self.step_up.lock().ok().and_then(|mut c| c.take())
     }
 
     async fn call_once<B: Serialize, T: DeserializeOwned>(
@@ -278,6 +307,16 @@ impl BrokerClient {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/problem+json"));
         let headers = resp.headers().clone();
+        if status == 401 {
+            let challenge = headers
+                .get_all(reqwest::header::WWW_AUTHENTICATE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .find_map(auth::step_up::Challenge::parse);
+            if let Ok(mut c) = self.step_up.lock() {
+                *c = challenge;
+            }
+        }
         let bytes = http::body("broker", &self.base, resp).await?;
         if (200..300).contains(&status) {
             return http::decode("broker", &self.base, status, &bytes).map(|t| (t, headers));

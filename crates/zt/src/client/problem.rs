@@ -12,6 +12,9 @@ use zt_api::{self as api, problem};
 pub fn problem_kind(slug: &str) -> Option<ErrorKind> {
     Some(match slug {
         problem::UNAUTHENTICATED => ErrorKind::AuthRequired,
+        // Logged in, but not strongly or recently enough for this act (RFC 9470): a sign-in
+        // is what is missing, as for no login at all (exit 4).
+        problem::STEP_UP_REQUIRED => ErrorKind::AuthRequired,
         problem::FORBIDDEN | problem::SELF_APPROVAL => ErrorKind::Forbidden,
         problem::NOT_FOUND => ErrorKind::NotFound,
         // An unknown role was a 400 invalid-request before it was a 422: still exit 2.
@@ -46,6 +49,13 @@ pub fn problem_error(p: &api::Problem) -> Error {
         return Error::other(format!("the broker answered: {msg} ({slug})"));
     };
     let e = match kind {
+        // The broker's words name the assurance; `client` turns this into a new sign-in or
+        // `auth::step_up::needed`.
+        ErrorKind::AuthRequired if slug == problem::STEP_UP_REQUIRED => {
+            return Error::new(kind, msg).with_hint(
+                "sign in again at the required level: run this on a terminal, or `zt login --force`",
+            );
+        }
         ErrorKind::AuthRequired => {
             return Error::auth_required(format!("the broker did not accept your login: {msg}"));
         }
@@ -145,6 +155,7 @@ mod tests {
             (problem::INTERNAL, 1),
             (problem::UNKNOWN_ROLE, 2),
             (problem::PASSKEY_REQUIRED, 5),
+            (problem::STEP_UP_REQUIRED, 4),
         ];
         let listed: Vec<&str> = expected.iter().map(|(s, _)| *s).collect();
         assert_eq!(

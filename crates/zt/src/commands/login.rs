@@ -95,6 +95,8 @@ pub(super) async fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
         login_hint: args.login_hint.as_deref(),
         open_browser: !args.no_browser,
         poll_override,
+        acr_values: None,
+        max_age: None,
     };
     let got = login.run(p).await?;
     let expires_at = auth::expiry_of(&got.access_token, got.expires_in);

@@ -89,6 +89,7 @@ impl Policy for DemoPolicy {
                 },
                 max_ttl: input.role.max_ttl,
                 max_ttl_by: None,
+                step_up: None,
             },
         }
     }

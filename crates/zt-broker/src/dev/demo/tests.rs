@@ -12,6 +12,7 @@ mod policies {
 
     fn principal(groups: &[&str]) -> Principal {
         Principal {
+            auth: Default::default(),
             sub: "u1".into(),
             issuer: "http://idp".into(),
             email: Some("u@example.com".into()),
@@ -144,6 +145,7 @@ mod catalog {
 
     fn who(groups: &[&str]) -> Principal {
         Principal {
+            auth: Default::default(),
             sub: "u".into(),
             issuer: "i".into(),
             email: None,

@@ -23,6 +23,8 @@ mod routes;
 mod tests;
 mod tokens;
 
+pub use tokens::DEV_ACR;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -135,6 +137,8 @@ struct AuthCode {
 }
 
 struct DeviceGrant {
+    /// When it was approved (Unix seconds): the sign-in's `auth_time`.
+    approved_at: u64,
     user_code: String,
     client_id: String,
     scope: String,
@@ -152,6 +156,8 @@ enum Decision {
 }
 
 struct RefreshGrant {
+    /// The sign-in's `auth_time`, kept by every refresh (a refresh is not a sign-in).
+    auth_time: u64,
     user: String,
     client_id: String,
     scope: String,
@@ -233,7 +239,16 @@ impl DevIdp {
         let user = self
             .user(user)
             .ok_or_else(|| format!("no dev user named {user:?}"))?;
-        self.sign_access(user, &self.cfg.client_id, "openid")
+        self.sign_access(user, &self.cfg.client_id, "openid", unix_now())
+    }
+
+    /// Test convenience: an access token whose sign-in (`auth_time`) was at `auth_time` (Unix
+    /// seconds), to try step-up policies with an old sign-in.
+    pub fn mint_access_token_at(&self, user: &str, auth_time: u64) -> Result<String, String> {
+        let user = self
+            .user(user)
+            .ok_or_else(|| format!("no dev user named {user:?}"))?;
+        self.sign_access(user, &self.cfg.client_id, "openid", auth_time)
     }
 
     /// The web client `client_id`, if it is one.

@@ -32,7 +32,16 @@ struct AccessClaims<'a> {
     groups: &'a [String],
     client_id: &'a str,
     scope: &'a str,
+    /// How and when they signed in (step-up authentication reads these): the dev IdP has
+    /// one level, [`DEV_ACR`], and no methods worth naming.
+    acr: &'a str,
+    auth_time: u64,
 }
+
+/// The one authentication level of the dev IdP's sign-in (a user picked on a form): the
+/// dev broker lists it as the dev IdP's only `acr_values`, so a `@step_up` there can ask
+/// for a fresh sign-in (`max_age`) but no stronger one.
+pub const DEV_ACR: &str = "urn:zt:dev:sign-in";
 
 #[derive(Serialize)]
 struct IdClaims<'a> {
@@ -58,6 +67,7 @@ impl DevIdp {
         user: &DevUser,
         client_id: &str,
         scope: &str,
+        auth_time: u64,
     ) -> Result<String, String> {
         let now = unix_now();
         let claims = AccessClaims {
@@ -73,6 +83,8 @@ impl DevIdp {
             groups: &user.groups,
             client_id,
             scope,
+            acr: DEV_ACR,
+            auth_time,
         };
         // RFC 9068: access tokens say so in `typ`, so an ID token cannot pass for one.
         self.key.sign(&claims, "at+jwt")
@@ -110,13 +122,15 @@ impl DevIdp {
         user: &DevUser,
         client_id: &str,
         scope: &str,
+        auth_time: u64,
     ) -> Result<TokenResponse, String> {
-        let access_token = self.sign_access(user, client_id, scope)?;
+        let access_token = self.sign_access(user, client_id, scope, auth_time)?;
         let id_token = self.sign_id(user, client_id, None)?;
         let refresh_token = random_token(32)?;
         st.refresh.insert(
             refresh_token.clone(),
             RefreshGrant {
+                auth_time,
                 user: user.name.clone(),
                 client_id: client_id.to_string(),
                 scope: scope.to_string(),

@@ -17,6 +17,10 @@
 //! The TTL cap is the smallest `@max_ttl` among the deciding permits and the matched
 //! `@outcome("cap")` permits, and never more than the catalog role's maximum. The ids reported
 //! are the deciding policies, then the caps that matched, in file order.
+//!
+//! A deciding or cap permit's `@step_up` the caller's token does not meet does not change the
+//! outcome; the verdict carries what is missing ([`Verdict::step_up`]) and the broker asks for
+//! a step-up instead of acting (see [`super::step_up`]).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -105,6 +109,12 @@ impl CedarPolicy {
         self.meta.values().any(|m| m.approval_assurance.is_some())
     }
 
+    /// Every `@step_up` ACR value is one of `known` (the trusted issuers' `acr_values`); else
+    /// the problems, at each annotation.
+    pub fn check_acrs(&self, known: &[String]) -> Result<(), PolicyError> {
+        super::step_up::check_acrs(self.meta.values(), known)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.set.is_empty()
     }
@@ -191,6 +201,7 @@ fn deny(ids: Vec<String>, reason: String, input: &PolicyInput<'_>) -> Verdict {
         },
         max_ttl: input.role.max_ttl,
         max_ttl_by: None,
+        step_up: None,
     }
 }
 
@@ -316,6 +327,14 @@ impl CedarPolicy {
         if let Some(m) = max_ttl_by {
             reason.push_str(&format!("; at most {} ({})", human_ttl(max_ttl), m.id));
         }
+        let step_up = super::step_up::StepUp::unmet(
+            deciding
+                .iter()
+                .chain(&caps)
+                .filter_map(|m| m.step_up.as_ref()),
+            &input.principal.auth,
+            input.now.0,
+        );
         let mut policy_ids = ids(&deciding);
         policy_ids.extend(ids(&caps));
         Verdict {
@@ -329,6 +348,7 @@ impl CedarPolicy {
             },
             max_ttl,
             max_ttl_by: max_ttl_by.map(|m| m.id.clone()),
+            step_up,
         }
     }
 }

@@ -18,6 +18,7 @@ const KNOWN: &[&str] = &[
     "reason",
     "description",
     "approval_assurance",
+    "step_up",
 ];
 
 pub(super) fn read_meta(
@@ -87,6 +88,22 @@ pub(super) fn read_meta(
             ));
         }
     };
+    let step_up = match text("step_up") {
+        None if p.annotation("step_up").is_some() => {
+            return Err(at.problem(
+                Some("step_up"),
+                named(crate::policy::step_up::StepUp::parse("").unwrap_err()),
+            ));
+        }
+        None => None,
+        Some(v) => Some(
+            crate::policy::step_up::StepUp::parse(v)
+                .map_err(|e| at.problem(Some("step_up"), named(e)))?,
+        ),
+    };
+    let step_up_at = step_up
+        .as_ref()
+        .map(|_| at.problem(Some("step_up"), String::new()));
     let kind = if p.effect() == Effect::Forbid {
         for k in [
             "outcome",
@@ -94,6 +111,7 @@ pub(super) fn read_meta(
             "approvals",
             "max_ttl",
             "approval_assurance",
+            "step_up",
         ] {
             if p.annotation(k).is_some() {
                 return Err(at.problem(
@@ -170,6 +188,8 @@ pub(super) fn read_meta(
         approvals,
         approval_assurance,
         reason,
+        step_up,
+        step_up_at,
     })
 }
 
@@ -255,6 +275,27 @@ mod tests {
                 "@id(\"x\") @outcome(\"grant\")\n\n@approval_assurance(\"passkey\")\npermit (principal, action, resource);\n",
                 3,
                 "@approval_assurance only goes with @outcome(\"approval\")",
+            ),
+            // A step-up that is not one, and one on a forbid.
+            (
+                "@id(\"x\") @outcome(\"grant\")\n\n@step_up(\"acr urn:zt:acr:mfa\")\npermit (principal, action, resource);\n",
+                3,
+                "\"acr\" is not key=value",
+            ),
+            (
+                "@id(\"x\") @outcome(\"grant\")\n@step_up(\"max_age=soon\")\npermit (principal, action, resource);\n",
+                2,
+                "max_age \"soon\"",
+            ),
+            (
+                "@id(\"x\") @outcome(\"grant\")\n@step_up\npermit (principal, action, resource);\n",
+                1,
+                "@step_up needs acr",
+            ),
+            (
+                "@id(\"x\") @reason(\"r\")\n@step_up(\"max_age=60\")\nforbid (principal, action, resource);\n",
+                2,
+                "@step_up belongs on a permit",
             ),
             // A forbid that would not say why.
             (

@@ -12,6 +12,9 @@
 //!   `{principal}`, `{action}`, `{resource}` and `{role}` filled in.
 //! - `@approval_assurance("passkey")` — with `approval`: an approval counts only when it is
 //!   confirmed with a passkey (a WebAuthn assertion binding the request, on the review page).
+//! - `@step_up("acr=urn:… max_age=300")` — on a `permit`: it lets its request through only
+//!   when the caller's token shows that ACR and an authentication that recent; else the broker
+//!   asks for a step-up (RFC 9470, see [`super::step_up`]).
 //! - `@description("…")` — free text, ignored.
 //!
 //! Anything else is refused: a misspelt `@max_tll` silently capping nothing would be worse.
@@ -58,6 +61,11 @@ pub struct Meta {
     /// `@approval_assurance("passkey")` of an approval permit: how an approval must be given.
     pub approval_assurance: Option<zt_api::ApprovalAssurance>,
     pub reason: Option<String>,
+    /// `@step_up("…")` of a permit: the authentication it demands of the caller.
+    pub step_up: Option<super::step_up::StepUp>,
+    /// Where that annotation is (file, line, column; no message), for load-time checks of
+    /// its ACR value against the trusted issuers'.
+    pub step_up_at: Option<Problem>,
 }
 
 /// A loaded, validated set.

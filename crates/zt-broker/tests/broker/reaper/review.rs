@@ -121,6 +121,7 @@ async fn deciding_after_the_window_is_refused_even_before_the_reaper_runs() {
     pending(&b, "ontime00000000000", 10).await;
     let bob = || {
         Caller(Principal {
+            auth: Default::default(),
             sub: "bob".into(),
             issuer: "http://idp".into(),
             email: Some("bob@example.com".into()),

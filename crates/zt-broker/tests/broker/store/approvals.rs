@@ -8,6 +8,7 @@ use zt_broker::store::{Approval, Store, StoreError};
 
 fn approver(sub: &str) -> Principal {
     Principal {
+        auth: Default::default(),
         sub: sub.into(),
         issuer: "http://idp".into(),
         email: Some(format!("{sub}@example.com")),

@@ -11,6 +11,7 @@ use zt_broker::store::{Approval, PasskeyProof, Store, StoreError, StoredPasskey}
 
 fn bob() -> Principal {
     Principal {
+        auth: Default::default(),
         sub: "bob".into(),
         issuer: "http://idp".into(),
         email: Some("bob@example.com".into()),

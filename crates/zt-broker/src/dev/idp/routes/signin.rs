@@ -107,6 +107,7 @@ pub(super) async fn device_submit(
                 );
             };
             grant.decision = Decision::Approved(user.name.clone());
+            grant.approved_at = super::super::unix_now();
             html(
                 StatusCode::OK,
                 pages::result(

@@ -8,6 +8,7 @@ use zt_api::Outcome;
 
 fn who(groups: &[&str]) -> Principal {
     Principal {
+        auth: Default::default(),
         sub: "u1".into(),
         issuer: "http://idp".into(),
         email: Some("u@example.com".into()),

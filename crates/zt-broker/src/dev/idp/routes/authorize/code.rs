@@ -61,7 +61,9 @@ pub(in crate::dev::idp::routes) fn redeem(
         return bad("invalid_grant", "the user no longer exists");
     };
     drop(st);
-    let access_token = match idp.sign_access(user, client_id, &granted.scope) {
+    // The code was made at the sign-in, moments ago.
+    let auth_time = super::super::super::unix_now();
+    let access_token = match idp.sign_access(user, client_id, &granted.scope, auth_time) {
         Ok(t) => t,
         Err(e) => return server_error(&e),
     };

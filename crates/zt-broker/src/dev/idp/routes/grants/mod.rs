@@ -101,6 +101,7 @@ pub(super) async fn device_auth(
     st.devices.insert(
         device_code.clone(),
         DeviceGrant {
+            approved_at: super::super::unix_now(),
             user_code: user_code.clone(),
             client_id: idp.cfg.client_id.clone(),
             scope,
@@ -240,11 +241,12 @@ fn device_code_grant(idp: &DevIdp, client_id: &str, device_code: &str) -> Respon
         }
         Decision::Approved(user) => {
             let scope = grant.scope.clone();
+            let auth_time = grant.approved_at;
             st.remove_device(device_code);
             let Some(user) = idp.user(&user) else {
                 return bad("access_denied", "the approving user no longer exists");
             };
-            match idp.issue(&mut st, user, client_id, &scope) {
+            match idp.issue(&mut st, user, client_id, &scope, auth_time) {
                 Ok(tokens) => no_store(Json(tokens).into_response()),
                 Err(e) => server_error(&e),
             }
@@ -267,7 +269,7 @@ fn refresh_grant(idp: &DevIdp, client_id: &str, refresh_token: &str) -> Response
     let Some(user) = idp.user(&grant.user) else {
         return bad("the user no longer exists");
     };
-    match idp.issue(&mut st, user, client_id, &grant.scope) {
+    match idp.issue(&mut st, user, client_id, &grant.scope, grant.auth_time) {
         Ok(tokens) => no_store(Json(tokens).into_response()),
         Err(e) => server_error(&e),
     }
