@@ -192,7 +192,7 @@ pub async fn create(
             .store
             .find_for_create(&p.issuer, &p.sub, &k, &item.resource, now)
             .await?;
-        let mut request = decide_item(b, p, &one, found.holds_grant, now)?;
+        let mut request = decide_item(b, p, &one, found.holds_grant, now).await?;
         request.bundle_id = Some(id.clone());
         let more = format!("; bundle {id}, item {} of {}", i + 1, items.len());
         new.push(record(p, request, &k, body_sha256, &one, &more));

@@ -87,7 +87,7 @@ pub async fn create(
     if let Some(existing) = found.existing {
         return replay(existing, body_sha256, key);
     }
-    let request = decide_item(b, p, body, found.holds_grant, now)?;
+    let request = decide_item(b, p, body, found.holds_grant, now).await?;
     let (rec, audit) = record(p, request, key, body_sha256, body, "");
     match b.store.insert_request(&rec, audit).await {
         Ok(stored) => {
@@ -107,7 +107,7 @@ pub async fn create(
 /// role's TTL maximum, policy's decision and TTL cap. Its state follows the decision (a
 /// policy's deny is a denied request, not an error). Also each item of a bundle
 /// ([`super::bundle`]).
-pub(super) fn decide_item(
+pub(super) async fn decide_item(
     b: &Broker,
     p: &Principal,
     body: &CreateRequest,

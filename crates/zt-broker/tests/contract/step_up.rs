@@ -65,6 +65,22 @@ pub(crate) async fn stepping_up(c: &Contract) {
         .await;
     expect_step_up(&r);
 
+    // A bundle with one item under the step-up policy: refused whole, nothing created.
+    let key = zt_broker::crypto::new_id().unwrap();
+    let bundle = json!({"items": [{"resource": "prod-db"}, {"resource": "prod-k8s", "role": "view"}],
+        "ttl_secs": 600, "reason": "INC-1"});
+    let r = c
+        .call(
+            &t,
+            Auth::Header(&alice),
+            "POST",
+            "/v1/bundles",
+            Body::Json(bundle),
+            Some(&key),
+        )
+        .await;
+    expect_step_up(&r);
+
     let grant = t.create("alice", "prod-k8s", "view", 600).await.id();
     let path = format!("/v1/grants/{grant}/extend");
     let r = c
