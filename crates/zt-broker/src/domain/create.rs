@@ -119,6 +119,7 @@ pub async fn create(
         context: &body.context,
         holds_grant: found.holds_grant,
         now,
+        oncall: &crate::oncall::names(p),
     });
     // Policy may cap the TTL below the catalog's role maximum (checked above).
     if verdict.decision.outcome != Outcome::Deny && !verdict.allows_ttl(body.ttl_secs) {

@@ -72,6 +72,7 @@ pub fn ask(
         context: &rec.context,
         holds_grant: r.state.is_live(),
         now: Timestamp::now(),
+        oncall: &crate::oncall::names(p),
     });
     let d = verdict.decision;
     match d.outcome {
@@ -109,6 +110,7 @@ pub fn ask_extend(
         context: &rec.context,
         holds_grant: true,
         now,
+        oncall: &crate::oncall::names(p),
     })
 }
 

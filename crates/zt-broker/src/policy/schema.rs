@@ -144,6 +144,10 @@ pub fn build(
             "holds_grant".to_owned(),
             RestrictedExpression::new_bool(input.holds_grant),
         ),
+        (
+            "oncall".to_owned(),
+            RestrictedExpression::new_set(input.oncall.iter().map(|s| string(s))),
+        ),
     ])
     .map_err(|e| e.to_string())?;
     let action = uid(&names.action, input.action.as_str());

@@ -38,6 +38,7 @@ mod policies {
                 context: &ctx,
                 holds_grant: false,
                 now: Timestamp::now(),
+                oncall: &[],
             })
             .decision
     }
@@ -124,6 +125,7 @@ mod policies {
                 context: &ctx,
                 holds_grant: false,
                 now: Timestamp::now(),
+                oncall: &[],
             });
             assert_eq!(v.decision.outcome, outcome, "{groups:?}");
             // The demo caps nothing: the catalog's role maximum stands.
@@ -171,6 +173,7 @@ mod catalog {
                 context: &ctx,
                 holds_grant: false,
                 now: Timestamp::now(),
+                oncall: &[],
             };
             p.decide(&input).decision
         };
