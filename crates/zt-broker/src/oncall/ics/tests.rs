@@ -128,14 +128,15 @@ fn all_day_and_open_ended_events() {
 
 #[test]
 fn malformed_feeds_are_refused_at_their_line() {
-    refused("hello", None, "no VCALENDAR");
+    refused("hello", Some(1), "without ':'");
     refused("", None, "no VCALENDAR");
     refused("<html><body>Sign in</body></html>\n", Some(1), "without ':'");
     refused("SUMMARY:x\n", Some(1), "outside a VCALENDAR");
     refused("BEGIN:VEVENT\n", Some(1), "outside a VCALENDAR");
     refused("BEGIN:VCALENDAR\nBEGIN:VEVENT\n", None, "ends inside BEGIN:VEVENT");
     refused(&feed("BEGIN:VEVENT\nEND:VTODO\n"), Some(4), "END:VTODO where BEGIN:VEVENT");
-    refused(&feed("END:VEVENT\nEND:VEVENT\n"), Some(4), "without a BEGIN");
+    refused(&feed("END:VEVENT\n"), Some(3), "END:VEVENT where BEGIN:VCALENDAR");
+    refused("END:VCALENDAR\n", Some(1), "without a BEGIN");
     refused(" folded\n", Some(1), "continuation line before");
     refused(&feed("BEGIN:VEVENT\nSUMMARY:x@y.z\nEND:VEVENT\n"), Some(5), "without DTSTART");
     refused(
@@ -158,8 +159,8 @@ fn malformed_feeds_are_refused_at_their_line() {
         Some(4),
         "only UTC times",
     );
-    refused(&feed("BEGIN:VEVENT\nBEGIN:VEVENT\n"), Some(5), "inside a VEVENT");
-    refused(&feed("X-;=:1\n"), Some(3), "has no '='");
+    refused(&feed("BEGIN:VEVENT\nBEGIN:VEVENT\n"), Some(4), "inside a VEVENT");
+    refused(&feed("X-A;B:1\n"), Some(3), "has no '='");
     assert!(parse(&[0xff, 0xfe, 0x00], &ALL, &LIMITS).unwrap_err().to_string().contains("UTF-8"));
 }
 

@@ -121,6 +121,7 @@ pub(super) fn duration(value: &str) -> Result<i64, String> {
     let mut num = String::new();
     let mut in_time = false;
     let mut any = false;
+    let mut after_t = 0;
     for c in rest.chars() {
         match c.to_ascii_uppercase() {
             '0'..='9' if num.len() < 9 => num.push(c),
@@ -138,11 +139,12 @@ pub(super) fn duration(value: &str) -> Result<i64, String> {
                 total = total.saturating_add(n.saturating_mul(secs));
                 num.clear();
                 any = true;
+                after_t += usize::from(in_time);
             }
             _ => return Err(bad()),
         }
     }
-    if !any || !num.is_empty() {
+    if !any || !num.is_empty() || (in_time && after_t == 0) {
         return Err(bad());
     }
     Ok(total)
