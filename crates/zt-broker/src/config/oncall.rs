@@ -83,9 +83,13 @@ fn schedule(
     let raw = raw.into_inner();
     let key = |k: &str| format!("[oncall.{name}] {k}");
     let source = match (&raw.url, &raw.url_env, &raw.file) {
-        (Some(u), None, None) => FeedSource::Url(feed_url(src, u.span(), u.get_ref(), &key("url"))?),
+        (Some(u), None, None) => {
+            FeedSource::Url(feed_url(src, u.span(), u.get_ref(), &key("url"))?)
+        }
         (None, Some(v), None) => {
-            let value = std::env::var(v.get_ref()).ok().filter(|s| !s.trim().is_empty());
+            let value = std::env::var(v.get_ref())
+                .ok()
+                .filter(|s| !s.trim().is_empty());
             let Some(value) = value else {
                 return Err(src.at(
                     v.span(),
@@ -114,8 +118,8 @@ fn schedule(
         }
     };
     let mut settings = Settings::new(name.clone(), source);
-    settings.refresh = duration(src, raw.refresh.as_ref(), &key("refresh"))?
-        .unwrap_or(DEFAULT_REFRESH);
+    settings.refresh =
+        duration(src, raw.refresh.as_ref(), &key("refresh"))?.unwrap_or(DEFAULT_REFRESH);
     settings.stale_after = duration(src, raw.stale_after.as_ref(), &key("stale_after"))?
         .unwrap_or(DEFAULT_STALE_AFTER);
     if settings.refresh < MIN_REFRESH {
@@ -208,7 +212,10 @@ fn feed_url(
         ));
     }
     if !url.username().is_empty() || url.password().is_some() || url.fragment().is_some() {
-        return Err(src.at(span, format!("{key} must have no user, password or fragment")));
+        return Err(src.at(
+            span,
+            format!("{key} must have no user, password or fragment"),
+        ));
     }
     if url.scheme() == "http" && !loopback_host(&url) {
         return Err(src.at(
@@ -229,12 +236,19 @@ fn check_file(
     path: &std::path::Path,
     key: &str,
 ) -> Result<()> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| src.at(f.span(), format!("{key}: cannot read {}: {e}", path.display())))?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        src.at(
+            f.span(),
+            format!("{key}: cannot read {}: {e}", path.display()),
+        )
+    })?;
     ics::parse(&bytes, &PeopleFrom::ALL.map(|(_, p)| p), &ics::LIMITS).map_err(|e| {
         src.at(
             f.span(),
-            format!("{key}: {} is not a usable iCalendar feed: {e}", path.display()),
+            format!(
+                "{key}: {} is not a usable iCalendar feed: {e}",
+                path.display()
+            ),
         )
     })?;
     Ok(())

@@ -79,7 +79,10 @@ pub async fn start(broker: &Arc<Broker>, args: &DevArgs) -> Result<Option<JoinHa
                 )));
             }
             (Outcome::Failed(why), _) => {
-                eprintln!("  on-call:  {} from {from}: {why} (retried)", s.settings.name)
+                eprintln!(
+                    "  on-call:  {} from {from}: {why} (retried)",
+                    s.settings.name
+                )
             }
             _ => eprintln!(
                 "  on-call:  {} from {from}: on call now: {}",
@@ -103,7 +106,11 @@ pub fn forward(args: &DevArgs, cmd: &mut std::process::Command) -> Result<()> {
         let s = settings(spec)?;
         let feed = match &s.source {
             Source::File(p) => p.display().to_string(),
-            Source::Url(_) => spec.split_once('=').map_or("", |(_, f)| f).trim().to_owned(),
+            Source::Url(_) => spec
+                .split_once('=')
+                .map_or("", |(_, f)| f)
+                .trim()
+                .to_owned(),
         };
         cmd.arg("--oncall").arg(format!("{}={feed}", s.name));
     }

@@ -37,7 +37,9 @@ pub fn client() -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::custom(|a| {
             let ok = a.url().scheme() == "https"
                 || a.url().host_str().is_some_and(|h| {
-                    h == "localhost" || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+                    h == "localhost"
+                        || h.parse::<std::net::IpAddr>()
+                            .is_ok_and(|ip| ip.is_loopback())
                 });
             if a.previous().len() >= 5 {
                 a.error("more than 5 redirects")
@@ -47,7 +49,11 @@ pub fn client() -> reqwest::Client {
                 a.error("a redirect away from https")
             }
         }))
-        .user_agent(concat!("zt-broker/", env!("CARGO_PKG_VERSION"), " (on-call feed)"))
+        .user_agent(concat!(
+            "zt-broker/",
+            env!("CARGO_PKG_VERSION"),
+            " (on-call feed)"
+        ))
         .build()
         .unwrap_or_default()
 }
@@ -97,7 +103,9 @@ async fn get(
     last_modified: Option<&str>,
     max_bytes: usize,
 ) -> Result<Fetched, String> {
-    let mut req = http.get(url.clone()).header("accept", "text/calendar, */*;q=0.5");
+    let mut req = http
+        .get(url.clone())
+        .header("accept", "text/calendar, */*;q=0.5");
     if let Some(v) = etag {
         req = req.header(IF_NONE_MATCH, v);
     }

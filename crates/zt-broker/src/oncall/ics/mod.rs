@@ -10,9 +10,9 @@
 //! the caller keeps the last good one. Recurring events (`RRULE`/`RDATE`) are refused too:
 //! expanding them is a calendar's job, and the exports this is for list every shift.
 
-mod values;
 #[cfg(test)]
 mod tests;
+mod values;
 
 use std::fmt;
 
@@ -190,7 +190,10 @@ fn unfold(text: &str, max_line: usize) -> Result<Vec<(usize, String)>, IcsError>
                 return Err(at(n, "a continuation line before any content line"));
             };
             if last.len() + rest.len() > max_line {
-                return Err(at(n, format!("the unfolded line is longer than {max_line} bytes")));
+                return Err(at(
+                    n,
+                    format!("the unfolded line is longer than {max_line} bytes"),
+                ));
             }
             last.push_str(rest);
         } else if !raw.is_empty() {
@@ -278,10 +281,14 @@ pub fn parse(bytes: &[u8], from: &[PeopleFrom], limits: &Limits) -> Result<Calen
         }
     }
     if let Some(open) = stack.last() {
-        return Err(whole(format!("the feed ends inside BEGIN:{open} (truncated?)")));
+        return Err(whole(format!(
+            "the feed ends inside BEGIN:{open} (truncated?)"
+        )));
     }
     if !seen_calendar {
-        return Err(whole("the feed holds no VCALENDAR: not an iCalendar feed".into()));
+        return Err(whole(
+            "the feed holds no VCALENDAR: not an iCalendar feed".into(),
+        ));
     }
     cal.shifts.sort_by_key(|s| (s.start, s.end));
     Ok(cal)
@@ -295,7 +302,10 @@ fn shift(
     limits: &Limits,
 ) -> Result<Option<Shift>, IcsError> {
     let one = |name: &str| props.iter().find(|p| p.name == name);
-    if let Some(r) = props.iter().find(|p| p.name == "RRULE" || p.name == "RDATE") {
+    if let Some(r) = props
+        .iter()
+        .find(|p| p.name == "RRULE" || p.name == "RDATE")
+    {
         return Err(at(
             r.line,
             format!(
@@ -346,12 +356,12 @@ fn shift(
                 .filter(|p| p.name == "ATTENDEE")
                 .filter_map(|p| attendee_email(p.value))
                 .collect(),
-            PeopleFrom::Summary => one("SUMMARY").map_or_else(Vec::new, |p| {
-                emails_in(&values::text(p.value))
-            }),
-            PeopleFrom::Description => one("DESCRIPTION").map_or_else(Vec::new, |p| {
-                emails_in(&values::text(p.value))
-            }),
+            PeopleFrom::Summary => {
+                one("SUMMARY").map_or_else(Vec::new, |p| emails_in(&values::text(p.value)))
+            }
+            PeopleFrom::Description => {
+                one("DESCRIPTION").map_or_else(Vec::new, |p| emails_in(&values::text(p.value)))
+            }
         };
         if !people.is_empty() {
             break;

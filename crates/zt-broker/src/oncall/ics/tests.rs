@@ -57,13 +57,20 @@ fn a_pagerduty_export_reads_as_its_shifts() {
 #[test]
 fn an_opsgenie_export_reads_with_crlf_tzid_utc_duration_and_description() {
     let cal = read(OPSGENIE).unwrap();
-    assert_eq!((cal.events, cal.unnamed), (3, 1), "the cancelled one is skipped");
+    assert_eq!(
+        (cal.events, cal.unnamed),
+        (3, 1),
+        "the cancelled one is skipped"
+    );
     let people: Vec<_> = cal.shifts.iter().map(|s| s.people.clone()).collect();
     // The first names dave as its ATTENDEE (its VALARM's DESCRIPTION is not the event's); the
     // second names nobody there, so its DESCRIPTION is read.
     assert_eq!(
         people,
-        [vec!["dave@example.com".to_string()], vec!["bob@example.com".to_string()]]
+        [
+            vec!["dave@example.com".to_string()],
+            vec!["bob@example.com".to_string()]
+        ]
     );
     assert_eq!(cal.shifts[0].start, JAN_1_2030);
     assert_eq!(cal.shifts[1].end, JAN_1_2030 + 14 * D, "DURATION:P1W");
@@ -86,7 +93,10 @@ fn folding_quoting_and_escapes() {
         emails_in("On Call - Jane <JANE@example.com>, (bob@x.io). mailto:c@y.org"),
         ["jane@example.com", "bob@x.io", "c@y.org"]
     );
-    assert_eq!(attendee_email("mailto:a@b.c?subject=x"), Some("a@b.c".into()));
+    assert_eq!(
+        attendee_email("mailto:a@b.c?subject=x"),
+        Some("a@b.c".into())
+    );
     assert_eq!(attendee_email("urn:uuid:1234"), None);
 }
 
@@ -94,11 +104,23 @@ fn folding_quoting_and_escapes() {
 fn values_dates_and_durations() {
     assert_eq!(date_time("20300101T000000Z", None, None), Ok(JAN_1_2030));
     assert_eq!(date_time("20300101", Some("DATE"), None), Ok(JAN_1_2030));
-    assert_eq!(date_time("20300101T000000", None, Some("UTC")), Ok(JAN_1_2030));
+    assert_eq!(
+        date_time("20300101T000000", None, Some("UTC")),
+        Ok(JAN_1_2030)
+    );
     // Floating: read as UTC.
-    assert_eq!(date_time("20300101T010203", None, None), Ok(JAN_1_2030 + H + 123));
+    assert_eq!(
+        date_time("20300101T010203", None, None),
+        Ok(JAN_1_2030 + H + 123)
+    );
     assert_eq!(date_time("20240229T000000Z", None, None), Ok(1_709_164_800));
-    for bad in ["20230229T000000Z", "20301301T000000Z", "2030-01-01", "20300101T2500Z", ""] {
+    for bad in [
+        "20230229T000000Z",
+        "20301301T000000Z",
+        "2030-01-01",
+        "20300101T2500Z",
+        "",
+    ] {
         assert!(date_time(bad, None, None).is_err(), "{bad}");
     }
     let e = date_time("20300101T090000", None, Some("Europe/Berlin")).unwrap_err();
@@ -122,7 +144,10 @@ fn all_day_and_open_ended_events() {
     .unwrap();
     // A DATE without an end is that day; a DATE-TIME without one lasts no time (skipped).
     assert_eq!(cal.shifts.len(), 1);
-    assert_eq!((cal.shifts[0].start, cal.shifts[0].end), (JAN_1_2030, JAN_1_2030 + D));
+    assert_eq!(
+        (cal.shifts[0].start, cal.shifts[0].end),
+        (JAN_1_2030, JAN_1_2030 + D)
+    );
     assert_eq!(cal.unnamed, 1);
 }
 
@@ -130,15 +155,35 @@ fn all_day_and_open_ended_events() {
 fn malformed_feeds_are_refused_at_their_line() {
     refused("hello", Some(1), "without ':'");
     refused("", None, "no VCALENDAR");
-    refused("<html><body>Sign in</body></html>\n", Some(1), "without ':'");
+    refused(
+        "<html><body>Sign in</body></html>\n",
+        Some(1),
+        "without ':'",
+    );
     refused("SUMMARY:x\n", Some(1), "outside a VCALENDAR");
     refused("BEGIN:VEVENT\n", Some(1), "outside a VCALENDAR");
-    refused("BEGIN:VCALENDAR\nBEGIN:VEVENT\n", None, "ends inside BEGIN:VEVENT");
-    refused(&feed("BEGIN:VEVENT\nEND:VTODO\n"), Some(4), "END:VTODO where BEGIN:VEVENT");
-    refused(&feed("END:VEVENT\n"), Some(3), "END:VEVENT where BEGIN:VCALENDAR");
+    refused(
+        "BEGIN:VCALENDAR\nBEGIN:VEVENT\n",
+        None,
+        "ends inside BEGIN:VEVENT",
+    );
+    refused(
+        &feed("BEGIN:VEVENT\nEND:VTODO\n"),
+        Some(4),
+        "END:VTODO where BEGIN:VEVENT",
+    );
+    refused(
+        &feed("END:VEVENT\n"),
+        Some(3),
+        "END:VEVENT where BEGIN:VCALENDAR",
+    );
     refused("END:VCALENDAR\n", Some(1), "without a BEGIN");
     refused(" folded\n", Some(1), "continuation line before");
-    refused(&feed("BEGIN:VEVENT\nSUMMARY:x@y.z\nEND:VEVENT\n"), Some(5), "without DTSTART");
+    refused(
+        &feed("BEGIN:VEVENT\nSUMMARY:x@y.z\nEND:VEVENT\n"),
+        Some(5),
+        "without DTSTART",
+    );
     refused(
         &feed("BEGIN:VEVENT\nDTSTART:2030-01-01\nEND:VEVENT\n"),
         Some(4),
@@ -159,9 +204,18 @@ fn malformed_feeds_are_refused_at_their_line() {
         Some(4),
         "only UTC times",
     );
-    refused(&feed("BEGIN:VEVENT\nBEGIN:VEVENT\n"), Some(4), "inside a VEVENT");
+    refused(
+        &feed("BEGIN:VEVENT\nBEGIN:VEVENT\n"),
+        Some(4),
+        "inside a VEVENT",
+    );
     refused(&feed("X-A;B:1\n"), Some(3), "has no '='");
-    assert!(parse(&[0xff, 0xfe, 0x00], &ALL, &LIMITS).unwrap_err().to_string().contains("UTF-8"));
+    assert!(
+        parse(&[0xff, 0xfe, 0x00], &ALL, &LIMITS)
+            .unwrap_err()
+            .to_string()
+            .contains("UTF-8")
+    );
 }
 
 #[test]
@@ -173,7 +227,9 @@ fn bounds_are_kept() {
         max_shift_secs: 2 * D,
     };
     let ev = |day: u32| {
-        format!("BEGIN:VEVENT\nDTSTART:203001{day:02}T000000Z\nDURATION:P1D\nSUMMARY:a@b.c\nEND:VEVENT\n")
+        format!(
+            "BEGIN:VEVENT\nDTSTART:203001{day:02}T000000Z\nDURATION:P1D\nSUMMARY:a@b.c\nEND:VEVENT\n"
+        )
     };
     let two = feed(&format!("{}{}", ev(1), ev(2)));
     assert_eq!(parse(two.as_bytes(), &ALL, &small).unwrap().shifts.len(), 2);
@@ -185,7 +241,10 @@ fn bounds_are_kept() {
     assert!(e.to_string().contains("larger than 400 bytes"), "{e}");
     let long = feed(&format!("X-LONG:{}\n", "a".repeat(40)));
     let e = parse(long.as_bytes(), &ALL, &small).unwrap_err();
-    assert!(e.to_string().contains("line 3: the line is longer than 40"), "{e}");
+    assert!(
+        e.to_string().contains("line 3: the line is longer than 40"),
+        "{e}"
+    );
     let folded = feed(&format!("X-LONG:{}\n {}\n", "a".repeat(20), "b".repeat(20)));
     let e = parse(folded.as_bytes(), &ALL, &small).unwrap_err();
     assert!(e.to_string().contains("unfolded line is longer"), "{e}");

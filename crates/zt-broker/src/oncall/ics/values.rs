@@ -71,7 +71,11 @@ fn date(s: &str) -> Option<i64> {
 
 /// A DTSTART/DTEND value with its parameters (`VALUE=DATE`, `TZID=…`) → Unix seconds.
 /// `Err` says what is wrong, for the feed's error.
-pub(super) fn date_time(value: &str, value_param: Option<&str>, tzid: Option<&str>) -> Result<i64, String> {
+pub(super) fn date_time(
+    value: &str,
+    value_param: Option<&str>,
+    tzid: Option<&str>,
+) -> Result<i64, String> {
     let v = value.trim();
     let is_date = value_param.is_some_and(|p| p.eq_ignore_ascii_case("DATE")) || v.len() == 8;
     if is_date {

@@ -77,7 +77,10 @@ async fn answer(State(feed): State<Arc<Mutex<Feed>>>, headers: HeaderMap) -> Res
     f.full += 1;
     (
         [
-            (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8".to_owned(),
+            ),
             (header::ETAG, etag),
         ],
         f.body.clone(),

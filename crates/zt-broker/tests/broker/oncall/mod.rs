@@ -104,7 +104,10 @@ impl World {
     }
 
     async fn audited(&self, action: &str) -> Vec<String> {
-        let r = self.t.get("root", &format!("/v1/audit?action={action}")).await;
+        let r = self
+            .t
+            .get("root", &format!("/v1/audit?action={action}"))
+            .await;
         assert_eq!(r.status, 200, "{:?}", r.body);
         r.body["rows"]
             .as_array()
@@ -122,13 +125,20 @@ impl World {
 async fn across_the_handover(w: &World) {
     // 08:59:30: alice is on call for primary (granted at once), bob is not (pending, for
     // whoever is on call for sre-lead).
-    assert!(w.groups("alice").await.contains(&"oncall:primary".to_string()));
+    assert!(
+        w.groups("alice")
+            .await
+            .contains(&"oncall:primary".to_string())
+    );
     let (_, a) = w.asks("alice").await;
     assert_eq!(a["state"], "approved", "{a}");
     assert_eq!(a["decision"]["policy_ids"][0], "oncall-primary-grants");
     let (_, b) = w.asks("bob").await;
     assert_eq!(b["state"], "pending", "{b}");
-    assert_eq!(b["decision"]["approver_groups"], serde_json::json!(["oncall:sre-lead"]));
+    assert_eq!(
+        b["decision"]["approver_groups"],
+        serde_json::json!(["oncall:sre-lead"])
+    );
 
     // 09:00:30: the other way round — the same data, only the clock moved.
     w.clock.advance(60);
@@ -136,19 +146,52 @@ async fn across_the_handover(w: &World) {
     assert_eq!(a["state"], "pending", "{a}");
     let (_, b) = w.asks("bob").await;
     assert_eq!(b["state"], "approved", "{b}");
-    assert!(!w.groups("alice").await.iter().any(|g| g.starts_with("oncall:")));
+    assert!(
+        !w.groups("alice")
+            .await
+            .iter()
+            .any(|g| g.starts_with("oncall:"))
+    );
 
     // Approval goes to whoever is on call for sre-lead now: bob (since 2030-01-08 00:00), not
     // dave, although dave is an SRE lead and was on call until midnight.
-    assert_eq!(w.groups("bob").await, ["engineering", "sre-leads", "oncall:primary", "oncall:sre-lead"]);
-    let r = w.t.post("dave", &format!("/v1/requests/{late}/approve"), None).await;
+    assert_eq!(
+        w.groups("bob").await,
+        [
+            "engineering",
+            "sre-leads",
+            "oncall:primary",
+            "oncall:sre-lead"
+        ]
+    );
+    let r =
+        w.t.post("dave", &format!("/v1/requests/{late}/approve"), None)
+            .await;
     assert_eq!(r.status, 403, "{:?}", r.body);
-    assert!(r.body["detail"].as_str().unwrap().contains("oncall:sre-lead"), "{:?}", r.body);
-    let r = w.t.post("bob", &format!("/v1/requests/{late}/approve"), None).await;
-    assert_eq!((r.status, r.body["state"].as_str()), (200, Some("approved")), "{:?}", r.body);
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("oncall:sre-lead"),
+        "{:?}",
+        r.body
+    );
+    let r =
+        w.t.post("bob", &format!("/v1/requests/{late}/approve"), None)
+            .await;
+    assert_eq!(
+        (r.status, r.body["state"].as_str()),
+        (200, Some("approved")),
+        "{:?}",
+        r.body
+    );
     // Back before midnight, dave would have been the one.
     w.clock.set(Timestamp(HANDOVER - 9 * 3600 - 60));
-    assert!(w.groups("dave").await.contains(&"oncall:sre-lead".to_string()));
+    assert!(
+        w.groups("dave")
+            .await
+            .contains(&"oncall:sre-lead".to_string())
+    );
 
     // The feeds did not change: the next refresh is a conditional GET answered 304.
     assert_eq!(w.refresh().await, [Outcome::Unchanged, Outcome::Unchanged]);
@@ -178,16 +221,26 @@ async fn malformed_then_stale_then_fresh(w: &World) {
     assert_eq!(w.asks("alice").await.1["state"], "approved");
 
     // A malformed feed: refused with its line, the last good data stays; audited once.
-    w.primary.set(&PAGERDUTY.replace("DTSTART;VALUE=DATE-TIME:20300101T090000Z", "DTSTART:soon"));
+    w.primary
+        .set(&PAGERDUTY.replace("DTSTART;VALUE=DATE-TIME:20300101T090000Z", "DTSTART:soon"));
     let out = w.refresh().await;
-    let Outcome::Failed(why) = &out[0] else { panic!("{out:?}") };
+    let Outcome::Failed(why) = &out[0] else {
+        panic!("{out:?}")
+    };
     assert!(why.contains("line 8: DTSTART: \"soon\" is not"), "{why}");
-    assert_eq!(w.asks("alice").await.1["state"], "approved", "the last good data stays");
+    assert_eq!(
+        w.asks("alice").await.1["state"],
+        "approved",
+        "the last good data stays"
+    );
     w.primary.fail(503);
     assert!(matches!(&w.refresh().await[0], Outcome::Failed(e) if e.contains("503")));
     let failed = w.audited("oncall.refresh.failed").await;
     assert_eq!(failed.len(), 1, "once per failing spell: {failed:?}");
-    assert!(failed[0].contains("schedule primary (http://127.0.0.1/…)"), "{failed:?}");
+    assert!(
+        failed[0].contains("schedule primary (http://127.0.0.1/…)"),
+        "{failed:?}"
+    );
     assert!(failed[0].contains("stays in use"), "{failed:?}");
     assert!(w.audited("oncall.stale").await.is_empty());
 
@@ -195,13 +248,29 @@ async fn malformed_then_stale_then_fresh(w: &World) {
     w.clock.advance(3601);
     w.refresh().await;
     w.refresh().await;
-    assert_eq!(w.asks("alice").await.1["state"], "pending", "stale data counts as not on call");
-    assert!(!w.groups("alice").await.contains(&"oncall:primary".to_string()));
+    assert_eq!(
+        w.asks("alice").await.1["state"],
+        "pending",
+        "stale data counts as not on call"
+    );
+    assert!(
+        !w.groups("alice")
+            .await
+            .contains(&"oncall:primary".to_string())
+    );
     let stale = w.audited("oncall.stale").await;
     assert_eq!(stale.len(), 1, "{stale:?}");
-    assert!(stale[0].contains("schedule primary") && stale[0].contains("nobody counts as on call"), "{stale:?}");
+    assert!(
+        stale[0].contains("schedule primary") && stale[0].contains("nobody counts as on call"),
+        "{stale:?}"
+    );
     // sre-lead kept being fetched (a 304 is fresh data): not stale.
-    assert!(w.oncall.schedule("sre-lead").unwrap().is_fresh(w.clock_now()));
+    assert!(
+        w.oncall
+            .schedule("sre-lead")
+            .unwrap()
+            .is_fresh(w.clock_now())
+    );
 
     // The feed is back: fresh again, audited once.
     w.primary.set(PAGERDUTY);
