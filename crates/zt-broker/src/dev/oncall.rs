@@ -3,6 +3,9 @@
 //! at once). `--oncall-at` fixes the instant on-call is evaluated at — a demo or a test shows
 //! both sides of a hand-over without waiting for it.
 
+// The banner's lines, as `run`'s: for the person who started it, on stderr.
+#![allow(clippy::print_stderr)]
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -206,6 +206,8 @@ pub async fn run(
     let broker = dev.state.broker.clone();
     broker.set_review_window(args.review_window);
     let reaper = reaper::spawn(broker.clone());
+    // Before the announcement: a feed file that does not read stops the start.
+    let oncall = super::oncall::start(&broker, args).await?;
     let watcher = match (dev.policies.clone(), &args.policies) {
         (Some(set), Some(dir)) => Some(
             crate::policy::watch::spawn(
@@ -258,7 +260,6 @@ pub async fn run(
             args.audience
         );
     }
-    let oncall = super::oncall::start(&broker, args).await?;
 
     let served = server::serve(listener, dev.state, shutdown).await;
     broker.closing.send_replace(true);

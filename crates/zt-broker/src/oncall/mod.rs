@@ -24,6 +24,8 @@ pub mod fetch;
 pub mod ics;
 pub mod refresh;
 pub mod schedule;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 

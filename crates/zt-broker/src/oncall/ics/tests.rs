@@ -251,11 +251,7 @@ fn bounds_are_kept() {
     let week = feed("BEGIN:VEVENT\nDTSTART:20300101T000000Z\nDURATION:P1W\nEND:VEVENT\n");
     let e = parse(week.as_bytes(), &ALL, &small).unwrap_err();
     assert!(e.to_string().contains("longer than 2 days"), "{e}");
-    let deep = format!(
-        "{}{}",
-        "BEGIN:VCALENDAR\n".repeat(1),
-        "BEGIN:X\n".repeat(MAX_DEPTH)
-    );
+    let deep = format!("BEGIN:VCALENDAR\n{}", "BEGIN:X\n".repeat(MAX_DEPTH));
     let e = read(&deep).unwrap_err();
     assert!(e.to_string().contains("nested deeper"), "{e}");
 }
