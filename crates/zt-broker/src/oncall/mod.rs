@@ -19,6 +19,7 @@
 //! per failing spell). [`ics`] reads the feeds, [`fetch`] gets them, [`schedule`] holds what
 //! was read, [`refresh`] keeps it current; the time comes from a [`clock::Clock`] tests set.
 
+pub mod check;
 pub mod clock;
 pub mod fetch;
 pub mod ics;

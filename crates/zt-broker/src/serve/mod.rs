@@ -219,6 +219,8 @@ pub async fn start(cfg: &Config, dev: DevIssuers) -> Result<Server> {
         .as_ref()
         .is_some_and(|(p, _)| p.current().asks_for_passkeys());
     check_passkeys(cfg, dir_asks, &base)?;
+    let set = policies.as_ref().map(|(p, _)| p.current());
+    crate::oncall::check::warn_unknown(cfg, set.as_deref());
     state.broker.set_public_base(&base);
     // The schedules' first read, before serving: a feed that fails now is retried in the
     // background (and nobody is on call for it meanwhile), it does not stop the broker.
