@@ -46,6 +46,8 @@ Register-ArgumentCompleter -Native -CommandName 'zt-broker' -ScriptBlock {
             [CompletionResult]::new('--auto-login', '--auto-login', [CompletionResultType]::ParameterName, 'DEV ONLY: approve every device login as this demo user without asking')
             [CompletionResult]::new('--trust-issuer', '--trust-issuer', [CompletionResultType]::ParameterName, 'Also trust this real OpenID provider, and send `zt login` to it')
             [CompletionResult]::new('--audience', '--audience', [CompletionResultType]::ParameterName, 'The audience the --trust-issuer provider puts in the broker''s access tokens (`zt login` asks for it as the RFC 8707 resource when it is an absolute URI)')
+            [CompletionResult]::new('--oncall', '--oncall', [CompletionResultType]::ParameterName, 'Read an on-call schedule from an iCalendar feed: NAME=FILE or NAME=URL (repeatable)')
+            [CompletionResult]::new('--oncall-at', '--oncall-at', [CompletionResultType]::ParameterName, 'DEV ONLY: evaluate the --oncall schedules at this instant (RFC 3339) instead of now')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'How the broker''s log lines on stderr are written: text, or JSON lines for log shippers')
             [CompletionResult]::new('--detach', '--detach', [CompletionResultType]::ParameterName, 'Run in the background (log in the state directory); `zt-broker dev stop` ends it')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

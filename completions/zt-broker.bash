@@ -247,7 +247,7 @@ _zt__broker() {
             return 0
             ;;
         zt__subcmd__broker__subcmd__dev)
-            opts="-h -V --port --listen --data-dir --catalog --policies --review-window --ssh-port --ssh-user --detach --auto-login --trust-issuer --audience --log-format --help --version stop help"
+            opts="-h -V --port --listen --data-dir --catalog --policies --review-window --ssh-port --ssh-user --detach --auto-login --trust-issuer --audience --oncall --oncall-at --log-format --help --version stop help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -294,6 +294,14 @@ _zt__broker() {
                     return 0
                     ;;
                 --audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --oncall)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --oncall-at)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -42,6 +42,8 @@ set edit:completion:arg-completer[zt-broker] = {|@words|
             cand --auto-login 'DEV ONLY: approve every device login as this demo user without asking'
             cand --trust-issuer 'Also trust this real OpenID provider, and send `zt login` to it'
             cand --audience 'The audience the --trust-issuer provider puts in the broker''s access tokens (`zt login` asks for it as the RFC 8707 resource when it is an absolute URI)'
+            cand --oncall 'Read an on-call schedule from an iCalendar feed: NAME=FILE or NAME=URL (repeatable)'
+            cand --oncall-at 'DEV ONLY: evaluate the --oncall schedules at this instant (RFC 3339) instead of now'
             cand --log-format 'How the broker''s log lines on stderr are written: text, or JSON lines for log shippers'
             cand --detach 'Run in the background (log in the state directory); `zt-broker dev stop` ends it'
             cand -h 'Print help (see more with ''--help'')'

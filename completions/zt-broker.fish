@@ -45,6 +45,8 @@ complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l auto-login -d 'DEV ONLY: approve every device login as this demo user without asking' -r
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l trust-issuer -d 'Also trust this real OpenID provider, and send `zt login` to it' -r
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l audience -d 'The audience the --trust-issuer provider puts in the broker\'s access tokens (`zt login` asks for it as the RFC 8707 resource when it is an absolute URI)' -r
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l oncall -d 'Read an on-call schedule from an iCalendar feed: NAME=FILE or NAME=URL (repeatable)' -r
+complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l oncall-at -d 'DEV ONLY: evaluate the --oncall schedules at this instant (RFC 3339) instead of now' -r
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l log-format -d 'How the broker\'s log lines on stderr are written: text, or JSON lines for log shippers' -r -f -a "text\t'One human-readable line per event'
 json\t'One JSON object per line, for log shippers'"
 complete -c zt-broker -n "__fish_zt_broker_using_subcommand dev; and not __fish_seen_subcommand_from stop help" -l detach -d 'Run in the background (log in the state directory); `zt-broker dev stop` ends it'

@@ -31,6 +31,7 @@ mod login_life;
 mod logs;
 mod offline;
 mod oidc;
+mod oncall;
 mod passkey;
 mod policies;
 mod problems;

@@ -150,6 +150,7 @@ fn main() -> Result<(), String> {
                 context: &ctx,
                 holds_grant: k % 5 == 0,
                 now: Timestamp(MONDAY_10 + (k as i64 % 48) * 1800),
+                oncall: &[],
             };
             let start = Instant::now();
             let verdict = policy.decide(&input);

@@ -199,6 +199,21 @@ pub struct DevArgs {
         requires = "trust_issuer"
     )]
     pub audience: String,
+
+    /// Read an on-call schedule from an iCalendar feed: NAME=FILE or NAME=URL (repeatable).
+    ///
+    /// As `[oncall.NAME]` of `zt-broker serve` (README "On-call schedules"), refreshed every
+    /// 5s: whoever the feed has on call now is in the group `oncall:NAME`, and policies see
+    /// NAME in `context.oncall`.
+    #[arg(long, value_name = "NAME=FEED")]
+    pub oncall: Vec<String>,
+
+    /// DEV ONLY: evaluate the --oncall schedules at this instant (RFC 3339) instead of now.
+    ///
+    /// Only who is on call (and whether a feed is stale) reads this fixed time; everything
+    /// else keeps the real clock. For demos and tests of a hand-over.
+    #[arg(long, value_name = "TIME", requires = "oncall", value_parser = oncall_at)]
+    pub oncall_at: Option<zt_api::Timestamp>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -215,6 +230,11 @@ fn review_window(s: &str) -> Result<Duration, String> {
         .ok()
         .filter(|d| d.as_secs() >= 1)
         .ok_or_else(|| format!("{s:?} is not a duration of at least 1s (write 24h, 30m)"))
+}
+
+fn oncall_at(s: &str) -> Result<zt_api::Timestamp, String> {
+    zt_api::Timestamp::parse_rfc3339(s.trim())
+        .ok_or_else(|| format!("{s:?} is not an RFC 3339 time (write 2030-01-07T12:00:00Z)"))
 }
 
 /// The `zt-broker` command definition (for man pages and completions).

@@ -15,6 +15,7 @@
 //! - [`store`] requests, credentials and the hash-chained audit log over sqlx: shared SQL in
 //!   `store/`, what differs in `store/sqlite/` and `store/postgres/`.
 //! - [`catalog`] resources and roles (TOML; the demo one in `dev/demo/`); [`policy`] decisions.
+//! - [`oncall`] on-call schedules read from iCalendar feeds: who is on call now, for policy.
 //! - [`issuers`] the issuer interface and the real issuers; [`reaper`] expiry at TTL;
 //!   [`webhooks`] notifications, delivered in the background.
 //! - [`review`] the review page approvers open in a browser (OIDC sign-in, sessions, forms);
@@ -42,6 +43,7 @@ pub mod error;
 pub mod features;
 pub mod issuers;
 pub mod logs;
+pub mod oncall;
 pub mod policy;
 pub mod problem;
 pub mod reaper;

@@ -55,6 +55,8 @@ pub struct Broker {
     ssh_ca: OnceLock<Arc<crate::issuers::ssh::ca::SshCa>>,
     /// Failed revocations so far, by grant (this replica's count; cleared on success).
     revoke_failures: std::sync::Mutex<std::collections::HashMap<String, u32>>,
+    /// The on-call schedules (`[oncall.NAME]`; `zt-broker dev --oncall`); unset: none.
+    oncall: OnceLock<Arc<crate::oncall::OnCall>>,
 }
 
 /// `[requests] review_window` when the configuration says nothing.
@@ -108,6 +110,7 @@ impl Broker {
             public_base: OnceLock::new(),
             ssh_ca: OnceLock::new(),
             revoke_failures: Default::default(),
+            oncall: OnceLock::new(),
         })
     }
 
@@ -156,6 +159,18 @@ impl Broker {
         if self.ssh_ca.set(ca).is_err() {
             tracing::warn!("the SSH CA was already set; the second set is ignored");
         }
+    }
+
+    /// The on-call schedules from now on (set once, at wiring).
+    pub fn set_oncall(&self, oncall: Arc<crate::oncall::OnCall>) {
+        if self.oncall.set(oncall).is_err() {
+            tracing::warn!("the on-call schedules were already set; the second set is ignored");
+        }
+    }
+
+    /// The on-call schedules, when there are any.
+    pub fn oncall(&self) -> Option<&Arc<crate::oncall::OnCall>> {
+        self.oncall.get()
     }
 
     /// The broker's SSH user CA, when it has one.

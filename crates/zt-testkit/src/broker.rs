@@ -111,7 +111,9 @@ impl TestBroker {
         .await
     }
 
-    async fn start_with(
+    /// Start with any of: the Cedar policies in `policies`, the catalog in `catalog`, the
+    /// state in the PostgreSQL database at `store_url` (each `None`: the default).
+    pub async fn start_with(
         dir: TempDir,
         policies: Option<std::path::PathBuf>,
         catalog: Option<std::path::PathBuf>,

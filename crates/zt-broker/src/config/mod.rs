@@ -14,6 +14,7 @@
 //! the single-value checks of [`values`].
 
 mod catalog;
+mod oncall;
 mod policy;
 mod raw;
 mod requests;
@@ -35,6 +36,7 @@ use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::state::ADMIN_GROUP;
 use catalog::catalog_section;
+pub use oncall::valid_name as valid_oncall_name;
 pub use policy::PolicyDir;
 use policy::policy_section;
 use raw::RawConfig;
@@ -80,6 +82,8 @@ pub struct Config {
     pub review: Option<ReviewConfig>,
     /// `[ssh]`: where the SSH user CA key comes from (required with an `ssh` resource).
     pub ssh_ca: Option<crate::issuers::ssh::ca::CaSource>,
+    /// `[oncall.NAME]`: the on-call schedules, by name.
+    pub oncall: Vec<crate::oncall::Settings>,
 }
 
 /// `[server]`.
@@ -243,6 +247,7 @@ impl Config {
         let webhooks = webhooks::webhooks(&src, raw.webhook)?;
         let review = review::review_section(&src, &server, raw.review)?;
         let ssh_ca = ssh::ssh_section(&src, &dirs, raw.ssh)?;
+        let oncall = oncall::oncall_section(&src, &dirs, raw.oncall)?;
         if ssh_ca.is_none()
             && let Some(res) = catalog
                 .resources()
@@ -273,6 +278,7 @@ impl Config {
             webhooks,
             review,
             ssh_ca,
+            oncall,
         })
     }
 
@@ -301,9 +307,19 @@ impl Config {
             ),
             None => String::new(),
         };
+        let oncall = match self.oncall.as_slice() {
+            [] => String::new(),
+            list => format!(
+                "; on-call schedules: {}",
+                list.iter()
+                    .map(|s| format!("{} ({})", s.name, s.source.describe()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
         format!(
             "{}: ok: {scheme} on {}{url}; store {}; {} trusted issuer(s); catalog ({from}) \
-             {} resource(s), {roles} role(s); admin groups: {admins}{review}",
+             {} resource(s), {roles} role(s); admin groups: {admins}{review}{oncall}",
             self.path.display(),
             s.listen,
             self.store.describe(),

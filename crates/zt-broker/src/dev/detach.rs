@@ -80,6 +80,7 @@ pub async fn run(args: &DevArgs, state_dir: &Path) -> Result<()> {
     if let Some(i) = &args.trust_issuer {
         cmd.args(["--trust-issuer", i, "--audience", &args.audience]);
     }
+    super::oncall::forward(args, &mut cmd)?;
     cmd.stdin(Stdio::null()).stdout(log).stderr(log2);
     {
         use std::os::unix::process::CommandExt;

@@ -14,6 +14,7 @@ mod fence;
 pub mod idp;
 pub mod issuers;
 pub mod k8s;
+pub mod oncall;
 pub mod run;
 pub mod statefile;
 pub mod stop;

@@ -206,6 +206,8 @@ pub async fn run(
     let broker = dev.state.broker.clone();
     broker.set_review_window(args.review_window);
     let reaper = reaper::spawn(broker.clone());
+    // Before the announcement: a feed file that does not read stops the start.
+    let oncall = super::oncall::start(&broker, args).await?;
     let watcher = match (dev.policies.clone(), &args.policies) {
         (Some(set), Some(dir)) => Some(
             crate::policy::watch::spawn(
@@ -265,8 +267,8 @@ pub async fn run(
         tracing::error!("dev Kubernetes API: {e}");
     }
     let _ = reaper.await;
-    if let Some(w) = watcher {
-        let _ = w.await;
+    for task in [watcher, oncall].into_iter().flatten() {
+        let _ = task.await;
     }
     broker.store.close().await;
     statefile::remove_if_ours(state_dir, pid);

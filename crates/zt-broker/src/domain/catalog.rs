@@ -11,6 +11,7 @@ use zt_api::{self as api, Outcome, Timestamp};
 pub fn view(b: &Broker, p: &Principal) -> api::Catalog {
     let ctx = api::ClientContext::default();
     let now = Timestamp::now();
+    let oncall = crate::oncall::names(p);
     let mut resources = Vec::new();
     for res in b.catalog.resources() {
         let roles: Vec<api::RoleInfo> = res
@@ -31,6 +32,7 @@ pub fn view(b: &Broker, p: &Principal) -> api::Catalog {
                         context: &ctx,
                         holds_grant: false,
                         now,
+                        oncall: &oncall,
                     })
                     .decision;
                 (d.outcome != Outcome::Deny).then(|| api::RoleInfo {

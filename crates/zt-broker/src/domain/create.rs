@@ -149,6 +149,7 @@ pub(super) async fn decide_item(
         context: &body.context,
         holds_grant,
         now,
+        oncall: &crate::oncall::names(p),
     });
     let what = format!("{}/{}", res.name, role.name);
     super::step_up::demand(b, p, &verdict, "request", &what, None).await?;

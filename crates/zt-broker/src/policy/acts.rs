@@ -75,6 +75,7 @@ pub fn ask(
         context: &rec.context,
         holds_grant: r.state.is_live(),
         now: Timestamp::now(),
+        oncall: &crate::oncall::names(p),
     });
     if let (Outcome::Grant | Outcome::RequireApproval, Some(m)) =
         (verdict.decision.outcome, verdict.step_up)
@@ -117,6 +118,7 @@ pub fn ask_extend(
         context: &rec.context,
         holds_grant: true,
         now,
+        oncall: &crate::oncall::names(p),
     })
 }
 

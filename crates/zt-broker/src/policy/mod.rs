@@ -83,6 +83,9 @@ pub struct PolicyInput<'a> {
     /// cannot know, e.g. the catalog listing).
     pub holds_grant: bool,
     pub now: Timestamp,
+    /// The on-call schedules the principal is on call for now (`context.oncall`; see
+    /// [`crate::oncall::names`]).
+    pub oncall: &'a [String],
 }
 
 /// A decision and the longest TTL it allows.

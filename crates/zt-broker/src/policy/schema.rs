@@ -156,6 +156,10 @@ pub fn build(
             "auth_time".to_owned(),
             RestrictedExpression::new_long(input.principal.auth.seconds_since(input.now.0)),
         ),
+        (
+            "oncall".to_owned(),
+            RestrictedExpression::new_set(input.oncall.iter().map(|s| string(s))),
+        ),
     ])
     .map_err(|e| e.to_string())?;
     let action = uid(&names.action, input.action.as_str());

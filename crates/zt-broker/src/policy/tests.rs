@@ -123,6 +123,7 @@ pub(super) fn input<'a>(
         context,
         holds_grant: false,
         now: Timestamp(a.at),
+        oncall: &[],
     }
 }
 
@@ -264,4 +265,69 @@ fn reasons_and_caps_read_well() {
         v.decision.reason,
         "no policy lets alice@example.com request prod-k8s/view"
     );
+}
+
+/// `policies/oncall.cedar`: what the examples decide for someone on call for `primary`
+/// (`context.oncall`), on a Saturday, when the everyday rules would only send them for approval.
+#[test]
+fn the_oncall_examples_decide_as_documented() {
+    let (p, catalog) = (examples(), catalog());
+    let on = vec!["primary".to_string()];
+    let ctx = ClientContext::default();
+    let who = principal("alice", &["engineering"]);
+    let ask = |a: Ask<'_>, oncall: &[String]| {
+        let res = catalog.resource(a.resource).unwrap();
+        let input = PolicyInput {
+            oncall,
+            ..input(&who, res, &ctx, a)
+        };
+        p.checked_request(&input).unwrap();
+        p.decide(&input)
+    };
+    let sat = Ask { at: SAT_10, ..ASK };
+    let v = ask(sat, &on);
+    assert_eq!(v.decision.outcome, Outcome::Grant, "{v:?}");
+    assert!(
+        v.decision
+            .policy_ids
+            .contains(&"oncall-primary-view-at-once".to_string())
+    );
+    assert_eq!(ask(sat, &[]).decision.outcome, Outcome::RequireApproval);
+    // Admin (with a ticket): approval, which the on-call lead may give too.
+    let admin = Ask {
+        role: "admin",
+        ticket: Some("OPS-1"),
+        ..sat
+    };
+    let v = ask(admin, &on);
+    assert_eq!(v.decision.outcome, Outcome::RequireApproval, "{v:?}");
+    assert!(
+        v.decision
+            .approver_groups
+            .contains(&"oncall:sre-lead".to_string()),
+        "{v:?}"
+    );
+    assert!(
+        v.decision
+            .approver_groups
+            .contains(&"sre-leads".to_string()),
+        "{v:?}"
+    );
+    assert_eq!(ask(admin, &[]).decision.approver_groups, ["sre-leads"]);
+    // Break-glass by the scheduled on-call engineer (not in the group `oncall`), 30 minutes.
+    let glass = Ask {
+        action: Action::BreakGlass,
+        role: "admin",
+        reason: Some("INC-42"),
+        ..sat
+    };
+    let v = ask(glass, &on);
+    assert_eq!(v.decision.outcome, Outcome::Grant, "{v:?}");
+    assert!(
+        v.decision
+            .policy_ids
+            .contains(&"break-glass-scheduled-oncall".to_string())
+    );
+    assert_eq!(v.max_ttl.as_secs(), 1800);
+    assert_eq!(ask(glass, &[]).decision.outcome, Outcome::Deny);
 }

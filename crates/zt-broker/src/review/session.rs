@@ -168,7 +168,9 @@ impl FromRequestParts<ReviewState> for Session {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, review: &ReviewState) -> Result<Self, Response> {
-        if let Some(s) = Session::from_headers(review, &parts.headers) {
+        if let Some(mut s) = Session::from_headers(review, &parts.headers) {
+            // Who is on call is decided now, not at sign-in.
+            crate::oncall::enrich(&review.broker, &mut s.principal);
             return Ok(s);
         }
         if parts.method == Method::GET || parts.method == Method::HEAD {

@@ -41,7 +41,10 @@ impl FromRequestParts<AppState> for Caller {
             .verifier
             .verify(token)
             .await
-            .map(Caller)
+            .map(|mut p| {
+                crate::oncall::enrich(&state.broker, &mut p);
+                Caller(p)
+            })
             .map_err(|e| ApiError::invalid_token(format!("the access token was refused: {}", e.0)))
     }
 }

@@ -59,6 +59,11 @@ pub fn check(path: &Path) -> Result<String> {
         .unwrap_or_else(|| format!("{scheme}://{}", cfg.server.listen));
     let base = review_base(&cfg, &url);
     let dir_asks = matches!(&loaded, Loaded::Dir(p, _) if p.current().asks_for_passkeys());
+    let set = match &loaded {
+        Loaded::Dir(p, _) => Some(p.current()),
+        Loaded::Catalog(_) => None,
+    };
+    crate::oncall::check::warn_unknown(&cfg, set.as_deref());
     check_passkeys(&cfg, dir_asks, &base)?;
     let policies = match loaded {
         Loaded::Dir(p, dir) => format!(

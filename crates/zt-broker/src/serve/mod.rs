@@ -223,7 +223,14 @@ pub async fn start(cfg: &Config, dev: DevIssuers) -> Result<Server> {
         .as_ref()
         .is_some_and(|(p, _)| p.current().asks_for_passkeys());
     check_passkeys(cfg, dir_asks, &base)?;
+    let set = policies.as_ref().map(|(p, _)| p.current());
+    crate::oncall::check::warn_unknown(cfg, set.as_deref());
     state.broker.set_public_base(&base);
+    // The schedules' first read, before serving: a feed that fails now is retried in the
+    // background (and nobody is on call for it meanwhile), it does not stop the broker.
+    if let Some(oc) = state.broker.oncall() {
+        oc.refresh_all(&state.broker.store).await;
+    }
     let events = Events::listen(&state.broker.store)
         .await
         .map_err(|e| Error::other(format!("store: listening for other replicas' changes: {e}")))?;
@@ -242,6 +249,7 @@ impl Server {
         let broker = self.state.broker.clone();
         let reaper = reaper::spawn(broker.clone());
         let follower = broker.follow(self.events);
+        let oncall = crate::oncall::refresh::spawn(&broker);
         let watcher = match self.policies {
             Some((p, dir)) => Some(
                 policy::watch::spawn(
@@ -262,7 +270,7 @@ impl Server {
         // Also when serving failed: the reaper stops only when told.
         broker.closing.send_replace(true);
         let _ = reaper.await;
-        for task in [follower, watcher].into_iter().flatten() {
+        for task in [follower, watcher, oncall].into_iter().flatten() {
             let _ = task.await;
         }
         broker.store.close().await;
@@ -322,6 +330,10 @@ pub async fn wire(
     }
     if !cfg.webhooks.is_empty() {
         broker.set_webhooks(Webhooks::start(cfg.webhooks.clone(), broker.store.clone()));
+    }
+    if !cfg.oncall.is_empty() {
+        let clock = Arc::new(crate::oncall::clock::SystemClock);
+        broker.set_oncall(crate::oncall::OnCall::new(cfg.oncall.clone(), clock));
     }
     let mut state = AppState::new(broker.clone());
     if let Some(r) = &cfg.review {

@@ -8,6 +8,7 @@
 mod dev;
 mod domain;
 mod issuers;
+mod oncall;
 mod policy;
 mod reaper;
 mod routes;

@@ -39,6 +39,7 @@ mod policies {
                 context: &ctx,
                 holds_grant: false,
                 now: Timestamp::now(),
+                oncall: &[],
             })
             .decision
     }
@@ -125,6 +126,7 @@ mod policies {
                 context: &ctx,
                 holds_grant: false,
                 now: Timestamp::now(),
+                oncall: &[],
             });
             assert_eq!(v.decision.outcome, outcome, "{groups:?}");
             // The demo caps nothing: the catalog's role maximum stands.
@@ -173,6 +175,7 @@ mod catalog {
                 context: &ctx,
                 holds_grant: false,
                 now: Timestamp::now(),
+                oncall: &[],
             };
             p.decide(&input).decision
         };

@@ -104,6 +104,13 @@ impl CedarPolicy {
         self.set.num_of_policies()
     }
 
+    /// Every group an approval permit names (`@approvers`), for checks of the configuration.
+    pub fn approver_groups(&self) -> impl Iterator<Item = &str> {
+        self.meta
+            .values()
+            .flat_map(|m| m.approvers.iter().map(String::as_str))
+    }
+
     /// Whether some policy asks for passkey-confirmed approvals (`@approval_assurance`).
     pub fn asks_for_passkeys(&self) -> bool {
         self.meta.values().any(|m| m.approval_assurance.is_some())
