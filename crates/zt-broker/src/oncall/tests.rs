@@ -17,6 +17,7 @@ fn principal(email: &str, groups: &[&str]) -> Principal {
         email: Some(email.into()),
         name: None,
         groups: groups.iter().map(|g| g.to_string()).collect(),
+        ..Default::default()
     }
 }
 
