@@ -33,6 +33,9 @@ pub const UNKNOWN_ROLE: &str = "unknown-role";
 /// An approval of a request whose policy asks for a passkey (`@approval_assurance("passkey")`)
 /// without one (403): it is given on the request's review page, `{base}/review/{id}`.
 pub const PASSKEY_REQUIRED: &str = "passkey-required";
+/// A grant approved ahead of its start (`start_at`): no credential before then (409); the
+/// detail says when it starts.
+pub const GRANT_NOT_STARTED: &str = "grant-not-started";
 
 /// Every slug, the one list: the broker emits no other (`ApiError` checks), `openapi.yaml`'s
 /// `ProblemType` enum is exactly these, and the client maps each one deliberately
@@ -51,6 +54,7 @@ pub const ALL: &[&str] = &[
     INTERNAL,
     UNKNOWN_ROLE,
     PASSKEY_REQUIRED,
+    GRANT_NOT_STARTED,
 ];
 
 /// The slug of a problem `type` URI (`…/problems/denied` → `denied`).

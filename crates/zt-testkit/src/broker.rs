@@ -308,6 +308,9 @@ pub async fn insert_approved(
             not_before: Some(now),
             expires_at: Some(now.add_secs(ttl_secs as i64)),
             review_url: None,
+            start_at: None,
+            activation: None,
+            claim_by: None,
         },
         requester_issuer: "http://idp".into(),
         requester_sub: "alice".into(),
@@ -316,6 +319,7 @@ pub async fn insert_approved(
         context: ClientContext::default(),
         comment: None,
         approvals: vec![],
+        claim_secs: None,
     };
     store
         .insert_request(

@@ -17,6 +17,7 @@ mod catalog;
 mod policy;
 mod raw;
 mod requests;
+mod grants;
 mod review;
 mod sections;
 mod source;
@@ -39,6 +40,7 @@ pub use policy::PolicyDir;
 use policy::policy_section;
 use raw::RawConfig;
 pub use requests::Requests;
+pub use grants::Grants;
 use requests::requests_section;
 pub use review::{REVIEW_SCOPES, ReviewConfig};
 use sections::{login_section, server_section, store_key, store_url};
@@ -73,6 +75,8 @@ pub struct Config {
     pub policy: Option<PolicyDir>,
     /// `[requests]`: the review window of pending requests.
     pub requests: Requests,
+    /// `[grants]`: the first-use claim window, how far ahead a start may be.
+    pub grants: Grants,
     /// `[[webhook]]`: where notifications go.
     pub webhooks: Vec<crate::webhooks::WebhookConfig>,
     /// `[review]`: the review page's sign-in; `None`: no review page.
@@ -239,6 +243,7 @@ impl Config {
         };
         let policy = policy_section(&src, &dirs, raw.policy)?;
         let requests = requests_section(&src, raw.requests)?;
+        let grants = grants::grants_section(&src, raw.grants)?;
         let webhooks = webhooks::webhooks(&src, raw.webhook)?;
         let review = review::review_section(&src, &server, raw.review)?;
         let ssh_ca = ssh::ssh_section(&src, &dirs, raw.ssh)?;
@@ -269,6 +274,7 @@ impl Config {
             admin_groups,
             policy,
             requests,
+            grants,
             webhooks,
             review,
             ssh_ca,

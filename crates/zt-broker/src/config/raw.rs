@@ -23,6 +23,7 @@ pub(super) struct RawConfig {
     pub(super) webhook: Option<Vec<super::webhooks::RawWebhook>>,
     pub(super) review: Option<Spanned<super::review::RawReview>>,
     pub(super) ssh: Option<Spanned<super::ssh::RawSsh>>,
+    pub(super) grants: Option<super::grants::RawGrants>,
 }
 
 #[derive(Deserialize)]

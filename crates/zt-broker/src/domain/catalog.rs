@@ -31,6 +31,7 @@ pub fn view(b: &Broker, p: &Principal) -> api::Catalog {
                         context: &ctx,
                         holds_grant: false,
                         now,
+                        starts_in_secs: 0,
                     })
                     .decision;
                 (d.outcome != Outcome::Deny).then(|| api::RoleInfo {

@@ -4,7 +4,7 @@
 //! request under the same key). The body's form (lengths, free text, the TTL's bounds in the
 //! document) was checked by the route before.
 
-use super::{DomainError, lifecycle};
+use super::{DomainError, lifecycle, schedule};
 use crate::auth::Principal;
 use crate::catalog::human_ttl;
 use crate::crypto::{new_id, sha256_hex};
@@ -107,6 +107,7 @@ pub async fn create(
         )));
     }
 
+    let start = schedule::start(b, body.start_at, now)?;
     let verdict = b.policy.decide(&PolicyInput {
         principal: p,
         action: Action::for_request(body.break_glass),
@@ -119,6 +120,7 @@ pub async fn create(
         context: &body.context,
         holds_grant: found.holds_grant,
         now,
+        starts_in_secs: schedule::starts_in_secs(start, now),
     });
     // Policy may cap the TTL below the catalog's role maximum (checked above).
     if verdict.decision.outcome != Outcome::Deny && !verdict.allows_ttl(body.ttl_secs) {
@@ -162,15 +164,18 @@ pub async fn create(
         not_before: window.map(|w| w.0),
         expires_at: window.map(|w| w.1),
         review_url: None,
+        start_at: None,
+        activation: None,
+        claim_by: None,
     };
     let outcome = serde_json::to_value(request.decision.outcome)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
-    let audit = AuditEntry::new(p.display(), "request.create", Some(&request.id))
+    let mut audit = AuditEntry::new(p.display(), "request.create", Some(&request.id))
         .decision(outcome, &request.decision.policy_ids)
         .detail(audit_detail(p, &request, &body.context));
-    let rec = Record {
+    let mut rec = Record {
         request,
         requester_issuer: p.issuer.clone(),
         requester_sub: p.sub.clone(),
@@ -179,7 +184,10 @@ pub async fn create(
         context: body.context.clone(),
         comment: None,
         approvals: vec![],
+        claim_secs: None,
     };
+    schedule::shape(b, &mut rec, role, start);
+    audit.detail.push_str(&schedule::audit_words(&rec));
     match b.store.insert_request(&rec, audit).await {
         Ok(stored) => {
             lifecycle::created(b, &stored);

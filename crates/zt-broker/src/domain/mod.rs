@@ -24,6 +24,7 @@ pub mod lifecycle;
 pub mod passkey;
 pub mod requests;
 pub mod revoke;
+pub mod schedule;
 
 pub use lifecycle::BROKER_ACTOR;
 
@@ -55,6 +56,8 @@ pub enum DomainError {
     Conflict(String),
     /// The grant is over (expired, revoked, denied, withdrawn).
     NotLive(String),
+    /// The grant was approved ahead of its start (`start_at`) and has not started yet.
+    NotStarted(String),
     /// A pending request nobody decided within the review window.
     RequestExpired(String),
     /// The resource's issuer failed.
@@ -80,6 +83,7 @@ impl fmt::Display for DomainError {
             | Self::TtlExceeded(m)
             | Self::Conflict(m)
             | Self::NotLive(m)
+            | Self::NotStarted(m)
             | Self::RequestExpired(m)
             | Self::Issuer(m)
             | Self::Internal(m) => f.write_str(m),

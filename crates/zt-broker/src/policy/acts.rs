@@ -72,6 +72,7 @@ pub fn ask(
         context: &rec.context,
         holds_grant: r.state.is_live(),
         now: Timestamp::now(),
+        starts_in_secs: crate::domain::schedule::starts_in_secs(r.start_at, Timestamp::now()),
     });
     let d = verdict.decision;
     match d.outcome {
@@ -109,6 +110,7 @@ pub fn ask_extend(
         context: &rec.context,
         holds_grant: true,
         now,
+        starts_in_secs: 0,
     })
 }
 

@@ -81,6 +81,9 @@ pub struct PolicyInput<'a> {
     /// cannot know, e.g. the catalog listing).
     pub holds_grant: bool,
     pub now: Timestamp,
+    /// Seconds from now until the grant would start (`start_at`); 0 when it starts at
+    /// approval (Cedar `context.starts_in_secs`).
+    pub starts_in_secs: u64,
 }
 
 /// A decision and the longest TTL it allows.

@@ -144,6 +144,7 @@ pub fn build(
             "holds_grant".to_owned(),
             RestrictedExpression::new_bool(input.holds_grant),
         ),
+        ("starts_in_secs".to_owned(), long(input.starts_in_secs)),
     ])
     .map_err(|e| e.to_string())?;
     let action = uid(&names.action, input.action.as_str());

@@ -122,6 +122,7 @@ pub(super) fn input<'a>(
         context,
         holds_grant: false,
         now: Timestamp(a.at),
+        starts_in_secs: 0,
     }
 }
 

@@ -35,6 +35,9 @@ fn pending() -> Request {
         not_before: None,
         expires_at: None,
         review_url: Some("http://localhost:8080/review/0123456789abcdef".into()),
+        start_at: None,
+        activation: None,
+        claim_by: None,
     }
 }
 

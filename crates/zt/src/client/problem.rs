@@ -27,6 +27,8 @@ pub fn problem_kind(slug: &str) -> Option<ErrorKind> {
         // The request is not in the state the action needs, or a key was reused: nothing a
         // flag fixes, so the general error (exit 1), with the broker's explanation.
         problem::CONFLICT => ErrorKind::Other,
+        // Approved ahead of its start: not yet (the detail says when); the general error.
+        problem::GRANT_NOT_STARTED => ErrorKind::Other,
         // The broker broke (it answered, so it is not unreachable): the general error.
         problem::INTERNAL => ErrorKind::Other,
         _ => return None,

@@ -38,6 +38,7 @@ mod policies {
                 context: &ctx,
                 holds_grant: false,
                 now: Timestamp::now(),
+                starts_in_secs: 0,
             })
             .decision
     }
@@ -124,6 +125,7 @@ mod policies {
                 context: &ctx,
                 holds_grant: false,
                 now: Timestamp::now(),
+                starts_in_secs: 0,
             });
             assert_eq!(v.decision.outcome, outcome, "{groups:?}");
             // The demo caps nothing: the catalog's role maximum stands.
@@ -171,6 +173,7 @@ mod catalog {
                 context: &ctx,
                 holds_grant: false,
                 now: Timestamp::now(),
+                starts_in_secs: 0,
             };
             p.decide(&input).decision
         };

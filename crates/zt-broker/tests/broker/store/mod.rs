@@ -127,6 +127,9 @@ fn record(id: &str, key: &str, state: State) -> Record {
             not_before: None,
             expires_at: None,
             review_url: None,
+            start_at: None,
+            activation: None,
+            claim_by: None,
         },
         requester_issuer: "http://idp".into(),
         requester_sub: "alice".into(),
@@ -135,6 +138,7 @@ fn record(id: &str, key: &str, state: State) -> Record {
         context: ClientContext::default(),
         comment: None,
         approvals: vec![],
+        claim_secs: None,
     }
 }
 
