@@ -111,6 +111,18 @@ impl TestBroker {
         .await
     }
 
+    /// Start with the catalog in `catalog` (when given) on the store at `store_url` (when
+    /// given; else SQLite): the same test on either database.
+    pub async fn start_custom(catalog: Option<&std::path::Path>, store_url: Option<&str>) -> Self {
+        Self::start_with(
+            tempfile::tempdir().unwrap(),
+            None,
+            catalog.map(ToOwned::to_owned),
+            store_url.map(ToOwned::to_owned),
+        )
+        .await
+    }
+
     async fn start_with(
         dir: TempDir,
         policies: Option<std::path::PathBuf>,

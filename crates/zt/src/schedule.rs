@@ -40,7 +40,9 @@ fn num(s: &str, digits: usize, max: u32) -> Option<u32> {
 
 fn hms(s: &str) -> Option<(u32, u32, u32)> {
     let mut parts = s.split(':');
-    let h = parts.next().and_then(|p| num(p, 2, 23).or_else(|| num(p, 1, 9)))?;
+    let h = parts
+        .next()
+        .and_then(|p| num(p, 2, 23).or_else(|| num(p, 1, 9)))?;
     let m = num(parts.next()?, 2, 59)?;
     let sec = match parts.next() {
         Some(p) => num(p, 2, 59)?,
@@ -77,7 +79,10 @@ fn rfc3339(date: &str, time: &str) -> Option<Timestamp> {
         let (c, off) = time.split_at(at);
         let sign = if off.starts_with('-') { -1 } else { 1 };
         let (oh, om) = off[1..].split_once(':')?;
-        (c, sign * i64::from(num(oh, 2, 23)? * 3600 + num(om, 2, 59)? * 60))
+        (
+            c,
+            sign * i64::from(num(oh, 2, 23)? * 3600 + num(om, 2, 59)? * 60),
+        )
     };
     let (h, m, s) = hms(clock.split('.').next()?)?;
     let secs = days_from_civil(y, mo, d) * 86_400 + i64::from(h * 3600 + m * 60 + s);
@@ -116,7 +121,9 @@ pub fn start_at(at: Option<Timestamp>, within: Option<Duration>) -> Result<Optio
             tombstone::clock(t.0, now.0),
             tombstone::clock(now.0, now.0)
         ))
-        .with_hint("give a later time, or --start-in DURATION; zt never reads a past time as tomorrow")),
+        .with_hint(
+            "give a later time, or --start-in DURATION; zt never reads a past time as tomorrow",
+        )),
         other => Ok(other),
     }
 }
@@ -168,8 +175,18 @@ mod tests {
             assert!(parse_start_at(ok).is_ok(), "{ok}");
         }
         for bad in [
-            "", "soon", "25:00", "14:60", "14", "14:00:00:00", "2pm", "2026-13-01T00:00:00Z",
-            "2026-12-07T14:00:00", "2026-02-30 10:00", "１４:００", "14:00\u{202e}",
+            "",
+            "soon",
+            "25:00",
+            "14:60",
+            "14",
+            "14:00:00:00",
+            "2pm",
+            "2026-13-01T00:00:00Z",
+            "2026-12-07T14:00:00",
+            "2026-02-30 10:00",
+            "１４:００",
+            "14:00\u{202e}",
         ] {
             let e = parse_start_at(bad).unwrap_err();
             assert!(!e.is_empty(), "{bad}");
@@ -183,7 +200,9 @@ mod tests {
         assert_eq!(e.kind, crate::error::ErrorKind::Usage);
         let ahead = Timestamp(Timestamp::now().0 + 600);
         assert_eq!(start_at(Some(ahead), None).unwrap(), Some(ahead));
-        let s = start_at(None, Some(Duration::from_secs(7200))).unwrap().unwrap();
+        let s = start_at(None, Some(Duration::from_secs(7200)))
+            .unwrap()
+            .unwrap();
         assert!((s.secs_from_now() - 7200).abs() <= 2);
         assert_eq!(start_at(None, None).unwrap(), None);
     }

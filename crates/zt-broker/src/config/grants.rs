@@ -36,7 +36,12 @@ impl Default for Grants {
     }
 }
 
-fn duration(src: &Source<'_>, key: &str, v: Option<Spanned<String>>, or: Duration) -> Result<Duration> {
+fn duration(
+    src: &Source<'_>,
+    key: &str,
+    v: Option<Spanned<String>>,
+    or: Duration,
+) -> Result<Duration> {
     let Some(v) = v else {
         return Ok(or);
     };
@@ -90,7 +95,11 @@ mod tests {
         let c = parse("[grants]\nclaim_window = \"90s\"\nmax_start_ahead = \"2d\"").unwrap();
         assert_eq!(c.grants.claim_window, Duration::from_secs(90));
         assert_eq!(c.grants.max_start_ahead, Duration::from_secs(2 * 86_400));
-        for bad in ["claim_window = \"soon\"", "max_start_ahead = \"0s\"", "claim = \"1h\""] {
+        for bad in [
+            "claim_window = \"soon\"",
+            "max_start_ahead = \"0s\"",
+            "claim = \"1h\"",
+        ] {
             let e = parse(&format!("[grants]\n{bad}")).unwrap_err();
             assert!(e.message.contains("broker.toml:"), "{}", e.message);
         }

@@ -14,10 +14,10 @@
 //! the single-value checks of [`values`].
 
 mod catalog;
+mod grants;
 mod policy;
 mod raw;
 mod requests;
-mod grants;
 mod review;
 mod sections;
 mod source;
@@ -36,11 +36,11 @@ use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::state::ADMIN_GROUP;
 use catalog::catalog_section;
+pub use grants::Grants;
 pub use policy::PolicyDir;
 use policy::policy_section;
 use raw::RawConfig;
 pub use requests::Requests;
-pub use grants::Grants;
 use requests::requests_section;
 pub use review::{REVIEW_SCOPES, ReviewConfig};
 use sections::{login_section, server_section, store_key, store_url};

@@ -205,9 +205,10 @@ pub async fn run(
     .await?;
     let broker = dev.state.broker.clone();
     broker.set_review_window(args.review_window);
-    broker
-        .schedule
-        .set(args.claim_window, crate::domain::schedule::DEFAULT_MAX_START_AHEAD);
+    broker.schedule.set(
+        args.claim_window,
+        crate::domain::schedule::DEFAULT_MAX_START_AHEAD,
+    );
     let reaper = reaper::spawn(broker.clone());
     let watcher = match (dev.policies.clone(), &args.policies) {
         (Some(set), Some(dir)) => Some(

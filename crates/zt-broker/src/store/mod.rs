@@ -54,7 +54,7 @@ pub use passkeys::{PasskeyProof, StoredPasskey};
 pub use postgres::events;
 pub use postgres::{GrantLock, ReaperLease};
 pub use requests::ForCreate;
-pub use schedule::{Claimed, window as grant_window};
 pub use rows::{AuditEntry, AuditRow, BROKER_ACTOR, GENESIS, Given, Record};
+pub use schedule::{Claimed, window as grant_window};
 pub use sql::{Change, legal_transition};
 pub use ssh::RevokedSerials;

@@ -83,7 +83,12 @@ impl Store {
 
     /// End the first-use grant `id` nobody claimed by its deadline (approved → expired) at
     /// `now`, audited as `audit`; `None` when it was claimed or ended meanwhile.
-    pub async fn lapse(&self, id: &str, now: Timestamp, audit: AuditEntry) -> Result<Option<Record>> {
+    pub async fn lapse(
+        &self,
+        id: &str,
+        now: Timestamp,
+        audit: AuditEntry,
+    ) -> Result<Option<Record>> {
         let mut tx = self.write().await?;
         let done = sqlx::query(
             "UPDATE requests SET state = 'expired', updated_at = $1 WHERE id = $2 \

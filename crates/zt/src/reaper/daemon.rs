@@ -91,7 +91,11 @@ pub async fn daemon(printer: &Printer) -> Result<()> {
             return Ok(());
         };
         // A scheduled grant's start has come: write it (retried a little later on failure).
-        let due = |l: &Ledger| l.scheduled.iter().any(|s| s.starts_at <= Timestamp::now().0);
+        let due = |l: &Ledger| {
+            l.scheduled
+                .iter()
+                .any(|s| s.starts_at <= Timestamp::now().0)
+        };
         if due(&ledger) {
             crate::grants::scheduled::activate_due(printer).await;
             if Ledger::read().is_ok_and(|l| due(&l)) {

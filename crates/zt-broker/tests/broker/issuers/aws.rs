@@ -336,6 +336,7 @@ async fn through_the_lifecycle_the_credential_endpoint_mints_then_refuses_after_
         context: ClientContext::default(),
         comment: None,
         approvals: vec![],
+        claim_secs: None,
     };
     b.store
         .insert_request(&rec, AuditEntry::new("t", "create", Some("g-aws")))

@@ -147,7 +147,11 @@ async fn fetch(grant: &str, ctx: &Ctx) -> Result<Cached> {
     let (client, _) = BrokerClient::for_profile(&profile).await?;
     match client.credentials(grant).await {
         Ok(credential) => {
-            crate::grants::scheduled::fetched(grant, entry.as_ref().map(|e| e.expires_at), &credential);
+            crate::grants::scheduled::fetched(
+                grant,
+                entry.as_ref().map(|e| e.expires_at),
+                &credential,
+            );
             let cached = Cached {
                 profile,
                 resource: resource.unwrap_or_default(),
