@@ -25,7 +25,14 @@ fn catalog() -> CatalogFile {
 }
 
 fn start(cat: &CatalogFile, claim: &str) -> Broker {
-    Broker::start(&["--auto-login", "alice", "--catalog", cat.arg(), "--claim-window", claim])
+    Broker::start(&[
+        "--auto-login",
+        "alice",
+        "--catalog",
+        cat.arg(),
+        "--claim-window",
+        claim,
+    ])
 }
 
 fn at(v: &serde_json::Value) -> Timestamp {
@@ -55,13 +62,27 @@ fn the_first_kubectl_call_starts_the_ttl() {
     let grant = r["id"].as_str().unwrap().to_string();
     assert_eq!(r["activation"], "first_use", "{v}");
     let claim_by = at(&r["claim_by"]);
-    assert!((claim_by.0 - Timestamp::now().0 - 3600).abs() <= 3, "{claim_by}");
+    assert!(
+        (claim_by.0 - Timestamp::now().0 - 3600).abs() <= 3,
+        "{claim_by}"
+    );
     let kube = std::fs::read_to_string(w.home.kubeconfig()).unwrap();
-    assert!(kubeconfig_contexts(&kube).unwrap().contains(&"zt-prod-k8s".into()));
-    assert!(kube.contains("credential") && !kube.contains("ztdev."), "no token written:\n{kube}");
+    assert!(
+        kubeconfig_contexts(&kube)
+            .unwrap()
+            .contains(&"zt-prod-k8s".into())
+    );
+    assert!(
+        kube.contains("credential") && !kube.contains("ztdev."),
+        "no token written:\n{kube}"
+    );
     // Still waiting: zt request minted nothing.
     let s = status_of(&w, &grant);
-    assert_eq!((s["state"].as_str(), s["activation"].as_str()), (Some("approved"), Some("first_use")), "{s}");
+    assert_eq!(
+        (s["state"].as_str(), s["activation"].as_str()),
+        (Some("approved"), Some("first_use")),
+        "{s}"
+    );
     assert!(s["claim_by"].is_string(), "{s}");
     let text = w.run(&["status"]).ok().stdout.clone();
     assert!(text.contains("waiting for first use, lapses in"), "{text}");
@@ -70,8 +91,11 @@ fn the_first_kubectl_call_starts_the_ttl() {
     let first = Timestamp::now();
     match kubectl() {
         Some(k) => {
-            w.run_cmd(&k, &["--context", "zt-prod-k8s", "get", "pods", "-n", "default"])
-                .ok();
+            w.run_cmd(
+                &k,
+                &["--context", "zt-prod-k8s", "get", "pods", "-n", "default"],
+            )
+            .ok();
         }
         None => {
             w.run(&["credential", "kube", &grant]).ok();
@@ -81,10 +105,16 @@ fn the_first_kubectl_call_starts_the_ttl() {
     assert_eq!(s["state"], "active", "{s}");
     assert!(s.get("claim_by").is_none(), "claimed: {s}");
     let end = at(&s["expires_at"]);
-    assert!(end.0 >= first.0 + 600 && end.0 <= Timestamp::now().0 + 600, "the TTL runs from the first use: {end}");
+    assert!(
+        end.0 >= first.0 + 600 && end.0 <= Timestamp::now().0 + 600,
+        "the TTL runs from the first use: {end}"
+    );
     // This machine keeps the entry until the new end.
     let ledger = std::fs::read_to_string(w.home.state().join("ledger.json")).unwrap();
-    assert!(ledger.contains(&format!("\"expires_at\": {}", end.0)), "{ledger}");
+    assert!(
+        ledger.contains(&format!("\"expires_at\": {}", end.0)),
+        "{ledger}"
+    );
     w.run(&["revoke", &grant]).ok();
 }
 
@@ -95,7 +125,10 @@ fn an_unclaimed_grant_lapses_and_its_entry_says_so() {
     let w = World::new();
     w.login(&broker);
     let out = w.run(&["request", "prod-k8s", "--ttl", "10m", "--json"]);
-    let grant = out.ok().json()["request"]["id"].as_str().unwrap().to_string();
+    let grant = out.ok().json()["request"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     std::thread::sleep(Duration::from_secs(5));
     // The broker lapsed it (expired); the helper says it is over (exit 6).
     let cred = w.run(&["credential", "kube", &grant]);
@@ -118,7 +151,10 @@ fn the_aws_clis_first_credential_process_call_starts_it_and_static_keys_start_at
         .set("AWS_SHARED_CREDENTIALS_FILE", dir.join("credentials"))
         .set("AWS_EC2_METADATA_DISABLED", "true");
     w.login(&broker);
-    let v = w.run(&["request", "prod-aws", "--ttl", "10m", "--json"]).ok().json();
+    let v = w
+        .run(&["request", "prod-aws", "--ttl", "10m", "--json"])
+        .ok()
+        .json();
     let grant = v["request"]["id"].as_str().unwrap().to_string();
     assert_eq!(v["profile"], "zt-prod-aws");
     assert!(status_of(&w, &grant)["claim_by"].is_string());
@@ -127,7 +163,14 @@ fn the_aws_clis_first_credential_process_call_starts_it_and_static_keys_start_at
         (Some(aws), Some(moto)) => {
             let out = w.run_cmd(
                 aws,
-                &["--profile", "zt-prod-aws", "--endpoint-url", &moto.url, "sts", "get-caller-identity"],
+                &[
+                    "--profile",
+                    "zt-prod-aws",
+                    "--endpoint-url",
+                    &moto.url,
+                    "sts",
+                    "get-caller-identity",
+                ],
             );
             out.ok();
         }

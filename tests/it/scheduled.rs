@@ -17,7 +17,10 @@ fn contexts(w: &World) -> Vec<String> {
 }
 
 fn kubectl_pods(w: &World, k: &str) -> Out {
-    w.run_cmd(k, &["--context", "zt-prod-k8s", "get", "pods", "-n", "default"])
+    w.run_cmd(
+        k,
+        &["--context", "zt-prod-k8s", "get", "pods", "-n", "default"],
+    )
 }
 
 fn at(v: &serde_json::Value) -> Timestamp {
@@ -30,13 +33,24 @@ fn a_scheduled_grant_is_refused_before_its_start_and_written_at_it_by_the_reaper
     let w = World::new();
     w.login(&broker);
     let asked = Timestamp::now();
-    let out = w.run(&["request", "prod-k8s", "--ttl", "2m", "--start-in", "4s", "--json"]);
+    let out = w.run(&[
+        "request",
+        "prod-k8s",
+        "--ttl",
+        "2m",
+        "--start-in",
+        "4s",
+        "--json",
+    ]);
     let v = out.ok().json();
     assert_eq!(v["scheduled"], true, "{v}");
     assert_eq!(v["written"], serde_json::json!([]));
     let r = &v["request"];
     let grant = r["id"].as_str().unwrap().to_string();
-    assert_eq!((r["state"].as_str(), r["activation"].as_str()), (Some("approved"), Some("scheduled")));
+    assert_eq!(
+        (r["state"].as_str(), r["activation"].as_str()),
+        (Some("approved"), Some("scheduled"))
+    );
     let start = at(&r["not_before"]);
     assert!((start.0 - asked.0 - 4).abs() <= 1, "{start} vs {asked}");
     assert_eq!(at(&r["expires_at"]), start.add_secs(120));
@@ -55,7 +69,11 @@ fn a_scheduled_grant_is_refused_before_its_start_and_written_at_it_by_the_reaper
     let took = eventually(Duration::from_secs(15), || {
         contexts(&w).contains(&"zt-prod-k8s".to_string())
     });
-    assert!(took.is_some(), "not written at its start: {:?}", contexts(&w));
+    assert!(
+        took.is_some(),
+        "not written at its start: {:?}",
+        contexts(&w)
+    );
     assert!(Timestamp::now() >= start);
     if let Some(k) = kubectl() {
         kubectl_pods(&w, &k).ok();
@@ -72,15 +90,30 @@ fn without_a_reaper_the_first_zt_run_after_the_start_writes_it() {
     w.login(&broker);
     // An RFC 3339 start, three seconds ahead.
     let start = Timestamp::now().add_secs(3);
-    let out = w.run(&["request", "prod-k8s", "--ttl", "2m", "--start-at", &start.to_string()]);
+    let out = w.run(&[
+        "request",
+        "prod-k8s",
+        "--ttl",
+        "2m",
+        "--start-at",
+        &start.to_string(),
+    ]);
     out.ok();
-    assert!(out.stderr.contains("✓ Scheduled prod-k8s/view: starts "), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("✓ Scheduled prod-k8s/view: starts "),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("(in "), "{}", out.stderr);
     let grant = out.stdout.trim().to_string();
     std::thread::sleep(Duration::from_secs(4));
     assert!(!contexts(&w).contains(&"zt-prod-k8s".to_string()));
     w.run(&["status"]).ok();
-    assert!(contexts(&w).contains(&"zt-prod-k8s".to_string()), "{:?}", contexts(&w));
+    assert!(
+        contexts(&w).contains(&"zt-prod-k8s".to_string()),
+        "{:?}",
+        contexts(&w)
+    );
     if let Some(k) = kubectl() {
         kubectl_pods(&w, &k).ok();
     }
@@ -98,7 +131,10 @@ fn bad_start_times_are_usage_errors_that_create_nothing() {
         (&["--start-at", "25:00"][..], "not a time"),
         (&["--start-at", "2026-12-07T14:00:00"][..], "not a time"),
         (&["--start-in", "0s"][..], "at least 1s"),
-        (&["--start-at", "23:59", "--start-in", "1h"][..], "cannot be used with"),
+        (
+            &["--start-at", "23:59", "--start-in", "1h"][..],
+            "cannot be used with",
+        ),
         (&["--start-in", "30d"][..], "ahead"),
     ] {
         let mut a = vec!["request", "prod-k8s", "--ttl", "5m"];
@@ -113,7 +149,11 @@ fn bad_start_times_are_usage_errors_that_create_nothing() {
     if hhmm.len() == 5 {
         let out = w.run(&["request", "prod-k8s", "--start-at", &hhmm]);
         assert_eq!(out.code, 2, "{out:#?}");
-        assert!(out.stderr.contains("in the past") && out.stderr.contains("never"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("in the past") && out.stderr.contains("never"),
+            "{}",
+            out.stderr
+        );
     }
     let out = w.run(&["exec", "prod-k8s", "--start-in", "1h", "--", "true"]);
     assert_eq!(out.code, 2, "{out:#?}");

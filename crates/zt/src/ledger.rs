@@ -26,6 +26,10 @@ pub struct Ledger {
     /// (see [`crate::grants::scheduled`]). Nothing is on disk for them yet.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scheduled: Vec<crate::grants::scheduled::Pending>,
+    /// Grants whose entries were written before their first use (their end is the claim
+    /// deadline until a helper's first fetch starts the TTL; see `grants::scheduled`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub first_use: Vec<String>,
 }
 
 /// An entry whose grant has ended, in its grace period.
@@ -252,10 +256,12 @@ impl Ledger {
         let before = (
             ledger.entries.clone(),
             ledger.ended.clone(),
-            ledger.scheduled.clone(),
+            (ledger.scheduled.clone(), ledger.first_use.clone()),
         );
         let r = f(&mut ledger)?;
-        if (&ledger.entries, &ledger.ended, &ledger.scheduled) != (&before.0, &before.1, &before.2)
+        let after = (&ledger.scheduled, &ledger.first_use);
+        if (&ledger.entries, &ledger.ended, after)
+            != (&before.0, &before.1, (&before.2.0, &before.2.1))
         {
             let text = serde_json::to_string_pretty(&ledger)
                 .map_err(|e| Error::other(format!("cannot encode the ledger: {e}")))?;

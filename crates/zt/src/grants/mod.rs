@@ -65,7 +65,9 @@ pub async fn materialize(
     };
     // A first-use grant's entries, written before its first use: no credential to keep.
     let first_use = scheduled::is_placeholder(&cached.credential);
-    if !first_use {
+    if first_use {
+        scheduled::note_first_use(&req.id)?;
+    } else {
         credcache::store(&req.id, &cached)?;
     }
     let expires_at = req

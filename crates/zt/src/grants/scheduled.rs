@@ -126,13 +126,43 @@ pub fn is_placeholder(c: &Credential) -> bool {
     }
 }
 
-/// A credential helper fetched `c` for `grant`, whose entries end at `entry_end`: a first-use
-/// grant's first fetch started its TTL, so its entries now stay until (at least) the
-/// credential's end.
-pub fn fetched(grant: &str, entry_end: Option<i64>, c: &Credential) {
-    if entry_end.is_some_and(|end| end < c.expires_at().0) {
-        let _ = Ledger::extend(grant, c.expires_at().0);
+/// `grant`'s entries were written before its first use: they end at its claim deadline until
+/// a credential helper's first fetch starts its TTL ([`fetched`]).
+pub fn note_first_use(grant: &str) -> Result<()> {
+    Ledger::modify(|l| {
+        // Those whose entries are gone (lapsed, revoked, wiped) are forgotten here.
+        let written: Vec<String> = l.entries.iter().map(|e| e.grant.clone()).collect();
+        l.first_use.retain(|g| written.contains(g));
+        if !l.first_use.iter().any(|g| g == grant) {
+            l.first_use.push(grant.to_string());
+        }
+        Ok(())
+    })
+}
+
+/// A credential helper just fetched `grant`'s credential. The first fetch of a first-use
+/// grant started its TTL: its entries now end when the grant does (earlier or later than its
+/// claim deadline), as the broker says. One broker call, once per such grant.
+pub async fn fetched(client: &BrokerClient, grant: &str) {
+    if !Ledger::read().is_ok_and(|l| l.first_use.iter().any(|g| g == grant)) {
+        return;
     }
+    let Ok(req) = client.get_request(grant, None).await else {
+        return;
+    };
+    if req.is_unclaimed() {
+        return;
+    }
+    let end = req.expires_at.map(|t| t.0);
+    let _ = Ledger::modify(|l| {
+        l.first_use.retain(|g| g != grant);
+        if let Some(end) = end {
+            for e in l.entries.iter_mut().filter(|e| e.grant == grant) {
+                e.expires_at = end;
+            }
+        }
+        Ok(())
+    });
 }
 
 /// "starts 14:00 (in 1h 59m)" and the like, for `zt request`'s answer.
