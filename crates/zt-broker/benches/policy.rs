@@ -149,6 +149,7 @@ fn main() -> Result<(), String> {
                 context: &ctx,
                 holds_grant: k % 5 == 0,
                 now: Timestamp(MONDAY_10 + (k as i64 % 48) * 1800),
+                starts_in_secs: 0,
             };
             let start = Instant::now();
             let verdict = policy.decide(&input);
