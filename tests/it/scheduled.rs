@@ -57,7 +57,7 @@ fn a_scheduled_grant_is_refused_before_its_start_and_written_at_it_by_the_reaper
     // Nothing written yet, and the credential is refused, saying when it starts.
     assert!(!contexts(&w).contains(&"zt-prod-k8s".to_string()));
     let early = w.run(&["credential", "kube", &grant]);
-    assert_eq!(early.code, 1, "{early:#?}");
+    assert_eq!(early.code, 5, "{early:#?}");
     assert!(early.stderr.contains("starts at"), "{}", early.stderr);
     let status = w.run(&["status"]);
     assert!(status.ok().stdout.contains("starts "), "{}", status.stdout);
