@@ -160,3 +160,29 @@ fn bad_start_times_are_usage_errors_that_create_nothing() {
     let mine = w.run(&["status", "--json"]).ok().json();
     assert_eq!(mine, serde_json::json!([]), "nothing was created");
 }
+
+#[test]
+fn a_grant_scheduled_for_later_is_not_access_now() {
+    let broker = Broker::start(&["--auto-login", "alice"]);
+    let mut w = World::new();
+    w.set("ZT_REAPER", "0");
+    w.login(&broker);
+    let later = w.run(&["request", "prod-k8s", "--ttl", "5m", "--start-in", "1h"]);
+    let later = later.ok().stdout.trim().to_string();
+    // Asking for access now makes a new grant, written at once, instead of "already granted".
+    let now = w.request(&["prod-k8s", "--ttl", "5m"]);
+    assert_ne!(now, later);
+    assert!(contexts(&w).contains(&"zt-prod-k8s".to_string()));
+    let text = w.run(&["status"]).ok().stdout.clone();
+    assert!(
+        text.contains(&later) && text.contains("starts ") && text.contains("(in "),
+        "{text}"
+    );
+    w.run(&["revoke", &now]).ok();
+    w.run(&["revoke", &later]).ok();
+    let ledger = std::fs::read_to_string(w.home.state().join("ledger.json")).unwrap_or_default();
+    assert!(
+        !ledger.contains(&later),
+        "a revoked scheduled grant is no longer waited for: {ledger}"
+    );
+}

@@ -55,6 +55,15 @@ pub fn record(req: &api::Request, profile: &str, how: How) -> Result<()> {
     })
 }
 
+/// `grant` ended (revoked here): nothing to write at its start.
+pub fn forget(grant: &str) {
+    let _ = Ledger::modify(|l| {
+        l.scheduled.retain(|s| s.grant != grant);
+        l.first_use.retain(|g| g != grant);
+        Ok(())
+    });
+}
+
 /// Write the scheduled grants whose start has come. Each is taken off the list under the
 /// ledger's lock first, so two zts never both write one; one that cannot be written now for
 /// want of the broker goes back on the list for the next try.
