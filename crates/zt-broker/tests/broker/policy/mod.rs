@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use zt_testkit::broker::TestBroker;
 
 mod acts;
+mod schedule;
 
 /// The shipped example policies (`policies/` at the workspace root).
 fn examples_dir() -> PathBuf {
