@@ -186,3 +186,38 @@ fn a_grant_scheduled_for_later_is_not_access_now() {
         "a revoked scheduled grant is no longer waited for: {ledger}"
     );
 }
+
+#[test]
+fn an_approver_sees_when_a_request_would_start_and_approving_it_schedules_it() {
+    let broker = Broker::start(&[]);
+    let (alice, bob) = (crate::common::Home::new(), crate::common::Home::new());
+    broker.login_via_page(&alice, "alice");
+    broker.login_via_page(&bob, "bob");
+    let out = alice.run(&[
+        "request",
+        "prod-k8s",
+        "--role",
+        "admin",
+        "--ttl",
+        "10m",
+        "--start-in",
+        "1h",
+        "--reason",
+        "CHG-9",
+        "--no-wait",
+        "--json",
+    ]);
+    let id = out.ok().json()["id"].as_str().unwrap().to_string();
+    let inbox = bob.run(&["inbox"]);
+    assert!(
+        inbox.ok().stdout.contains(&id) && inbox.stdout.contains("to start "),
+        "{}",
+        inbox.stdout
+    );
+    bob.run(&["approve", &id]).ok();
+    let status = alice.run(&["status"]);
+    assert!(status.ok().stdout.contains("starts "), "{}", status.stdout);
+    let early = alice.run(&["credential", "kube", &id]);
+    assert_eq!(early.code, 5, "{early:#?}");
+    alice.run(&["revoke", &id]).ok();
+}
