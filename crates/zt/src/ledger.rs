@@ -12,7 +12,7 @@ use crate::materialize::kubeyaml::KubeUndo;
 use crate::materialize::pgpass::PgpassUndo;
 use crate::{fsutil, paths};
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ledger {
     /// Entries of live grants (and of grants whose end no zt has handled yet).
     #[serde(default)]
@@ -253,16 +253,9 @@ impl Ledger {
         paths::ensure_private_dir(&paths::state_dir()?)?;
         let _lock = fsutil::Flock::exclusive(&path.with_extension("lock"))?;
         let mut ledger = Ledger::read()?;
-        let before = (
-            ledger.entries.clone(),
-            ledger.ended.clone(),
-            (ledger.scheduled.clone(), ledger.first_use.clone()),
-        );
+        let before = ledger.clone();
         let r = f(&mut ledger)?;
-        let after = (&ledger.scheduled, &ledger.first_use);
-        if (&ledger.entries, &ledger.ended, after)
-            != (&before.0, &before.1, (&before.2.0, &before.2.1))
-        {
+        if ledger != before {
             let text = serde_json::to_string_pretty(&ledger)
                 .map_err(|e| Error::other(format!("cannot encode the ledger: {e}")))?;
             fsutil::atomic_write(&path, text.as_bytes(), 0o600)?;

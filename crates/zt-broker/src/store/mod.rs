@@ -9,7 +9,7 @@
 //! - on top, the facade: [`Store`] and its dispatch to the backend in `facade`, write
 //!   transactions in `tx`, the grouped inserts in `inserts`; the store's calls, written once
 //!   for both databases, in requests, approvals, passkeys, extend, pending, credentials,
-//!   audit, audit_query;
+//!   schedule (scheduled and first-use grants: windows, claims, lapses), audit, audit_query;
 //! - below it, what differs: [`sqlite`] (one process: writers take turns on one connection,
 //!   readers of their own, a thread for grouped inserts, private files) and [`postgres`]
 //!   (replicas: pools, a write lock across replicas, `LISTEN`/`NOTIFY` on every audited

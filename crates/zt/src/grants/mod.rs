@@ -230,15 +230,7 @@ async fn show(
         return Ok(());
     }
     if first_use {
-        p.note(format!(
-            "✓ Approved {}/{}: its {} start at its first use, by {} ({}), else it lapses. Grant {}.",
-            req.resource,
-            req.role,
-            crate::output::human_ttl(req.ttl_secs),
-            crate::tombstone::clock(expires_at.0, api::Timestamp::now().0),
-            human_secs(expires_at.secs_from_now()),
-            req.id
-        ));
+        p.note(scheduled::first_use_note(req, expires_at));
     } else {
         p.note(format!(
             "✓ Granted {}/{} until {} ({} left). Grant {}.",

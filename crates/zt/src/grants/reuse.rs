@@ -67,7 +67,7 @@ pub async fn find(
         .filter(|r| r.role == role && !foreign(&r.id))
         // A grant or request for a later start is not access now.
         .filter(|r| {
-            !r.is_scheduled_ahead(now) && !(r.state == State::Pending && r.start_at.is_some())
+            r.start_at.is_none() || !(r.state == State::Pending || r.is_scheduled_ahead(now))
         })
         .filter(|r| match r.state {
             // Not used yet: its whole TTL is still ahead of it.

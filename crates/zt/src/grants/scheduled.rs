@@ -174,7 +174,15 @@ pub async fn fetched(client: &BrokerClient, grant: &str) {
     });
 }
 
-/// "starts 14:00 (in 1h 59m)" and the like, for `zt request`'s answer.
-pub fn told(req: &api::Request) -> String {
-    crate::schedule::clock_words(req).unwrap_or_default()
+/// What `zt request` says of a first-use grant whose entries it wrote: when it lapses unused.
+pub fn first_use_note(req: &api::Request, claim_by: Timestamp) -> String {
+    format!(
+        "✓ Approved {}/{}: its {} start at its first use, by {} ({}), else it lapses. Grant {}.",
+        crate::output::field(&req.resource),
+        crate::output::field(&req.role),
+        crate::output::human_ttl(req.ttl_secs),
+        crate::tombstone::clock(claim_by.0, Timestamp::now().0),
+        crate::output::human_secs(claim_by.secs_from_now()),
+        crate::output::field(&req.id)
+    )
 }
