@@ -28,8 +28,8 @@ pub async fn extend(
         )));
     }
     let now = Timestamp::now();
+    super::schedule::extendable(&rec, now)?;
     lifecycle::ensure_live(&rec, now)?;
-    super::schedule::extendable(&rec)?;
     let r = &rec.request;
     let (Some(res), Some(nb), Some(end)) =
         (b.catalog.resource(&r.resource), r.not_before, r.expires_at)

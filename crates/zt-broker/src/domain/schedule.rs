@@ -261,8 +261,16 @@ pub fn without_secrets(c: Credential) -> Option<Credential> {
     }
 }
 
-/// An unclaimed first-use grant has no TTL running to extend.
-pub fn extendable(rec: &Record) -> Result<(), DomainError> {
+/// A grant whose TTL has not started (scheduled ahead, or first-use unclaimed) has none
+/// running to extend: a conflict (409), like any act on a request in the wrong state.
+pub fn extendable(rec: &Record, now: Timestamp) -> Result<(), DomainError> {
+    if rec.request.is_scheduled_ahead(now) {
+        return Err(DomainError::Conflict(format!(
+            "grant {} has not started yet (it starts at {}); extend it once it has",
+            rec.id(),
+            rec.request.not_before.unwrap_or(now)
+        )));
+    }
     if rec.request.is_unclaimed() {
         return Err(DomainError::Conflict(format!(
             "grant {} has not been used yet; its TTL starts at first use",

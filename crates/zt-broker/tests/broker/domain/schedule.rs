@@ -201,6 +201,15 @@ async fn a_scheduled_grant_approved_later_still_opens_at_its_start(t: &TestBroke
     assert_eq!(ts(&a.body["not_before"]), start);
     assert_eq!(ts(&a.body["expires_at"]), start.add_secs(900));
     assert_eq!(credentials(t, &id, None).await.slug(), "grant-not-started");
+    // No TTL runs yet to extend.
+    let x = t
+        .post(
+            "alice",
+            &format!("/v1/grants/{id}/extend"),
+            Some(json!({"ttl_secs": 600})),
+        )
+        .await;
+    assert_eq!((x.status, x.slug()), (409, "conflict"), "{:?}", x.body);
     // Revoked before it starts: it never does.
     let rv = t
         .post("alice", &format!("/v1/grants/{id}/revoke"), None)
