@@ -41,6 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'zt-broker' -ScriptBlock {
             [CompletionResult]::new('--catalog', '--catalog', [CompletionResultType]::ParameterName, 'Serve this catalog (TOML, the demo catalog''s format) instead of the demo one')
             [CompletionResult]::new('--policies', '--policies', [CompletionResultType]::ParameterName, 'Decide with the Cedar policies in this directory (`*.cedar`, see policies/README.md) instead of the demo catalog''s groups; reloaded on SIGHUP and when a file there changes')
             [CompletionResult]::new('--review-window', '--review-window', [CompletionResultType]::ParameterName, 'How long a pending request waits for an approver before it expires (e.g. 24h, 30m)')
+            [CompletionResult]::new('--claim-window', '--claim-window', [CompletionResultType]::ParameterName, 'How long an approved grant of a role with `activation = "first_use"` waits for its first use before it lapses (e.g. 1h, 30s)')
             [CompletionResult]::new('--ssh-port', '--ssh-port', [CompletionResultType]::ParameterName, 'The port of the sshd the demo catalog''s prod-ssh points at (on 127.0.0.1)')
             [CompletionResult]::new('--ssh-user', '--ssh-user', [CompletionResultType]::ParameterName, 'The login user (certificate principal) of prod-ssh [default: the current user]')
             [CompletionResult]::new('--auto-login', '--auto-login', [CompletionResultType]::ParameterName, 'DEV ONLY: approve every device login as this demo user without asking')

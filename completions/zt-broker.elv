@@ -37,6 +37,7 @@ set edit:completion:arg-completer[zt-broker] = {|@words|
             cand --catalog 'Serve this catalog (TOML, the demo catalog''s format) instead of the demo one'
             cand --policies 'Decide with the Cedar policies in this directory (`*.cedar`, see policies/README.md) instead of the demo catalog''s groups; reloaded on SIGHUP and when a file there changes'
             cand --review-window 'How long a pending request waits for an approver before it expires (e.g. 24h, 30m)'
+            cand --claim-window 'How long an approved grant of a role with `activation = "first_use"` waits for its first use before it lapses (e.g. 1h, 30s)'
             cand --ssh-port 'The port of the sshd the demo catalog''s prod-ssh points at (on 127.0.0.1)'
             cand --ssh-user 'The login user (certificate principal) of prod-ssh [default: the current user]'
             cand --auto-login 'DEV ONLY: approve every device login as this demo user without asking'

@@ -36,8 +36,8 @@ pub struct CreateBundle {
     pub break_glass: bool,
     #[serde(default)]
     pub context: ClientContext,
-    /// When the grants should start (scheduled grants); a broker that cannot schedule
-    /// refuses it with a 400 rather than starting them now.
+    /// When the grants should start (scheduled grants), as [`crate::CreateRequest::start_at`]
+    /// for every item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_at: Option<Timestamp>,
 }

@@ -23,6 +23,12 @@ pub struct ExtendRequest {
 pub struct CredentialsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_key: Option<String>,
+    /// For a first-use grant not used yet: answer only where to connect (the credential with
+    /// its secret parts empty), without starting its TTL, so that `zt request` can write the
+    /// entries whose first use by a tool starts it. Ignored for any other grant (then, as by
+    /// brokers without first use, the credential is minted).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub connection_only: bool,
 }
 
 /// `POST /v1/grants/{id}/credentials`: what an issuer minted, never outliving the grant.

@@ -33,7 +33,7 @@ pub use grants::{Credential, CredentialsRequest, ExtendRequest};
 pub use identity::{Discovery, Me};
 pub use problem::Problem;
 pub use requests::{
-    APPROVAL_HEADER, Approval, ApprovalAssurance, ClientContext, Comment, CreateRequest, Decision,
-    Outcome, PasskeyUse, Request, RequestList, State, approvals_phrase,
+    APPROVAL_HEADER, Activation, Approval, ApprovalAssurance, ClientContext, Comment,
+    CreateRequest, Decision, Outcome, PasskeyUse, Request, RequestList, State, approvals_phrase,
 };
 pub use timestamp::Timestamp;

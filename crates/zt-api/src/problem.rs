@@ -37,6 +37,9 @@ pub const PASSKEY_REQUIRED: &str = "passkey-required";
 /// (401, RFC 9470): its `WWW-Authenticate: Bearer error="insufficient_user_authentication"`
 /// challenge carries the `acr_values` and/or `max_age` to sign in again with.
 pub const STEP_UP_REQUIRED: &str = "step-up-required";
+/// A grant approved ahead of its start (`start_at`): no credential before then (409); the
+/// detail says when it starts.
+pub const GRANT_NOT_STARTED: &str = "grant-not-started";
 
 /// Every slug, the one list: the broker emits no other (`ApiError` checks), `openapi.yaml`'s
 /// `ProblemType` enum is exactly these, and the client maps each one deliberately
@@ -56,6 +59,7 @@ pub const ALL: &[&str] = &[
     UNKNOWN_ROLE,
     PASSKEY_REQUIRED,
     STEP_UP_REQUIRED,
+    GRANT_NOT_STARTED,
 ];
 
 /// The slug of a problem `type` URI (`…/problems/denied` → `denied`).

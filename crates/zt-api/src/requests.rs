@@ -36,6 +36,43 @@ pub struct CreateRequest {
     pub break_glass: bool,
     #[serde(default)]
     pub context: ClientContext,
+    /// When the grant should start (`zt request --start-at/--start-in`): approved ahead, it
+    /// opens then and ends `ttl_secs` later; absent: at approval. In the past: refused (400).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_at: Option<Timestamp>,
+}
+
+/// When a grant's clock starts ([`Request::activation`]).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Activation {
+    /// At approval (what a request without these fields means).
+    Immediate,
+    /// At a set time, [`Request::start_at`] (`--start-at`/`--start-in`).
+    Scheduled,
+    /// At the first credential fetch by a tool, within the claim window
+    /// ([`Request::claim_by`]); the role's `activation = "first_use"`.
+    FirstUse,
+    /// A kind this client does not know (a newer broker).
+    #[serde(other)]
+    Other,
+}
+
+impl Activation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Immediate => "immediate",
+            Self::Scheduled => "scheduled",
+            Self::FirstUse => "first_use",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Immediate, Self::Scheduled, Self::FirstUse]
+            .into_iter()
+            .find(|a| a.as_str() == s)
+    }
 }
 
 /// A request's place in its life: `pending → approved → active → expired`, or `denied`,
@@ -239,6 +276,29 @@ pub struct Request {
     /// The bundle this request belongs to (`POST /v1/bundles`); absent for a single request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bundle_id: Option<String>,
+    /// When a scheduled grant starts (asked with `start_at`); once approved ahead of it,
+    /// `not_before` is this time. Absent: it starts at approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_at: Option<Timestamp>,
+    /// When the grant's clock starts; absent (older brokers, plain requests): at approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation: Option<Activation>,
+    /// A first-use grant not claimed yet: it lapses (→ `expired`) unless a tool fetches its
+    /// credential by then. Absent once claimed (the TTL then runs from the claim).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim_by: Option<Timestamp>,
+}
+
+impl Request {
+    /// Approved ahead of its start: no credential until `not_before`.
+    pub fn is_scheduled_ahead(&self, now: Timestamp) -> bool {
+        self.state == State::Approved && self.not_before.is_some_and(|nb| now < nb)
+    }
+
+    /// Approved, waiting for its first use (its TTL has not started).
+    pub fn is_unclaimed(&self) -> bool {
+        self.state == State::Approved && self.claim_by.is_some()
+    }
 }
 
 /// `GET /v1/requests?…` answer.

@@ -151,6 +151,7 @@ fn main() -> Result<(), String> {
                 holds_grant: k % 5 == 0,
                 now: Timestamp(MONDAY_10 + (k as i64 % 48) * 1800),
                 oncall: &[],
+                starts_in_secs: 0,
             };
             let start = Instant::now();
             let verdict = policy.decide(&input);

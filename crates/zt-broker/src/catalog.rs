@@ -51,6 +51,9 @@ pub struct Role {
     pub approval_assurance: Option<api::ApprovalAssurance>,
     /// Issuer settings of this role; they override the resource's.
     pub settings: toml::Table,
+    /// `activation = "first_use"`: an approved grant's TTL starts at its first credential
+    /// fetch (within the broker's claim window), not at approval.
+    pub first_use: bool,
 }
 
 #[derive(Deserialize)]
@@ -106,6 +109,7 @@ struct FileRole {
     approval_assurance: Option<String>,
     #[serde(default)]
     settings: toml::Table,
+    activation: Option<String>,
 }
 
 fn default_environment() -> String {
@@ -186,6 +190,15 @@ impl Catalog {
                         ));
                     }
                 };
+                let first_use = match role.activation.as_deref() {
+                    None | Some("approval") => false,
+                    Some("first_use") => true,
+                    Some(other) => {
+                        return Err(format!(
+                            "catalog: {what}: activation {other:?} is not \"approval\" or \"first_use\""
+                        ));
+                    }
+                };
                 roles.push(Role {
                     name: role.name,
                     max_ttl: role_ttl,
@@ -196,6 +209,7 @@ impl Catalog {
                     approver_groups: role.approver_groups,
                     approval_assurance,
                     settings: role.settings,
+                    first_use,
                 });
             }
             if !role_names.contains(&r.default_role) {

@@ -163,6 +163,11 @@ pub struct DevArgs {
     #[arg(long, default_value = "24h", value_name = "DURATION", value_parser = review_window)]
     pub review_window: Duration,
 
+    /// How long an approved grant of a role with `activation = "first_use"` waits for its
+    /// first use before it lapses (e.g. 1h, 30s).
+    #[arg(long, default_value = "1h", value_name = "DURATION", value_parser = review_window)]
+    pub claim_window: Duration,
+
     /// The port of the sshd the demo catalog's prod-ssh points at (on 127.0.0.1).
     #[arg(long, default_value_t = DEV_SSH_PORT, value_name = "PORT")]
     pub ssh_port: u16,

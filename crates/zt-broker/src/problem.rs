@@ -158,6 +158,17 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, problem::CONFLICT, "Conflict", detail)
     }
 
+    /// A grant approved ahead of its start: no credential yet (409; a retry after the start
+    /// succeeds).
+    pub fn grant_not_started(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            problem::GRANT_NOT_STARTED,
+            "The grant has not started yet",
+            detail,
+        )
+    }
+
     pub fn grant_not_live(detail: impl Into<String>) -> Self {
         Self::new(
             StatusCode::GONE,
@@ -253,6 +264,7 @@ mod tests {
             ApiError::unknown_role("d"),
             ApiError::passkey_required("d"),
             ApiError::step_up_required(&Default::default(), "d"),
+            ApiError::grant_not_started("d"),
         ];
         let mut slugs: Vec<&str> = made.iter().map(|e| e.slug).collect();
         slugs.sort_unstable();

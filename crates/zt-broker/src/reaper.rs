@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::domain::{expire, lifecycle};
+use crate::domain::{expire, lifecycle, schedule};
 use crate::state::Broker;
 use zt_api::{State, Timestamp};
 
@@ -44,6 +44,10 @@ pub async fn pass(b: &Broker) -> Duration {
     match b.store.due_grants(now).await {
         Ok(due) => {
             for rec in due {
+                // An unclaimed first-use grant lapses instead (audited `grant.lapsed`).
+                if schedule::lapse(b, &rec, ACTOR).await {
+                    continue;
+                }
                 let detail = match rec.request.expires_at {
                     Some(e) => format!("window closed at {e}"),
                     None => "window closed".into(),

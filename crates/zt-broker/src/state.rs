@@ -53,6 +53,8 @@ pub struct Broker {
     public_base: OnceLock<String>,
     /// The SSH user CA (`[ssh]`; the dev broker's own): `GET /v1/ssh/ca` and `/v1/ssh/krl`.
     ssh_ca: OnceLock<Arc<crate::issuers::ssh::ca::SshCa>>,
+    /// `[grants]`: first-use claim window, how far ahead a grant may be scheduled.
+    pub schedule: crate::domain::schedule::Windows,
     /// Failed revocations so far, by grant (this replica's count; cleared on success).
     revoke_failures: std::sync::Mutex<std::collections::HashMap<String, u32>>,
     /// The on-call schedules (`[oncall.NAME]`; `zt-broker dev --oncall`); unset: none.
@@ -111,6 +113,7 @@ impl Broker {
             ssh_ca: OnceLock::new(),
             revoke_failures: Default::default(),
             oncall: OnceLock::new(),
+            schedule: Default::default(),
         })
     }
 

@@ -111,6 +111,18 @@ impl TestBroker {
         .await
     }
 
+    /// Start with the catalog in `catalog` (when given) on the store at `store_url` (when
+    /// given; else SQLite): the same test on either database.
+    pub async fn start_custom(catalog: Option<&std::path::Path>, store_url: Option<&str>) -> Self {
+        Self::start_with(
+            tempfile::tempdir().unwrap(),
+            None,
+            catalog.map(ToOwned::to_owned),
+            store_url.map(ToOwned::to_owned),
+        )
+        .await
+    }
+
     /// Start with any of: the Cedar policies in `policies`, the catalog in `catalog`, the
     /// state in the PostgreSQL database at `store_url` (each `None`: the default).
     pub async fn start_with(
@@ -311,6 +323,9 @@ pub async fn insert_approved(
             expires_at: Some(now.add_secs(ttl_secs as i64)),
             review_url: None,
             bundle_id: None,
+            start_at: None,
+            activation: None,
+            claim_by: None,
         },
         requester_issuer: "http://idp".into(),
         requester_sub: "alice".into(),
@@ -319,6 +334,7 @@ pub async fn insert_approved(
         context: ClientContext::default(),
         comment: None,
         approvals: vec![],
+        claim_secs: None,
     };
     store
         .insert_request(

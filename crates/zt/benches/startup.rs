@@ -44,7 +44,7 @@ fn main() {
         h.join("state/ledger.json"),
         serde_json::to_vec(&Ledger {
             entries,
-            ended: vec![],
+            ..Default::default()
         })
         .unwrap(),
     )

@@ -79,7 +79,7 @@ impl ErrorKind {
         ),
         (
             5,
-            "still pending: --timeout ran out, or `zt approve` of a request that needs a passkey (it prints the review link)",
+            "still pending: --timeout ran out, `zt approve` of a request that needs a passkey (it prints the review link), or a grant's credential asked for before its `--start-at`",
         ),
         (
             6,

@@ -12,7 +12,7 @@ use crate::materialize::kubeyaml::KubeUndo;
 use crate::materialize::pgpass::PgpassUndo;
 use crate::{fsutil, paths};
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ledger {
     /// Entries of live grants (and of grants whose end no zt has handled yet).
     #[serde(default)]
@@ -22,6 +22,14 @@ pub struct Ledger {
     /// `credential_process` prints why). Never live: nothing else treats them as a grant.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ended: Vec<Ended>,
+    /// Grants approved ahead of their start (`zt request --start-at`), written at the start
+    /// (see [`crate::grants::scheduled`]). Nothing is on disk for them yet.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scheduled: Vec<crate::grants::scheduled::Pending>,
+    /// Grants whose entries were written before their first use (their end is the claim
+    /// deadline until a helper's first fetch starts the TTL; see `grants::scheduled`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub first_use: Vec<String>,
 }
 
 /// An entry whose grant has ended, in its grace period.
@@ -245,9 +253,9 @@ impl Ledger {
         paths::ensure_private_dir(&paths::state_dir()?)?;
         let _lock = fsutil::Flock::exclusive(&path.with_extension("lock"))?;
         let mut ledger = Ledger::read()?;
-        let before = (ledger.entries.clone(), ledger.ended.clone());
+        let before = ledger.clone();
         let r = f(&mut ledger)?;
-        if (&ledger.entries, &ledger.ended) != (&before.0, &before.1) {
+        if ledger != before {
             let text = serde_json::to_string_pretty(&ledger)
                 .map_err(|e| Error::other(format!("cannot encode the ledger: {e}")))?;
             fsutil::atomic_write(&path, text.as_bytes(), 0o600)?;
@@ -275,7 +283,11 @@ impl Ledger {
     /// When the next entry expires or the next grace period ends (unix seconds).
     pub fn next_expiry(&self) -> Option<i64> {
         let ends = self.entries.iter().map(|e| e.expires_at);
-        ends.chain(self.ended.iter().map(|e| e.until)).min()
+        // A scheduled grant's start is a time to wake for too (its entries are written then).
+        let starts = self.scheduled.iter().map(|s| s.starts_at);
+        ends.chain(self.ended.iter().map(|e| e.until))
+            .chain(starts)
+            .min()
     }
 
     /// The ended entries of `grant` (in their grace period).

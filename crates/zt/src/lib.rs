@@ -44,6 +44,7 @@ pub mod paths;
 pub mod prompt;
 pub mod quick;
 pub mod reaper;
+pub mod schedule;
 pub mod segment;
 pub mod settings;
 pub mod ssh;
@@ -161,7 +162,15 @@ pub fn run(cli: cli::Cli) -> ExitCode {
             return e.exit_code();
         }
     };
-    match runtime.block_on(commands::dispatch(cli.command, &ctx)) {
+    let sweeps = commands::sweeps_first(&cli.command) && !helper;
+    let work = async {
+        // Scheduled grants whose start has come are written by the first zt run after it.
+        if sweeps {
+            grants::scheduled::activate_due(&printer.beside()).await;
+        }
+        commands::dispatch(cli.command, &ctx).await
+    };
+    match runtime.block_on(work) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             printer.error(&e);

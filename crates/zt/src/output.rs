@@ -14,6 +14,9 @@ pub struct Printer {
     stderr_tty: bool,
     one_line: bool,
     verbose: bool,
+    /// Data lines go to stderr too: for work done beside a command (writing a scheduled grant
+    /// at its start), whose stdout belongs to the command.
+    data_to_stderr: bool,
 }
 
 impl Printer {
@@ -23,6 +26,16 @@ impl Printer {
             stderr_tty: std::io::stderr().is_terminal(),
             one_line: false,
             verbose: false,
+            data_to_stderr: false,
+        }
+    }
+
+    /// For work done beside the command: people's text only, nothing on stdout, no JSON.
+    pub fn beside(&self) -> Self {
+        Self {
+            json: false,
+            data_to_stderr: true,
+            ..self.clone()
         }
     }
 
@@ -40,6 +53,10 @@ impl Printer {
 
     /// A line of data on stdout.
     pub fn out(&self, line: impl AsRef<str>) {
+        if self.data_to_stderr {
+            self.note(line);
+            return;
+        }
         let mut o = std::io::stdout().lock();
         let _ = writeln!(o, "{}", line.as_ref());
     }

@@ -15,6 +15,7 @@
 
 mod catalog;
 mod oncall;
+mod grants;
 mod policy;
 mod raw;
 mod requests;
@@ -37,6 +38,7 @@ use crate::error::{Error, Result};
 use crate::state::ADMIN_GROUP;
 use catalog::catalog_section;
 pub use oncall::valid_name as valid_oncall_name;
+pub use grants::Grants;
 pub use policy::PolicyDir;
 use policy::policy_section;
 use raw::RawConfig;
@@ -76,6 +78,8 @@ pub struct Config {
     pub policy: Option<PolicyDir>,
     /// `[requests]`: the review window of pending requests.
     pub requests: Requests,
+    /// `[grants]`: the first-use claim window, how far ahead a start may be.
+    pub grants: Grants,
     /// `[[webhook]]`: where notifications go.
     pub webhooks: Vec<crate::webhooks::WebhookConfig>,
     /// `[review]`: the review page's sign-in; `None`: no review page.
@@ -244,6 +248,7 @@ impl Config {
         };
         let policy = policy_section(&src, &dirs, raw.policy)?;
         let requests = requests_section(&src, raw.requests)?;
+        let grants = grants::grants_section(&src, raw.grants)?;
         let webhooks = webhooks::webhooks(&src, raw.webhook)?;
         let review = review::review_section(&src, &server, raw.review)?;
         let ssh_ca = ssh::ssh_section(&src, &dirs, raw.ssh)?;
@@ -275,6 +280,7 @@ impl Config {
             admin_groups,
             policy,
             requests,
+            grants,
             webhooks,
             review,
             ssh_ca,

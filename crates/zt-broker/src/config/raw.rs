@@ -24,6 +24,7 @@ pub(super) struct RawConfig {
     pub(super) review: Option<Spanned<super::review::RawReview>>,
     pub(super) ssh: Option<Spanned<super::ssh::RawSsh>>,
     pub(super) oncall: Option<super::oncall::RawSchedules>,
+    pub(super) grants: Option<super::grants::RawGrants>,
 }
 
 #[derive(Deserialize)]

@@ -53,6 +53,8 @@ pub async fn run(args: &DevArgs, state_dir: &Path) -> Result<()> {
         &args.listen.to_string(),
         "--review-window",
         &format!("{}s", args.review_window.as_secs()),
+        "--claim-window",
+        &format!("{}s", args.claim_window.as_secs()),
         "--ssh-port",
         &args.ssh_port.to_string(),
     ]);

@@ -205,6 +205,10 @@ pub async fn run(
     .await?;
     let broker = dev.state.broker.clone();
     broker.set_review_window(args.review_window);
+    broker.schedule.set(
+        args.claim_window,
+        crate::domain::schedule::DEFAULT_MAX_START_AHEAD,
+    );
     let reaper = reaper::spawn(broker.clone());
     // Before the announcement: a feed file that does not read stops the start.
     let oncall = super::oncall::start(&broker, args).await?;

@@ -161,13 +161,6 @@ pub async fn create(
     key: &str,
     body: &CreateBundle,
 ) -> Result<Created, DomainError> {
-    // Scheduled grants are another part's (`start_at` on each item's CreateRequest once it
-    // has one); until then a bundle refuses what it cannot honour rather than start now.
-    if body.start_at.is_some() {
-        return Err(DomainError::Invalid(
-            "this broker cannot schedule a bundle (start_at); leave it out".into(),
-        ));
-    }
     let body_sha256 = &hash_body(body)?;
     let first_key = item_key(key, 0);
     if let Some(first) = b.store.find_by_key(&p.issuer, &p.sub, &first_key).await? {
@@ -186,6 +179,7 @@ pub async fn create(
             ticket: body.ticket.clone(),
             break_glass: body.break_glass,
             context: body.context.clone(),
+            start_at: body.start_at,
         };
         let k = item_key(key, i);
         let found = b
@@ -195,7 +189,7 @@ pub async fn create(
         let mut request = decide_item(b, p, &one, found.holds_grant, now).await?;
         request.bundle_id = Some(id.clone());
         let more = format!("; bundle {id}, item {} of {}", i + 1, items.len());
-        new.push(record(p, request, &k, body_sha256, &one, &more));
+        new.push(record(b, p, request, &k, body_sha256, &one, &more)?);
     }
     approvable(&new)?;
     let audit =

@@ -33,6 +33,7 @@ pub fn view(b: &Broker, p: &Principal) -> api::Catalog {
                         holds_grant: false,
                         now,
                         oncall: &oncall,
+                        starts_in_secs: 0,
                     })
                     .decision;
                 (d.outcome != Outcome::Deny).then(|| api::RoleInfo {

@@ -4,7 +4,7 @@
 //! request under the same key). The body's form (lengths, free text, the TTL's bounds in the
 //! document) was checked by the route before.
 
-use super::{DomainError, lifecycle};
+use super::{DomainError, lifecycle, schedule};
 use crate::auth::Principal;
 use crate::catalog::human_ttl;
 use crate::crypto::{new_id, sha256_hex};
@@ -88,7 +88,7 @@ pub async fn create(
         return replay(existing, body_sha256, key);
     }
     let request = decide_item(b, p, body, found.holds_grant, now).await?;
-    let (rec, audit) = record(p, request, key, body_sha256, body, "");
+    let (rec, audit) = record(b, p, request, key, body_sha256, body, "")?;
     match b.store.insert_request(&rec, audit).await {
         Ok(stored) => {
             lifecycle::created(b, &stored);
@@ -137,6 +137,7 @@ pub(super) async fn decide_item(
         )));
     }
 
+    let start = schedule::start(b, body.start_at, now)?;
     let verdict = b.policy.decide(&PolicyInput {
         principal: p,
         action: Action::for_request(body.break_glass),
@@ -150,6 +151,7 @@ pub(super) async fn decide_item(
         holds_grant,
         now,
         oncall: &crate::oncall::names(p),
+        starts_in_secs: schedule::starts_in_secs(start, now),
     });
     let what = format!("{}/{}", res.name, role.name);
     super::step_up::demand(b, p, &verdict, "request", &what, None).await?;
@@ -196,27 +198,39 @@ pub(super) async fn decide_item(
         expires_at: window.map(|w| w.1),
         review_url: None,
         bundle_id: None,
+        start_at: None,
+        activation: None,
+        claim_by: None,
     })
 }
 
 /// A decided `request` as stored under `key`, with its `request.create` audit row (whose
-/// detail ends with `more`, e.g. the bundle it belongs to).
+/// detail ends with `more`, e.g. the bundle it belongs to), and its clock
+/// ([`schedule::shape`]: a start, a first-use role's claim window, the window when granted at
+/// once).
 pub(super) fn record(
+    b: &Broker,
     p: &Principal,
     request: api::Request,
     key: &str,
     body_sha256: &str,
     body: &CreateRequest,
     more: &str,
-) -> (Record, AuditEntry) {
+) -> Result<(Record, AuditEntry), DomainError> {
+    let start = schedule::start(b, body.start_at, request.created_at)?;
+    let role = b
+        .catalog
+        .resource(&request.resource)
+        .and_then(|res| res.role(&request.role))
+        .ok_or_else(|| DomainError::Internal("a decided request's role vanished".into()))?;
     let outcome = serde_json::to_value(request.decision.outcome)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
-    let audit = AuditEntry::new(p.display(), "request.create", Some(&request.id))
+    let mut audit = AuditEntry::new(p.display(), "request.create", Some(&request.id))
         .decision(outcome, &request.decision.policy_ids)
         .detail(audit_detail(p, &request, &body.context) + more);
-    let rec = Record {
+    let mut rec = Record {
         request,
         requester_issuer: p.issuer.clone(),
         requester_sub: p.sub.clone(),
@@ -225,6 +239,9 @@ pub(super) fn record(
         context: body.context.clone(),
         comment: None,
         approvals: vec![],
+        claim_secs: None,
     };
-    (rec, audit)
+    schedule::shape(b, &mut rec, role, start);
+    audit.detail.push_str(&schedule::audit_words(&rec));
+    Ok((rec, audit))
 }

@@ -94,6 +94,7 @@ pub(super) async fn decide_with(
     if let Some(proof) = &proof {
         detail.push_str(&super::passkey::audit_words(proof));
     }
+    detail.push_str(&super::schedule::audit_words(&rec));
     let audit = AuditEntry::new(p.display(), format!("request.{verb}"), Some(id))
         .decision(verb, &r.decision.policy_ids)
         .detail(detail);

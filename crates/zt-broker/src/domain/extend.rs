@@ -28,6 +28,7 @@ pub async fn extend(
         )));
     }
     let now = Timestamp::now();
+    super::schedule::extendable(&rec, now)?;
     lifecycle::ensure_live(&rec, now)?;
     let r = &rec.request;
     let (Some(res), Some(nb), Some(end)) =

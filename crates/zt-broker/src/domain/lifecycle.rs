@@ -233,7 +233,9 @@ pub fn ensure_live(rec: &Record, now: Timestamp) -> Result<(), DomainError> {
     let id = rec.id();
     let exp = rec.request.expires_at;
     match rec.state() {
-        State::Approved | State::Active if exp.is_some_and(|e| now < e) => Ok(()),
+        State::Approved | State::Active if exp.is_some_and(|e| now < e) => {
+            super::schedule::not_started(rec, now)
+        }
         State::Approved | State::Active | State::Expired => Err(DomainError::NotLive(match exp {
             Some(e) => format!("grant {id} expired at {e}"),
             None => format!("grant {id} expired"),
@@ -277,6 +279,11 @@ pub async fn credential_with(
     let rec = b.store.get(id).await?;
     let now = Timestamp::now();
     ensure_live(&rec, now)?;
+    if req.connection_only && rec.request.is_unclaimed() {
+        return super::schedule::connection(b, &rec);
+    }
+    // A first-use grant's first fetch starts its TTL (under this grant's lock).
+    let rec = super::schedule::claim(b, rec, actor).await?;
     let ssh_key = match rec.request.kind {
         ResourceKind::Ssh => Some(ssh::client_key(req).map_err(DomainError::Invalid)?),
         _ => None,

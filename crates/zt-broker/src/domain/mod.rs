@@ -26,6 +26,7 @@ pub mod passkey;
 pub mod requests;
 pub mod revoke;
 pub mod step_up;
+pub mod schedule;
 
 pub use lifecycle::BROKER_ACTOR;
 
@@ -57,6 +58,8 @@ pub enum DomainError {
     Conflict(String),
     /// The grant is over (expired, revoked, denied, withdrawn).
     NotLive(String),
+    /// The grant was approved ahead of its start (`start_at`) and has not started yet.
+    NotStarted(String),
     /// A pending request nobody decided within the review window.
     RequestExpired(String),
     /// The resource's issuer failed.
@@ -89,6 +92,7 @@ impl fmt::Display for DomainError {
             | Self::TtlExceeded(m)
             | Self::Conflict(m)
             | Self::NotLive(m)
+            | Self::NotStarted(m)
             | Self::RequestExpired(m)
             | Self::Issuer(m)
             | Self::Internal(m) => f.write_str(m),

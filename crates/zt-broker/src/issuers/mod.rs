@@ -98,6 +98,12 @@ pub trait Issuer: Send + Sync {
     fn extend<'a>(&'a self, _grant: &'a Grant) -> IssueFuture<'a, bool> {
         Box::pin(async { Ok(false) })
     }
+    /// Where the grant's credential will connect, as a credential with empty secrets, known
+    /// without minting: what a first-use grant's entries are written from before its first
+    /// use. `None` (the default): the issuer cannot tell without minting.
+    fn connection(&self, _grant: &Grant) -> Option<Credential> {
+        None
+    }
 }
 
 /// Makes the development issuers over a store. `zt-broker serve` takes one for the resources

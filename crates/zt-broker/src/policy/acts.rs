@@ -76,6 +76,7 @@ pub fn ask(
         holds_grant: r.state.is_live(),
         now: Timestamp::now(),
         oncall: &crate::oncall::names(p),
+        starts_in_secs: crate::domain::schedule::starts_in_secs(r.start_at, Timestamp::now()),
     });
     if let (Outcome::Grant | Outcome::RequireApproval, Some(m)) =
         (verdict.decision.outcome, verdict.step_up)
@@ -119,6 +120,7 @@ pub fn ask_extend(
         holds_grant: true,
         now,
         oncall: &crate::oncall::names(p),
+        starts_in_secs: 0,
     })
 }
 

@@ -86,6 +86,9 @@ pub struct PolicyInput<'a> {
     /// The on-call schedules the principal is on call for now (`context.oncall`; see
     /// [`crate::oncall::names`]).
     pub oncall: &'a [String],
+    /// Seconds from now until the grant would start (`start_at`); 0 when it starts at
+    /// approval (Cedar `context.starts_in_secs`).
+    pub starts_in_secs: u64,
 }
 
 /// A decision and the longest TTL it allows.

@@ -160,6 +160,7 @@ pub fn build(
             "oncall".to_owned(),
             RestrictedExpression::new_set(input.oncall.iter().map(|s| string(s))),
         ),
+        ("starts_in_secs".to_owned(), long(input.starts_in_secs)),
     ])
     .map_err(|e| e.to_string())?;
     let action = uid(&names.action, input.action.as_str());

@@ -124,6 +124,7 @@ pub(super) fn input<'a>(
         holds_grant: false,
         now: Timestamp(a.at),
         oncall: &[],
+        starts_in_secs: 0,
     }
 }
 

@@ -38,6 +38,7 @@ pub async fn create(
         ticket: None,
         break_glass: false,
         context: body.context.clone(),
+        start_at: None,
     })?;
     if body.items.len() > api::MAX_BUNDLE_ITEMS {
         return Err(ApiError::invalid(format!(

@@ -20,6 +20,7 @@ impl From<DomainError> for ApiError {
             DomainError::TtlExceeded(d) => Self::ttl_exceeded(d),
             DomainError::Conflict(d) => Self::conflict(d),
             DomainError::NotLive(d) => Self::grant_not_live(d),
+            DomainError::NotStarted(d) => Self::grant_not_started(d),
             DomainError::RequestExpired(d) => Self::request_expired(d),
             DomainError::Issuer(d) => Self::issuer_failed(d),
             DomainError::StepUp { missing, detail } => Self::step_up_required(&missing, detail),

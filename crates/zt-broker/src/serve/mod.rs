@@ -325,6 +325,9 @@ pub async fn wire(
         cfg.admin_groups.clone(),
     );
     broker.set_review_window(cfg.requests.review_window);
+    broker
+        .schedule
+        .set(cfg.grants.claim_window, cfg.grants.max_start_ahead);
     if let Some(ca) = ssh_ca {
         broker.set_ssh_ca(ca);
     }

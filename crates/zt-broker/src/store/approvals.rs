@@ -9,6 +9,7 @@ use super::error::{Result, StoreError};
 use super::facade::Store;
 use super::passkeys::PasskeyProof;
 use super::rows::{AuditEntry, Given, Record, to_json};
+use super::schedule;
 use super::sql::{Change, get_in, transition_in};
 use super::tx::WriteTx;
 use crate::auth::Principal;
@@ -141,12 +142,15 @@ pub(super) async fn approve_in(
         .await?;
     let done = count >= needed;
     if done {
+        // At approval, or at the request's start (a first-use grant: its claim window).
+        let (nb, end, claim_by) = schedule::window(&rec, now);
         let change = Change {
             decided_by: Some(p.display().to_owned()),
             comment,
-            window: Some((now, now.add_secs(rec.request.ttl_secs as i64))),
+            window: Some((nb, end)),
         };
         transition_in(tx, id, State::Pending, State::Approved, &change, now).await?;
+        schedule::set_claim_by_in(tx, id, claim_by).await?;
         // Nothing is left to approve: the other approvers' open challenges go too.
         sqlx::query("DELETE FROM approval_nonces WHERE request_id = $1")
             .bind(id)

@@ -9,7 +9,7 @@
 //! - on top, the facade: [`Store`] and its dispatch to the backend in `facade`, write
 //!   transactions in `tx`, the grouped inserts in `inserts`; the store's calls, written once
 //!   for both databases, in requests, approvals, passkeys, extend, pending, credentials,
-//!   audit, audit_query;
+//!   schedule (scheduled and first-use grants: windows, claims, lapses), audit, audit_query;
 //! - below it, what differs: [`sqlite`] (one process: writers take turns on one connection,
 //!   readers of their own, a thread for grouped inserts, private files) and [`postgres`]
 //!   (replicas: pools, a write lock across replicas, `LISTEN`/`NOTIFY` on every audited
@@ -38,6 +38,7 @@ mod pending;
 mod postgres;
 mod requests;
 mod rows;
+mod schedule;
 mod schema;
 mod sql;
 mod sqlite;
@@ -55,5 +56,6 @@ pub use postgres::events;
 pub use postgres::{GrantLock, ReaperLease};
 pub use requests::ForCreate;
 pub use rows::{AuditEntry, AuditRow, BROKER_ACTOR, GENESIS, Given, Record};
+pub use schedule::{Claimed, window as grant_window};
 pub use sql::{Change, legal_transition};
 pub use ssh::RevokedSerials;

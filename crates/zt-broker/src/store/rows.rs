@@ -22,6 +22,9 @@ pub struct Record {
     pub comment: Option<String>,
     /// The approvals so far, with the approvers' identities (`request.approvals` shows them).
     pub approvals: Vec<Given>,
+    /// A first-use grant's claim window in seconds (the broker's `[grants] claim_window` when
+    /// it was asked for); `None`: its clock starts at approval or `start_at`.
+    pub claim_secs: Option<u64>,
 }
 
 impl Record {
@@ -93,14 +96,15 @@ where
 /// The columns as written.
 pub(super) const INSERT_COLUMNS: &str = "id, requester_issuer, requester_sub, requester, idempotency_key, body_sha256, \
      resource, kind, role, ttl_secs, reason, ticket, break_glass, state, decision, context, \
-     decided_by, comment, created_at, updated_at, not_before, expires_at, approvals, bundle_id";
+     decided_by, comment, created_at, updated_at, not_before, expires_at, approvals, bundle_id, \
+     start_at, activation, claim_secs, claim_by";
 
 /// The columns as read: `break_glass` as 0/1, because sqlx's `Any` rows carry SQLite's
 /// BOOLEAN only as an integer (PostgreSQL's casts the same way).
 pub(super) const COLUMNS: &str = "id, requester_issuer, requester_sub, requester, idempotency_key, body_sha256, \
      resource, kind, role, ttl_secs, reason, ticket, CAST(break_glass AS INTEGER) AS break_glass, \
      state, decision, context, decided_by, comment, created_at, updated_at, not_before, expires_at, \
-     approvals, bundle_id";
+     approvals, bundle_id, start_at, activation, claim_secs, claim_by";
 
 pub(super) fn parse_json<T: serde::de::DeserializeOwned>(s: &str, what: &str) -> Result<T> {
     serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
@@ -152,6 +156,9 @@ pub(super) fn from_row(row: &AnyRow) -> Result<Record> {
             expires_at: ts("expires_at")?,
             review_url: None,
             bundle_id: col(row, "bundle_id")?,
+            start_at: ts("start_at")?,
+            activation: activation(col(row, "activation")?)?,
+            claim_by: ts("claim_by")?,
         },
         requester_issuer: col(row, "requester_issuer")?,
         requester_sub: col(row, "requester_sub")?,
@@ -160,7 +167,18 @@ pub(super) fn from_row(row: &AnyRow) -> Result<Record> {
         context: parse_json(&context, "context")?,
         comment: col(row, "comment")?,
         approvals,
+        claim_secs: col::<Option<i64>>(row, "claim_secs")?
+            .map(|s| u64::try_from(s).map_err(|_| StoreError::Corrupt("negative claim".into())))
+            .transpose()?,
     })
+}
+
+/// The `activation` column: NULL for a grant that starts at approval.
+fn activation(s: Option<String>) -> Result<Option<api::Activation>> {
+    s.map(|s| {
+        api::Activation::parse(&s).ok_or_else(|| StoreError::Corrupt(format!("activation {s:?}")))
+    })
+    .transpose()
 }
 
 /// The `prev_sha256` of the first row.

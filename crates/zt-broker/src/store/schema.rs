@@ -16,6 +16,7 @@ const SCHEMA_V4: &str = include_str!("schema_v4.sql");
 const SCHEMA_V5: &str = include_str!("schema_v5.sql");
 const SCHEMA_V6: &str = include_str!("schema_v6.sql");
 const SCHEMA_V7: &str = include_str!("schema_v7.sql");
+const SCHEMA_V8: &str = include_str!("schema_v8.sql");
 /// The version that made credentials sealed and the audit head signed: when a store is
 /// brought up to it, the head the migration recorded is signed (see
 /// [`super::audit::head::sign_new_head`]).
@@ -80,6 +81,13 @@ pub(super) fn migrations() -> Vec<Migration> {
             Cow::Borrowed("bundles"),
             MigrationType::Simple,
             SCHEMA_V7.into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            8,
+            Cow::Borrowed("scheduled and first-use grants"),
+            MigrationType::Simple,
+            SCHEMA_V8.into_sql_str(),
             false,
         ),
     ]

@@ -142,7 +142,11 @@ pub(super) async fn insert_all_in(
             .bind(r.not_before.map(|t| t.0))
             .bind(r.expires_at.map(|t| t.0))
             .bind(to_json(&rec.approvals)?)
-            .bind(&r.bundle_id);
+            .bind(&r.bundle_id)
+            .bind(r.start_at.map(|t| t.0))
+            .bind(r.activation.map(|a| a.as_str().to_owned()))
+            .bind(rec.claim_secs.map(|s| s as i64))
+            .bind(r.claim_by.map(|t| t.0));
     }
     let ids = q.fetch_all(&mut **tx).await?;
     let ids = ids

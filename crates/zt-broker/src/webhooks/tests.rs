@@ -36,6 +36,9 @@ fn pending() -> Request {
         expires_at: None,
         review_url: Some("http://localhost:8080/review/0123456789abcdef".into()),
         bundle_id: None,
+        start_at: None,
+        activation: None,
+        claim_by: None,
     }
 }
 

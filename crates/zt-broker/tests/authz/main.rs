@@ -23,6 +23,8 @@ enum Target {
     AliceBundle,
     /// The first request of such a bundle.
     AliceBundleItem,
+    /// alice's prod-k8s/view grant, granted at once to start in an hour (issue 16).
+    AliceScheduled,
 }
 use Target::*;
 
@@ -118,6 +120,10 @@ const TABLE: &[Row] = &[
         refused: &[("bob", FORBIDDEN, OTHERS), ("root", FORBIDDEN, OTHERS),
             ("mallory", FORBIDDEN, OTHERS), ("outsider", FORBIDDEN, OTHERS)],
         why: "only the requester holds the grant's credential; not even an admin" },
+    Row { method: "POST", path: "/v1/grants/{id}/revoke", target: AliceScheduled,
+        public: false, allowed: &["alice", "root"],
+        refused: &[("bob", FORBIDDEN, OTHERS), ("mallory", FORBIDDEN, OTHERS)],
+        why: "a grant approved ahead of its start is ended like any other" },
     Row { method: "POST", path: "/v1/grants/{id}/extend", target: AliceGrant, public: false,
         allowed: &["alice"],
         refused: &[("bob", FORBIDDEN, OTHERS), ("root", FORBIDDEN, OTHERS),
@@ -200,6 +206,14 @@ async fn every_route_refuses_whom_the_table_says_and_changes_nothing() {
     for row in TABLE {
         run::row(&t, row, &anonymous).await;
     }
+}
+
+/// Before its start a scheduled grant's credential goes to no one: its requester hears when it
+/// starts (409 grant-not-started), anyone else is refused as for any grant, nothing changes.
+#[tokio::test]
+async fn a_grant_before_its_start_gives_its_credential_to_no_one() {
+    let t = TestBroker::start().await;
+    run::before_start(&t).await;
 }
 
 #[tokio::test]

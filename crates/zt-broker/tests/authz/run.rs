@@ -125,10 +125,61 @@ pub(crate) async fn target(t: &TestBroker, target: Target) -> Option<String> {
             };
             return Some(id.as_str().unwrap().to_owned());
         }
+        Target::AliceScheduled => return Some(scheduled(t).await),
     };
     let r = t.create(user, "prod-k8s", role, 600).await;
     assert_eq!((r.status, r.body["state"].as_str()), (201, Some(state)));
     Some(r.id())
+}
+
+/// alice's prod-k8s/view grant, approved at once, starting in an hour.
+async fn scheduled(t: &TestBroker) -> String {
+    let start = zt_api::Timestamp::now().add_secs(3600);
+    let key = zt_broker::crypto::new_id().unwrap();
+    let body = json!({"resource": "prod-k8s", "role": "view", "ttl_secs": 600, "start_at": start});
+    let r = send(
+        t,
+        Some(&format!("Bearer {}", t.token("alice"))),
+        "POST",
+        "/v1/requests",
+        Some(body),
+        Some(&key),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.body["state"].as_str()),
+        (201, Some("approved"))
+    );
+    r.id()
+}
+
+pub(crate) async fn before_start(t: &TestBroker) {
+    let id = scheduled(t).await;
+    let path = format!("/v1/grants/{id}/credentials");
+    let before = snapshot(t, Some(&id)).await;
+    for (user, status, slug) in [
+        ("alice", 409, "grant-not-started"),
+        ("bob", 403, "forbidden"),
+        ("root", 403, "forbidden"),
+        ("mallory", 403, "forbidden"),
+        ("outsider", 403, "forbidden"),
+    ] {
+        let r = send(
+            t,
+            Some(&format!("Bearer {}", t.token(user))),
+            "POST",
+            &path,
+            None,
+            None,
+        )
+        .await;
+        assert_eq!((r.status, r.slug()), (status, slug), "{user}: {}", r.body);
+        assert_eq!(
+            snapshot(t, Some(&id)).await,
+            before,
+            "{user} changed something"
+        );
+    }
 }
 
 /// What a refused call must leave as it was.

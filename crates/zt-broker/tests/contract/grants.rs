@@ -108,6 +108,36 @@ pub(crate) async fn credentials(c: &Contract, t: &TestBroker) {
         .as_user(t, "alice", "POST", &cred(NO_SUCH_ID.into()))
         .await;
     expect(&r, 404, "not-found");
+    // Approved ahead of its start (issue 16): 409 grant-not-started, saying when.
+    let id = scheduled(c, t).await;
+    let r = c.as_user(t, "alice", "POST", &cred(id)).await;
+    expect(&r, 409, "grant-not-started");
+    assert!(r.body["detail"].as_str().unwrap().contains("starts at"));
+}
+
+/// A grant of alice's approved at once to start in an hour: its answer carries `start_at` and
+/// `activation`; a start in the past is a 400.
+async fn scheduled(c: &Contract, t: &TestBroker) -> String {
+    let start = zt_api::Timestamp::now().add_secs(3600);
+    let body = |at: zt_api::Timestamp| {
+        Body::Json(json!({"resource": "prod-k8s", "role": "view", "ttl_secs": 600, "start_at": at}))
+    };
+    let key = zt_broker::crypto::new_id().unwrap();
+    let alice = || Auth::User("alice");
+    let r = c
+        .call(t, alice(), "POST", "/v1/requests", body(start), Some(&key))
+        .await;
+    assert_eq!(
+        (r.status, r.body["activation"].as_str()),
+        (201, Some("scheduled"))
+    );
+    let past = zt_api::Timestamp::now().add_secs(-3600);
+    let key2 = zt_broker::crypto::new_id().unwrap();
+    let bad = c
+        .call(t, alice(), "POST", "/v1/requests", body(past), Some(&key2))
+        .await;
+    expect(&bad, 400, "invalid-request");
+    r.id()
 }
 
 pub(crate) async fn extending(c: &Contract, t: &TestBroker) {

@@ -225,6 +225,19 @@ pub struct RequestOpts {
     /// Give up waiting for approval after this long (the request stays open).
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub timeout: Option<Duration>,
+
+    /// Start the grant at this time instead of at approval: HH:MM (local time, today),
+    /// "YYYY-MM-DD HH:MM" (local) or RFC 3339.
+    ///
+    /// It ends --ttl after that. A time already past is an error (never "tomorrow"). zt returns
+    /// once the grant is scheduled; its entries are written at the start by zt's background
+    /// reaper (or the first zt run after it), and the broker refuses its credential before.
+    #[arg(long, value_name = "TIME", value_parser = crate::schedule::parse_start_at, conflicts_with = "start_in")]
+    pub start_at: Option<zt_api::Timestamp>,
+
+    /// Start the grant this long from now instead of at approval (e.g. 2h, 30m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub start_in: Option<Duration>,
 }
 
 #[derive(Debug, Args)]

@@ -184,10 +184,23 @@ impl BrokerClient {
             .await
     }
 
+    /// Where a first-use grant not used yet will connect (its credential without secrets),
+    /// starting nothing; a broker or issuer that cannot tell answers with the credential
+    /// itself or a conflict (see `api::CredentialsRequest::connection_only`).
+    pub async fn connection(&self, id: &str) -> Result<api::Credential> {
+        let body = api::CredentialsRequest {
+            connection_only: true,
+            ..Default::default()
+        };
+        self.post(&format!("/v1/grants/{}/credentials", enc(id)), &body)
+            .await
+    }
+
     /// An SSH grant's certificate for `public_key` (an OpenSSH public key line).
     pub async fn ssh_credentials(&self, id: &str, public_key: &str) -> Result<api::Credential> {
         let body = api::CredentialsRequest {
             public_key: Some(public_key.to_string()),
+            ..Default::default()
         };
         self.post(&format!("/v1/grants/{}/credentials", enc(id)), &body)
             .await

@@ -30,6 +30,9 @@ pub fn problem_kind(slug: &str) -> Option<ErrorKind> {
         // The request is not in the state the action needs, or a key was reused: nothing a
         // flag fixes, so the general error (exit 1), with the broker's explanation.
         problem::CONFLICT => ErrorKind::Other,
+        // Approved ahead of its start: not yet, like a request still waiting (the detail says
+        // when it starts).
+        problem::GRANT_NOT_STARTED => ErrorKind::Pending,
         // The broker broke (it answered, so it is not unreachable): the general error.
         problem::INTERNAL => ErrorKind::Other,
         _ => return None,
@@ -75,6 +78,9 @@ pub fn problem_error(p: &api::Problem) -> Error {
             "the broker could not reach the target system; try again, or tell the broker's operators",
         ),
         problem::INTERNAL => e.with_hint("the broker failed; its operators will find the cause in its log"),
+        problem::GRANT_NOT_STARTED => e.with_hint(
+            "zt writes its entries at the start; `zt status` shows when it starts",
+        ),
         _ => e,
     }
 }
@@ -156,6 +162,7 @@ mod tests {
             (problem::UNKNOWN_ROLE, 2),
             (problem::PASSKEY_REQUIRED, 5),
             (problem::STEP_UP_REQUIRED, 4),
+            (problem::GRANT_NOT_STARTED, 5),
         ];
         let listed: Vec<&str> = expected.iter().map(|(s, _)| *s).collect();
         assert_eq!(

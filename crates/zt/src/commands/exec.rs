@@ -129,6 +129,10 @@ fn exit_with(code: i32) -> Result<()> {
 
 /// A grant id as given, or a resource: its live grant ([`ask::target`]), else a new request.
 async fn resolve(args: &ExecArgs, ctx: &Ctx) -> Result<String> {
+    if args.opts.start_at.is_some() || args.opts.start_in.is_some() {
+        return Err(Error::usage("zt exec runs its command now; it takes no start time")
+            .with_hint("schedule the grant with `zt request RESOURCE --start-at TIME`, then `zt exec GRANT -- …` once it started"));
+    }
     let wanted = ask::target::Wanted {
         target: &args.target,
         role: args.opts.role.as_deref(),

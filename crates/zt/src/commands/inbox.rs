@@ -34,6 +34,10 @@ pub(super) async fn run(ctx: &Ctx) -> Result<()> {
                 .as_deref()
                 .map(|t| format!(" [{}]", field(t)))
                 .unwrap_or_default()
+                // When it would start, for a request asked ahead (`--start-at`).
+                + &crate::schedule::clock_words(r)
+                    .map(|c| format!(" — {c}"))
+                    .unwrap_or_default()
         ));
         if let (Some(items), Some(b)) = (bundle, r.bundle_id.as_deref()) {
             for line in super::bundles::item_lines(b, items) {

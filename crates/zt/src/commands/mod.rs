@@ -19,6 +19,7 @@ pub(crate) mod prompt;
 mod reap;
 mod request;
 mod revoke;
+mod scheduled;
 mod status;
 mod told;
 mod whoami;

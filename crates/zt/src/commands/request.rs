@@ -55,6 +55,10 @@ pub(super) async fn run(mut args: RequestArgs, ctx: &Ctx) -> Result<()> {
     if grants::already_granted(&req, &ctx.profile, how, &ctx.printer)? {
         return Ok(());
     }
+    // Approved ahead of its start: written then, by zt's background reaper.
+    if req.is_scheduled_ahead(api::Timestamp::now()) {
+        return super::scheduled::report(&req, &ctx.profile, how, &ctx.printer);
+    }
     // A failed write revokes the grant, unless it was live before this command (it may be in
     // use elsewhere, e.g. on another machine).
     grants::materialize(&client, &req, &ctx.profile, how, !was_live, &ctx.printer).await
@@ -96,6 +100,7 @@ pub(super) async fn obtain(
         ticket: opts.ticket.clone(),
         break_glass: opts.break_glass,
         context: client_context(),
+        start_at: crate::schedule::start_at(opts.start_at, opts.start_in)?,
     };
     let ask = grants::reuse::Ask {
         resource,
@@ -103,7 +108,11 @@ pub(super) async fn obtain(
         ttl_secs: body.ttl_secs,
         break_glass: opts.break_glass,
     };
-    let found = grants::reuse::find(client, &ask, &ctx.profile).await?;
+    // A start later than now is a new request: nothing open or live answers it.
+    let found = match body.start_at {
+        Some(_) => None,
+        None => grants::reuse::find(client, &ask, &ctx.profile).await?,
+    };
     let was_live = found.as_ref().is_some_and(|r| r.state.is_live());
     let mut req = match found {
         Some(r) => {

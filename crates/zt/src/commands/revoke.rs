@@ -47,6 +47,7 @@ pub(super) async fn run(args: RevokeArgs, ctx: &Ctx) -> Result<()> {
     // Wipe locally whatever the broker says: the user wants it gone from this machine.
     let wiped = reaper::wipe_where(p, false, |e| e.grant == grant)?;
     crate::tombstone::revoked(&wiped);
+    crate::grants::scheduled::forget(&grant);
     let req = match result {
         Ok(r) => r,
         Err(e) if e.kind == ErrorKind::Other && current.state.is_final() => current,

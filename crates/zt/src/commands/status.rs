@@ -37,6 +37,18 @@ struct Row {
     /// The bundle the grant is part of (`zt request A B C`).
     #[serde(skip_serializing_if = "Option::is_none")]
     bundle_id: Option<String>,
+    /// When a scheduled grant starts (the request's `start_at`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_at: Option<Timestamp>,
+    /// `scheduled` or `first_use` when the clock does not start at approval.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    activation: Option<api::Activation>,
+    /// A first-use grant nobody used yet lapses at this time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    claim_by: Option<Timestamp>,
+    /// "starts 14:00 (in 1h 59m)", "waiting for first use, lapses in 58m" (text only).
+    #[serde(skip)]
+    clock: Option<String>,
 }
 
 /// Denied requests stay in the list this long, so the requester sees the approver's answer.
@@ -194,6 +206,10 @@ fn print(rows: Vec<Row>, p: &crate::output::Printer) -> Result<()> {
             (Some(by), None) if r.state == "denied" => format!(" — denied by {}", field(by)),
             _ => String::new(),
         };
+        let said = match &r.clock {
+            Some(c) => format!("{said} — {c}"),
+            None => said,
+        };
         p.out(format!(
             "{:<17} {:<22} {:<9} {:>9}  {}{said}",
             field(&r.id),
@@ -223,6 +239,10 @@ fn row_of_entry(e: &crate::ledger::Entry) -> Row {
         decided_by: None,
         decision_comment: None,
         bundle_id: None,
+        start_at: None,
+        activation: None,
+        claim_by: None,
+        clock: None,
     }
 }
 
@@ -238,5 +258,9 @@ fn row_of(r: &api::Request) -> Row {
         decided_by: r.decided_by.clone(),
         decision_comment: r.decision_comment.clone(),
         bundle_id: r.bundle_id.clone(),
+        start_at: r.start_at,
+        activation: r.activation,
+        claim_by: r.claim_by,
+        clock: crate::schedule::clock_words(r),
     }
 }

@@ -54,7 +54,7 @@ pub async fn materialize(
             .with_hint("report this to the broker's operators"));
         }
     }
-    let (credential, ssh) = match fetch(client, req).await {
+    let (credential, ssh) = match fetch(client, req, how).await {
         Ok(x) => x,
         Err(e) => return Err(abandon(client, req, e, revoke_on_failure, p).await),
     };
@@ -63,7 +63,13 @@ pub async fn materialize(
         resource: req.resource.clone(),
         credential,
     };
-    credcache::store(&req.id, &cached)?;
+    // A first-use grant's entries, written before its first use: no credential to keep.
+    let first_use = scheduled::is_placeholder(&cached.credential);
+    if first_use {
+        scheduled::note_first_use(&req.id)?;
+    } else {
+        credcache::store(&req.id, &cached)?;
+    }
     let expires_at = req
         .expires_at
         .unwrap_or_else(|| cached.credential.expires_at());
@@ -115,7 +121,7 @@ pub async fn materialize(
         let _ = reaper::wipe_where(p, false, |e| e.grant != req.id && olds.contains(&e.grant));
     }
     supersede(client, &w, p).await;
-    show(client, req, expires_at, out, p).await
+    show(client, req, expires_at, out, first_use, p).await
 }
 
 /// Write the grant's entries where its resource's tools look; which names went where goes
@@ -208,6 +214,7 @@ async fn show(
     req: &api::Request,
     expires_at: api::Timestamp,
     out: Granted<'_>,
+    first_use: bool,
     p: &Printer,
 ) -> Result<()> {
     if p.json {
@@ -222,14 +229,18 @@ async fn show(
         });
         return Ok(());
     }
-    p.note(format!(
-        "✓ Granted {}/{} until {} ({} left). Grant {}.",
-        req.resource,
-        req.role,
-        expires_at,
-        human_secs(expires_at.secs_from_now()),
-        req.id
-    ));
+    if first_use {
+        p.note(scheduled::first_use_note(req, expires_at));
+    } else {
+        p.note(format!(
+            "✓ Granted {}/{} until {} ({} left). Grant {}.",
+            req.resource,
+            req.role,
+            expires_at,
+            human_secs(expires_at.secs_from_now()),
+            req.id
+        ));
+    }
     for w in &out.written {
         p.note(format!("  wrote {w}"));
     }
@@ -267,10 +278,20 @@ fn tries(out: &Granted, p: &Printer) {
 async fn fetch(
     client: &BrokerClient,
     req: &api::Request,
+    how: How,
 ) -> Result<(
     Credential,
     Option<(crate::ssh::GrantKey, crate::ssh::CheckedCert)>,
 )> {
+    // A first-use grant: where it will connect, starting nothing (else, an issuer that
+    // cannot tell: the credential, which starts it now).
+    if scheduled::waits_for_first_use(req, how) {
+        match client.connection(&req.id).await {
+            Ok(c) => return Ok((c, None)),
+            Err(e) if e.kind == crate::error::ErrorKind::Other => {}
+            Err(e) => return Err(e),
+        }
+    }
     if req.kind != api::ResourceKind::Ssh {
         return Ok((client.credentials(&req.id).await?, None));
     }
@@ -351,6 +372,7 @@ mod outcome;
 pub mod preflight;
 pub mod present;
 pub mod reuse;
+pub mod scheduled;
 mod ssh;
 mod writer;
 

@@ -65,7 +65,13 @@ pub async fn find(
     Ok(same
         .into_iter()
         .filter(|r| r.role == role && !foreign(&r.id))
+        // A grant or request for a later start is not access now.
+        .filter(|r| {
+            r.start_at.is_none() || !(r.state == State::Pending || r.is_scheduled_ahead(now))
+        })
         .filter(|r| match r.state {
+            // Not used yet: its whole TTL is still ahead of it.
+            State::Approved if r.is_unclaimed() => covers(r.ttl_secs as i64, ask.ttl_secs),
             State::Approved | State::Active => r
                 .expires_at
                 .is_some_and(|t| covers(t.0 - now.0, ask.ttl_secs)),

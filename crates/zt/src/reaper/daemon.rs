@@ -90,6 +90,19 @@ pub async fn daemon(printer: &Printer) -> Result<()> {
         let Some(next) = ledger.next_expiry() else {
             return Ok(());
         };
+        // A scheduled grant's start has come: write it (retried a little later on failure).
+        let due = |l: &Ledger| {
+            l.scheduled
+                .iter()
+                .any(|s| s.starts_at <= Timestamp::now().0)
+        };
+        if due(&ledger) {
+            crate::grants::scheduled::activate_due(printer).await;
+            if Ledger::read().is_ok_and(|l| due(&l)) {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+            continue;
+        }
         if last_check.elapsed() >= check_every {
             last_check = std::time::Instant::now();
             for name in sweep_orphans(printer, false).unwrap_or_default() {

@@ -40,6 +40,7 @@ mod policies {
                 holds_grant: false,
                 now: Timestamp::now(),
                 oncall: &[],
+                starts_in_secs: 0,
             })
             .decision
     }
@@ -127,6 +128,7 @@ mod policies {
                 holds_grant: false,
                 now: Timestamp::now(),
                 oncall: &[],
+                starts_in_secs: 0,
             });
             assert_eq!(v.decision.outcome, outcome, "{groups:?}");
             // The demo caps nothing: the catalog's role maximum stands.
@@ -176,6 +178,7 @@ mod catalog {
                 holds_grant: false,
                 now: Timestamp::now(),
                 oncall: &[],
+                starts_in_secs: 0,
             };
             p.decide(&input).decision
         };

@@ -164,6 +164,17 @@ impl KubernetesIssuer {
 }
 
 impl Issuer for KubernetesIssuer {
+    fn connection(&self, g: &Grant) -> Option<Credential> {
+        let s = Settings::parse(&g.settings).ok()?;
+        Some(Credential::Kubernetes {
+            server: s.server,
+            certificate_authority_data: s.certificate_authority_data,
+            namespace: Some(s.namespace),
+            token: String::new(),
+            expires_at: g.expires_at,
+        })
+    }
+
     fn issue<'a>(&'a self, grant: &'a Grant) -> IssueFuture<'a, Credential> {
         Box::pin(self.mint(grant))
     }

@@ -102,6 +102,7 @@ fn client_keys_must_be_ed25519_public_key_lines() {
     let line = pk.to_openssh().unwrap();
     let req = |k: Option<&str>| CredentialsRequest {
         public_key: k.map(str::to_string),
+        ..Default::default()
     };
     assert_eq!(client_key(&req(Some(&line))).unwrap(), pk);
     assert_eq!(

@@ -326,6 +326,9 @@ async fn through_the_lifecycle_the_credential_endpoint_mints_then_refuses_after_
             expires_at: Some(now.add_secs(1200)),
             review_url: None,
             bundle_id: None,
+            start_at: None,
+            activation: None,
+            claim_by: None,
         },
         requester_issuer: "http://idp".into(),
         requester_sub: "alice".into(),
@@ -334,6 +337,7 @@ async fn through_the_lifecycle_the_credential_endpoint_mints_then_refuses_after_
         context: ClientContext::default(),
         comment: None,
         approvals: vec![],
+        claim_secs: None,
     };
     b.store
         .insert_request(&rec, AuditEntry::new("t", "create", Some("g-aws")))

@@ -8,6 +8,7 @@ use zt_testkit::broker::TestBroker;
 
 mod acts;
 mod step_up;
+mod schedule;
 
 /// The shipped example policies (`policies/` at the workspace root).
 fn examples_dir() -> PathBuf {

@@ -90,6 +90,9 @@ async fn pending(b: &zt_broker::state::Broker, id: &str, age_secs: i64) {
             expires_at: None,
             review_url: None,
             bundle_id: None,
+            start_at: None,
+            activation: None,
+            claim_by: None,
         },
         requester_issuer: "http://idp".into(),
         requester_sub: "alice".into(),
@@ -98,6 +101,7 @@ async fn pending(b: &zt_broker::state::Broker, id: &str, age_secs: i64) {
         context: ClientContext::default(),
         comment: None,
         approvals: vec![],
+        claim_secs: None,
     };
     let audit = zt_broker::store::AuditEntry::new("t", "request.create", Some(id));
     b.store.insert_request(&rec, audit).await.unwrap();

@@ -128,6 +128,9 @@ fn record(id: &str, key: &str, state: State) -> Record {
             expires_at: None,
             review_url: None,
             bundle_id: None,
+            start_at: None,
+            activation: None,
+            claim_by: None,
         },
         requester_issuer: "http://idp".into(),
         requester_sub: "alice".into(),
@@ -136,6 +139,7 @@ fn record(id: &str, key: &str, state: State) -> Record {
         context: ClientContext::default(),
         comment: None,
         approvals: vec![],
+        claim_secs: None,
     }
 }
 

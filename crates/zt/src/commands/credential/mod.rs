@@ -147,6 +147,8 @@ async fn fetch(grant: &str, ctx: &Ctx) -> Result<Cached> {
     let (client, _) = BrokerClient::for_profile(&profile).await?;
     match client.credentials(grant).await {
         Ok(credential) => {
+            // A first-use grant's first fetch started its TTL: its entries end with it now.
+            crate::grants::scheduled::fetched(&client, grant).await;
             let cached = Cached {
                 profile,
                 resource: resource.unwrap_or_default(),

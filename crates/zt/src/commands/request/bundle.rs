@@ -131,7 +131,7 @@ pub(super) async fn run(
         ticket: o.ticket.clone(),
         break_glass: o.break_glass,
         context: super::client_context(),
-        start_at: None,
+        start_at: crate::schedule::start_at(o.start_at, o.start_in)?,
     };
     let mut bundle = client
         .create_bundle(&body, &ids::random_hex(16))
@@ -271,8 +271,14 @@ async fn finish(
     let mut refused = Vec::new();
     for r in &bundle.requests {
         if r.state.is_live() {
+            // Approved ahead of its start: written then, by zt's background reaper.
+            let done = if r.is_scheduled_ahead(api::Timestamp::now()) {
+                crate::commands::scheduled::report(r, &ctx.profile, how, p)
+            } else {
+                grants::materialize(client, r, &ctx.profile, how, true, p).await
+            };
             // The others are still written; the first failure is the command's error.
-            if let Err(e) = grants::materialize(client, r, &ctx.profile, how, true, p).await {
+            if let Err(e) = done {
                 match failed {
                     None => failed = Some(e),
                     Some(_) => p.error(&e),
