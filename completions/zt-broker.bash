@@ -247,7 +247,7 @@ _zt__broker() {
             return 0
             ;;
         zt__subcmd__broker__subcmd__dev)
-            opts="-h -V --port --listen --data-dir --catalog --policies --review-window --ssh-port --ssh-user --detach --auto-login --trust-issuer --audience --oncall --oncall-at --log-format --help --version stop help"
+            opts="-h -V --port --listen --data-dir --catalog --policies --review-window --claim-window --ssh-port --ssh-user --detach --auto-login --trust-issuer --audience --oncall --oncall-at --log-format --help --version stop help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -274,6 +274,10 @@ _zt__broker() {
                     return 0
                     ;;
                 --review-window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --claim-window)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
