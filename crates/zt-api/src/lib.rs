@@ -19,6 +19,7 @@ mod grants;
 mod identity;
 pub mod problem;
 mod requests;
+mod rfc3339;
 pub mod secs;
 mod timestamp;
 

@@ -40,6 +40,9 @@ pub const STEP_UP_REQUIRED: &str = "step-up-required";
 /// A grant approved ahead of its start (`start_at`): no credential before then (409); the
 /// detail says when it starts.
 pub const GRANT_NOT_STARTED: &str = "grant-not-started";
+/// A `start_at` the broker cannot schedule: already past, or further ahead than its
+/// `[grants] max_start_ahead` (422); the detail says which.
+pub const INVALID_START: &str = "invalid-start";
 
 /// Every slug, the one list: the broker emits no other (`ApiError` checks), `openapi.yaml`'s
 /// `ProblemType` enum is exactly these, and the client maps each one deliberately
@@ -60,6 +63,7 @@ pub const ALL: &[&str] = &[
     PASSKEY_REQUIRED,
     STEP_UP_REQUIRED,
     GRANT_NOT_STARTED,
+    INVALID_START,
 ];
 
 /// The slug of a problem `type` URI (`…/problems/denied` → `denied`).

@@ -36,8 +36,17 @@ impl Timestamp {
         humantime::format_rfc3339_seconds(self.to_system_time()).to_string()
     }
 
+    /// An RFC 3339 `date-time` (any offset, fractions dropped, years 0000–9999: what
+    /// openapi.yaml's `format: date-time` lets a client send), else the weaker forms zt wrote
+    /// before (no zone, a space for the `T`), read as UTC.
     pub fn parse_rfc3339(s: &str) -> Option<Self> {
-        humantime::parse_rfc3339_weak(s).ok().map(Self::from)
+        Self::parse_date_time(s).or_else(|| humantime::parse_rfc3339_weak(s).ok().map(Self::from))
+    }
+
+    /// Exactly an RFC 3339 `date-time` (§5.6), nothing else: how every time on the wire is
+    /// read, so a valid one is never refused and anything else is.
+    pub fn parse_date_time(s: &str) -> Option<Self> {
+        crate::rfc3339::parse(s).map(Self)
     }
 }
 
@@ -66,7 +75,7 @@ impl Serialize for Timestamp {
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        Self::parse_rfc3339(&s)
+        Self::parse_date_time(&s)
             .ok_or_else(|| serde::de::Error::custom(format!("not an RFC 3339 time: {s:?}")))
     }
 }

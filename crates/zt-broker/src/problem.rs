@@ -169,6 +169,17 @@ impl ApiError {
         )
     }
 
+    /// A `start_at` in the past or beyond the broker's horizon (422: well-formed, refused for
+    /// what it means).
+    pub fn invalid_start(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            problem::INVALID_START,
+            "Cannot start then",
+            detail,
+        )
+    }
+
     pub fn grant_not_live(detail: impl Into<String>) -> Self {
         Self::new(
             StatusCode::GONE,
@@ -265,6 +276,7 @@ mod tests {
             ApiError::passkey_required("d"),
             ApiError::step_up_required(&Default::default(), "d"),
             ApiError::grant_not_started("d"),
+            ApiError::invalid_start("d"),
         ];
         let mut slugs: Vec<&str> = made.iter().map(|e| e.slug).collect();
         slugs.sort_unstable();

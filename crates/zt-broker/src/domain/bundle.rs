@@ -66,6 +66,17 @@ fn items(b: &Broker, body: &CreateBundle) -> Result<Vec<BundleItem>, DomainError
             items.len()
         )));
     }
+    // An unknown resource is "not found" (404) as for a single request, before the bundle's
+    // own rules (a resource named twice).
+    if let Some(unknown) = items
+        .iter()
+        .find(|i| b.catalog.resource(&i.resource).is_none())
+    {
+        return Err(DomainError::NotFound(format!(
+            "there is no resource {:?} in the catalog",
+            unknown.resource
+        )));
+    }
     for (i, item) in items.iter().enumerate() {
         if items[..i].iter().any(|o| o.resource == item.resource) {
             return Err(DomainError::Invalid(format!(

@@ -60,6 +60,8 @@ pub enum DomainError {
     NotLive(String),
     /// The grant was approved ahead of its start (`start_at`) and has not started yet.
     NotStarted(String),
+    /// A `start_at` already past or beyond the broker's horizon.
+    InvalidStart(String),
     /// A pending request nobody decided within the review window.
     RequestExpired(String),
     /// The resource's issuer failed.
@@ -93,6 +95,7 @@ impl fmt::Display for DomainError {
             | Self::Conflict(m)
             | Self::NotLive(m)
             | Self::NotStarted(m)
+            | Self::InvalidStart(m)
             | Self::RequestExpired(m)
             | Self::Issuer(m)
             | Self::Internal(m) => f.write_str(m),

@@ -73,13 +73,13 @@ pub fn start(
         return Ok(None);
     };
     if at.0 < now.0 - SKEW_SECS {
-        return Err(DomainError::Invalid(format!(
+        return Err(DomainError::InvalidStart(format!(
             "start_at {at} is in the past (the broker's time is {now})"
         )));
     }
     let ahead = b.schedule.max_start_ahead();
     if at.0 - now.0 > ahead.as_secs() as i64 {
-        return Err(DomainError::Invalid(format!(
+        return Err(DomainError::InvalidStart(format!(
             "start_at {at} is more than {} ahead (the broker's limit)",
             human_ttl(ahead)
         )));

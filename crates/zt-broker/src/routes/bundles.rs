@@ -46,14 +46,6 @@ pub async fn create(
             api::MAX_BUNDLE_ITEMS
         )));
     }
-    let names = body
-        .items
-        .iter()
-        .flat_map(|i| std::iter::once(&i.resource).chain(&i.role))
-        .chain(&body.name);
-    if let Some(bad) = names.into_iter().find(|n| !api::valid_name(n)) {
-        return Err(ApiError::invalid(format!("{bad:?} is not a valid name")));
-    }
     body.reason = text::free_text("reason", body.reason.take(), text::MAX_REASON)?;
     body.ticket = text::free_text("ticket", body.ticket.take(), text::MAX_TICKET)?;
     match domain::bundle::create(&s.broker, &p, &key, &body).await? {

@@ -21,6 +21,7 @@ impl From<DomainError> for ApiError {
             DomainError::Conflict(d) => Self::conflict(d),
             DomainError::NotLive(d) => Self::grant_not_live(d),
             DomainError::NotStarted(d) => Self::grant_not_started(d),
+            DomainError::InvalidStart(d) => Self::invalid_start(d),
             DomainError::RequestExpired(d) => Self::request_expired(d),
             DomainError::Issuer(d) => Self::issuer_failed(d),
             DomainError::StepUp { missing, detail } => Self::step_up_required(&missing, detail),

@@ -95,6 +95,12 @@ pub(crate) async fn bundles(c: &Contract, t: &TestBroker) {
             422,
             "ttl-exceeded",
         ),
+        (
+            json!({"items": items(&[("prod-k8s", "view"), ("prod-db", "readonly")]), "ttl_secs": 60,
+                "start_at": zt_api::Timestamp::now().add_secs(-3600)}),
+            422,
+            "invalid-start",
+        ),
     ];
     for (n, (body, status, slug)) in bad.into_iter().enumerate() {
         let r = post(c, t, "alice", body, &format!("bad-{n}")).await;

@@ -116,7 +116,7 @@ pub(crate) async fn credentials(c: &Contract, t: &TestBroker) {
 }
 
 /// A grant of alice's approved at once to start in an hour: its answer carries `start_at` and
-/// `activation`; a start in the past is a 400.
+/// `activation`; a start in the past is a 422 `invalid-start`.
 async fn scheduled(c: &Contract, t: &TestBroker) -> String {
     let start = zt_api::Timestamp::now().add_secs(3600);
     let body = |at: zt_api::Timestamp| {
@@ -136,7 +136,7 @@ async fn scheduled(c: &Contract, t: &TestBroker) -> String {
     let bad = c
         .call(t, alice(), "POST", "/v1/requests", body(past), Some(&key2))
         .await;
-    expect(&bad, 400, "invalid-request");
+    expect(&bad, 422, "invalid-start");
     r.id()
 }
 

@@ -33,6 +33,8 @@ pub fn problem_kind(slug: &str) -> Option<ErrorKind> {
         // Approved ahead of its start: not yet, like a request still waiting (the detail says
         // when it starts).
         problem::GRANT_NOT_STARTED => ErrorKind::Pending,
+        // A start already past or too far ahead: fix the flag (--start-at/--start-in).
+        problem::INVALID_START => ErrorKind::Usage,
         // The broker broke (it answered, so it is not unreachable): the general error.
         problem::INTERNAL => ErrorKind::Other,
         _ => return None,
@@ -163,6 +165,7 @@ mod tests {
             (problem::PASSKEY_REQUIRED, 5),
             (problem::STEP_UP_REQUIRED, 4),
             (problem::GRANT_NOT_STARTED, 5),
+            (problem::INVALID_START, 2),
         ];
         let listed: Vec<&str> = expected.iter().map(|(s, _)| *s).collect();
         assert_eq!(

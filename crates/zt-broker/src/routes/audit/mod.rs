@@ -34,7 +34,7 @@ pub struct AuditQuery {
 
 fn time(name: &str, v: Option<&str>) -> Result<Option<Timestamp>, ApiError> {
     v.map(|s| {
-        rfc3339::parse(s).map(Timestamp).ok_or_else(|| {
+        Timestamp::parse_date_time(s).ok_or_else(|| {
             ApiError::invalid(format!(
                 "{name}={s:?} is not an RFC 3339 time (write 2026-11-23T18:00:00Z)"
             ))
@@ -92,5 +92,3 @@ pub async fn list(
         next,
     }))
 }
-
-mod rfc3339;

@@ -330,3 +330,63 @@ approver_groups = ["zt-admins"]
     }
     t.stop().await;
 }
+
+/// A bundle asked to start in an hour: every item carries the start (`start_at`, activation
+/// `scheduled`), a granted item's window runs from it, and no item gives a credential before
+/// then; one approval approves the pending items with the same window.
+#[tokio::test]
+async fn a_scheduled_bundle_starts_every_item_at_its_start() {
+    let t = TestBroker::start().await;
+    let start = zt_api::Timestamp::now().add_secs(3600);
+    let body = json!({"items": [{"resource": "prod-k8s", "role": "view"},
+        {"resource": "prod-db", "role": "readwrite"}],
+        "ttl_secs": 600, "reason": "CHG-7", "start_at": start});
+    let r = post(&t, "alice", body, "change-window").await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(states(&r), ["approved", "pending"]);
+    for item in r.body["requests"].as_array().unwrap() {
+        assert_eq!(item["start_at"], json!(start), "{item}");
+        assert_eq!(item["activation"], "scheduled", "{item}");
+    }
+    let granted = &r.body["requests"][0];
+    assert_eq!(granted["not_before"], json!(start));
+    assert_eq!(granted["expires_at"], json!(start.add_secs(600)));
+    let items = ids(&r);
+    let early = t
+        .post(
+            "alice",
+            &format!("/v1/grants/{}/credentials", items[0]),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (early.status, early.slug()),
+        (409, "grant-not-started"),
+        "{}",
+        early.body
+    );
+
+    let r = t
+        .post("bob", &format!("/v1/requests/{}/approve", items[1]), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let approved = t.broker.store.get(&items[1]).await.unwrap();
+    assert_eq!(approved.state(), State::Approved);
+    assert_eq!(approved.request.not_before, Some(start));
+    assert_eq!(approved.request.expires_at, Some(start.add_secs(600)));
+    t.stop().await;
+}
+
+/// A start already past is refused for the whole bundle: nothing is created.
+#[tokio::test]
+async fn a_bundle_starting_in_the_past_creates_nothing() {
+    let t = TestBroker::start().await;
+    let before = alices(&t).await;
+    let body = json!({"items": [{"resource": "prod-k8s", "role": "view"},
+        {"resource": "prod-db", "role": "readwrite"}], "ttl_secs": 600,
+        "start_at": zt_api::Timestamp::now().add_secs(-3600)});
+    let r = post(&t, "alice", body, "too-late").await;
+    assert_eq!((r.status, r.slug()), (422, "invalid-start"), "{}", r.body);
+    assert_eq!(alices(&t).await, before);
+    t.stop().await;
+}

@@ -229,7 +229,7 @@ async fn starts_in_the_past_or_beyond_the_horizon_are_refused(t: &TestBroker) {
     .await;
     assert_eq!(
         (past.status, past.slug()),
-        (400, "invalid-request"),
+        (422, "invalid-start"),
         "{:?}",
         past.body
     );
@@ -252,7 +252,7 @@ async fn starts_in_the_past_or_beyond_the_horizon_are_refused(t: &TestBroker) {
     .await;
     assert_eq!(
         (far.status, far.slug()),
-        (400, "invalid-request"),
+        (422, "invalid-start"),
         "{:?}",
         far.body
     );

@@ -1,10 +1,11 @@
 //! RFC 3339 `date-time` (§5.6), all of it and nothing more: what openapi.yaml's
-//! `format: date-time` lets a client send for `since` and `until`. Any offset (`Z`, `z`,
+//! `format: date-time` lets a client send (a request's `start_at`, the audit log's `since` and
+//! `until`; [`crate::Timestamp::parse_date_time`]). Any offset (`Z`, `z`,
 //! `+05:30`), a `T` or `t`, fractions of a second (dropped), a leap second (taken as :59), years
 //! 0000–9999 — so a valid time is never a 400, and anything else is.
 
 /// Seconds since the Unix epoch (negative before 1970), or `None` when `s` is not a date-time.
-pub(super) fn parse(s: &str) -> Option<i64> {
+pub(crate) fn parse(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let d = b.get(r)?;
