@@ -44,7 +44,9 @@ permit (principal, action in [Action::"request", Action::"extend"], resource == 
 /// The provider, a dev broker trusting it with [`POLICY`], and alice logged in with a
 /// password; `None` when the provider is not installed.
 fn setup() -> Option<(Provider, Broker, Home, tempfile::TempDir)> {
-    setup_signing_in(&[], |provider, code, _| provider.approve_at(code, "alice", PWD))
+    setup_signing_in(&[], |provider, code, _| {
+        provider.approve_at(code, "alice", PWD)
+    })
 }
 
 /// [`setup`] with the provider's environment `env`, alice's first sign-in done by `sign_in`
@@ -216,7 +218,11 @@ fn the_providers_login_page_picks_the_level_of_the_step_up() {
         let (_, claims) = jwt_parts(stored["access_token"].as_str().unwrap());
         if picked == PWD {
             t.wait_text("exit=4", LIMIT);
-            assert_eq!(end.matches("First copy your one-time code").count(), 1, "{end}");
+            assert_eq!(
+                end.matches("First copy your one-time code").count(),
+                1,
+                "{end}"
+            );
         } else {
             assert!(end.contains("Signed in again; retrying."), "{end}");
             assert_eq!(claims["acr"], MFA, "{claims}");

@@ -14,8 +14,8 @@
 //! the single-value checks of [`values`].
 
 mod catalog;
-mod oncall;
 mod grants;
+mod oncall;
 mod policy;
 mod raw;
 mod requests;
@@ -37,8 +37,8 @@ use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::state::ADMIN_GROUP;
 use catalog::catalog_section;
-pub use oncall::valid_name as valid_oncall_name;
 pub use grants::Grants;
+pub use oncall::valid_name as valid_oncall_name;
 pub use policy::PolicyDir;
 use policy::policy_section;
 use raw::RawConfig;

@@ -25,8 +25,8 @@ pub mod lifecycle;
 pub mod passkey;
 pub mod requests;
 pub mod revoke;
-pub mod step_up;
 pub mod schedule;
+pub mod step_up;
 
 pub use lifecycle::BROKER_ACTOR;
 

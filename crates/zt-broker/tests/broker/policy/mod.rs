@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use zt_testkit::broker::TestBroker;
 
 mod acts;
-mod step_up;
 mod schedule;
+mod step_up;
 
 /// The shipped example policies (`policies/` at the workspace root).
 fn examples_dir() -> PathBuf {
