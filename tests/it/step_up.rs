@@ -183,8 +183,11 @@ fn uri_on(screen: &str) -> Option<String> {
 /// succeed.
 #[test]
 fn the_providers_login_page_picks_the_level_of_the_step_up() {
+    // One browser throughout: its provider session (a password sign-in) does not meet the
+    // step-up's `acr_values`, so the provider shows its login page again.
+    let mut jar = std::collections::BTreeMap::new();
     let sign_in_pwd = |_: &Provider, code: &str, uri: &str| {
-        let last = sign_in_on_login_page(uri, code, "alice", PWD, PWD);
+        let last = sign_in_on_login_page(&mut jar, uri, code, "alice", PWD, PWD);
         assert!(last.contains("Sign-in Success"), "{last}");
     };
     let Some((_provider, _broker, home, _dir)) =
@@ -206,6 +209,7 @@ fn the_providers_login_page_picks_the_level_of_the_step_up() {
         });
         assert!(screen.contains("step-up authentication"), "{screen}");
         let last = sign_in_on_login_page(
+            &mut jar,
             &uri_on(&screen).unwrap(),
             &code_on(&screen).unwrap(),
             "alice",
