@@ -4,7 +4,9 @@
 //! (`--oncall-at`, so nothing waits for the clock): `zt request` is granted at once for the
 //! on-call engineer and pending for the other. `zt-broker serve` with `[oncall.primary] url`
 //! on loopback: a feed that starts failing is audited, goes stale (nobody on call) and fresh
-//! again. And `zt-broker check` names a malformed feed's line.
+//! again. And `zt-broker check` names a malformed feed's line. With the shipped
+//! `policies/step-up.cedar` too, the on-call engineer's break-glass meets its `max_age` step-up
+//! with a fresh dev sign-in.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -89,6 +91,52 @@ fn zt_request_is_granted_at_once_for_whoever_is_on_call_on_each_side_of_the_hand
         assert_eq!(state, "pending", "{other} at {at}: {by}");
         assert_eq!(by, r#"["approval-by-sre-leads"]"#);
     }
+}
+
+/// The shipped `policies/step-up.cedar` on the dev broker: breaking glass asks for a sign-in at
+/// most 15 minutes old (`@step_up("max_age=15m")`), which a fresh dev sign-in (the dev IdP's
+/// real `auth_time`) meets: the on-call engineer's break-glass is granted at once, the step-up
+/// policy among those that decided it.
+#[test]
+fn the_step_up_example_lets_a_fresh_sign_in_break_glass() {
+    let dir = Home::new();
+    policies(dir.path());
+    std::fs::copy(
+        repo().join("policies/step-up.cedar"),
+        dir.path().join("step-up.cedar"),
+    )
+    .unwrap();
+    let pol = dir.path().to_str().unwrap().to_string();
+    let feed = format!("primary={}", fixture("pagerduty-primary.ics"));
+    let at = "2030-01-08T08:59:59Z";
+    let broker = Broker::start(&["--policies", &pol, "--oncall", &feed, "--oncall-at", at]);
+    let alice = Home::new();
+    broker.login_via_page(&alice, "alice");
+    let out = alice.run(&[
+        "request",
+        "prod-k8s",
+        "--role",
+        "view",
+        "--ttl",
+        "30m",
+        "--break-glass",
+        "--reason",
+        "INC-9 api down",
+        "--json",
+    ]);
+    let r = out.ok().json();
+    let req = if r["request"].is_object() {
+        &r["request"]
+    } else {
+        &r
+    };
+    let by = req["decision"]["policy_ids"].to_string();
+    assert!(
+        matches!(req["state"].as_str(), Some("approved" | "active")),
+        "{r}"
+    );
+    assert!(by.contains("break-glass-scheduled-oncall"), "{by}");
+    assert!(by.contains("break-glass-fresh-sign-in"), "{by}");
 }
 
 #[test]

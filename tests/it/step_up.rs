@@ -10,10 +10,16 @@
 //! flow again asking for `acr_values`/`max_age`, she approves it with MFA, zt stores the new
 //! tokens and the request goes through — once. A step-up approved at the weaker level again
 //! is not retried a second time: exit 4.
+//!
+//! The same through the provider's own login page (`ZT_OIDC_LOGIN_PAGE=1`, the fixture's
+//! `login_page.mjs`), walked as a browser would: the device flow's verification page, the
+//! code, the login page's level (password or MFA), consent.
 
 use std::time::Duration;
 
-use crate::common::oidc::{AUDIENCE, Provider, jwt_parts, start_login, stored_tokens};
+use crate::common::oidc::{
+    AUDIENCE, Provider, jwt_parts, sign_in_on_login_page, start_login, stored_tokens,
+};
 use crate::common::procs::run_for;
 use crate::common::tmux::{Shell, Tmux};
 use crate::common::{Home, broker::Broker};
@@ -38,7 +44,18 @@ permit (principal, action in [Action::"request", Action::"extend"], resource == 
 /// The provider, a dev broker trusting it with [`POLICY`], and alice logged in with a
 /// password; `None` when the provider is not installed.
 fn setup() -> Option<(Provider, Broker, Home, tempfile::TempDir)> {
-    let provider = Provider::start(&[])?;
+    setup_signing_in(&[], |provider, code, _| {
+        provider.approve_at(code, "alice", PWD)
+    })
+}
+
+/// [`setup`] with the provider's environment `env`, alice's first sign-in done by `sign_in`
+/// (the provider, the user code, the verification URL).
+fn setup_signing_in(
+    env: &[(&str, &str)],
+    sign_in: impl FnOnce(&Provider, &str, &str),
+) -> Option<(Provider, Broker, Home, tempfile::TempDir)> {
+    let provider = Provider::start(env)?;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("step-up.cedar"), POLICY).unwrap();
     let broker = Broker::start(&[
@@ -57,7 +74,7 @@ fn setup() -> Option<(Provider, Broker, Home, tempfile::TempDir)> {
         "--no-browser",
         "--insecure-storage",
     ]));
-    provider.approve_at(&login.user_code, "alice", PWD);
+    sign_in(&provider, &login.user_code, &login.verification_uri);
     let out = login.finish(LIMIT);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let (_, claims) = jwt_parts(
@@ -147,6 +164,79 @@ fn on_a_terminal_zt_steps_up_and_retries_once() {
     assert_eq!(claims["acr"], MFA, "{claims}");
     let out = run_for(home.zt(&request_line()), LIMIT);
     assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+/// The verification URL the (second) device flow shows on the screen.
+fn uri_on(screen: &str) -> Option<String> {
+    screen.lines().rev().find_map(|l| {
+        l.trim()
+            .strip_prefix("Then open ")
+            .and_then(|r| r.strip_suffix(" in a browser and confirm."))
+            .map(str::to_owned)
+    })
+}
+
+/// Every sign-in on the provider's login page. alice first picks "password" there (no
+/// `acr_values` asked, so it is preselected): the request is refused without a terminal. On a
+/// terminal the step-up's device flow asks for MFA (preselected now); picking "password"
+/// again leaves the request refused (exit 4, no second retry); picking MFA lets zt's retry
+/// succeed.
+#[test]
+fn the_providers_login_page_picks_the_level_of_the_step_up() {
+    // One browser throughout: its provider session (a password sign-in) does not meet the
+    // step-up's `acr_values`, so the provider shows its login page again.
+    let mut jar = std::collections::BTreeMap::new();
+    let sign_in_pwd = |_: &Provider, code: &str, uri: &str| {
+        let last = sign_in_on_login_page(&mut jar, uri, code, "alice", PWD, PWD);
+        assert!(last.contains("Sign-in Success"), "{last}");
+    };
+    let Some((_provider, _broker, home, _dir)) =
+        setup_signing_in(&[("ZT_OIDC_LOGIN_PAGE", "1")], sign_in_pwd)
+    else {
+        return;
+    };
+    let out = run_for(home.zt(&request_line()), LIMIT);
+    assert_eq!(out.code, 4, "{}", out.stderr);
+    assert!(out.stderr.contains(MFA), "{}", out.stderr);
+    let Some(t) = Tmux::start(&home, Shell::Bash) else {
+        return;
+    };
+    let line = format!("clear; zt {}; echo exit=$?", request_line().join(" "));
+    for (picked, ends) in [(PWD, "exit=4"), (MFA, "✓ Granted prod-k8s/view")] {
+        t.send_line(&line);
+        let screen = t.wait_for("the step-up's device code", LIMIT, |s| {
+            !s.contains("exit=") && code_on(s).is_some() && uri_on(s).is_some()
+        });
+        assert!(screen.contains("step-up authentication"), "{screen}");
+        let last = sign_in_on_login_page(
+            &mut jar,
+            &uri_on(&screen).unwrap(),
+            &code_on(&screen).unwrap(),
+            "alice",
+            picked,
+            MFA,
+        );
+        assert!(last.contains("Sign-in Success"), "{last}");
+        let end = t.wait_text(ends, LIMIT);
+        let stored = stored_tokens(&home, "default");
+        let (_, claims) = jwt_parts(stored["access_token"].as_str().unwrap());
+        if picked == PWD {
+            t.wait_text("exit=4", LIMIT);
+            assert_eq!(
+                end.matches("First copy your one-time code").count(),
+                1,
+                "{end}"
+            );
+        } else {
+            assert!(end.contains("Signed in again; retrying."), "{end}");
+            assert_eq!(claims["acr"], MFA, "{claims}");
+            assert_eq!(claims["amr"], serde_json::json!(["pwd", "otp"]), "{claims}");
+            t.wait_text("exit=0", LIMIT);
+        }
+    }
+    let out = run_for(home.zt(&["--json", "status"]), LIMIT);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("prod-k8s"), "{}", out.stdout);
 }
 
 #[test]

@@ -308,27 +308,7 @@ pub(crate) enum Choice {
 pub(crate) fn approve_via_forms(verification_uri: &str, user_code: &str, choice: Choice) -> String {
     block_on(async {
         let mut b = FormBrowser::new(verification_uri);
-        let page = b.get(verification_uri).await.expect_page();
-        let xsrf = field(&page, "xsrf").unwrap_or_else(|| panic!("no xsrf field:\n{page}"));
-        let confirm = b
-            .post(
-                verification_uri,
-                &[("xsrf", &xsrf), ("user_code", user_code)],
-            )
-            .await
-            .expect_page();
-        let xsrf =
-            field(&confirm, "xsrf").unwrap_or_else(|| panic!("the code was not taken:\n{confirm}"));
-        let mut next = b
-            .post(
-                verification_uri,
-                &[
-                    ("xsrf", &xsrf),
-                    ("user_code", user_code),
-                    ("confirm", "yes"),
-                ],
-            )
-            .await;
+        let mut next = enter_code(&mut b, verification_uri, user_code).await;
         // login, then consent: each an /interaction/… page whose form resumes at /device/….
         for _ in 0..6 {
             let Hop::Redirect(loc) = next else { break };
@@ -361,6 +341,107 @@ pub(crate) fn approve_via_forms(verification_uri: &str, user_code: &str, choice:
             Hop::Redirect(loc) => panic!("still redirected to {loc} after the forms"),
         }
     })
+}
+
+/// The device flow's verification page: enter the code, confirm it. Returns where that leads.
+async fn enter_code(b: &mut FormBrowser, verification_uri: &str, user_code: &str) -> Hop {
+    let page = b.get(verification_uri).await.expect_page();
+    let xsrf = field(&page, "xsrf").unwrap_or_else(|| panic!("no xsrf field:\n{page}"));
+    let confirm = b
+        .post(
+            verification_uri,
+            &[("xsrf", &xsrf), ("user_code", user_code)],
+        )
+        .await
+        .expect_page();
+    let xsrf =
+        field(&confirm, "xsrf").unwrap_or_else(|| panic!("the code was not taken:\n{confirm}"));
+    b.post(
+        verification_uri,
+        &[
+            ("xsrf", &xsrf),
+            ("user_code", user_code),
+            ("confirm", "yes"),
+        ],
+    )
+    .await
+}
+
+/// A person on the provider's own login page (`ZT_OIDC_LOGIN_PAGE=1`, the fixture's
+/// `login_page.mjs`): the verification page, the code, then the sign-in as `login` at the
+/// authentication level `acr` picked on the page, then consent when asked. The browser's
+/// cookies are `jar` (kept from one call to the next, so the provider's session is too).
+/// Asserts the login page was shown, offered `acr` and preselected `preselected`; returns the
+/// last page.
+pub(crate) fn sign_in_on_login_page(
+    jar: &mut BTreeMap<String, String>,
+    verification_uri: &str,
+    user_code: &str,
+    login: &str,
+    acr: &str,
+    preselected: &str,
+) -> String {
+    block_on(async {
+        let mut b = FormBrowser::new(verification_uri);
+        b.cookies = std::mem::take(jar);
+        let last =
+            login_page_hops(&mut b, verification_uri, user_code, login, acr, preselected).await;
+        *jar = std::mem::take(&mut b.cookies);
+        last
+    })
+}
+
+async fn login_page_hops(
+    b: &mut FormBrowser,
+    verification_uri: &str,
+    user_code: &str,
+    login: &str,
+    acr: &str,
+    preselected: &str,
+) -> String {
+    let mut next = enter_code(b, verification_uri, user_code).await;
+    let mut signed_in = false;
+    for _ in 0..6 {
+        let Hop::Redirect(loc) = next else { break };
+        if !loc.contains("/login/") {
+            next = b.get(&loc).await;
+            continue;
+        }
+        let page = b.get(&loc).await.expect_page();
+        next = if page.contains(r#"name="prompt" value="login""#) {
+            assert!(!signed_in, "asked to sign in twice:\n{page}");
+            assert!(
+                page.contains(&format!(r#"name="acr" value="{acr}""#)),
+                "no level {acr} on the login page:\n{page}"
+            );
+            assert!(
+                page.contains(&format!(r#"name="acr" value="{preselected}" checked"#)),
+                "{preselected} is not preselected:\n{page}"
+            );
+            signed_in = true;
+            b.post(
+                &loc,
+                &[
+                    ("prompt", "login"),
+                    ("login", login),
+                    ("password", "x"),
+                    ("acr", acr),
+                ],
+            )
+            .await
+        } else {
+            assert!(
+                page.contains(r#"name="prompt" value="consent""#),
+                "neither the login page nor consent:\n{page}"
+            );
+            b.post(&loc, &[("prompt", "consent")]).await
+        };
+    }
+    assert!(signed_in, "the login page was never shown");
+    match next {
+        Hop::Page(_, body) => body,
+        Hop::Redirect(loc) => panic!("still redirected to {loc} after the forms"),
+    }
 }
 
 enum Hop {

@@ -183,7 +183,7 @@ fn the_examples_decide_as_documented() {
         ("staging view: capped at 8h", Ask { resource: "staging-k8s", ..ASK },
             Outcome::Grant, &["auto-view-business-hours", "ttl-cap-staging"], 8 * H, &[]),
         ("break-glass by on-call with a reason", Ask { groups: &["oncall"], action: Action::BreakGlass, role: "admin", reason: Some("INC-42 api down"), at: SAT_10, ..ASK },
-            Outcome::Grant, &["break-glass-oncall", "ttl-cap-prod"], H / 2, &[]),
+            Outcome::Grant, &["break-glass-oncall", "break-glass-fresh-sign-in", "ttl-cap-prod"], H / 2, &[]),
         ("break-glass by on-call without a reason", Ask { groups: &["oncall"], action: Action::BreakGlass, role: "admin", ..ASK },
             Outcome::Deny, &["break-glass-needs-reason"], 4 * H, &[]),
         ("a blank reason is no reason", Ask { groups: &["oncall"], action: Action::BreakGlass, role: "admin", reason: Some(" \t"), ..ASK },
@@ -331,4 +331,35 @@ fn the_oncall_examples_decide_as_documented() {
     );
     assert_eq!(v.max_ttl.as_secs(), 1800);
     assert_eq!(ask(glass, &[]).decision.outcome, Outcome::Deny);
+}
+
+/// `step-up.cedar`: breaking glass needs a sign-in at most 15 minutes old; an unknown sign-in
+/// time never meets it, and everyday requests ask for no step-up.
+#[test]
+fn the_step_up_example_asks_break_glass_for_a_fresh_sign_in() {
+    let p = examples();
+    let catalog = catalog();
+    let glass = Ask {
+        groups: &["oncall"],
+        action: Action::BreakGlass,
+        role: "admin",
+        reason: Some("INC-42"),
+        ..ASK
+    };
+    let res = catalog.resource(glass.resource).unwrap();
+    let ctx = ClientContext {
+        client_version: "0.1.0".into(),
+        hostname: "laptop".into(),
+        platform: "linux-x86_64".into(),
+    };
+    let mut who = principal("alice", glass.groups);
+    let missing = |who: &Principal, a: Ask<'_>| p.decide(&input(who, res, &ctx, a)).step_up;
+    let asked = missing(&who, glass).expect("an unknown sign-in time is not fresh");
+    assert_eq!((asked.acr_values.len(), asked.max_age), (0, Some(900)));
+    who.auth.auth_time = Some(glass.at - 16 * 60);
+    assert!(missing(&who, glass).is_some());
+    who.auth.auth_time = Some(glass.at - 14 * 60);
+    assert_eq!(missing(&who, glass), None);
+    let engineer = principal("alice", &["engineering"]);
+    assert_eq!(missing(&engineer, ASK), None);
 }

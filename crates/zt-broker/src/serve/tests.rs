@@ -30,14 +30,14 @@ fn check_accepts_the_documented_example() {
             "ok: http on 127.0.0.1:8443 as https://zt.example.com; store sqlite \
          /var/lib/zt/broker.db; 2 trusted issuer(s); catalog (inline) 2 resource(s), 4 role(s); \
          admin groups: zt-admins; review page https://zt.example.com/review (client zt-review); \
-         13 policies in "
+         14 policies in "
         ),
         "{summary}"
     );
     // The example's [policy] dir is the repository's example policies, all of them loaded.
     let policies = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("policies");
     assert!(
-        summary.ends_with(&format!("13 policies in {}", policies.display())),
+        summary.ends_with(&format!("14 policies in {}", policies.display())),
         "{summary}"
     );
     assert!(!summary.contains('\n'));
