@@ -1,10 +1,8 @@
 //! The bundle calls (`POST /v1/bundles`, `GET /v1/bundles/{id}`): several resources in one
 //! request, decided per item and approved once.
 
-use std::time::Duration;
-
 use super::{BrokerClient, enc};
-use crate::error::{ErrorKind, Result};
+use crate::error::Result;
 use zt_api as api;
 
 impl BrokerClient {
@@ -15,25 +13,7 @@ impl BrokerClient {
         body: &api::CreateBundle,
         idempotency_key: &str,
     ) -> Result<api::Bundle> {
-        let mut attempt = 0;
-        loop {
-            let r = self
-                .call(
-                    reqwest::Method::POST,
-                    "/v1/bundles",
-                    Some(body),
-                    Some(idempotency_key),
-                    None,
-                )
-                .await;
-            match r {
-                Err(e) if e.kind == ErrorKind::Unavailable && attempt < 2 => {
-                    attempt += 1;
-                    tokio::time::sleep(Duration::from_millis(300 * attempt)).await;
-                }
-                other => return other,
-            }
-        }
+        self.create("/v1/bundles", body, idempotency_key).await
     }
 
     pub async fn get_bundle(&self, id: &str) -> Result<api::Bundle> {

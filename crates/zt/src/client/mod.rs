@@ -90,14 +90,24 @@ impl BrokerClient {
         body: &api::CreateRequest,
         idempotency_key: &str,
     ) -> Result<api::Request> {
-        // A retried POST with the same key never makes a second request, so retrying a
-        // request that failed on the wire is safe.
+        self.create("/v1/requests", body, idempotency_key).await
+    }
+
+    /// POST a create under `idempotency_key`, retried twice when the broker is unreachable: a
+    /// retried POST with the same key never makes a second request (or bundle), so retrying
+    /// one that failed on the wire is safe.
+    pub(super) async fn create<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        idempotency_key: &str,
+    ) -> Result<T> {
         let mut attempt = 0;
         loop {
             let r = self
                 .call(
                     reqwest::Method::POST,
-                    "/v1/requests",
+                    path,
                     Some(body),
                     Some(idempotency_key),
                     None,
