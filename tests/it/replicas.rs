@@ -3,7 +3,10 @@
 //! - a request approved on one replica wakes a long-poll waiting on the other (LISTEN/NOTIFY);
 //! - one replica SIGKILLed in the middle of a load of creates and credential calls: no request
 //!   answered is lost or doubled (clients retry on the survivor with the same idempotency key),
-//!   and every grant is still expired and its credential revoked exactly once.
+//!   and every grant is still expired and its credential revoked exactly once;
+//! - issue 16's stored kinds of request across the replicas: a bundle approved once on the
+//!   other replica, a scheduled grant refused before its start, a first-use grant whose clock
+//!   two replicas' first credential calls start once.
 //!
 //! The credentials come from the development issuers (real formats, nothing behind them): what
 //! is under test is the broker's store, wake-ups, locks and reaper, not an issuer.
@@ -73,6 +76,23 @@ settings = {{ issuer = "dev", host = "127.0.0.1", port = 5432, dbname = "app" }}
 [[catalog.resource.role]]
 name = "readonly"
 auto_approve_groups = ["engineering"]
+
+[[catalog.resource.role]]
+name = "readwrite"
+approver_groups = ["sre-leads"]
+
+[[catalog.resource.role]]
+name = "deploy"
+auto_approve_groups = ["engineering"]
+activation = "first_use"
+
+[[catalog.resource]]
+name = "app-cache"
+kind = "postgres"
+default_role = "readwrite"
+max_ttl = "1h"
+requester_groups = ["engineering"]
+settings = {{ issuer = "dev", host = "127.0.0.1", port = 5432, dbname = "cache" }}
 
 [[catalog.resource.role]]
 name = "readwrite"
@@ -349,4 +369,172 @@ fn a_replica_killed_mid_load_loses_no_request_and_every_grant_is_revoked_once() 
         WORKERS * EACH / 3
     );
     drop(b);
+}
+
+/// One JSON call to a replica: (status, body).
+async fn call(
+    c: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    token: &str,
+    key: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut r = c.request(method, url).bearer_auth(token);
+    if let Some(k) = key {
+        r = r.header("Idempotency-Key", k);
+    }
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let r = r.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[test]
+fn bundles_scheduled_and_first_use_grants_hold_across_replicas() {
+    use reqwest::Method;
+    let Some(w) = world() else { return };
+    let a = Replica::start(&w.home, &w.config, &[("PGPASSWORD", DB_PASSWORD)]);
+    let b = Replica::start(&w.home, &w.config, &[("PGPASSWORD", DB_PASSWORD)]);
+    let rt = runtime();
+    let c = reqwest::Client::new();
+
+    // A bundle made on A, approved once on B: both items approved, one audit row each.
+    let body = json!({"items": [{"resource": "app-db", "role": "readwrite"},
+        {"resource": "app-cache"}], "ttl_secs": 600, "reason": "INC-16"});
+    let (st, bundle) = rt.block_on(call(
+        &c,
+        Method::POST,
+        format!("{}/v1/bundles", a.url),
+        &w.alice,
+        Some("bundle-1"),
+        Some(body),
+    ));
+    assert_eq!(st, 201, "{bundle}");
+    let ids: Vec<String> = bundle["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    let (st, r) = rt.block_on(call(
+        &c,
+        Method::POST,
+        format!("{}/v1/requests/{}/approve", b.url, ids[1]),
+        &w.bob,
+        None,
+        None,
+    ));
+    assert_eq!(st, 200, "{r}");
+    let (st, seen) = rt.block_on(call(
+        &c,
+        Method::GET,
+        format!("{}/v1/bundles/{}", a.url, bundle["id"].as_str().unwrap()),
+        &w.alice,
+        None,
+        None,
+    ));
+    assert_eq!(st, 200, "{seen}");
+    for r in seen["requests"].as_array().unwrap() {
+        assert_eq!(r["state"], "approved", "{r}");
+    }
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM audit WHERE action = 'request.approve'"),
+        2
+    );
+
+    // A grant scheduled an hour ahead on A: B refuses its credential until then.
+    let start = zt_api::Timestamp::now().add_secs(3600);
+    let body = json!({"resource": "app-db", "role": "readonly", "ttl_secs": 600,
+        "start_at": start});
+    let (st, sched) = rt.block_on(call(
+        &c,
+        Method::POST,
+        format!("{}/v1/requests", a.url),
+        &w.alice,
+        Some("sched-1"),
+        Some(body),
+    ));
+    assert_eq!(st, 201, "{sched}");
+    assert_eq!(
+        (sched["state"].as_str(), sched["activation"].as_str()),
+        (Some("approved"), Some("scheduled")),
+        "{sched}"
+    );
+    assert_eq!(sched["not_before"], json!(start));
+    let (st, r) = rt.block_on(call(
+        &c,
+        Method::POST,
+        format!(
+            "{}/v1/grants/{}/credentials",
+            b.url,
+            sched["id"].as_str().unwrap()
+        ),
+        &w.alice,
+        None,
+        None,
+    ));
+    assert_eq!(
+        (st, r["type"].as_str()),
+        (409, Some("https://zt.dev/problems/grant-not-started")),
+        "{r}"
+    );
+
+    // A first-use grant: its first credential calls, on both replicas at once, start its
+    // clock once (one grant.claimed row), and it then ends ttl after that claim.
+    let body = json!({"resource": "app-db", "role": "deploy", "ttl_secs": 600});
+    let (st, fu) = rt.block_on(call(
+        &c,
+        Method::POST,
+        format!("{}/v1/requests", a.url),
+        &w.alice,
+        Some("first-use-1"),
+        Some(body),
+    ));
+    assert_eq!(st, 201, "{fu}");
+    assert_eq!(fu["activation"], "first_use", "{fu}");
+    assert!(fu["claim_by"].is_string(), "{fu}");
+    let id = fu["id"].as_str().unwrap().to_owned();
+    let answers = rt.block_on(async {
+        let one = call(
+            &c,
+            Method::POST,
+            format!("{}/v1/grants/{id}/credentials", a.url),
+            &w.alice,
+            None,
+            None,
+        );
+        let two = call(
+            &c,
+            Method::POST,
+            format!("{}/v1/grants/{id}/credentials", b.url),
+            &w.alice,
+            None,
+            None,
+        );
+        tokio::join!(one, two)
+    });
+    assert_eq!((answers.0.0, answers.1.0), (200, 200), "{answers:?}");
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) FROM audit WHERE action = 'grant.claimed' AND request_id = '{id}'"
+        )),
+        1
+    );
+    let (_, now) = rt.block_on(call(
+        &c,
+        Method::GET,
+        format!("{}/v1/requests/{id}", b.url),
+        &w.alice,
+        None,
+        None,
+    ));
+    assert!(now["claim_by"].is_null(), "{now}");
+    let end = zt_api::Timestamp::parse_rfc3339(now["expires_at"].as_str().unwrap()).unwrap();
+    assert!(
+        (end.0 - zt_api::Timestamp::now().0 - 600).abs() <= 30,
+        "{now}"
+    );
 }
