@@ -214,6 +214,14 @@ fn an_approver_sees_when_a_request_would_start_and_approving_it_schedules_it() {
         "{}",
         inbox.stdout
     );
+    // The review page says when the grant would start.
+    let mut web = crate::common::browser::WebClient::new();
+    let page = web.sign_in_dev(
+        &crate::common::browser::review_link(&broker.url, &id),
+        "bob",
+    );
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("<dt>Starts</dt><dd>"), "{}", page.body);
     bob.run(&["approve", &id]).ok();
     let status = alice.run(&["status"]);
     assert!(status.ok().stdout.contains("starts "), "{}", status.stdout);

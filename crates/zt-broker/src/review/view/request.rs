@@ -150,6 +150,19 @@ fn request_body(
     );
     fact("Role", format!("<code>{}</code>", text(&r.role, 200)));
     fact("For", escape(&human_secs(r.ttl_secs)));
+    // When the clock starts, if not at approval: a scheduled start, or the first use.
+    match r.activation {
+        Some(api::Activation::Scheduled) => {
+            if let Some(at) = r.start_at {
+                fact("Starts", escape(&when(at)));
+            }
+        }
+        Some(api::Activation::FirstUse) => fact(
+            "Starts",
+            "at its first use (the TTL runs from the first credential a tool fetches)".into(),
+        ),
+        _ => {}
+    }
     fact(
         "Reason",
         match &r.reason {
