@@ -42,7 +42,7 @@ fn read(p: &std::path::Path) -> String {
 }
 
 /// Read a waiting `zt request`'s stderr up to its `Request ID … needs approval` line.
-fn pending_id(err: &mut impl BufRead) -> String {
+pub(crate) fn pending_id(err: &mut impl BufRead) -> String {
     let mut seen = String::new();
     for _ in 0..10 {
         let mut line = String::new();

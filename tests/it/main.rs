@@ -32,6 +32,7 @@ mod login_life;
 mod logs;
 mod offline;
 mod oidc;
+mod on_postgres;
 mod oncall;
 mod passkey;
 mod policies;

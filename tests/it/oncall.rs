@@ -4,7 +4,7 @@
 //! (`--oncall-at`, so nothing waits for the clock): `zt request` is granted at once for the
 //! on-call engineer and pending for the other. `zt-broker serve` with `[oncall.primary] url`
 //! on loopback: a feed that starts failing is audited, goes stale (nobody on call) and fresh
-//! again. And `zt-broker check` names a malformed feed's line. With the shipped
+//! again — with the store on SQLite and on a real PostgreSQL. And `zt-broker check` names a malformed feed's line. With the shipped
 //! `policies/step-up.cedar` too, the on-call engineer's break-glass meets its `max_age` step-up
 //! with a fresh dev sign-in.
 
@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::common::broker::Broker;
-use crate::common::serve::{Login, Replica, fetch_json};
+use crate::common::serve::{Login, PgStore, Replica, fetch_json};
 use crate::common::tinyhttp::{Reply, TinyServer};
 use crate::common::{Home, eventually};
 
@@ -235,6 +235,30 @@ fn feed_now(who: &str) -> String {
 
 #[test]
 fn serve_reads_a_url_feed_and_a_failing_one_goes_stale_then_fresh_audited() {
+    let home = Home::new();
+    stale_then_fresh(&home, "[store]\nurl = \"sqlite://zt.db\"\n", &[]);
+}
+
+/// The same with the broker's store on a real PostgreSQL: the audit rows are in it.
+#[test]
+fn on_postgresql_a_failing_feed_goes_stale_then_fresh_audited() {
+    let home = Home::new();
+    let Some(pg) = PgStore::start(&home) else {
+        return;
+    };
+    stale_then_fresh(&home, &pg.toml(), &pg.env());
+    assert_eq!(
+        pg.sql(
+            "SELECT string_agg(action, ' ' ORDER BY seq) FROM audit WHERE action LIKE 'oncall.%'"
+        ),
+        "oncall.refresh.failed oncall.stale oncall.fresh"
+    );
+}
+
+/// `zt-broker serve` in `home` with the `[store]` section `store` (and `env`), a loopback feed
+/// with alice on call now: her request is granted at once, bob's waits; the feed fails
+/// (audited), goes stale (nobody on call, audited once), comes back (fresh, audited once).
+fn stale_then_fresh(home: &Home, store: &str, env: &[(&str, &str)]) {
     let idp = Broker::start(&[]);
     let login = Login::discover(&idp.url);
     let (alice, bob) = (login.token("alice"), login.token("bob"));
@@ -244,7 +268,6 @@ fn serve_reads_a_url_feed_and_a_failing_one_goes_stale_then_fresh_audited() {
         Some(b) => Reply::new(200, "text/calendar", b),
         None => Reply::new(503, "text/plain", "down"),
     });
-    let home = Home::new();
     let dir = home.path().join("policies");
     std::fs::create_dir(&dir).unwrap();
     policies(&dir);
@@ -255,9 +278,7 @@ fn serve_reads_a_url_feed_and_a_failing_one_goes_stale_then_fresh_audited() {
             r#"[server]
 listen = "127.0.0.1:0"
 
-[store]
-url = "sqlite://zt.db"
-
+{store}
 [policy]
 dir = "policies"
 
@@ -283,7 +304,7 @@ stale_after = "3s"
         ),
     )
     .unwrap();
-    let broker = Replica::start(&home, &cfg, &[]);
+    let broker = Replica::start(home, &cfg, env);
     let state = |token: &str| {
         let r = fetch_json(
             reqwest::Client::new()

@@ -19,16 +19,13 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::common::broker::Broker;
-use crate::common::serve::{Login, Replica, runtime};
+use crate::common::serve::{Login, PgStore, Replica, runtime};
 use crate::common::{Home, Out, eventually};
-use zt_testkit::pg::TestPg;
-
-const DB_PASSWORD: &str = "zt-replica-test";
 
 /// The world: PostgreSQL with database `zt` owned by login role `zt`, the dev broker as the
 /// OpenID provider, a config both replicas share, and a token for alice and one for bob.
 struct World {
-    pg: TestPg,
+    pg: PgStore,
     _idp: Broker,
     home: Home,
     config: std::path::PathBuf,
@@ -37,22 +34,13 @@ struct World {
 }
 
 fn world() -> Option<World> {
-    let pg = TestPg::start()?;
-    pg.create_db("zt");
-    pg.sql(&format!(
-        "CREATE ROLE zt LOGIN PASSWORD '{DB_PASSWORD}'; ALTER DATABASE zt OWNER TO zt"
-    ));
+    let home = Home::new();
+    let pg = PgStore::start(&home)?;
     let idp = Broker::start(&[]);
     let login = Login::discover(&idp.url);
     let alice = login.token("alice");
     let bob = login.token("bob");
-    let home = Home::new();
     let config = home.path().join("broker.toml");
-    // The replicas' one key (sealed credentials, the signed audit head).
-    crate::common::world::write_private(
-        &home.path().join("store.key"),
-        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
-    );
     std::fs::write(
         &config,
         format!(
@@ -60,10 +48,7 @@ fn world() -> Option<World> {
 [server]
 listen = "127.0.0.1:0"
 
-[store]
-url = "postgres://zt@127.0.0.1:{port}/zt"
-credential_key_file = "store.key"
-
+{store}
 {login}
 [[catalog.resource]]
 name = "app-db"
@@ -98,7 +83,7 @@ settings = {{ issuer = "dev", host = "127.0.0.1", port = 5432, dbname = "cache" 
 name = "readwrite"
 approver_groups = ["sre-leads"]
 "#,
-            port = pg.port,
+            store = pg.toml(),
             login = login.toml(),
         ),
     )
@@ -120,7 +105,7 @@ fn create_body(role: &str, ttl: u64) -> Value {
 impl World {
     /// Run SQL in database `zt`.
     fn sql(&self, sql: &str) -> String {
-        self.pg.sql_in("zt", sql)
+        self.pg.sql(sql)
     }
 
     fn count(&self, sql: &str) -> i64 {
@@ -134,8 +119,8 @@ impl World {
 #[test]
 fn a_grant_approved_on_one_replica_wakes_a_long_poll_on_the_other() {
     let Some(w) = world() else { return };
-    let a = Replica::start(&w.home, &w.config, &[("PGPASSWORD", DB_PASSWORD)]);
-    let b = Replica::start(&w.home, &w.config, &[("PGPASSWORD", DB_PASSWORD)]);
+    let a = Replica::start(&w.home, &w.config, &w.pg.env());
+    let b = Replica::start(&w.home, &w.config, &w.pg.env());
     let rt = runtime();
     let c = reqwest::Client::new();
     let created: Value = rt.block_on(async {
@@ -198,7 +183,7 @@ fn a_grant_approved_on_one_replica_wakes_a_long_poll_on_the_other() {
         Out::from(
             w.home
                 .cmd(crate::common::broker_bin())
-                .env("PGPASSWORD", DB_PASSWORD)
+                .envs(w.pg.env())
                 .args(["audit", "verify", "--config", w.config.to_str().unwrap()])
                 .output()
                 .unwrap(),
@@ -218,8 +203,8 @@ fn a_grant_approved_on_one_replica_wakes_a_long_poll_on_the_other() {
 #[test]
 fn a_replica_killed_mid_load_loses_no_request_and_every_grant_is_revoked_once() {
     let Some(w) = world() else { return };
-    let mut a = Replica::start(&w.home, &w.config, &[("PGPASSWORD", DB_PASSWORD)]);
-    let b = Replica::start(&w.home, &w.config, &[("PGPASSWORD", DB_PASSWORD)]);
+    let mut a = Replica::start(&w.home, &w.config, &w.pg.env());
+    let b = Replica::start(&w.home, &w.config, &w.pg.env());
     let urls = [a.url.clone(), b.url.clone()];
     let rt = runtime();
     let c = reqwest::Client::builder()
@@ -396,8 +381,8 @@ async fn call(
 fn bundles_scheduled_and_first_use_grants_hold_across_replicas() {
     use reqwest::Method;
     let Some(w) = world() else { return };
-    let a = Replica::start(&w.home, &w.config, &[("PGPASSWORD", DB_PASSWORD)]);
-    let b = Replica::start(&w.home, &w.config, &[("PGPASSWORD", DB_PASSWORD)]);
+    let a = Replica::start(&w.home, &w.config, &w.pg.env());
+    let b = Replica::start(&w.home, &w.config, &w.pg.env());
     let rt = runtime();
     let c = reqwest::Client::new();
 

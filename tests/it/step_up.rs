@@ -28,7 +28,7 @@ const LIMIT: Duration = Duration::from_secs(60);
 const PWD: &str = "urn:zt:acr:pwd";
 const MFA: &str = "urn:zt:acr:mfa";
 
-const POLICY: &str = r#"
+pub(crate) const POLICY: &str = r#"
 @id("engineers-view")
 @outcome("grant")
 permit (principal in Group::"engineering", action in [Action::"request", Action::"extend"], resource)

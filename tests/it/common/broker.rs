@@ -71,11 +71,17 @@ impl Broker {
     /// Log `user` in from `home` through the broker's HTML verification page (the path a
     /// person takes), reading the user code from zt's stderr.
     pub(crate) fn login_via_page(&self, home: &Home, user: &str) {
+        self.sign_in_to(&self.url, home, user)
+    }
+
+    /// [`Broker::login_via_page`] to another broker (`zt-broker serve`) whose `[login]` names
+    /// this one's OpenID provider: `zt login --broker BROKER`, approved on this one's page.
+    pub(crate) fn sign_in_to(&self, broker: &str, home: &Home, user: &str) {
         let mut child = home
             .zt(&[
                 "login",
                 "--broker",
-                &self.url,
+                broker,
                 "--insecure-storage",
                 "--no-browser",
             ])

@@ -23,9 +23,9 @@ pub(crate) const AUDIENCE: &str = "urn:zt:broker";
 
 /// A broker that trusts `issuer` and sends `zt login` there.
 ///
-/// Today this is `zt-broker dev --trust-issuer ISSUER --audience AUD`: the dev broker with a
-/// real IdP (its own dev IdP stays trusted but is not advertised). When `zt-broker serve
-/// --config` exists, this is the one place to switch to it.
+/// This is `zt-broker dev --trust-issuer ISSUER --audience AUD`: the dev broker with a real IdP
+/// (its own dev IdP stays trusted but is not advertised). `on_postgres.rs` signs in through the
+/// same provider to a `zt-broker serve` configured with `[login]` and `[[trusted_issuer]]`.
 pub(crate) fn external_broker(issuer: &str, audience: &str) -> Broker {
     Broker::start(&["--trust-issuer", issuer, "--audience", audience])
 }

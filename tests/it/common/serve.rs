@@ -150,3 +150,48 @@ impl Login {
         runtime().block_on(dev_token(&self.broker, &self.issuer, &self.client_id, user))
     }
 }
+
+/// A real PostgreSQL (Debian's server, one per test) with database `zt` owned by the login role
+/// `zt`, for `zt-broker serve` to store in: the `[store]` section naming it and the key file it
+/// needs, and the environment that carries the role's password.
+pub(crate) struct PgStore {
+    pub pg: zt_testkit::pg::TestPg,
+}
+
+impl PgStore {
+    const PASSWORD: &'static str = "zt-serve-test";
+
+    /// Start it, writing the store key into `home`; `None` when PostgreSQL is not installed.
+    pub(crate) fn start(home: &Home) -> Option<PgStore> {
+        let pg = zt_testkit::pg::TestPg::start()?;
+        pg.create_db("zt");
+        pg.sql(&format!(
+            "CREATE ROLE zt LOGIN PASSWORD '{}'; ALTER DATABASE zt OWNER TO zt",
+            PgStore::PASSWORD
+        ));
+        // Every replica's one key (sealed credentials, the signed audit head).
+        crate::common::world::write_private(
+            &home.path().join("store.key"),
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
+        );
+        Some(PgStore { pg })
+    }
+
+    /// The `[store]` section of a configuration in the home [`PgStore::start`] was given.
+    pub(crate) fn toml(&self) -> String {
+        format!(
+            "[store]\nurl = \"postgres://zt@127.0.0.1:{}/zt\"\ncredential_key_file = \"store.key\"\n",
+            self.pg.port
+        )
+    }
+
+    /// What `zt-broker serve` needs in its environment to sign in to the database.
+    pub(crate) fn env(&self) -> [(&'static str, &'static str); 1] {
+        [("PGPASSWORD", PgStore::PASSWORD)]
+    }
+
+    /// One value from the broker's database, as text.
+    pub(crate) fn sql(&self, sql: &str) -> String {
+        self.pg.sql_in("zt", sql)
+    }
+}
