@@ -8,6 +8,9 @@
 //! Each peer comes from `scripts/test.sh`; without it a test skips with a message, unless
 //! `ZT_TEST_REQUIRE_PEERS=1`. Everything listens on 127.0.0.1 only.
 //!
+//! The AWS issuer also with a first-use role: the CLI's first `credential_process` call starts
+//! the grant.
+//!
 //! Not covered end to end: a requester whose name carries quotes or semicolons. The dev IdP's
 //! users are fixed (`DevIdp::demo_users`: alice, bob, …), so no test can choose the name; the
 //! issuers' own tests cover it (zt-broker's `src/issuers/*` unit tests and
@@ -157,6 +160,101 @@ fn aws_sts_issuer_assumes_the_role_the_cli_signs_with_and_revoke_removes_the_pro
         "{}",
         tail(&gone.stderr)
     );
+}
+
+/// A first-use role (`activation = "first_use"`) on the real issuer: `zt request` writes the
+/// profile (its region from the role's settings) without an `AssumeRole`; the AWS CLI's first
+/// `credential_process` call claims the grant, and its TTL runs from then.
+#[test]
+fn aws_sts_first_use_grant_starts_at_the_clis_first_call() {
+    let (Some(aws), Some(moto)) = (peer("ZT_TEST_AWS"), Moto::start()) else {
+        return;
+    };
+    let role = "name = \"readonly\"\nauto_approve_groups = [\"engineering\"]\n";
+    let text = demo_catalog_with(
+        r#"settings = { region = "us-east-1", account_id = "123456789012" }"#,
+        &format!(
+            r#"settings = {{ issuer = "aws-sts", region = "eu-west-1", endpoint_url = "{}" }}"#,
+            moto.url
+        ),
+    );
+    assert!(text.contains(role));
+    let catalog =
+        CatalogFile::new(&text.replacen(role, &format!("{role}activation = \"first_use\"\n"), 1));
+    let broker = Broker::start_with_env(
+        &["--auto-login", "alice", "--catalog", catalog.arg()],
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKIAZTBROKERTESTKEY1"),
+            (
+                "AWS_SECRET_ACCESS_KEY",
+                "zt-broker-test-secret-not-a-real-key",
+            ),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ],
+    );
+    let mut w = World::new();
+    let (config, creds) = (
+        w.path().join("aws-files/config"),
+        w.path().join("aws-files/credentials"),
+    );
+    w.set("AWS_CONFIG_FILE", &config)
+        .set("AWS_SHARED_CREDENTIALS_FILE", &creds)
+        .set("AWS_EC2_METADATA_DISABLED", "true");
+    w.login(&broker);
+    let state = |grant: &str| {
+        let all = w.run(&["status", "--json"]).ok().json();
+        all.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == grant)
+            .cloned()
+            .unwrap_or_else(|| panic!("{grant} not in {all}"))
+    };
+
+    let v = w
+        .run(&["request", "prod-aws", "--ttl", "20m", "--json"])
+        .ok()
+        .json();
+    let grant = v["request"]["id"].as_str().unwrap().to_string();
+    assert_eq!(v["request"]["activation"], "first_use", "{v}");
+    let s = state(&grant);
+    assert_eq!(s["state"], "approved", "waiting for its first use: {s}");
+    assert!(s["claim_by"].is_string(), "{s}");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        text.contains("[profile zt-prod-aws]") && text.contains("region = eu-west-1"),
+        "{text}"
+    );
+
+    let first = zt_api::Timestamp::now();
+    let who = w.run_cmd(
+        &aws,
+        &[
+            "--profile",
+            "zt-prod-aws",
+            "--endpoint-url",
+            &moto.url,
+            "--output",
+            "json",
+            "sts",
+            "get-caller-identity",
+        ],
+    );
+    assert_eq!(who.code, 0, "{}", tail(&who.stderr));
+    assert!(
+        who.stdout.contains("assumed-role/zt-readonly/"),
+        "{}",
+        who.stdout
+    );
+    let s = state(&grant);
+    assert_eq!(s["state"], "active", "{s}");
+    assert!(s.get("claim_by").is_none(), "{s}");
+    let end = zt_api::Timestamp::parse_rfc3339(s["expires_at"].as_str().unwrap()).unwrap();
+    assert!(
+        end.0 >= first.0 + 1200,
+        "the TTL runs from the first call: {end}"
+    );
+    w.run(&["revoke", &grant]).ok();
 }
 
 // ---- PostgreSQL: the real issuer, server and psql ----

@@ -146,4 +146,28 @@ impl Issuer for AwsStsIssuer {
     fn revoke<'a>(&'a self, _grant: &'a Grant) -> IssueFuture<'a, ()> {
         Box::pin(async { Ok(()) })
     }
+
+    /// A first-use grant's profile before its first use: the region minting would hand the
+    /// client (the role's `region`, else the broker's own once loaded) and no keys. `None`
+    /// while that region is not known without loading the broker's AWS configuration (no
+    /// `region` in the settings and nothing minted yet): zt then fetches, which starts the
+    /// grant at request time.
+    fn connection(&self, grant: &Grant) -> Option<Credential> {
+        let s = RoleSettings::from_settings(&grant.settings).ok()?;
+        let region = match s.region {
+            Some(r) => r,
+            None => self
+                .base
+                .get()?
+                .region()
+                .map_or_else(|| FALLBACK_REGION.into(), |r| r.to_string()),
+        };
+        Some(Credential::Aws {
+            access_key_id: String::new(),
+            secret_access_key: String::new(),
+            session_token: String::new(),
+            expires_at: grant.expires_at,
+            region: Some(region),
+        })
+    }
 }

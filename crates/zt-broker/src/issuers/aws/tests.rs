@@ -223,6 +223,50 @@ async fn revoke_is_a_no_op_at_sts() {
 }
 
 #[tokio::test]
+async fn a_first_use_grants_profile_is_known_without_minting_once_its_region_is() {
+    let iss = AwsStsIssuer::with_credentials(dummy_broker_credentials());
+    // The role names its region: the profile's region, no keys, the grant's end.
+    let g = grant(
+        "alice@example.com",
+        600,
+        &settings("", "http://127.0.0.1:9"),
+    );
+    match iss.connection(&g) {
+        Some(Credential::Aws {
+            access_key_id,
+            secret_access_key,
+            session_token,
+            expires_at,
+            region,
+        }) => {
+            assert!(access_key_id.is_empty() && secret_access_key.is_empty());
+            assert!(session_token.is_empty());
+            assert_eq!(expires_at, g.expires_at);
+            assert_eq!(region.as_deref(), Some("eu-west-1"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // No region and the broker's own configuration not loaded: not known without minting.
+    let bare = grant(
+        "alice@example.com",
+        600,
+        &format!("issuer = \"aws-sts\"\nrole_arn = \"{ROLE_ARN}\""),
+    );
+    assert!(iss.connection(&bare).is_none());
+    // Once loaded (here by a mint's first step), the broker's region: what a mint would hand.
+    iss.base().await;
+    match iss.connection(&bare) {
+        Some(Credential::Aws { region, .. }) => {
+            assert_eq!(region.as_deref(), Some(FALLBACK_REGION));
+        }
+        other => panic!("{other:?}"),
+    }
+    // Bad settings: nothing.
+    let bad = grant("alice@example.com", 600, "role_arn = \"x\"");
+    assert!(iss.connection(&bad).is_none());
+}
+
+#[tokio::test]
 async fn an_ended_grant_or_bad_settings_mint_nothing() {
     let iss = AwsStsIssuer::with_credentials(dummy_broker_credentials());
     let ended = grant("alice@example.com", -1, &settings("", "http://127.0.0.1:9"));
