@@ -134,6 +134,15 @@ pub(crate) mod step {
     pub(crate) fn sign_in_oidc(user: &str) -> Value {
         json!({ "signin": { "idp": "oidc", "user": user } })
     }
+    /// On the provider fixture's own login page: `user` at level `acr` (`None`: the level the
+    /// page preselected from what the client asked for).
+    pub(crate) fn sign_in_login_page(user: &str, acr: Option<&str>) -> Value {
+        json!({ "signin": { "idp": "oidc-login", "user": user, "acr": acr } })
+    }
+    /// Click the link whose text is `text`.
+    pub(crate) fn follow(text: &str) -> Value {
+        json!({ "follow": text })
+    }
     pub(crate) fn approve(comment: &str) -> Value {
         json!({ "decide": "approve", "comment": comment })
     }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{ask, ask_link, dev_world, request_of};
+use super::{ask, ask_link, dev_world, free_port, oidc_serve_config, request_of};
 use crate::common::browser::{Chromium, review_base, review_link, step};
 use crate::common::oidc::{Provider, start_login, stored_tokens};
 use crate::common::serve::Replica;
@@ -208,14 +208,6 @@ fn bob_approves_and_denies_in_chromium_after_signing_in_at_the_dev_idp() {
 }
 
 /// A free TCP port on 127.0.0.1 (bound and let go: the broker binds it next).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[test]
 fn bob_signs_in_at_the_real_oidc_provider_and_approves_and_denies_in_chromium() {
     let Some(chromium) = Chromium::find() else {
@@ -228,55 +220,7 @@ fn bob_signs_in_at_the_real_oidc_provider_and_approves_and_denies_in_chromium() 
         return;
     };
     let home = Home::new();
-    let config = home.path().join("broker.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-[server]
-listen = "127.0.0.1:{port}"
-
-[store]
-url = "sqlite://broker.sqlite"
-
-[login]
-issuer = "{issuer}"
-client_id = "zt-cli"
-audience = "urn:zt:broker"
-
-[[trusted_issuer]]
-issuer = "{issuer}"
-audience = "urn:zt:broker"
-
-[review]
-client_id = "zt-review"
-redirect_uri = "{redirect}"
-scopes = ["openid", "email", "profile", "groups"]
-
-[[catalog.resource]]
-name = "app-db"
-kind = "postgres"
-default_role = "readonly"
-max_ttl = "4h"
-requester_groups = ["engineering"]
-settings = {{ issuer = "dev", host = "127.0.0.1", port = 5432, dbname = "app" }}
-
-[[catalog.resource.role]]
-name = "readonly"
-auto_approve_groups = ["engineering"]
-
-[[catalog.resource.role]]
-name = "readwrite"
-approver_groups = ["sre-leads"]
-
-[[catalog.resource.role]]
-name = "owner"
-approver_groups = ["sre-leads"]
-"#,
-            issuer = idp.issuer,
-        ),
-    )
-    .unwrap();
+    let config = oidc_serve_config(&home, port, &idp.issuer, "", "");
     let check = home
         .cmd(crate::common::broker_bin())
         .args(["check", "--config"])

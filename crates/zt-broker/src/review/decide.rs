@@ -3,7 +3,8 @@
 //! 1,000 characters, newlines allowed, no other control character; CR LF becomes LF), then
 //! [`crate::domain::decide`] — the API's own authorization (never the requester, only the
 //! approvers the policy names, the policy's `approve` action) and audit rows. Success is a 303
-//! back to the request's page (post/redirect/get), which says what happened.
+//! back to the request's page (post/redirect/get), which says what happened; a decision that
+//! needs a stronger or fresher sign-in offers one ([`super::step_up`]).
 
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, State};
@@ -98,6 +99,9 @@ async fn decide(
                 Verdict::Deny => "denied",
             };
             see_other(&format!("{back}?done={done}"), &[])
+        }
+        Err(crate::domain::DomainError::StepUp { missing, .. }) => {
+            super::step_up::needed(&session, &id, &missing)
         }
         Err(e) => error_page(e, &session, Some(&back)),
     }

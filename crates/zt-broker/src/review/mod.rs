@@ -15,7 +15,8 @@
 //!   origin (`Origin`/`Sec-Fetch-Site`); GET never changes anything.
 //! - Pages ([`page`]): one layout, every value escaped, `Content-Security-Policy` with
 //!   `frame-ancestors 'none'`; [`view`] renders a request and the inbox, [`decide`] takes the
-//!   approve / deny forms through [`crate::domain::decide`] — the API's rules and audit rows.
+//!   approve / deny forms through [`crate::domain::decide`] — the API's rules and audit rows;
+//!   [`step_up`] signs in again when a decision needs a stronger or fresher sign-in.
 //!
 //! For other parts of the page (the passkey step): [`Session`] is the extractor for "who is
 //! signed in" (an anonymous GET is sent to sign in, anything else refused), [`csrf::check`]
@@ -31,6 +32,7 @@ pub(crate) mod oidc;
 pub(crate) mod page;
 pub mod passkey;
 pub(crate) mod session;
+pub(crate) mod step_up;
 #[cfg(test)]
 mod tests;
 pub(crate) mod view;
@@ -168,6 +170,7 @@ pub fn router(review: Arc<Review>) -> Router {
         .route("/review/{id}", get(view::request))
         .route("/review/{id}/approve", post(decide::approve))
         .route("/review/{id}/deny", post(decide::deny))
+        .route("/review/{id}/step-up", get(step_up::start))
         .merge(passkey::routes())
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .with_state(review)

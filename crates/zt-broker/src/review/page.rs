@@ -159,6 +159,8 @@ padding:.4rem}.buttons{display:flex;gap:.8rem;margin-top:.8rem}\
 .buttons button{font-size:1rem;padding:.45rem 1.4rem;border-radius:6px;border:1px solid;\
 cursor:pointer}button.approve{background:#1f883d;border-color:#1a7f37;color:#fff}\
 button.deny{background:#fff;border-color:#cf222e;color:#cf222e}\
+.buttons{align-items:center}a.button{display:inline-block;font-size:1rem;padding:.45rem 1.4rem;\
+border-radius:6px;border:1px solid #1a7f37;background:#1f883d;color:#fff;text-decoration:none}\
 ul.approvals{margin:0;padding-left:1.2rem}.muted{color:#57606a}";
 
 /// `GET /review/style.css`: the page's only stylesheet (the policy allows no inline style).

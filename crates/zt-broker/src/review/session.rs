@@ -1,5 +1,6 @@
 //! Who is signed in to the review page: a session cookie holding the person as their ID token
-//! named them (issuer, subject, email, name, groups), when it ends, and the session's CSRF
+//! named them (issuer, subject, email, name, groups) and how they signed in (`acr`, `amr`,
+//! `auth_time`: a `@step_up` approval weighs them), when it ends, and the session's CSRF
 //! token — sealed with the store's key ([`crate::store::StoreKey::seal_cookie`]), so it cannot
 //! be read or forged in the browser and every replica given the same key accepts it. Nothing
 //! is kept server-side; the session ends at its `exp` (`[review] session_ttl`, 30 minutes by
@@ -48,6 +49,16 @@ struct Sealed {
     groups: Vec<String>,
     exp: i64,
     csrf: String,
+    /// How the person signed in (the ID token's `acr`, `amr`, `auth_time`, and the issuer's
+    /// ACR values that `acr` meets), for a `@step_up` approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    acr: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    amr: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    auth_time: Option<i64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    acr_meets: Vec<String>,
 }
 
 impl Session {
@@ -73,13 +84,19 @@ impl Session {
             groups: p.groups.clone(),
             exp: self.expires_at,
             csrf: self.csrf.clone(),
+            acr: p.auth.acr.clone(),
+            amr: p.auth.amr.clone(),
+            auth_time: p.auth.auth_time,
+            acr_meets: p.auth.acr_meets.clone(),
         };
         let json = serde_json::to_vec(&sealed).map_err(|e| e.to_string())?;
         let value = review.broker.store.key().seal_cookie(PURPOSE, &json)?;
         if value.len() > MAX_COOKIE_VALUE {
             return Err(format!(
-                "the identity provider named {} groups: too many to keep in a session cookie",
-                p.groups.len()
+                "the identity provider named {} groups and {} authentication methods: too many \
+                 to keep in a session cookie",
+                p.groups.len(),
+                p.auth.amr.len()
             ));
         }
         let max_age = (self.expires_at - zt_api::Timestamp::now().0).max(0);
@@ -107,9 +124,12 @@ impl Session {
                 email: s.email,
                 name: s.name,
                 groups: s.groups,
-                // The page's sign-in session keeps who, not how: a `@step_up` act asks the
-                // API's caller, whose token says.
-                ..Default::default()
+                auth: crate::auth::AuthFacts {
+                    acr: s.acr,
+                    amr: s.amr,
+                    auth_time: s.auth_time,
+                    acr_meets: s.acr_meets,
+                },
             },
             csrf: s.csrf,
             expires_at: s.exp,

@@ -57,6 +57,8 @@ struct IdClaims<'a> {
     name: &'a str,
     preferred_username: &'a str,
     groups: &'a [String],
+    /// The sign-in's level, as in the access tokens (the review page's step-up reads it).
+    acr: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     nonce: Option<&'a str>,
 }
@@ -110,6 +112,7 @@ impl DevIdp {
             name: &user.name,
             preferred_username: &user.name,
             groups: &user.groups,
+            acr: DEV_ACR,
             nonce,
         };
         self.key.sign(&claims, "JWT")

@@ -4,7 +4,8 @@
 //! [`start_sign_in`] makes a fresh `state`, `nonce` and PKCE verifier, keeps them (and the page
 //! to come back to) in a short-lived sealed cookie named after the state — so two tabs signing
 //! in at once do not trip over each other — and answers 303 to the provider's authorization
-//! endpoint. [`callback`] takes the provider's answer: the state must match a cookie this
+//! endpoint ([`start_step_up`]: also asking for `acr_values` and `max_age`, for a decision
+//! that needs a stronger or fresher sign-in). [`callback`] takes the provider's answer: the state must match a cookie this
 //! broker sealed within the last 10 minutes, the code is redeemed at the token endpoint with
 //! the verifier, and the ID token is checked by the broker's verifier (signature, issuer,
 //! audience = the page's client id, expiry) and its `nonce`; then the session cookie is set and
@@ -86,7 +87,26 @@ pub(crate) fn safe_return(back: &str) -> &str {
 /// The answer to an anonymous visit: a 303 to the identity provider with a fresh state, nonce
 /// and PKCE challenge, coming back to `back` (a path of the review page).
 pub(crate) async fn start_sign_in(review: &Review, back: &str) -> Response {
-    match sign_in_redirect(review, safe_return(back)).await {
+    start(review, back, None).await
+}
+
+/// [`start_sign_in`] for a step-up (RFC 9470): the provider is asked for `missing`'s
+/// `acr_values` and `max_age` (OpenID Connect Core §3.1.2.1), so it signs the person in again
+/// as strongly and as recently as the decision needs.
+pub(crate) async fn start_step_up(
+    review: &Review,
+    back: &str,
+    missing: &crate::policy::step_up::Missing,
+) -> Response {
+    start(review, back, Some(missing)).await
+}
+
+async fn start(
+    review: &Review,
+    back: &str,
+    step_up: Option<&crate::policy::step_up::Missing>,
+) -> Response {
+    match sign_in_redirect(review, safe_return(back), step_up).await {
         Ok(resp) => resp,
         Err(e) => {
             tracing::warn!("review page: cannot start a sign-in: {e}");
@@ -101,7 +121,11 @@ pub(crate) async fn start_sign_in(review: &Review, back: &str) -> Response {
     }
 }
 
-async fn sign_in_redirect(review: &Review, back: &str) -> Result<Response, String> {
+async fn sign_in_redirect(
+    review: &Review,
+    back: &str,
+    step_up: Option<&crate::policy::step_up::Missing>,
+) -> Result<Response, String> {
     let s = &review.settings;
     let endpoints = review.provider.endpoints(&s.issuer).await?;
     let pkce = Pkce::new()?;
@@ -127,6 +151,16 @@ async fn sign_in_redirect(review: &Review, back: &str) -> Result<Response, Strin
         .append_pair("nonce", &pending.nonce)
         .append_pair("code_challenge", &pkce.challenge)
         .append_pair("code_challenge_method", "S256");
+    if let Some(m) = step_up {
+        if !m.acr_values.is_empty() {
+            url.query_pairs_mut()
+                .append_pair("acr_values", &m.acr_values.join(" "));
+        }
+        if let Some(age) = m.max_age {
+            url.query_pairs_mut()
+                .append_pair("max_age", &age.to_string());
+        }
+    }
     let name = pending_cookie_name(review, &pending.state);
     let cookie = set_cookie(review, &name, &sealed, SIGN_IN_SECS);
     Ok(page::see_other(url.as_str(), &[cookie]))
