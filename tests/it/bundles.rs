@@ -20,14 +20,7 @@ use crate::common::{Home, Out, eventually, kubectl, peer};
 /// alice's World: the AWS files at non-default places, no instance metadata, a user
 /// kubeconfig, a short grace after a grant's end.
 fn alice(broker: &Broker) -> World {
-    let mut w = World::new();
-    let (config, creds) = (
-        w.path().join("aws-files/config"),
-        w.path().join("aws-files/credentials"),
-    );
-    w.set("AWS_CONFIG_FILE", &config)
-        .set("AWS_SHARED_CREDENTIALS_FILE", &creds)
-        .set("AWS_EC2_METADATA_DISABLED", "true");
+    let w = World::with_aws_files();
     std::fs::write(w.home.kubeconfig(), USER_KUBECONFIG).unwrap();
     broker.login_via_page(&w.home, "alice");
     let cfg = w.path().join(".config/zt/config.toml");
@@ -159,19 +152,7 @@ fn a_bundle_is_approved_once_and_each_grant_is_written_then_wiped() {
         assert!(out.stdout.contains("default"), "{}", out.stdout);
     }
     if let (Some(aws), Some(moto)) = (&aws, &moto) {
-        let out = w.run_cmd(
-            aws,
-            &[
-                "--profile",
-                "zt-prod-aws",
-                "--endpoint-url",
-                &moto.url,
-                "--output",
-                "json",
-                "sts",
-                "get-caller-identity",
-            ],
-        );
+        let out = moto.caller_identity(aws, &w, "zt-prod-aws");
         assert_eq!(out.code, 0, "aws sts get-caller-identity: {}", out.stderr);
         assert!(out.stdout.contains("\"Arn\""), "{}", out.stdout);
     }

@@ -7,9 +7,9 @@
 use std::time::Duration;
 
 use crate::common::broker::Broker;
-use crate::common::moto::Moto;
+use crate::common::kubectl;
+use crate::common::moto::{Moto, aws_cli_or_helper};
 use crate::common::world::{CatalogFile, World, kubeconfig_contexts};
-use crate::common::{kubectl, peer};
 use zt_api::Timestamp;
 
 /// The demo catalog with prod-k8s/view and prod-aws/readonly made first-use.
@@ -39,17 +39,6 @@ fn at(v: &serde_json::Value) -> Timestamp {
     Timestamp::parse_rfc3339(v.as_str().unwrap_or_else(|| panic!("no time: {v}"))).unwrap()
 }
 
-/// The grant as `zt status --json` shows it.
-fn status_of(w: &World, grant: &str) -> serde_json::Value {
-    let all = w.run(&["status", "--json"]).ok().json();
-    all.as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == grant)
-        .cloned()
-        .unwrap_or(serde_json::Value::Null)
-}
-
 #[test]
 fn the_first_kubectl_call_starts_the_ttl() {
     let cat = catalog();
@@ -77,7 +66,7 @@ fn the_first_kubectl_call_starts_the_ttl() {
         "no token written:\n{kube}"
     );
     // Still waiting: zt request minted nothing.
-    let s = status_of(&w, &grant);
+    let s = w.status_of(&grant);
     assert_eq!(
         (s["state"].as_str(), s["activation"].as_str()),
         (Some("approved"), Some("first_use")),
@@ -101,7 +90,7 @@ fn the_first_kubectl_call_starts_the_ttl() {
             w.run(&["credential", "kube", &grant]).ok();
         }
     }
-    let s = status_of(&w, &grant);
+    let s = w.status_of(&grant);
     assert_eq!(s["state"], "active", "{s}");
     assert!(s.get("claim_by").is_none(), "claimed: {s}");
     let end = at(&s["expires_at"]);
@@ -137,7 +126,7 @@ fn an_unclaimed_grant_lapses_and_its_entry_says_so() {
         let out = w.run_cmd(&k, &["--context", "zt-prod-k8s", "get", "pods"]);
         assert_ne!(out.code, 0, "{out:#?}");
     }
-    let s = status_of(&w, &grant);
+    let s = w.status_of(&grant);
     assert!(s.is_null() || s["state"] == "expired", "{s}");
 }
 
@@ -145,11 +134,7 @@ fn an_unclaimed_grant_lapses_and_its_entry_says_so() {
 fn the_aws_clis_first_credential_process_call_starts_it_and_static_keys_start_at_once() {
     let cat = catalog();
     let broker = start(&cat, "1h");
-    let mut w = World::new();
-    let dir = w.path().join("aws");
-    w.set("AWS_CONFIG_FILE", dir.join("config"))
-        .set("AWS_SHARED_CREDENTIALS_FILE", dir.join("credentials"))
-        .set("AWS_EC2_METADATA_DISABLED", "true");
+    let w = World::with_aws_files();
     w.login(&broker);
     let v = w
         .run(&["request", "prod-aws", "--ttl", "10m", "--json"])
@@ -157,28 +142,9 @@ fn the_aws_clis_first_credential_process_call_starts_it_and_static_keys_start_at
         .json();
     let grant = v["request"]["id"].as_str().unwrap().to_string();
     assert_eq!(v["profile"], "zt-prod-aws");
-    assert!(status_of(&w, &grant)["claim_by"].is_string());
-    let (aws, moto) = (peer("ZT_TEST_AWS"), Moto::start());
-    match (&aws, &moto) {
-        (Some(aws), Some(moto)) => {
-            let out = w.run_cmd(
-                aws,
-                &[
-                    "--profile",
-                    "zt-prod-aws",
-                    "--endpoint-url",
-                    &moto.url,
-                    "sts",
-                    "get-caller-identity",
-                ],
-            );
-            out.ok();
-        }
-        _ => {
-            w.run(&["credential", "aws", &grant]).ok();
-        }
-    }
-    let s = status_of(&w, &grant);
+    assert!(w.status_of(&grant)["claim_by"].is_string());
+    aws_cli_or_helper(&w, &grant, &Moto::start());
+    let s = w.status_of(&grant);
     assert_eq!(s["state"], "active", "{s}");
     assert!(s.get("claim_by").is_none(), "{s}");
     w.run(&["revoke", &grant]).ok();
@@ -189,7 +155,7 @@ fn the_aws_clis_first_credential_process_call_starts_it_and_static_keys_start_at
         .ok()
         .json();
     let grant = v["request"]["id"].as_str().unwrap().to_string();
-    let s = status_of(&w, &grant);
+    let s = w.status_of(&grant);
     assert_eq!(s["state"], "active", "{s}");
     assert!(s.get("claim_by").is_none(), "{s}");
     w.run(&["revoke", &grant]).ok();

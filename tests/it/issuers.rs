@@ -49,22 +49,22 @@ fn request(w: &World, resource: &str) -> (String, String) {
 
 // ---- AWS STS: the real issuer against moto, the real AWS CLI ----
 
-#[test]
-fn aws_sts_issuer_assumes_the_role_the_cli_signs_with_and_revoke_removes_the_profile() {
-    let (Some(aws), Some(moto)) = (peer("ZT_TEST_AWS"), Moto::start()) else {
-        return;
-    };
-    let arn = "arn:aws:iam::123456789012:role/zt-readonly";
-    let catalog = CatalogFile::new(&demo_catalog_with(
+/// The demo catalog with prod-aws on the aws-sts issuer, at moto's STS in `region`.
+fn sts_catalog(moto: &Moto, region: &str) -> String {
+    demo_catalog_with(
         r#"settings = { region = "us-east-1", account_id = "123456789012" }"#,
         &format!(
-            r#"settings = {{ issuer = "aws-sts", region = "us-east-1", endpoint_url = "{}" }}"#,
+            r#"settings = {{ issuer = "aws-sts", region = "{region}", endpoint_url = "{}" }}"#,
             moto.url
         ),
-    ));
-    // The broker's own AWS credentials, from the standard chain's environment step: moto
-    // checks no signature, and nothing may look for an instance role.
-    let broker = Broker::start_with_env(
+    )
+}
+
+/// A dev broker with `catalog` where alice logs in by herself, with the broker's own AWS
+/// credentials from the standard chain's environment step: moto checks no signature, and
+/// nothing may look for an instance role.
+fn sts_broker(catalog: &CatalogFile) -> Broker {
+    Broker::start_with_env(
         &["--auto-login", "alice", "--catalog", catalog.arg()],
         &[
             ("AWS_ACCESS_KEY_ID", "AKIAZTBROKERTESTKEY1"),
@@ -74,13 +74,19 @@ fn aws_sts_issuer_assumes_the_role_the_cli_signs_with_and_revoke_removes_the_pro
             ),
             ("AWS_EC2_METADATA_DISABLED", "true"),
         ],
-    );
-    let mut w = World::new();
-    let config = w.path().join("aws-files/config");
-    let creds = w.path().join("aws-files/credentials");
-    w.set("AWS_CONFIG_FILE", &config)
-        .set("AWS_SHARED_CREDENTIALS_FILE", &creds)
-        .set("AWS_EC2_METADATA_DISABLED", "true");
+    )
+}
+
+#[test]
+fn aws_sts_issuer_assumes_the_role_the_cli_signs_with_and_revoke_removes_the_profile() {
+    let (Some(aws), Some(moto)) = (peer("ZT_TEST_AWS"), Moto::start()) else {
+        return;
+    };
+    let arn = "arn:aws:iam::123456789012:role/zt-readonly";
+    let catalog = CatalogFile::new(&sts_catalog(&moto, "us-east-1"));
+    let broker = sts_broker(&catalog);
+    let w = World::with_aws_files();
+    let config = w.aws_config();
     w.login(&broker);
 
     let (grant, requester) = request(&w, "prod-aws");
@@ -171,45 +177,13 @@ fn aws_sts_first_use_grant_starts_at_the_clis_first_call() {
         return;
     };
     let role = "name = \"readonly\"\nauto_approve_groups = [\"engineering\"]\n";
-    let text = demo_catalog_with(
-        r#"settings = { region = "us-east-1", account_id = "123456789012" }"#,
-        &format!(
-            r#"settings = {{ issuer = "aws-sts", region = "eu-west-1", endpoint_url = "{}" }}"#,
-            moto.url
-        ),
-    );
+    let text = sts_catalog(&moto, "eu-west-1");
     assert!(text.contains(role));
     let catalog =
         CatalogFile::new(&text.replacen(role, &format!("{role}activation = \"first_use\"\n"), 1));
-    let broker = Broker::start_with_env(
-        &["--auto-login", "alice", "--catalog", catalog.arg()],
-        &[
-            ("AWS_ACCESS_KEY_ID", "AKIAZTBROKERTESTKEY1"),
-            (
-                "AWS_SECRET_ACCESS_KEY",
-                "zt-broker-test-secret-not-a-real-key",
-            ),
-            ("AWS_EC2_METADATA_DISABLED", "true"),
-        ],
-    );
-    let mut w = World::new();
-    let (config, creds) = (
-        w.path().join("aws-files/config"),
-        w.path().join("aws-files/credentials"),
-    );
-    w.set("AWS_CONFIG_FILE", &config)
-        .set("AWS_SHARED_CREDENTIALS_FILE", &creds)
-        .set("AWS_EC2_METADATA_DISABLED", "true");
+    let broker = sts_broker(&catalog);
+    let w = World::with_aws_files();
     w.login(&broker);
-    let state = |grant: &str| {
-        let all = w.run(&["status", "--json"]).ok().json();
-        all.as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["id"] == grant)
-            .cloned()
-            .unwrap_or_else(|| panic!("{grant} not in {all}"))
-    };
 
     let v = w
         .run(&["request", "prod-aws", "--ttl", "20m", "--json"])
@@ -217,36 +191,24 @@ fn aws_sts_first_use_grant_starts_at_the_clis_first_call() {
         .json();
     let grant = v["request"]["id"].as_str().unwrap().to_string();
     assert_eq!(v["request"]["activation"], "first_use", "{v}");
-    let s = state(&grant);
+    let s = w.status_of(&grant);
     assert_eq!(s["state"], "approved", "waiting for its first use: {s}");
     assert!(s["claim_by"].is_string(), "{s}");
-    let text = std::fs::read_to_string(&config).unwrap();
+    let text = std::fs::read_to_string(w.aws_config()).unwrap();
     assert!(
         text.contains("[profile zt-prod-aws]") && text.contains("region = eu-west-1"),
         "{text}"
     );
 
     let first = zt_api::Timestamp::now();
-    let who = w.run_cmd(
-        &aws,
-        &[
-            "--profile",
-            "zt-prod-aws",
-            "--endpoint-url",
-            &moto.url,
-            "--output",
-            "json",
-            "sts",
-            "get-caller-identity",
-        ],
-    );
+    let who = moto.caller_identity(&aws, &w, "zt-prod-aws");
     assert_eq!(who.code, 0, "{}", tail(&who.stderr));
     assert!(
         who.stdout.contains("assumed-role/zt-readonly/"),
         "{}",
         who.stdout
     );
-    let s = state(&grant);
+    let s = w.status_of(&grant);
     assert_eq!(s["state"], "active", "{s}");
     assert!(s.get("claim_by").is_none(), "{s}");
     let end = zt_api::Timestamp::parse_rfc3339(s["expires_at"].as_str().unwrap()).unwrap();

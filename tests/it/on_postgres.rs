@@ -15,17 +15,16 @@
 //! behind them): what is under test is zt and the broker on PostgreSQL, not an issuer.
 
 use std::io::BufReader;
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
+use crate::common::Home;
 use crate::common::broker::Broker;
-use crate::common::moto::Moto;
+use crate::common::moto::{Moto, aws_cli_or_helper};
 use crate::common::oidc::{AUDIENCE, Provider, start_login};
 use crate::common::procs::run_for;
 use crate::common::serve::{PgStore, Replica};
 use crate::common::world::{World, kubeconfig_contexts};
-use crate::common::{Home, peer};
 
 const CATALOG: &str = r#"
 [[catalog.resource]]
@@ -77,61 +76,9 @@ fn serve(home: &Home, login: &str, extra: &str) -> Option<(PgStore, Replica)> {
     Some((pg, replica))
 }
 
-/// A person's machine: the AWS files at non-default places, no instance metadata.
-fn machine() -> World {
-    let mut w = World::new();
-    let dir = w.path().join("aws-files");
-    w.set("AWS_CONFIG_FILE", dir.join("config"))
-        .set("AWS_SHARED_CREDENTIALS_FILE", dir.join("credentials"))
-        .set("AWS_EC2_METADATA_DISABLED", "true");
-    w
-}
-
-fn aws_config(w: &World) -> PathBuf {
-    w.path().join("aws-files/config")
-}
-
 fn contexts(w: &World) -> Vec<String> {
     let text = std::fs::read_to_string(w.home.kubeconfig()).unwrap_or_default();
     kubeconfig_contexts(&text).unwrap_or_default()
-}
-
-/// The grant as `zt status --json` shows it.
-fn status_of(w: &World, grant: &str) -> serde_json::Value {
-    let all = w.run(&["status", "--json"]).ok().json();
-    all.as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == grant)
-        .cloned()
-        .unwrap_or(serde_json::Value::Null)
-}
-
-/// `aws sts get-caller-identity` with the profile zt wrote, against moto's STS, when the AWS
-/// CLI and moto are installed; otherwise the call the CLI would make, `zt credential aws`.
-fn aws_call(w: &World, grant: &str, moto: &Option<Moto>) {
-    match (peer("ZT_TEST_AWS"), moto) {
-        (Some(aws), Some(moto)) => {
-            let out = w.run_cmd(
-                aws,
-                &[
-                    "--profile",
-                    "zt-prod-aws",
-                    "--endpoint-url",
-                    &moto.url,
-                    "--output",
-                    "json",
-                    "sts",
-                    "get-caller-identity",
-                ],
-            );
-            assert_eq!(out.code, 0, "aws sts get-caller-identity: {}", out.stderr);
-            assert!(out.stdout.contains("\"Arn\""), "{}", out.stdout);
-        }
-        _ => {
-            w.run(&["credential", "aws", grant]).ok();
-        }
-    }
 }
 
 #[test]
@@ -142,7 +89,7 @@ fn a_bundle_is_approved_once_with_zt_approve_and_both_grants_are_written() {
     let Some((pg, broker)) = serve(&home, &login, "") else {
         return;
     };
-    let w = machine();
+    let w = World::with_aws_files();
     idp.sign_in_to(&broker.url, &w.home, "alice");
     let bob = Home::new();
     idp.sign_in_to(&broker.url, &bob, "bob");
@@ -189,9 +136,9 @@ fn a_bundle_is_approved_once_with_zt_approve_and_both_grants_are_written() {
 
     // Both written; both rows in PostgreSQL carry the bundle id, approved by bob once.
     assert!(contexts(&w).contains(&"zt-prod-k8s".to_string()));
-    let config = std::fs::read_to_string(aws_config(&w)).unwrap();
+    let config = std::fs::read_to_string(w.aws_config()).unwrap();
     assert!(config.contains("[profile zt-prod-aws]"), "{config}");
-    aws_call(&w, &id, &moto);
+    aws_cli_or_helper(&w, &id, &moto);
     let rows = w.run(&["status", "--json"]).ok().json();
     let items: Vec<_> = rows
         .as_array()
@@ -225,7 +172,7 @@ fn a_scheduled_grant_waits_for_its_start_and_a_first_use_grant_for_the_aws_cli()
     let Some((pg, broker)) = serve(&home, &login, "") else {
         return;
     };
-    let mut w = machine();
+    let mut w = World::with_aws_files();
     w.set("ZT_REAPER", "0");
     idp.sign_in_to(&broker.url, &w.home, "alice");
 
@@ -265,15 +212,15 @@ fn a_scheduled_grant_waits_for_its_start_and_a_first_use_grant_for_the_aws_cli()
         .json();
     let first = v["request"]["id"].as_str().unwrap().to_string();
     assert_eq!(v["request"]["activation"], "first_use", "{v}");
-    assert_eq!(status_of(&w, &first)["state"], "approved");
+    assert_eq!(w.status_of(&first)["state"], "approved");
     let claimed = |pg: &PgStore| {
         pg.sql(&format!(
             "SELECT count(*) FROM audit WHERE action = 'grant.claimed' AND request_id = '{first}'"
         ))
     };
     assert_eq!(claimed(&pg), "0");
-    aws_call(&w, &first, &Moto::start());
-    let s = status_of(&w, &first);
+    aws_cli_or_helper(&w, &first, &Moto::start());
+    let s = w.status_of(&first);
     assert_eq!(s["state"], "active", "{s}");
     assert!(s.get("claim_by").is_none(), "{s}");
     assert_eq!(claimed(&pg), "1");
@@ -307,7 +254,7 @@ fn a_password_sign_in_is_refused_a_step_up_and_an_mfa_sign_in_is_granted() {
     let Some((pg, broker)) = serve(&home, &login, "[policy]\ndir = \"policies\"\n") else {
         return;
     };
-    let w = machine();
+    let w = World::with_aws_files();
     let sign_in = |acr: &str| {
         let pending = start_login(w.zt(&[
             "login",

@@ -15,6 +15,29 @@ pub(crate) struct Moto {
 }
 
 impl Moto {
+    /// `aws sts get-caller-identity` (JSON output) with `profile`, run in `w`, against this
+    /// STS.
+    pub(crate) fn caller_identity(
+        &self,
+        aws: &str,
+        w: &super::world::World,
+        profile: &str,
+    ) -> super::Out {
+        w.run_cmd(
+            aws,
+            &[
+                "--profile",
+                profile,
+                "--endpoint-url",
+                &self.url,
+                "--output",
+                "json",
+                "sts",
+                "get-caller-identity",
+            ],
+        )
+    }
+
     /// `None` (the test skips its AWS CLI part) when `ZT_TEST_MOTO` is unset and peers are
     /// not required.
     pub(crate) fn start() -> Option<Moto> {
@@ -86,5 +109,21 @@ impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// What the AWS CLI does with profile `zt-prod-aws` in `w`: `aws sts get-caller-identity`
+/// against `moto` when the AWS CLI and moto are installed (its `credential_process` runs zt);
+/// otherwise the call the CLI would make, `zt credential aws GRANT`. Either must succeed.
+pub(crate) fn aws_cli_or_helper(w: &super::world::World, grant: &str, moto: &Option<Moto>) {
+    match (peer("ZT_TEST_AWS"), moto) {
+        (Some(aws), Some(moto)) => {
+            let out = moto.caller_identity(&aws, w, "zt-prod-aws");
+            assert_eq!(out.code, 0, "aws sts get-caller-identity: {}", out.stderr);
+            assert!(out.stdout.contains("\"Arn\""), "{}", out.stdout);
+        }
+        _ => {
+            w.run(&["credential", "aws", grant]).ok();
+        }
     }
 }

@@ -26,6 +26,33 @@ impl World {
         self.home.path()
     }
 
+    /// A World whose AWS CLI files are at non-default places (`aws-files/config`,
+    /// `aws-files/credentials`), and that never looks for instance metadata.
+    pub(crate) fn with_aws_files() -> World {
+        let mut w = World::new();
+        let dir = w.path().join("aws-files");
+        w.set("AWS_CONFIG_FILE", dir.join("config"))
+            .set("AWS_SHARED_CREDENTIALS_FILE", dir.join("credentials"))
+            .set("AWS_EC2_METADATA_DISABLED", "true");
+        w
+    }
+
+    /// The AWS CLI's config file of a [`World::with_aws_files`].
+    pub(crate) fn aws_config(&self) -> PathBuf {
+        self.path().join("aws-files/config")
+    }
+
+    /// Grant `grant` as `zt status --json` lists it now; `Null` when it is not listed.
+    pub(crate) fn status_of(&self, grant: &str) -> serde_json::Value {
+        let all = self.run(&["status", "--json"]).ok().json();
+        all.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == grant)
+            .cloned()
+            .unwrap_or(serde_json::Value::Null)
+    }
+
     pub(crate) fn set(&mut self, k: &str, v: impl AsRef<std::ffi::OsStr>) -> &mut Self {
         self.extra
             .push((k.into(), v.as_ref().to_string_lossy().into_owned()));

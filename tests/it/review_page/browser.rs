@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{ask, ask_link, dev_world, free_port, oidc_serve_config, request_of};
+use super::{alice_at, ask, ask_link, dev_world, free_port, oidc_serve_config, request_of};
 use crate::common::browser::{Chromium, review_base, review_link, step};
-use crate::common::oidc::{Provider, start_login, stored_tokens};
+use crate::common::oidc::{Provider, stored_tokens};
 use crate::common::serve::Replica;
 use crate::common::{Home, procs, read_request_id};
 
@@ -235,16 +235,7 @@ fn bob_signs_in_at_the_real_oidc_provider_and_approves_and_denies_in_chromium() 
     );
     let broker = Replica::start(&home, &config, &[]);
     // alice logs in at the provider (device flow) and asks twice.
-    let alice = Home::new();
-    let pending = start_login(alice.zt(&[
-        "login",
-        "--broker",
-        &broker.url,
-        "--no-browser",
-        "--insecure-storage",
-    ]));
-    idp.approve(&pending.user_code, "alice");
-    pending.finish(Duration::from_secs(60)).ok();
+    let alice = alice_at(&idp, &broker.url, "urn:zt:acr:pwd");
     let (first, link) = ask_link(
         &alice,
         &[

@@ -23,7 +23,14 @@ use crate::common::{Home, Out};
 /// A dev broker where `zt login` signs in as alice (or the `--login-hint` user) by itself,
 /// and alice logged in.
 pub(super) fn dev_world() -> (Broker, Home) {
-    let broker = Broker::start(&["--auto-login", "alice"]);
+    dev_world_with(&[])
+}
+
+/// [`dev_world`] with more arguments for `zt-broker dev` (`--policies DIR`).
+pub(super) fn dev_world_with(extra: &[&str]) -> (Broker, Home) {
+    let mut args = vec!["--auto-login", "alice"];
+    args.extend_from_slice(extra);
+    let broker = Broker::start(&args);
     let alice = Home::new();
     alice
         .run(&[
@@ -148,4 +155,20 @@ approver_groups = ["sre-leads"]
     )
     .unwrap();
     config
+}
+
+/// alice logged in at `broker` (a `zt-broker serve` whose `[login]` is the real provider
+/// `idp`), her device-flow sign-in approved at the provider at level `acr`.
+pub(super) fn alice_at(idp: &crate::common::oidc::Provider, broker: &str, acr: &str) -> Home {
+    let alice = Home::new();
+    let pending = crate::common::oidc::start_login(alice.zt(&[
+        "login",
+        "--broker",
+        broker,
+        "--no-browser",
+        "--insecure-storage",
+    ]));
+    idp.approve_at(&pending.user_code, "alice", acr);
+    pending.finish(std::time::Duration::from_secs(60)).ok();
+    alice
 }

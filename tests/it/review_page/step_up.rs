@@ -16,11 +16,10 @@
 
 use std::time::Duration;
 
-use super::{ask, ask_link, free_port, oidc_serve_config, request_of};
+use super::{alice_at, ask, ask_link, dev_world_with, free_port, oidc_serve_config, request_of};
 use crate::common::Home;
-use crate::common::broker::Broker;
 use crate::common::browser::{Chromium, WebClient, field, review_base, review_link, step};
-use crate::common::oidc::{Provider, start_login};
+use crate::common::oidc::Provider;
 use crate::common::serve::Replica;
 
 const PWD: &str = "urn:zt:acr:pwd";
@@ -60,16 +59,7 @@ fn bob_signed_in_with_a_password_steps_up_to_mfa_on_the_page_and_approves() {
         "[policy]\ndir = \"policies\"",
     );
     let broker = Replica::start(&home, &config, &[]);
-    let alice = Home::new();
-    let pending = start_login(alice.zt(&[
-        "login",
-        "--broker",
-        &broker.url,
-        "--no-browser",
-        "--insecure-storage",
-    ]));
-    idp.approve_at(&pending.user_code, "alice", PWD);
-    pending.finish(Duration::from_secs(60)).ok();
+    let alice = alice_at(&idp, &broker.url, PWD);
     let (id, link) = ask_link(
         &alice,
         &[
@@ -130,22 +120,7 @@ fn on_the_dev_broker_an_old_session_signs_in_again_for_a_max_age_and_approves() 
     let fresh = "\n@id(\"approve-fresh\") @outcome(\"grant\") @step_up(\"max_age=2\")\n\
                  permit (principal, action == Action::\"approve\", resource);\n";
     std::fs::write(home.path().join("demo.cedar"), format!("{demo}{fresh}")).unwrap();
-    let broker = Broker::start(&[
-        "--auto-login",
-        "alice",
-        "--policies",
-        home.path().to_str().unwrap(),
-    ]);
-    let alice = Home::new();
-    alice
-        .run(&[
-            "login",
-            "--broker",
-            &broker.url,
-            "--insecure-storage",
-            "--no-browser",
-        ])
-        .ok();
+    let (broker, alice) = dev_world_with(&["--policies", home.path().to_str().unwrap()]);
     let id = ask(
         &alice,
         &[
