@@ -84,7 +84,9 @@ fn request_picker_filters_picks_and_grants(shell: Shell) {
     assert!(screen.contains("prod-k8s"), "{screen}");
     t.send_keys(&["Enter"]);
     // prod-k8s has three roles: a role picker, the default (view) preselected.
-    let screen = t.wait_text("Role on prod-k8s", WAIT);
+    let screen = t.wait_for("the role picker and its rows", WAIT, |s| {
+        s.contains("Role on prod-k8s") && s.contains("needs an approval (sre-leads)")
+    });
     assert!(screen.contains("granted at once"), "{screen}");
     assert!(screen.contains("needs an approval (sre-leads)"), "{screen}");
     assert!(
@@ -176,7 +178,9 @@ fn the_inbox_picker_approves_and_deny_asks_for_a_comment() {
         return;
     };
     t.send_line("zt approve");
-    let screen = t.wait_text("Request to approve", WAIT);
+    let screen = t.wait_for("the inbox picker and alice's row", WAIT, |s| {
+        s.contains("Request to approve") && s.contains("alice@example.com")
+    });
     let row = screen
         .lines()
         .find(|l| l.contains("alice@example.com"))
@@ -240,11 +244,12 @@ fn the_inbox_picker_approves_and_deny_asks_for_a_comment() {
         return;
     };
     t.send_line("zt revoke prod-k8s");
-    let screen = t.wait_text("Several grants of yours match prod-k8s", WAIT);
-    assert!(
-        screen.contains(&admin) && screen.contains(&view),
-        "{screen}"
-    );
+    // The picker draws its question, then its rows: wait for both rows (view's comes last).
+    let screen = t.wait_for("the picker's two rows", WAIT, |s| {
+        s.contains("Several grants of yours match prod-k8s")
+            && s.contains(&admin)
+            && s.contains(&view)
+    });
     assert!(screen.contains(" left"), "{screen}");
     // The longest-lasting (admin, 45m) comes first; Down picks view (20m).
     t.send_keys(&["Down"]);
