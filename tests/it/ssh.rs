@@ -116,7 +116,23 @@ impl SshWorld {
         for (k, v) in extra {
             c.env(k, v);
         }
-        Out::from(c.output().unwrap())
+        let mut out = Out::from(c.output().unwrap());
+        if out.stderr.contains("banner exchange") {
+            // Not sshd's answer: say what listened on its port, and what sshd logged.
+            let ss = std::process::Command::new("ss")
+                .args(["-ltnp", &format!("sport = :{}", self.sshd.port)])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                .unwrap_or_default();
+            let log = self.sshd.log();
+            let tail: Vec<&str> = log.lines().rev().take(30).collect();
+            out.stderr.push_str(&format!(
+                "\n--- listening on {} ---\n{ss}--- sshd's log (last lines) ---\n{}\n",
+                self.sshd.port,
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            ));
+        }
+        out
     }
 
     /// `ssh -F ~/.ssh/config zt-prod-ssh CMD` through zt's Host block (no agent).
