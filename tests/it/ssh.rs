@@ -64,11 +64,10 @@ impl SshWorld {
     /// With `catalog(port, login user)` as the broker's catalog (`--catalog`) instead of the
     /// demo's.
     pub(crate) fn start_with(bin: &str, extra: &[&str], catalog: Option<&Catalog>) -> SshWorld {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        // sshd first, on a port it was seen listening on; it trusts the broker's CA once the
+        // broker (told that port) has made one.
+        let sshd = Sshd::start(bin);
+        let port = sshd.port;
         let user = login_user();
         let port_s = port.to_string();
         let data = tempfile::Builder::new()
@@ -95,7 +94,7 @@ impl SshWorld {
         }
         let broker = Broker::start(&args);
         let ca = String::from_utf8(http_get(&broker.url, "/v1/ssh/ca")).unwrap();
-        let sshd = Sshd::start_on(bin, &ca, port);
+        sshd.trust(&ca);
         let w = World::new();
         SshWorld {
             broker,

@@ -39,13 +39,27 @@ fn free_port() -> u16 {
 }
 
 impl Sshd {
-    /// An sshd on a free port trusting the CA whose public key line is `ca`, with an empty KRL.
-    pub(crate) fn start(bin: &str, ca: &str) -> Sshd {
-        Sshd::start_on(bin, ca, free_port())
+    /// An sshd on a free port with an empty KRL, trusting no CA yet ([`Sshd::trust`]): the
+    /// port is one this sshd was seen listening on (a port probed free can be taken by another
+    /// test's listener before sshd binds it; then another port is tried).
+    pub(crate) fn start(bin: &str) -> Sshd {
+        let mut seen = String::new();
+        for _ in 0..5 {
+            match Sshd::try_start(bin, free_port()) {
+                Ok(sshd) => return sshd,
+                Err(log) => seen = log,
+            }
+        }
+        panic!("sshd did not start on a free port five times; its last log:\n{seen}");
     }
 
-    /// [`Sshd::start`] on `port`.
-    pub(crate) fn start_on(bin: &str, ca: &str, port: u16) -> Sshd {
+    /// Trust the user CA whose public key line is `ca` (sshd reads the file at each login).
+    pub(crate) fn trust(&self, ca: &str) {
+        std::fs::write(self.dir.path().join("ca.pub"), format!("{}\n", ca.trim())).unwrap();
+    }
+
+    /// sshd on `port`, or its log when it did not come to listen there.
+    fn try_start(bin: &str, port: u16) -> Result<Sshd, String> {
         std::fs::create_dir_all("/run/sshd").unwrap();
         let dir = tempfile::Builder::new()
             .prefix("zt-sshd-")
@@ -58,7 +72,7 @@ impl Sshd {
             .status()
             .unwrap();
         assert!(st.success());
-        std::fs::write(d.join("ca.pub"), format!("{}\n", ca.trim())).unwrap();
+        std::fs::write(d.join("ca.pub"), "").unwrap();
         // An empty KRL: sshd refuses every key when RevokedKeys names no readable file.
         let st = Command::new("ssh-keygen")
             .args(["-q", "-k", "-f"])
@@ -84,26 +98,27 @@ impl Sshd {
             .stderr(log)
             .spawn()
             .expect("start sshd");
-        assert!(
-            eventually(Duration::from_secs(10), || std::net::TcpStream::connect((
-                "127.0.0.1",
-                port
-            ))
-            .is_ok())
-            .is_some(),
-            "sshd did not listen on {port}"
-        );
         let host_key = std::fs::read_to_string(d.join("host.pub")).unwrap();
         let host_key = host_key
             .split_whitespace()
             .take(2)
             .collect::<Vec<_>>()
             .join(" ");
-        Sshd {
+        let mut sshd = Sshd {
             port,
             dir,
             host_key,
             child,
+        };
+        // Listening, by sshd's own word (not just anything on the port), and still running.
+        let listening = format!("Server listening on 127.0.0.1 port {port}");
+        let up = eventually(Duration::from_secs(10), || {
+            sshd.log().contains(&listening) || !matches!(sshd.child.try_wait(), Ok(None))
+        });
+        if up.is_some() && matches!(sshd.child.try_wait(), Ok(None)) {
+            Ok(sshd)
+        } else {
+            Err(sshd.log())
         }
     }
 
