@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build zt and zt-broker and install them with completions and man pages.
 # usage: ./install.sh [--production] [--prefix DIR] [--uninstall]   (default prefix: ~/.local)
-#   The first build takes about 4 minutes on a 2-core machine (cargo's `quick`
+#   The first build takes 3 to 4 minutes on a 2-core machine (cargo's `quick`
 #   profile: no LTO, opt-level 0 but for zt's hot path). Its zt-broker is the embedded default's,
 #   `zt-broker dev` (SQLite, the dev issuers).
 #   --production  also the real issuers (kubernetes, aws-sts, postgres) and the PostgreSQL
