@@ -159,7 +159,7 @@ pub(super) async fn run(
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
-        match super::wait(client, first.clone(), o.timeout, ctx).await {
+        match super::wait::until_decided(client, first.clone(), o.timeout, ctx).await {
             Ok(_) => {}
             Err(e) if e.kind == ErrorKind::Cancelled => {
                 withdraw_rest(client, first, &pending[1..], ctx).await;
@@ -222,7 +222,7 @@ fn note_pending(ctx: &Ctx, bundle: &api::Bundle) {
         p.note(format!(
             "Bundle {} is waiting for approval by {}; `zt status` shows it. Once approved, `zt request RESOURCE --role ROLE` writes each grant.",
             field(&bundle.id),
-            super::approvers(r),
+            super::wait::approvers(r),
         ));
         if let Some(l) = crate::commands::told::review_line(r) {
             p.note(l);
