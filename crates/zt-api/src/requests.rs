@@ -37,7 +37,8 @@ pub struct CreateRequest {
     #[serde(default)]
     pub context: ClientContext,
     /// When the grant should start (`zt request --start-at/--start-in`): approved ahead, it
-    /// opens then and ends `ttl_secs` later; absent: at approval. In the past: refused (400).
+    /// opens then and ends `ttl_secs` later; absent: at approval. In the past, or beyond the
+    /// broker's `max_start_ahead`: refused (422 `invalid-start`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_at: Option<Timestamp>,
 }

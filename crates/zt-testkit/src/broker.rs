@@ -17,6 +17,37 @@ use zt_broker::dev::wire::{self, DevOptions};
 use zt_broker::state::Broker;
 use zt_broker::{reaper, server};
 
+/// A directory for [`TestBroker::start_with_policies`]: the demo policies with the Cedar text
+/// `extra` after them, in one file.
+pub fn demo_policies_with(extra: &str) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let demo: String = zt_broker::dev::demo::DEMO_POLICIES
+        .iter()
+        .map(|(_, text)| *text)
+        .collect();
+    std::fs::write(dir.path().join("demo.cedar"), format!("{demo}{extra}")).unwrap();
+    dir
+}
+
+/// The demo policies plus a fresh sign-in (at most 5 minutes old) to request, extend or
+/// approve prod-k8s: what the step-up tests of the authz matrix and the contract use.
+pub fn step_up_policies() -> TempDir {
+    demo_policies_with(
+        r#"
+@id("prod-k8s-fresh")
+@outcome("cap")
+@max_ttl("24h")
+@step_up("max_age=300")
+permit (principal, action in [Action::"request", Action::"extend"], resource == Resource::"prod-k8s");
+
+@id("prod-k8s-approve-fresh")
+@outcome("grant")
+@step_up("max_age=300")
+permit (principal, action == Action::"approve", resource == Resource::"prod-k8s");
+"#,
+    )
+}
+
 /// alice and mallory: engineers; bob and dave: engineers and sre-leads (approvers);
 /// root: zt-admins only; outsider: no group that may request anything.
 pub fn users() -> Vec<DevUser> {

@@ -15,24 +15,9 @@ const ROUTES: [(&str, &str); 4] = [
     ("POST", "/v1/grants/{id}/extend"),
 ];
 
-const EXTRA: &str = r#"
-@id("prod-k8s-fresh")
-@outcome("cap")
-@max_ttl("24h")
-@step_up("max_age=300")
-permit (principal, action in [Action::"request", Action::"extend"], resource == Resource::"prod-k8s");
-
-@id("prod-k8s-approve-fresh")
-@outcome("grant")
-@step_up("max_age=300")
-permit (principal, action == Action::"approve", resource == Resource::"prod-k8s");
-"#;
-
 #[tokio::test]
 async fn an_old_sign_in_gets_step_up_required_where_the_table_allows_and_nothing_changes() {
-    let dir = tempfile::tempdir().unwrap();
-    let demo = include_str!("../../src/dev/demo/demo.cedar");
-    std::fs::write(dir.path().join("demo.cedar"), format!("{demo}{EXTRA}")).unwrap();
+    let dir = zt_testkit::broker::step_up_policies();
     let t = TestBroker::start_with_policies(dir.path()).await;
     let hour_ago = zt_api::Timestamp::now().0 as u64 - 3600;
     let stale = |u: &str| {

@@ -8,20 +8,6 @@ use serde_json::json;
 use super::check::{Auth, Body, Contract};
 use zt_testkit::broker::{Resp, TestBroker};
 
-/// The demo policies plus `@step_up` on prod-k8s (as `tests/broker/policy/step_up.rs`).
-const EXTRA: &str = r#"
-@id("prod-k8s-fresh")
-@outcome("cap")
-@max_ttl("24h")
-@step_up("max_age=300")
-permit (principal, action in [Action::"request", Action::"extend"], resource == Resource::"prod-k8s");
-
-@id("prod-k8s-approve-fresh")
-@outcome("grant")
-@step_up("max_age=300")
-permit (principal, action == Action::"approve", resource == Resource::"prod-k8s");
-"#;
-
 fn expect_step_up(r: &Resp) {
     assert_eq!(
         (r.status, r.slug()),
@@ -38,9 +24,7 @@ fn expect_step_up(r: &Resp) {
 }
 
 pub(crate) async fn stepping_up(c: &Contract) {
-    let dir = tempfile::tempdir().unwrap();
-    let demo = include_str!("../../src/dev/demo/demo.cedar");
-    std::fs::write(dir.path().join("demo.cedar"), format!("{demo}{EXTRA}")).unwrap();
+    let dir = zt_testkit::broker::step_up_policies();
     let t = TestBroker::start_with_policies(dir.path()).await;
     let hour_ago = zt_api::Timestamp::now().0 as u64 - 3600;
     let stale = |u: &str| {

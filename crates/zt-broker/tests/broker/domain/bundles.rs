@@ -214,10 +214,9 @@ async fn bundles_are_all_or_nothing_and_approved_once_postgres() {
 /// denied with the policy's reason, the others decided as usual and approved together.
 #[tokio::test]
 async fn a_policy_denies_one_item_and_the_bundle_says_which() {
-    let dir = tempfile::tempdir().unwrap();
-    let demo = include_str!("../../../src/dev/demo/demo.cedar");
-    let extra = "\n@id(\"test/no-aws-today\")\n@reason(\"no AWS during the freeze\")\nforbid (principal, action in [Action::\"request\", Action::\"break_glass\"], resource == Resource::\"prod-aws\");\n";
-    std::fs::write(dir.path().join("demo.cedar"), format!("{demo}{extra}")).unwrap();
+    let dir = zt_testkit::broker::demo_policies_with(
+        "\n@id(\"test/no-aws-today\")\n@reason(\"no AWS during the freeze\")\nforbid (principal, action in [Action::\"request\", Action::\"break_glass\"], resource == Resource::\"prod-aws\");\n",
+    );
     let t = TestBroker::start_with_policies(dir.path()).await;
     let body = json!({"items": [{"resource": "prod-k8s", "role": "admin"},
         {"resource": "prod-aws", "role": "readonly"},

@@ -10,9 +10,7 @@ use zt_testkit::broker::{Resp, TestBroker};
 /// The demo policies plus: a fresh sign-in (5 minutes) to request or extend prod-k8s, or to
 /// approve or deny a request for it.
 pub(crate) fn step_up_policies() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let demo = include_str!("../../../src/dev/demo/demo.cedar");
-    let extra = format!(
+    zt_testkit::broker::demo_policies_with(&format!(
         r#"
 @id("prod-k8s-fresh")
 @outcome("cap")
@@ -25,9 +23,7 @@ permit (principal, action in [Action::"request", Action::"extend"], resource == 
 @step_up("max_age=300")
 permit (principal, action == Action::"approve", resource == Resource::"prod-k8s");
 "#
-    );
-    std::fs::write(dir.path().join("demo.cedar"), format!("{demo}{extra}")).unwrap();
-    dir
+    ))
 }
 
 /// `user`'s token whose sign-in was an hour ago.
