@@ -24,7 +24,7 @@ mod sections;
 mod source;
 mod ssh;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod trusted;
 mod values;
 mod webhooks;

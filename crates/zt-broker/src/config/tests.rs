@@ -13,7 +13,7 @@ use super::{Config, StoreUrl};
 use crate::auth::JwksSource;
 
 /// A small valid configuration; the tests below break one thing in it at a time.
-pub(super) const BASE: &str = r#"[server]
+pub(crate) const BASE: &str = r#"[server]
 listen = "127.0.0.1:0"
 
 [store]
@@ -52,7 +52,7 @@ pub(super) fn parse(text: &str) -> Result<Config, String> {
 }
 
 /// `BASE` with `from` (which must be there) replaced by `to`.
-pub(super) fn with(from: &str, to: &str) -> String {
+pub(crate) fn with(from: &str, to: &str) -> String {
     assert!(BASE.contains(from), "{from:?} is not in BASE");
     BASE.replacen(from, to, 1)
 }

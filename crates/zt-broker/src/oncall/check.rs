@@ -52,32 +52,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let feed = "BEGIN:VCALENDAR\nEND:VCALENDAR\n";
         std::fs::write(dir.path().join("primary.ics"), feed).unwrap();
-        let text = r#"[server]
-listen = "127.0.0.1:0"
-[store]
-url = "sqlite://broker.db"
-[login]
-issuer = "https://id.example.com"
-client_id = "zt-cli"
-audience = "zt-broker"
-[[trusted_issuer]]
-issuer = "https://id.example.com"
-audience = "zt-broker"
-[[catalog.resource]]
-name = "db"
-kind = "postgres"
-default_role = "ro"
-max_ttl = "1h"
-requester_groups = ["eng"]
-settings = { issuer = "dev" }
-[[catalog.resource.role]]
-name = "ro"
-auto_approve_groups = ["oncall:primary"]
-approver_groups = ["sre", "oncall:lead"]
-[oncall.primary]
-file = "primary.ics"
-"#;
-        let cfg = Config::parse(text, &dir.path().join("broker.toml")).unwrap();
+        let text = crate::config::tests::with(
+            "auto_approve_groups = [\"eng\"]",
+            "auto_approve_groups = [\"oncall:primary\"]\napprover_groups = [\"sre\", \"oncall:lead\"]\n\n\
+             [oncall.primary]\nfile = \"primary.ics\"",
+        );
+        let cfg = Config::parse(&text, &dir.path().join("broker.toml")).unwrap();
         assert_eq!(super::unknown(&cfg, None), ["oncall:lead"]);
         let policies = CedarPolicy::from_sources(&[(
             "a.cedar".to_string(),
