@@ -23,9 +23,15 @@ pub(super) async fn run(mut args: RequestArgs, ctx: &Ctx) -> Result<()> {
         }
         Err(e) => return Err(e),
     };
+    // The catalog, once: whether a name is a bundle, and each resource's kind for preflight.
+    let mut catalog = if args.resources.is_empty() {
+        None
+    } else {
+        client.catalog().await.ok()
+    };
     // Several resources, or a catalog bundle's name: one bundle (see `bundle`).
-    if let Some(ask) = bundle::wanted(&client, &args).await? {
-        return bundle::run(ask, &args, &client, ctx).await;
+    if let Some(ask) = bundle::wanted(&args, catalog.as_ref())? {
+        return bundle::run(ask, &args, &client, catalog.as_ref(), ctx).await;
     }
     // No resource: a picker on a terminal (then role and reason), a usage error in a script.
     let resource = match args.resources.pop() {
@@ -35,6 +41,7 @@ pub(super) async fn run(mut args: RequestArgs, ctx: &Ctx) -> Result<()> {
             let picked =
                 ask::resource::pick(&client, o.role.as_deref(), o.reason.as_deref()).await?;
             (o.role, o.reason) = (picked.role, picked.reason);
+            catalog = client.catalog().await.ok();
             picked.resource
         }
     };
@@ -44,7 +51,12 @@ pub(super) async fn run(mut args: RequestArgs, ctx: &Ctx) -> Result<()> {
     };
     // Refuse a file zt will not edit before anything is minted (an unknown resource is the
     // broker's to refuse, below).
-    if let Some(kind) = resource_kind(&client, &resource).await {
+    let kind = catalog
+        .iter()
+        .flat_map(|c| &c.resources)
+        .find(|r| r.name == resource)
+        .map(|r| r.kind);
+    if let Some(kind) = kind {
         grants::preflight::check(kind, how)?;
     }
     let Some((req, was_live)) = obtain(&resource, &args.opts, args.no_wait, &client, ctx).await?
@@ -61,15 +73,6 @@ pub(super) async fn run(mut args: RequestArgs, ctx: &Ctx) -> Result<()> {
     // A failed write revokes the grant, unless it was live before this command (it may be in
     // use elsewhere, e.g. on another machine).
     grants::materialize(&client, &req, &ctx.profile, how, !was_live, &ctx.printer).await
-}
-
-async fn resource_kind(client: &BrokerClient, resource: &str) -> Option<api::ResourceKind> {
-    let catalog = client.catalog().await.ok()?;
-    catalog
-        .resources
-        .into_iter()
-        .find(|r| r.name == resource)
-        .map(|r| r.kind)
 }
 
 /// Ask for `resource` (or pick up your open request or live grant that covers it) and wait for

@@ -24,14 +24,14 @@ pub(super) enum Ask {
 
 /// A bundle when several resources are given, or one name that is a catalog bundle rather
 /// than a resource; `None`: a single request, handled as before.
-pub(super) async fn wanted(client: &BrokerClient, args: &RequestArgs) -> Result<Option<Ask>> {
+pub(super) fn wanted(args: &RequestArgs, catalog: Option<&api::Catalog>) -> Result<Option<Ask>> {
     match args.resources.as_slice() {
         [] => Ok(None),
         [one] => {
             if !api::valid_name(one) {
                 return Ok(None);
             }
-            let Ok(catalog) = client.catalog().await else {
+            let Some(catalog) = catalog else {
                 return Ok(None);
             };
             let is_bundle = !catalog.resources.iter().any(|r| &r.name == one)
@@ -92,6 +92,7 @@ pub(super) async fn run(
     ask: Ask,
     args: &RequestArgs,
     client: &BrokerClient,
+    catalog: Option<&api::Catalog>,
     ctx: &Ctx,
 ) -> Result<()> {
     let p = &ctx.printer;
@@ -105,7 +106,7 @@ pub(super) async fn run(
         Ask::Named(name) => (vec![], Some(name)),
     };
     // Refuse a file zt will not edit before anything is minted.
-    if let Ok(catalog) = client.catalog().await {
+    if let Some(catalog) = catalog {
         let wanted: Vec<&str> = match &name {
             Some(n) => catalog
                 .bundles
