@@ -72,6 +72,13 @@ pub async fn discover(http: &reqwest::Client, issuer: &str) -> Result<ProviderMe
     Ok(meta)
 }
 
+/// zt's own poll interval for the device flow, when `ZT_DEVICE_POLL_INTERVAL` sets one (tests).
+pub fn poll_override() -> Option<Duration> {
+    crate::env::var(crate::env::ZT_DEVICE_POLL_INTERVAL)
+        .and_then(|s| s.parse::<f64>().ok())
+        .map(Duration::from_secs_f64)
+}
+
 pub struct DeviceLogin<'a> {
     pub http: &'a reqwest::Client,
     pub meta: &'a ProviderMetadata,

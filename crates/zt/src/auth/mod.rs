@@ -92,8 +92,7 @@ async fn token(
     }
     let seen = tokens.access_token.clone();
     // One refresher at a time: the others wait, then find the fresh token already stored.
-    let _lock =
-        fsutil::Flock::exclusive(&paths::state_dir()?.join(format!("refresh-{name}.lock")))?;
+    let _lock = tokens_lock(name)?;
     let tokens = store::load(name, &profile.token_store)?
         .ok_or_else(|| Error::auth_required(format!("not logged in to {}", profile.broker)))?;
     // Someone else refreshed while we waited for the lock.
@@ -105,16 +104,17 @@ async fn token(
             "your login has expired (no refresh token)",
         ));
     };
-    let fresh = refresh_tokens(http, profile, refresh).await?;
-    let new = Tokens {
-        expires_at: expiry_of(&fresh.access_token, fresh.expires_in),
-        issued_at: Timestamp::now().0,
-        access_token: fresh.access_token,
-        refresh_token: fresh.refresh_token.or(tokens.refresh_token),
-        id_token: fresh.id_token.or(tokens.id_token),
-    };
+    let mut new = Tokens::issued(refresh_tokens(http, profile, refresh).await?);
+    new.refresh_token = new.refresh_token.or(tokens.refresh_token);
+    new.id_token = new.id_token.or(tokens.id_token);
     store::save(name, &profile.token_store, &new)?;
     Ok(new.access_token)
+}
+
+/// The lock every writer of profile `name`'s stored tokens holds (a refresh, a step-up's new
+/// sign-in), so one never stores over the other's newer tokens.
+pub(crate) fn tokens_lock(name: &str) -> Result<fsutil::Flock> {
+    fsutil::Flock::exclusive(&paths::state_dir()?.join(format!("refresh-{name}.lock")))
 }
 
 async fn refresh_tokens(

@@ -7,14 +7,10 @@
 //! named. A refresh never helps (a refreshed token keeps the sign-in's `acr` and
 //! `auth_time`), so none is tried.
 
-use std::time::Duration;
-
 use super::{device, store};
 use crate::config::Profile;
-use crate::env;
 use crate::error::{Error, ErrorKind, Result};
 use crate::output::{Printer, field};
-use zt_api::Timestamp;
 
 /// What the broker's challenge asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -152,9 +148,6 @@ pub async fn sign_in_again(
         ch.describe()
     ));
     let meta = device::discover(http, &profile.issuer).await?;
-    let poll_override = env::var(env::ZT_DEVICE_POLL_INTERVAL)
-        .and_then(|s| s.parse::<f64>().ok())
-        .map(Duration::from_secs_f64);
     let login = device::DeviceLogin {
         http,
         meta: &meta,
@@ -163,21 +156,17 @@ pub async fn sign_in_again(
         audience: &profile.audience,
         login_hint: None,
         open_browser: true,
-        poll_override,
+        poll_override: device::poll_override(),
         acr_values: ch.acr_values.as_deref(),
         max_age: ch.max_age,
     };
-    let got = login.run(&printer).await?;
-    let previous = store::load(name, &profile.token_store)?;
-    let tokens = store::Tokens {
-        expires_at: super::expiry_of(&got.access_token, got.expires_in),
-        issued_at: Timestamp::now().0,
-        access_token: got.access_token,
-        refresh_token: got
-            .refresh_token
-            .or_else(|| previous.as_ref().and_then(|p| p.refresh_token.clone())),
-        id_token: got.id_token,
-    };
+    let mut tokens = store::Tokens::issued(login.run(&printer).await?);
+    // Stored under the refreshers' lock: none of them stores older tokens over these.
+    let _lock = super::tokens_lock(name)?;
+    if tokens.refresh_token.is_none() {
+        let previous = store::load(name, &profile.token_store)?;
+        tokens.refresh_token = previous.and_then(|p| p.refresh_token);
+    }
     store::save(name, &profile.token_store, &tokens)?;
     printer.note("Signed in again; retrying.");
     Ok(tokens.access_token)

@@ -30,6 +30,19 @@ pub struct Tokens {
     pub issued_at: i64,
 }
 
+impl Tokens {
+    /// What a token endpoint just answered, obtained now.
+    pub fn issued(got: super::oauth::TokenResponse) -> Tokens {
+        Tokens {
+            expires_at: super::expiry_of(&got.access_token, got.expires_in),
+            issued_at: zt_api::Timestamp::now().0,
+            access_token: got.access_token,
+            refresh_token: got.refresh_token,
+            id_token: got.id_token,
+        }
+    }
+}
+
 /// The keyring stores this platform offers, most preferred first.
 fn keyring_candidates() -> Vec<&'static str> {
     if cfg!(target_os = "linux") {

@@ -1,8 +1,6 @@
 //! `zt login`: find the broker's identity provider (`/.well-known/zt`), run the device flow,
 //! keep the tokens in the OS keyring, and remember the profile.
 
-use std::time::Duration;
-
 use serde::Deserialize;
 
 use crate::auth::{self, device, store, workload};
@@ -12,8 +10,7 @@ use crate::commands::Ctx;
 use crate::config::Workload;
 use crate::config::{Config, Profile};
 use crate::error::{Error, ErrorKind, Result};
-use crate::{env, http, paths};
-use zt_api::Timestamp;
+use crate::{http, paths};
 
 pub(super) async fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
     let p = &ctx.printer;
@@ -83,9 +80,6 @@ pub(super) async fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
     // cannot be kept must not make them walk through the browser first.
     let (token_store, failures) = store::choose(args.insecure_storage)?;
     p.note(format!("Logging in to {broker} through {}", disco.issuer));
-    let poll_override = env::var(env::ZT_DEVICE_POLL_INTERVAL)
-        .and_then(|s| s.parse::<f64>().ok())
-        .map(Duration::from_secs_f64);
     let login = device::DeviceLogin {
         http: &http,
         meta: &meta,
@@ -94,19 +88,11 @@ pub(super) async fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
         audience: &disco.audience,
         login_hint: args.login_hint.as_deref(),
         open_browser: !args.no_browser,
-        poll_override,
+        poll_override: device::poll_override(),
         acr_values: None,
         max_age: None,
     };
-    let got = login.run(p).await?;
-    let expires_at = auth::expiry_of(&got.access_token, got.expires_in);
-    let tokens = store::Tokens {
-        access_token: got.access_token,
-        refresh_token: got.refresh_token,
-        id_token: got.id_token,
-        expires_at,
-        issued_at: Timestamp::now().0,
-    };
+    let tokens = store::Tokens::issued(login.run(p).await?);
     let profile = Profile {
         broker: broker.clone(),
         issuer: disco.issuer,
