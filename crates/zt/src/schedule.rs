@@ -20,8 +20,8 @@ pub fn parse_start_at(s: &str) -> std::result::Result<Timestamp, String> {
              RFC 3339 time like 2026-12-07T14:00:00Z"
         )
     };
-    if let Some((date, time)) = s.split_once(['T', 't']) {
-        return rfc3339(date, time).ok_or_else(bad);
+    if s.contains(['T', 't']) {
+        return Timestamp::parse_date_time(s).ok_or_else(bad);
     }
     let (date, time) = match s.split_once(' ') {
         Some((d, t)) => (Some(ymd(d).ok_or_else(bad)?), t.trim()),
@@ -57,36 +57,6 @@ fn ymd(s: &str) -> Option<(i32, u32, u32)> {
     let mo = num(parts.next()?, 2, 12).filter(|m| *m >= 1)?;
     let d = num(parts.next()?, 2, 31).filter(|d| *d >= 1)?;
     parts.next().is_none().then_some((y, mo, d))
-}
-
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
-    let y = i64::from(y) - i64::from(m <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (i64::from(m) + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn rfc3339(date: &str, time: &str) -> Option<Timestamp> {
-    let (y, mo, d) = ymd(date)?;
-    let (clock, offset) = if let Some(c) = time.strip_suffix(['Z', 'z']) {
-        (c, 0)
-    } else {
-        let at = time.rfind(['+', '-'])?;
-        let (c, off) = time.split_at(at);
-        let sign = if off.starts_with('-') { -1 } else { 1 };
-        let (oh, om) = off[1..].split_once(':')?;
-        (
-            c,
-            sign * i64::from(num(oh, 2, 23)? * 3600 + num(om, 2, 59)? * 60),
-        )
-    };
-    let (h, m, s) = hms(clock.split('.').next()?)?;
-    let secs = days_from_civil(y, mo, d) * 86_400 + i64::from(h * 3600 + m * 60 + s);
-    Some(Timestamp(secs - offset))
 }
 
 /// A local wall-clock time (today's date when `date` is `None`) as a timestamp: mktime, which
