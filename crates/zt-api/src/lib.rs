@@ -37,4 +37,5 @@ pub use requests::{
     APPROVAL_HEADER, Activation, Approval, ApprovalAssurance, ClientContext, Comment,
     CreateRequest, Decision, Outcome, PasskeyUse, Request, RequestList, State, approvals_phrase,
 };
+pub use rfc3339::{days_from_civil, days_in_month};
 pub use timestamp::Timestamp;

@@ -8,6 +8,8 @@
 //! UTC; any other `TZID` is refused (the feed is reported, not misread by hours). Floating
 //! times and DATE values (all-day events) are read as UTC.
 
+use zt_api::{days_from_civil, days_in_month};
+
 /// Earliest and latest years accepted: a schedule is about now, and this keeps every
 /// computation far from overflow.
 const MIN_YEAR: i64 = 1970;
@@ -27,26 +29,6 @@ const UTC_NAMES: &[&str] = &[
     "utc+00:00",
     "gmt+00:00",
 ];
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        _ => 28,
-    }
-}
 
 fn digits(s: &str) -> Option<i64> {
     (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
