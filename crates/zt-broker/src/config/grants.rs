@@ -8,8 +8,11 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::source::Source;
+use super::values;
 use crate::domain::schedule::{DEFAULT_CLAIM_WINDOW, DEFAULT_MAX_START_AHEAD};
 use crate::error::Result;
+
+const SECOND: Duration = Duration::from_secs(1);
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -36,56 +39,25 @@ impl Default for Grants {
     }
 }
 
-fn duration(
-    src: &Source<'_>,
-    key: &str,
-    v: Option<Spanned<String>>,
-    or: Duration,
-) -> Result<Duration> {
-    let Some(v) = v else {
-        return Ok(or);
-    };
-    let text = v.get_ref().trim();
-    humantime::parse_duration(text)
-        .ok()
-        .filter(|d| d.as_secs() >= 1)
-        .ok_or_else(|| {
-            src.at(
-                v.span(),
-                format!("{key} {text:?} is not a duration of at least 1s (write \"1h\", \"30m\")"),
-            )
-        })
-}
-
 pub(super) fn grants_section(src: &Source<'_>, raw: Option<RawGrants>) -> Result<Grants> {
     let Some(raw) = raw else {
         return Ok(Grants::default());
     };
+    let at_least = |key, v: Option<Spanned<String>>| {
+        values::duration(src, key, v.as_ref(), SECOND, "\"1h\", \"30m\"")
+    };
     Ok(Grants {
-        claim_window: duration(src, "claim_window", raw.claim_window, DEFAULT_CLAIM_WINDOW)?,
-        max_start_ahead: duration(
-            src,
-            "max_start_ahead",
-            raw.max_start_ahead,
-            DEFAULT_MAX_START_AHEAD,
-        )?,
+        claim_window: at_least("claim_window", raw.claim_window)?.unwrap_or(DEFAULT_CLAIM_WINDOW),
+        max_start_ahead: at_least("max_start_ahead", raw.max_start_ahead)?
+            .unwrap_or(DEFAULT_MAX_START_AHEAD),
     })
 }
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
     use std::time::Duration;
 
-    use crate::config::Config;
-
-    fn parse(extra: &str) -> crate::error::Result<Config> {
-        let base = crate::config::tests::BASE;
-        Config::parse(
-            &format!("{base}\n{extra}"),
-            Path::new("/etc/zt/broker.toml"),
-        )
-    }
+    use crate::config::tests::base_with as parse;
 
     #[test]
     fn the_grant_windows_default_and_are_checked() {

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::source::{Dirs, Source};
-use super::values::loopback_host;
+use super::values::{self, loopback_host};
 use crate::error::Result;
 use crate::oncall::ics::{self, PeopleFrom};
 use crate::oncall::schedule::{DEFAULT_REFRESH, DEFAULT_STALE_AFTER};
@@ -172,19 +172,9 @@ fn schedule(
     Ok(settings)
 }
 
+/// A non-zero duration (`"5m"`, `"1h"`), `None` when absent.
 fn duration(src: &Source<'_>, v: Option<&Spanned<String>>, key: &str) -> Result<Option<Duration>> {
-    let Some(v) = v else { return Ok(None) };
-    let text = v.get_ref().trim();
-    humantime::parse_duration(text)
-        .ok()
-        .filter(|d| !d.is_zero())
-        .map(Some)
-        .ok_or_else(|| {
-            src.at(
-                v.span(),
-                format!("{key} {text:?} is not a duration (write \"5m\", \"1h\")"),
-            )
-        })
+    values::duration(src, key, v, Duration::ZERO, "\"5m\", \"1h\"")
 }
 
 /// A feed URL, checked without echoing it (it may hold the feed's token).

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::source::Source;
+use super::values;
 use crate::error::Result;
 use crate::state::DEFAULT_REVIEW_WINDOW;
 
@@ -32,40 +33,24 @@ impl Default for Requests {
 }
 
 pub(super) fn requests_section(src: &Source<'_>, raw: Option<RawRequests>) -> Result<Requests> {
-    let Some(w) = raw.and_then(|r| r.review_window) else {
-        return Ok(Requests::default());
-    };
-    let text = w.get_ref().trim();
-    let review_window = humantime::parse_duration(text)
-        .ok()
-        .filter(|d| d.as_secs() >= 1)
-        .ok_or_else(|| {
-            src.at(
-                w.span(),
-                format!(
-                    "review_window {text:?} is not a duration of at least 1s (write \"24h\", \
-                     \"30m\")"
-                ),
-            )
-        })?;
-    Ok(Requests { review_window })
+    let w = raw.and_then(|r| r.review_window);
+    let review_window = values::duration(
+        src,
+        "review_window",
+        w.as_ref(),
+        Duration::from_secs(1),
+        "\"24h\", \"30m\"",
+    )?;
+    Ok(Requests {
+        review_window: review_window.unwrap_or(DEFAULT_REVIEW_WINDOW),
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
     use std::time::Duration;
 
-    use crate::config::Config;
-
-    /// The minimal valid configuration of the config tests, with `extra` appended.
-    fn parse(extra: &str) -> crate::error::Result<Config> {
-        let base = crate::config::tests::BASE;
-        Config::parse(
-            &format!("{base}\n{extra}"),
-            Path::new("/etc/zt/broker.toml"),
-        )
-    }
+    use crate::config::tests::base_with as parse;
 
     #[test]
     fn the_review_window_defaults_to_a_day_and_is_checked() {

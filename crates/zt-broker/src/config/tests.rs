@@ -51,6 +51,11 @@ pub(super) fn parse(text: &str) -> Result<Config, String> {
     })
 }
 
+/// `BASE` with the sections `extra` after it, parsed.
+pub(crate) fn base_with(extra: &str) -> crate::error::Result<Config> {
+    Config::parse(&format!("{BASE}\n{extra}"), Path::new(PATH))
+}
+
 /// `BASE` with `from` (which must be there) replaced by `to`.
 pub(crate) fn with(from: &str, to: &str) -> String {
     assert!(BASE.contains(from), "{from:?} is not in BASE");

@@ -1,12 +1,41 @@
 //! Checks of single values the sections share: a non-empty string, an http(s) URL (https
-//! unless it stays on this machine).
+//! unless it stays on this machine), a duration.
 
 use std::net::IpAddr;
+use std::time::Duration;
 
 use toml::Spanned;
 
 use super::source::Source;
 use crate::error::Result;
+
+/// `key`'s duration, `None` when absent: at least `min` (and never zero), else an error at the
+/// value saying what to write (`examples`, e.g. `"1h", "30m"`).
+pub(super) fn duration(
+    src: &Source<'_>,
+    key: &str,
+    v: Option<&Spanned<String>>,
+    min: Duration,
+    examples: &str,
+) -> Result<Option<Duration>> {
+    let Some(v) = v else { return Ok(None) };
+    let text = v.get_ref().trim();
+    let what = if min >= Duration::from_secs(1) {
+        format!("a duration of at least {}", humantime::format_duration(min))
+    } else {
+        "a duration".to_string()
+    };
+    humantime::parse_duration(text)
+        .ok()
+        .filter(|d| !d.is_zero() && *d >= min)
+        .map(Some)
+        .ok_or_else(|| {
+            src.at(
+                v.span(),
+                format!("{key} {text:?} is not {what} (write {examples})"),
+            )
+        })
+}
 
 pub(super) fn non_empty(src: &Source<'_>, v: &Spanned<String>, key: &str) -> Result<String> {
     let s = v.get_ref().trim();

@@ -113,18 +113,10 @@ fn webhook(src: &Source<'_>, raw: RawWebhook) -> Result<WebhookConfig> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
 
-    use crate::config::Config;
     use crate::webhooks::Format;
 
-    fn parse(extra: &str) -> crate::error::Result<Config> {
-        let base = crate::config::tests::BASE;
-        Config::parse(
-            &format!("{base}\n{extra}"),
-            Path::new("/etc/zt/broker.toml"),
-        )
-    }
+    use crate::config::tests::base_with as parse;
 
     #[test]
     fn webhooks_are_checked() {
